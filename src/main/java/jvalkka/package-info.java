@@ -1,0 +1,2 @@
+/** jvalkka: valkka-style multiprocessing for the JVM. */
+package jvalkka;
