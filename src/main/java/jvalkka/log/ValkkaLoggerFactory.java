@@ -1,0 +1,17 @@
+package jvalkka.log;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+import org.slf4j.ILoggerFactory;
+import org.slf4j.Logger;
+
+/** Hands out {@link ValkkaLogger}s, one per name. */
+public final class ValkkaLoggerFactory implements ILoggerFactory {
+    private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
+
+    @Override
+    public Logger getLogger(String name) {
+        return loggers.computeIfAbsent(name, ValkkaLogger::new);
+    }
+}

@@ -1,0 +1,138 @@
+package jvalkka.multiprocess;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+import org.slf4j.Logger;
+
+/**
+ * The backend half's state: its pipe ends and the dispatch of messages to
+ * {@code c__} handlers, with replies for proxy calls and error reports for
+ * everything that goes wrong. Used by the backend's loop thread; replies may be
+ * sent from any thread (pipes synchronize sends).
+ */
+final class Backend {
+    static final String REPLY = "__reply";
+
+    final MessageProcess process;
+    final MessagePipe main;
+    final MessagePipe internal;
+    final List<Object> mainList;
+    private final Dispatcher dispatcher;
+    private final Logger logger;
+
+    Backend(MessageProcess process, MessagePipe main, MessagePipe internal) {
+        this.process = process;
+        this.main = main;
+        this.internal = internal;
+        this.mainList = List.of(main);
+        this.dispatcher = Dispatcher.of(process.getClass());
+        this.logger = process.logger();
+    }
+
+    void dispatch(MessageObject msg) {
+        Object replyTo = msg.get(REPLY);
+        Dispatcher.Handler h = dispatcher.handler(msg.command());
+        if (h == null) {
+            fail(msg, replyTo, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
+                    + process.getClass().getName(), null);
+            return;
+        }
+        Object[] args;
+        try {
+            args = h.bind(msg);
+        } catch (Dispatcher.DispatchError e) {
+            fail(msg, replyTo, e.getMessage(), e.getCause());
+            return;
+        }
+        Object result;
+        try {
+            result = h.invoke(process, args);
+        } catch (Throwable t) {
+            fail(msg, replyTo, h.method.getName() + " raised " + t, t);
+            return;
+        }
+        if (replyTo != null) {
+            if (result instanceof CompletionStage<?> stage) {
+                stage.whenComplete((v, t) -> {
+                    if (t != null) {
+                        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                                ? t.getCause() : t;
+                        fail(msg, replyTo, h.method.getName() + " completed with " + cause, cause);
+                    } else {
+                        reply(replyTo, v, null);
+                    }
+                });
+            } else {
+                reply(replyTo, result, null);
+            }
+        }
+    }
+
+    private void reply(Object id, Object value, Throwable error) {
+        try {
+            if (error == null) {
+                internal.send(new MessageObject(REPLY, "id", id, "value", value));
+            } else {
+                internal.send(new MessageObject(REPLY, "id", id, "error", Throwables.encode(error)));
+            }
+        } catch (IllegalArgumentException e) {
+            // the value could not be encoded: the caller still gets an answer
+            internal.send(new MessageObject(REPLY, "id", id, "error",
+                    Throwables.encode(new IllegalArgumentException("the backend's reply could not be sent: "
+                            + e.getMessage(), e))));
+        } catch (PipeClosedException e) {
+            logger.debug("reply {} not sent: the frontend is gone", id);
+        }
+    }
+
+    /** A message that could not be handled: log it, and tell the frontend. */
+    private void fail(MessageObject msg, Object replyTo, String reason, Throwable t) {
+        String params = paramsForReport(msg);
+        if (t != null && !(t instanceof IllegalArgumentException && reason.startsWith("parameter"))) {
+            logger.error("routeMainPipe__: {} with parameters {}: {}", msg.command(), params, reason, t);
+        } else {
+            logger.error("routeMainPipe__: {} with parameters {}: {}", msg.command(), params, reason);
+        }
+        if (replyTo != null) {
+            reply(replyTo, null, t != null ? t : new IllegalArgumentException(reason));
+            return;
+        }
+        report(new MessageObject("error", "command", msg.command(), "parameters", params, "reason", reason,
+                "exception", t == null ? null : t.getClass().getName(), "trace", t == null ? null : trace(t)));
+    }
+
+    /** A fault on the channel itself (garbage, a truncated or undecodable frame). */
+    void reportFault(String reason) {
+        logger.error("routeMainPipe__: {}", reason);
+        report(new MessageObject("error", "command", null, "parameters", null, "reason", reason, "exception", null,
+                "trace", null));
+    }
+
+    /** Error reports never block the backend: if the frontend is not reading, they wait in a buffer. */
+    private void report(MessageObject error) {
+        try {
+            if (!main.trySendNow(error)) {
+                logger.debug("error report queued: the frontend is not reading its pipe");
+            }
+        } catch (RuntimeException e) {
+            logger.debug("error report not sent: {}", e.toString());
+        }
+    }
+
+    private static String paramsForReport(MessageObject msg) {
+        String s = msg.toString();
+        int at = s.indexOf(": {");
+        String p = at < 0 ? s : s.substring(at + 2, s.length() - 1);
+        p = p.replaceAll(", __reply=\\d+|__reply=\\d+(, )?", "");
+        return p.length() > 2000 ? p.substring(0, 2000) + "...}" : p;
+    }
+
+    private static String trace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+}

@@ -1,0 +1,183 @@
+package jvalkka.multiprocess;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+
+import jvalkka.log.LogConfig;
+
+/**
+ * The backend JVM's entry point (not for users): connects back to the frontend,
+ * restores the process object, and runs its loop.
+ *
+ * <p>Its standard input is a pipe from the parent JVM that stays open as long as
+ * the parent lives: the first line names the channel; end of input means the
+ * parent died (even by kill -9), and the backend then halts at once, so a backend
+ * never outlives its parent.
+ */
+public final class BackendMain {
+    private BackendMain() {
+    }
+
+    public static void main(String[] args) {
+        String label = System.getProperty("jvalkka.process", "backend");
+        String[] boot;
+        try {
+            boot = readLine(System.in).split(" ");
+        } catch (IOException e) {
+            Runtime.getRuntime().halt(2);
+            return;
+        }
+        if (boot.length != 3) {
+            System.err.println("jvalkka backend " + label + ": this program is started by MessageProcess.start(), "
+                    + "not by hand");
+            System.exit(2);
+        }
+        watchParent(label);
+        Path socket = Path.of(boot[0]);
+        byte[] token = HexFormat.of().parseHex(boot[1]);
+        long ppid = Long.parseLong(boot[2]);
+        MessagePipe main = new MessagePipe(label + " main pipe (backend)");
+        MessagePipe internal = new MessagePipe(label + " internal pipe (backend)");
+        MessageProcess process;
+        try {
+            main.connect(connect(socket, token, 0));
+            internal.connect(connect(socket, token, 1));
+            MessagePipe.Frame f = main.recvFrame(120_000);
+            if (f == null || f.kind() != MessagePipe.KIND_BOOT) {
+                throw new IOException("no boot frame from the frontend");
+            }
+            try {
+                process = restore(f.payload());
+            } catch (Throwable t) {
+                StringWriter w = new StringWriter();
+                t.printStackTrace(new PrintWriter(w));
+                main.sendRaw(MessagePipe.KIND_FAIL, w.toString().getBytes(StandardCharsets.UTF_8));
+                System.exit(3);
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("jvalkka backend " + label + ": cannot reach the frontend: " + e);
+            System.exit(2);
+            return;
+        }
+        adoptParentStderr(ppid);
+        main.sendRaw(MessagePipe.KIND_READY, new byte[0]);
+        int status = process.runBackend(main, internal);
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    private static java.nio.charset.Charset stderrCharset() {
+        String name = System.getProperty("stderr.encoding", System.getProperty("sun.stderr.encoding"));
+        try {
+            return name != null ? java.nio.charset.Charset.forName(name) : java.nio.charset.Charset.defaultCharset();
+        } catch (RuntimeException e) {
+            return java.nio.charset.Charset.defaultCharset();
+        }
+    }
+
+    private static MessageProcess restore(byte[] payload) throws IOException, ClassNotFoundException {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(payload))) {
+            LogConfig.apply((LogConfig.Snapshot) in.readObject());
+            byte[] processBytes = (byte[]) in.readObject();
+            try (ObjectInputStream pin = new ObjectInputStream(new ByteArrayInputStream(processBytes)) {
+                @Override
+                protected Class<?> resolveClass(java.io.ObjectStreamClass desc)
+                        throws IOException, ClassNotFoundException {
+                    return Class.forName(desc.getName(), false, Thread.currentThread().getContextClassLoader());
+                }
+            }) {
+                return (MessageProcess) pin.readObject();
+            }
+        }
+    }
+
+    private static SocketChannel connect(Path socket, byte[] token, int which) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        ByteBuffer hello = ByteBuffer.allocate(17).put(token).put((byte) which).flip();
+        while (hello.hasRemaining()) {
+            ch.write(hello);
+        }
+        return ch;
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            b.append((char) c);
+        }
+        if (c < 0 && b.length() == 0) {
+            throw new IOException("no boot line");
+        }
+        return b.toString();
+    }
+
+    /** Halts this JVM as soon as the parent's end of our standard input closes. */
+    private static void watchParent(String label) {
+        Thread t = new Thread(null, () -> {
+            byte[] buf = new byte[64];
+            try {
+                while (System.in.read(buf) >= 0) {
+                    // the parent writes nothing more; we only wait for the end
+                }
+            } catch (IOException ignored) {
+                // same as the end of input
+            }
+            Runtime.getRuntime().halt(1);
+        }, "jvalkka-parent-watch", 32 * 1024);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Writes our standard error straight to the parent's, where that is a
+     * terminal, a pipe or a device, so backend log lines keep their order with
+     * the frontend's (a copy through the parent could reorder them). The start-up
+     * pipe is released, which ends the parent's copying thread. Elsewhere (a
+     * regular file, a socket) the copy through the parent stays.
+     */
+    private static void adoptParentStderr(long ppid) {
+        Path fd2 = Path.of("/proc/" + ppid + "/fd/2");
+        try {
+            String target = Files.readSymbolicLink(fd2).toString();
+            boolean direct = target.startsWith("pipe:") || target.startsWith("/dev/");
+            if (!direct && Files.isRegularFile(fd2)) {
+                // a file opened for appending can take writes from both sides
+                for (String line : Files.readAllLines(Path.of("/proc/" + ppid + "/fdinfo/2"))) {
+                    if (line.startsWith("flags:")) {
+                        direct = (Integer.parseInt(line.substring(6).trim(), 8) & 02000) != 0;
+                    }
+                }
+            }
+            if (!direct) {
+                return;
+            }
+            FileOutputStream out = new FileOutputStream(fd2.toFile(), true);
+            PrintStream err = new PrintStream(out, true, stderrCharset());
+            System.err.flush();
+            System.setErr(err);
+            // the JDK points descriptor 2 at /dev/null on close, which releases the start-up pipe
+            new FileOutputStream(FileDescriptor.err).close();
+        } catch (IOException | RuntimeException e) {
+            // keep writing through the parent
+        }
+    }
+}

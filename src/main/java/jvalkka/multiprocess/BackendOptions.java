@@ -1,0 +1,108 @@
+package jvalkka.multiprocess;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a backend JVM is started and stopped: JVM options, deadlines, channel
+ * limits. Immutable; derive variants with the {@code with...} methods and give
+ * one to {@link MessageProcess#setOptions(BackendOptions)} before {@code start()},
+ * or change the class-wide {@link #setDefaults(BackendOptions) defaults}.
+ *
+ * <p>The default JVM options are chosen for many small, mostly idle workers: the
+ * serial collector, the C1 compiler only and a small initial heap keep an idle
+ * backend near 45 MB resident and its start fast. A compute-heavy backend wants
+ * the full compiler: {@code withJvmArgs(List.of())} or your own list.
+ */
+public final class BackendOptions {
+    /** JVM options of a backend unless configured otherwise. */
+    public static final List<String> SMALL_JVM = List.of(
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xms8m", "-Xss512k",
+            "-XX:-UsePerfData", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m");
+
+    private static volatile BackendOptions defaults = new BackendOptions(SMALL_JVM, Duration.ofSeconds(60),
+            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null);
+
+    private final List<String> jvmArgs;
+    private final Duration startTimeout;
+    private final Duration stopTimeout;
+    private final int maxMessageBytes;
+    private final String javaCommand;
+
+    private BackendOptions(List<String> jvmArgs, Duration startTimeout, Duration stopTimeout, int maxMessageBytes,
+            String javaCommand) {
+        this.jvmArgs = List.copyOf(jvmArgs);
+        this.startTimeout = Objects.requireNonNull(startTimeout);
+        this.stopTimeout = Objects.requireNonNull(stopTimeout);
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("maxMessageBytes must be at least 1024, got " + maxMessageBytes);
+        }
+        this.maxMessageBytes = maxMessageBytes;
+        this.javaCommand = javaCommand;
+    }
+
+    /** The class-wide defaults. */
+    public static BackendOptions defaults() {
+        return defaults;
+    }
+
+    /** Replaces the class-wide defaults (used by processes that were given no options). */
+    public static void setDefaults(BackendOptions options) {
+        defaults = Objects.requireNonNull(options);
+    }
+
+    /** The backend's JVM options (heap, GC, compiler, {@code -D} properties). */
+    public List<String> jvmArgs() {
+        return jvmArgs;
+    }
+
+    /** How long {@code start()} waits for the backend JVM to be ready before it kills it and fails. */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** How long {@code waitStop()} waits for the backend to finish before it kills it (with a warning). */
+    public Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    /** The largest encoded message either side accepts. */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** The {@code java} executable; by default the one running this JVM. */
+    public String javaCommand() {
+        return javaCommand != null ? javaCommand
+                : java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    public BackendOptions withJvmArgs(List<String> args) {
+        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand);
+    }
+
+    /** These options plus {@code more} JVM options at the end (later options win in the JVM). */
+    public BackendOptions withExtraJvmArgs(String... more) {
+        List<String> all = new ArrayList<>(jvmArgs);
+        all.addAll(List.of(more));
+        return withJvmArgs(all);
+    }
+
+    public BackendOptions withStartTimeout(Duration d) {
+        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand);
+    }
+
+    public BackendOptions withStopTimeout(Duration d) {
+        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand);
+    }
+
+    public BackendOptions withMaxMessageBytes(int max) {
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand);
+    }
+
+    public BackendOptions withJavaCommand(String java) {
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java);
+    }
+}

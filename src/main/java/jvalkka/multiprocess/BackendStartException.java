@@ -1,0 +1,18 @@
+package jvalkka.multiprocess;
+
+/**
+ * {@code start()} failed: the process object could not cross to the backend, or
+ * the backend JVM exited, failed or did not become ready in time. The message
+ * carries the exit status and what the backend printed on standard error.
+ */
+public class BackendStartException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    public BackendStartException(String message) {
+        super(message);
+    }
+
+    public BackendStartException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

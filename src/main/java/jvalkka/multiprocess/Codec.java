@@ -1,0 +1,219 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.databind.type.TypeFactory;
+
+/**
+ * Encodes {@link MessageObject}s with Jackson so that every parameter arrives
+ * with its own Java type (an {@code int[]} stays an {@code int[]}, a record a
+ * record), and converts values to the types that handlers declare.
+ *
+ * <p>Type names travel on the wire: this is safe because a process channel is
+ * private to the two halves of one {@link MessageProcess} (a 0700 directory and a
+ * secret handshake), the same trust as the Java serialization that restores the
+ * process object itself. Thread-safe.
+ */
+final class Codec {
+    /** Plain mapper: conversions to declared types, strict about text-to-number coercion. */
+    static final ObjectMapper PLAIN = configure(new ObjectMapper());
+    /** Wire mapper: the plain one plus type ids on values declared {@code Object}. */
+    private static final ObjectMapper TYPED;
+    private static final ObjectWriter ANY_WRITER;
+    private static final ObjectReader ANY_READER;
+    private static final JsonFactory FACTORY;
+
+    static {
+        TYPED = configure(new ObjectMapper());
+        TYPED.activateDefaultTyping(BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
+                ObjectMapper.DefaultTyping.NON_FINAL);
+        ANY_WRITER = TYPED.writerFor(Object.class);
+        ANY_READER = TYPED.readerFor(Object.class);
+        FACTORY = TYPED.getFactory();
+    }
+
+    private Codec() {
+    }
+
+    private static ObjectMapper configure(ObjectMapper m) {
+        m.setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
+        m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+        m.configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
+        m.configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+        m.setSerializationInclusion(JsonInclude.Include.ALWAYS);
+        for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+            m.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+        }
+        m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+        return m;
+    }
+
+    /**
+     * Writes {@code ["command", {"name": value, ...}]}. Strings, ints, doubles,
+     * booleans and nulls are written bare (they read back as the same types);
+     * every other value is written by the typed mapper with its class name.
+     */
+    static void encode(MessageObject m, OutputStream out) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartArray();
+            g.writeString(m.command());
+            g.writeStartObject();
+            for (Map.Entry<String, Object> e : m.parameters().entrySet()) {
+                g.writeFieldName(e.getKey());
+                Object v = e.getValue();
+                if (v == null) {
+                    g.writeNull();
+                } else if (v instanceof String s) {
+                    g.writeString(s);
+                } else if (v instanceof Integer i) {
+                    g.writeNumber(i);
+                } else if (v instanceof Double d) {
+                    g.writeNumber(d);
+                } else if (v instanceof Boolean b) {
+                    g.writeBoolean(b);
+                } else {
+                    ANY_WRITER.writeValue(g, v);
+                }
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+        }
+    }
+
+    static byte[] encode(MessageObject m) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
+        try {
+            encode(m, out);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode " + m + ": " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Decodes one message; {@link IOException} on malformed bytes. */
+    static MessageObject decode(byte[] buf, int off, int len) throws IOException {
+        try (JsonParser p = FACTORY.createParser(buf, off, len)) {
+            expect(p, JsonToken.START_ARRAY);
+            expect(p, JsonToken.VALUE_STRING);
+            String command = p.getText();
+            if (command.isEmpty()) {
+                throw new IOException("a message without a command");
+            }
+            expect(p, JsonToken.START_OBJECT);
+            LinkedHashMap<String, Object> params = null;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                Object v;
+                switch (p.nextToken()) {
+                    case VALUE_NULL -> v = null;
+                    case VALUE_STRING -> v = p.getText();
+                    case VALUE_NUMBER_INT -> v = p.getIntValue();
+                    case VALUE_NUMBER_FLOAT -> v = p.getDoubleValue();
+                    case VALUE_TRUE -> v = Boolean.TRUE;
+                    case VALUE_FALSE -> v = Boolean.FALSE;
+                    case START_ARRAY -> v = ANY_READER.readValue(p);
+                    default -> throw new IOException("unexpected " + p.currentToken() + " for parameter '" + key + "'");
+                }
+                if (params == null) {
+                    params = new LinkedHashMap<>();
+                }
+                params.put(key, v);
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new IOException("malformed message: " + t + " among the parameters");
+            }
+            expect(p, JsonToken.END_ARRAY);
+            if (p.nextToken() != null) {
+                throw new IOException("trailing bytes after the message");
+            }
+            return params == null ? new MessageObject(command) : MessageObject.trusted(command, params);
+        }
+    }
+
+    private static void expect(JsonParser p, JsonToken want) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t != want) {
+            throw new IOException("malformed message: expected " + want + ", found " + t);
+        }
+    }
+
+    static JavaType typeOf(java.lang.reflect.Type t) {
+        return TypeFactory.defaultInstance().constructType(t);
+    }
+
+    /** {@code value} as {@code type}: itself when it is one, otherwise converted by Jackson. */
+    @SuppressWarnings("unchecked")
+    static <T> T convert(Object value, Class<T> type) {
+        if (value == null) {
+            if (type.isPrimitive()) {
+                throw new IllegalArgumentException("null cannot be a " + type.getName());
+            }
+            return null;
+        }
+        Class<?> boxed = box(type);
+        if (boxed.isInstance(value)) {
+            return (T) value;
+        }
+        return (T) PLAIN.convertValue(value, boxed);
+    }
+
+    /** {@code value} as the generic {@code type}. */
+    static Object convert(Object value, JavaType type) {
+        if (value == null) {
+            if (type.isPrimitive()) {
+                throw new IllegalArgumentException("null cannot be a " + type.getRawClass().getName());
+            }
+            return null;
+        }
+        Class<?> raw = box(type.getRawClass());
+        if (raw.isInstance(value) && !type.isContainerType()) {
+            return value;
+        }
+        return PLAIN.convertValue(value, type);
+    }
+
+    static Class<?> box(Class<?> c) {
+        if (!c.isPrimitive()) {
+            return c;
+        }
+        if (c == int.class) {
+            return Integer.class;
+        } else if (c == long.class) {
+            return Long.class;
+        } else if (c == double.class) {
+            return Double.class;
+        } else if (c == boolean.class) {
+            return Boolean.class;
+        } else if (c == float.class) {
+            return Float.class;
+        } else if (c == short.class) {
+            return Short.class;
+        } else if (c == byte.class) {
+            return Byte.class;
+        } else if (c == char.class) {
+            return Character.class;
+        }
+        return Void.class;
+    }
+}

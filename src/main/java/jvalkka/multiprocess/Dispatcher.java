@@ -1,0 +1,211 @@
+package jvalkka.multiprocess;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.databind.JavaType;
+
+/**
+ * Finds and calls the {@code c__<command>} handler of a message, binding the
+ * message's parameters to the handler's by name and converting each value to the
+ * declared type. A handler that takes a single {@link MessageObject} gets the
+ * whole message. Look-ups are built once per class. Thread-safe.
+ */
+final class Dispatcher {
+    static final String PREFIX = "c__";
+    private static final Map<Class<?>, Dispatcher> CACHE = new ConcurrentHashMap<>();
+
+    private final Map<String, Handler> handlers;
+
+    private Dispatcher(Map<String, Handler> handlers) {
+        this.handlers = handlers;
+    }
+
+    /**
+     * The dispatcher of {@code cls}.
+     *
+     * @throws IllegalStateException when two handlers share a command (overloads),
+     *         which would make dispatch ambiguous
+     */
+    static Dispatcher of(Class<?> cls) {
+        return CACHE.computeIfAbsent(cls, Dispatcher::build);
+    }
+
+    private static Dispatcher build(Class<?> cls) {
+        Map<String, Handler> found = new HashMap<>();
+        for (Class<?> c = cls; c != null && c != Object.class; c = c.getSuperclass()) {
+            Map<String, Method> here = new HashMap<>();
+            for (Method m : c.getDeclaredMethods()) {
+                if (!m.getName().startsWith(PREFIX) || m.isSynthetic() || m.isBridge()
+                        || Modifier.isStatic(m.getModifiers())) {
+                    continue;
+                }
+                String command = m.getName().substring(PREFIX.length());
+                Method twin = here.put(command, m);
+                if (twin != null) {
+                    throw new IllegalStateException(cls.getName() + " has two handlers for command '" + command
+                            + "' (" + twin + " and " + m + "): handlers are found by name, so overloads are "
+                            + "ambiguous; give them different names");
+                }
+                if (!found.containsKey(command)) { // a subclass's handler overrides its superclass's
+                    m.setAccessible(true);
+                    found.put(command, new Handler(command, m));
+                }
+            }
+        }
+        return new Dispatcher(Map.copyOf(found));
+    }
+
+    Handler handler(String command) {
+        return handlers.get(command);
+    }
+
+    /** Why a message could not be dispatched: a message for the log and the error report. */
+    static final class DispatchError extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DispatchError(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** One {@code c__} method with its parameter names and types. */
+    static final class Handler {
+        final String command;
+        final Method method;
+        final boolean wholeMessage;
+        final String[] names;
+        final Class<?>[] raw;
+        final JavaType[] types;
+        final boolean namesPresent;
+
+        Handler(String command, Method method) {
+            this.command = command;
+            this.method = method;
+            Parameter[] ps = method.getParameters();
+            this.wholeMessage = ps.length == 1 && ps[0].getType() == MessageObject.class;
+            this.names = new String[ps.length];
+            this.raw = new Class<?>[ps.length];
+            this.types = new JavaType[ps.length];
+            boolean present = true;
+            for (int i = 0; i < ps.length; i++) {
+                names[i] = ps[i].getName();
+                raw[i] = ps[i].getType();
+                types[i] = Codec.typeOf(ps[i].getParameterizedType());
+                present &= ps[i].isNamePresent();
+            }
+            this.namesPresent = present;
+        }
+
+        String signature() {
+            StringJoiner j = new StringJoiner(", ", method.getName() + "(", ")");
+            for (int i = 0; i < names.length; i++) {
+                j.add(method.getParameters()[i].getParameterizedType().getTypeName()
+                        .replaceAll("[a-z0-9_$.]+\\.", "") + " " + names[i]);
+            }
+            return j.toString();
+        }
+
+        /** Binds the message's parameters to arguments; reserved {@code __} keys are skipped. */
+        Object[] bind(MessageObject msg) throws DispatchError {
+            if (wholeMessage) {
+                return new Object[] {msg};
+            }
+            Map<String, Object> params = msg.parameters();
+            Object[] args = new Object[names.length];
+            List<String> missing = null;
+            if (namesPresent) {
+                for (int i = 0; i < names.length; i++) {
+                    if (!params.containsKey(names[i])) {
+                        (missing == null ? missing = new ArrayList<>() : missing).add(names[i]);
+                        continue;
+                    }
+                    args[i] = convert(names[i], params.get(names[i]), i);
+                }
+            } else {
+                // compiled without -parameters: names are arg0..; bind by position instead
+                int i = 0;
+                for (Map.Entry<String, Object> e : params.entrySet()) {
+                    if (e.getKey().startsWith("__")) {
+                        continue;
+                    }
+                    if (i >= names.length) {
+                        break;
+                    }
+                    args[i] = convert(e.getKey(), e.getValue(), i);
+                    i++;
+                }
+                if (i < names.length) {
+                    throw new DispatchError("missing parameters: " + signature() + " takes " + names.length
+                            + " (bound by position: the class was compiled without -parameters)", null);
+                }
+            }
+            List<String> extra = null;
+            int bound = 0;
+            for (String k : params.keySet()) {
+                if (k.startsWith("__")) {
+                    continue;
+                }
+                bound++;
+                if (namesPresent && !contains(names, k)) {
+                    (extra == null ? extra = new ArrayList<>() : extra).add(k);
+                }
+            }
+            if (!namesPresent && bound > names.length) {
+                throw new DispatchError("too many parameters: " + signature() + " takes " + names.length
+                        + ", the message has " + bound, null);
+            }
+            if (missing != null || extra != null) {
+                StringBuilder b = new StringBuilder();
+                if (missing != null) {
+                    b.append("missing parameter").append(missing.size() > 1 ? "s " : " ").append(String.join(", ", missing));
+                }
+                if (extra != null) {
+                    b.append(b.length() > 0 ? "; " : "").append("unexpected parameter")
+                            .append(extra.size() > 1 ? "s " : " ").append(String.join(", ", extra));
+                }
+                throw new DispatchError(b + " for " + signature(), null);
+            }
+            return args;
+        }
+
+        private Object convert(String name, Object value, int i) throws DispatchError {
+            try {
+                if (value != null && !raw[i].isPrimitive() && raw[i].isInstance(value) && !types[i].isContainerType()) {
+                    return value;
+                }
+                return Codec.convert(value, types[i]);
+            } catch (IllegalArgumentException e) {
+                String got = value == null ? "null" : value.getClass().getSimpleName() + " " + MessageObject.show(value);
+                throw new DispatchError("parameter '" + name + "' of " + signature() + " must be a "
+                        + types[i].toCanonical() + ", got " + got, e);
+            }
+        }
+
+        private static boolean contains(String[] a, String k) {
+            for (String s : a) {
+                if (s.equals(k)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Calls the handler; an exception it raises comes out unwrapped. */
+        Object invoke(Object target, Object[] args) throws Throwable {
+            try {
+                return method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+    }
+}

@@ -1,0 +1,707 @@
+package jvalkka.multiprocess;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+
+import com.fasterxml.jackson.databind.JavaType;
+
+import jvalkka.log.LogConfig;
+import jvalkka.shm.Crossing;
+import jvalkka.sync.Peer;
+
+/**
+ * The frontend half's state: spawning and supervising the backend JVM, its two
+ * pipes, the replies to proxy calls. One per started {@link MessageProcess}.
+ */
+final class Frontend implements Peer {
+    private enum State { NEW, LAUNCHED, RUNNING, EXITED }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<Frontend> LIVE = ConcurrentHashMap.newKeySet();
+    private static final AtomicLong SOCKET_SEQ = new AtomicLong();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Frontend::stopAllAtExit, "jvalkka-stop-backends"));
+    }
+
+    private final MessageProcess owner;
+    private final String label;
+    private final Logger logger;
+    final MessagePipe main;
+    final MessagePipe internal;
+    private volatile BackendOptions options = BackendOptions.defaults();
+    private volatile State state = State.NEW;
+
+    private Process process;
+    private long pid = -1;
+    private OutputStream stdin;
+    private Path socketPath;
+    private ServerSocketChannel server;
+    private byte[] token;
+    private byte[] processBytes;
+    private List<Object> crossed = List.of();
+    private final StderrPump stderr = new StderrPump();
+    private long launchedAt;
+    private volatile boolean stopRequested;
+    private volatile String deathReport;
+    private final List<Runnable> deathActions = new CopyOnWriteArrayList<>();
+
+    private final AtomicLong callIds = new AtomicLong();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Object> returned = new LinkedBlockingQueue<>();
+    private Thread router;
+
+    Frontend(MessageProcess owner, String label) {
+        this.owner = owner;
+        this.label = label;
+        this.logger = owner.logger();
+        this.main = new MessagePipe(label + " main pipe");
+        this.internal = new MessagePipe(label + " internal pipe");
+        main.onFault(reason -> logger.warn("{}", reason));
+        internal.onFault(reason -> logger.warn("{}", reason));
+    }
+
+    void requireNew(String method) {
+        if (state != State.NEW) {
+            throw new IllegalStateException(method + "() must be called before start() of " + owner);
+        }
+    }
+
+    void setOptions(BackendOptions o) {
+        requireNew("setOptions");
+        this.options = o;
+    }
+
+    // ------------------------------------------------------------------ start
+
+    synchronized void launch() {
+        if (state != State.NEW) {
+            throw new IllegalStateException(owner + " was already started: a process starts once");
+        }
+        processBytes = serializeOwner();
+        main.maxMessageBytes(options.maxMessageBytes());
+        internal.maxMessageBytes(options.maxMessageBytes());
+        token = new byte[16];
+        RANDOM.nextBytes(token);
+        try {
+            socketPath = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-" + SOCKET_SEQ.incrementAndGet());
+            Files.deleteIfExists(socketPath);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socketPath));
+            server.configureBlocking(false);
+        } catch (IOException e) {
+            cleanupSocket();
+            throw new BackendStartException(owner + ": cannot open the process channel at " + socketPath + ": " + e, e);
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(options.javaCommand());
+        cmd.addAll(options.jvmArgs());
+        cmd.add("-Djvalkka.process=" + label);
+        String provider = System.getProperty("slf4j.provider");
+        if (provider != null) {
+            cmd.add("-Dslf4j.provider=" + provider);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(BackendMain.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        launchedAt = System.nanoTime();
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            cleanupSocket();
+            throw new BackendStartException(owner + ": cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        }
+        pid = process.pid();
+        stdin = process.getOutputStream();
+        stderr.start(process.getErrorStream(), label);
+        try {
+            String boot = socketPath + " " + HexFormat.of().formatHex(token) + " " + ProcessHandle.current().pid() + "\n";
+            stdin.write(boot.getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            // the JVM died at once; awaitReady reports its status and stderr
+        }
+        state = State.LAUNCHED;
+        LIVE.add(this);
+        RunDir.addChild(process, label);
+    }
+
+    private byte[] serializeOwner() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        Crossing.begin();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(owner);
+        } catch (NotSerializableException e) {
+            String path = FieldPath.findUnserializable(owner);
+            throw new BackendStartException(owner + " cannot start: "
+                    + (path != null ? "field " + path : "a " + e.getMessage())
+                    + " cannot cross to the backend: it is not Serializable. Mark the field transient and create "
+                    + "it in preRun__ (backend), or make its class Serializable", e);
+        } catch (IOException | RuntimeException e) {
+            String path = FieldPath.findUnserializable(owner);
+            throw new BackendStartException(owner + " cannot start: serializing it failed"
+                    + (path != null ? " at field " + path : "") + ": " + e, e);
+        } finally {
+            crossed = Crossing.end();
+        }
+        return bytes.toByteArray();
+    }
+
+    synchronized void awaitReady() {
+        if (state == State.RUNNING) {
+            return;
+        }
+        if (state != State.LAUNCHED) {
+            throw new IllegalStateException(owner + " was not launched");
+        }
+        long deadline = launchedAt + options.startTimeout().toNanos();
+        SocketChannel[] channels = new SocketChannel[2];
+        try (Selector sel = Selector.open()) {
+            server.register(sel, SelectionKey.OP_ACCEPT);
+            List<SocketChannel> unidentified = new ArrayList<>();
+            Map<SocketChannel, ByteBuffer> hello = new ConcurrentHashMap<>();
+            while (channels[0] == null || channels[1] == null) {
+                if (!process.isAlive()) {
+                    throw startFailure("the backend JVM exited with status " + process.waitFor()
+                            + " before it connected");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw startFailure("the backend JVM did not connect within " + options.startTimeout().toMillis()
+                            + " ms");
+                }
+                sel.select(20);
+                sel.selectedKeys().clear();
+                SocketChannel c;
+                while ((c = server.accept()) != null) {
+                    c.configureBlocking(false);
+                    c.register(sel, SelectionKey.OP_READ);
+                    unidentified.add(c);
+                    hello.put(c, ByteBuffer.allocate(17));
+                }
+                for (SocketChannel u : List.copyOf(unidentified)) {
+                    ByteBuffer b = hello.get(u);
+                    if (u.read(b) < 0) {
+                        unidentified.remove(u);
+                        u.close();
+                        continue;
+                    }
+                    if (!b.hasRemaining()) {
+                        unidentified.remove(u);
+                        byte[] got = new byte[16];
+                        b.flip();
+                        b.get(got);
+                        int which = b.get();
+                        if (!java.security.MessageDigest.isEqual(got, token) || which < 0 || which > 1
+                                || channels[which] != null) {
+                            logger.warn("start: a connection with a wrong handshake on {} was refused", socketPath);
+                            u.close();
+                            continue;
+                        }
+                        u.keyFor(sel).cancel();
+                        channels[which] = u;
+                    }
+                }
+            }
+            sel.selectNow(); // deregister the accepted channels before they go to the pipes
+        } catch (IOException e) {
+            throw startFailure("the process channel failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw startFailure("interrupted while waiting for the backend");
+        } finally {
+            cleanupSocket();
+        }
+        try {
+            main.connect(channels[0]);
+            internal.connect(channels[1]);
+            ByteArrayOutputStream boot = new ByteArrayOutputStream(processBytes.length + 256);
+            try (ObjectOutputStream out = new ObjectOutputStream(boot)) {
+                out.writeObject(LogConfig.snapshot());
+                out.writeObject(processBytes);
+            }
+            main.sendRaw(MessagePipe.KIND_BOOT, boot.toByteArray());
+            processBytes = null;
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw startFailure("the backend JVM was not ready within " + options.startTimeout().toMillis()
+                            + " ms");
+                }
+                MessagePipe.Frame f;
+                try {
+                    f = main.recvFrame(Math.min(left, 50));
+                } catch (PipeClosedException e) {
+                    process.waitFor(2, TimeUnit.SECONDS);
+                    throw startFailure("the backend JVM closed its channel"
+                            + (process.isAlive() ? "" : " and exited with status " + process.exitValue()));
+                }
+                if (f == null) {
+                    if (!process.isAlive()) {
+                        throw startFailure("the backend JVM exited with status " + process.exitValue()
+                                + " before it was ready");
+                    }
+                    continue;
+                }
+                if (f.kind() == MessagePipe.KIND_READY) {
+                    break;
+                }
+                if (f.kind() == MessagePipe.KIND_FAIL) {
+                    throw startFailure("the backend could not restore the process object:\n"
+                            + new String(f.payload(), StandardCharsets.UTF_8));
+                }
+                throw startFailure("unexpected frame kind " + f.kind() + " during the handshake");
+            }
+        } catch (IOException e) {
+            throw startFailure("the handshake failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw startFailure("interrupted while waiting for the backend");
+        }
+        state = State.RUNNING;
+        for (Object h : crossed) {
+            if (h instanceof jvalkka.sync.PeerAware pa) {
+                pa.addPeer(this);
+            }
+        }
+        crossed = List.of();
+        process.onExit().thenRun(this::exited);
+        logger.debug("start: backend running as pid {}", pid);
+    }
+
+    private BackendStartException startFailure(String what) {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String err = stderr.awaitCaptured(2000);
+        state = State.EXITED;
+        deathReport = "backend " + label + " (pid " + pid + ") failed to start";
+        LIVE.remove(this);
+        RunDir.removeChild(process);
+        closeQuietly();
+        return new BackendStartException(owner + " failed to start: " + what
+                + (process.isAlive() ? "" : " (exit status " + process.exitValue() + ")")
+                + (err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()));
+    }
+
+    private void cleanupSocket() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+            if (socketPath != null) {
+                Files.deleteIfExists(socketPath);
+            }
+        } catch (IOException ignored) {
+            // a leftover socket file in our private directory is harmless
+        }
+    }
+
+    // ------------------------------------------------------------- messaging
+
+    void send(MessageObject m) {
+        requireStarted("sendMessageToBack");
+        try {
+            main.send(m);
+        } catch (PipeClosedException e) {
+            throw new PipeClosedException(label + ": cannot send " + m + ": " + describeDeath());
+        }
+    }
+
+    private void requireStarted(String method) {
+        if (state == State.NEW || state == State.LAUNCHED) {
+            throw new IllegalStateException(method + ": " + owner + " has not started; call start() first");
+        }
+    }
+
+    MessageObject returnFromBack() {
+        requireStarted("returnFromBack");
+        startRouter();
+        while (true) {
+            Object o;
+            try {
+                o = returned.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("returnFromBack interrupted", e);
+            }
+            if (o instanceof MessageObject m) {
+                return m;
+            }
+            if (o == NULL_RETURN) {
+                return null;
+            }
+            if (o == null && state == State.EXITED && !router.isAlive() && returned.isEmpty()) {
+                throw new PipeClosedException(label + ": returnFromBack: " + describeDeath());
+            }
+        }
+    }
+
+    private static final Object NULL_RETURN = new Object();
+
+    private record Pending(CompletableFuture<Object> future, JavaType type) {
+    }
+
+    /** A proxy call: fire-and-forget for void methods, otherwise waits for (or returns a future of) the reply. */
+    Object call(Method method, MessageObject m) throws Throwable {
+        Class<?> rt = method.getReturnType();
+        if (rt == void.class) {
+            send(m);
+            return null;
+        }
+        requireStarted(method.getName());
+        boolean async = CompletionStage.class.isAssignableFrom(rt);
+        Type valueType = async ? futureArgument(method.getGenericReturnType()) : method.getGenericReturnType();
+        long id = callIds.incrementAndGet();
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        pending.put(id, new Pending(f, Codec.typeOf(valueType)));
+        startRouter();
+        Map<String, Object> params = new java.util.LinkedHashMap<>(m.parameters());
+        params.put(Backend.REPLY, id);
+        try {
+            send(new MessageObject(m.command(), params));
+        } catch (RuntimeException e) {
+            pending.remove(id);
+            throw e;
+        }
+        if (state == State.EXITED) {
+            failPending();
+        }
+        if (async) {
+            return f;
+        }
+        main.flush();
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable t = e.getCause();
+            for (Class<?> declared : method.getExceptionTypes()) {
+                if (declared.isInstance(t)) {
+                    throw t;
+                }
+            }
+            if (t instanceof RuntimeException || t instanceof Error) {
+                t.addSuppressed(new CalledFrom(label + " proxy call " + method.getName()));
+                throw t;
+            }
+            throw new BackendException(t.getClass().getName(), t.getMessage(), t);
+        }
+    }
+
+    /** Marks where the frontend made the call that failed in the backend. */
+    static final class CalledFrom extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CalledFrom(String what) {
+            super("called from the frontend: " + what);
+        }
+    }
+
+    private static Type futureArgument(Type t) {
+        return t instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
+    }
+
+    private synchronized void startRouter() {
+        if (router != null) {
+            return;
+        }
+        router = new Thread(this::route, "jvalkka-replies-" + label);
+        router.setDaemon(true);
+        router.start();
+    }
+
+    /** Reads the internal pipe: replies complete their calls, everything else waits for returnFromBack. */
+    private void route() {
+        try {
+            while (true) {
+                MessageObject m = internal.recv();
+                if (m != null && Backend.REPLY.equals(m.command()) && m.get("id") instanceof Number n) {
+                    Pending p = pending.remove(n.longValue());
+                    if (p == null) {
+                        continue;
+                    }
+                    if (m.has("error")) {
+                        p.future.completeExceptionally(Throwables.decode((byte[]) m.get("error")));
+                    } else {
+                        try {
+                            p.future.complete(Codec.convert(m.get("value"), p.type));
+                        } catch (RuntimeException e) {
+                            p.future.completeExceptionally(new IllegalStateException("the backend's reply "
+                                    + MessageObject.show(m.get("value")) + " is not a " + p.type.toCanonical(), e));
+                        }
+                    }
+                } else {
+                    returned.add(m == null ? NULL_RETURN : m);
+                }
+            }
+        } catch (RuntimeException e) {
+            // the backend is gone (or the pipe closed): fail whatever waits
+            failPending();
+        }
+    }
+
+    private void failPending() {
+        for (Long id : List.copyOf(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.future.completeExceptionally(new PipeClosedException(label + ": no reply: " + describeDeath()));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ stop
+
+    void requestStop() {
+        if (state != State.RUNNING || stopRequested) {
+            return;
+        }
+        stopRequested = true;
+        try {
+            main.send(null);
+        } catch (RuntimeException e) {
+            logger.debug("requestStop: the backend is already gone ({})", e.getMessage());
+        }
+    }
+
+    void waitStop() {
+        if (state == State.NEW) {
+            return;
+        }
+        if (state == State.LAUNCHED) {
+            awaitReady();
+        }
+        long timeoutMs = options.stopTimeout().toMillis();
+        try {
+            main.flush();
+        } catch (RuntimeException e) {
+            // already gone
+        }
+        try {
+            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                logger.warn("waitStop: the backend (pid {}) did not stop within {} ms: killing it", pid, timeoutMs);
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("waitStop interrupted", e);
+        }
+        exited();
+    }
+
+    /** Runs once when the backend JVM has exited, from whichever thread notices first. */
+    private void exited() {
+        synchronized (this) {
+            if (state == State.EXITED) {
+                return;
+            }
+            state = State.EXITED;
+        }
+        int status = process.exitValue();
+        deathReport = "backend " + label + " (pid " + pid + ") " + describeStatus(status);
+        main.closedBecause(deathReport);
+        internal.closedBecause(deathReport);
+        LIVE.remove(this);
+        RunDir.removeChild(process);
+        try {
+            stdin.close();
+        } catch (IOException ignored) {
+            // it was the backend's; nothing is lost
+        }
+        if (router == null) {
+            failPending();
+        } // else the router fails them once it has read what the backend sent before it exited
+        for (Runnable r : deathActions) {
+            runQuietly(r);
+        }
+        if (!stopRequested) {
+            logger.warn("the backend exited without being asked to stop: {}", deathReport);
+        }
+    }
+
+    static String describeStatus(int status) {
+        if (status > 128 && status < 160) {
+            int sig = status - 128;
+            String name = switch (sig) {
+                case 9 -> "SIGKILL";
+                case 15 -> "SIGTERM";
+                case 2 -> "SIGINT";
+                case 6 -> "SIGABRT";
+                case 11 -> "SIGSEGV";
+                default -> "signal " + sig;
+            };
+            return "was killed by " + name + " (exit status " + status + ")";
+        }
+        return "exited with status " + status;
+    }
+
+    private String describeDeath() {
+        String r = deathReport;
+        return r != null ? r : "the backend " + label + " is gone";
+    }
+
+    private static void runQuietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            // a death action must not stop the others
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            main.close();
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+        try {
+            internal.close();
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+    }
+
+    /** At JVM exit: ask every live backend to stop, give them a moment, then kill the rest. */
+    private static void stopAllAtExit() {
+        List<Frontend> live = List.copyOf(LIVE);
+        for (Frontend f : live) {
+            f.requestStop();
+        }
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        for (Frontend f : live) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !f.process.waitFor(left, TimeUnit.NANOSECONDS)) {
+                    f.process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                f.process.destroyForcibly();
+            } catch (RuntimeException ignored) {
+                // keep going: every child must be handled
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ Peer
+
+    boolean isAliveProcess() {
+        return process != null && process.isAlive();
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    int exitCode() {
+        return state == State.EXITED && process != null && !process.isAlive() ? process.exitValue() : -1;
+    }
+
+    @Override
+    public boolean isAlive() {
+        return state != State.EXITED && isAliveProcess();
+    }
+
+    @Override
+    public String deathReport() {
+        return describeDeath();
+    }
+
+    @Override
+    public void onDeath(Runnable action) {
+        deathActions.add(action);
+        if (state == State.EXITED) {
+            if (deathActions.remove(action)) {
+                runQuietly(action);
+            }
+        }
+    }
+
+    /**
+     * Copies the backend's standard error to ours while it starts, keeping the text
+     * for an error report. A backend that is ready takes over our standard error
+     * directly (see {@code BackendMain}), which ends this copy.
+     */
+    private static final class StderrPump {
+        private final StringBuilder captured = new StringBuilder();
+        private Thread thread;
+        private volatile boolean capturing = true;
+
+        void start(InputStream in, String label) {
+            thread = new Thread(null, () -> {
+                byte[] buf = new byte[4096];
+                PrintStream err = System.err;
+                try {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        if (capturing) {
+                            synchronized (captured) {
+                                if (captured.length() < 64 * 1024) {
+                                    captured.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                                }
+                            }
+                        }
+                        err.write(buf, 0, n);
+                        err.flush();
+                    }
+                } catch (IOException ignored) {
+                    // the backend closed its end
+                }
+            }, "jvalkka-stderr-" + label, 64 * 1024);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        String awaitCaptured(long millis) {
+            try {
+                thread.join(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (captured) {
+                return captured.toString();
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package jvalkka.multiprocess;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A command and named parameters: what travels between a {@link MessageProcess}'s
+ * frontend and backend. {@code new MessageObject("ping", "parameter", x)} arriving
+ * in the backend calls {@code c__ping(parameter)}.
+ *
+ * <p>Parameter values may be {@code null}, boxed primitives, strings, primitive
+ * arrays, lists, maps, enums, records and POJOs that Jackson can serialize; each
+ * arrives with its own type. Immutable and thread-safe (the values themselves are
+ * shared, not copied, until the message is encoded).
+ */
+public final class MessageObject {
+    private final String command;
+    private final Map<String, Object> parameters;
+
+    /**
+     * @param command the command: the backend runs {@code c__<command>}
+     * @param keyValues parameter names and values, alternating: {@code "a", 1, "b", 2}
+     */
+    public MessageObject(String command, Object... keyValues) {
+        this.command = requireCommand(command);
+        if (keyValues.length % 2 != 0) {
+            throw new IllegalArgumentException("MessageObject(\"" + command
+                    + "\", ...): parameters come in name/value pairs, got an odd count " + keyValues.length);
+        }
+        if (keyValues.length == 0) {
+            this.parameters = Map.of();
+            return;
+        }
+        LinkedHashMap<String, Object> p = new LinkedHashMap<>(keyValues.length);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            if (!(keyValues[i] instanceof String key)) {
+                throw new IllegalArgumentException("MessageObject(\"" + command + "\", ...): parameter name at position "
+                        + i + " must be a String, got " + keyValues[i]);
+            }
+            if (p.containsKey(key)) {
+                throw new IllegalArgumentException("MessageObject(\"" + command + "\", ...): parameter '" + key
+                        + "' given twice");
+            }
+            p.put(key, keyValues[i + 1]);
+        }
+        this.parameters = Collections.unmodifiableMap(p);
+    }
+
+    /** A message with the given parameters (copied; insertion order kept). */
+    public MessageObject(String command, Map<String, ?> parameters) {
+        this.command = requireCommand(command);
+        this.parameters = parameters.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+
+    /** Wraps a fresh map the caller will not touch again (the decoder). */
+    static MessageObject trusted(String command, LinkedHashMap<String, Object> parameters) {
+        return new MessageObject(command, Collections.unmodifiableMap(parameters), true);
+    }
+
+    private MessageObject(String command, Map<String, Object> parameters, boolean trusted) {
+        this.command = command;
+        this.parameters = parameters;
+    }
+
+    private static String requireCommand(String command) {
+        if (command == null || command.isEmpty()) {
+            throw new IllegalArgumentException("a MessageObject needs a non-empty command");
+        }
+        return command;
+    }
+
+    /** The command (valkka's {@code msg()}). */
+    public String command() {
+        return command;
+    }
+
+    /** The value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]}). */
+    public Object get(String key) {
+        return parameters.get(key);
+    }
+
+    /**
+     * The value of a parameter as {@code type}: the value itself when it already is
+     * one, otherwise converted with Jackson (a {@code List} to an {@code int[]}, a
+     * {@code Long} to an {@code Integer}, a map to a record...).
+     *
+     * @throws IllegalArgumentException when the value cannot be converted
+     */
+    public <T> T get(String key, Class<T> type) {
+        Object v = parameters.get(key);
+        try {
+            return Codec.convert(v, type);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("parameter '" + key + "' of " + this + " is not a "
+                    + type.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the parameter is present (possibly with a {@code null} value). */
+    public boolean has(String key) {
+        return parameters.containsKey(key);
+    }
+
+    /** The parameters, read-only, in the order given. */
+    public Map<String, Object> parameters() {
+        return parameters;
+    }
+
+    /** {@code <MessageObject: ping: {parameter=gotcha!}>}, like valkka's. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("<MessageObject: ").append(command).append(": {");
+        boolean first = true;
+        for (Map.Entry<String, Object> e : parameters.entrySet()) {
+            if (!first) {
+                b.append(", ");
+            }
+            first = false;
+            b.append(e.getKey()).append('=').append(show(e.getValue()));
+        }
+        return b.append("}>").toString();
+    }
+
+    static String show(Object v) {
+        if (v instanceof Object[] a) {
+            return Arrays.deepToString(a);
+        } else if (v instanceof int[] a) {
+            return Arrays.toString(a);
+        } else if (v instanceof long[] a) {
+            return Arrays.toString(a);
+        } else if (v instanceof double[] a) {
+            return Arrays.toString(a);
+        } else if (v instanceof float[] a) {
+            return Arrays.toString(a);
+        } else if (v instanceof byte[] a) {
+            return a.length <= 16 ? Arrays.toString(a) : "byte[" + a.length + "]";
+        } else if (v instanceof short[] a) {
+            return Arrays.toString(a);
+        } else if (v instanceof char[] a) {
+            return Arrays.toString(a);
+        } else if (v instanceof boolean[] a) {
+            return Arrays.toString(a);
+        }
+        return String.valueOf(v);
+    }
+
+    /** Equal command and equal parameters (arrays compared by content). */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof MessageObject m) || !command.equals(m.command)
+                || !parameters.keySet().equals(m.parameters.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, Object> e : parameters.entrySet()) {
+            if (!Objects.deepEquals(e.getValue(), m.parameters.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return command.hashCode() * 31 + parameters.keySet().hashCode();
+    }
+}

@@ -1,0 +1,419 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.lang.reflect.Proxy;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+import jvalkka.log.LogConfig;
+
+/**
+ * One object, two halves: frontend methods run in your JVM, backend methods run in
+ * a child JVM that {@link #start()} spawns. The backend restores this object as it
+ * stood at {@code start()} (Java serialization: {@code transient} fields stay in
+ * the frontend; constructors do not run again, as after a fork), then runs
+ * {@link #preRun__()}, its loop, and {@link #postRun__()}.
+ *
+ * <pre>{@code
+ * class MyProcess extends MessageProcess {
+ *     MyProcess(String name) { super(name); }
+ *
+ *     void c__ping(String parameter) {            // backend: runs in the child JVM
+ *         System.out.println("Regards from other side of the fork!  Got parameter " + parameter);
+ *     }
+ *
+ *     void ping(String parameter) {               // frontend: runs here
+ *         sendMessageToBack(new MessageObject("ping", "parameter", parameter));
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Naming.</b> Methods ending in {@code __} and the {@code c__} handlers are
+ * backend methods; calling a frontend method in the backend (or the reverse)
+ * fails with an error that says so.
+ *
+ * <p><b>Messages.</b> {@code MessageObject("ping", "parameter", x)} calls
+ * {@code c__ping} with parameters bound by name and converted to the declared
+ * types (compile with {@code -parameters}); a handler may instead take the whole
+ * {@link MessageObject}. Bad input never kills the backend: it is logged with the
+ * command, parameters and reason, and sent to the frontend as a
+ * {@code MessageObject("error", command=..., parameters=..., reason=...)} on the
+ * main pipe.
+ *
+ * <p><b>Lifetime.</b> A backend exits when it is stopped, and also when its parent
+ * JVM dies by any means (kill -9 included): it watches a pipe from the parent.
+ * Stopping twice, or stopping a process that never started, does nothing.
+ *
+ * <p>The frontend methods are meant for one thread (the one that owns the
+ * process); sending from several threads is safe.
+ */
+public abstract class MessageProcess implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Seconds the backend loop waits for a message before it loops again (valkka's {@code timeout}). */
+    protected double timeout = 1.0;
+    /** The name; the logger is {@code ClassName.name}. */
+    protected final String name;
+    /** Logger named {@code ClassName.name}; usable in both halves. */
+    protected transient Logger logger;
+    /** Backend: the loop runs while this is true. */
+    protected boolean loop = true;
+    /** Backend: true when {@link #readPipes__} also serves other channels, so it must only poll the pipe. */
+    protected boolean listening = false;
+    private boolean sigint = true;
+
+    private transient Frontend front;
+    private transient Backend back;
+
+    protected MessageProcess(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a MessageProcess needs a non-empty name");
+        }
+        this.name = name;
+        this.logger = LoggerFactory.getLogger(loggerName());
+    }
+
+    protected MessageProcess() {
+        this("MessageProcess");
+    }
+
+    private String loggerName() {
+        String simple = getClass().getSimpleName();
+        return (simple.isEmpty() ? getClass().getName() : simple) + "." + name;
+    }
+
+    public final String getName() {
+        return name;
+    }
+
+    /** {@code <MyProcess.my-process>}, like valkka. */
+    @Override
+    public String toString() {
+        return "<" + loggerName() + ">";
+    }
+
+    // ------------------------------------------------------------------ logging
+
+    /**
+     * Shows the log lines of every process of class {@code cls} at {@code level} and
+     * above, as {@code MyProcess.my-process - INFO - ...} (valkka's class-level
+     * {@code formatLogger}). Call it before {@code start()}: backends take the
+     * levels with them. With another SLF4J binding than jvalkka's, configure the
+     * levels there instead.
+     */
+    public static void formatLogger(Class<?> cls, Level level) {
+        String simple = cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
+        LogConfig.setLevel(simple, level);
+    }
+
+    /** {@link #formatLogger(Class, Level)} for this object's class at {@code INFO}. */
+    public void formatLogger() {
+        formatLogger(getClass(), Level.INFO);
+    }
+
+    /** {@link #formatLogger(Class, Level)} for this object's class. */
+    public void formatLogger(Level level) {
+        formatLogger(getClass(), level);
+    }
+
+    /** Debug level for this process's logger only. */
+    public void setDebug() {
+        LogConfig.setLevel(loggerName(), Level.DEBUG);
+    }
+
+    // ------------------------------------------------------------------ backend
+
+    /** Backend: runs after the backend starts, before the loop. Open per-process resources here. */
+    protected void preRun__() {
+    }
+
+    /** Backend: runs after the loop ends, before the backend exits. Release resources here. */
+    protected void postRun__() {
+    }
+
+    /**
+     * Backend: the main loop. Override only to do something else than serving the
+     * pipe; keep calling {@link #readPipes__(double)} while {@link #loop} holds.
+     */
+    protected void run() {
+        preRun__();
+        while (loop) {
+            readPipes__(listening ? 0 : timeout);
+        }
+        send_out__(null); // tells the frontend the loop is over
+        logger.debug("bye!");
+        postRun__();
+    }
+
+    /**
+     * Backend: waits up to {@code timeout} seconds for messages on the main pipe
+     * and handles them. Override to listen to more channels: select on
+     * {@link #backPipe__()} together with yours, call {@link #handleBackPipe__}
+     * when the pipe is ready, and set {@link #listening}.
+     */
+    protected void readPipes__(double timeout) {
+        MessagePipe pipe = backPipe__();
+        Select.Result r = Select.safeSelect(back.mainList, List.of(), List.of(), timeout);
+        if (!r.reads().isEmpty()) {
+            handleBackPipe__(pipe);
+        }
+    }
+
+    /** Backend: receives what is ready on the main pipe and routes each message. */
+    protected void handleBackPipe__(MessagePipe pipe) {
+        do {
+            MessageObject obj;
+            try {
+                obj = pipe.recv();
+            } catch (PipeClosedException e) {
+                logger.debug("the frontend closed the pipe: leaving the loop");
+                loop = false;
+                return;
+            } catch (RuntimeException e) {
+                logger.error("Reading pipe failed with {}", e.toString(), e);
+                return;
+            }
+            routeMainPipe__(obj);
+        } while (loop && pipe.hasBufferedMessage());
+    }
+
+    /** Backend: {@code null} ends the loop; a message runs its {@code c__} handler. */
+    protected void routeMainPipe__(MessageObject obj) {
+        if (obj == null) {
+            loop = false;
+            return;
+        }
+        back.dispatch(obj);
+    }
+
+    /** Backend: sends an object to the frontend's {@link #getPipe()} (null is the stop marker). */
+    protected void send_out__(MessageObject obj) {
+        backend("send_out__").main.send(obj);
+    }
+
+    /** Backend: sends an object to the frontend's {@link #returnFromBack()}. */
+    protected void return_out__(MessageObject obj) {
+        backend("return_out__").internal.send(obj);
+    }
+
+    /** Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}. */
+    protected final MessagePipe backPipe__() {
+        return backend("backPipe__").main;
+    }
+
+    private Backend backend(String method) {
+        if (back == null) {
+            throw new IllegalStateException(method + " is a backend method: it runs in the backend JVM, "
+                    + "for example from a c__ handler or preRun__, not in the frontend");
+        }
+        return back;
+    }
+
+    // ----------------------------------------------------------------- frontend
+
+    /** Frontend: the backend will ignore SIGINT (Ctrl+C), for a manager to stop it cleanly. Call before start(). */
+    public void ignoreSIGINT() {
+        frontend("ignoreSIGINT").requireNew("ignoreSIGINT");
+        sigint = false;
+    }
+
+    /** Frontend: the options for this backend (JVM options, deadlines). Call before start(). */
+    public void setOptions(BackendOptions options) {
+        frontend("setOptions").setOptions(options);
+    }
+
+    /**
+     * Frontend: the pipe that carries the backend's {@code send_out__} messages.
+     * Available before {@code start()} (to put in maps and select lists); it can be
+     * selected and read once the process has started.
+     */
+    public MessagePipe getPipe() {
+        return frontend("getPipe").main;
+    }
+
+    /** Frontend: sends a message to the backend, which runs its {@code c__} handler. */
+    public void sendMessageToBack(MessageObject message) {
+        frontend("sendMessageToBack").send(message);
+    }
+
+    /** Frontend: waits for the next object the backend sent with {@code return_out__}. */
+    public MessageObject returnFromBack() {
+        return frontend("returnFromBack").returnFromBack();
+    }
+
+    /**
+     * Frontend: spawns the backend JVM and waits until it has restored this object.
+     *
+     * @throws BackendStartException when a field cannot cross (the message names it),
+     *         or the backend JVM fails or is not ready within the start timeout (the
+     *         message gives its exit status and standard error)
+     */
+    public void start() {
+        Frontend f = frontend("start");
+        f.launch();
+        f.awaitReady();
+    }
+
+    /** Frontend: a synonym of {@link #start()}. */
+    public void go() {
+        start();
+    }
+
+    /**
+     * Frontend: starts several processes at once: their JVMs boot in parallel,
+     * which is much faster than starting them one after the other.
+     */
+    public static void startAll(Collection<? extends MessageProcess> processes) {
+        RuntimeException failure = null;
+        for (MessageProcess p : processes) {
+            p.frontend("startAll").launch();
+        }
+        for (MessageProcess p : processes) {
+            try {
+                p.front.awaitReady();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Frontend: asks the backend to leave its loop (it runs {@code postRun__} and exits). */
+    public void requestStop() {
+        frontend("requestStop").requestStop();
+    }
+
+    /** Frontend: waits for the backend to exit; kills it after the stop timeout (with a warning). */
+    public void waitStop() {
+        frontend("waitStop").waitStop();
+    }
+
+    /** Frontend: {@link #requestStop()} then {@link #waitStop()}. */
+    public void stop() {
+        requestStop();
+        waitStop();
+    }
+
+    /** Frontend: whether the backend JVM is running. */
+    public boolean isAlive() {
+        return front != null && front.isAlive();
+    }
+
+    /** Frontend: the backend's pid, or -1 before start. */
+    public long pid() {
+        return front == null ? -1 : front.pid();
+    }
+
+    /** Frontend: the backend's exit status, or -1 while it runs or before start. */
+    public int exitCode() {
+        return front == null ? -1 : front.exitCode();
+    }
+
+    /**
+     * Frontend: a typed view of the backend. Each call of an interface method sends
+     * {@code MessageObject(method, param=value...)} to {@code c__method}; a method
+     * with a return value (plain, or {@code CompletableFuture<T>}) gets the
+     * handler's return value (a handler may return a {@code CompletionStage}). An
+     * exception raised by the handler is rethrown here with the backend's stack
+     * trace.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T proxy(Class<T> api) {
+        if (!api.isInterface()) {
+            throw new IllegalArgumentException("proxy needs an interface, not " + api.getName());
+        }
+        Frontend f = frontend("proxy");
+        return (T) Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (px, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "toString" -> "<proxy " + api.getSimpleName() + " of " + this + ">";
+                    case "hashCode" -> System.identityHashCode(px);
+                    case "equals" -> px == args[0];
+                    default -> throw new UnsupportedOperationException(method.toString());
+                };
+            }
+            if (method.isDefault()) {
+                return java.lang.reflect.InvocationHandler.invokeDefault(px, method, args);
+            }
+            return f.call(method, toMessage(method, args));
+        });
+    }
+
+    private static MessageObject toMessage(Method method, Object[] args) {
+        Parameter[] ps = method.getParameters();
+        Object[] kv = new Object[ps.length * 2];
+        for (int i = 0; i < ps.length; i++) {
+            kv[2 * i] = ps[i].getName();
+            kv[2 * i + 1] = args[i];
+        }
+        return new MessageObject(method.getName(), kv);
+    }
+
+    private Frontend frontend(String method) {
+        if (back != null) {
+            throw new IllegalStateException(method + " is a frontend method: it runs in the JVM that created "
+                    + this + ", not in its backend");
+        }
+        Frontend f = front;
+        if (f == null) {
+            synchronized (this) {
+                if (front == null) {
+                    front = new Frontend(this, loggerName());
+                }
+                f = front;
+            }
+        }
+        return f;
+    }
+
+    // ------------------------------------------------------------ the two halves
+
+    Logger logger() {
+        return logger;
+    }
+
+    boolean ignoresSigint() {
+        return !sigint;
+    }
+
+    /** Called by the backend launcher with the connected pipes; returns the exit status. */
+    int runBackend(MessagePipe main, MessagePipe internal) {
+        back = new Backend(this, main, internal);
+        main.onFault(reason -> back.reportFault(reason));
+        if (!sigint) {
+            Signals.ignore("INT");
+        }
+        try {
+            run();
+            return 0;
+        } catch (Throwable t) {
+            logger.error("the backend loop ended with {}", t.toString(), t);
+            return 1;
+        }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        logger = LoggerFactory.getLogger(loggerName());
+    }
+
+    /** The handler's result as the reply to a proxy call. */
+    static boolean isAsync(Object result) {
+        return result instanceof CompletionStage<?>;
+    }
+}

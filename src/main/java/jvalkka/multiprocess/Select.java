@@ -1,0 +1,253 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * valkka's {@code safe_select}: one call that waits on many channels at once —
+ * backends' {@link MessagePipe}s, TCP sockets, server sockets,
+ * {@code java.nio.channels.Pipe} ends, any {@link SelectableChannel}.
+ *
+ * <p>It returns the objects you passed in (the same instances, in the order
+ * given), so {@code pipe == auxPipe} and maps keyed by pipe work as in Python.
+ * It never throws for the reasons {@code select} can fail under you: an
+ * interrupted thread (the EINTR analogue) gets an empty result at once (the
+ * interrupt flag stays set, for the caller to act on), and a channel closed by
+ * another thread is reported ready, so that reading it reveals the end of stream.
+ *
+ * <p>A {@link MessagePipe} that already holds a whole message in its buffer is
+ * reported ready without waiting (a socket read can bring several messages).
+ *
+ * <p>Each thread uses one cached {@link Selector}: calls are cheap, and a thread
+ * must not call {@code safeSelect} re-entrantly. Thread-safe otherwise.
+ */
+public final class Select {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final ThreadLocal<Cache> CACHE = ThreadLocal.withInitial(Cache::new);
+
+    private Select() {
+    }
+
+    /** What was ready: subsets of the three collections given. */
+    public record Result(List<Object> reads, List<Object> writes, List<Object> others) {
+        /** Whether nothing was ready (a timeout, or an interrupt). */
+        public boolean isEmpty() {
+            return reads.isEmpty() && writes.isEmpty() && others.isEmpty();
+        }
+    }
+
+    /** Waits without a time limit; see {@link #safeSelect(Collection, Collection, Collection, double)}. */
+    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others) {
+        return safeSelect(reads, writes, others, -1);
+    }
+
+    /**
+     * Waits until at least one channel is ready or the timeout passes.
+     *
+     * @param reads channels to read from ({@code OP_READ}; {@code OP_ACCEPT} for server sockets)
+     * @param writes channels to write to ({@code OP_WRITE}; {@code OP_CONNECT} for a connecting socket)
+     * @param others channels watched for closing: reported when closed (by either side, once detected)
+     * @param timeoutSeconds the longest wait; 0 polls; negative waits without limit
+     * @return the ready subsets; all empty on timeout or interrupt
+     * @throws IllegalArgumentException for an object that is neither a {@link MessagePipe} nor a
+     *         {@link SelectableChannel}, or a pipe whose process has not started
+     */
+    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
+            double timeoutSeconds) {
+        Cache cache = CACHE.get();
+        Selector selector = cache.selector();
+        List<Object> readyReads = new ArrayList<>(1);
+        List<Object> readyWrites = new ArrayList<>(0);
+        List<Object> readyOthers = new ArrayList<>(0);
+        if (Thread.currentThread().isInterrupted()) {
+            return new Result(readyReads, readyWrites, readyOthers);
+        }
+        Map<SelectableChannel, Interest> wanted = cache.wanted;
+        wanted.clear();
+        boolean immediate = false;
+        for (Object o : reads) {
+            if (o instanceof MessagePipe mp && mp.isConnected()) {
+                mp.flushBeforeWait(); // a request deferred for coalescing must leave before we wait for its reply
+                if (mp.hasBufferedMessage()) {
+                    immediate = true;
+                }
+            }
+            add(wanted, o, true, false, false);
+        }
+        for (Object o : writes) {
+            add(wanted, o, false, true, false);
+        }
+        for (Object o : others) {
+            add(wanted, o, false, false, true);
+        }
+        // drop interest in channels of earlier calls that this call does not name
+        for (SelectionKey k : selector.keys()) {
+            if (k.isValid() && !wanted.containsKey(k.channel())) {
+                k.interestOps(0);
+            }
+        }
+        boolean closedFound = false;
+        for (Map.Entry<SelectableChannel, Interest> e : wanted.entrySet()) {
+            SelectableChannel ch = e.getKey();
+            Interest in = e.getValue();
+            int ops = 0;
+            if (in.read) {
+                ops |= ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+            }
+            if (in.write) {
+                ops |= ch instanceof SocketChannel sc && sc.isConnectionPending() ? SelectionKey.OP_CONNECT
+                        : SelectionKey.OP_WRITE;
+            }
+            ops &= ch.validOps();
+            if (!ch.isOpen()) {
+                in.closed = true;
+                closedFound = true;
+                continue;
+            }
+            try {
+                SelectionKey k = ch.keyFor(selector);
+                if (k == null || !k.isValid()) {
+                    if (ch.isBlocking()) {
+                        ch.configureBlocking(false);
+                    }
+                    ch.register(selector, ops);
+                } else if (k.interestOps() != ops) {
+                    k.interestOps(ops);
+                }
+            } catch (ClosedChannelException | java.nio.channels.CancelledKeyException e2) {
+                in.closed = true;
+                closedFound = true;
+            } catch (java.nio.channels.IllegalBlockingModeException e2) {
+                throw new IllegalArgumentException(ch + " is in use in blocking mode by another thread", e2);
+            } catch (IOException e2) {
+                throw new UncheckedIOException(e2);
+            }
+        }
+        try {
+            if (immediate || closedFound || timeoutSeconds == 0) {
+                selector.selectNow();
+            } else if (timeoutSeconds < 0) {
+                selector.select();
+            } else {
+                selector.select(Math.max(1, (long) Math.ceil(timeoutSeconds * 1000)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            CACHE.remove();
+            return new Result(readyReads, readyWrites, readyOthers);
+        }
+        for (SelectionKey k : selector.selectedKeys()) {
+            Interest in = wanted.get(k.channel());
+            if (in == null) {
+                continue;
+            }
+            if (!k.isValid()) {
+                in.closed = true;
+                continue;
+            }
+            int r = k.readyOps();
+            in.readyRead = (r & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0;
+            in.readyWrite = (r & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0;
+        }
+        selector.selectedKeys().clear();
+        for (Object o : reads) {
+            Interest in = wanted.get(channelOf(o));
+            boolean buffered = o instanceof MessagePipe mp && mp.hasBufferedMessage();
+            if (in.readyRead || in.closed || buffered) {
+                readyReads.add(o);
+            }
+        }
+        for (Object o : writes) {
+            Interest in = wanted.get(channelOf(o));
+            if (in.readyWrite || in.closed) {
+                readyWrites.add(o);
+            }
+        }
+        for (Object o : others) {
+            Interest in = wanted.get(channelOf(o));
+            if (in.closed || !channelOf(o).isOpen()) {
+                readyOthers.add(o);
+            }
+        }
+        for (Interest in : wanted.values()) {
+            in.reset();
+        }
+        return new Result(readyReads, readyWrites, readyOthers);
+    }
+
+    private static void add(Map<SelectableChannel, Interest> wanted, Object o, boolean r, boolean w, boolean x) {
+        SelectableChannel ch = channelOf(o);
+        Interest in = wanted.computeIfAbsent(ch, c -> new Interest());
+        in.read |= r;
+        in.write |= w;
+        in.other |= x;
+    }
+
+    static SelectableChannel channelOf(Object o) {
+        if (o instanceof MessagePipe mp) {
+            try {
+                return mp.channel();
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("safeSelect: " + e.getMessage(), e);
+            }
+        }
+        if (o instanceof SelectableChannel ch) {
+            return ch;
+        }
+        throw new IllegalArgumentException("safeSelect takes MessagePipes and SelectableChannels, not "
+                + (o == null ? "null" : o.getClass().getName()));
+    }
+
+    private static final class Interest {
+        boolean read;
+        boolean write;
+        boolean other;
+        boolean closed;
+        boolean readyRead;
+        boolean readyWrite;
+
+        void reset() {
+            readyRead = false;
+            readyWrite = false;
+        }
+    }
+
+    /** One selector per thread, closed when the thread is gone. */
+    private static final class Cache {
+        private final Selector selector;
+        final Map<SelectableChannel, Interest> wanted = new IdentityHashMap<>();
+
+        Cache() {
+            try {
+                selector = Selector.open();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Selector s = selector;
+            CLEANER.register(this, () -> {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // nothing to do for a selector nobody uses any more
+                }
+            });
+        }
+
+        Selector selector() {
+            return selector;
+        }
+    }
+}

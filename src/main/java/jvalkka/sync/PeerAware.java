@@ -1,0 +1,11 @@
+package jvalkka.sync;
+
+/**
+ * A synchronisation handle that can be told which processes may signal it, so
+ * that its waiters stop waiting when all of them have died. The core attaches
+ * each started backend to the handles that crossed to it.
+ */
+public interface PeerAware {
+    /** Adds a process that may signal this handle. Thread-safe. */
+    void addPeer(Peer peer);
+}

@@ -1,0 +1,132 @@
+package jvalkka.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import jvalkka.multiprocess.MessageObject;
+import jvalkka.multiprocess.MessagePipe;
+import jvalkka.multiprocess.MessageProcess;
+import jvalkka.multiprocess.Select;
+
+/**
+ * {@code scripts/bench messageprocess}: the core's costs, one {@code name value unit} line each.
+ * Counts: RTT 20,000 round trips after 5,000 of warm-up; one-way 200,000 messages after a
+ * 200,000 warm-up burst; start time the median of 7 starts; RSS of an idle backend.
+ */
+public final class MessageProcessBench {
+    static class Echo extends MessageProcess {
+        private long count;
+
+        Echo(String name) {
+            super(name);
+        }
+
+        void c__ping(int i) {
+            send_out__(new MessageObject("pong", "i", i));
+        }
+
+        void c__count(int i) {
+            count++;
+        }
+
+        void c__ack() {
+            send_out__(new MessageObject("ack", "count", count));
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String only = args.length > 0 ? args[0] : "all";
+        if (only.equals("all") || only.equals("rtt")) {
+            rtt();
+        }
+        if (only.equals("all") || only.equals("oneway")) {
+            oneway();
+        }
+        if (only.equals("all") || only.equals("start")) {
+            start();
+        }
+    }
+
+    static void rtt() {
+        Echo p = new Echo("rtt");
+        p.start();
+        MessagePipe pipe = p.getPipe();
+        List<Object> reads = List.of(pipe);
+        long[] t = new long[20_000];
+        for (int round = 0; round < 2; round++) {
+            int n = round == 0 ? 5_000 : t.length;
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                p.sendMessageToBack(new MessageObject("ping", "i", i));
+                Select.safeSelect(reads, List.of(), List.of(), 5.0);
+                MessageObject m = pipe.recv();
+                long t1 = System.nanoTime();
+                if (round == 1) {
+                    t[i] = t1 - t0;
+                }
+                if (m == null || !m.get("i").equals(i)) {
+                    throw new IllegalStateException("wrong reply " + m);
+                }
+            }
+        }
+        Arrays.sort(t);
+        System.out.printf("rtt_p50_us %.1f us%n", t[t.length / 2] / 1e3);
+        System.out.printf("rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
+        System.out.printf("backend_rss_mb %.1f MB%n", rssMb(p.pid()));
+        p.stop();
+    }
+
+    static void oneway() {
+        Echo p = new Echo("oneway");
+        p.start();
+        MessagePipe pipe = p.getPipe();
+        int n = 200_000;
+        double rate = 0;
+        for (int round = 0; round < 3; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                p.sendMessageToBack(new MessageObject("count", "i", i));
+            }
+            p.sendMessageToBack(new MessageObject("ack"));
+            MessageObject ack = pipe.recv();
+            long t1 = System.nanoTime();
+            if (((Number) ack.get("count")).longValue() != (long) n * (round + 1)) {
+                throw new IllegalStateException("lost messages: " + ack);
+            }
+            rate = n / ((t1 - t0) / 1e9);
+        }
+        System.out.printf("oneway_msgs_per_s %.0f msgs/s%n", rate);
+        p.stop();
+    }
+
+    static void start() {
+        List<Long> ms = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            Echo p = new Echo("start-" + i);
+            long t0 = System.nanoTime();
+            p.start();
+            p.sendMessageToBack(new MessageObject("ping", "i", 1));
+            p.getPipe().recv();
+            ms.add((System.nanoTime() - t0) / 1_000_000);
+            p.stop();
+        }
+        ms.sort(null);
+        System.out.printf("start_ms %d ms%n", ms.get(3));
+    }
+
+    static double rssMb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+}
