@@ -37,7 +37,7 @@ public abstract class CollectingSink<C extends Collection<Object>> extends SinkE
         super(name, sinkPadNames);
         this.extractData = extractData;
         this.skipEmpty = skipEmpty;
-        collections = new Collection[sinkPadNames.size()];
+        collections = (Collection<Object>[]) new Collection<?>[sinkPadNames.size()];
         Map<String, C> map = new LinkedHashMap<>();
         for (int i = 0; i < collections.length; i++) {
             C c = factory.get();

@@ -52,7 +52,7 @@ public class DequeSource extends SourceElement {
             throw new IllegalArgumentException("DequeSource '" + name() + "' has items for pads that do not exist: "
                     + unknown + "; its pads are " + sourcePadNames);
         }
-        deques = new Deque[sourcePadNames.size()];
+        deques = (Deque<Object>[]) new Deque<?>[sourcePadNames.size()];
         this.eosOnEmpty = new boolean[deques.length];
         Map<String, Deque<Object>> map = new LinkedHashMap<>();
         for (int i = 0; i < deques.length; i++) {

@@ -2,6 +2,7 @@ package jvalkka.sgn.sources;
 
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,7 @@ public class IterSource extends SourceElement {
     }
 
     private static Map<String, Boolean> uniform(List<String> pads, boolean value) {
-        java.util.LinkedHashMap<String, Boolean> out = new java.util.LinkedHashMap<>();
+        LinkedHashMap<String, Boolean> out = new LinkedHashMap<>();
         for (String pad : pads) {
             out.put(pad, value);
         }

@@ -59,7 +59,7 @@ public class CallableTransform extends TransformElement {
         inputs = new Frame[sinkIndex.size()];
         dependencies = new int[combos.size()][];
         @SuppressWarnings("unchecked")
-        Function<? super Frame[], ?>[] fns = new Function[combos.size()];
+        Function<? super Frame[], ?>[] fns = (Function<? super Frame[], ?>[]) new Function<?, ?>[combos.size()];
         callables = fns;
         arguments = new Frame[combos.size()][];
         for (int o = 0; o < combos.size(); o++) {
