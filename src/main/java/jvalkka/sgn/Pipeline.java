@@ -1,0 +1,730 @@
+package jvalkka.sgn;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A directed acyclic graph of elements that process frames, and the loop that runs it.
+ *
+ * <p>Build it with {@link #insert(Element...)} and {@link #link(Map)}, or with
+ * {@link #connect(PadProvider, PadProvider)}, which inserts what is missing and links pads by
+ * SGN's implicit rules. {@link #run()} then executes every pad in topological order (for each
+ * element: its sink pads, {@link Element#internal()}, its source pads), loop after loop, until
+ * every {@link SinkElement} is {@link SinkElement#atEos() at EOS}. Every frame a pad receives in
+ * a loop was produced in that same loop.
+ *
+ * <p>The execution order and the pad arrays are computed once per graph change, so a loop does
+ * no look-ups and allocates nothing itself: the frames the elements make are the only
+ * allocation.
+ *
+ * <p>Threading: build and run a pipeline from one thread at a time. Subclasses may wrap
+ * {@link #run()} (for example to manage worker processes around it).
+ */
+public class Pipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    private static final byte SOURCE_PAD = 0;
+    private static final byte SINK_PAD = 1;
+    private static final byte INTERNAL_PAD = 2;
+
+    private final Map<String, Element> elements = new LinkedHashMap<>();
+    private final Map<String, Pad> pads = new LinkedHashMap<>();
+    private Plan plan; // null when the graph changed since the last compile
+    private long loops;
+
+    /** An empty pipeline. */
+    public Pipeline() {
+    }
+
+    // ------------------------------------------------------------------ building
+
+    /**
+     * Adds elements to the graph, in order.
+     *
+     * @throws IllegalArgumentException when an element or pad name is already in use here
+     */
+    public Pipeline insert(Element... elements) {
+        for (Element element : elements) {
+            insertOne(element);
+        }
+        return this;
+    }
+
+    /** Adds elements, then {@link #link(Map) links} {@code linkMap} (sink pad → source pad). */
+    public Pipeline insert(Map<?, ?> linkMap, Element... elements) {
+        insert(elements);
+        return link(linkMap);
+    }
+
+    private void insertOne(Element element) {
+        if (element == null) {
+            throw new IllegalArgumentException("cannot insert null into a pipeline");
+        }
+        if (elements.containsKey(element.name())) {
+            throw new IllegalArgumentException("element name '" + element.name() + "' is already in use in this"
+                    + " pipeline" + (elements.get(element.name()) == element ? " (this element was inserted before)"
+                    : " by another element; give each element a unique name"));
+        }
+        List<Pad> elementPads = new ArrayList<>(element.snks().values());
+        elementPads.addAll(element.srcs().values());
+        elementPads.add(element.internalPad());
+        for (Pad pad : elementPads) {
+            if (pads.containsKey(pad.name())) {
+                throw new IllegalArgumentException("pad name '" + pad.name() + "' is already in use in this pipeline");
+            }
+        }
+        elements.put(element.name(), element);
+        for (Pad pad : elementPads) {
+            pads.put(pad.name(), pad);
+        }
+        plan = null;
+    }
+
+    /**
+     * Links pads: each key is a sink pad, each value the source pad that feeds it (data flows
+     * value → key, as in SGN). Keys and values are {@link SinkPad}/{@link SourcePad} objects or
+     * full pad names ({@code "<element>:snk:<pad>"}, {@code "<element>:src:<pad>"}); their
+     * elements must be inserted already.
+     *
+     * @throws IllegalArgumentException for an unknown pad name, a pad of an element not in this
+     *     pipeline, a key that is not a sink pad (e.g. two source pads), a value that is not a
+     *     source pad, or a sink pad already linked to another source pad
+     */
+    public Pipeline link(Map<?, ?> linkMap) {
+        List<SinkPad> sinks = new ArrayList<>();
+        List<SourcePad> sources = new ArrayList<>();
+        for (Map.Entry<?, ?> entry : linkMap.entrySet()) {
+            Pad key = resolve(entry.getKey());
+            Pad value = resolve(entry.getValue());
+            if (!(key instanceof SinkPad sink)) {
+                throw new IllegalArgumentException("cannot link " + key + " <- " + value + ": the key must be a sink pad"
+                        + " but " + key + " is a " + kind(key)
+                        + (value instanceof SourcePad ? " (two source pads cannot be linked)"
+                        : value instanceof SinkPad ? " (the link map is sink pad -> source pad; data flows value -> key)"
+                        : ""));
+            }
+            if (!(value instanceof SourcePad source)) {
+                throw new IllegalArgumentException("cannot link " + key + " <- " + value + ": the value must be a source"
+                        + " pad but " + value + " is a " + kind(value)
+                        + (value instanceof SinkPad ? " (two sink pads cannot be linked)" : ""));
+            }
+            sinks.add(sink);
+            sources.add(source);
+        }
+        for (int i = 0; i < sinks.size(); i++) {
+            linkPads(sinks.get(i), sources.get(i));
+        }
+        return this;
+    }
+
+    private static String kind(Pad pad) {
+        return pad instanceof SourcePad ? "source pad" : pad instanceof SinkPad ? "sink pad" : "internal pad";
+    }
+
+    private Pad resolve(Object key) {
+        if (key instanceof String name) {
+            Pad pad = pads.get(name);
+            if (pad == null) {
+                throw new IllegalArgumentException("no pad named '" + name + "' in this pipeline (full pad names look"
+                        + " like '<element>:snk:<pad>' or '<element>:src:<pad>'); known pads: " + nodes());
+            }
+            return pad;
+        }
+        if (key instanceof Pad pad) {
+            if (pads.get(pad.name()) != pad) {
+                throw new IllegalArgumentException("pad " + pad + " belongs to element '" + pad.element().name()
+                        + "', which is not inserted in this pipeline; insert it first (connect() does that)");
+            }
+            return pad;
+        }
+        throw new IllegalArgumentException("a link map holds pads or full pad names, not "
+                + (key == null ? "null" : key.getClass().getName() + " " + key));
+    }
+
+    private void linkPads(SinkPad sink, SourcePad source) {
+        if (sink.other != null && sink.other != source) {
+            throw new IllegalArgumentException("sink pad " + sink + " is already linked to " + sink.other
+                    + "; a sink pad links to exactly one source pad (cannot also link " + source + ")");
+        }
+        sink.other = source;
+        sink.linked = true;
+        source.linked = true;
+        plan = null;
+    }
+
+    /**
+     * Connects {@code source} to {@code sink} by SGN's implicit-linking rules, inserting any
+     * element not in the pipeline yet. Each side is an {@link Element}, a {@link PadSelection}
+     * or an {@link ElementGroup}; the source side offers its source pads, the sink side its sink
+     * pads, by short name. The first rule that applies wins:
+     * <ol>
+     * <li>exact match: both sides have the same set of names: link each name to the same name;</li>
+     * <li>partial match: some names are common: link those, ignore the rest;</li>
+     * <li>N-to-1: the sink side has a single pad: link the source side's single pad to it (a sink
+     *     pad takes exactly one source pad, so several source pads are an error here);</li>
+     * <li>1-to-N: the source side has a single pad: link it to every sink pad;</li>
+     * <li>otherwise: an error asking for an explicit map
+     *     ({@link #connect(PadProvider, PadProvider, Map)}).</li>
+     * </ol>
+     */
+    public Pipeline connect(PadProvider source, PadProvider sink) {
+        return connect(source, sink, null);
+    }
+
+    /**
+     * Connects with an explicit map of short names, sink pad name → source pad name, when
+     * {@code linkMap} is non-empty; otherwise as {@link #connect(PadProvider, PadProvider)}.
+     *
+     * @throws IllegalArgumentException for a sink element on the source side, a source element
+     *     on the sink side, a name in {@code linkMap} that is not on its side, or an ambiguous
+     *     implicit link
+     */
+    public Pipeline connect(PadProvider source, PadProvider sink, Map<String, String> linkMap) {
+        if (source instanceof SinkElement e) {
+            throw new IllegalArgumentException("source '" + e.name() + "' is a SinkElement and has no source pads");
+        }
+        if (sink instanceof SourceElement e) {
+            throw new IllegalArgumentException("sink '" + e.name() + "' is a SourceElement and has no sink pads");
+        }
+        Map<String, SourcePad> srcPads = source.srcs();
+        Map<String, SinkPad> snkPads = sink.snks();
+        if (srcPads.isEmpty()) {
+            throw new IllegalArgumentException("no source pads in " + source);
+        }
+        if (snkPads.isEmpty()) {
+            throw new IllegalArgumentException("no sink pads in " + sink);
+        }
+        Map<SinkPad, SourcePad> links = implicitLinks(srcPads, snkPads, linkMap);
+        for (PadProvider side : List.of(source, sink)) {
+            for (Element element : side.elements()) {
+                if (elements.get(element.name()) != element) {
+                    insertOne(element);
+                }
+            }
+        }
+        links.forEach(this::linkPads);
+        return this;
+    }
+
+    private static Map<SinkPad, SourcePad> implicitLinks(Map<String, SourcePad> srcPads, Map<String, SinkPad> snkPads,
+            Map<String, String> linkMap) {
+        Map<SinkPad, SourcePad> links = new LinkedHashMap<>();
+        if (linkMap != null && !linkMap.isEmpty()) {
+            linkMap.forEach((sinkName, sourceName) -> {
+                SinkPad sinkPad = snkPads.get(sinkName);
+                if (sinkPad == null) {
+                    throw new IllegalArgumentException("sink pad '" + sinkName + "' not found; sink pads: "
+                            + snkPads.keySet());
+                }
+                SourcePad sourcePad = srcPads.get(sourceName);
+                if (sourcePad == null) {
+                    throw new IllegalArgumentException("source pad '" + sourceName + "' not found; source pads: "
+                            + srcPads.keySet());
+                }
+                links.put(sinkPad, sourcePad);
+            });
+            return links;
+        }
+        Set<String> common = new LinkedHashSet<>(snkPads.keySet());
+        common.retainAll(srcPads.keySet());
+        if (!common.isEmpty()) { // exact match is the case where common is everything
+            for (String name : common) {
+                links.put(snkPads.get(name), srcPads.get(name));
+            }
+            return links;
+        }
+        if (snkPads.size() == 1) {
+            SinkPad only = snkPads.values().iterator().next();
+            if (srcPads.size() > 1) {
+                throw new IllegalArgumentException("N-to-1 linking would link " + srcPads.size() + " source pads "
+                        + names(srcPads.values()) + " to the single sink pad " + only + ", but a sink pad links to"
+                        + " exactly one source pad; select one source pad or pass an explicit link map");
+            }
+            links.put(only, srcPads.values().iterator().next());
+            return links;
+        }
+        if (srcPads.size() == 1) {
+            SourcePad only = srcPads.values().iterator().next();
+            for (SinkPad sinkPad : snkPads.values()) {
+                links.put(sinkPad, only);
+            }
+            return links;
+        }
+        throw new IllegalArgumentException("unable to determine an unambiguous linking strategy from source pads "
+                + srcPads.keySet() + " and sink pads " + snkPads.keySet()
+                + ": no names in common and more than one pad on each side; an explicit link map is required,"
+                + " e.g. connect(source, sink, Map.of(\"<sink pad>\", \"<source pad>\"))");
+    }
+
+    private static List<String> names(Collection<? extends Pad> pads) {
+        List<String> out = new ArrayList<>();
+        for (Pad pad : pads) {
+            out.add(pad.name());
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ inspecting
+
+    /** The element named {@code name}; throws if there is none. */
+    public Element element(String name) {
+        Element element = elements.get(name);
+        if (element == null) {
+            throw new IllegalArgumentException("no element named '" + name + "' in this pipeline; elements: "
+                    + elements.keySet());
+        }
+        return element;
+    }
+
+    /** The pad with full name {@code name}; throws if there is none. */
+    public Pad pad(String name) {
+        return resolve(name);
+    }
+
+    /** The elements, in insertion order. */
+    public List<Element> elements() {
+        return List.copyOf(elements.values());
+    }
+
+    /** The sorted full names of all source and sink pads; see {@link #nodes(boolean, boolean)}. */
+    public List<String> nodes() {
+        return nodes(true, false);
+    }
+
+    /**
+     * The graph's nodes, sorted: full pad names when {@code pads} (internal pads too when
+     * {@code intra}), element names otherwise.
+     */
+    public List<String> nodes(boolean pads, boolean intra) {
+        TreeSet<String> out = new TreeSet<>();
+        if (!pads) {
+            out.addAll(elements.keySet());
+        } else {
+            for (Pad pad : this.pads.values()) {
+                if (intra || !(pad instanceof InternalPad)) {
+                    out.add(pad.name());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** A directed edge between two nodes, by name; data flows {@code from} → {@code to}. */
+    public record Edge(String from, String to) implements Comparable<Edge> {
+        @Override
+        public int compareTo(Edge o) {
+            int c = from.compareTo(o.from);
+            return c != 0 ? c : to.compareTo(o.to);
+        }
+
+        @Override
+        public String toString() {
+            return from + " -> " + to;
+        }
+    }
+
+    /** The links between pads, sorted; see {@link #edges(boolean, boolean)}. */
+    public List<Edge> edges() {
+        return edges(true, false);
+    }
+
+    /**
+     * The graph's edges, sorted: source pad → sink pad links when {@code pads} (plus each
+     * element's sink pads → internal pad → source pads when {@code intra}), element → element
+     * otherwise.
+     */
+    public List<Edge> edges(boolean pads, boolean intra) {
+        TreeSet<Edge> out = new TreeSet<>();
+        for (Element element : elements.values()) {
+            for (SinkPad sink : element.sinkPadArray()) {
+                if (sink.other != null) {
+                    out.add(pads ? new Edge(sink.other.name(), sink.name())
+                            : new Edge(sink.other.element().name(), element.name()));
+                }
+                if (pads && intra) {
+                    out.add(new Edge(sink.name(), element.internalPad().name()));
+                }
+            }
+            if (pads && intra) {
+                for (SourcePad src : element.sourcePadArray()) {
+                    out.add(new Edge(element.internalPad().name(), src.name()));
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** How many loops {@link #run()} has executed in this pipeline so far. */
+    public long loops() {
+        return loops;
+    }
+
+    // ------------------------------------------------------------------ checking and running
+
+    /**
+     * Checks that the pipeline can run: it has a sink element, every pad is linked, and the
+     * graph has no cycle.
+     *
+     * @throws IllegalStateException naming the first problem found (and the pad, if one)
+     */
+    public void check() {
+        compile();
+    }
+
+    /**
+     * Runs the pipeline until every sink element is at EOS (returns at once if they already
+     * are). Calls {@link #check()} first.
+     *
+     * @throws IllegalStateException as {@link #check()}
+     * @throws PipelineException when an element throws, or a source pad gets no frame; the run
+     *     stops there
+     */
+    public void run() {
+        Plan p = compile();
+        long start = System.nanoTime();
+        long first = loops;
+        SinkElement[] sinks = p.sinks;
+        while (!allAtEos(sinks)) {
+            executeLoop(p);
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("pipeline ran {} loops in {} ms", loops - first, (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    private static boolean allAtEos(SinkElement[] sinks) {
+        for (SinkElement sink : sinks) {
+            if (!sink.atEos()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One loop: every node once, in topological order. */
+    private void executeLoop(Plan p) {
+        final byte[] kinds = p.kinds;
+        final SourcePad[] srcAt = p.sourcePads;
+        final SinkPad[] snkAt = p.sinkPads;
+        final Element[] inlAt = p.internals;
+        final long loop = ++loops;
+        int i = 0;
+        try {
+            for (; i < kinds.length; i++) {
+                switch (kinds[i]) {
+                    case SOURCE_PAD: {
+                        SourcePad pad = srcAt[i];
+                        Frame frame = pad.element().produce(pad);
+                        if (frame == null) {
+                            throw new IllegalStateException("newFrame returned no frame (null); a source pad must"
+                                    + " produce a Frame every loop (Frame.gap() when there is nothing to send)");
+                        }
+                        pad.output = frame;
+                        break;
+                    }
+                    case SINK_PAD: {
+                        SinkPad pad = snkAt[i];
+                        Frame frame = pad.other.output;
+                        pad.input = frame;
+                        pad.checkSpec(frame);
+                        pad.element().consume(pad, frame);
+                        break;
+                    }
+                    default:
+                        inlAt[i].internal();
+                }
+            }
+        } catch (Exception | AssertionError e) {
+            Pad failed = kinds[i] == SOURCE_PAD ? srcAt[i] : kinds[i] == SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
+            throw new PipelineException(failed.name(), loop, e);
+        }
+        if (p.trace) {
+            LOG.trace("loop {} done", loop);
+        }
+    }
+
+    /** The execution plan: node kinds and pads in topological order, computed once per graph. */
+    private static final class Plan {
+        final byte[] kinds;
+        final SourcePad[] sourcePads;
+        final SinkPad[] sinkPads;
+        final Element[] internals;
+        final SinkElement[] sinks;
+        final boolean trace = LOG.isTraceEnabled();
+
+        Plan(byte[] kinds, SourcePad[] sourcePads, SinkPad[] sinkPads, Element[] internals, SinkElement[] sinks) {
+            this.kinds = kinds;
+            this.sourcePads = sourcePads;
+            this.sinkPads = sinkPads;
+            this.internals = internals;
+            this.sinks = sinks;
+        }
+    }
+
+    private Plan compile() {
+        if (plan != null) {
+            return plan;
+        }
+        List<SinkElement> sinkElements = new ArrayList<>();
+        for (Element element : elements.values()) {
+            if (element instanceof SinkElement sink) {
+                sinkElements.add(sink);
+            }
+        }
+        if (sinkElements.isEmpty()) {
+            throw new IllegalStateException("Pipeline contains no sink elements");
+        }
+        for (Element element : elements.values()) {
+            for (SourcePad pad : element.sourcePadArray()) {
+                if (!pad.linked) {
+                    throw new IllegalStateException("Source pad not linked: " + pad.name());
+                }
+            }
+            for (SinkPad pad : element.sinkPadArray()) {
+                if (!pad.linked) {
+                    throw new IllegalStateException("Sink pad not linked: " + pad.name());
+                }
+            }
+        }
+        // Nodes and their predecessors: element-internal order (sinks -> internal -> sources)
+        // plus one edge per link (source pad -> sink pad).
+        List<Pad> nodes = new ArrayList<>(pads.values());
+        Map<Pad, List<Pad>> successors = new HashMap<>();
+        Map<Pad, Integer> indegree = new HashMap<>();
+        for (Pad node : nodes) {
+            successors.put(node, new ArrayList<>());
+            indegree.put(node, 0);
+        }
+        for (Element element : elements.values()) {
+            InternalPad inl = element.internalPad();
+            for (SinkPad sink : element.sinkPadArray()) {
+                addEdge(successors, indegree, sink.other, sink);
+                addEdge(successors, indegree, sink, inl);
+            }
+            for (SourcePad src : element.sourcePadArray()) {
+                addEdge(successors, indegree, inl, src);
+            }
+        }
+        // Kahn's algorithm, first-in first-out so the order follows insertion order.
+        ArrayDeque<Pad> ready = new ArrayDeque<>();
+        for (Pad node : nodes) {
+            if (indegree.get(node) == 0) {
+                ready.add(node);
+            }
+        }
+        List<Pad> order = new ArrayList<>(nodes.size());
+        while (!ready.isEmpty()) {
+            Pad node = ready.poll();
+            order.add(node);
+            for (Pad next : successors.get(node)) {
+                if (indegree.merge(next, -1, Integer::sum) == 0) {
+                    ready.add(next);
+                }
+            }
+        }
+        if (order.size() < nodes.size()) {
+            throw new IllegalStateException("the pipeline graph has a cycle: " + describeCycle(nodes, order, successors)
+                    + "; a pipeline must be a directed acyclic graph");
+        }
+        List<Pad> executed = new ArrayList<>();
+        for (Pad node : order) {
+            if (!(node instanceof InternalPad) || overridesInternal(node.element())) {
+                executed.add(node); // an internal() that does nothing is not worth a call per loop
+            }
+        }
+        int n = executed.size();
+        byte[] kinds = new byte[n];
+        SourcePad[] srcAt = new SourcePad[n];
+        SinkPad[] snkAt = new SinkPad[n];
+        Element[] inlAt = new Element[n];
+        for (int i = 0; i < n; i++) {
+            Pad node = executed.get(i);
+            if (node instanceof SourcePad s) {
+                kinds[i] = SOURCE_PAD;
+                srcAt[i] = s;
+            } else if (node instanceof SinkPad s) {
+                kinds[i] = SINK_PAD;
+                snkAt[i] = s;
+            } else {
+                kinds[i] = INTERNAL_PAD;
+                inlAt[i] = node.element();
+            }
+        }
+        plan = new Plan(kinds, srcAt, snkAt, inlAt, sinkElements.toArray(new SinkElement[0]));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("execution order: {}", names(executed));
+        }
+        return plan;
+    }
+
+    private static void addEdge(Map<Pad, List<Pad>> successors, Map<Pad, Integer> indegree, Pad from, Pad to) {
+        successors.get(from).add(to);
+        indegree.merge(to, 1, Integer::sum);
+    }
+
+    /**
+     * Names one cycle among the nodes Kahn's algorithm left over. Every such node still has a
+     * left-over predecessor, so walking predecessors must come back to a node already seen.
+     */
+    private static String describeCycle(List<Pad> nodes, List<Pad> order, Map<Pad, List<Pad>> successors) {
+        Set<Pad> left = new LinkedHashSet<>(nodes);
+        order.forEach(left::remove);
+        Map<Pad, Pad> previous = new HashMap<>();
+        for (Pad from : left) {
+            for (Pad to : successors.get(from)) {
+                if (left.contains(to)) {
+                    previous.putIfAbsent(to, from);
+                }
+            }
+        }
+        List<Pad> walk = new ArrayList<>();
+        Set<Pad> seen = new HashSet<>();
+        Pad at = left.iterator().next();
+        while (seen.add(at)) {
+            walk.add(at);
+            at = previous.get(at);
+        }
+        List<String> cycle = new ArrayList<>();
+        for (int i = walk.size() - 1; i >= walk.indexOf(at); i--) { // reversed: in the direction data flows
+            cycle.add(walk.get(i).name());
+        }
+        cycle.add(walk.get(walk.size() - 1).name());
+        return String.join(" -> ", cycle);
+    }
+
+    private static boolean overridesInternal(Element element) {
+        try {
+            return element.getClass().getMethod("internal").getDeclaringClass() != Element.class;
+        } catch (NoSuchMethodException e) {
+            return true; // cannot tell: call it
+        }
+    }
+
+    // ------------------------------------------------------------------ drawing
+
+    /** The graph in Graphviz DOT: one box per element holding its pads, one arrow per link. */
+    public String toDot() {
+        return toDot(null);
+    }
+
+    /** As {@link #toDot()}, with {@code label} as the graph's title when non-null. */
+    public String toDot(String label) {
+        StringBuilder dot = new StringBuilder("digraph pipeline {\n  rankdir=LR;\n");
+        if (label != null) {
+            dot.append("  label=").append(quote(label)).append(";\n  labelloc=t;\n");
+        }
+        dot.append("  node [shape=box, style=filled, fontname=\"Helvetica\"];\n");
+        for (Element element : elements.values()) {
+            dot.append("  subgraph ").append(quote("cluster_" + element.name())).append(" {\n");
+            dot.append("    label=").append(quote(element.name() + "\n" + element.getClass().getSimpleName()))
+                    .append(";\n    style=rounded;\n");
+            for (Pad pad : element.sinkPadArray()) {
+                appendPad(dot, pad, "lightblue");
+            }
+            for (Pad pad : element.sourcePadArray()) {
+                appendPad(dot, pad, "mediumaquamarine");
+            }
+            dot.append("  }\n");
+        }
+        for (Edge edge : edges()) {
+            dot.append("  ").append(quote(edge.from())).append(" -> ").append(quote(edge.to())).append(";\n");
+        }
+        return dot.append("}\n").toString();
+    }
+
+    private static void appendPad(StringBuilder dot, Pad pad, String color) {
+        dot.append("    ").append(quote(pad.name())).append(" [label=").append(quote(pad.padName()))
+                .append(", fillcolor=").append(pad.isLinked() ? color : "tomato").append("];\n");
+    }
+
+    private static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
+    }
+
+    /**
+     * Renders {@link #toDot()} into {@code path} with the Graphviz {@code dot} program, the
+     * format taken from the file extension ({@code .svg}, {@code .png}, {@code .pdf}, ...;
+     * {@code svg} if none).
+     *
+     * @throws IllegalStateException when {@code dot} is not installed (not on {@code PATH})
+     * @throws IOException when {@code dot} fails or cannot write {@code path}
+     */
+    public void visualize(Path path) throws IOException, InterruptedException {
+        visualize(path, "dot");
+    }
+
+    /** {@link #visualize(Path)} with the name of the program to run (for tests). */
+    void visualize(Path path, String dotProgram) throws IOException, InterruptedException {
+        Path program = findOnPath(dotProgram);
+        if (program == null) {
+            throw new IllegalStateException("cannot render " + path + ": the Graphviz '" + dotProgram + "' program is not"
+                    + " installed (not found on PATH); install graphviz, or save toDot() to a .dot file and render it"
+                    + " elsewhere");
+        }
+        String name = path.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String format = dot > 0 && dot < name.length() - 1 ? name.substring(dot + 1) : "svg";
+        Process process = new ProcessBuilder(program.toString(), "-T" + format, "-o", path.toString())
+                .redirectErrorStream(true).start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(toDot().getBytes(StandardCharsets.UTF_8));
+        }
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        try (InputStream out = process.getInputStream()) {
+            out.transferTo(output);
+        }
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(dotProgram + " did not finish within 60 s rendering " + path);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(dotProgram + " -T" + format + " failed (exit " + process.exitValue() + "): "
+                    + output.toString(StandardCharsets.UTF_8).trim());
+        }
+    }
+
+    private static Path findOnPath(String program) {
+        if (program.contains(File.separator)) {
+            Path p = Path.of(program);
+            return Files.isExecutable(p) ? p : null;
+        }
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path candidate = Path.of(dir, program);
+                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "Pipeline" + elements.keySet();
+    }
+}

@@ -1,0 +1,19 @@
+package jvalkka.sgn;
+
+/**
+ * An output of a {@link SourceElement} or {@link TransformElement}. Each loop the pipeline asks
+ * the element for a frame ({@code newFrame(pad)}) and keeps it as this pad's {@link #output()}
+ * for every linked sink pad to read. A source pad may feed any number of sink pads.
+ */
+public final class SourcePad extends Pad {
+    Frame output;
+
+    SourcePad(Element element, String padName, int index) {
+        super(element, padName, "src", index);
+    }
+
+    /** The frame produced in the current (or last) loop; {@code null} before the first. */
+    public Frame output() {
+        return output;
+    }
+}
