@@ -35,21 +35,31 @@ import com.fasterxml.jackson.databind.type.TypeFactory;
  * process object itself. Thread-safe.
  */
 final class Codec {
-    /** Plain mapper: conversions to declared types, strict about text-to-number coercion. */
-    static final ObjectMapper PLAIN = configure(new ObjectMapper());
-    /** Wire mapper: the plain one plus type ids on values declared {@code Object}. */
-    private static final ObjectMapper TYPED;
-    private static final ObjectWriter ANY_WRITER;
-    private static final ObjectReader ANY_READER;
-    private static final JsonFactory FACTORY;
+    /** Streaming only: messages whose values are strings, ints, doubles and booleans never load databind. */
+    private static final JsonFactory FACTORY = new JsonFactory();
 
-    static {
-        TYPED = configure(new ObjectMapper());
-        TYPED.activateDefaultTyping(BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
-                ObjectMapper.DefaultTyping.NON_FINAL);
-        ANY_WRITER = TYPED.writerFor(Object.class);
-        ANY_READER = TYPED.readerFor(Object.class);
-        FACTORY = TYPED.getFactory();
+    /**
+     * Jackson databind, loaded on first need (a typed value, a conversion): a
+     * backend that only exchanges plain values starts faster and smaller.
+     */
+    private static final class Databind {
+        /** Plain mapper: conversions to declared types, strict about text-to-number coercion. */
+        static final ObjectMapper PLAIN = configure(new ObjectMapper());
+        /** Wire mapper: the plain one plus type ids on values declared {@code Object}. */
+        static final ObjectMapper TYPED = configure(new ObjectMapper());
+        static final ObjectWriter ANY_WRITER;
+        static final ObjectReader ANY_READER;
+
+        static {
+            TYPED.activateDefaultTyping(BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
+                    ObjectMapper.DefaultTyping.NON_FINAL);
+            ANY_WRITER = TYPED.writerFor(Object.class);
+            ANY_READER = TYPED.readerFor(Object.class);
+        }
+    }
+
+    static ObjectMapper plain() {
+        return Databind.PLAIN;
     }
 
     private Codec() {
@@ -92,7 +102,7 @@ final class Codec {
                 } else if (v instanceof Boolean b) {
                     g.writeBoolean(b);
                 } else {
-                    ANY_WRITER.writeValue(g, v);
+                    Databind.ANY_WRITER.writeValue(g, v);
                 }
             }
             g.writeEndObject();
@@ -132,7 +142,7 @@ final class Codec {
                     case VALUE_NUMBER_FLOAT -> v = p.getDoubleValue();
                     case VALUE_TRUE -> v = Boolean.TRUE;
                     case VALUE_FALSE -> v = Boolean.FALSE;
-                    case START_ARRAY -> v = ANY_READER.readValue(p);
+                    case START_ARRAY -> v = Databind.ANY_READER.readValue(p);
                     default -> throw new IOException("unexpected " + p.currentToken() + " for parameter '" + key + "'");
                 }
                 if (params == null) {
@@ -175,7 +185,7 @@ final class Codec {
         if (boxed.isInstance(value)) {
             return (T) value;
         }
-        return (T) PLAIN.convertValue(value, boxed);
+        return (T) Databind.PLAIN.convertValue(value, boxed);
     }
 
     /** {@code value} as the generic {@code type}. */
@@ -190,7 +200,7 @@ final class Codec {
         if (raw.isInstance(value) && !type.isContainerType()) {
             return value;
         }
-        return PLAIN.convertValue(value, type);
+        return Databind.PLAIN.convertValue(value, type);
     }
 
     static Class<?> box(Class<?> c) {

@@ -84,7 +84,8 @@ final class Dispatcher {
         final boolean wholeMessage;
         final String[] names;
         final Class<?>[] raw;
-        final JavaType[] types;
+        final java.lang.reflect.Type[] generic;
+        private volatile JavaType[] types; // built on first conversion: most values already have the right type
         final boolean namesPresent;
 
         Handler(String command, Method method) {
@@ -94,12 +95,12 @@ final class Dispatcher {
             this.wholeMessage = ps.length == 1 && ps[0].getType() == MessageObject.class;
             this.names = new String[ps.length];
             this.raw = new Class<?>[ps.length];
-            this.types = new JavaType[ps.length];
+            this.generic = new java.lang.reflect.Type[ps.length];
             boolean present = true;
             for (int i = 0; i < ps.length; i++) {
                 names[i] = ps[i].getName();
                 raw[i] = ps[i].getType();
-                types[i] = Codec.typeOf(ps[i].getParameterizedType());
+                generic[i] = ps[i].getParameterizedType();
                 present &= ps[i].isNamePresent();
             }
             this.namesPresent = present;
@@ -177,16 +178,33 @@ final class Dispatcher {
             return args;
         }
 
+        private JavaType type(int i) {
+            JavaType[] t = types;
+            if (t == null) {
+                t = new JavaType[generic.length];
+                for (int k = 0; k < t.length; k++) {
+                    t[k] = Codec.typeOf(generic[k]);
+                }
+                types = t;
+            }
+            return t[i];
+        }
+
         private Object convert(String name, Object value, int i) throws DispatchError {
             try {
-                if (value != null && !raw[i].isPrimitive() && raw[i].isInstance(value) && !types[i].isContainerType()) {
-                    return value;
+                if (value != null && Codec.box(raw[i]).isInstance(value)
+                        && (generic[i] instanceof Class<?> || !(value instanceof java.util.Collection<?>
+                                || value instanceof java.util.Map<?, ?>))) {
+                    return value; // no generic container to check element types of: use it as it is
                 }
-                return Codec.convert(value, types[i]);
+                if (value == null && !raw[i].isPrimitive()) {
+                    return null;
+                }
+                return Codec.convert(value, type(i));
             } catch (IllegalArgumentException e) {
                 String got = value == null ? "null" : value.getClass().getSimpleName() + " " + MessageObject.show(value);
                 throw new DispatchError("parameter '" + name + "' of " + signature() + " must be a "
-                        + types[i].toCanonical() + ", got " + got, e);
+                        + generic[i].getTypeName() + ", got " + got, e);
             }
         }
 

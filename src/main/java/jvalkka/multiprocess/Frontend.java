@@ -127,16 +127,18 @@ final class Frontend implements Peer {
             cleanupSocket();
             throw new BackendStartException(owner + ": cannot open the process channel at " + socketPath + ": " + e, e);
         }
+        ClassDataSharing.Plan cds = ClassDataSharing.plan(options.jvmArgs());
         List<String> cmd = new ArrayList<>();
         cmd.add(options.javaCommand());
         cmd.addAll(options.jvmArgs());
+        cmd.addAll(cds.jvmArgs());
         cmd.add("-Djvalkka.process=" + label);
         String provider = System.getProperty("slf4j.provider");
         if (provider != null) {
             cmd.add("-Dslf4j.provider=" + provider);
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(cds.classPath());
         cmd.add(BackendMain.class.getName());
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
