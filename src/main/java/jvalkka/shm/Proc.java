@@ -1,0 +1,72 @@
+package jvalkka.shm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Facts about processes read from {@code /proc}, without native calls.
+ *
+ * <p>A pid alone does not name a process for long: the kernel reuses pids. The
+ * start time (field 22 of {@code /proc/<pid>/stat}, in clock ticks since boot)
+ * together with the pid does, so every "is it still the same process" decision
+ * in this package compares both.
+ */
+final class Proc {
+    private static final long SELF_PID = ProcessHandle.current().pid();
+    private static volatile long selfStart = Long.MIN_VALUE;
+
+    private Proc() {
+    }
+
+    static long pid() {
+        return SELF_PID;
+    }
+
+    /** This JVM's start time in clock ticks since boot. */
+    static long selfStartTicks() {
+        long s = selfStart;
+        if (s == Long.MIN_VALUE) {
+            s = startTicks(SELF_PID);
+            selfStart = s;
+        }
+        return s;
+    }
+
+    /** The start time of {@code pid} in clock ticks since boot, or -1 when no such process exists. */
+    static long startTicks(long pid) {
+        if (pid <= 0) {
+            return -1;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            // the command name (field 2) is in parentheses and may itself contain spaces and parentheses
+            int close = stat.lastIndexOf(')');
+            String[] fields = stat.substring(close + 2).trim().split(" ");
+            // fields[0] is field 3 (state), so field 22 is fields[19]
+            if (fields[0].equals("Z") || fields[0].equals("X")) {
+                return -1; // a zombie is dead for our purposes: it sets nothing, holds nothing
+            }
+            return Long.parseLong(fields[19]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Whether the process {@code pid} that started at {@code startTicks} is still running. */
+    static boolean isSameProcessAlive(long pid, long startTicks) {
+        long now = startTicks(pid);
+        return now >= 0 && now == startTicks;
+    }
+
+    /** The real user id of this JVM. */
+    static int uid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            String user = System.getProperty("user.name", "unknown");
+            return Math.abs(user.hashCode()); // only names a directory; ownership is still checked
+        }
+    }
+}

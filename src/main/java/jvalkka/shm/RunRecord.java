@@ -1,0 +1,403 @@
+package jvalkka.shm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this JVM owns outside itself, written down so that a crash does not leak it.
+ *
+ * <p>Segment names are the user's ({@code "my-shm-1"}), so they cannot carry an
+ * owner tag; instead each JVM keeps a small record,
+ * {@code /tmp/jvalkka-<uid>/run/<pid>.rec} (directory mode 0700), listing the
+ * segments it created and has not unlinked (by name and inode) and the child
+ * processes the multiprocess core registered (by pid and process start time).
+ * The record is rewritten atomically (write, then rename) on every change and
+ * only then, and it exists only while it lists something.
+ *
+ * <p>At a normal exit a shutdown hook unlinks the listed segments that still
+ * exist and deletes the record. After a crash (kill -9) the record stays;
+ * {@link #sweepStale()} (run once lazily by the first JVM use, and by
+ * {@link Cleanup}) finds records whose JVM is gone, unlinks their segments that
+ * still exist (only if the name still refers to the same inode), SIGKILLs their
+ * listed children that are still alive (only if the start time matches, so a
+ * reused pid is never killed) and deletes the record. Nothing that is not
+ * recorded is ever touched.
+ *
+ * <p>Thread-safe. The directory can be moved with the system property
+ * {@value #DIR_PROPERTY} (the tests use a private one).
+ */
+public final class RunRecord {
+    /** System property naming the record directory (default {@code /tmp/jvalkka-<uid>/run}). */
+    public static final String DIR_PROPERTY = "jvalkka.run.dir";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
+    private static final String MAGIC = "jvalkka-run-record 1";
+    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    private static volatile RunRecord instance;
+
+    private final Path dir;
+    private final Path file;
+    private final Path tmp;
+    private final Map<String, Segment> segments = new LinkedHashMap<>();
+    private final Map<Long, Child> children = new LinkedHashMap<>();
+    private boolean written;
+    private boolean broken;
+
+    private record Segment(String name, long dev, long ino) {
+    }
+
+    private record Child(long pid, long start, String description) {
+    }
+
+    private RunRecord(Path dir) {
+        this.dir = dir;
+        this.file = dir.resolve(Proc.pid() + ".rec");
+        this.tmp = dir.resolve(Proc.pid() + ".rec.tmp");
+    }
+
+    /**
+     * This JVM's record. The first call prepares the directory, sweeps stale
+     * records of dead JVMs once, and installs the shutdown hook.
+     */
+    public static RunRecord get() {
+        RunRecord r = instance;
+        if (r == null) {
+            synchronized (RunRecord.class) {
+                r = instance;
+                if (r == null) {
+                    r = new RunRecord(defaultDirectory());
+                    try {
+                        prepareDirectory(r.dir);
+                        SweepResult swept = sweepStale(r.dir);
+                        if (!swept.isEmpty()) {
+                            LOG.info("removed what crashed runs left: {}", swept);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        r.broken = true;
+                        LOG.warn("cannot keep a run record in {} ({}); segments of a crashed run will not be"
+                                + " found automatically", r.dir, e.toString());
+                    }
+                    Thread hook = new Thread(r::exitCleanup, "jvalkka-run-record-exit");
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    instance = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The record directory this JVM uses. */
+    public static Path defaultDirectory() {
+        String p = System.getProperty(DIR_PROPERTY);
+        if (p != null && !p.isBlank()) {
+            return Path.of(p);
+        }
+        return Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "jvalkka-" + Proc.uid(), "run");
+    }
+
+    /** This JVM's record file (it exists only while something is recorded). */
+    public Path file() {
+        return file;
+    }
+
+    /** Records a segment this JVM created. */
+    synchronized void addSegment(String name, long dev, long ino) {
+        segments.put(name, new Segment(name, dev, ino));
+        rewrite();
+    }
+
+    /** Forgets a segment this JVM created, once unlinked (only the entry for that inode). */
+    synchronized void removeSegment(String name, long ino) {
+        Segment s = segments.get(name);
+        if (s != null && s.ino == ino) {
+            segments.remove(name);
+            rewrite();
+        }
+    }
+
+    /**
+     * Records a child process so that a sweep kills it if this JVM dies without
+     * ending it. Its start time is read now; the sweep kills the pid only if the
+     * process there still has that start time. Does nothing if {@code pid} is
+     * not running.
+     */
+    public synchronized void addChild(long pid, String description) {
+        long start = Proc.startTicks(pid);
+        if (start < 0) {
+            return;
+        }
+        String d = description == null ? "" : description.replaceAll("[\\p{Cntrl}]", " ");
+        children.put(pid, new Child(pid, start, d));
+        rewrite();
+    }
+
+    /** Forgets a child (it ended, or was ended by the core). */
+    public synchronized void removeChild(long pid) {
+        if (children.remove(pid) != null) {
+            rewrite();
+        }
+    }
+
+    /** The segment names currently recorded (a copy). */
+    public synchronized List<String> segmentNames() {
+        return new ArrayList<>(segments.keySet());
+    }
+
+    /** The child pids currently recorded (a copy). */
+    public synchronized List<Long> childPids() {
+        return new ArrayList<>(children.keySet());
+    }
+
+    private void rewrite() {
+        if (broken) {
+            return;
+        }
+        try {
+            if (segments.isEmpty() && children.isEmpty()) {
+                if (written) {
+                    Files.deleteIfExists(file);
+                    written = false;
+                }
+                return;
+            }
+            StringBuilder sb = new StringBuilder(128);
+            sb.append(MAGIC).append('\n');
+            sb.append("pid ").append(Proc.pid()).append('\n');
+            sb.append("start ").append(Proc.selfStartTicks()).append('\n');
+            for (Segment s : segments.values()) {
+                sb.append("segment ").append(s.dev).append(' ').append(s.ino).append(' ').append(s.name).append('\n');
+            }
+            for (Child c : children.values()) {
+                sb.append("child ").append(c.pid).append(' ').append(c.start).append(' ').append(c.description)
+                        .append('\n');
+            }
+            Files.deleteIfExists(tmp);
+            Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            written = true;
+        } catch (IOException e) {
+            LOG.warn("cannot update run record {}: {}", file, e.toString());
+        }
+    }
+
+    private synchronized void exitCleanup() {
+        for (Segment s : segments.values()) {
+            unlinkIfSame(SharedMemory.DIRECTORY.resolve(s.name), s.dev, s.ino);
+        }
+        segments.clear();
+        children.clear(); // the core ends its children; the record only matters after a crash
+        try {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // nothing more can be done while the JVM exits
+        }
+    }
+
+    /** Unlinks {@code path} if it still is the inode we recorded; true if it did. */
+    static boolean unlinkIfSame(Path path, long dev, long ino) {
+        try {
+            long d = ((Number) Files.getAttribute(path, "unix:dev", LinkOption.NOFOLLOW_LINKS)).longValue();
+            long i = ((Number) Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
+            if (d != dev || i != ino) {
+                return false; // the name was unlinked and reused by someone else: not ours any more
+            }
+            Files.delete(path);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    static void prepareDirectory(Path dir) throws IOException {
+        Path parent = dir.getParent();
+        if (parent != null && !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+            mkdir(parent);
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            mkdir(dir);
+        }
+        // /tmp is shared: refuse a directory someone else planted there
+        for (Path p : parent == null ? List.of(dir) : List.of(parent, dir)) {
+            if (Files.isSymbolicLink(p)) {
+                throw new IOException(p + " is a symbolic link; refusing to use it");
+            }
+            Object owner = Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            if (((Number) owner).intValue() != Proc.uid()) {
+                throw new IOException(p + " belongs to uid " + owner + ", not to this user");
+            }
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (!mode.equals(DIR_MODE)) {
+            Files.setPosixFilePermissions(dir, DIR_MODE);
+        }
+    }
+
+    private static void mkdir(Path p) throws IOException {
+        try {
+            Files.createDirectory(p, PosixFilePermissions.asFileAttribute(DIR_MODE));
+        } catch (FileAlreadyExistsException raced) {
+            // another JVM made it at the same moment
+        }
+    }
+
+    /** Sweeps the default directory; see {@link #sweepStale(Path)}. */
+    public static SweepResult sweepStale() {
+        return sweepStale(defaultDirectory());
+    }
+
+    /**
+     * Finds the records in {@code dir} whose JVM is gone (its pid is not running,
+     * or runs a process with another start time) and removes what they list:
+     * segments that still exist with the recorded inode are unlinked, children
+     * still running with the recorded start time are killed with SIGKILL, and
+     * the record is deleted. Records of live JVMs and anything unrecorded are
+     * left alone. Safe to run from several JVMs at once.
+     */
+    public static SweepResult sweepStale(Path dir) {
+        SweepResult result = new SweepResult();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return result;
+        }
+        // two passes: a child killed in the first may have left a record of its own
+        for (int pass = 0; pass < 2; pass++) {
+            List<Long> killed = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.rec")) {
+                for (Path rec : ds) {
+                    sweepOne(rec, result, killed);
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot list {}: {}", dir, e.toString());
+            }
+            if (killed.isEmpty()) {
+                break;
+            }
+            awaitGone(killed, 2000);
+        }
+        return result;
+    }
+
+    private static void sweepOne(Path rec, SweepResult result, List<Long> killed) {
+        String fileName = rec.getFileName().toString();
+        String pidText = fileName.substring(0, fileName.length() - ".rec".length());
+        if (!pidText.matches("[0-9]{1,10}")) {
+            return;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(rec, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException gone) {
+            return; // its JVM exited, or another sweeper got there first
+        } catch (IOException e) {
+            return;
+        }
+        if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
+            return; // not ours to judge
+        }
+        long pid = -1;
+        long start = -2;
+        for (String line : lines) {
+            if (line.startsWith("pid ")) {
+                pid = Long.parseLong(line.substring(4).trim());
+            } else if (line.startsWith("start ")) {
+                start = Long.parseLong(line.substring(6).trim());
+            }
+        }
+        if (pid != Long.parseLong(pidText) || pid == Proc.pid() || Proc.isSameProcessAlive(pid, start)) {
+            return; // a live JVM's record (or a malformed one)
+        }
+        for (String line : lines) {
+            String[] f = line.split(" ", 4);
+            try {
+                if (f[0].equals("segment") && f.length == 4) {
+                    long dev = Long.parseLong(f[1]);
+                    long ino = Long.parseLong(f[2]);
+                    if (SharedMemory.isValidName(f[3])
+                            && unlinkIfSame(SharedMemory.DIRECTORY.resolve(f[3]), dev, ino)) {
+                        result.segments.add(f[3]);
+                    }
+                } else if (f[0].equals("child") && f.length >= 3) {
+                    long cpid = Long.parseLong(f[1]);
+                    long cstart = Long.parseLong(f[2]);
+                    if (cpid != Proc.pid() && Proc.isSameProcessAlive(cpid, cstart)) {
+                        ProcessHandle.of(cpid).ifPresent(ProcessHandle::destroyForcibly);
+                        killed.add(cpid);
+                        result.children.add(cpid + (f.length == 4 && !f[3].isEmpty() ? " (" + f[3] + ")" : ""));
+                    }
+                }
+            } catch (NumberFormatException malformed) {
+                // skip the line
+            }
+        }
+        try {
+            if (Files.deleteIfExists(rec)) {
+                result.records.add(rec);
+            }
+            Files.deleteIfExists(rec.resolveSibling(fileName + ".tmp"));
+        } catch (IOException e) {
+            LOG.warn("cannot delete stale record {}: {}", rec, e.toString());
+        }
+    }
+
+    private static void awaitGone(List<Long> pids, long millis) {
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(h -> {
+                try {
+                    h.onExit().get(millis, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    // still there (or not ours to wait for): the next sweep will see it
+                }
+            });
+        }
+    }
+
+    /** What a sweep removed. */
+    public static final class SweepResult {
+        private final List<String> segments = new ArrayList<>();
+        private final List<String> children = new ArrayList<>();
+        private final List<Path> records = new ArrayList<>();
+
+        /** Names of the segments unlinked. */
+        public List<String> segments() {
+            return segments;
+        }
+
+        /** Children killed, as {@code "pid (description)"}. */
+        public List<String> children() {
+            return children;
+        }
+
+        /** Stale records deleted. */
+        public List<Path> records() {
+            return records;
+        }
+
+        public boolean isEmpty() {
+            return segments.isEmpty() && children.isEmpty() && records.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "segments " + segments + ", children killed " + children + ", records " + records;
+        }
+    }
+}

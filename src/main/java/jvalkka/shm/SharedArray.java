@@ -1,0 +1,571 @@
+package jvalkka.shm;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.util.Arrays;
+
+import org.agrona.UnsafeAccess;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * An n-dimensional array of one {@link DType} laid over a {@link SharedMemory}
+ * segment, row-major (C order) and in native byte order: the stand-in for the
+ * {@code np.ndarray(shape, dtype, buffer=shmem.buf)} of the valkka tutorial.
+ *
+ * <pre>{@code
+ * SharedArray a = SharedArray.create("my-shm-1", DType.FLOAT64, 100, 100); // frontend, owns the name
+ * a.fill(1.0);
+ * SharedArray b = SharedArray.open("my-shm-1", DType.FLOAT64, 100, 100);   // backend
+ * b.set(3.0, 0, 0);  double v = b.getDouble(0, 0);
+ * }</pre>
+ *
+ * <p><b>Indexing.</b> {@code getDouble(i, j, ...)} takes one index per axis;
+ * negative indices count from the end, as in numpy. A single {@code long}
+ * argument ({@code getDouble(long)}, {@code setDouble(long, double)}) is a flat
+ * (row-major) index. Bad indices throw {@link IndexOutOfBoundsException} with
+ * numpy's wording. Values are converted like numpy's {@code astype}: floats to
+ * integers truncate toward zero and wrap to the type's width.
+ *
+ * <p><b>Threads.</b> Element access is plain memory access with no ordering:
+ * publish changes to another process with an {@code EventGroup} (as the
+ * tutorial does) or the buffer's ordered accessors. Element accessors do not
+ * allocate (except the varargs forms' index array, which the JIT usually
+ * removes; the two-index forms avoid it).
+ *
+ * <p><b>Ownership.</b> Arrays from {@link #create} and {@link #open} own their
+ * segment view and close it on {@link #close()}; arrays from {@link #wrap} leave
+ * the segment to its holder. {@link #unlink()} delegates to the segment.
+ * Serializes as a handle: a child JVM re-opens the segment by name.
+ */
+public final class SharedArray implements AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final transient SharedMemory segment;
+    private final transient DType dtype;
+    private final transient int[] shape;
+    private final transient long[] strides; // in elements
+    private final transient long size;
+    private final transient boolean ownsSegment;
+    private final transient UnsafeBuffer buffer;
+    private final transient long address;
+    private final transient int kind;
+    private transient volatile boolean closed;
+
+    private static final int F64 = 0, F32 = 1, F16 = 2, I64 = 3, I32 = 4, I16 = 5, I8 = 6, U8 = 7, U16 = 8;
+
+    private SharedArray(SharedMemory segment, DType dtype, int[] shape, boolean ownsSegment) {
+        long n = checkShape(shape);
+        long nbytes = n * dtype.itemSize();
+        if (nbytes > segment.size()) {
+            throw new IllegalArgumentException("shape " + shapeString(shape) + " of " + dtype + " needs " + nbytes
+                    + " bytes, but shared memory '" + segment.name() + "' has only " + segment.size());
+        }
+        this.segment = segment;
+        this.dtype = dtype;
+        this.shape = shape.clone();
+        this.size = n;
+        this.strides = new long[shape.length];
+        long s = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            strides[d] = s;
+            s *= shape[d];
+        }
+        this.ownsSegment = ownsSegment;
+        this.buffer = segment.buffer();
+        this.address = segment.address();
+        this.kind = dtype.ordinal();
+    }
+
+    /**
+     * Creates the segment {@code name} sized for {@code shape} of {@code dtype}
+     * (zero-filled) and lays the array over it. This JVM owns the name.
+     *
+     * @throws SegmentExistsException if the name exists
+     */
+    public static SharedArray create(String name, DType dtype, int... shape) throws IOException {
+        long nbytes = checkShape(shape) * dtype.itemSize();
+        SharedMemory shm = SharedMemory.create(name, Math.max(1, nbytes));
+        try {
+            return new SharedArray(shm, dtype, shape, true);
+        } catch (RuntimeException e) {
+            shm.close();
+            shm.unlink();
+            throw e;
+        }
+    }
+
+    /** Opens the existing segment {@code name} and lays the array over it; the segment must be large enough. */
+    public static SharedArray open(String name, DType dtype, int... shape) throws IOException {
+        SharedMemory shm = SharedMemory.open(name);
+        try {
+            return new SharedArray(shm, dtype, shape, true);
+        } catch (RuntimeException e) {
+            shm.close();
+            throw e;
+        }
+    }
+
+    /** Lays an array over the start of {@code segment}; the caller keeps ownership of the segment. */
+    public static SharedArray wrap(SharedMemory segment, DType dtype, int... shape) {
+        return new SharedArray(segment, dtype, shape, false);
+    }
+
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int ndim() {
+        return shape.length;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Number of elements. */
+    public long size() {
+        return size;
+    }
+
+    /** Bytes used by the elements. */
+    public long nbytes() {
+        return size * dtype.itemSize();
+    }
+
+    public SharedMemory segment() {
+        return segment;
+    }
+
+    // --- indexing ---
+
+    /** The flat (row-major) index of {@code idx}, bounds-checked. */
+    public long flatIndex(int... idx) {
+        if (idx.length != shape.length) {
+            throw new IndexOutOfBoundsException("array of shape " + shapeString(shape) + " takes " + shape.length
+                    + " indices, got " + idx.length);
+        }
+        long flat = 0;
+        for (int d = 0; d < idx.length; d++) {
+            flat += axisIndex(idx[d], d) * strides[d];
+        }
+        return flat;
+    }
+
+    private long flat2(int i, int j) {
+        if (shape.length != 2) {
+            throw new IndexOutOfBoundsException("array of shape " + shapeString(shape) + " takes " + shape.length
+                    + " indices, got 2");
+        }
+        return axisIndex(i, 0) * strides[0] + axisIndex(j, 1);
+    }
+
+    private long axisIndex(int i, int axis) {
+        int n = shape[axis];
+        int k = i < 0 ? i + n : i;
+        if (k < 0 || k >= n) {
+            throw new IndexOutOfBoundsException("index " + i + " is out of bounds for axis " + axis + " with size "
+                    + n);
+        }
+        return k;
+    }
+
+    private long offset(long flat) {
+        if (closed || segment.isClosed()) {
+            throw new IllegalStateException("SharedArray over '" + segment.name() + "' is closed");
+        }
+        if (flat < 0 || flat >= size) {
+            throw new IndexOutOfBoundsException("flat index " + flat + " is out of bounds for size " + size);
+        }
+        return flat * dtype.itemSize();
+    }
+
+    // --- element access as double ---
+
+    public double getDouble(int... idx) {
+        return getDouble(flatIndex(idx));
+    }
+
+    public double getDouble(int i, int j) {
+        return getDouble(flat2(i, j));
+    }
+
+    /** The element at flat index {@code flat}, converted to double. */
+    public double getDouble(long flat) {
+        int o = (int) offset(flat);
+        switch (kind) {
+            case F64: return buffer.getDouble(o);
+            case F32: return buffer.getFloat(o);
+            case F16: return Float16.toFloat(buffer.getShort(o));
+            case I64: return buffer.getLong(o);
+            case I32: return buffer.getInt(o);
+            case I16: return buffer.getShort(o);
+            case I8: return buffer.getByte(o);
+            case U8: return buffer.getByte(o) & 0xff;
+            default: return buffer.getShort(o) & 0xffff;
+        }
+    }
+
+    public void set(double v, int... idx) {
+        setDouble(flatIndex(idx), v);
+    }
+
+    public void set(double v, int i, int j) {
+        setDouble(flat2(i, j), v);
+    }
+
+    /** Stores {@code v} at flat index {@code flat}, converted to the dtype. */
+    public void setDouble(long flat, double v) {
+        int o = (int) offset(flat);
+        switch (kind) {
+            case F64: buffer.putDouble(o, v); break;
+            case F32: buffer.putFloat(o, (float) v); break;
+            case F16: buffer.putShort(o, Float16.fromDouble(v)); break;
+            default: storeLong(o, (long) v); break;
+        }
+    }
+
+    // --- element access as long (exact for int64) ---
+
+    public long getLong(int... idx) {
+        return getLong(flatIndex(idx));
+    }
+
+    /** The element at flat index {@code flat}, converted to long (floats truncate). */
+    public long getLong(long flat) {
+        int o = (int) offset(flat);
+        switch (kind) {
+            case F64: return (long) buffer.getDouble(o);
+            case F32: return (long) buffer.getFloat(o);
+            case F16: return (long) Float16.toFloat(buffer.getShort(o));
+            case I64: return buffer.getLong(o);
+            case I32: return buffer.getInt(o);
+            case I16: return buffer.getShort(o);
+            case I8: return buffer.getByte(o);
+            case U8: return buffer.getByte(o) & 0xff;
+            default: return buffer.getShort(o) & 0xffff;
+        }
+    }
+
+    public void set(long v, int... idx) {
+        setLong(flatIndex(idx), v);
+    }
+
+    /** Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width). */
+    public void setLong(long flat, long v) {
+        int o = (int) offset(flat);
+        switch (kind) {
+            case F64: buffer.putDouble(o, v); break;
+            case F32: buffer.putFloat(o, v); break;
+            case F16: buffer.putShort(o, Float16.fromDouble(v)); break;
+            default: storeLong(o, v); break;
+        }
+    }
+
+    private void storeLong(int o, long v) {
+        switch (kind) {
+            case I64: buffer.putLong(o, v); break;
+            case I32: buffer.putInt(o, (int) v); break;
+            case I16: case U16: buffer.putShort(o, (short) v); break;
+            default: buffer.putByte(o, (byte) v); break;
+        }
+    }
+
+    // --- bulk ---
+
+    /** Sets every element to {@code v}. */
+    public void fill(double v) {
+        offset(0);
+        if (v == 0.0 && Double.doubleToRawLongBits(v) == 0) {
+            buffer.setMemory(0, (int) nbytes(), (byte) 0);
+            return;
+        }
+        int item = dtype.itemSize();
+        int end = (int) nbytes();
+        switch (kind) {
+            case F64: for (int o = 0; o < end; o += 8) { buffer.putDouble(o, v); } break;
+            case F32: { float f = (float) v; for (int o = 0; o < end; o += 4) { buffer.putFloat(o, f); } break; }
+            case F16: { short h = Float16.fromDouble(v); for (int o = 0; o < end; o += 2) { buffer.putShort(o, h); }
+                break; }
+            case I8: case U8: buffer.setMemory(0, end, (byte) (long) v); break;
+            default: for (int o = 0; o < end; o += item) { storeLong(o, (long) v); } break;
+        }
+    }
+
+    /** Copies {@code src} (one value per element, row-major) in, converting to the dtype. */
+    public void copyFrom(double[] src) {
+        checkLength(src.length);
+        if (kind == F64) {
+            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class));
+        } else {
+            for (int k = 0; k < src.length; k++) {
+                setDouble(k, src[k]);
+            }
+        }
+    }
+
+    /** Copies every element out into {@code dst}, converted to double. */
+    public void copyTo(double[] dst) {
+        checkLength(dst.length);
+        if (kind == F64) {
+            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class));
+        } else {
+            for (int k = 0; k < dst.length; k++) {
+                dst[k] = getDouble(k);
+            }
+        }
+    }
+
+    /** Copies in; a raw copy for float32, a converting one otherwise. */
+    public void copyFrom(float[] src) {
+        checkLength(src.length);
+        if (kind == F32) {
+            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class));
+        } else {
+            for (int k = 0; k < src.length; k++) {
+                setDouble(k, src[k]);
+            }
+        }
+    }
+
+    public void copyTo(float[] dst) {
+        checkLength(dst.length);
+        if (kind == F32) {
+            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class));
+        } else {
+            for (int k = 0; k < dst.length; k++) {
+                dst[k] = (float) getDouble(k);
+            }
+        }
+    }
+
+    /** Copies in; a raw copy for int32, a converting one otherwise. */
+    public void copyFrom(int[] src) {
+        checkLength(src.length);
+        if (kind == I32) {
+            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class));
+        } else {
+            for (int k = 0; k < src.length; k++) {
+                setLong(k, src[k]);
+            }
+        }
+    }
+
+    public void copyTo(int[] dst) {
+        checkLength(dst.length);
+        if (kind == I32) {
+            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class));
+        } else {
+            for (int k = 0; k < dst.length; k++) {
+                dst[k] = (int) getLong(k);
+            }
+        }
+    }
+
+    /** Copies in; a raw copy for int64, a converting one otherwise. */
+    public void copyFrom(long[] src) {
+        checkLength(src.length);
+        if (kind == I64) {
+            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class));
+        } else {
+            for (int k = 0; k < src.length; k++) {
+                setLong(k, src[k]);
+            }
+        }
+    }
+
+    public void copyTo(long[] dst) {
+        checkLength(dst.length);
+        if (kind == I64) {
+            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class));
+        } else {
+            for (int k = 0; k < dst.length; k++) {
+                dst[k] = getLong(k);
+            }
+        }
+    }
+
+    /** Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise. */
+    public void copyFrom(byte[] src) {
+        checkLength(src.length);
+        if (kind == I8 || kind == U8) {
+            buffer.putBytes(0, src);
+        } else {
+            for (int k = 0; k < src.length; k++) {
+                setLong(k, src[k]);
+            }
+        }
+    }
+
+    public void copyTo(byte[] dst) {
+        checkLength(dst.length);
+        if (kind == I8 || kind == U8) {
+            buffer.getBytes(0, dst);
+        } else {
+            for (int k = 0; k < dst.length; k++) {
+                dst[k] = (byte) getLong(k);
+            }
+        }
+    }
+
+    private void checkLength(int n) {
+        offset(0);
+        if (n != size) {
+            throw new IllegalArgumentException("array of shape " + shapeString(shape) + " has " + size
+                    + " elements; a bulk copy needs exactly that many, got " + n);
+        }
+    }
+
+    private void copyIn(Object src, long base) {
+        UnsafeAccess.UNSAFE.copyMemory(src, base, null, address, nbytes());
+    }
+
+    private void copyOut(Object dst, long base) {
+        UnsafeAccess.UNSAFE.copyMemory(null, address, dst, base, nbytes());
+    }
+
+    // --- lifecycle ---
+
+    /** Unlinks the segment's name (see {@link SharedMemory#unlink()}). */
+    public boolean unlink() {
+        return segment.unlink();
+    }
+
+    /** Detaches the array; closes the segment view too if this array opened it. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        if (ownsSegment) {
+            segment.close();
+        }
+    }
+
+    /** A short numpy-like rendering, summarised with {@code ...} past 1000 elements. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("array(");
+        if (closed || segment.isClosed()) {
+            sb.append("<closed>");
+        } else {
+            int indent = "array(".length();
+            appendAxis(sb, 0, 0, size > 1000, indent);
+        }
+        return sb.append(", dtype=").append(dtype).append(", shm='").append(segment.name()).append("')")
+                .toString();
+    }
+
+    private void appendAxis(StringBuilder sb, int axis, long base, boolean summarise, int indent) {
+        if (shape.length == 0) {
+            appendValue(sb, base);
+            return;
+        }
+        sb.append('[');
+        int n = shape[axis];
+        for (int i = 0; i < n; i++) {
+            if (summarise && n > 6 && i == 3) {
+                sb.append(axis == shape.length - 1 ? "..., " : "...,\n" + " ".repeat(indent + axis + 1));
+                i = n - 4;
+                continue;
+            }
+            long at = base + i * strides[axis];
+            if (axis == shape.length - 1) {
+                appendValue(sb, at);
+                if (i < n - 1) {
+                    sb.append(", ");
+                }
+            } else {
+                appendAxis(sb, axis + 1, at, summarise, indent);
+                if (i < n - 1) {
+                    sb.append(",\n").append(" ".repeat(indent + axis + 1));
+                }
+            }
+        }
+        sb.append(']');
+    }
+
+    private void appendValue(StringBuilder sb, long flat) {
+        if (dtype.isFloating()) {
+            double v = getDouble(flat);
+            if (v == Math.rint(v) && !Double.isInfinite(v) && Math.abs(v) < 1e16) {
+                sb.append((long) v).append('.');
+            } else if (Double.isNaN(v)) {
+                sb.append("nan");
+            } else if (Double.isInfinite(v)) {
+                sb.append(v > 0 ? "inf" : "-inf");
+            } else {
+                sb.append(kind == F64 ? Double.toString(v) : Float.toString((float) v));
+            }
+        } else {
+            sb.append(getLong(flat));
+        }
+    }
+
+    static long checkShape(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + shapeString(shape));
+            }
+            n *= d;
+            if (n > SharedMemory.MAX_SIZE) {
+                throw new IllegalArgumentException("shape " + shapeString(shape) + " is too large for one"
+                        + " segment (at most " + SharedMemory.MAX_SIZE + " bytes)");
+            }
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("shape " + shapeString(shape) + " has no elements;"
+                    + " a shared array needs at least one");
+        }
+        return n;
+    }
+
+    static String shapeString(int[] shape) {
+        if (shape.length == 1) {
+            return "(" + shape[0] + ",)";
+        }
+        String s = Arrays.toString(shape);
+        return "(" + s.substring(1, s.length() - 1) + ")";
+    }
+
+    // --- serialization: as a handle ---
+
+    private Object writeReplace() throws ObjectStreamException {
+        if (closed) {
+            throw new InvalidObjectException("SharedArray over '" + segment.name() + "' is closed");
+        }
+        Crossing.note(this);
+        return new Handle(segment, dtype, shape, ownsSegment);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("SharedArray crosses as a Handle");
+    }
+
+    /** The serialized form: the segment (itself a handle, so one shared view per stream), dtype, shape. */
+    static final class Handle implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final SharedMemory segment;
+        private final DType dtype;
+        private final int[] shape;
+        private final boolean ownsSegment;
+
+        Handle(SharedMemory segment, DType dtype, int[] shape, boolean ownsSegment) {
+            this.segment = segment;
+            this.dtype = dtype;
+            this.shape = shape;
+            this.ownsSegment = ownsSegment;
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            try {
+                return new SharedArray(segment, dtype, shape, ownsSegment);
+            } catch (RuntimeException e) {
+                InvalidObjectException ioe = new InvalidObjectException("cannot re-open SharedArray over '"
+                        + segment.name() + "': " + e.getMessage());
+                ioe.initCause(e);
+                throw ioe;
+            }
+        }
+    }
+}

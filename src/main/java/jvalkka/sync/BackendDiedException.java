@@ -1,0 +1,29 @@
+package jvalkka.sync;
+
+/**
+ * Every process that could have set the awaited event has died, so waiting
+ * longer is pointless: what {@link SyncIndex#close()} throws instead of hanging
+ * (where valkka would hang). The event has been released.
+ */
+public final class BackendDiedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final int index;
+    private final String deathReport;
+
+    public BackendDiedException(String groupName, int index, String deathReport) {
+        super("backend died before setting event " + index + " of EventGroup '" + groupName + "': " + deathReport);
+        this.index = index;
+        this.deathReport = deathReport;
+    }
+
+    /** The index of the event that was awaited. */
+    public int index() {
+        return index;
+    }
+
+    /** The peers' death reports, joined with "; ". */
+    public String deathReport() {
+        return deathReport;
+    }
+}

@@ -1,0 +1,528 @@
+package jvalkka.sync;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import jvalkka.shm.Crossing;
+import jvalkka.shm.Futex;
+import jvalkka.shm.SegmentExistsException;
+import jvalkka.shm.SharedMemory;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A group of n cross-process events in one small shared memory segment:
+ * valkka's {@code EventGroup}. The frontend {@link #reserve()}s an event and
+ * sends its index to the backend, which {@link #set(int) sets} it; the
+ * frontend waits for it, usually through a {@link SyncIndex}.
+ *
+ * <pre>{@code
+ * EventGroup eg = new EventGroup(10);               // in the frontend, before start()
+ * try (SyncIndex s = new SyncIndex(eg)) {          // reserve + clear
+ *     sendMessageToBack(new MessageObject("ping", "sync_index", s.index()));
+ * }                                                // waits until the backend calls eg.set(i)
+ * }</pre>
+ *
+ * <p><b>Waiting</b> costs no CPU when idle and wakes fast: a waiter spins briefly
+ * ({@value #SPIN_PROPERTY} microseconds, default 50) and then sleeps on a
+ * Linux futex on the event's word in the mapping; {@code set} makes the wake
+ * system call only when a waiter sleeps. Without futexes it parks with growing
+ * pauses (up to 2 ms). Sleeps are sliced (100 ms) so that interrupts and peer
+ * deaths are seen even if a wake is missed.
+ *
+ * <p><b>Peers.</b> {@link #addPeer(Peer)} names the processes that may set the
+ * events (the core adds each backend the group crosses to). When all peers
+ * have died, a {@link SyncIndex} stops waiting and throws
+ * {@link BackendDiedException}; with no peer it waits without limit.
+ *
+ * <p><b>Ownership and crossing.</b> The creating JVM owns the segment: it is
+ * unlinked on {@link #close()} or at JVM exit. The group serializes as a handle
+ * (its segment name): a child JVM that deserializes it maps the same events
+ * (and owns nothing). Reservations are local to each JVM: reserve in one
+ * process only (the frontend), as with valkka.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe. {@code set}, {@code clear}
+ * and waiting do not allocate. Do not close the group while threads wait on it.
+ */
+public final class EventGroup implements AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** System property: how long a waiter spins before sleeping, in microseconds. */
+    public static final String SPIN_PROPERTY = "jvalkka.sync.spinMicros";
+    static final long SPIN_NANOS = Math.max(0, Long.getLong(SPIN_PROPERTY, 50)) * 1000;
+    static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private static final int MAGIC = 0x4745564a; // "JVEG"
+    private static final int VERSION = 1;
+    private static final int HEADER = 64;
+    private static final int STRIDE = 64; // one cache line per event: no false sharing between events
+    /** The most events one group holds. */
+    public static final int MAX_EVENTS = 65_536;
+
+    static final int CLEAR = 0;
+    static final int SET = 1;
+    static final int WAITING = 2; // clear, and someone sleeps on the futex: set() must wake
+
+    static final int OK = 0;
+    static final int TIMED_OUT = 1;
+    static final int DIED = 2;
+    static final int INTERRUPTED = 3;
+
+    private final transient SharedMemory shm;
+    private final transient UnsafeBuffer buf;
+    private final transient long address;
+    private final transient int n;
+    private final transient Event[] events;
+    private final transient Object lock = new Object();
+    private final transient int[] free; // FIFO ring of free indices, like valkka's pop(0)/append
+    private final transient boolean[] reserved;
+    private transient int head;
+    private transient int freeCount;
+    private final transient List<Peer> peers = new CopyOnWriteArrayList<>();
+    private transient volatile boolean closed;
+
+    /** Ten events, valkka's default. */
+    public EventGroup() {
+        this(10);
+    }
+
+    /**
+     * Creates {@code n} events, all clear, in a new segment owned by this JVM.
+     *
+     * @throws UncheckedIOException if the segment cannot be created
+     */
+    public EventGroup(int n) {
+        this(createSegment(n), n, true);
+    }
+
+    private EventGroup(SharedMemory shm, int n, boolean init) {
+        this.shm = shm;
+        this.buf = shm.buffer();
+        this.address = shm.address();
+        this.n = n;
+        if (init) {
+            buf.putInt(4, VERSION);
+            buf.putInt(8, n);
+            buf.putIntVolatile(0, MAGIC); // last: an opener that sees the magic sees the rest
+        }
+        this.events = new Event[n];
+        this.free = new int[n];
+        this.reserved = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            events[i] = new Event(this, i);
+            free[i] = i;
+        }
+        this.freeCount = n;
+    }
+
+    private static SharedMemory createSegment(int n) {
+        if (n < 1 || n > MAX_EVENTS) {
+            throw new IllegalArgumentException("an EventGroup holds 1.." + MAX_EVENTS + " events, not " + n);
+        }
+        long pid = ProcessHandle.current().pid();
+        for (int attempt = 0; ; attempt++) {
+            // the pid says whose it is at a glance; the random part avoids a stale name of a reused pid
+            String name = "jvalkka-eg-" + pid + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+            try {
+                return SharedMemory.create(name, HEADER + (long) n * STRIDE);
+            } catch (SegmentExistsException e) {
+                if (attempt > 8) {
+                    throw new UncheckedIOException(e);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the shared memory of an EventGroup: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Maps an existing group by its segment name (what deserialization does). */
+    public static EventGroup open(String segmentName) throws IOException {
+        SharedMemory shm = SharedMemory.open(segmentName);
+        UnsafeBuffer b = shm.buffer();
+        if (shm.size() < HEADER || b.getIntVolatile(0) != MAGIC || b.getInt(4) != VERSION) {
+            shm.close();
+            throw new IOException("shared memory '" + segmentName + "' is not an EventGroup");
+        }
+        int n = b.getInt(8);
+        if (n < 1 || n > MAX_EVENTS || shm.size() < HEADER + (long) n * STRIDE) {
+            shm.close();
+            throw new IOException("EventGroup '" + segmentName + "' has a bad header (n=" + n + ")");
+        }
+        return new EventGroup(shm, n, false);
+    }
+
+    /** Number of events (Python's {@code len(eg)}). */
+    public int size() {
+        return n;
+    }
+
+    /** The segment's name. */
+    public String name() {
+        return shm.name();
+    }
+
+    /** Whether this JVM created the group (and unlinks it). */
+    public boolean isOwner() {
+        return shm.isOwner();
+    }
+
+    // --- the events ---
+
+    /** Sets event {@code i}, waking its waiters. Used by the backend. Does not block or allocate. */
+    public void set(int i) {
+        int o = offset(i);
+        if (buf.getAndSetInt(o, SET) == WAITING && Futex.AVAILABLE) {
+            Futex.wake(address + o, Integer.MAX_VALUE); // only when someone sleeps: no syscall otherwise
+        }
+    }
+
+    /** Clears event {@code i}. */
+    public void clear(int i) {
+        buf.putIntVolatile(offset(i), CLEAR);
+    }
+
+    /** Whether event {@code i} is set. */
+    public boolean isSet(int i) {
+        return buf.getIntVolatile(offset(i)) == SET;
+    }
+
+    private int offset(int i) {
+        if (closed) {
+            throw new IllegalStateException("EventGroup '" + shm.name() + "' is closed");
+        }
+        if (i < 0 || i >= n) {
+            throw new IndexOutOfBoundsException("event index " + i + " is out of range for EventGroup '"
+                    + shm.name() + "' of " + n + " events");
+        }
+        return HEADER + i * STRIDE;
+    }
+
+    /**
+     * Reserves a free event and clears it; returns it (its {@link Event#index()}
+     * is what goes to the backend). Used by the frontend.
+     *
+     * @throws NotEnoughEvents when all events are reserved
+     */
+    public Event reserve() {
+        int i;
+        synchronized (lock) {
+            if (freeCount == 0) {
+                throw new NotEnoughEvents("all " + n + " events of EventGroup '" + shm.name() + "' are reserved:"
+                        + " close a SyncIndex (release an event) first, or create the group with more events");
+            }
+            i = free[head];
+            head = (head + 1) % n;
+            freeCount--;
+            reserved[i] = true;
+        }
+        clear(i);
+        return events[i];
+    }
+
+    /**
+     * Returns a reserved event to the pool.
+     *
+     * @throws IllegalArgumentException if {@code event} belongs to another group
+     * @throws IllegalStateException if it is not reserved
+     */
+    public void release(Event event) {
+        release_ind(asIndex(event));
+    }
+
+    /** Returns the reserved event {@code index} to the pool. */
+    public void release_ind(int index) {
+        offset(index);
+        synchronized (lock) {
+            if (!reserved[index]) {
+                throw new IllegalStateException("event " + index + " of EventGroup '" + shm.name()
+                        + "' is not reserved (released twice?)");
+            }
+            reserved[index] = false;
+            free[(head + freeCount) % n] = index;
+            freeCount++;
+        }
+    }
+
+    /** The event at {@code i} (in the backend: the one the frontend reserved). */
+    public Event fromIndex(int i) {
+        offset(i);
+        return events[i];
+    }
+
+    /**
+     * The index of {@code event}.
+     *
+     * @throws IllegalArgumentException if it belongs to another group
+     */
+    public int asIndex(Event event) {
+        if (event.group != this) {
+            throw new IllegalArgumentException("event " + event.index + " belongs to EventGroup '"
+                    + event.group.name() + "', not to this EventGroup '" + shm.name() + "'");
+        }
+        return event.index;
+    }
+
+    /** How many events are free to reserve now. */
+    public int available() {
+        synchronized (lock) {
+            return freeCount;
+        }
+    }
+
+    // --- peers ---
+
+    /**
+     * Adds a process that may set these events. When every added peer has died,
+     * waiters stop waiting ({@link SyncIndex} throws {@link BackendDiedException}).
+     */
+    public void addPeer(Peer peer) {
+        peers.add(peer);
+        peer.onDeath(this::wakeAllWaiters);
+    }
+
+    /** Removes a peer (for example a backend stopped on purpose). */
+    public void removePeer(Peer peer) {
+        peers.remove(peer);
+    }
+
+    /** The peers added, in order. */
+    public List<Peer> peers() {
+        return List.copyOf(peers);
+    }
+
+    boolean allPeersDead() {
+        if (peers.isEmpty()) {
+            return false;
+        }
+        for (Peer p : peers) {
+            if (p.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    String deathReport() {
+        StringBuilder sb = new StringBuilder();
+        for (Peer p : peers) {
+            if (!p.isAlive()) {
+                sb.append(sb.length() == 0 ? "" : "; ").append(p.deathReport());
+            }
+        }
+        return sb.toString();
+    }
+
+    private void wakeAllWaiters() {
+        if (closed || !Futex.AVAILABLE) {
+            return; // parked waiters poll within 2 ms anyway
+        }
+        for (int i = 0; i < n; i++) {
+            int o = HEADER + i * STRIDE;
+            if (buf.getIntVolatile(o) == WAITING) {
+                Futex.wake(address + o, Integer.MAX_VALUE); // the waiter re-checks the peers
+            }
+        }
+    }
+
+    // --- waiting ---
+
+    /**
+     * Waits until event {@code i} is set, for at most {@code timeoutNanos} (no
+     * limit if negative). With {@code watchPeers}, also returns when all peers
+     * are dead. Returns {@link #OK}, {@link #TIMED_OUT}, {@link #DIED} or
+     * {@link #INTERRUPTED} (the interrupt flag stays set).
+     */
+    int await(int i, long timeoutNanos, boolean watchPeers) {
+        return await(i, timeoutNanos, watchPeers, Futex.AVAILABLE, SLICE_NANOS);
+    }
+
+    /** The state word of event {@code i}: {@link #CLEAR}, {@link #SET} or {@link #WAITING}. */
+    int state(int i) {
+        return buf.getIntVolatile(offset(i));
+    }
+
+    int await(int i, long timeoutNanos, boolean watchPeers, boolean useFutex, long sliceNanos) {
+        int o = offset(i);
+        if (buf.getIntVolatile(o) == SET) {
+            return OK;
+        }
+        long start = System.nanoTime();
+        // spin: a reply that comes within microseconds costs neither side a system call
+        if (SPIN_NANOS > 0) {
+            do {
+                for (int k = 0; k < 100; k++) {
+                    if (buf.getIntVolatile(o) == SET) {
+                        return OK;
+                    }
+                    Thread.onSpinWait();
+                }
+            } while (System.nanoTime() - start < SPIN_NANOS);
+        }
+        long park = 1000;
+        while (true) {
+            int v = buf.getIntVolatile(o);
+            if (v == SET) {
+                return OK;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                return INTERRUPTED;
+            }
+            if (watchPeers && allPeersDead()) {
+                // the backend may have set it just before it died
+                return buf.getIntVolatile(o) == SET ? OK : DIED;
+            }
+            long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
+            if (left <= 0) {
+                return TIMED_OUT;
+            }
+            long slice = Math.min(left, sliceNanos);
+            if (useFutex) {
+                if (v == CLEAR && !buf.compareAndSetInt(o, CLEAR, WAITING)) {
+                    continue; // it changed under us: look again
+                }
+                Futex.await(address + o, WAITING, slice);
+            } else {
+                LockSupport.parkNanos(Math.min(park, slice));
+                park = Math.min(park * 2, MAX_PARK_NANOS);
+            }
+        }
+    }
+
+    // --- lifecycle ---
+
+    /**
+     * Closes this JVM's view; the owner also unlinks the segment. Idempotent.
+     * Do not close while threads wait on the group.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (shm.isOwner()) {
+            shm.unlink();
+        }
+        shm.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Like valkka's: {@code <EventGroup jvalkka-eg-..: f0 R1 ...>}, f = free, R = reserved. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("<EventGroup ").append(shm.name()).append(':');
+        synchronized (lock) {
+            for (int i = 0; i < n; i++) {
+                sb.append(' ').append(reserved[i] ? 'R' : 'f').append(i);
+            }
+        }
+        return sb.append('>').toString();
+    }
+
+    // --- serialization: as a handle ---
+
+    private Object writeReplace() throws ObjectStreamException {
+        if (closed) {
+            throw new InvalidObjectException("EventGroup '" + shm.name() + "' is closed");
+        }
+        Crossing.note(this);
+        return new Handle(shm.name());
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("EventGroup crosses as a Handle");
+    }
+
+    static final class Handle implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String name;
+
+        Handle(String name) {
+            this.name = name;
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            try {
+                return EventGroup.open(name);
+            } catch (IOException | RuntimeException e) {
+                InvalidObjectException ioe = new InvalidObjectException("cannot re-open EventGroup '" + name
+                        + "' in this process: " + e.getMessage());
+                ioe.initCause(e);
+                throw ioe;
+            }
+        }
+    }
+
+    /**
+     * One event of a group (valkka's {@code Event} as {@code reserve()} returns
+     * it). Cheap, immutable, one per index; methods delegate to the group.
+     */
+    public static final class Event {
+        private final EventGroup group;
+        private final int index;
+
+        Event(EventGroup group, int index) {
+            this.group = group;
+            this.index = index;
+        }
+
+        public int index() {
+            return index;
+        }
+
+        public EventGroup group() {
+            return group;
+        }
+
+        public void set() {
+            group.set(index);
+        }
+
+        public void clear() {
+            group.clear(index);
+        }
+
+        public boolean isSet() {
+            return group.isSet(index);
+        }
+
+        /** Waits until set, without limit (Python's {@code event.wait()}). */
+        public void await() throws InterruptedException {
+            if (group.await(index, -1, false) == INTERRUPTED) {
+                Thread.interrupted();
+                throw new InterruptedException("interrupted waiting for event " + index);
+            }
+        }
+
+        /** Waits until set, at most {@code timeout}; true if it was set (Python's {@code event.wait(t)}). */
+        public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+            int r = group.await(index, Math.max(0, unit.toNanos(timeout)), false);
+            if (r == INTERRUPTED) {
+                Thread.interrupted();
+                throw new InterruptedException("interrupted waiting for event " + index);
+            }
+            return r == OK;
+        }
+
+        @Override
+        public String toString() {
+            return "<Event " + index + " of " + group.name() + (isSetQuiet() ? ": set>" : ">");
+        }
+
+        private boolean isSetQuiet() {
+            return !group.closed && group.isSet(index);
+        }
+    }
+}
