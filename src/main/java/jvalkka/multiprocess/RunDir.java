@@ -58,10 +58,12 @@ final class RunDir {
         }
     }
 
+    /** Records a started backend, so that a sweep ends it if this JVM dies without doing so. */
     static void addChild(Process p, String label) {
-        // wired to jvalkka.shm.RunRecord (the stale-process sweep) when that layer is merged
+        jvalkka.shm.RunRecord.get().addChild(p.pid(), "backend " + label);
     }
 
     static void removeChild(Process p) {
+        jvalkka.shm.RunRecord.get().removeChild(p.pid());
     }
 }

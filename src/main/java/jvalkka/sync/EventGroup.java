@@ -51,7 +51,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p><b>Threads.</b> All methods are thread-safe. {@code set}, {@code clear}
  * and waiting do not allocate. Do not close the group while threads wait on it.
  */
-public final class EventGroup implements AutoCloseable, Serializable {
+public final class EventGroup implements AutoCloseable, Serializable, PeerAware {
     private static final long serialVersionUID = 1L;
 
     /** System property: how long a waiter spins before sleeping, in microseconds. */
@@ -284,6 +284,7 @@ public final class EventGroup implements AutoCloseable, Serializable {
      * Adds a process that may set these events. When every added peer has died,
      * waiters stop waiting ({@link SyncIndex} throws {@link BackendDiedException}).
      */
+    @Override
     public void addPeer(Peer peer) {
         peers.add(peer);
         peer.onDeath(this::wakeAllWaiters);
