@@ -132,19 +132,23 @@ public abstract class MessageProcess implements Serializable {
 
     // ------------------------------------------------------------------ backend
 
-    /** Backend: runs after the backend starts, before the loop. Open per-process resources here. */
-    protected void preRun__() {
+    /**
+     * Backend: runs after the backend starts, before the loop. Open per-process
+     * resources here (the "client side" of shared memory, heavy libraries, threads).
+     * An exception ends the backend with status 1, logged.
+     */
+    protected void preRun__() throws Exception {
     }
 
     /** Backend: runs after the loop ends, before the backend exits. Release resources here. */
-    protected void postRun__() {
+    protected void postRun__() throws Exception {
     }
 
     /**
      * Backend: the main loop. Override only to do something else than serving the
      * pipe; keep calling {@link #readPipes__(double)} while {@link #loop} holds.
      */
-    protected void run() {
+    protected void run() throws Exception {
         preRun__();
         while (loop) {
             readPipes__(listening ? 0 : timeout);
