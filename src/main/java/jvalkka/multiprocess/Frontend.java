@@ -479,8 +479,20 @@ final class Frontend implements Peer {
                 }
             }
         } catch (RuntimeException e) {
-            // the backend is gone (or the pipe closed): fail whatever waits
+            // the backend is gone (or the pipe closed): fail whatever waits, saying how it ended
+            awaitExit(2000);
             failPending();
+        }
+    }
+
+    /** The end of a pipe comes a moment before the exit status: wait for it, within a bound. */
+    private void awaitExit(long millis) {
+        try {
+            if (process.waitFor(millis, TimeUnit.MILLISECONDS)) {
+                exited();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -54,6 +54,8 @@ public final class MessagePipe implements AutoCloseable {
     private Selector readSelector;
     private Consumer<String> faultListener = s -> { };
     private boolean eof;
+    private long garbageRun;   // garbage bytes skipped since the last good frame, not yet reported
+    private boolean resyncing; // the bytes being skipped follow a fault that was already reported
 
     // sending side
     static final long COALESCE_NANOS = Long.getLong("jvalkka.coalesceMicros", 10) * 1000;
@@ -415,6 +417,9 @@ public final class MessagePipe implements AutoCloseable {
                 skipGarbage();
                 continue;
             }
+            if (garbageRun > 0 || resyncing) {
+                endGarbageRun();
+            }
             if (avail < HEADER) {
                 return null;
             }
@@ -423,6 +428,7 @@ public final class MessagePipe implements AutoCloseable {
             if (len < 0 || len > maxMessageBytes) {
                 faultListener.accept("a frame on " + label + " claims " + Integer.toUnsignedString(len)
                         + " bytes, over the limit of " + maxMessageBytes + ": garbage or an oversized message; skipped");
+                resyncing = true;
                 consume(1);
                 continue;
             }
@@ -461,6 +467,7 @@ public final class MessagePipe implements AutoCloseable {
                 faultListener.accept("an undecodable message on " + label + " (" + e.getMessage().lines().findFirst()
                         .orElse("") + "), " + len + " bytes starting '" + preview + "': skipped");
                 // resync after the bad header: a frame that was cut short hides the next one
+                resyncing = true;
                 consume(1);
                 continue;
             }
@@ -469,18 +476,34 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    /**
+     * Skips bytes up to the next frame magic. One run of garbage is reported once,
+     * with its length, when its end is found; bytes skipped to resynchronise after
+     * a fault already reported are not reported again.
+     */
     private void skipGarbage() {
         int end = in.position();
         int i = readPos + 1;
         while (i + 4 <= end && !(in.get(i) == (byte) 0xFF && in.getInt(i) == MAGIC)) {
             i++;
         }
-        if (i + 4 > end) {
+        boolean found = i + 4 <= end;
+        if (!found) {
             i = Math.max(readPos + 1, end - 3); // keep a possible partial magic
         }
-        int skipped = i - readPos;
-        faultListener.accept(skipped + " bytes of garbage on " + label + ": skipped");
-        consume(skipped);
+        garbageRun += i - readPos;
+        consume(i - readPos);
+        if (found) {
+            endGarbageRun();
+        }
+    }
+
+    private void endGarbageRun() {
+        if (garbageRun > 0 && !resyncing) {
+            faultListener.accept(garbageRun + " bytes of garbage on " + label + ": skipped");
+        }
+        garbageRun = 0;
+        resyncing = false;
     }
 
     private void consume(int n) {
