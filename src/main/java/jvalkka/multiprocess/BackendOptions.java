@@ -79,6 +79,17 @@ public final class BackendOptions {
                 : java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * Makes the class-data-sharing archive for backends with these options now,
+     * waiting for it (a second or two, once per build of your code and JVM
+     * options), instead of in the background at the first start. Call it before
+     * starting many backends at once. Backends start without an archive when this
+     * returns false (for example with {@code -Djvalkka.cds=false}).
+     */
+    public boolean prepareArchive() {
+        return ClassDataSharing.prepare(jvmArgs);
+    }
+
     public BackendOptions withJvmArgs(List<String> args) {
         return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand);
     }

@@ -50,7 +50,8 @@ final class ClassDataSharing {
     }
 
     /** The class path and extra JVM options of a backend launched with {@code jvmArgs}. */
-    record Plan(String classPath, List<String> jvmArgs, Path archive, List<String> archiveClassPath) {
+    record Plan(String classPath, List<String> jvmArgs, Path archive, List<String> archiveClassPath,
+            List<String> backendJvmArgs) {
         Plan withArchiveIfReady() {
             return withArchiveIfReadyImpl(this);
         }
@@ -59,7 +60,7 @@ final class ClassDataSharing {
     static Plan plan(List<String> jvmArgs) {
         String parentCp = System.getProperty("java.class.path");
         if (!ENABLED) {
-            return new Plan(parentCp, List.of(), null, List.of());
+            return new Plan(parentCp, List.of(), null, List.of(), jvmArgs);
         }
         return PLANS.computeIfAbsent(String.join("\u0000", jvmArgs), k -> build(parentCp, jvmArgs)).withArchiveIfReady();
     }
@@ -97,10 +98,11 @@ final class ClassDataSharing {
             Path archive = cache.resolve("backend-" + key + ".jsa");
             List<String> order = new ArrayList<>(jars);
             order.addAll(dirs);
-            return new Plan(String.join(File.pathSeparator, order), List.of(), archive, List.copyOf(jars));
+            return new Plan(String.join(File.pathSeparator, order), List.of(), archive, List.copyOf(jars),
+                    List.copyOf(jvmArgs));
         } catch (IOException | RuntimeException | NoSuchAlgorithmException e) {
             LOG.debug("class-data sharing is off for backends: {}", e.toString());
-            return new Plan(parentCp, List.of(), null, List.of());
+            return new Plan(parentCp, List.of(), null, List.of(), jvmArgs);
         }
     }
 
@@ -118,7 +120,7 @@ final class ClassDataSharing {
         }
         if (Files.isRegularFile(p.archive)) {
             return new Plan(p.classPath, List.of("-XX:SharedArchiveFile=" + p.archive, "-Xshare:auto",
-                    "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), p.archive, p.archiveClassPath);
+                    "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), p.archive, p.archiveClassPath, p.backendJvmArgs);
         }
         if (TRAINING.putIfAbsent(p.archive, Boolean.TRUE) == null) {
             Thread t = new Thread(() -> train(p), "jvalkka-cds-trainer");
@@ -128,12 +130,32 @@ final class ClassDataSharing {
         return p;
     }
 
+    /**
+     * Makes the archive for backends with {@code jvmArgs} now, waiting for it.
+     * @return whether backends will start with an archive
+     */
+    static boolean prepare(List<String> jvmArgs) {
+        Plan p = plan(jvmArgs);
+        if (p.archive == null) {
+            return false;
+        }
+        if (!Files.isRegularFile(p.archive)) {
+            synchronized (ClassDataSharing.class) {
+                if (!Files.isRegularFile(p.archive)) {
+                    TRAINING.put(p.archive, Boolean.TRUE);
+                    train(p);
+                }
+            }
+        }
+        return Files.isRegularFile(p.archive);
+    }
+
     private static void train(Plan p) {
         Path tmp = p.archive.resolveSibling(p.archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(BackendOptions.defaults().jvmArgs());
+            cmd.addAll(p.backendJvmArgs);
             cmd.add("-XX:ArchiveClassesAtExit=" + tmp);
             cmd.add("-Xlog:cds=off");
             cmd.add("-Xlog:cds+dynamic=off");
@@ -208,7 +230,9 @@ final class ClassDataSharing {
     /** Keeps the newest few archives and snapshots: every build of the code makes new ones. */
     private static void prune(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> all = s.filter(f -> f.toString().endsWith(".jsa") || f.toString().endsWith(".jar"))
+            long hourAgo = System.currentTimeMillis() - 3_600_000L;
+            List<Path> all = s.filter(f -> f.toString().endsWith(".jsa") || f.toString().endsWith(".jar")
+                            || f.toString().endsWith(".tmp") && f.toFile().lastModified() < hourAgo)
                     .sorted(Comparator.comparingLong((Path f) -> f.toFile().lastModified()).reversed()).toList();
             for (Path old : all.subList(Math.min(all.size(), KEEP_FILES), all.size())) {
                 Files.deleteIfExists(old);

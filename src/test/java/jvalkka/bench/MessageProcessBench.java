@@ -6,19 +6,24 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import jvalkka.multiprocess.BackendOptions;
 import jvalkka.multiprocess.MessageObject;
 import jvalkka.multiprocess.MessagePipe;
 import jvalkka.multiprocess.MessageProcess;
 import jvalkka.multiprocess.Select;
+import jvalkka.sync.EventGroup;
+import jvalkka.sync.SyncIndex;
 
 /**
  * {@code scripts/bench messageprocess}: the core's costs, one {@code name value unit} line each.
- * Counts: RTT 20,000 round trips after 5,000 of warm-up; one-way 200,000 messages after a
- * 200,000 warm-up burst; start time the median of 7 starts; RSS of an idle backend.
+ * Counts: RTT and SyncIndex 20,000 round trips after 5,000 of warm-up; one-way 200,000
+ * messages, the last of three bursts (the first two warm up); start time the median of 7
+ * starts (each to its first reply); RSS of the idle RTT backend after its round trips.
  */
 public final class MessageProcessBench {
     static class Echo extends MessageProcess {
         private long count;
+        final EventGroup eg = new EventGroup(4);
 
         Echo(String name) {
             super(name);
@@ -32,6 +37,10 @@ public final class MessageProcessBench {
             count++;
         }
 
+        void c__work(int sync_index) {
+            eg.set(sync_index);
+        }
+
         void c__ack() {
             send_out__(new MessageObject("ack", "count", count));
         }
@@ -39,11 +48,17 @@ public final class MessageProcessBench {
 
     public static void main(String[] args) throws Exception {
         String only = args.length > 0 ? args[0] : "all";
+        if (!BackendOptions.defaults().prepareArchive()) {
+            System.err.println("note: backends start without a class-data-sharing archive");
+        }
         if (only.equals("all") || only.equals("rtt")) {
             rtt();
         }
         if (only.equals("all") || only.equals("oneway")) {
             oneway();
+        }
+        if (only.equals("all") || only.equals("syncindex")) {
+            syncIndex();
         }
         if (only.equals("all") || only.equals("start")) {
             start();
@@ -100,6 +115,30 @@ public final class MessageProcessBench {
         }
         System.out.printf("oneway_msgs_per_s %.0f msgs/s%n", rate);
         p.stop();
+    }
+
+    /** A SyncIndex round trip as a user makes it: reserve, send the index, the backend sets it, wake. */
+    static void syncIndex() {
+        Echo p = new Echo("syncindex");
+        p.start();
+        long[] t = new long[20_000];
+        for (int round = 0; round < 2; round++) {
+            int n = round == 0 ? 5_000 : t.length;
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                try (SyncIndex s = new SyncIndex(p.eg)) {
+                    p.sendMessageToBack(new MessageObject("work", "sync_index", s.index()));
+                }
+                if (round == 1) {
+                    t[i] = System.nanoTime() - t0;
+                }
+            }
+        }
+        Arrays.sort(t);
+        System.out.printf("syncindex_rtt_p50_us %.1f us%n", t[t.length / 2] / 1e3);
+        System.out.printf("syncindex_rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
+        p.stop();
+        p.eg.close();
     }
 
     static void start() {
