@@ -202,7 +202,7 @@ final class Frontend implements Peer {
             Map<SocketChannel, ByteBuffer> hello = new ConcurrentHashMap<>();
             while (channels[0] == null || channels[1] == null) {
                 if (!process.isAlive()) {
-                    throw startFailure("the backend JVM exited with status " + process.waitFor()
+                    throw startFailure("the backend JVM exited with exit status " + process.waitFor()
                             + " before it connected");
                 }
                 if (System.nanoTime() > deadline) {
@@ -277,7 +277,7 @@ final class Frontend implements Peer {
                 }
                 if (f == null) {
                     if (!process.isAlive()) {
-                        throw startFailure("the backend JVM exited with status " + process.exitValue()
+                        throw startFailure("the backend JVM exited with exit status " + process.exitValue()
                                 + " before it was ready");
                     }
                     continue;
@@ -324,7 +324,7 @@ final class Frontend implements Peer {
         RunDir.removeChild(process);
         closeQuietly();
         return new BackendStartException(owner + " failed to start: " + what
-                + (process.isAlive() ? "" : " (exit status " + process.exitValue() + ")")
+                + (process.isAlive() || what.contains("status") ? "" : " (exit status " + process.exitValue() + ")")
                 + (err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()));
     }
 
