@@ -50,9 +50,24 @@ final class Backend {
         Object result;
         try {
             result = h.invoke(process, args);
+        } catch (OutOfMemoryError oom) {
+            throw oom; // the JVM is not fit to go on: end the backend, whose frontend gets an "exited" event
         } catch (Throwable t) {
             fail(msg, replyTo, h.method.getName() + " raised " + t, t);
             return;
+        }
+        if (result instanceof CompletionStage<?> stage) {
+            process.asyncStarted(stage);
+        }
+        if (replyTo == null && result instanceof CompletionStage<?> stage) {
+            // nobody waits for this result: a failure must still reach the frontend, as an "error" message
+            stage.whenComplete((v, t) -> {
+                if (t != null) {
+                    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                            ? t.getCause() : t;
+                    fail(msg, null, h.method.getName() + " completed with " + cause, cause);
+                }
+            });
         }
         if (replyTo != null) {
             if (result instanceof CompletionStage<?> stage) {

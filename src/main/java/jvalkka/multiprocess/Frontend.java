@@ -93,6 +93,32 @@ final class Frontend implements Peer {
         this.internal = new MessagePipe(label + " internal pipe");
         main.onFault(reason -> logger.warn("{}", reason));
         internal.onFault(reason -> logger.warn("{}", reason));
+        main.onEndOfStream(this::exitEvent);
+    }
+
+    /**
+     * The "exited" event that the main pipe's {@code recv()} gives at its end, or
+     * null when the frontend asked the backend to stop (an expected end). The end
+     * of stream comes the moment the backend dies; its exit status a little later,
+     * so this waits up to a second for it.
+     */
+    private MessageObject exitEvent() {
+        if (stopRequested || state == State.NEW || state == State.LAUNCHED) {
+            return null;
+        }
+        Process p = process; // published before the volatile state changed from NEW
+        try {
+            p.onExit().get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // still running after closing its channel: report it without a status
+        }
+        int status = p.isAlive() ? -1 : p.exitValue();
+        String words = main.lastWords();
+        String how = status < 0 ? "closed its channel but had not exited after 1 s" : describeStatus(status);
+        String reason = words != null ? words + "; " + how : how;
+        return new MessageObject("exited", "name", owner.getName(), "pid", pid, "status", status, "reason", reason);
     }
 
     void requireNew(String method) {
@@ -551,10 +577,10 @@ final class Frontend implements Peer {
             if (state == State.EXITED) {
                 return;
             }
+            // the report first: a thread that sees EXITED may read it at once
+            deathReport = "backend " + label + " (pid " + pid + ") " + describeStatus(process.exitValue());
             state = State.EXITED;
         }
-        int status = process.exitValue();
-        deathReport = "backend " + label + " (pid " + pid + ") " + describeStatus(status);
         main.closedBecause(deathReport);
         internal.closedBecause(deathReport);
         LIVE.remove(this);

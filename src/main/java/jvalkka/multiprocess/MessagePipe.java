@@ -38,6 +38,8 @@ public final class MessagePipe implements AutoCloseable {
     static final byte KIND_BOOT = 3;
     static final byte KIND_READY = 4;
     static final byte KIND_FAIL = 5;
+    /** The backend's last words: why its loop ended (UTF-8 text), sent just before it exits. */
+    static final byte KIND_EXIT = 6;
 
     /** Default limit of one encoded message; bulk data belongs in shared memory. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -56,6 +58,9 @@ public final class MessagePipe implements AutoCloseable {
     private boolean eof;
     private long garbageRun;   // garbage bytes skipped since the last good frame, not yet reported
     private boolean resyncing; // the bytes being skipped follow a fault that was already reported
+    private volatile String lastWords;
+    private volatile java.util.function.Supplier<MessageObject> exitEvent;
+    private boolean exitDelivered;
 
     // sending side
     static final long COALESCE_NANOS = Long.getLong("jvalkka.coalesceMicros", 10) * 1000;
@@ -72,6 +77,20 @@ public final class MessagePipe implements AutoCloseable {
     void connect(SocketChannel ch) throws IOException {
         ch.configureBlocking(false);
         this.channel = ch;
+    }
+
+    /**
+     * What {@link #recv()} returns once at the end of the stream, before it throws
+     * {@link PipeClosedException}: the frontend's "exited" event (the supplier may
+     * return null for none, and may wait briefly for the exit status).
+     */
+    void onEndOfStream(java.util.function.Supplier<MessageObject> event) {
+        this.exitEvent = event;
+    }
+
+    /** The reason the other side sent with its last frame before exiting, or null. */
+    String lastWords() {
+        return lastWords;
     }
 
     /** Where faults on this pipe are reported: garbage, truncated or undecodable frames. */
@@ -291,6 +310,14 @@ public final class MessagePipe implements AutoCloseable {
     /**
      * Receives the next message, waiting as long as it takes.
      *
+     * <p>On a frontend's {@link MessageProcess#getPipe() pipe}, a backend that
+     * ends without being asked to ({@code requestStop}) — an exception that
+     * escaped its loop, {@code System.exit}, a signal, out of memory, its loop
+     * ending by itself — is reported once, after the last messages it sent, as
+     * {@code MessageObject("exited", name=..., pid=..., status=..., reason=...)}
+     * ({@code status} is the exit status, or -1 if the process still had not
+     * ended a second after it closed its channel); the next call throws.
+     *
      * @return the message, or {@code null} for the stop marker (the backend
      *         sends one when its loop ends)
      * @throws PipeClosedException when the other end closed the channel
@@ -335,10 +362,22 @@ public final class MessagePipe implements AutoCloseable {
                     }
                     continue; // undecodable: reported, skipped
                 }
+                if (f.kind == KIND_EXIT) {
+                    lastWords = new String(f.payload, StandardCharsets.UTF_8);
+                    continue;
+                }
                 faultListener.accept("unexpected frame kind " + f.kind + " on " + label + ": skipped");
                 continue;
             }
             if (eof) {
+                java.util.function.Supplier<MessageObject> ev = exitEvent;
+                if (ev != null && !exitDelivered) {
+                    exitDelivered = true;
+                    MessageObject m = ev.get();
+                    if (m != null) {
+                        return m;
+                    }
+                }
                 throw closed("the other end closed the channel");
             }
             long left = deadline - System.nanoTime();

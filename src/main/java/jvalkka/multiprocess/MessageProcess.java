@@ -406,6 +406,13 @@ public abstract class MessageProcess implements Serializable {
             run();
             return 0;
         } catch (Throwable t) {
+            // last words first: the frontend's "exited" event carries them, and logging may fail after an OOM
+            try {
+                main.sendRaw(MessagePipe.KIND_EXIT, ("the backend loop ended with " + t)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (Throwable ignored) {
+                // the frontend is gone; nobody to tell
+            }
             logger.error("the backend loop ended with {}", t.toString(), t);
             return 1;
         }
@@ -414,6 +421,10 @@ public abstract class MessageProcess implements Serializable {
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         logger = LoggerFactory.getLogger(loggerName());
+    }
+
+    /** Backend: a handler returned {@code stage}; {@link AsyncBackMessageProcess} tracks it. */
+    void asyncStarted(CompletionStage<?> stage) {
     }
 
     /** The handler's result as the reply to a proxy call. */

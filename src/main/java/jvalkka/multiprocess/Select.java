@@ -25,7 +25,8 @@ import java.util.Map;
  * It never throws for the reasons {@code select} can fail under you: an
  * interrupted thread (the EINTR analogue) gets an empty result at once (the
  * interrupt flag stays set, for the caller to act on), and a channel closed by
- * another thread is reported ready, so that reading it reveals the end of stream.
+ * another thread is reported ready (within {@value #CLOSE_CHECK_MILLIS} ms, even
+ * while the call waits), so that reading it reveals the end of stream.
  *
  * <p>A {@link MessagePipe} that already holds a whole message in its buffer is
  * reported ready without waiting (a socket read can bring several messages).
@@ -36,6 +37,8 @@ import java.util.Map;
 public final class Select {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final ThreadLocal<Cache> CACHE = ThreadLocal.withInitial(Cache::new);
+    /** The longest a wait goes without checking for channels closed under it. */
+    static final long CLOSE_CHECK_MILLIS = 100;
 
     private Select() {
     }
@@ -138,10 +141,8 @@ public final class Select {
         try {
             if (immediate || closedFound || timeoutSeconds == 0) {
                 selector.selectNow();
-            } else if (timeoutSeconds < 0) {
-                selector.select();
             } else {
-                selector.select(Math.max(1, (long) Math.ceil(timeoutSeconds * 1000)));
+                waitSliced(selector, wanted, timeoutSeconds);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -186,6 +187,38 @@ public final class Select {
             in.reset();
         }
         return new Result(readyReads, readyWrites, readyOthers);
+    }
+
+    /**
+     * Waits in slices of at most {@link #CLOSE_CHECK_MILLIS}: closing a channel in
+     * another thread cancels its key but does not wake a selector that waits on
+     * it (found by SelectTest), so between slices the channels are checked.
+     */
+    private static void waitSliced(Selector selector, Map<SelectableChannel, Interest> wanted, double timeoutSeconds)
+            throws IOException {
+        long deadline = timeoutSeconds < 0 ? Long.MAX_VALUE
+                : System.nanoTime() + (long) Math.ceil(timeoutSeconds * 1e9);
+        while (true) {
+            long left = deadline == Long.MAX_VALUE ? CLOSE_CHECK_MILLIS
+                    : (long) Math.ceil((deadline - System.nanoTime()) / 1e6);
+            if (left <= 0) {
+                return;
+            }
+            if (selector.select(Math.max(1, Math.min(left, CLOSE_CHECK_MILLIS))) > 0
+                    || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            boolean closed = false;
+            for (Map.Entry<SelectableChannel, Interest> e : wanted.entrySet()) {
+                if (!e.getKey().isOpen()) {
+                    e.getValue().closed = true;
+                    closed = true;
+                }
+            }
+            if (closed) {
+                return;
+            }
+        }
     }
 
     private static void add(Map<SelectableChannel, Interest> wanted, Object o, boolean r, boolean w, boolean x) {

@@ -1,0 +1,154 @@
+package jvalkka.multiprocess;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * valkka's {@code AsyncBackMessageProcess}: a {@link MessageProcess} whose
+ * {@code c__} handlers may be asynchronous. A handler that returns a
+ * {@link CompletionStage} returns at once, so the backend's loop goes on serving
+ * messages while the work completes (on {@link #executor__()}, on an I/O
+ * library's threads, or on a timer); a plain handler works as in
+ * {@code MessageProcess}.
+ *
+ * <pre>{@code
+ * CompletionStage<Void> c__fetch(String url) {
+ *     return CompletableFuture.supplyAsync(() -> download(url), executor__())
+ *             .thenAccept(bytes -> send_out__(new MessageObject("fetched", "url", url, "size", bytes.length)));
+ * }
+ * }</pre>
+ *
+ * <p>A stage that completes exceptionally is logged and sent to the frontend as
+ * {@code MessageObject("error", command=..., parameters=..., reason=...,
+ * exception=..., trace=...)} on the main pipe, as a handler that throws is.
+ * {@code send_out__} may be called from any thread.
+ *
+ * <p>When asked to stop, the backend leaves its loop, waits up to
+ * {@link #drainTimeout} seconds for the stages still running, runs
+ * {@link #asyncPost__()}, sends the stop marker and runs {@code postRun__}.
+ * {@link #asyncPre__()} runs after {@code preRun__}, before the loop.
+ */
+public abstract class AsyncBackMessageProcess extends MessageProcess {
+    private static final long serialVersionUID = 1L;
+
+    /** Backend: seconds to wait, at stop, for asynchronous handlers that have not completed. */
+    protected double drainTimeout = 5.0;
+
+    private transient ExecutorService executor;
+    private transient Set<CompletionStage<?>> inFlight;
+
+    protected AsyncBackMessageProcess(String name) {
+        super(name);
+    }
+
+    protected AsyncBackMessageProcess() {
+        super("AsyncMessageProcess");
+    }
+
+    /**
+     * Backend: an executor of daemon threads for asynchronous work, available from
+     * {@code preRun__} on; it is shut down after {@code asyncPost__}.
+     */
+    protected final Executor executor__() {
+        if (executor == null) {
+            throw new IllegalStateException("executor__ is a backend method: it runs in the backend JVM, "
+                    + "from preRun__ or a c__ handler");
+        }
+        return executor;
+    }
+
+    /** Backend: asynchronous set-up after {@code preRun__}; the loop starts when it completes. */
+    protected CompletionStage<?> asyncPre__() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Backend: asynchronous tear-down after the loop, before {@code postRun__}. */
+    protected CompletionStage<?> asyncPost__() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Backend: how many asynchronous handlers have not completed yet. */
+    protected final int pending__() {
+        return inFlight == null ? 0 : inFlight.size();
+    }
+
+    @Override
+    protected void run() throws Exception {
+        AtomicInteger seq = new AtomicInteger();
+        executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, getName() + "-async-" + seq.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        inFlight = ConcurrentHashMap.newKeySet();
+        try {
+            preRun__();
+            await(asyncPre__(), "asyncPre__", -1);
+            while (loop) {
+                readPipes__(listening ? 0 : timeout);
+            }
+            drain();
+            await(asyncPost__(), "asyncPost__", drainTimeout);
+            send_out__(null); // tells the frontend the loop is over
+            logger.debug("bye!");
+        } finally {
+            executor.shutdownNow();
+        }
+        postRun__();
+    }
+
+    @Override
+    void asyncStarted(CompletionStage<?> stage) {
+        if (inFlight == null) {
+            return;
+        }
+        inFlight.add(stage);
+        stage.whenComplete((v, t) -> inFlight.remove(stage));
+    }
+
+    private void drain() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        logger.debug("waiting for {} asynchronous handlers to complete", inFlight.size());
+        CompletableFuture<?> all = CompletableFuture.allOf(inFlight.stream()
+                .map(s -> s.toCompletableFuture().handle((v, t) -> null))
+                .toArray(CompletableFuture[]::new));
+        try {
+            all.get((long) (drainTimeout * 1000), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            logger.warn("{} asynchronous handlers did not complete within {} s of the stop request: abandoned",
+                    inFlight.size(), drainTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // failures were reported as they happened
+        }
+    }
+
+    private void await(CompletionStage<?> stage, String what, double timeoutSeconds) {
+        if (stage == null) {
+            return;
+        }
+        try {
+            if (timeoutSeconds < 0) {
+                stage.toCompletableFuture().get();
+            } else {
+                stage.toCompletableFuture().get((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            logger.error("{} failed with {}", what, e.getCause().toString(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            logger.warn("{} did not complete within {} s", what, timeoutSeconds);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

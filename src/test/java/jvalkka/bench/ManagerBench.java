@@ -1,0 +1,108 @@
+package jvalkka.bench;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import jvalkka.multiprocess.MainContext;
+import jvalkka.multiprocess.MessageObject;
+import jvalkka.multiprocess.MessagePipe;
+import jvalkka.multiprocess.MessageProcess;
+import jvalkka.multiprocess.Select;
+
+/**
+ * {@code scripts/bench manager [workers]}: a MainContext with many workers (100 by default).
+ * {@code start_workers_s}: from startProcesses() (MessageProcess.startAll, JVMs booting in
+ * parallel) until every worker has answered a ping; {@code rss_per_worker_mb}: the median
+ * VmRSS of the idle workers; {@code stop_workers_s}: close() (requestStop all, then waitStop all).
+ */
+public final class ManagerBench {
+    static final class Idle extends MessageProcess {
+        Idle(String name) {
+            super(name);
+        }
+
+        void c__ping(int i) {
+            send_out__(new MessageObject("pong", "i", i));
+        }
+    }
+
+    static final class BenchManager extends MainContext {
+        private final int n;
+        final List<Idle> cache = new ArrayList<>();
+
+        BenchManager(int n) {
+            this.n = n;
+            start();
+        }
+
+        @Override
+        protected void startProcesses() {
+            for (int i = 0; i < n; i++) {
+                cache.add(new Idle("worker-" + i));
+            }
+            MessageProcess.startAll(cache);
+        }
+
+        @Override
+        protected void startThreads() {
+        }
+
+        /** Pings every worker and waits for all the answers. */
+        @Override
+        public void run() {
+            List<Object> waiting = new ArrayList<>();
+            for (Idle p : cache) {
+                p.sendMessageToBack(new MessageObject("ping", "i", 1));
+                waiting.add(p.getPipe());
+            }
+            Set<Object> answered = new HashSet<>();
+            while (answered.size() < cache.size()) {
+                Select.Result r = Select.safeSelect(waiting, List.of(), List.of(), 60);
+                if (r.isEmpty()) {
+                    throw new IllegalStateException("no answer within 60 s; " + answered.size() + " answered");
+                }
+                for (Object o : r.reads()) {
+                    MessageObject m = ((MessagePipe) o).recv();
+                    if (m == null || !m.command().equals("pong")) {
+                        throw new IllegalStateException("unexpected " + m);
+                    }
+                    answered.add(o);
+                    waiting.remove(o);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Idle p : cache) {
+                p.requestStop();
+            }
+            for (Idle p : cache) {
+                p.waitStop();
+            }
+            super.close();
+        }
+    }
+
+    public static void main(String[] args) {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        long t0 = System.nanoTime();
+        BenchManager m = new BenchManager(n);
+        m.run();
+        long t1 = System.nanoTime();
+        List<Double> rss = new ArrayList<>();
+        for (Idle p : m.cache) {
+            rss.add(MessageProcessBench.rssMb(p.pid()));
+        }
+        rss.sort(null);
+        long t2 = System.nanoTime();
+        m.close();
+        long t3 = System.nanoTime();
+        System.out.printf("workers %d count%n", n);
+        System.out.printf("start_workers_s %.2f s%n", (t1 - t0) / 1e9);
+        System.out.printf("rss_per_worker_mb %.1f MB%n", rss.get(rss.size() / 2));
+        System.out.printf("stop_workers_s %.2f s%n", (t3 - t2) / 1e9);
+    }
+}
