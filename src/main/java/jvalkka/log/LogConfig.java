@@ -88,5 +88,33 @@ public final class LogConfig {
 
     /** A copy of the levels, serializable across JVMs. */
     public record Snapshot(Map<String, Level> levels, Level root) implements Serializable {
+        /**
+         * {@code root=WARN;MyProcess=INFO;...}: a backend reads this at start without
+         * Java serialization (deserializing a record spins method handles, which costs
+         * every backend a few milliseconds of CPU).
+         */
+        public String encode() {
+            StringBuilder b = new StringBuilder("=").append(root.name());
+            levels.forEach((k, v) -> b.append(';').append(k).append('=').append(v.name()));
+            return b.toString();
+        }
+
+        public static Snapshot decode(String s) {
+            Map<String, Level> levels = new java.util.HashMap<>();
+            Level root = Level.WARN;
+            for (String part : s.split(";")) {
+                int eq = part.lastIndexOf('=');
+                if (eq < 0) {
+                    continue;
+                }
+                Level l = Level.valueOf(part.substring(eq + 1));
+                if (eq == 0) {
+                    root = l;
+                } else {
+                    levels.put(part.substring(0, eq), l);
+                }
+            }
+            return new Snapshot(levels, root);
+        }
     }
 }

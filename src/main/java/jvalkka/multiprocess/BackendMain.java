@@ -48,6 +48,7 @@ public final class BackendMain {
             System.exit(2);
         }
         watchParent(label);
+        warmUp();
         Path socket = Path.of(boot[0]);
         byte[] token = HexFormat.of().parseHex(boot[1]);
         long ppid = Long.parseLong(boot[2]);
@@ -93,9 +94,10 @@ public final class BackendMain {
     }
 
     private static MessageProcess restore(byte[] payload) throws IOException, ClassNotFoundException {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(payload))) {
-            LogConfig.apply((LogConfig.Snapshot) in.readObject());
-            byte[] processBytes = (byte[]) in.readObject();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(payload))) {
+            LogConfig.apply(LogConfig.Snapshot.decode(in.readUTF()));
+            byte[] processBytes = new byte[in.readInt()];
+            in.readFully(processBytes);
             try (ObjectInputStream pin = new ObjectInputStream(new ByteArrayInputStream(processBytes)) {
                 @Override
                 protected Class<?> resolveClass(java.io.ObjectStreamClass desc)
@@ -128,6 +130,24 @@ public final class BackendMain {
             throw new IOException("no boot line");
         }
         return b.toString();
+    }
+
+    /**
+     * Runs the codec once on another thread while this one connects and waits
+     * for the process object: the first message is then handled by code that is
+     * already initialised (a backend's start is mostly class initialisation).
+     */
+    private static void warmUp() {
+        Thread t = new Thread(null, () -> {
+            try {
+                byte[] b = Codec.encode(new MessageObject("warm", "i", 1, "s", "x", "d", 1.5, "b", true));
+                Codec.decode(b, 0, b.length);
+            } catch (IOException | RuntimeException ignored) {
+                // only a warm-up
+            }
+        }, "jvalkka-warm-up", 256 * 1024);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Halts this JVM as soon as the parent's end of our standard input closes. */

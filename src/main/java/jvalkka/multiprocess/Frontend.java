@@ -160,8 +160,13 @@ final class Frontend implements Peer {
         cmd.addAll(cds.jvmArgs());
         cmd.add("-Djvalkka.process=" + label);
         String provider = System.getProperty("slf4j.provider");
+        if (provider == null && LogConfig.isActive()) {
+            provider = jvalkka.log.ValkkaServiceProvider.class.getName();
+        }
         if (provider != null) {
+            // naming the provider spares every backend a scan of all jars for SLF4J's service files
             cmd.add("-Dslf4j.provider=" + provider);
+            cmd.add("-Dslf4j.internal.verbosity=WARN"); // else SLF4J announces the provider on every start
         }
         cmd.add("-cp");
         cmd.add(cds.classPath());
@@ -281,9 +286,10 @@ final class Frontend implements Peer {
             main.connect(channels[0]);
             internal.connect(channels[1]);
             ByteArrayOutputStream boot = new ByteArrayOutputStream(processBytes.length + 256);
-            try (ObjectOutputStream out = new ObjectOutputStream(boot)) {
-                out.writeObject(LogConfig.snapshot());
-                out.writeObject(processBytes);
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(boot)) {
+                out.writeUTF(LogConfig.snapshot().encode());
+                out.writeInt(processBytes.length);
+                out.write(processBytes);
             }
             main.sendRaw(MessagePipe.KIND_BOOT, boot.toByteArray());
             processBytes = null;

@@ -278,10 +278,18 @@ public abstract class MessageProcess implements Serializable {
      */
     public static void startAll(Collection<? extends MessageProcess> processes) {
         RuntimeException failure = null;
-        for (MessageProcess p : processes) {
-            p.frontend("startAll").launch();
-        }
-        for (MessageProcess p : processes) {
+        // a few JVMs booting at a time finish sooner than all at once: a hundred booting JVMs
+        // (each with its compiler and GC threads) mostly wait for each other on a small machine
+        int window = Integer.getInteger("jvalkka.startWindow", Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+        java.util.ArrayDeque<MessageProcess> booting = new java.util.ArrayDeque<>();
+        java.util.Iterator<? extends MessageProcess> next = processes.iterator();
+        while (next.hasNext() || !booting.isEmpty()) {
+            while (next.hasNext() && booting.size() < window) {
+                MessageProcess p = next.next();
+                p.frontend("startAll").launch();
+                booting.add(p);
+            }
+            MessageProcess p = booting.poll();
             try {
                 p.front.awaitReady();
             } catch (RuntimeException e) {

@@ -88,6 +88,9 @@ public final class ManagerBench {
 
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        if (!jvalkka.multiprocess.BackendOptions.defaults().prepareArchive()) {
+            System.err.println("note: backends start without a class-data-sharing archive");
+        }
         long t0 = System.nanoTime();
         BenchManager m = new BenchManager(n);
         m.run();
