@@ -30,13 +30,15 @@ import jvalkka.pool.WorkerSlot.Event;
  * wake-up pipe, which producers, consumers and the reader threads poke only when
  * it asked them to.
  *
- * <p><b>Distribution.</b> A worker holds at most two batches: the one it
- * computes and the next, so it never waits a round trip for work; when fewer
- * items wait than there are workers, only idle workers get one, so an item does
- * not queue behind a slow one while another worker idles. A batch is sized to
- * about {@link #TARGET_BATCH_NANOS} of work from the measured cost per item
- * (one item when items are slow, up to {@code maxBatch} when they are cheap),
- * and never above a fair share of what waits.
+ * <p><b>Distribution.</b> While items wait, a worker holds the batch it
+ * computes and more: at least two batches, and up to about
+ * {@link #HOLD_NANOS} of work, so that it never waits for the round trip of an
+ * answer (which, with every core busy, can take milliseconds). When fewer items
+ * wait than there are workers, only idle workers get one, so the tail of a run
+ * is spread out. A batch is sized to about {@link #TARGET_BATCH_NANOS} of work
+ * from the measured cost per item (one item when items are slow, up to
+ * {@code maxBatch} when they are cheap), and never above a fair share of what
+ * waits.
  *
  * <p><b>Crashes.</b> When a worker dies, the items of the batch it was computing
  * count one crash each and go back, each alone, to the other workers (or its
@@ -47,8 +49,10 @@ import jvalkka.pool.WorkerSlot.Event;
 final class Distributor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Distributor.class);
     static final long TARGET_BATCH_NANOS = 1_000_000;
-    private static final int MAX_HELD_BATCHES = 2;
+    private static final int MAX_HELD_BATCHES = 8;
+    static final long HOLD_NANOS = 20_000_000;
     private static final int CRASHES_TO_FAIL = 2;
+    private static final double COST_DECAY = 0.97;
 
     private final ProcessQueue.Config config;
     private final Queues queues;
@@ -67,7 +71,9 @@ final class Distributor implements Runnable {
     private int workerSeq;
     private int deathsWithoutAnswer;
     private RuntimeException noWorkersReason;
-    private double nanosPerItem = -1;
+    /** Decaying sums of the workers' compute time and items: their ratio is the cost of an item. */
+    private double costNanos;
+    private double costItems;
     private volatile boolean closing;
     private volatile boolean shuttingDown;
     private volatile long expectedTotal = -1;
@@ -197,7 +203,7 @@ final class Distributor implements Runnable {
             live++;
             if (s.batches.isEmpty()) {
                 idle++;
-            } else if (s.batches.size() < MAX_HELD_BATCHES) {
+            } else if (wantsMore(s)) {
                 prefetch++;
             }
         }
@@ -324,8 +330,10 @@ final class Distributor implements Runnable {
         deathsWithoutAnswer = 0;
         Object ns = m.get("ns");
         if (ns instanceof Number n && n.longValue() > 0 && !out.isEmpty()) {
-            double sample = n.doubleValue() / out.size();
-            nanosPerItem = nanosPerItem < 0 ? sample : 0.7 * nanosPerItem + 0.3 * sample;
+            // an average over the last few dozen answers: item costs can be bimodal (the article's
+            // cal_pow), and a short memory would take a run of cheap items for cheap items to come
+            costNanos = COST_DECAY * costNanos + n.doubleValue();
+            costItems = COST_DECAY * costItems + out.size();
         }
         queues.deliver(out);
     }
@@ -465,14 +473,14 @@ final class Distributor implements Runnable {
         int live = slots.size();
         int queued = queues.inputSize();
         int room = queues.outputRoom(inFlight);
-        // first every idle worker gets a batch; then, while enough waits, each gets its next one
+        // first every idle worker gets a batch; then, while enough waits, each gets more up to its hold
         for (int depth = 1; depth <= MAX_HELD_BATCHES; depth++) {
             if (depth > 1 && queued + retries.size() < live) {
                 return;
             }
             for (int i = 0; i < slots.size(); i++) {
                 WorkerSlot s = slots.get(i);
-                if (s.batches.size() >= depth) {
+                if (s.batches.size() >= depth || !wantsMore(s)) {
                     continue;
                 }
                 List<Task> batch = new ArrayList<>();
@@ -496,7 +504,33 @@ final class Distributor implements Runnable {
         }
     }
 
+    /**
+     * Whether a worker should be sent more while items wait: it holds fewer
+     * than two batches, or less than {@link #HOLD_NANOS} of work. Cheap items
+     * finish at once, and the answer's round trip (several thread wake-ups on
+     * a machine whose cores the workers keep busy) must not leave it idle.
+     */
+    private boolean wantsMore(WorkerSlot s) {
+        int n = s.batches.size();
+        if (n < 2) {
+            return true;
+        }
+        if (n >= MAX_HELD_BATCHES) {
+            return false;
+        }
+        int held = 0;
+        for (WorkerSlot.Batch b : s.batches) {
+            held += b.tasks().size();
+        }
+        return held * nanosPerItem() < HOLD_NANOS;
+    }
+
+    private double nanosPerItem() {
+        return costItems > 0 ? costNanos / costItems : -1;
+    }
+
     private int batchSize(int queued, int live, int room) {
+        double nanosPerItem = nanosPerItem();
         int bySpeed = nanosPerItem < 0 ? 8
                 : (int) Math.max(1, Math.min(config.maxBatch(), TARGET_BATCH_NANOS / Math.max(1.0, nanosPerItem)));
         int fair = (int) Math.max(1, (queued + 2L * live - 1) / (2L * live));
