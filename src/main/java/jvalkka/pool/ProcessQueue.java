@@ -52,10 +52,13 @@ import jvalkka.multiprocess.BackendStartException;
  * {@link ItemFailedException.Kind#WORKER_DIED}. Every item put yields exactly one
  * result.
  *
- * <p><b>Memory is bounded.</b> At most {@code capacity} items wait in the input
- * queue ({@code put} blocks beyond that) and at most {@code capacity} results are
- * in flight or waiting in the output queue: a consumer that does not keep up
- * stops the dispatch, then the producer.
+ * <p><b>Memory.</b> At most {@code capacity} items wait in the input queue
+ * ({@code put} blocks beyond that). The output queue is unbounded by default,
+ * as in the article (which puts everything, then gets). With
+ * {@link Builder#outputCapacity} at most that many results are in flight or
+ * waiting to be taken: a consumer that does not keep up stops the dispatch,
+ * then the producer, and memory stays bounded; then take results on another
+ * thread than the one that puts, or the two wait for each other.
  *
  * <p><b>Threads.</b> All methods are thread-safe: one thread may put while
  * another gets (the article's pattern). {@link #map} needs the queue to itself.
@@ -75,7 +78,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
     public static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss1m");
 
     /** What a pool was built with. */
-    record Config(String name, int workers, int capacity, int maxBatch, BackendOptions options, Boolean progress,
+    record Config(String name, int workers, int capacity, int outputCapacity, int maxBatch, BackendOptions options, Boolean progress,
             SerializableFunction<?, ?> function, Class<?> functionClass) {
     }
 
@@ -95,7 +98,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             throw new UncheckedIOException("ProcessQueue " + config.name() + ": cannot open its wake-up pipe", e);
         }
         Distributor[] d = new Distributor[1];
-        this.queues = new Queues(config.capacity(), config.capacity(), () -> d[0].wake());
+        this.queues = new Queues(config.capacity(), config.outputCapacity(), () -> d[0].wake());
         this.distributor = d[0] = new Distributor(config, queues, wake);
         try {
             distributor.start();
@@ -321,6 +324,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         private String name = "pool";
         private int workers = Runtime.getRuntime().availableProcessors();
         private int capacity = 1000;
+        private int outputCapacity = Integer.MAX_VALUE;
         private int maxBatch = 256;
         private BackendOptions options = BackendOptions.defaults().withJvmArgs(WORKER_JVM);
         private Boolean progress;
@@ -348,15 +352,25 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /**
-         * The bound of the input queue ({@code put} waits beyond it), and of the
-         * results in flight or waiting to be taken (default 1000).
-         */
+        /** The bound of the input queue: {@code put} waits while this many items wait (default 1000). */
         public Builder<I, O> capacity(int capacity) {
             if (capacity < 1) {
                 throw new IllegalArgumentException("a ProcessQueue capacity must be at least 1, got " + capacity);
             }
             this.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * The bound of the results in flight or waiting to be taken (default:
+         * none). With a bound, a consumer that does not keep up stops the
+         * workers, then the producer: put and get on different threads.
+         */
+        public Builder<I, O> outputCapacity(int outputCapacity) {
+            if (outputCapacity < 1) {
+                throw new IllegalArgumentException("an output capacity must be at least 1, got " + outputCapacity);
+            }
+            this.outputCapacity = outputCapacity;
             return this;
         }
 
@@ -389,7 +403,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
          *         no worker is left running then
          */
         public ProcessQueue<I, O> start() {
-            return new ProcessQueue<>(new Config(name, workers, capacity, maxBatch, options, progress, function,
+            return new ProcessQueue<>(new Config(name, workers, capacity, outputCapacity, maxBatch, options, progress, function,
                     functionClass));
         }
     }

@@ -1,13 +1,11 @@
 package jvalkka.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -214,7 +212,7 @@ class ProcessQueueTest {
     void aSlowConsumerBlocksTheProducerAtTheBound() throws Exception {
         int capacity = 5;
         try (ProcessQueue<Integer, Integer> q = ProcessQueue.of(ProcessQueueTest::slowIdentity).workers(2)
-                .capacity(capacity).start()) {
+                .capacity(capacity).outputCapacity(capacity).start()) {
             AtomicLong puts = new AtomicLong();
             Thread producer = new Thread(() -> {
                 try {
@@ -272,16 +270,12 @@ class ProcessQueueTest {
         }
     }
 
-    static final class Unsendable implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final transient Object x = new Object();
-    }
-
     @Test
     void badBuilderArgumentsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> ProcessQueue.of(ProcessQueueTest::twice).workers(0));
         assertThrows(IllegalArgumentException.class, () -> ProcessQueue.of(ProcessQueueTest::twice).capacity(0));
         assertThrows(IllegalArgumentException.class, () -> ProcessQueue.of(ProcessQueueTest::twice).name(" "));
-        assertFalse(false);
+        assertThrows(IllegalArgumentException.class,
+                () -> ProcessQueue.of(ProcessQueueTest::twice).outputCapacity(0));
     }
 }
