@@ -19,11 +19,12 @@ import jvalkka.tutorial.CalPow;
  * <li>{@code speedup_2_workers}: the article's {@code cal_pow} items (half of them
  *     loop 1e6..1e7 times, half 1..10 times) on 1 worker, then the same items on
  *     2 workers. The item count is calibrated in this JVM so that one worker runs
- *     about 6 s. Each pool is started and warmed with 3000 cheap items before it
- *     is timed, and this section runs after the overhead one, whose items warm
- *     this JVM: a JIT still compiling (the codec runs interpreted for the first
- *     thousand messages, at ~0.5 ms each) takes CPU from the workers on 2 cores,
- *     and 2 workers pay that twice. Cold, the speedup measured 1.70-1.74.
+ *     about 6 s. Each pool is started and warmed with 20,000 cheap items, one a
+ *     message, before it is timed: JITs still compiling (the codec runs
+ *     interpreted for the first thousand messages, at ~0.5 ms each; this JVM's
+ *     C2 then spends a core-second on the codec and pipes) take CPU from the
+ *     workers on 2 cores, and 2 workers pay the workers' share twice. With only
+ *     200 warm-up items the speedup measured 1.70-1.74.
  *     The pools use {@code maxBatch(1)}, which for these items is what the
  *     adaptive size picks anyway, so that the warm-up goes one item a message.
  *     {@code frontend_cpu_share} is this JVM's CPU time over the 2-worker run's
@@ -63,9 +64,11 @@ public final class ProcessQueueBench {
         double perItem = (System.nanoTime() - t0) / 1e9 / sample.size();
         int n = (int) Math.ceil(targetSeconds / perItem);
         List<Integer> items = IntStream.range(0, n).boxed().toList();
-        // warm-up: 3000 cheap items, one a message, bring each worker's JIT (codec included) to a steady
-        // state; the calibrated items are sent one a message anyway (they cost ~5 ms each)
-        List<Integer> warm = IntStream.range(-1_000_000, 0).filter(b -> CalPow.loops(b, 2) <= 10).limit(3000)
+        // warm-up: 20,000 cheap items, one a message, bring the JITs of each worker and of this JVM
+        // (codec, pipes, distributor) to a steady state: C2 compiles after ~10,000 calls, and a frontend
+        // compiler still busy takes a core-second from the workers. The calibrated items are sent one a
+        // message anyway (they cost ~5 ms each).
+        List<Integer> warm = IntStream.range(-1_000_000, 0).filter(b -> CalPow.loops(b, 2) <= 10).limit(20_000)
                 .boxed().toList();
         double frontendShare = 0;
         double[] seconds = new double[3];
