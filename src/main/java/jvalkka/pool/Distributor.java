@@ -1,0 +1,657 @@
+package jvalkka.pool;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jvalkka.multiprocess.BackendException;
+import jvalkka.multiprocess.MessageObject;
+import jvalkka.multiprocess.MessageProcess;
+import jvalkka.multiprocess.PipeClosedException;
+import jvalkka.multiprocess.Select;
+import jvalkka.pool.ItemFailedException.Kind;
+import jvalkka.pool.WorkerSlot.Event;
+
+/**
+ * The thread that owns a {@link ProcessQueue}'s workers: it hands items out in
+ * batches, collects the answers into the output queue, and replaces workers
+ * that die. It sleeps in {@link Select#safeSelect} over the workers' pipes and a
+ * wake-up pipe, which producers, consumers and the reader threads poke only when
+ * it asked them to.
+ *
+ * <p><b>Distribution.</b> While items wait, a worker holds the batch it
+ * computes and more: at least two batches, and up to about
+ * {@link #HOLD_NANOS} of work, so that it never waits for the round trip of an
+ * answer (which, with every core busy, can take milliseconds). When fewer items
+ * wait than there are workers, only idle workers get one, so the tail of a run
+ * is spread out. A batch is sized to about {@link #TARGET_BATCH_NANOS} of work
+ * from the measured cost per item (one item when items are slow, up to
+ * {@code maxBatch} when they are cheap), and never above a fair share of what
+ * waits.
+ *
+ * <p><b>Crashes.</b> When a worker dies, the items of the batch it was computing
+ * count one crash each and go back, each alone, to the other workers (or its
+ * replacement); a second crash fails the item. Batches it had not started go
+ * back without a mark. Answers it sent before it died are kept: its end is
+ * reported only after they were read.
+ */
+final class Distributor implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Distributor.class);
+    static final long TARGET_BATCH_NANOS = 1_000_000;
+    private static final int MAX_HELD_BATCHES = 8;
+    static final long HOLD_NANOS = 20_000_000;
+    private static final int CRASHES_TO_FAIL = 2;
+    private static final double COST_DECAY = 0.97;
+
+    private final ProcessQueue.Config config;
+    private final Queues queues;
+    private final ProgressView progress;
+    private final Pipe wake;
+    private final AtomicBoolean asleep = new AtomicBoolean();
+    private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+    private final List<WorkerSlot> slots = new ArrayList<>();
+    private final ArrayDeque<Task> retries = new ArrayDeque<>();
+    private final List<Thread> starters = new ArrayList<>();
+    private final ByteBuffer drain = ByteBuffer.allocate(64);
+
+    /** Items sent to workers and not answered, plus retries waiting to go. */
+    private int inFlight;
+    private int starting;
+    private int workerSeq;
+    private int deathsWithoutAnswer;
+    private RuntimeException noWorkersReason;
+    /** Decaying sums of the workers' compute time and items: their ratio is the cost of an item. */
+    private double costNanos;
+    private double costItems;
+    private volatile boolean closing;
+    private volatile boolean shuttingDown;
+    private volatile long expectedTotal = -1;
+    private Thread thread;
+
+    Distributor(ProcessQueue.Config config, Queues queues, Pipe wake) {
+        this.config = config;
+        this.queues = queues;
+        this.wake = wake;
+        this.progress = ProgressView.forMode(config.name(), config.progress());
+    }
+
+    /** Starts the first workers (in parallel) and the thread; on failure nothing is left running. */
+    void start() {
+        List<PoolWorker> first = new ArrayList<>();
+        for (int i = 0; i < config.workers(); i++) {
+            first.add(newWorker());
+        }
+        try {
+            MessageProcess.startAll(first);
+        } catch (RuntimeException e) {
+            for (PoolWorker w : first) {
+                stopQuietly(w);
+            }
+            throw e;
+        }
+        for (PoolWorker w : first) {
+            WorkerSlot s = new WorkerSlot(w);
+            slots.add(s);
+            s.startReader(this::post);
+        }
+        thread = new Thread(this, "jvalkka-pool-" + config.name());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private PoolWorker newWorker() {
+        PoolWorker w = new PoolWorker(config.name() + "-" + (++workerSeq), config.function(), config.functionClass());
+        w.setOptions(config.options());
+        return w;
+    }
+
+    /** Any thread: wakes the distributor if it sleeps. */
+    void wake() {
+        if (asleep.getAndSet(false)) {
+            try {
+                wake.sink().write(ByteBuffer.wrap(new byte[] {1}));
+            } catch (IOException e) {
+                // the pool is closing: nobody needs waking any more
+            }
+        }
+    }
+
+    private void post(Event e) {
+        events.add(e);
+        wake();
+    }
+
+    void expectTotal(long total) {
+        expectedTotal = total;
+    }
+
+    /** Stops the thread and every worker, abandoning what they hold; waits for them. */
+    void close() {
+        closing = true;
+        asleep.set(true);
+        wake();
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Items sent to workers (or waiting for a retry) when the thread ended. */
+    int abandoned() {
+        return inFlight;
+    }
+
+    // --------------------------------------------------------------------- loop
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                handleEvents();
+                if (closing) {
+                    break;
+                }
+                dispatch();
+                if (inFlight == 0 && queues.endedAndEmpty()) {
+                    shutdown(false);
+                    tickProgress();
+                    queues.finish();
+                    return;
+                }
+                tickProgress();
+                sleep();
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("ProcessQueue {}: the distributor failed: {}", config.name(), e.toString(), e);
+            failEverything(e);
+        }
+        shutdown(true);
+    }
+
+    private void tickProgress() {
+        if (progress != null) {
+            long[] c = queues.counters();
+            long total = queues.ended() ? c[0] : expectedTotal;
+            progress.tick(System.nanoTime(), c[1], c[0], total);
+        }
+    }
+
+    private void sleep() {
+        asleep.set(true);
+        if (!events.isEmpty() || closing) {
+            asleep.set(false);
+            return;
+        }
+        int idle = 0;
+        int prefetch = 0;
+        int live = 0;
+        for (WorkerSlot s : slots) {
+            live++;
+            if (s.batches.isEmpty()) {
+                idle++;
+            } else if (wantsMore(s)) {
+                prefetch++;
+            }
+        }
+        boolean starved = live == 0 && starting == 0;
+        if (!queues.armWake(idle, prefetch, live, starved, inFlight)) {
+            asleep.set(false);
+            return;
+        }
+        List<Object> reads = new ArrayList<>(slots.size() + 1);
+        reads.add(wake.source());
+        for (WorkerSlot s : slots) {
+            if (!s.mainClosed) {
+                reads.add(s.pipe);
+            }
+        }
+        Select.Result r = Select.safeSelect(reads, List.of(), List.of(), progress != null ? 0.25 : 1.0);
+        asleep.set(false);
+        for (Object o : r.reads()) {
+            if (o == wake.source()) {
+                drainWake();
+            } else {
+                for (WorkerSlot s : slots) {
+                    if (s.pipe == o) {
+                        drainMain(s);
+                    }
+                }
+            }
+        }
+    }
+
+    private void drainWake() {
+        try {
+            while (true) {
+                drain.clear();
+                if (wake.source().read(drain) <= 0) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // closed: the loop ends anyway
+        }
+    }
+
+    /** The main pipe carries only the core's error reports and, at the end, the stop marker and EOF. */
+    private void drainMain(WorkerSlot s) {
+        while (s.pipe.poll(0)) {
+            try {
+                MessageObject m = s.pipe.recv();
+                if (m != null) {
+                    // the core dropped a message it could not decode (an item that encodes but does not
+                    // decode): ask which batches never arrived; the answer comes after all the others
+                    LOG.warn("ProcessQueue {}: worker {} reported {}", config.name(), s.describe(), m);
+                    s.lastFault = String.valueOf(m.get("reason"));
+                    try {
+                        s.worker.sendMessageToBack(new MessageObject(PoolWorker.SYNC, "upTo", s.lastSeq));
+                    } catch (PipeClosedException e) {
+                        // it is gone: its end retries what it held
+                    }
+                }
+            } catch (PipeClosedException e) {
+                s.mainClosed = true; // EOF: its end comes as an event once its answers are read
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------- events
+
+    private void handleEvents() {
+        Event e;
+        while ((e = events.poll()) != null) {
+            switch (e.kind()) {
+                case DONE -> answered(e.slot(), e.done());
+                case DIED -> died(e.slot());
+                case STARTED -> started(e.slot());
+                case START_FAILED -> startFailed(e.startFailure());
+                default -> throw new IllegalStateException("unknown event " + e);
+            }
+        }
+    }
+
+    private void answered(WorkerSlot s, MessageObject m) {
+        if (PoolWorker.SYNCED.equals(m.command())) {
+            synced(s, ((Number) m.get("upTo")).longValue());
+            return;
+        }
+        long seq = m.get("seq", Long.class);
+        while (!s.batches.isEmpty() && s.batches.peekFirst().seq() < seq) {
+            lost(s, s.batches.poll()); // answers come in order: an earlier batch never reached the function
+        }
+        WorkerSlot.Batch head = s.batches.peekFirst();
+        if (head == null || head.seq() != seq) {
+            LOG.error("ProcessQueue {}: worker {} answered batch {}, which it does not hold: ignored",
+                    config.name(), s.describe(), seq);
+            return;
+        }
+        long[] ids = m.get("ids", long[].class);
+        List<?> values = (List<?>) m.get("values");
+        List<?> errors = (List<?>) m.get("errors");
+        Map<?, ?>[] errorAt = new Map<?, ?>[ids.length];
+        if (errors != null) {
+            for (Object o : errors) {
+                Map<?, ?> err = (Map<?, ?>) o;
+                errorAt[((Number) err.get("pos")).intValue()] = err;
+            }
+        }
+        List<Result<?, ?>> out = new ArrayList<>(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            Task t = head.tasks().peek();
+            if (t == null || t.index != ids[i]) {
+                LOG.error("ProcessQueue {}: worker {} answered item #{} out of turn: ignored", config.name(),
+                        s.describe(), ids[i]);
+                continue;
+            }
+            head.tasks().poll();
+            out.add(errorAt[i] == null ? new Result<>(t.index, t.input, values.get(i), null)
+                    : new Result<>(t.index, t.input, null, failureOf(t.index, errorAt[i], s)));
+        }
+        if (head.tasks().isEmpty()) {
+            s.batches.poll();
+        }
+        inFlight -= out.size();
+        s.answered = true;
+        deathsWithoutAnswer = 0;
+        Object ns = m.get("ns");
+        if (ns instanceof Number n && n.longValue() > 0 && !out.isEmpty()) {
+            // an average over the last few dozen answers: item costs can be bimodal (the article's
+            // cal_pow), and a short memory would take a run of cheap items for cheap items to come
+            costNanos = COST_DECAY * costNanos + n.doubleValue();
+            costItems = COST_DECAY * costItems + out.size();
+        }
+        queues.deliver(out);
+    }
+
+    /** Batches up to {@code upTo} still held were never decoded by the worker. */
+    private void synced(WorkerSlot s, long upTo) {
+        while (!s.batches.isEmpty() && s.batches.peekFirst().seq() <= upTo) {
+            lost(s, s.batches.poll());
+        }
+    }
+
+    /** A batch the worker dropped undecoded: its items go again, each alone; an item alone fails. */
+    private void lost(WorkerSlot s, WorkerSlot.Batch b) {
+        if (b.tasks().size() == 1) {
+            Task t = b.tasks().poll();
+            inFlight--;
+            queues.deliver(List.of(new Result<>(t.index, t.input, null, new ItemFailedException(t.index,
+                    Kind.NOT_SENDABLE, "the worker could not decode the item: " + s.lastFault, null, null, null))));
+        } else {
+            retries.addAll(b.tasks());
+        }
+    }
+
+    private static ItemFailedException failureOf(long index, Map<?, ?> e, WorkerSlot s) {
+        String type = (String) e.get("type");
+        String message = (String) e.get("message");
+        Throwable cause = null;
+        if (e.get("exception") instanceof byte[] bytes) {
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+                cause = (Throwable) in.readObject();
+            } catch (IOException | ClassNotFoundException | ClassCastException ex) {
+                cause = null;
+            }
+        }
+        if (cause == null) {
+            cause = new BackendException(type, message, null);
+        }
+        Kind kind = Kind.valueOf((String) e.get("kind"));
+        return new ItemFailedException(index, kind, type + ": " + message + " (in worker " + s.describe() + ")",
+                type, (String) e.get("trace"), cause);
+    }
+
+    private void died(WorkerSlot s) {
+        if (s.gone) {
+            return;
+        }
+        s.gone = true;
+        slots.remove(s);
+        stopQuietly(s.worker); // reaps it; it has exited already
+        if (shuttingDown) {
+            return;
+        }
+        String why = s.describe() + " exited with status " + s.worker.exitCode();
+        int held = 0;
+        for (WorkerSlot.Batch b : s.batches) {
+            held += b.tasks().size();
+        }
+        LOG.warn("ProcessQueue {}: worker {}; {} item(s) it held go back to the queue", config.name(), why, held);
+        List<Result<?, ?>> failed = new ArrayList<>();
+        boolean computing = true;
+        for (WorkerSlot.Batch b : s.batches) {
+            for (Task t : b.tasks()) {
+                if (computing) {
+                    t.crashes++;
+                    t.deaths += (t.deaths.isEmpty() ? "" : "; ") + why;
+                }
+                if (t.crashes >= CRASHES_TO_FAIL) {
+                    failed.add(new Result<>(t.index, t.input, null, new ItemFailedException(t.index, Kind.WORKER_DIED,
+                            "the worker running it died " + t.crashes + " times (" + t.deaths + ")", null, null,
+                            null)));
+                } else {
+                    retries.add(t);
+                }
+            }
+            computing = false;
+        }
+        s.batches.clear();
+        inFlight -= failed.size();
+        queues.deliver(failed);
+        if (!s.answered && ++deathsWithoutAnswer >= 3 * config.workers()) {
+            noWorkersReason = new IllegalStateException(deathsWithoutAnswer
+                    + " workers in a row died before answering anything; not starting more (last: " + why + ")");
+            LOG.error("ProcessQueue {}: {}", config.name(), noWorkersReason.getMessage());
+            return;
+        }
+        respawn();
+    }
+
+    private void respawn() {
+        if (queues.closed() || noWorkersReason != null) {
+            return;
+        }
+        PoolWorker w = newWorker();
+        WorkerSlot s = new WorkerSlot(w);
+        starting++;
+        Thread t = new Thread(() -> {
+            try {
+                w.start();
+                post(new Event(WorkerSlot.Kind.STARTED, s, null, null));
+            } catch (RuntimeException e) {
+                post(new Event(WorkerSlot.Kind.START_FAILED, null, null, e));
+            }
+        }, "jvalkka-pool-start-" + w.getName());
+        t.setDaemon(true);
+        starters.add(t);
+        t.start();
+    }
+
+    private void started(WorkerSlot s) {
+        starting--;
+        if (shuttingDown || closing) {
+            stopQuietly(s.worker);
+            return;
+        }
+        slots.add(s);
+        s.startReader(this::post);
+        LOG.info("ProcessQueue {}: replacement worker {} started", config.name(), s.describe());
+    }
+
+    private void startFailed(RuntimeException e) {
+        starting--;
+        LOG.error("ProcessQueue {}: a replacement worker failed to start: {}", config.name(), e.getMessage());
+        if (slots.isEmpty() && starting == 0) {
+            noWorkersReason = e;
+        }
+    }
+
+    // ----------------------------------------------------------------- dispatch
+
+    private void dispatch() {
+        if (slots.isEmpty()) {
+            if (starting == 0) {
+                failForNoWorkers();
+            }
+            return;
+        }
+        int live = slots.size();
+        int queued = queues.inputSize();
+        int room = queues.outputRoom(inFlight);
+        // first every idle worker gets a batch; then, while enough waits, each gets more up to its hold
+        for (int depth = 1; depth <= MAX_HELD_BATCHES; depth++) {
+            if (depth > 1 && queued + retries.size() < live) {
+                return;
+            }
+            for (int i = 0; i < slots.size(); i++) {
+                WorkerSlot s = slots.get(i);
+                if (s.batches.size() >= depth || !wantsMore(s)) {
+                    continue;
+                }
+                List<Task> batch = new ArrayList<>();
+                if (!retries.isEmpty()) {
+                    batch.add(retries.poll()); // alone: if it crashes again, it is the culprit
+                } else {
+                    if (room <= 0 || queued <= 0) {
+                        return;
+                    }
+                    int size = batchSize(queued, live, room);
+                    queues.take(size, batch);
+                    if (batch.isEmpty()) {
+                        return;
+                    }
+                    queued -= batch.size();
+                    room -= batch.size();
+                    inFlight += batch.size();
+                }
+                send(s, batch);
+            }
+        }
+    }
+
+    /**
+     * Whether a worker should be sent more while items wait: it holds fewer
+     * than two batches, or less than {@link #HOLD_NANOS} of work. Cheap items
+     * finish at once, and the answer's round trip (several thread wake-ups on
+     * a machine whose cores the workers keep busy) must not leave it idle.
+     */
+    private boolean wantsMore(WorkerSlot s) {
+        int n = s.batches.size();
+        if (n < 2) {
+            return true;
+        }
+        if (n >= MAX_HELD_BATCHES) {
+            return false;
+        }
+        int held = 0;
+        for (WorkerSlot.Batch b : s.batches) {
+            held += b.tasks().size();
+        }
+        return held * nanosPerItem() < HOLD_NANOS;
+    }
+
+    private double nanosPerItem() {
+        return costItems > 0 ? costNanos / costItems : -1;
+    }
+
+    private int batchSize(int queued, int live, int room) {
+        double nanosPerItem = nanosPerItem();
+        int bySpeed = nanosPerItem < 0 ? 8
+                : (int) Math.max(1, Math.min(config.maxBatch(), TARGET_BATCH_NANOS / Math.max(1.0, nanosPerItem)));
+        int fair = (int) Math.max(1, (queued + 2L * live - 1) / (2L * live));
+        return Math.max(1, Math.min(Math.min(bySpeed, fair), Math.min(room, config.maxBatch())));
+    }
+
+    private void send(WorkerSlot s, List<Task> batch) {
+        long[] ids = new long[batch.size()];
+        ArrayList<Object> items = new ArrayList<>(batch.size());
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = batch.get(i).index;
+            items.add(batch.get(i).input);
+        }
+        try {
+            s.worker.sendMessageToBack(new MessageObject(PoolWorker.RUN, "seq", s.lastSeq + 1, "ids", ids,
+                    "items", items));
+            s.batches.add(new WorkerSlot.Batch(++s.lastSeq, new ArrayDeque<>(batch)));
+        } catch (IllegalArgumentException e) {
+            if (batch.size() > 1) {
+                for (Task t : batch) { // find the item that cannot be encoded; the others go
+                    send(s, List.of(t));
+                }
+                return;
+            }
+            Task t = batch.get(0);
+            inFlight--;
+            queues.deliver(List.of(new Result<>(t.index, t.input, null, new ItemFailedException(t.index,
+                    Kind.NOT_SENDABLE, "the item cannot be sent to a worker: " + e.getMessage(), null, null, e))));
+        } catch (PipeClosedException e) {
+            // the worker is gone; its end arrives as an event. The batch never reached it: no crash mark.
+            retries.addAll(batch);
+        }
+    }
+
+    private void failForNoWorkers() {
+        RuntimeException why = noWorkersReason != null ? noWorkersReason
+                : new IllegalStateException("no worker is running");
+        List<Result<?, ?>> failed = new ArrayList<>();
+        for (Task t : retries) {
+            failed.add(noWorker(t, why));
+        }
+        inFlight -= retries.size();
+        retries.clear();
+        int room = queues.outputRoom(inFlight + failed.size());
+        if (room > 0) {
+            List<Task> ts = new ArrayList<>();
+            queues.take(room, ts);
+            for (Task t : ts) {
+                failed.add(noWorker(t, why));
+            }
+        }
+        queues.deliver(failed);
+    }
+
+    private static Result<?, ?> noWorker(Task t, RuntimeException why) {
+        return new Result<>(t.index, t.input, null, new ItemFailedException(t.index, Kind.NO_WORKERS,
+                "no worker could run it: " + why.getMessage(), null, null, why));
+    }
+
+    private void failEverything(Throwable cause) {
+        RuntimeException why = new IllegalStateException("the ProcessQueue failed: " + cause, cause);
+        List<Result<?, ?>> failed = new ArrayList<>();
+        for (WorkerSlot s : slots) {
+            for (WorkerSlot.Batch b : s.batches) {
+                for (Task t : b.tasks()) {
+                    failed.add(noWorker(t, why));
+                }
+            }
+            s.batches.clear();
+        }
+        for (Task t : retries) {
+            failed.add(noWorker(t, why));
+        }
+        retries.clear();
+        inFlight = 0;
+        queues.deliver(failed);
+        queues.finish();
+    }
+
+    // ----------------------------------------------------------------- shutdown
+
+    /** Stops every worker; {@code abandon}: those still computing are terminated rather than awaited. */
+    private void shutdown(boolean abandon) {
+        shuttingDown = true;
+        for (WorkerSlot s : slots) {
+            s.worker.requestStop();
+        }
+        if (abandon) {
+            for (WorkerSlot s : slots) {
+                if (!s.batches.isEmpty()) {
+                    // it would finish its batches first; we started it, so we may end it (by its pid)
+                    ProcessHandle.of(s.worker.pid()).ifPresent(ProcessHandle::destroy);
+                }
+            }
+        }
+        for (WorkerSlot s : slots) {
+            stopQuietly(s.worker);
+        }
+        for (Thread t : starters) {
+            try {
+                t.join(config.options().startTimeout().toMillis() + 5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Event e;
+        while ((e = events.poll()) != null) {
+            if (e.kind() == WorkerSlot.Kind.STARTED) {
+                stopQuietly(e.slot().worker);
+            }
+        }
+        for (WorkerSlot s : slots) {
+            s.joinReader(1000);
+        }
+    }
+
+    private void stopQuietly(PoolWorker w) {
+        try {
+            w.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("ProcessQueue {}: stopping {} failed: {}", config.name(), w, e.toString());
+        }
+    }
+}

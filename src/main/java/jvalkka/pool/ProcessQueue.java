@@ -1,0 +1,410 @@
+package jvalkka.pool;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Modifier;
+import java.nio.channels.Pipe;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jvalkka.multiprocess.BackendOptions;
+import jvalkka.multiprocess.BackendStartException;
+
+/**
+ * A producer/consumer pool over worker JVMs: items {@link #put} into a bounded
+ * input queue are run through one function by N worker backends, and their
+ * {@link Result}s come out of an output queue with {@link #get}. The end marker
+ * {@link #putEnd()} lets the workers stop once everything put has been answered.
+ *
+ * <pre>{@code
+ * try (ProcessQueue<Integer, Long> q = ProcessQueue.of(Demo::square).workers(2).capacity(20).start()) {
+ *     for (int i = 0; i < 100; i++) {
+ *         q.put(i);                         // blocks while 20 items wait
+ *     }
+ *     q.putEnd();
+ *     for (Result<Integer, Long> r; (r = q.get()) != null; ) {
+ *         System.out.println(r.index() + ": " + r.getOrThrow());
+ *     }
+ * }
+ * // or, in input order:  List<Long> squares = q.map(inputs);
+ * }</pre>
+ *
+ * <p><b>The function</b> is a {@link SerializableFunction} (a lambda or method
+ * reference, serialized to each worker with what it captures), or a
+ * {@link Function} class with a no-argument constructor, created in each worker
+ * (it may then hold state that cannot cross, such as an open file). Several
+ * parameters per item: put a record or a map as the item and unpack it in the
+ * function; items and results cross as {@link jvalkka.multiprocess.MessageObject}
+ * parameters do (Jackson; records, maps, lists, primitive arrays keep their types).
+ *
+ * <p><b>Failures are results, never silence.</b> A function that throws fails
+ * that item ({@link ItemFailedException.Kind#THREW}, with the worker's exception)
+ * and the worker carries on. A worker that dies is replaced; the items it was
+ * computing are retried once, each alone, then fail as
+ * {@link ItemFailedException.Kind#WORKER_DIED}. Every item put yields exactly one
+ * result.
+ *
+ * <p><b>Memory.</b> At most {@code capacity} items wait in the input queue
+ * ({@code put} blocks beyond that). The output queue is unbounded by default,
+ * as in the article (which puts everything, then gets). With
+ * {@link Builder#outputCapacity} at most that many results are in flight or
+ * waiting to be taken: a consumer that does not keep up stops the dispatch,
+ * then the producer, and memory stays bounded; then take results on another
+ * thread than the one that puts, or the two wait for each other.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe: one thread may put while
+ * another gets (the article's pattern). {@link #map} needs the queue to itself.
+ * A {@code jvalkka-pool-NAME} thread owns the workers. {@link #close()} stops
+ * everything; the workers never outlive this JVM.
+ *
+ * @param <I> the item type
+ * @param <O> the result type
+ */
+public final class ProcessQueue<I, O> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessQueue.class);
+
+    /**
+     * Worker JVM options unless {@link Builder#options} says otherwise: the full
+     * JIT (workers compute) with the serial collector and without perf data.
+     */
+    public static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss1m");
+
+    /** What a pool was built with. */
+    record Config(String name, int workers, int capacity, int outputCapacity, int maxBatch, BackendOptions options, Boolean progress,
+            SerializableFunction<?, ?> function, Class<?> functionClass) {
+    }
+
+    private final Config config;
+    private final Pipe wake;
+    private final Queues queues;
+    private final Distributor distributor;
+    private final Object mapping = new Object();
+    private boolean closed;
+
+    private ProcessQueue(Config config) {
+        this.config = config;
+        try {
+            this.wake = Pipe.open();
+            wake.source().configureBlocking(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("ProcessQueue " + config.name() + ": cannot open its wake-up pipe", e);
+        }
+        Distributor[] d = new Distributor[1];
+        this.queues = new Queues(config.capacity(), config.outputCapacity(), () -> d[0].wake());
+        this.distributor = d[0] = new Distributor(config, queues, wake);
+        try {
+            distributor.start();
+        } catch (RuntimeException e) {
+            closePipe();
+            throw e;
+        }
+    }
+
+    /** A pool running {@code function} (a lambda or method reference; it crosses to the workers). */
+    public static <I, O> Builder<I, O> of(SerializableFunction<I, O> function) {
+        return new Builder<>(Objects.requireNonNull(function, "function"), null);
+    }
+
+    /**
+     * A pool running a new instance of {@code functionClass} in each worker.
+     *
+     * @throws IllegalArgumentException when the class has no no-argument constructor, or is abstract
+     */
+    public static <I, O> Builder<I, O> of(Class<? extends Function<I, O>> functionClass) {
+        Objects.requireNonNull(functionClass, "functionClass");
+        if (Modifier.isAbstract(functionClass.getModifiers()) || functionClass.isInterface()) {
+            throw new IllegalArgumentException("ProcessQueue.of(" + functionClass.getName()
+                    + "): the class is abstract; each worker creates one with its no-argument constructor");
+        }
+        try {
+            functionClass.getDeclaredConstructor();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("ProcessQueue.of(" + functionClass.getName()
+                    + "): the class needs a no-argument constructor (each worker creates its own instance)", e);
+        }
+        if (functionClass.getEnclosingClass() != null && !Modifier.isStatic(functionClass.getModifiers())) {
+            throw new IllegalArgumentException("ProcessQueue.of(" + functionClass.getName()
+                    + "): an inner class needs its outer instance; make it a static nested class");
+        }
+        return new Builder<>(null, functionClass);
+    }
+
+    // ----------------------------------------------------------------- producer
+
+    /**
+     * Puts an item, waiting while the input queue is full.
+     *
+     * @return the item's position (0, 1, 2... in put order), as its {@link Result#index()} will say
+     * @throws IllegalStateException after {@link #putEnd()} or {@link #close()}
+     * @throws InterruptedException when interrupted while waiting for room
+     */
+    public long put(I item) throws InterruptedException {
+        return queues.put(item, -1);
+    }
+
+    /**
+     * Puts an item if room appears within {@code timeout}.
+     *
+     * @return the item's position, or -1 when the queue stayed full
+     */
+    public long offer(I item, Duration timeout) throws InterruptedException {
+        return queues.put(item, Math.max(0, timeout.toNanos()));
+    }
+
+    /**
+     * The end marker: no more items. The workers stop once every item put has
+     * been answered, and {@link #get()} returns null after the last result.
+     */
+    public void putEnd() {
+        queues.end();
+    }
+
+    // ----------------------------------------------------------------- consumer
+
+    /**
+     * The next result, in completion order (see {@link Result#index()} for the
+     * position), waiting as long as it takes.
+     *
+     * @return the result, or {@code null} once the end marker was put (or the
+     *         queue closed) and every result was taken
+     */
+    @SuppressWarnings("unchecked")
+    public Result<I, O> get() throws InterruptedException {
+        return (Result<I, O>) queues.poll(-1);
+    }
+
+    /**
+     * The next result, waiting up to {@code timeout}.
+     *
+     * @return the result, or {@code null} when none came in time, or when the
+     *         queue is finished and drained ({@link #isFinished()} tells which)
+     */
+    @SuppressWarnings("unchecked")
+    public Result<I, O> get(Duration timeout) throws InterruptedException {
+        return (Result<I, O>) queues.poll(Math.max(0, timeout.toNanos()));
+    }
+
+    /** Whether the end marker was put, every item answered and every result taken. */
+    public boolean isFinished() {
+        long[] c = queues.counters();
+        return queues.endedAndEmpty() && c[2] == c[0];
+    }
+
+    // ---------------------------------------------------------------------- map
+
+    /**
+     * Runs every input through the pool and returns the values in input order.
+     * The queue stays open for more work.
+     *
+     * @throws ItemFailedException for the first item that failed (the others are suppressed in it),
+     *         after every item has been run
+     * @throws IllegalStateException when items put by {@link #put} are outstanding, or the queue is ended or closed
+     */
+    public List<O> map(Iterable<? extends I> inputs) throws InterruptedException {
+        List<Result<I, O>> results = mapResults(inputs);
+        List<O> values = new ArrayList<>(results.size());
+        ItemFailedException first = null;
+        for (Result<I, O> r : results) {
+            if (r.ok()) {
+                values.add(r.value());
+            } else if (first == null) {
+                first = r.failure();
+            } else if (first.getSuppressed().length < 100) {
+                first.addSuppressed(r.failure());
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return values;
+    }
+
+    /** Like {@link #map} but returns every {@link Result}, failed ones included, in input order. */
+    @SuppressWarnings("unchecked")
+    public List<Result<I, O>> mapResults(Iterable<? extends I> inputs) throws InterruptedException {
+        synchronized (mapping) {
+            if (!queues.idle()) {
+                throw new IllegalStateException("map needs the ProcessQueue to itself: items put earlier are still "
+                        + "outstanding (take their results with get() first)");
+            }
+            long base = queues.counters()[0];
+            Iterator<? extends I> it = inputs.iterator();
+            List<Result<I, O>> byIndex = new ArrayList<>(inputs instanceof Collection<?> c ? c.size() : 16);
+            distributor.expectTotal(inputs instanceof Collection<?> c ? base + c.size() : -1);
+            List<Result<?, ?>> got = new ArrayList<>();
+            long put = 0;
+            long received = 0;
+            try {
+                while (it.hasNext() || received < put) {
+                    int n = it.hasNext() ? queues.offerSome(it) : 0;
+                    put += n;
+                    got.clear();
+                    // with nothing put this round, a result is what frees room: wait for one
+                    received += queues.drainTo(got, n > 0 ? 0 : 100_000_000L);
+                    for (Result<?, ?> r : got) {
+                        int at = (int) (r.index() - base);
+                        while (byIndex.size() <= at) {
+                            byIndex.add(null);
+                        }
+                        byIndex.set(at, (Result<I, O>) r);
+                    }
+                    if (n == 0 && got.isEmpty() && (queues.closed() || queues.finished())) {
+                        throw new IllegalStateException("map: the ProcessQueue " + (queues.closed() ? "was closed"
+                                : "failed (see its log)") + " while map ran; " + (put - received)
+                                + " item(s) have no result");
+                    }
+                }
+            } finally {
+                distributor.expectTotal(-1);
+            }
+            return byIndex;
+        }
+    }
+
+    // -------------------------------------------------------------------- close
+
+    /**
+     * Stops the workers and releases everything. Items not yet answered are
+     * abandoned (a warning says how many); results already in the output queue
+     * can still be taken with {@link #get}. Waits for the workers to exit.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        List<Task> waiting = queues.close();
+        distributor.close();
+        int abandoned = waiting.size() + distributor.abandoned();
+        if (abandoned > 0) {
+            LOG.warn("ProcessQueue {}: closed with {} item(s) not answered; they were abandoned", config.name(),
+                    abandoned);
+        }
+        closePipe();
+    }
+
+    private void closePipe() {
+        try {
+            wake.sink().close();
+            wake.source().close();
+        } catch (IOException e) {
+            LOG.debug("closing the wake-up pipe: {}", e.toString());
+        }
+    }
+
+    /** {@code <ProcessQueue pool: 2 workers, 10 put, 7 answered, 5 taken>}. */
+    @Override
+    public String toString() {
+        long[] c = queues.counters();
+        return "<ProcessQueue " + config.name() + ": " + config.workers() + " workers, " + c[0] + " put, " + c[1]
+                + " answered, " + c[2] + " taken>";
+    }
+
+    // ------------------------------------------------------------------ builder
+
+    /**
+     * Configures and starts a {@link ProcessQueue}. Not thread-safe; each
+     * {@link #start()} makes a new pool.
+     */
+    public static final class Builder<I, O> {
+        private final SerializableFunction<I, O> function;
+        private final Class<?> functionClass;
+        private String name = "pool";
+        private int workers = Runtime.getRuntime().availableProcessors();
+        private int capacity = 1000;
+        private int outputCapacity = Integer.MAX_VALUE;
+        private int maxBatch = 256;
+        private BackendOptions options = BackendOptions.defaults().withJvmArgs(WORKER_JVM);
+        private Boolean progress;
+
+        private Builder(SerializableFunction<I, O> function, Class<?> functionClass) {
+            this.function = function;
+            this.functionClass = functionClass;
+        }
+
+        /** The pool's name: its thread, its workers ({@code NAME-1}, ...) and its log lines carry it. */
+        public Builder<I, O> name(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a ProcessQueue name must not be blank");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** How many worker JVMs (default: the number of processors). */
+        public Builder<I, O> workers(int workers) {
+            if (workers < 1) {
+                throw new IllegalArgumentException("a ProcessQueue needs at least 1 worker, got " + workers);
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** The bound of the input queue: {@code put} waits while this many items wait (default 1000). */
+        public Builder<I, O> capacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("a ProcessQueue capacity must be at least 1, got " + capacity);
+            }
+            this.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * The bound of the results in flight or waiting to be taken (default:
+         * none). With a bound, a consumer that does not keep up stops the
+         * workers, then the producer: put and get on different threads.
+         */
+        public Builder<I, O> outputCapacity(int outputCapacity) {
+            if (outputCapacity < 1) {
+                throw new IllegalArgumentException("an output capacity must be at least 1, got " + outputCapacity);
+            }
+            this.outputCapacity = outputCapacity;
+            return this;
+        }
+
+        /** The most items sent to a worker in one message, for cheap items (default 256). */
+        public Builder<I, O> maxBatch(int maxBatch) {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+            }
+            this.maxBatch = maxBatch;
+            return this;
+        }
+
+        /** The workers' JVM options and deadlines (default: {@link #WORKER_JVM} on the core's defaults). */
+        public Builder<I, O> options(BackendOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Progress line on stderr: true always, false never; by default only on a terminal. */
+        public Builder<I, O> progress(boolean on) {
+            this.progress = on;
+            return this;
+        }
+
+        /**
+         * Starts the workers (in parallel) and returns the running pool.
+         *
+         * @throws BackendStartException when a worker cannot start, for example because the
+         *         function captured something that is not serializable (the message names it);
+         *         no worker is left running then
+         */
+        public ProcessQueue<I, O> start() {
+            return new ProcessQueue<>(new Config(name, workers, capacity, outputCapacity, maxBatch, options, progress, function,
+                    functionClass));
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package jvalkka.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+import jvalkka.pool.ProcessQueue;
+import jvalkka.tutorial.CalPow;
+
+/**
+ * {@code scripts/bench processqueue}: one {@code name value unit} line each.
+ *
+ * <ul>
+ * <li>{@code overhead_us_per_item}: {@code map} of an identity function over
+ *     200,000 small {@code Integer}s on 2 workers, wall time per item, the first
+ *     run after start (JIT cold, as a user sees it); {@code overhead_warm_us_per_item}
+ *     the best of the next three.</li>
+ * <li>{@code speedup_2_workers}: the article's {@code cal_pow} items (half of them
+ *     loop 1e6..1e7 times, half 1..10 times) on 1 worker, then the same items on
+ *     2 workers. The item count is calibrated in this JVM so that one worker runs
+ *     about 6 s. Each pool is started and warmed with 20,000 cheap items, one a
+ *     message, before it is timed: JITs still compiling (the codec runs
+ *     interpreted for the first thousand messages, at ~0.5 ms each; this JVM's
+ *     C2 then spends a core-second on the codec and pipes) take CPU from the
+ *     workers on 2 cores, and 2 workers pay the workers' share twice. With only
+ *     200 warm-up items the speedup measured 1.70-1.74.
+ *     The pools use {@code maxBatch(1)}, which for these items is what the
+ *     adaptive size picks anyway, so that the warm-up goes one item a message.
+ *     {@code frontend_cpu_share} is this JVM's CPU time over the 2-worker run's
+ *     wall time (what it took from the workers).</li>
+ * </ul>
+ */
+public final class ProcessQueueBench {
+    private ProcessQueueBench() {
+    }
+
+    static Number calPowSquare(Integer base) {
+        return CalPow.calPow(base, 2);
+    }
+
+    static Integer identity(Integer x) {
+        return x;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String only = args.length > 0 ? args[0] : "all";
+        // overhead first: its 800,000 items also bring this JVM's JIT to a steady state, so that the
+        // speedup run measures the pool, not the frontend's compiler (which competes for the 2 cores)
+        if (only.equals("all") || only.equals("overhead")) {
+            overhead();
+        }
+        if (only.equals("all") || only.equals("speedup")) {
+            speedup(args.length > 1 ? Double.parseDouble(args[1]) : 6.0);
+        }
+    }
+
+    static void speedup(double targetSeconds) throws Exception {
+        // calibrate: the average cost of an item, computed here with a warm JIT
+        List<Integer> sample = IntStream.range(1_000_000, 1_000_200).boxed().toList();
+        sample.forEach(ProcessQueueBench::calPowSquare);
+        long t0 = System.nanoTime();
+        sample.forEach(ProcessQueueBench::calPowSquare);
+        double perItem = (System.nanoTime() - t0) / 1e9 / sample.size();
+        int n = (int) Math.ceil(targetSeconds / perItem);
+        List<Integer> items = IntStream.range(0, n).boxed().toList();
+        // warm-up: 20,000 cheap items, one a message, bring the JITs of each worker and of this JVM
+        // (codec, pipes, distributor) to a steady state: C2 compiles after ~10,000 calls, and a frontend
+        // compiler still busy takes a core-second from the workers. The calibrated items are sent one a
+        // message anyway (they cost ~5 ms each).
+        List<Integer> warm = IntStream.range(-1_000_000, 0).filter(b -> CalPow.loops(b, 2) <= 10).limit(20_000)
+                .boxed().toList();
+        double frontendShare = 0;
+        double[] seconds = new double[3];
+        for (int workers = 1; workers <= 2; workers++) {
+            try (ProcessQueue<Integer, Number> q = ProcessQueue.of(ProcessQueueBench::calPowSquare)
+                    .name("bench" + workers).workers(workers).maxBatch(1).start()) {
+                q.map(warm);
+                long c = cpuNanos();
+                long s = System.nanoTime();
+                List<Number> out = q.map(items);
+                seconds[workers] = (System.nanoTime() - s) / 1e9;
+                frontendShare = (cpuNanos() - c) / 1e9 / seconds[workers];
+                if (out.size() != n) {
+                    throw new IllegalStateException("lost results: " + out.size() + " of " + n);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "speedup_items %d items%n", n);
+        System.out.printf(Locale.ROOT, "one_worker_s %.2f s%n", seconds[1]);
+        System.out.printf(Locale.ROOT, "two_workers_s %.2f s%n", seconds[2]);
+        System.out.printf(Locale.ROOT, "frontend_cpu_share %.2f cores%n", frontendShare);
+        System.out.printf(Locale.ROOT, "speedup_2_workers %.2f x%n", seconds[1] / seconds[2]);
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    static void overhead() throws Exception {
+        int n = 200_000;
+        List<Integer> items = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            items.add(i);
+        }
+        long s0 = System.nanoTime();
+        try (ProcessQueue<Integer, Integer> q = ProcessQueue.of(ProcessQueueBench::identity).name("overhead")
+                .workers(2).start()) {
+            System.out.printf(Locale.ROOT, "pool_start_ms %.0f ms%n", (System.nanoTime() - s0) / 1e6);
+            double cold = run(q, items);
+            double warm = Double.MAX_VALUE;
+            for (int r = 0; r < 3; r++) {
+                warm = Math.min(warm, run(q, items));
+            }
+            System.out.printf(Locale.ROOT, "overhead_us_per_item %.2f us%n", cold * 1e6 / n);
+            System.out.printf(Locale.ROOT, "overhead_warm_us_per_item %.2f us%n", warm * 1e6 / n);
+        }
+    }
+
+    private static double run(ProcessQueue<Integer, Integer> q, List<Integer> items) throws Exception {
+        long s = System.nanoTime();
+        List<Integer> out = q.map(items);
+        double t = (System.nanoTime() - s) / 1e9;
+        if (!out.equals(items)) {
+            throw new IllegalStateException("identity changed the items");
+        }
+        return t;
+    }
+}
