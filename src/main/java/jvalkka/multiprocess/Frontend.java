@@ -107,12 +107,18 @@ final class Frontend implements Peer {
             return null;
         }
         Process p = process; // published before the volatile state changed from NEW
-        try {
-            p.onExit().get(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        boolean interrupted = false;
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            try {
+                // a pending interrupt must not cost the event its exit status: wait out the bound, then restore it
+                p.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            // still running after closing its channel: report it without a status
         }
         int status = p.isAlive() ? -1 : p.exitValue();
         String words = main.lastWords();
@@ -681,7 +687,8 @@ final class Frontend implements Peer {
     }
 
     int exitCode() {
-        return state == State.EXITED && process != null && !process.isAlive() ? process.exitValue() : -1;
+        Process p = process; // the process knows it has exited before our exit callback has run
+        return p != null && state != State.NEW && !p.isAlive() ? p.exitValue() : -1;
     }
 
     @Override
