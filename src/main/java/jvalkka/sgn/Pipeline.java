@@ -393,13 +393,19 @@ public class Pipeline {
 
     /**
      * Runs the pipeline until every sink element is at EOS (returns at once if they already
-     * are). Calls {@link #check()} first.
+     * are). Calls {@link #check()} first. A pipeline with {@code Parallelize*Element}s that no
+     * {@link jvalkka.sgn.subprocess.Parallelize} runs yet is run inside a new one, which starts
+     * their workers first and stops them after.
      *
      * @throws IllegalStateException as {@link #check()}
      * @throws PipelineException when an element throws, or a source pad gets no frame; the run
      *     stops there
      */
     public void run() {
+        // a pipeline with Parallelize*Elements runs inside a Parallelize, which starts and stops their workers
+        if (jvalkka.sgn.subprocess.Parallelize.runIfNeeded(this)) {
+            return;
+        }
         Plan p = compile();
         long start = System.nanoTime();
         long first = loops;

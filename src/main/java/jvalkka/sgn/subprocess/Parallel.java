@@ -1,0 +1,217 @@
+package jvalkka.sgn.subprocess;
+
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jvalkka.multiprocess.BackendOptions;
+import jvalkka.sgn.Element;
+
+/**
+ * What the three {@code Parallelize*Element} classes share (composition, since each extends its
+ * own SGN element class): the queues, the {@code terminated} event, the options, and the worker
+ * once started. Also the reflection that carries an element's fields to a worker JVM.
+ */
+final class Parallel {
+    static final int DEFAULT_QUEUE_MAXSIZE = 100;
+    static final int DEFAULT_RING_BYTES = 8 << 20;
+
+    final SwitchQueue inQueue;
+    final SwitchQueue outQueue;
+    final WorkerEvent terminated = new WorkerEvent();
+    int queueMaxsize = DEFAULT_QUEUE_MAXSIZE;
+    int ringBytes = DEFAULT_RING_BYTES;
+    BackendOptions options;
+    Worker worker;
+
+    Parallel(String elementName) {
+        inQueue = new SwitchQueue("inQueue of " + elementName);
+        outQueue = new SwitchQueue("outQueue of " + elementName);
+    }
+
+    static Parallel of(Element e) {
+        if (e instanceof ParallelizeSourceElement s) {
+            return s.parallel;
+        } else if (e instanceof ParallelizeTransformElement t) {
+            return t.parallel;
+        } else if (e instanceof ParallelizeSinkElement k) {
+            return k.parallel;
+        }
+        return null;
+    }
+
+    static Boolean threadingOverride(Element e) {
+        if (e instanceof ParallelizeSourceElement s) {
+            return s.useThreadingOverride();
+        } else if (e instanceof ParallelizeTransformElement t) {
+            return t.useThreadingOverride();
+        } else if (e instanceof ParallelizeSinkElement k) {
+            return k.useThreadingOverride();
+        }
+        return null;
+    }
+
+    static void invoke(Element e, WorkerContext ctx) throws Exception {
+        if (e instanceof ParallelizeTransformElement t) {
+            t.workerProcess(ctx);
+        } else if (e instanceof ParallelizeSourceElement s) {
+            s.workerProcess(ctx);
+        } else {
+            ((ParallelizeSinkElement) e).workerProcess(ctx);
+        }
+    }
+
+    /** The first library class above the user's classes: fields from there up stay behind. */
+    private static Class<?> baseOf(Element e) {
+        if (e instanceof ParallelizeSourceElement) {
+            return ParallelizeSourceElement.class;
+        } else if (e instanceof ParallelizeTransformElement) {
+            return ParallelizeTransformElement.class;
+        }
+        return ParallelizeSinkElement.class;
+    }
+
+    void bind(Worker w) {
+        worker = w;
+        inQueue.bind(w.mainIn());
+        outQueue.bind(w.mainOut());
+    }
+
+    // ------------------------------------------------------------ fields to a worker JVM
+
+    /**
+     * The element's own fields (those declared below the library class), by
+     * {@code "declaringClass#field"}: they are the worker's parameters. Transient and static
+     * fields stay behind. Fails naming the field when a value cannot be serialized.
+     */
+    static LinkedHashMap<String, Object> captureFields(Element e) {
+        LinkedHashMap<String, Object> out = new LinkedHashMap<>();
+        Class<?> base = baseOf(e);
+        for (Class<?> c = e.getClass(); c != base; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (Modifier.isStatic(m) || Modifier.isTransient(m) || f.isSynthetic()) {
+                    continue;
+                }
+                Object v;
+                try {
+                    f.setAccessible(true);
+                    v = f.get(e);
+                } catch (ReflectiveOperationException | RuntimeException x) {
+                    throw new IllegalArgumentException("cannot read field " + c.getName() + "." + f.getName()
+                            + " of element '" + e.name() + "' to pass it to its worker: " + x, x);
+                }
+                if (v != null) {
+                    checkSerializable(e, c, f, v);
+                }
+                out.put(c.getName() + "#" + f.getName(), v);
+            }
+        }
+        return out;
+    }
+
+    private static void checkSerializable(Element e, Class<?> c, Field f, Object v) {
+        String problem = null;
+        if (!(v instanceof Serializable)) {
+            problem = "its value, a " + v.getClass().getName() + ", is not Serializable";
+        } else {
+            try (ObjectOutputStream o = new ObjectOutputStream(OutputStream.nullOutputStream())) {
+                o.writeObject(v);
+            } catch (IOException x) {
+                problem = "its value cannot be serialized (" + x + ")";
+            }
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException("field " + c.getName() + "." + f.getName() + " of element '" + e.name()
+                    + "' is a worker parameter but " + problem + ": make it Serializable, or mark it transient to"
+                    + " keep it in the main process only");
+        }
+    }
+
+    /**
+     * In the worker JVM: an instance of {@code className} made without running a constructor (as
+     * deserialization does: the pads and queues of the main side do not exist here), with the
+     * captured fields and the element name set.
+     */
+    static Element restore(String className, String elementName, Map<String, Object> fields) throws Exception {
+        Class<?> cls = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        Constructor<?> ctor = sun.reflect.ReflectionFactory.getReflectionFactory()
+                .newConstructorForSerialization(cls, Object.class.getDeclaredConstructor());
+        Element e = (Element) ctor.newInstance();
+        Field name = Element.class.getDeclaredField("name");
+        name.setAccessible(true);
+        name.set(e, elementName);
+        for (Map.Entry<String, Object> f : fields.entrySet()) {
+            String key = f.getKey();
+            int hash = key.indexOf('#');
+            Class<?> owner = Class.forName(key.substring(0, hash), false, cls.getClassLoader());
+            Field field = owner.getDeclaredField(key.substring(hash + 1));
+            field.setAccessible(true);
+            field.set(e, f.getValue());
+        }
+        return e;
+    }
+
+    static List<String> names(List<ShmRef> refs) {
+        List<String> out = new ArrayList<>();
+        for (ShmRef r : refs) {
+            out.add(r.name());
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------ main-side operations
+
+    Worker requireWorker(String elementName) {
+        Worker w = worker;
+        if (w == null) {
+            throw new IllegalStateException("element '" + elementName + "' has no worker: run the pipeline with"
+                    + " pipeline.run() or inside try (Parallelize p = new Parallelize(pipeline)) { p.run(); }");
+        }
+        return w;
+    }
+
+    /** SGN's {@code sub_process_shutdown}: see the elements' Javadoc. */
+    List<Object> shutdown(String elementName, double timeoutSeconds) {
+        Worker w = requireWorker(elementName);
+        w.requestShutdown();
+        long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
+        List<Object> rest = new ArrayList<>();
+        while (true) {
+            try {
+                rest.add(outQueue.get(0.01));
+                continue;
+            } catch (Empty e) {
+                // nothing right now
+            }
+            if (w.control.terminated) {
+                while (true) {
+                    try {
+                        rest.add(outQueue.getNowait());
+                    } catch (Empty e) {
+                        break;
+                    }
+                }
+                break;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new RuntimeException("subProcessShutdown: the worker of '" + elementName
+                        + "' did not finish its input within " + timeoutSeconds + " s");
+            }
+        }
+        Throwable f = w.control.failure;
+        if (f != null) {
+            throw new WorkerStoppedException(f);
+        }
+        w.requestStop();
+        return rest;
+    }
+}

@@ -1,0 +1,107 @@
+package jvalkka.sgn.subprocess;
+
+import java.util.List;
+
+import jvalkka.multiprocess.BackendOptions;
+import jvalkka.sgn.SinkElement;
+
+/**
+ * A sink whose consumption runs in a worker: a backend JVM (process mode, the default) or a
+ * thread (SGN's {@code ParallelizeSinkElement}). The main side implements {@link #pull pull}
+ * (usually: put the frame into {@link #inQueue}, and mark EOS); the worker implements
+ * {@link #workerProcess} (called again and again, one unit of work per call):
+ * <pre>{@code
+ * class Logger extends ParallelizeSinkElement {
+ *     Logger() { super("log", List.of("in")); }
+ *     protected Boolean useThreadingOverride() { return true; }     // this one is a thread
+ *     public void pull(SinkPad pad, Frame frame) {
+ *         inQueue.put(frame);
+ *         if (frame.isEOS()) { markEos(pad); subProcessShutdown(10); }
+ *     }
+ *     public void workerProcess(WorkerContext ctx) throws Exception {
+ *         try {
+ *             Frame f = ctx.inputQueue().get(0.1);
+ *             System.out.println("Sink received " + f.data());
+ *         } catch (Empty e) {
+ *             // nothing this time
+ *         }
+ *     }
+ * }}</pre>
+ *
+ * <p><b>Worker parameters.</b> In process mode the worker JVM gets a copy of the element with
+ * the fields declared by your subclasses (not transient, not static; each must be
+ * {@code Serializable}: a field that is not fails the start naming it). No constructor runs
+ * there and the main side's pads and queues do not exist: in {@code workerProcess} use only
+ * your fields and the {@link WorkerContext}. Use a top-level or static nested class. In thread
+ * mode the worker calls {@code workerProcess} on this very object, from another thread.
+ *
+ * <p><b>Mode.</b> {@link #useThreadingOverride()} chooses for this class; otherwise the
+ * pipeline's {@link Parallelize} setting decides.
+ *
+ * <p><b>Failure.</b> When {@code workerProcess} throws, the worker ends and the main side's next
+ * queue operation that would wait throws {@link WorkerStoppedException} ("worker stopped before
+ * EOS") caused by that exception; a dead worker JVM is reported the same way.
+ */
+public abstract class ParallelizeSinkElement extends SinkElement {
+    final Parallel parallel;
+    /** Main side: what the worker receives ({@link WorkerContext#inputQueue()}). */
+    protected final WorkerQueue inQueue;
+    /** Main side: what the worker sends ({@link WorkerContext#outputQueue()}). */
+    protected final WorkerQueue outQueue;
+    /** Set once the worker has ended (normally or not). */
+    protected final WorkerEvent terminated;
+
+    protected ParallelizeSinkElement(String name, List<String> sinkPadNames) {
+        super(name, sinkPadNames);
+        parallel = new Parallel(name());
+        inQueue = parallel.inQueue;
+        outQueue = parallel.outQueue;
+        terminated = parallel.terminated;
+    }
+
+    /**
+     * Runs in the worker, again and again until the worker stops; do one unit of work per call
+     * (never a loop of your own) and wait on queues with a timeout.
+     *
+     * @throws Exception ends the worker; the main side gets {@link WorkerStoppedException}
+     */
+    public abstract void workerProcess(WorkerContext ctx) throws Exception;
+
+    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
+    protected Boolean useThreadingOverride() {
+        return null;
+    }
+
+    /**
+     * Orderly shutdown (SGN's {@code sub_process_shutdown}): the worker finishes its input and
+     * ends; meanwhile this collects what it sends. Blocks up to {@code timeoutSeconds}.
+     *
+     * @return the items the worker sent that were still in {@link #outQueue}, in order
+     * @throws RuntimeException if the worker does not end in time
+     * @throws WorkerStoppedException if the worker failed
+     */
+    public List<Object> subProcessShutdown(double timeoutSeconds) {
+        return parallel.shutdown(name(), timeoutSeconds);
+    }
+
+    /** Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start. */
+    public void setQueueMaxsize(int items) {
+        parallel.queueMaxsize = items;
+    }
+
+    /** Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth). */
+    public void setRingBytes(int bytes) {
+        parallel.ringBytes = bytes;
+    }
+
+    /** JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start. */
+    public void setBackendOptions(BackendOptions options) {
+        parallel.options = options;
+    }
+
+    /** The worker JVM's pid, or -1 in thread mode or before start. */
+    public long workerPid() {
+        Worker w = parallel.worker;
+        return w == null ? -1 : w.pid();
+    }
+}

@@ -1,0 +1,361 @@
+package jvalkka.sgn.subprocess;
+
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+import jvalkka.shm.Futex;
+import jvalkka.shm.SharedMemory;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * Process mode: one direction of a worker's queues, an Agrona {@link OneToOneRingBuffer} laid
+ * over part of a shared-memory segment. One JVM is the producer end, the other the consumer.
+ *
+ * <p>Layout of the segment (see {@link #segmentSize}): a 4 KiB control block, then the
+ * main-to-worker ring, then the worker-to-main ring. The control block holds, per ring, a
+ * "data" and a "space" futex word, each with a "someone sleeps" flag.
+ *
+ * <p>Waking: a waiting end spins, yields, then sleeps on a futex word. It sleeps only when the
+ * ring's producer and consumer positions are equal (never just because {@code read} returned 0:
+ * Agrona returns 0 when it consumed only the padding record at the wrap point), after setting
+ * its flag and re-checking; the other end publishes first, then (after a full fence) reads the
+ * flag and bumps and wakes the word. Sleeps are bounded (20 ms) so that a dead peer is noticed.
+ *
+ * <p>Items larger than the ring's largest message go as a first piece (carrying the total
+ * length) and following pieces; the consumer reassembles them, so they arrive whole.
+ */
+final class RingQueue implements WorkerQueue {
+    static final int CONTROL_BYTES = 4096;
+    private static final int MSG_WHOLE = 1;
+    private static final int MSG_FIRST = 2;
+    private static final int MSG_NEXT = 3;
+    private static final int SPINS = 2_000;
+    private static final int YIELDS = 50;
+    private static final long SLEEP_NANOS = 20_000_000;
+
+    private final OneToOneRingBuffer ring;
+    private final AtomicBuffer ringBuffer;
+    private final UnsafeBuffer control;
+    private final long controlAddress;
+    private final int dataSeq;
+    private final int dataWait;
+    private final int spaceSeq;
+    private final int spaceWait;
+    private final boolean producer;
+    private final Peer peer;
+    private final int maxMessage;
+    private final String name;
+
+    private final FrameCodec.Encoder encoder;
+    private final FrameCodec.Decoder decoder;
+    private final Reader reader;
+
+    /** Total bytes of a segment with two rings of {@code ringCapacity} bytes each (a power of two). */
+    static int segmentSize(int ringCapacity) {
+        return CONTROL_BYTES + 2 * (ringCapacity + RingBufferDescriptor.TRAILER_LENGTH);
+    }
+
+    /**
+     * @param segment      the shared segment (mapped in this JVM)
+     * @param ringCapacity bytes per ring, a power of two
+     * @param which        0: main to worker; 1: worker to main
+     * @param producer     whether this JVM writes into this ring
+     * @param peer         checked while waiting
+     */
+    RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, Peer peer, String name) {
+        int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
+        this.ringBuffer = new UnsafeBuffer(segment.buffer(), CONTROL_BYTES + which * ringBytes, ringBytes);
+        this.ring = new OneToOneRingBuffer(ringBuffer);
+        this.control = new UnsafeBuffer(segment.buffer(), 0, CONTROL_BYTES);
+        this.controlAddress = segment.address();
+        int base = which * 256; // each word on its own cache line
+        this.dataSeq = base;
+        this.dataWait = base + 64;
+        this.spaceSeq = base + 128;
+        this.spaceWait = base + 192;
+        this.producer = producer;
+        this.peer = peer;
+        this.maxMessage = ring.maxMsgLength();
+        this.name = name;
+        this.encoder = producer ? new FrameCodec.Encoder() : null;
+        this.decoder = producer ? null : new FrameCodec.Decoder();
+        this.reader = producer ? null : new Reader();
+    }
+
+    // ------------------------------------------------------------------ producing
+
+    @Override
+    public void put(Object item) {
+        if (!producer) {
+            throw wrongEnd("put");
+        }
+        peer.checkPut();
+        FrameCodec.Encoder enc = encoder;
+        enc.encode(item);
+        try {
+            int head = enc.headLength;
+            long total = (long) head + enc.tailBytes;
+            if (total <= maxMessage) {
+                int index = claim(MSG_WHOLE, (int) total);
+                ringBuffer.putBytes(index, enc.head, 0, head);
+                if (enc.tail != null) {
+                    FrameCodec.copyFromArray(enc.tail, enc.tailBase, 0, ringBuffer, index + head, enc.tailBytes);
+                }
+                ring.commit(index);
+                signal(dataSeq, dataWait);
+                return;
+            }
+            if (total > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("an item of " + total + " bytes is too large for a worker queue");
+            }
+            long sent = 0;
+            boolean first = true;
+            while (sent < total) {
+                int room = first ? maxMessage - 4 : maxMessage;
+                int n = (int) Math.min(room, total - sent);
+                int index = claim(first ? MSG_FIRST : MSG_NEXT, first ? n + 4 : n);
+                int at = index;
+                if (first) {
+                    ringBuffer.putInt(at, (int) total);
+                    at += 4;
+                }
+                copyRange(enc, sent, n, ringBuffer, at);
+                ring.commit(index);
+                signal(dataSeq, dataWait);
+                sent += n;
+                first = false;
+            }
+        } finally {
+            enc.clearTail();
+        }
+    }
+
+    private static void copyRange(FrameCodec.Encoder enc, long from, int n, MutableDirectBuffer dst, int at) {
+        int head = enc.headLength;
+        if (from < head) {
+            int k = (int) Math.min(n, head - from);
+            dst.putBytes(at, enc.head, (int) from, k);
+            from += k;
+            at += k;
+            n -= k;
+        }
+        if (n > 0) {
+            FrameCodec.copyFromArray(enc.tail, enc.tailBase, from - head, dst, at, n);
+        }
+    }
+
+    /** Claims room for a message, waiting while the ring is full. */
+    private int claim(int type, int length) {
+        int idle = 0;
+        while (true) {
+            int index = ring.tryClaim(type, length);
+            if (index >= 0) {
+                return index;
+            }
+            if (peer.gone()) {
+                throw peer.goneError(false);
+            }
+            if (idle < SPINS) {
+                Thread.onSpinWait();
+            } else if (idle < SPINS + YIELDS) {
+                Thread.yield();
+            } else {
+                int seq = control.getIntVolatile(spaceSeq);
+                control.putIntVolatile(spaceWait, 1);
+                index = ring.tryClaim(type, length);
+                if (index >= 0) {
+                    control.putIntOrdered(spaceWait, 0);
+                    return index;
+                }
+                sleep(spaceSeq, seq, SLEEP_NANOS);
+                control.putIntOrdered(spaceWait, 0);
+            }
+            idle++;
+        }
+    }
+
+    // ------------------------------------------------------------------ consuming
+
+    @Override
+    public <T> T get() {
+        try {
+            return take(Long.MAX_VALUE, true);
+        } catch (Empty e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public <T> T get(double timeoutSeconds) throws Empty {
+        long nanos = (long) (timeoutSeconds * 1e9);
+        return take(nanos <= 0 ? 0 : System.nanoTime() + nanos, false);
+    }
+
+    @Override
+    public <T> T getNowait() throws Empty {
+        return take(0, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T take(long deadline, boolean forever) throws Empty {
+        if (producer) {
+            throw wrongEnd("get");
+        }
+        Reader r = reader;
+        int idle = 0;
+        while (true) {
+            if (!positionsEqual()) {
+                int n = ring.read(r, 1); // 0 can mean "consumed the wrap padding only": just go round
+                if (n > 0) {
+                    signal(spaceSeq, spaceWait);
+                    idle = 0;
+                }
+                if (r.ready) {
+                    r.ready = false;
+                    Object v = r.value;
+                    r.value = null;
+                    return (T) v;
+                }
+                continue;
+            }
+            if (r.assembly == null && peer.gone()) {
+                if (!positionsEqual()) {
+                    continue;
+                }
+                RuntimeException e = peer.goneError(true);
+                if (!forever && e instanceof IllegalStateException) {
+                    throw Empty.INSTANCE;
+                }
+                throw e;
+            }
+            if (peer.gone() && r.assembly != null && positionsEqual()) {
+                throw peer.goneError(true); // the producer died in the middle of an item
+            }
+            if (!forever && r.assembly == null) {
+                if (deadline == 0 || System.nanoTime() - deadline >= 0) {
+                    throw Empty.INSTANCE;
+                }
+            }
+            if (idle < SPINS) {
+                Thread.onSpinWait();
+            } else if (idle < SPINS + YIELDS) {
+                Thread.yield();
+            } else {
+                int seq = control.getIntVolatile(dataSeq);
+                control.putIntVolatile(dataWait, 1);
+                if (positionsEqual()) {
+                    long nanos = SLEEP_NANOS;
+                    if (!forever && r.assembly == null) {
+                        nanos = Math.max(1, Math.min(nanos, deadline - System.nanoTime()));
+                    }
+                    sleep(dataSeq, seq, nanos);
+                }
+                control.putIntOrdered(dataWait, 0);
+            }
+            idle++;
+        }
+    }
+
+    private boolean positionsEqual() {
+        return ring.producerPosition() == ring.consumerPosition();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return positionsEqual() && (reader == null || !reader.ready);
+    }
+
+    /** Receives one message: a whole item, or a piece of one. */
+    private final class Reader implements MessageHandler {
+        Object value;
+        boolean ready;
+        byte[] assembly;
+        int filled;
+        private final UnsafeBuffer assembled = new UnsafeBuffer(new byte[0]);
+
+        @Override
+        public void onMessage(int type, MutableDirectBuffer buffer, int index, int length) {
+            switch (type) {
+                case MSG_WHOLE -> {
+                    value = decoder.decode(buffer, index);
+                    ready = true;
+                }
+                case MSG_FIRST -> {
+                    int total = buffer.getInt(index);
+                    assembly = new byte[total];
+                    buffer.getBytes(index + 4, assembly, 0, length - 4);
+                    filled = length - 4;
+                }
+                case MSG_NEXT -> {
+                    if (assembly == null) {
+                        throw new IllegalStateException("worker queue " + name + ": a piece without a first piece");
+                    }
+                    buffer.getBytes(index, assembly, filled, length);
+                    filled += length;
+                    if (filled == assembly.length) {
+                        assembled.wrap(assembly);
+                        value = decoder.decode((DirectBuffer) assembled, 0);
+                        assembled.wrap(new byte[0]);
+                        assembly = null;
+                        ready = true;
+                    }
+                }
+                default -> throw new IllegalStateException("worker queue " + name + ": unknown message type " + type);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ waking
+
+    /** After publishing: wake the other end if it sleeps on {@code seqOffset}. */
+    private void signal(int seqOffset, int waitOffset) {
+        VarHandle.fullFence(); // the publication must be visible before we look at the flag
+        if (control.getIntVolatile(waitOffset) != 0) {
+            control.getAndAddInt(seqOffset, 1);
+            wake(seqOffset);
+        }
+    }
+
+    private void sleep(int seqOffset, int seq, long nanos) {
+        if (Futex.AVAILABLE) {
+            Futex.await(controlAddress + seqOffset, seq, nanos);
+        } else {
+            LockSupport.parkNanos(Math.min(nanos, 100_000));
+        }
+    }
+
+    private void wake(int seqOffset) {
+        if (Futex.AVAILABLE) {
+            Futex.wake(controlAddress + seqOffset, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Wakes both ends of this ring whatever they wait for, so that they re-check their peer. */
+    void wakeAll() {
+        control.getAndAddInt(dataSeq, 1);
+        control.getAndAddInt(spaceSeq, 1);
+        wake(dataSeq);
+        wake(spaceSeq);
+    }
+
+    /** The ring's largest single message in bytes. */
+    int maxMessage() {
+        return maxMessage;
+    }
+
+    RingBuffer ring() {
+        return ring;
+    }
+
+    private UnsupportedOperationException wrongEnd(String op) {
+        return new UnsupportedOperationException(op + " on worker queue " + name + " from the wrong side: in process"
+                + " mode the main side puts into inQueue and gets from outQueue, the worker the reverse");
+    }
+}

@@ -1,0 +1,57 @@
+package jvalkka.sgn.subprocess;
+
+/**
+ * The {@code inQueue}/{@code outQueue} an element holds from construction: it forwards to the
+ * thread or ring queue bound when {@link Parallelize} starts the worker. Used by the pipeline
+ * thread only.
+ */
+final class SwitchQueue implements WorkerQueue {
+    private final String what;
+    private WorkerQueue target;
+
+    SwitchQueue(String what) {
+        this.what = what;
+    }
+
+    void bind(WorkerQueue q) {
+        target = q;
+    }
+
+    WorkerQueue target() {
+        return target;
+    }
+
+    private WorkerQueue q() {
+        WorkerQueue t = target;
+        if (t == null) {
+            throw new IllegalStateException(what + " is not connected to a worker yet: run the pipeline with"
+                    + " pipeline.run() or inside try (Parallelize p = new Parallelize(pipeline)) { p.run(); }");
+        }
+        return t;
+    }
+
+    @Override
+    public void put(Object item) {
+        q().put(item);
+    }
+
+    @Override
+    public <T> T get() {
+        return q().get();
+    }
+
+    @Override
+    public <T> T get(double timeoutSeconds) throws Empty {
+        return q().get(timeoutSeconds);
+    }
+
+    @Override
+    public <T> T getNowait() throws Empty {
+        return q().getNowait();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return q().isEmpty();
+    }
+}

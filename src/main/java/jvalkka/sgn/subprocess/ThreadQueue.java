@@ -1,0 +1,154 @@
+package jvalkka.sgn.subprocess;
+
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+
+/**
+ * Thread mode: a bounded single-producer single-consumer queue of references (no copies).
+ * Waits spin, then yield, then park; the other end unparks a parked thread after it acts.
+ * Capacity is {@code maxsize} rounded up to a power of two.
+ */
+final class ThreadQueue implements WorkerQueue {
+    private static final Object NULL = new Object();
+    private static final int SPINS = 2_000;
+    private static final int YIELDS = 50;
+    private static final long PARK_NANOS = 5_000_000; // bounded: a missed unpark costs at most this
+
+    private final OneToOneConcurrentArrayQueue<Object> queue;
+    private volatile Thread consumerWaiting;
+    private volatile Thread producerWaiting;
+    private volatile Peer producerPeer; // what the consumer checks while waiting
+    private volatile Peer consumerPeer; // what the producer checks while waiting
+
+    ThreadQueue(int maxsize) {
+        this.queue = new OneToOneConcurrentArrayQueue<>(Math.max(2, maxsize));
+    }
+
+    /** {@code producer}: how the getting end sees the putting end; {@code consumer}: the reverse. */
+    void peers(Peer producer, Peer consumer) {
+        this.producerPeer = producer;
+        this.consumerPeer = consumer;
+    }
+
+    @Override
+    public void put(Object item) {
+        Peer peer = consumerPeer;
+        if (peer != null) {
+            peer.checkPut();
+        }
+        Object e = item == null ? NULL : item;
+        int idle = 0;
+        while (!queue.offer(e)) {
+            if (peer != null && peer.gone()) {
+                throw peer.goneError(false);
+            }
+            idle = idle(idle, false);
+        }
+        VarHandle.fullFence(); // publish before reading the waiter flag (see idle)
+        Thread t = consumerWaiting;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public <T> T get() {
+        try {
+            return take(Long.MAX_VALUE, true);
+        } catch (Empty e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public <T> T get(double timeoutSeconds) throws Empty {
+        long nanos = (long) (timeoutSeconds * 1e9);
+        return take(nanos <= 0 ? 0 : System.nanoTime() + nanos, false);
+    }
+
+    @Override
+    public <T> T getNowait() throws Empty {
+        return take(0, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T take(long deadline, boolean forever) throws Empty {
+        int idle = 0;
+        while (true) {
+            Object e = queue.poll();
+            if (e != null) {
+                VarHandle.fullFence();
+                Thread t = producerWaiting;
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+                return e == NULL ? null : (T) e;
+            }
+            Peer peer = producerPeer;
+            if (peer != null && peer.gone()) {
+                if (!queue.isEmpty()) {
+                    continue;
+                }
+                if (!forever && peer.goneError(true) instanceof IllegalStateException) {
+                    throw Empty.INSTANCE; // terminated normally: a timed get just finds nothing
+                }
+                throw peer.goneError(true);
+            }
+            if (!forever && (deadline == 0 || System.nanoTime() - deadline >= 0)) {
+                throw Empty.INSTANCE;
+            }
+            idle = idle(idle, true);
+        }
+    }
+
+    /** One step of the wait: spin, then yield, then park with this thread registered. */
+    private int idle(int idle, boolean consumer) {
+        if (idle < SPINS) {
+            Thread.onSpinWait();
+        } else if (idle < SPINS + YIELDS) {
+            Thread.yield();
+        } else {
+            Thread me = Thread.currentThread();
+            if (consumer) {
+                consumerWaiting = me;
+                if (queue.isEmpty()) {
+                    LockSupport.parkNanos(this, PARK_NANOS);
+                }
+                consumerWaiting = null;
+            } else {
+                producerWaiting = me;
+                if (queue.remainingCapacity() == 0) {
+                    LockSupport.parkNanos(this, PARK_NANOS);
+                }
+                producerWaiting = null;
+            }
+        }
+        return idle + 1;
+    }
+
+    /** Wakes a parked end, so that it sees a changed peer state at once. */
+    void wakeAll() {
+        Thread t = consumerWaiting;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+        t = producerWaiting;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    int capacity() {
+        return queue.capacity();
+    }
+}

@@ -1,0 +1,34 @@
+package jvalkka.sgn.subprocess;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A one-way flag that can be waited on (the part of Python's {@code threading.Event} that SGN's
+ * {@code terminated} uses). Thread-safe.
+ */
+public final class WorkerEvent {
+    private final CountDownLatch latch = new CountDownLatch(1);
+
+    WorkerEvent() {
+    }
+
+    /** Whether the event has happened. Cheap; never blocks. */
+    public boolean isSet() {
+        return latch.getCount() == 0;
+    }
+
+    /** Waits up to {@code timeoutSeconds}; returns whether the event has happened. */
+    public boolean await(double timeoutSeconds) throws InterruptedException {
+        return latch.await((long) (timeoutSeconds * 1e9), TimeUnit.NANOSECONDS);
+    }
+
+    void set() {
+        latch.countDown();
+    }
+
+    @Override
+    public String toString() {
+        return isSet() ? "WorkerEvent(set)" : "WorkerEvent(unset)";
+    }
+}

@@ -1,0 +1,186 @@
+package jvalkka.sgn.subprocess;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+import jvalkka.multiprocess.MessageObject;
+import jvalkka.multiprocess.MessageProcess;
+import jvalkka.shm.SharedMemory;
+import jvalkka.sgn.Element;
+
+/**
+ * Process mode: the worker of one element, a {@link MessageProcess} whose backend JVM restores
+ * the element from its fields and calls {@code workerProcess} on a worker thread, while the
+ * backend's main thread serves the process channel: {@code c__shutdown} and {@code c__stop}
+ * set the flags the worker sees; when the worker ends, the backend sends
+ * {@code MessageObject("terminated", error=<serialized exception or null>)} to the frontend.
+ * Frames travel through the two rings of {@link #segment}, not through the channel.
+ */
+final class WorkerProcess extends MessageProcess {
+    private static final long serialVersionUID = 1L;
+
+    private final String segment;
+    private final int ringBytes;
+    private final String elementClass;
+    private final String elementName;
+    private final LinkedHashMap<String, Object> fields;
+    private final ArrayList<String> shmNames;
+    private final ArrayList<HashMap<String, Object>> shmMetadata;
+
+    private transient SharedMemory shm;
+    private transient List<SharedMemory> userShm;
+    private transient RingQueue in;
+    private transient RingQueue out;
+    private transient WorkerContext.Control control;
+    private transient Thread worker;
+    private transient volatile boolean workerDone;
+    private transient volatile Throwable workerFailure;
+    private transient boolean reported;
+
+    WorkerProcess(Element element, String segment, int ringBytes, List<ShmRef> shm) {
+        super("worker-" + element.name());
+        this.segment = segment;
+        this.ringBytes = ringBytes;
+        this.elementClass = element.getClass().getName();
+        this.elementName = element.name();
+        this.fields = Parallel.captureFields(element);
+        this.shmNames = new ArrayList<>();
+        this.shmMetadata = new ArrayList<>();
+        for (ShmRef r : shm) {
+            shmNames.add(r.name());
+            shmMetadata.add(new HashMap<>(r.metadata()));
+        }
+        this.timeout = 0.05; // how often the backend loop notices that the worker thread ended
+    }
+
+    // ------------------------------------------------------------------ backend
+
+    @Override
+    protected void preRun__() throws Exception {
+        control = new WorkerContext.Control();
+        shm = SharedMemory.open(segment);
+        Peer workerView = new Peer(control, false);
+        in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
+        out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+        userShm = new ArrayList<>();
+        List<ShmRef> refs = new ArrayList<>();
+        for (int i = 0; i < shmNames.size(); i++) {
+            SharedMemory s = SharedMemory.open(shmNames.get(i));
+            userShm.add(s);
+            refs.add(new ShmRef(shmNames.get(i), s, shmMetadata.get(i)));
+        }
+        Element element = Parallel.restore(elementClass, elementName, fields);
+        WorkerContext ctx = new WorkerContext(in, out, control, refs);
+        worker = new Thread(() -> {
+            workerFailure = Worker.loop(element, ctx);
+            workerDone = true;
+        }, "sgn-worker-" + elementName);
+        worker.start();
+    }
+
+    @Override
+    protected void run() throws Exception {
+        preRun__();
+        while (loop) {
+            readPipes__(timeout);
+            if (workerDone && !reported) {
+                report();
+            }
+        }
+        control.stop = true;
+        in.wakeAll();
+        out.wakeAll();
+        worker.join(5_000);
+        if (!reported && workerDone) {
+            report();
+        }
+        send_out__(null);
+        postRun__();
+    }
+
+    private void report() {
+        reported = true;
+        Throwable t = workerFailure;
+        if (t != null) {
+            logger.debug("workerProcess of {} failed: {}", elementName, t.toString(), t);
+        }
+        send_out__(new MessageObject("terminated", "error", t == null ? null : encode(t)));
+    }
+
+    @Override
+    protected void postRun__() {
+        for (int i = userShm.size() - 1; i >= 0; i--) {
+            userShm.get(i).close();
+        }
+        shm.close();
+    }
+
+    /** Backend: orderly shutdown: the worker drains its input, then ends. */
+    void c__shutdown() {
+        control.shutdown = true;
+        in.wakeAll();
+        out.wakeAll();
+    }
+
+    /** Backend: the worker stops now. */
+    void c__stop() {
+        control.stop = true;
+        in.wakeAll();
+        out.wakeAll();
+    }
+
+    // ------------------------------------------------------------------ frontend
+
+    void shutdown() {
+        sendMessageToBack(new MessageObject("shutdown"));
+    }
+
+    void stopWorker() {
+        sendMessageToBack(new MessageObject("stop"));
+    }
+
+    // ------------------------------------------------------ exceptions across
+
+    /** Java serialization of the exception; a stand-in with the same text and frames if it cannot be. */
+    static byte[] encode(Throwable t) {
+        try {
+            return serialize(t);
+        } catch (IOException | RuntimeException e) {
+            try {
+                return serialize(portable(t));
+            } catch (IOException e2) {
+                return new byte[0];
+            }
+        }
+    }
+
+    private static RuntimeException portable(Throwable t) {
+        RuntimeException cause = t.getCause() == null || t.getCause() == t ? null : portable(t.getCause());
+        RuntimeException r = new RuntimeException(t.getClass().getName() + ": " + t.getMessage(), cause);
+        r.setStackTrace(t.getStackTrace());
+        return r;
+    }
+
+    private static byte[] serialize(Throwable t) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+            o.writeObject(t);
+        }
+        return bytes.toByteArray();
+    }
+
+    static Throwable decode(byte[] b) {
+        try (ObjectInputStream i = new ObjectInputStream(new ByteArrayInputStream(b))) {
+            return (Throwable) i.readObject();
+        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+            return new IllegalStateException("the worker failed, and its exception could not be decoded: " + e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package jvalkka.sgn.subprocess;
+
+/**
+ * A bounded queue between the main side of a {@code Parallelize*Element} and its worker (SGN's
+ * {@code in_queue}/{@code out_queue}, seen from the worker as {@link WorkerContext#inputQueue()}
+ * and {@link WorkerContext#outputQueue()}). Items may be {@code null} (SGN's sources send
+ * {@code None} for end of stream).
+ *
+ * <p>Thread mode: a bounded queue of references, so the receiver gets the very object that was
+ * put (no copy). Process mode: a ring buffer in shared memory; items are encoded (fast path for
+ * {@code byte[]} and primitive arrays, {@link jvalkka.sgn.Frame}s, boxed primitives, strings,
+ * lists and maps; anything else Jackson can serialize), so the receiver gets an equal copy; an
+ * item larger than the ring's largest message is carried in pieces and delivered whole.
+ *
+ * <p>Blocking: {@link #put} blocks while the queue is full (backpressure: nothing is dropped).
+ * Waits spin briefly, then sleep; they also end when the worker fails, which the main side sees
+ * as {@link WorkerStoppedException}.
+ *
+ * <p>Threading: one thread puts and one thread gets (the main pipeline thread on one end, the
+ * worker on the other). In process mode each end of a queue only works in its own direction
+ * (the main side puts into {@code inQueue} and gets from {@code outQueue}).
+ */
+public interface WorkerQueue {
+    /** Puts {@code item}, waiting while the queue is full. */
+    void put(Object item);
+
+    /** Takes the next item, waiting as long as it takes. */
+    <T> T get();
+
+    /**
+     * Takes the next item, waiting at most {@code timeoutSeconds}.
+     *
+     * @throws Empty if nothing arrived in time
+     */
+    <T> T get(double timeoutSeconds) throws Empty;
+
+    /**
+     * Takes the next item if one is ready.
+     *
+     * @throws Empty if none is
+     */
+    <T> T getNowait() throws Empty;
+
+    /** Whether no item is ready now (a snapshot). */
+    boolean isEmpty();
+}

@@ -1,0 +1,216 @@
+package jvalkka.sgn.subprocess;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import jvalkka.multiprocess.BackendOptions;
+import jvalkka.sgn.Frame;
+import jvalkka.sgn.Pipeline;
+import jvalkka.shm.SegmentExistsException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ParallelizeTest {
+    static final BackendOptions BIG_HEAP = BackendOptions.defaults().withExtraJvmArgs("-Xmx400m");
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            ProcessHandle.current().descendants().findFirst().ifPresent(h -> h.onExit().join());
+        }
+        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "child JVMs left");
+        assertEquals(List.of(), ourSegments(), "segments left in /dev/shm");
+    }
+
+    static List<String> ourSegments() throws IOException {
+        String prefix = "jvsgn-" + ProcessHandle.current().pid() + "-";
+        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(prefix) || n.startsWith("jvsgn-test-")).toList();
+        }
+    }
+
+    static TestElements.Squarer squarer(boolean threads) {
+        TestElements.Squarer s = threads ? new TestElements.ThreadSquarer() : new TestElements.ProcessSquarer();
+        s.setBackendOptions(BIG_HEAP);
+        return s;
+    }
+
+    static Pipeline chain(jvalkka.sgn.Element... es) {
+        Pipeline p = new Pipeline();
+        p.insert(es);
+        for (int i = 0; i + 1 < es.length; i++) {
+            p.connect(es[i], es[i + 1]);
+        }
+        return p;
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void squaresInOrderThroughPipelineRun(boolean threads) {
+        TestElements.Numbers src = new TestElements.Numbers(2000);
+        TestElements.Squarer sq = squarer(threads);
+        TestElements.Collect snk = new TestElements.Collect();
+        Pipeline p = chain(src, sq, snk);
+        assertTrue(Parallelize.needsParallelization(p));
+        p.run(); // automatic Parallelize
+        assertEquals(2000, snk.got.size());
+        for (int i = 0; i < 2000; i++) {
+            assertEquals((i + 1) * (i + 1), snk.got.get(i));
+        }
+        assertTrue(sq.terminated.isSet(), "the worker ended on close");
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void workerExceptionSurfacesWithItsCause(boolean threads) {
+        TestElements.Squarer sq = squarer(threads);
+        sq.failAt = 7;
+        Pipeline p = chain(new TestElements.Numbers(1_000_000), sq, new TestElements.Collect());
+        WorkerStoppedException e = assertThrows(WorkerStoppedException.class, () -> {
+            try (Parallelize par = new Parallelize(p)) {
+                par.run();
+            }
+        });
+        assertEquals("worker stopped before EOS", e.getMessage());
+        Throwable cause = e.getCause();
+        assertInstanceOf(IllegalArgumentException.class, cause);
+        assertEquals("cannot square 7", cause.getMessage());
+        assertTrue(Arrays.stream(cause.getStackTrace()).anyMatch(f -> f.getMethodName().equals("workerProcess")),
+                "the worker's stack trace came along");
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void aSlowWorkerBlocksTheProducerWithinTheQueueBound(boolean threads) {
+        int frames = 250; // frame numbers stay below 256: they are checked as bytes
+        int size = 64 << 10;
+        TestElements.SlowSink snk = threads ? new TestElements.ThreadSlowSink() : new TestElements.SlowSink();
+        snk.setQueueMaxsize(8);
+        snk.setRingBytes(1 << 20);
+        snk.setBackendOptions(BIG_HEAP);
+        Pipeline p = chain(new TestElements.Blobs(frames, size), snk);
+        try (Parallelize par = new Parallelize(p)) {
+            par.run();
+        }
+        assertEquals(frames, snk.acked, "nothing dropped");
+        assertTrue(snk.inOrder, "in order, checked by the worker");
+        // bound: a full input queue, the frame in the worker's hands, an answer not yet read
+        int bound = threads ? 8 + 2 : (1 << 20) / size + 2;
+        assertTrue(snk.maxInFlight <= bound, "in flight " + snk.maxInFlight + " > bound " + bound);
+        assertTrue(snk.maxInFlight >= bound / 2, "the queue did fill: " + snk.maxInFlight);
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void a64MiBFrameArrivesWhole(boolean threads) {
+        int size = 64 << 20;
+        TestElements.Squarer sq = squarer(threads);
+        sq.window = 1; // a frame larger than both rings cannot be in flight both ways at once
+        TestElements.Collect snk = new TestElements.Collect();
+        Pipeline p = chain(new TestElements.Blobs(2, size), sq, snk);
+        try (Parallelize par = new Parallelize(p)) {
+            par.run();
+        }
+        assertEquals(2, snk.got.size());
+        byte[] b = (byte[]) snk.got.get(1);
+        assertEquals(size, b.length);
+        assertEquals((byte) ~2, b[0]);
+        byte[] expectedTail = new byte[size - 1];
+        Arrays.fill(expectedTail, (byte) 2);
+        assertArrayEquals(expectedTail, Arrays.copyOfRange(b, 1, size));
+    }
+
+    @Test
+    void aKilledWorkerJvmIsNoticedWithinASecond() throws Exception {
+        TestElements.Squarer sq = squarer(false);
+        sq.slowNanos = 1_000_000;
+        Pipeline p = chain(new TestElements.Numbers(1_000_000), sq, new TestElements.Collect());
+        long[] killedAt = new long[1];
+        try (Parallelize par = new Parallelize(p)) {
+            Thread killer = new Thread(() -> {
+                try {
+                    Thread.sleep(300); // let frames flow first; not a synchronisation: any moment will do
+                } catch (InterruptedException e) {
+                    return;
+                }
+                killedAt[0] = System.nanoTime();
+                ProcessHandle.of(sq.workerPid()).ifPresent(ProcessHandle::destroyForcibly);
+            });
+            killer.start();
+            WorkerStoppedException e = assertThrows(WorkerStoppedException.class, par::run);
+            long noticedMs = (System.nanoTime() - killedAt[0]) / 1_000_000;
+            killer.join();
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("pid " + sq.workerPid()), e.getCause().getMessage());
+            assertTrue(noticedMs < 1000, "noticed after " + noticedMs + " ms");
+        }
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void orderlyShutdownReturnsTheRemainingOutput(boolean threads) {
+        TestElements.Squarer sq = squarer(threads);
+        Pipeline p = chain(new TestElements.Numbers(1), sq, new TestElements.Collect());
+        try (Parallelize par = new Parallelize(p)) {
+            for (int i = 1; i <= 50; i++) {
+                sq.inQueue.put(new Frame(i));
+            }
+            List<Object> rest = sq.subProcessShutdown(30);
+            assertEquals(50, rest.size());
+            List<Object> data = new ArrayList<>();
+            rest.forEach(f -> data.add(((Frame) f).data()));
+            assertEquals(2500, data.get(49));
+            assertTrue(sq.terminated.isSet());
+        }
+    }
+
+    @Test
+    void toShmRejectsADuplicateNameAndIsRemovedOnClose() throws Exception {
+        ShmRef ref = Parallelize.toShm("jvsgn-test-dup", new byte[] {1, 2, 3});
+        try {
+            SegmentExistsException e = assertThrows(SegmentExistsException.class,
+                    () -> Parallelize.toShm("jvsgn-test-dup", new byte[] {4}));
+            assertTrue(e.getMessage().contains("jvsgn-test-dup"), e.getMessage());
+            assertEquals(3, ref.shm().buffer().getByte(2));
+        } finally {
+            new Parallelize(null).close();
+        }
+        assertTrue(Parallelize.shmList().isEmpty());
+    }
+
+    @Test
+    void aFieldThatCannotCrossFailsTheStartNamingIt() {
+        class Holder {
+        }
+        TestElements.ProcessSquarer sq = new TestElements.ProcessSquarer() {
+            final Object handle = new Holder();
+        };
+        Pipeline p = chain(new TestElements.Numbers(3), sq, new TestElements.Collect());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Parallelize(p).close());
+        assertTrue(e.getMessage().contains(".handle"), e.getMessage());
+        assertTrue(e.getMessage().contains("transient"), e.getMessage());
+    }
+
+    @Test
+    void joinTimeoutIsApplied() {
+        Parallelize par = new Parallelize(chain(new TestElements.Numbers(1), squarer(true), new TestElements.Collect()));
+        par.joinTimeout(Duration.ofSeconds(5)).close();
+    }
+}
