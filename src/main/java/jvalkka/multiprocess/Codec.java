@@ -84,6 +84,10 @@ final class Codec {
      * every other value is written by the typed mapper with its class name.
      */
     static void encode(MessageObject m, OutputStream out) throws IOException {
+        if (out instanceof Sink sink && PlainJson.isPlain(m)) {
+            PlainJson.encode(m, sink);
+            return;
+        }
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             g.writeStartArray();
             g.writeString(m.command());
@@ -97,8 +101,8 @@ final class Codec {
                     g.writeString(s);
                 } else if (v instanceof Integer i) {
                     g.writeNumber(i);
-                } else if (v instanceof Double d) {
-                    g.writeNumber(d);
+                } else if (v instanceof Double d && Double.isFinite(d)) {
+                    g.writeNumber(d); // NaN and infinities go typed: bare, Jackson would quote them as strings
                 } else if (v instanceof Boolean b) {
                     g.writeBoolean(b);
                 } else {
@@ -110,8 +114,40 @@ final class Codec {
         }
     }
 
+    /** Where {@link PlainJson} writes: a byte at a time, never failing. */
+    interface Sink {
+        void write(int b);
+    }
+
+    /** A growable byte array that {@link PlainJson} and Jackson can write to (unsynchronized). */
+    private static final class Bytes extends OutputStream implements Sink {
+        private byte[] buf = new byte[64];
+        private int count;
+
+        @Override
+        public void write(int b) {
+            if (count == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+            }
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (count + len > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + len));
+            }
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, count);
+        }
+    }
+
     static byte[] encode(MessageObject m) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
+        Bytes out = new Bytes();
         try {
             encode(m, out);
         } catch (IOException e) {
@@ -122,6 +158,12 @@ final class Codec {
 
     /** Decodes one message; {@link IOException} on malformed bytes. */
     static MessageObject decode(byte[] buf, int off, int len) throws IOException {
+        MessageObject plain = PlainJson.decode(buf, off, len);
+        return plain != null ? plain : decodeWithJackson(buf, off, len);
+    }
+
+    /** The general decoder (also the reference the plain one is tested against). */
+    static MessageObject decodeWithJackson(byte[] buf, int off, int len) throws IOException {
         try (JsonParser p = FACTORY.createParser(buf, off, len)) {
             expect(p, JsonToken.START_ARRAY);
             expect(p, JsonToken.VALUE_STRING);

@@ -651,7 +651,7 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     /** A growable byte buffer that Jackson writes into, with room for the frame header. */
-    private static final class Out extends OutputStream {
+    private static final class Out extends OutputStream implements Codec.Sink {
         byte[] buf = new byte[8192];
         int size;
 
