@@ -39,7 +39,22 @@ public final class JavaProgram {
     }
 
     public static JavaProgram start(String mainClass, List<String> jvmArgs, String... args) throws IOException {
+        return start(new JavaProgram(mainClass, jvmArgs, args));
+    }
+
+    /**
+     * Starts the program as the leader of a process group of its own (through
+     * {@code setsid}, which keeps the pid), so that a test can signal the whole
+     * group the way a terminal's Ctrl+C does: {@code kill -INT -- -<pid>}.
+     */
+    public static JavaProgram startInOwnProcessGroup(String mainClass, List<String> jvmArgs, String... args)
+            throws IOException {
         JavaProgram p = new JavaProgram(mainClass, jvmArgs, args);
+        p.command.add(0, "setsid");
+        return start(p);
+    }
+
+    private static JavaProgram start(JavaProgram p) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(p.command).redirectErrorStream(true);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         p.process = pb.start();

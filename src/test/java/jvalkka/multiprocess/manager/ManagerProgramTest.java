@@ -60,15 +60,16 @@ class ManagerProgramTest {
     @ParameterizedTest(name = "SIG{0}")
     @ValueSource(strings = {"INT", "TERM"})
     void aSignalMakesTheManagerCloseEveryWorkerAndExit(String signal) throws Exception {
-        JavaProgram program = JavaProgram.start(STEP7, List.of(), "main", Integer.toString(WORKERS));
+        JavaProgram program = JavaProgram.startInOwnProcessGroup(STEP7, List.of(), "main", Integer.toString(WORKERS));
         try {
             List<Long> workers = awaitWorkersRunning(program);
             if (signal.equals("INT")) {
-                // Ctrl+C: the terminal signals the whole process group; workers ignore it (ignoreSIGINT)
-                kill("INT", program.pid());
+                // Ctrl+C: the terminal signals the whole process group, the manager and every worker
+                // (which ignore it: ignoreSIGINT); the workers are in the manager's group, as after a fork
                 for (long w : workers) {
-                    kill("INT", w);
+                    assertEquals(program.pid(), processGroup(w), "worker " + w + " is in the manager's group");
                 }
+                kill("INT", -program.pid());
             } else {
                 kill("TERM", program.pid());
             }
@@ -143,8 +144,16 @@ class ManagerProgramTest {
         }
     }
 
+    /** The process group of {@code pid} (field 5 of /proc/pid/stat). */
+    private static long processGroup(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[2]);
+    }
+
+    /** Sends a signal to a process, or to a process group when {@code pid} is negative. */
     private static void kill(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-" + signal, "--", Long.toString(pid)).inheritIO().start();
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS), "kill did not finish");
         assertEquals(0, kill.exitValue(), "kill -" + signal + " " + pid + " failed");
     }
