@@ -164,7 +164,28 @@ final class ClassDataSharing {
             cmd.add(CdsTrainer.class.getName());
             Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!proc.waitFor(120, TimeUnit.SECONDS)) {
+            // a trainer must not outlive this JVM: if we exit first, end it and drop its partial archive
+            Thread reaper = new Thread(() -> {
+                proc.destroyForcibly();
+                try {
+                    proc.waitFor(5, TimeUnit.SECONDS);
+                    Files.deleteIfExists(tmp);
+                } catch (IOException | InterruptedException ignored) {
+                    // best effort at exit; a stray temporary file is pruned later
+                }
+            }, "jvalkka-cds-trainer-exit");
+            Runtime.getRuntime().addShutdownHook(reaper);
+            boolean done;
+            try {
+                done = proc.waitFor(120, TimeUnit.SECONDS);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(reaper);
+                } catch (IllegalStateException exiting) {
+                    // the hook runs now
+                }
+            }
+            if (!done) {
                 proc.destroyForcibly();
                 LOG.debug("the CDS trainer took too long: backends start without an archive");
                 return;
