@@ -217,6 +217,53 @@ final class TestElements {
         }
     }
 
+    /**
+     * For each Integer frame i, its worker reads int slot i-1 of the {@code toShm} segment
+     * {@code shmName} (of {@code metadata "slots"} slots), sends what it read back, and writes
+     * i*i there. The main side keeps what came back in {@link #read}.
+     */
+    static final class ShmSquarer extends ParallelizeSinkElement {
+        final String shmName;
+        transient List<Object> read = new ArrayList<>();
+
+        ShmSquarer(String shmName) {
+            super("shm-squarer", List.of("in"));
+            this.shmName = shmName;
+        }
+
+        @Override
+        public void pull(SinkPad pad, Frame frame) throws Exception {
+            while (!outQueue.isEmpty()) {
+                read.add(outQueue.getNowait());
+            }
+            if (frame.data() != null) {
+                inQueue.put(frame.data());
+            }
+            if (frame.isEOS()) {
+                markEos(pad);
+                read.addAll(subProcessShutdown(60));
+            }
+        }
+
+        @Override
+        public void workerProcess(WorkerContext ctx) throws Exception {
+            int i;
+            try {
+                i = ctx.inputQueue().get(0.1);
+            } catch (Empty e) {
+                return;
+            }
+            ShmRef ref = ctx.shm(shmName);
+            int slots = (Integer) ref.metadata().get("slots");
+            if (i < 1 || i > slots) {
+                throw new IndexOutOfBoundsException("slot " + i + " of " + slots);
+            }
+            org.agrona.concurrent.UnsafeBuffer b = ref.shm().buffer();
+            ctx.outputQueue().put(b.getInt((i - 1) * Integer.BYTES));
+            b.putInt((i - 1) * Integer.BYTES, i * i);
+        }
+    }
+
     /** Keeps the data of non-gap frames; EOS ends it. */
     static final class Collect extends SinkElement {
         final List<Object> got = new ArrayList<>();
