@@ -36,6 +36,28 @@ import jvalkka.shm.SharedMemory;
  * ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the pipeline in order.
  *
  * <p>Threading: create, run and close on one thread.
+ *
+ * <p><b>Known limits.</b>
+ * <ul>
+ * <li><b>Both queues full at once deadlock.</b> Each queue is bounded (thread mode:
+ * {@code setQueueMaxsize} items; process mode: a ring of {@code setRingBytes} bytes, and an item
+ * larger than the ring fills it by itself). If the main side keeps putting into {@code inQueue}
+ * without taking from {@code outQueue} while the worker answers, the worker blocks on a full
+ * {@code outQueue}, stops taking input, and the main side blocks on a full {@code inQueue}: both
+ * wait for ever. A transform that pipelines must therefore bound the frames it has in flight
+ * (put but not yet taken back) so that they fit in the two queues together, and wait on
+ * {@code outQueue} once the bound is reached, for example at most {@code queueMaxsize} items, or
+ * at most {@code ringBytes / frameBytes} frames; with frames larger than a ring, one at a time.
+ * The simple pattern (one {@code put} in {@code pull}, one blocking {@code get} in
+ * {@code newFrame}) is always safe.</li>
+ * <li><b>A thread-mode worker cannot be killed.</b> {@link #close()} sets the stop flag and waits
+ * {@link #joinTimeout} for each worker; a worker JVM still running then is killed, but a worker
+ * thread can only be interrupted: a {@code workerProcess} that never returns (a loop of its own,
+ * a wait without a timeout, a call that ignores interrupts) keeps its thread, a daemon, running
+ * in the background until the JVM exits, still holding whatever it uses. Return from
+ * {@code workerProcess} promptly and check {@link WorkerContext#shouldStop()}; use process mode
+ * for code that may hang.</li>
+ * </ul>
  */
 public class Parallelize implements AutoCloseable {
     /** Whether workers are threads unless the pipeline or the element says otherwise (SGN's {@code use_threading_default}). */
