@@ -127,7 +127,7 @@ class ParallelizeTest {
     void a64MiBFrameArrivesWhole(boolean threads) {
         int size = 64 << 20;
         TestElements.Squarer sq = squarer(threads);
-        sq.window = 1; // a frame larger than both rings cannot be in flight both ways at once
+        sq.window = 1; // one 64 MiB frame at a time each way: keeps this JVM's heap small
         TestElements.Collect snk = new TestElements.Collect();
         Pipeline p = chain(new TestElements.Blobs(2, size), sq, snk);
         try (Parallelize par = new Parallelize(p)) {
@@ -140,6 +140,39 @@ class ParallelizeTest {
         byte[] expectedTail = new byte[size - 1];
         Arrays.fill(expectedTail, (byte) 2);
         assertArrayEquals(expectedTail, Arrays.copyOfRange(b, 1, size));
+    }
+
+    /**
+     * Both queues full at once: the main side puts every frame (each four times a ring, in
+     * process mode) before it takes any result back, so the worker blocks on its full output
+     * while the main side blocks on the full input. The main side must take the results in
+     * while it waits, or both wait for ever.
+     */
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void puttingEverythingBeforeTakingAnythingBackDoesNotDeadlock(boolean threads) throws Exception {
+        int frames = 8;
+        int size = 256 << 10;
+        TestElements.Squarer sq = squarer(threads);
+        sq.batch = true;
+        sq.setQueueMaxsize(2);
+        sq.setRingBytes(64 << 10);
+        TestElements.Collect snk = new TestElements.Collect();
+        Pipeline p = chain(new TestElements.Blobs(frames, size), sq, snk);
+        try (Parallelize par = new Parallelize(p)) {
+            Thread runner = new Thread(par::run, "deadlock-test");
+            runner.setDaemon(true);
+            runner.start();
+            runner.join(30_000);
+            assertTrue(!runner.isAlive(), "deadlocked: got " + snk.got.size() + " of " + frames);
+        }
+        assertEquals(frames, snk.got.size());
+        for (int i = 1; i <= frames; i++) {
+            byte[] b = (byte[]) snk.got.get(i - 1);
+            assertEquals(size, b.length);
+            assertEquals((byte) ~i, b[0]);
+            assertEquals((byte) i, b[size - 1]);
+        }
     }
 
     @Test

@@ -67,6 +67,8 @@ final class TestElements {
         transient int maxInFlight;
         /** Frames in flight before newFrame waits; 1 for frames larger than a ring. */
         transient int window = 8;
+        /** Take nothing back before EOS: every frame is put before any result is taken. */
+        transient boolean batch;
 
         Squarer() {
             super("squarer", List.of("in"), List.of("out"));
@@ -91,6 +93,9 @@ final class TestElements {
                 return Frame.eos();
             }
             // pipelined: take what is ready; wait only when the queues are full or the stream has ended
+            if (batch && !atEos) {
+                return Frame.gap();
+            }
             Frame f;
             if (atEos || inFlight >= bound()) {
                 f = outQueue.get();
@@ -105,7 +110,7 @@ final class TestElements {
             return f;
         }
 
-        /** At most this many frames in the worker's queues: both queues full at once would deadlock. */
+        /** At most this many frames in the worker's queues before newFrame waits for a result. */
         int bound() {
             return window;
         }
