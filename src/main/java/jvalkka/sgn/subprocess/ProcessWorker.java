@@ -48,6 +48,7 @@ final class ProcessWorker extends Worker {
             Peer mainView = new Peer(control, true);
             in = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
             out = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
+            in.spillWhileBlocked(out); // both rings full must not deadlock
             process = new WorkerProcess(element, name, ringBytes, shm);
             process.ignoreSIGINT(); // Ctrl+C reaches the whole process group: the main side coordinates
             process.setOptions(options == null ? BackendOptions.defaults() : options);

@@ -1,6 +1,7 @@
 package jvalkka.sgn.subprocess;
 
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
 import jvalkka.shm.Futex;
@@ -30,6 +31,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <p>Items larger than the ring's largest message go as a first piece (carrying the total
  * length) and following pieces; the consumer reassembles them, so they arrive whole.
+ *
+ * <p>No deadlock when both rings are full: while the main side waits for room in its
+ * {@code inQueue}, it takes what the worker sent into a main-side buffer (see
+ * {@link #spillWhileBlocked}), which its {@code outQueue} hands out first.
  */
 final class RingQueue implements WorkerQueue {
     static final int CONTROL_BYTES = 4096;
@@ -56,6 +61,10 @@ final class RingQueue implements WorkerQueue {
     private final FrameCodec.Encoder encoder;
     private final FrameCodec.Decoder decoder;
     private final Reader reader;
+    /** Consumer end: items taken out of the ring by {@link #spill()}, handed out first (NULL for null). */
+    private final ArrayDeque<Object> spilled;
+    /** Producer end on the main side: the outQueue to spill while this waits for room. */
+    private RingQueue spillTarget;
 
     /** Total bytes of a segment with two rings of {@code ringCapacity} bytes each (a power of two). */
     static int segmentSize(int ringCapacity) {
@@ -87,6 +96,48 @@ final class RingQueue implements WorkerQueue {
         this.encoder = producer ? new FrameCodec.Encoder() : null;
         this.decoder = producer ? null : new FrameCodec.Decoder();
         this.reader = producer ? null : new Reader();
+        this.spilled = producer ? null : new ArrayDeque<>();
+    }
+
+    /**
+     * Main side: while a put into this queue waits for room, move what the worker has sent into
+     * {@code out} to {@code out}'s local buffer. The worker may be blocked putting into a full
+     * {@code out}, and then it takes nothing from this queue until someone reads {@code out}:
+     * without this both ends would wait for ever. The cost is memory beyond the ring: what the
+     * worker sends while the main side waits. Requires that one thread puts here and gets from
+     * {@code out} (the pipeline thread).
+     */
+    void spillWhileBlocked(RingQueue out) {
+        if (!producer || out.producer) {
+            throw new IllegalArgumentException("spill from the consumer end of the other ring, while producing");
+        }
+        spillTarget = out;
+    }
+
+    private static final Object NULL = new Object();
+
+    /**
+     * Consumer end: decodes every item the ring holds now (pieces included) into the local
+     * buffer and wakes the producer. Returns whether it consumed anything.
+     */
+    boolean spill() {
+        Reader r = reader;
+        long until = ring.producerPosition(); // what is there now: a fast producer cannot keep us here
+        boolean consumed = false;
+        while (ring.consumerPosition() < until) {
+            int n = ring.read(r, 1);
+            if (n > 0) {
+                consumed = true;
+                signal(spaceSeq, spaceWait);
+            }
+            if (r.ready) {
+                r.ready = false;
+                Object v = r.value;
+                r.value = null;
+                spilled.add(v == null ? NULL : v);
+            }
+        }
+        return consumed;
     }
 
     // ------------------------------------------------------------------ producing
@@ -167,6 +218,9 @@ final class RingQueue implements WorkerQueue {
             } else if (idle < SPINS + YIELDS) {
                 Thread.yield();
             } else {
+                if (spillTarget != null && spillTarget.spill()) {
+                    continue; // the worker can go on now, and then take from us: try again first
+                }
                 int seq = control.getIntVolatile(spaceSeq);
                 control.putIntVolatile(spaceWait, 1);
                 index = ring.tryClaim(type, length);
@@ -207,6 +261,10 @@ final class RingQueue implements WorkerQueue {
     private <T> T take(long deadline, boolean forever) throws Empty {
         if (producer) {
             throw wrongEnd("get");
+        }
+        if (!spilled.isEmpty()) {
+            Object v = spilled.poll();
+            return v == NULL ? null : (T) v;
         }
         Reader r = reader;
         int idle = 0;
@@ -269,7 +327,7 @@ final class RingQueue implements WorkerQueue {
 
     @Override
     public boolean isEmpty() {
-        return positionsEqual() && (reader == null || !reader.ready);
+        return positionsEqual() && (reader == null || !reader.ready && spilled.isEmpty());
     }
 
     /** Receives one message: a whole item, or a piece of one. */

@@ -1,6 +1,7 @@
 package jvalkka.sgn.subprocess;
 
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
@@ -8,6 +9,10 @@ import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
  * Thread mode: a bounded single-producer single-consumer queue of references (no copies).
  * Waits spin, then yield, then park; the other end unparks a parked thread after it acts.
  * Capacity is {@code maxsize} rounded up to a power of two.
+ *
+ * <p>No deadlock when both queues are full: while the main side waits for room in its
+ * {@code inQueue}, it moves what the worker sent into its {@code outQueue}'s local buffer
+ * ({@link #spillWhileBlocked}), which that queue hands out first.
  */
 final class ThreadQueue implements WorkerQueue {
     private static final Object NULL = new Object();
@@ -21,8 +26,45 @@ final class ThreadQueue implements WorkerQueue {
     private volatile Peer producerPeer; // what the consumer checks while waiting
     private volatile Peer consumerPeer; // what the producer checks while waiting
 
+    /** Consumer end on the main side: items moved out of {@link #queue} by {@link #spill()}, handed out first. */
+    private final ArrayDeque<Object> spilled = new ArrayDeque<>();
+    /** Producer end on the main side: the outQueue to spill while a put waits for room. */
+    private ThreadQueue spillTarget;
+
     ThreadQueue(int maxsize) {
         this.queue = new OneToOneConcurrentArrayQueue<>(Math.max(2, maxsize));
+    }
+
+    /**
+     * Main side: while a put into this queue waits for room, move what the worker has put into
+     * {@code out} to {@code out}'s local buffer, so that a worker blocked on a full {@code out}
+     * can go on (and then take from this queue). The cost is memory beyond the bound: what the
+     * worker sends while the main side waits. Requires that the thread putting here is the one
+     * getting from {@code out} (the pipeline thread).
+     */
+    void spillWhileBlocked(ThreadQueue out) {
+        spillTarget = out;
+    }
+
+    /** Consumer end: moves what the queue holds now into the local buffer; whether it moved any. */
+    boolean spill() {
+        boolean moved = false;
+        for (int n = queue.capacity(); n > 0; n--) { // what is there now: a fast producer cannot keep us here
+            Object e = queue.poll();
+            if (e == null) {
+                break;
+            }
+            spilled.add(e);
+            moved = true;
+        }
+        if (moved) {
+            VarHandle.fullFence();
+            Thread t = producerWaiting;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+        return moved;
     }
 
     /** {@code producer}: how the getting end sees the putting end; {@code consumer}: the reverse. */
@@ -74,6 +116,10 @@ final class ThreadQueue implements WorkerQueue {
 
     @SuppressWarnings("unchecked")
     private <T> T take(long deadline, boolean forever) throws Empty {
+        if (!spilled.isEmpty()) {
+            Object e = spilled.poll();
+            return e == NULL ? null : (T) e;
+        }
         int idle = 0;
         while (true) {
             Object e = queue.poll();
@@ -117,6 +163,9 @@ final class ThreadQueue implements WorkerQueue {
                 }
                 consumerWaiting = null;
             } else {
+                if (spillTarget != null && spillTarget.spill()) {
+                    return idle; // the worker can go on now, and then take from us: try again first
+                }
                 producerWaiting = me;
                 if (queue.remainingCapacity() == 0) {
                     LockSupport.parkNanos(this, PARK_NANOS);
@@ -141,11 +190,11 @@ final class ThreadQueue implements WorkerQueue {
 
     @Override
     public boolean isEmpty() {
-        return queue.isEmpty();
+        return spilled.isEmpty() && queue.isEmpty();
     }
 
     int size() {
-        return queue.size();
+        return spilled.size() + queue.size();
     }
 
     int capacity() {

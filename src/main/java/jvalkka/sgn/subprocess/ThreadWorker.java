@@ -19,6 +19,7 @@ final class ThreadWorker extends Worker {
         super(element, terminated);
         in = new ThreadQueue(queueMaxsize);
         out = new ThreadQueue(queueMaxsize);
+        in.spillWhileBlocked(out); // both queues full must not deadlock
         Peer mainView = new Peer(control, true);
         Peer workerView = new Peer(control, false);
         in.peers(workerView, mainView); // the worker gets from in: it sees the main side as producer

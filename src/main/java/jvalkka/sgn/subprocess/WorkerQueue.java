@@ -13,6 +13,9 @@ package jvalkka.sgn.subprocess;
  * item larger than the ring's largest message is carried in pieces and delivered whole.
  *
  * <p>Blocking: {@link #put} blocks while the queue is full (backpressure: nothing is dropped).
+ * While the main side blocks putting into {@code inQueue}, it takes what the worker has sent into
+ * a buffer that {@code outQueue} hands out first, so that both queues full at once cannot
+ * deadlock (see "Known limits" in {@link Parallelize}).
  * Waits spin briefly, then sleep; they also end when the worker fails, which the main side sees
  * as {@link WorkerStoppedException}.
  *

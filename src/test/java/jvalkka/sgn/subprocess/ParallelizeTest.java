@@ -38,12 +38,17 @@ class ParallelizeTest {
         assertEquals(List.of(), ourSegments(), "segments left in /dev/shm");
     }
 
+    /** This JVM's segments: the rings, and the toShm ones of the tests (named by {@link #testShm}). */
     static List<String> ourSegments() throws IOException {
         String prefix = "jvsgn-" + ProcessHandle.current().pid() + "-";
         try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
-            return s.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith(prefix) || n.startsWith("jvsgn-test-")).toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
         }
+    }
+
+    /** A toShm name of this JVM: /dev/shm is shared by every program (and test run) on the machine. */
+    static String testShm(String what) {
+        return "jvsgn-" + ProcessHandle.current().pid() + "-test-" + what;
     }
 
     static TestElements.Squarer squarer(boolean threads) {
@@ -122,7 +127,7 @@ class ParallelizeTest {
     void a64MiBFrameArrivesWhole(boolean threads) {
         int size = 64 << 20;
         TestElements.Squarer sq = squarer(threads);
-        sq.window = 1; // a frame larger than both rings cannot be in flight both ways at once
+        sq.window = 1; // one 64 MiB frame at a time each way: keeps this JVM's heap small
         TestElements.Collect snk = new TestElements.Collect();
         Pipeline p = chain(new TestElements.Blobs(2, size), sq, snk);
         try (Parallelize par = new Parallelize(p)) {
@@ -135,6 +140,39 @@ class ParallelizeTest {
         byte[] expectedTail = new byte[size - 1];
         Arrays.fill(expectedTail, (byte) 2);
         assertArrayEquals(expectedTail, Arrays.copyOfRange(b, 1, size));
+    }
+
+    /**
+     * Both queues full at once: the main side puts every frame (each four times a ring, in
+     * process mode) before it takes any result back, so the worker blocks on its full output
+     * while the main side blocks on the full input. The main side must take the results in
+     * while it waits, or both wait for ever.
+     */
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void puttingEverythingBeforeTakingAnythingBackDoesNotDeadlock(boolean threads) throws Exception {
+        int frames = 8;
+        int size = 256 << 10;
+        TestElements.Squarer sq = squarer(threads);
+        sq.batch = true;
+        sq.setQueueMaxsize(2);
+        sq.setRingBytes(64 << 10);
+        TestElements.Collect snk = new TestElements.Collect();
+        Pipeline p = chain(new TestElements.Blobs(frames, size), sq, snk);
+        try (Parallelize par = new Parallelize(p)) {
+            Thread runner = new Thread(par::run, "deadlock-test");
+            runner.setDaemon(true);
+            runner.start();
+            runner.join(30_000);
+            assertTrue(!runner.isAlive(), "deadlocked: got " + snk.got.size() + " of " + frames);
+        }
+        assertEquals(frames, snk.got.size());
+        for (int i = 1; i <= frames; i++) {
+            byte[] b = (byte[]) snk.got.get(i - 1);
+            assertEquals(size, b.length);
+            assertEquals((byte) ~i, b[0]);
+            assertEquals((byte) i, b[size - 1]);
+        }
     }
 
     @Test
@@ -183,16 +221,45 @@ class ParallelizeTest {
 
     @Test
     void toShmRejectsADuplicateNameAndIsRemovedOnClose() throws Exception {
-        ShmRef ref = Parallelize.toShm("jvsgn-test-dup", new byte[] {1, 2, 3});
+        String name = testShm("dup");
+        ShmRef ref = Parallelize.toShm(name, new byte[] {1, 2, 3});
         try {
             SegmentExistsException e = assertThrows(SegmentExistsException.class,
-                    () -> Parallelize.toShm("jvsgn-test-dup", new byte[] {4}));
-            assertTrue(e.getMessage().contains("jvsgn-test-dup"), e.getMessage());
+                    () -> Parallelize.toShm(name, new byte[] {4}));
+            assertTrue(e.getMessage().contains(name), e.getMessage());
             assertEquals(3, ref.shm().buffer().getByte(2));
         } finally {
             new Parallelize(null).close();
         }
         assertTrue(Parallelize.shmList().isEmpty());
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(booleans = {true, false})
+    void aWorkerReadsAndModifiesAToShmSegment(boolean threads) throws Exception {
+        int slots = 16;
+        String name = testShm("squares");
+        java.nio.ByteBuffer init = java.nio.ByteBuffer.allocate(slots * Integer.BYTES)
+                .order(java.nio.ByteOrder.nativeOrder());
+        for (int i = 1; i <= slots; i++) {
+            init.putInt(i);
+        }
+        ShmRef ref = Parallelize.toShm(name, init.array(), java.util.Map.of("slots", slots));
+        TestElements.ShmSquarer snk = new TestElements.ShmSquarer(name);
+        snk.setBackendOptions(BIG_HEAP);
+        try (Parallelize par = new Parallelize(chain(new TestElements.Numbers(slots), snk), threads)) {
+            par.run();
+            List<Object> expectedRead = new ArrayList<>();
+            for (int i = 1; i <= slots; i++) {
+                expectedRead.add(i);
+                // the worker's writes are in this process's mapping of the same segment
+                assertEquals(i * i, ref.shm().buffer().getInt((i - 1) * Integer.BYTES), "slot " + (i - 1));
+            }
+            assertEquals(expectedRead, snk.read, "the worker read what the main process wrote");
+            assertEquals(threads, snk.workerPid() < 0);
+        }
+        assertTrue(Parallelize.shmList().isEmpty(), "removed on close");
+        assertTrue(!jvalkka.shm.SharedMemory.exists(name), "removed on close");
     }
 
     @Test

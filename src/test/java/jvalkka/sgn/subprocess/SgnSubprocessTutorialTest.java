@@ -1,13 +1,22 @@
 package jvalkka.sgn.subprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import jvalkka.testing.JavaProgram;
 import jvalkka.tutorial.SgnSubprocess;
+import jvalkka.tutorial.SgnSubprocessShm;
+import jvalkka.tutorial.SgnSubprocessShutdown;
+import jvalkka.tutorial.SgnSubprocessSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Runs {@code scripts/tutorial sgn-subprocess} as a user would, in its own JVM. */
+/** Runs the {@code scripts/tutorial sgn-subprocess*} steps as a user would, each in its own JVM. */
 class SgnSubprocessTutorialTest {
     @Test
     void squaresInAWorkerJvmAndLogsInAWorkerThread() throws Exception {
@@ -23,5 +32,55 @@ class SgnSubprocessTutorialTest {
                 .substring("Main process ID: ".length());
         assertTrue(out.lines().filter(l -> l.startsWith("Transform (pid ")).noneMatch(l -> l.contains("pid " + main + ")")),
                 "the transform ran in another JVM:\n" + out);
+    }
+
+    private static String mainPid(String out) {
+        Matcher m = Pattern.compile("Main process ID: (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return m.group(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"thread", "process"})
+    void sourceWorkerTurnsCountsIntoItemsAndEndsTheStream(String mode) throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessSource.class, 90, mode);
+        assertEquals(0, result.exitCode(), result.output());
+        String out = result.output();
+        result.assertLinesInOrder("mode: " + mode, "Sink: Processed item 1 ", "Sink: Processed item 2 ",
+                "Sink: Processed item 3 ", "Sink: Processed item 4 ", "Sink: EOS", "done");
+        assertFalse(out.contains("Processed item 5"), "the fifth count ends the stream:\n" + out);
+        boolean inMain = out.contains("worker in pid " + mainPid(out) + ",");
+        assertEquals(mode.equals("thread"), inMain, "a thread worker runs in the main JVM, a process one not:\n" + out);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "thread"})
+    void workerReadsAndModifiesTheToShmArrayAndTheMainProcessSeesIt(String mode) throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessShm.class, 90, mode);
+        assertEquals(0, result.exitCode(), result.output());
+        String out = result.output();
+        result.assertLinesInOrder(
+                "Main: shared array [1.0, 2.0, 3.0, 4.0, 5.0]",
+                "tick 1: shared array: [1.0, 2.0, 3.0, 4.0, 5.0]",
+                "tick 1: modified array: [2.0, 3.0, 4.0, 5.0, 6.0]",
+                "tick 3: modified array: [4.0, 5.0, 6.0, 7.0, 8.0]",
+                "Main sees: [4.0, 5.0, 6.0, 7.0, 8.0]",
+                "segment removed on close: true");
+        boolean inMain = out.contains("Worker (pid " + mainPid(out) + ")");
+        assertEquals(mode.equals("thread"), inMain, out);
+    }
+
+    @Test
+    void orderlyShutdownDrainsASlowWorkerAndReturnsTheRest() throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessShutdown.class, 90);
+        assertEquals(0, result.exitCode(), result.output());
+        result.assertLinesInOrder("Worker: 10 -> 100",
+                "Main: all results [1, 4, 9, 16, 25, 36, 49, 64, 81, 100] (10 of 10)",
+                "worker terminated: true");
+        Matcher m = Pattern.compile("Main: (\\d+) results during the run, (\\d+) returned by subProcessShutdown")
+                .matcher(result.output());
+        assertTrue(m.find(), result.output());
+        // how many came back during the run depends on timing; none may be lost
+        assertEquals(10, Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)), result.output());
     }
 }

@@ -67,6 +67,8 @@ final class TestElements {
         transient int maxInFlight;
         /** Frames in flight before newFrame waits; 1 for frames larger than a ring. */
         transient int window = 8;
+        /** Take nothing back before EOS: every frame is put before any result is taken. */
+        transient boolean batch;
 
         Squarer() {
             super("squarer", List.of("in"), List.of("out"));
@@ -91,6 +93,9 @@ final class TestElements {
                 return Frame.eos();
             }
             // pipelined: take what is ready; wait only when the queues are full or the stream has ended
+            if (batch && !atEos) {
+                return Frame.gap();
+            }
             Frame f;
             if (atEos || inFlight >= bound()) {
                 f = outQueue.get();
@@ -105,7 +110,7 @@ final class TestElements {
             return f;
         }
 
-        /** At most this many frames in the worker's queues: both queues full at once would deadlock. */
+        /** At most this many frames in the worker's queues before newFrame waits for a result. */
         int bound() {
             return window;
         }
@@ -214,6 +219,53 @@ final class TestElements {
         @Override
         protected Boolean useThreadingOverride() {
             return true;
+        }
+    }
+
+    /**
+     * For each Integer frame i, its worker reads int slot i-1 of the {@code toShm} segment
+     * {@code shmName} (of {@code metadata "slots"} slots), sends what it read back, and writes
+     * i*i there. The main side keeps what came back in {@link #read}.
+     */
+    static final class ShmSquarer extends ParallelizeSinkElement {
+        final String shmName;
+        transient List<Object> read = new ArrayList<>();
+
+        ShmSquarer(String shmName) {
+            super("shm-squarer", List.of("in"));
+            this.shmName = shmName;
+        }
+
+        @Override
+        public void pull(SinkPad pad, Frame frame) throws Exception {
+            while (!outQueue.isEmpty()) {
+                read.add(outQueue.getNowait());
+            }
+            if (frame.data() != null) {
+                inQueue.put(frame.data());
+            }
+            if (frame.isEOS()) {
+                markEos(pad);
+                read.addAll(subProcessShutdown(60));
+            }
+        }
+
+        @Override
+        public void workerProcess(WorkerContext ctx) throws Exception {
+            int i;
+            try {
+                i = ctx.inputQueue().get(0.1);
+            } catch (Empty e) {
+                return;
+            }
+            ShmRef ref = ctx.shm(shmName);
+            int slots = (Integer) ref.metadata().get("slots");
+            if (i < 1 || i > slots) {
+                throw new IndexOutOfBoundsException("slot " + i + " of " + slots);
+            }
+            org.agrona.concurrent.UnsafeBuffer b = ref.shm().buffer();
+            ctx.outputQueue().put(b.getInt((i - 1) * Integer.BYTES));
+            b.putInt((i - 1) * Integer.BYTES, i * i);
         }
     }
 
