@@ -10,12 +10,15 @@ import java.io.ObjectOutputStream;
  * Carries an exception across the process boundary with its type, message,
  * stack trace and causes: Java serialization when the exception allows it,
  * otherwise a {@link BackendException} that keeps the same text and frames.
+ * Used by the proxy's replies and by layers above the core (SGN's workers).
+ * Stateless and thread-safe.
  */
-final class Throwables {
+public final class Throwables {
     private Throwables() {
     }
 
-    static byte[] encode(Throwable t) {
+    /** The exception as bytes for a message parameter. */
+    public static byte[] encode(Throwable t) {
         try {
             return serialize(t);
         } catch (IOException | RuntimeException e) {
@@ -43,7 +46,8 @@ final class Throwables {
         return bytes.toByteArray();
     }
 
-    static Throwable decode(byte[] b) {
+    /** The exception {@link #encode} wrote; a {@link BackendException} saying so if it cannot be read. */
+    public static Throwable decode(byte[] b) {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
             return (Throwable) in.readObject();
         } catch (IOException | ClassNotFoundException | ClassCastException e) {

@@ -84,7 +84,7 @@ final class ProcessWorker extends Worker {
                     MessageObject m = pipe.recv();
                     if (m != null && "terminated".equals(m.command())) {
                         byte[] err = (byte[]) m.get("error");
-                        ended(err == null ? null : WorkerProcess.decode(err));
+                        ended(err == null ? null : jvalkka.multiprocess.Throwables.decode(err));
                     }
                     continue;
                 }

@@ -1,10 +1,5 @@
 package jvalkka.sgn.subprocess;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -111,7 +106,7 @@ final class WorkerProcess extends MessageProcess {
         if (t != null) {
             logger.debug("workerProcess of {} failed: {}", elementName, t.toString(), t);
         }
-        send_out__(new MessageObject("terminated", "error", t == null ? null : encode(t)));
+        send_out__(new MessageObject("terminated", "error", t == null ? null : jvalkka.multiprocess.Throwables.encode(t)));
     }
 
     @Override
@@ -144,43 +139,5 @@ final class WorkerProcess extends MessageProcess {
 
     void stopWorker() {
         sendMessageToBack(new MessageObject("stop"));
-    }
-
-    // ------------------------------------------------------ exceptions across
-
-    /** Java serialization of the exception; a stand-in with the same text and frames if it cannot be. */
-    static byte[] encode(Throwable t) {
-        try {
-            return serialize(t);
-        } catch (IOException | RuntimeException e) {
-            try {
-                return serialize(portable(t));
-            } catch (IOException e2) {
-                return new byte[0];
-            }
-        }
-    }
-
-    private static RuntimeException portable(Throwable t) {
-        RuntimeException cause = t.getCause() == null || t.getCause() == t ? null : portable(t.getCause());
-        RuntimeException r = new RuntimeException(t.getClass().getName() + ": " + t.getMessage(), cause);
-        r.setStackTrace(t.getStackTrace());
-        return r;
-    }
-
-    private static byte[] serialize(Throwable t) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-            o.writeObject(t);
-        }
-        return bytes.toByteArray();
-    }
-
-    static Throwable decode(byte[] b) {
-        try (ObjectInputStream i = new ObjectInputStream(new ByteArrayInputStream(b))) {
-            return (Throwable) i.readObject();
-        } catch (IOException | ClassNotFoundException | ClassCastException e) {
-            return new IllegalStateException("the worker failed, and its exception could not be decoded: " + e);
-        }
     }
 }
