@@ -146,6 +146,9 @@ public final class Step7Manager {
 
         @Override
         public void close() {
+            if (closed) {
+                return; // the loop closed already; stopThread() calls close() once more
+            }
             logger.debug("close: stopping processes");
             if (cache != null) {
                 for (WorkerProcess p : cache) {
