@@ -36,7 +36,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * {@code inQueue}, it takes what the worker sent into a main-side buffer (see
  * {@link #spillWhileBlocked}), which its {@code outQueue} hands out first.
  */
-final class RingQueue implements WorkerQueue {
+final class RingQueue extends DeadlineQueue {
     static final int CONTROL_BYTES = 4096;
     private static final int MSG_WHOLE = 1;
     private static final int MSG_FIRST = 2;
@@ -238,27 +238,8 @@ final class RingQueue implements WorkerQueue {
     // ------------------------------------------------------------------ consuming
 
     @Override
-    public <T> T get() {
-        try {
-            return take(Long.MAX_VALUE, true);
-        } catch (Empty e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    @Override
-    public <T> T get(double timeoutSeconds) throws Empty {
-        long nanos = (long) (timeoutSeconds * 1e9);
-        return take(nanos <= 0 ? 0 : System.nanoTime() + nanos, false);
-    }
-
-    @Override
-    public <T> T getNowait() throws Empty {
-        return take(0, false);
-    }
-
     @SuppressWarnings("unchecked")
-    private <T> T take(long deadline, boolean forever) throws Empty {
+    <T> T take(long deadline, boolean forever) throws Empty {
         if (producer) {
             throw wrongEnd("get");
         }

@@ -14,7 +14,7 @@ import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
  * {@code inQueue}, it moves what the worker sent into its {@code outQueue}'s local buffer
  * ({@link #spillWhileBlocked}), which that queue hands out first.
  */
-final class ThreadQueue implements WorkerQueue {
+final class ThreadQueue extends DeadlineQueue {
     private static final Object NULL = new Object();
     private static final int SPINS = 2_000;
     private static final int YIELDS = 50;
@@ -95,27 +95,8 @@ final class ThreadQueue implements WorkerQueue {
     }
 
     @Override
-    public <T> T get() {
-        try {
-            return take(Long.MAX_VALUE, true);
-        } catch (Empty e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    @Override
-    public <T> T get(double timeoutSeconds) throws Empty {
-        long nanos = (long) (timeoutSeconds * 1e9);
-        return take(nanos <= 0 ? 0 : System.nanoTime() + nanos, false);
-    }
-
-    @Override
-    public <T> T getNowait() throws Empty {
-        return take(0, false);
-    }
-
     @SuppressWarnings("unchecked")
-    private <T> T take(long deadline, boolean forever) throws Empty {
+    <T> T take(long deadline, boolean forever) throws Empty {
         if (!spilled.isEmpty()) {
             Object e = spilled.poll();
             return e == NULL ? null : (T) e;
