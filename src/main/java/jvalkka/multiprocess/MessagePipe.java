@@ -273,11 +273,6 @@ public final class MessagePipe implements AutoCloseable {
         return out.size == 0;
     }
 
-    /** Whether bytes are waiting to be written (after {@link #trySendNow}). */
-    synchronized boolean hasPendingOutput() {
-        return out.size > 0;
-    }
-
     /** Writes pending bytes without waiting. */
     synchronized void flushSome() {
         if (out.size == 0 || channel == null) {

@@ -434,9 +434,4 @@ public abstract class MessageProcess implements Serializable {
     /** Backend: a handler returned {@code stage}; {@link AsyncBackMessageProcess} tracks it. */
     void asyncStarted(CompletionStage<?> stage) {
     }
-
-    /** The handler's result as the reply to a proxy call. */
-    static boolean isAsync(Object result) {
-        return result instanceof CompletionStage<?>;
-    }
 }
