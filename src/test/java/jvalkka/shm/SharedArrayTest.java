@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import jvalkka.testing.Handles;
 import org.junit.jupiter.api.AfterEach;
@@ -20,28 +17,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class SharedArrayTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private final List<String> names = new ArrayList<>();
+    private final TestSegments segments = new TestSegments();
 
     private String name() {
-        String n = "jvtest-" + UUID.randomUUID().toString().substring(0, 8);
-        names.add(n);
-        return n;
+        return segments.name();
     }
 
     private <T extends AutoCloseable> T keep(T t) {
-        open.add(t);
-        return t;
+        return segments.keep(t);
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        for (String n : names) {
-            Files.deleteIfExists(SharedMemory.DIRECTORY.resolve(n));
-        }
+        segments.cleanUp();
     }
 
     @ParameterizedTest
