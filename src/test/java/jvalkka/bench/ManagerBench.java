@@ -96,10 +96,14 @@ public final class ManagerBench {
         m.run();
         long t1 = System.nanoTime();
         List<Double> rss = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         for (Idle p : m.cache) {
             rss.add(MessageProcessBench.rssMb(p.pid()));
+            cpu.add(cpuMs(p.pid()));
         }
         rss.sort(null);
+        cpu.sort(null);
+        double frontendCpu = cpuMs(ProcessHandle.current().pid());
         long t2 = System.nanoTime();
         m.close();
         long t3 = System.nanoTime();
@@ -107,5 +111,18 @@ public final class ManagerBench {
         System.out.printf("start_workers_s %.2f s%n", (t1 - t0) / 1e9);
         System.out.printf("rss_per_worker_mb %.1f MB%n", rss.get(rss.size() / 2));
         System.out.printf("stop_workers_s %.2f s%n", (t3 - t2) / 1e9);
+        System.out.printf("boot_cpu_ms_per_worker %.0f ms%n", cpu.get(cpu.size() / 2));
+        System.out.printf("frontend_cpu_s %.2f s%n", frontendCpu / 1000);
+    }
+
+    /** User plus system CPU time of a whole process so far, from /proc (10 ms resolution). */
+    static double cpuMs(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0; // utime, stime in 100 Hz ticks
+        } catch (Exception e) {
+            return -1;
+        }
     }
 }
