@@ -79,6 +79,12 @@ public final class BackendOptions {
                 : java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** Whether backends run the JDK that runs this JVM (only then can they share its class-data archive). */
+    boolean runsThisJava() {
+        return javaCommand == null
+                || javaCommand.equals(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
     /**
      * Makes the class-data-sharing archive for backends with these options now,
      * waiting for it (a second or two, once per build of your code and JVM
@@ -87,7 +93,7 @@ public final class BackendOptions {
      * returns false (for example with {@code -Djvalkka.cds=false}).
      */
     public boolean prepareArchive() {
-        return ClassDataSharing.prepare(jvmArgs);
+        return runsThisJava() && ClassDataSharing.prepare(jvmArgs);
     }
 
     public BackendOptions withJvmArgs(List<String> args) {

@@ -159,7 +159,8 @@ final class Frontend implements Peer {
             cleanupSocket();
             throw new BackendStartException(owner + ": cannot open the process channel at " + socketPath + ": " + e, e);
         }
-        ClassDataSharing.Plan cds = ClassDataSharing.plan(options.jvmArgs());
+        ClassDataSharing.Plan cds = options.runsThisJava() ? ClassDataSharing.plan(options.jvmArgs())
+                : ClassDataSharing.none(options.jvmArgs());
         List<String> cmd = new ArrayList<>();
         cmd.add(options.javaCommand());
         cmd.addAll(options.jvmArgs());
