@@ -12,6 +12,14 @@ public final class ValkkaLoggerFactory implements ILoggerFactory {
 
     @Override
     public Logger getLogger(String name) {
-        return loggers.computeIfAbsent(name, ValkkaLogger::new);
+        Logger l = loggers.get(name); // not computeIfAbsent: a lambda costs a fresh backend JVM its linking
+        if (l == null) {
+            l = new ValkkaLogger(name);
+            Logger raced = loggers.putIfAbsent(name, l);
+            if (raced != null) {
+                l = raced;
+            }
+        }
+        return l;
     }
 }

@@ -32,6 +32,16 @@ final class Backend {
         this.logger = process.logger();
     }
 
+    /** Reports faults of the main pipe to the frontend (a class, not a lambda: see Select). */
+    java.util.function.Consumer<String> faultReporter() {
+        return new java.util.function.Consumer<>() {
+            @Override
+            public void accept(String reason) {
+                reportFault(reason);
+            }
+        };
+    }
+
     void dispatch(MessageObject msg) {
         Object replyTo = msg.get(REPLY);
         Dispatcher.Handler h = dispatcher.handler(msg.command());

@@ -47,8 +47,7 @@ public final class BackendMain {
                     + "not by hand");
             System.exit(2);
         }
-        watchParent(label);
-        warmUp();
+        watchParent();
         Path socket = Path.of(boot[0]);
         byte[] token = HexFormat.of().parseHex(boot[1]);
         long ppid = Long.parseLong(boot[2]);
@@ -133,26 +132,13 @@ public final class BackendMain {
     }
 
     /**
-     * Runs the codec once on another thread while this one connects and waits
-     * for the process object: the first message is then handled by code that is
-     * already initialised (a backend's start is mostly class initialisation).
+     * Halts this JVM as soon as the parent's end of our standard input closes.
+     * A class rather than a lambda, like the rest of the start path: linking a
+     * lambda costs a fresh JVM more than loading a class from the CDS archive.
      */
-    private static void warmUp() {
-        Thread t = new Thread(null, () -> {
-            try {
-                byte[] b = Codec.encode(new MessageObject("warm", "i", 1, "s", "x", "d", 1.5, "b", true));
-                Codec.decode(b, 0, b.length);
-            } catch (IOException | RuntimeException ignored) {
-                // only a warm-up
-            }
-        }, "jvalkka-warm-up", 256 * 1024);
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Halts this JVM as soon as the parent's end of our standard input closes. */
-    private static void watchParent(String label) {
-        Thread t = new Thread(null, () -> {
+    private static final class ParentWatch implements Runnable {
+        @Override
+        public void run() {
             byte[] buf = new byte[64];
             try {
                 while (System.in.read(buf) >= 0) {
@@ -162,7 +148,11 @@ public final class BackendMain {
                 // same as the end of input
             }
             Runtime.getRuntime().halt(1);
-        }, "jvalkka-parent-watch", 32 * 1024);
+        }
+    }
+
+    private static void watchParent() {
+        Thread t = new Thread(null, new ParentWatch(), "jvalkka-parent-watch", 32 * 1024);
         t.setDaemon(true);
         t.start();
     }

@@ -35,8 +35,13 @@ import com.fasterxml.jackson.databind.type.TypeFactory;
  * process object itself. Thread-safe.
  */
 final class Codec {
-    /** Streaming only: messages whose values are strings, ints, doubles and booleans never load databind. */
-    private static final JsonFactory FACTORY = new JsonFactory();
+    /**
+     * Jackson's streaming layer, loaded on first need: plain messages (strings, ints,
+     * doubles, booleans) go through {@link PlainJson} and never touch Jackson.
+     */
+    private static final class Streaming {
+        static final JsonFactory FACTORY = new JsonFactory();
+    }
 
     /**
      * Jackson databind, loaded on first need (a typed value, a conversion): a
@@ -88,7 +93,7 @@ final class Codec {
             PlainJson.encode(m, sink);
             return;
         }
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = Streaming.FACTORY.createGenerator(out)) {
             g.writeStartArray();
             g.writeString(m.command());
             g.writeStartObject();
@@ -164,7 +169,7 @@ final class Codec {
 
     /** The general decoder (also the reference the plain one is tested against). */
     static MessageObject decodeWithJackson(byte[] buf, int off, int len) throws IOException {
-        try (JsonParser p = FACTORY.createParser(buf, off, len)) {
+        try (JsonParser p = Streaming.FACTORY.createParser(buf, off, len)) {
             expect(p, JsonToken.START_ARRAY);
             expect(p, JsonToken.VALUE_STRING);
             String command = p.getText();

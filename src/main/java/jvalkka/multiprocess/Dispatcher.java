@@ -36,7 +36,15 @@ final class Dispatcher {
      *         which would make dispatch ambiguous
      */
     static Dispatcher of(Class<?> cls) {
-        return CACHE.computeIfAbsent(cls, Dispatcher::build);
+        Dispatcher d = CACHE.get(cls); // not computeIfAbsent: a lambda costs a fresh backend JVM its linking
+        if (d == null) {
+            d = build(cls);
+            Dispatcher raced = CACHE.putIfAbsent(cls, d);
+            if (raced != null) {
+                d = raced;
+            }
+        }
+        return d;
     }
 
     private static Dispatcher build(Class<?> cls) {

@@ -54,7 +54,12 @@ public final class MessagePipe implements AutoCloseable {
     private int readPos;      // start of the next unread frame within in
     private int scannedTo;    // how far the partial frame at readPos was checked for an embedded magic
     private Selector readSelector;
-    private Consumer<String> faultListener = s -> { };
+    private static final Consumer<String> IGNORE_FAULTS = new Consumer<>() { // not a lambda: see Select
+        @Override
+        public void accept(String reason) {
+        }
+    };
+    private Consumer<String> faultListener = IGNORE_FAULTS;
     private boolean eof;
     private long garbageRun;   // garbage bytes skipped since the last good frame, not yet reported
     private boolean resyncing; // the bytes being skipped follow a fault that was already reported

@@ -406,7 +406,7 @@ public abstract class MessageProcess implements Serializable {
     /** Called by the backend launcher with the connected pipes; returns the exit status. */
     int runBackend(MessagePipe main, MessagePipe internal) {
         back = new Backend(this, main, internal);
-        main.onFault(reason -> back.reportFault(reason));
+        main.onFault(back.faultReporter());
         if (!sigint) {
             Signals.ignore("INT");
         }

@@ -36,7 +36,13 @@ import java.util.Map;
  */
 public final class Select {
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final ThreadLocal<Cache> CACHE = ThreadLocal.withInitial(Cache::new);
+    // no lambdas here, nor below: a backend selects at once, and linking a lambda costs a fresh JVM milliseconds
+    private static final ThreadLocal<Cache> CACHE = new ThreadLocal<>() {
+        @Override
+        protected Cache initialValue() {
+            return new Cache();
+        }
+    };
     /** The longest a wait goes without checking for channels closed under it. */
     static final long CLOSE_CHECK_MILLIS = 100;
 
@@ -223,7 +229,11 @@ public final class Select {
 
     private static void add(Map<SelectableChannel, Interest> wanted, Object o, boolean r, boolean w, boolean x) {
         SelectableChannel ch = channelOf(o);
-        Interest in = wanted.computeIfAbsent(ch, c -> new Interest());
+        Interest in = wanted.get(ch);
+        if (in == null) {
+            in = new Interest();
+            wanted.put(ch, in);
+        }
         in.read |= r;
         in.write |= w;
         in.other |= x;
@@ -269,18 +279,28 @@ public final class Select {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Selector s = selector;
-            CLEANER.register(this, () -> {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // nothing to do for a selector nobody uses any more
-                }
-            });
+            CLEANER.register(this, new CloseSelector(selector));
         }
 
         Selector selector() {
             return selector;
+        }
+    }
+
+    private static final class CloseSelector implements Runnable {
+        private final Selector selector;
+
+        CloseSelector(Selector selector) {
+            this.selector = selector;
+        }
+
+        @Override
+        public void run() {
+            try {
+                selector.close();
+            } catch (IOException ignored) {
+                // nothing to do for a selector nobody uses any more
+            }
         }
     }
 }
