@@ -5,7 +5,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,6 +47,15 @@ public final class BackendMain {
             System.exit(2);
         }
         watchParent();
+        System.exit(serve(label, boot, true));
+    }
+
+    /**
+     * Connects to the frontend that the boot line names, restores the process
+     * object and runs its loop; returns the exit status. {@link CdsTrainer} runs
+     * it too, so that the class-data archive holds what this path loads.
+     */
+    static int serve(String label, String[] boot, boolean adoptStderr) {
         Path socket = Path.of(boot[0]);
         byte[] token = HexFormat.of().parseHex(boot[1]);
         long ppid = Long.parseLong(boot[2]);
@@ -67,20 +75,20 @@ public final class BackendMain {
                 StringWriter w = new StringWriter();
                 t.printStackTrace(new PrintWriter(w));
                 main.sendRaw(MessagePipe.KIND_FAIL, w.toString().getBytes(StandardCharsets.UTF_8));
-                System.exit(3);
-                return;
+                return 3;
             }
         } catch (IOException | RuntimeException e) {
             System.err.println("jvalkka backend " + label + ": cannot reach the frontend: " + e);
-            System.exit(2);
-            return;
+            return 2;
         }
-        adoptParentStderr(ppid);
+        if (adoptStderr) {
+            adoptParentStderr(ppid);
+        }
         main.sendRaw(MessagePipe.KIND_READY, new byte[0]);
         int status = process.runBackend(main, internal);
         System.out.flush();
         System.err.flush();
-        System.exit(status);
+        return status;
     }
 
     private static java.nio.charset.Charset stderrCharset() {
@@ -92,20 +100,12 @@ public final class BackendMain {
         }
     }
 
-    private static MessageProcess restore(byte[] payload) throws IOException, ClassNotFoundException {
+    private static MessageProcess restore(byte[] payload) throws IOException, ReflectiveOperationException {
         try (java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(payload))) {
             LogConfig.apply(LogConfig.Snapshot.decode(in.readUTF()));
             byte[] processBytes = new byte[in.readInt()];
             in.readFully(processBytes);
-            try (ObjectInputStream pin = new ObjectInputStream(new ByteArrayInputStream(processBytes)) {
-                @Override
-                protected Class<?> resolveClass(java.io.ObjectStreamClass desc)
-                        throws IOException, ClassNotFoundException {
-                    return Class.forName(desc.getName(), false, Thread.currentThread().getContextClassLoader());
-                }
-            }) {
-                return (MessageProcess) pin.readObject();
-            }
+            return ProcessTransfer.decode(processBytes, Thread.currentThread().getContextClassLoader());
         }
     }
 

@@ -1,31 +1,32 @@
 package jvalkka.multiprocess;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
+import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
-
-import org.slf4j.LoggerFactory;
 
 import jvalkka.log.LogConfig;
 
 /**
- * Walks the code paths a backend JVM takes at start (restore, pipes, select,
- * dispatch, the codec with the common value types), so that a JVM run with
- * {@code -XX:ArchiveClassesAtExit} archives the classes a backend needs. Run by
- * {@link ClassDataSharing}; not for users.
+ * Runs a backend's start and first messages in one JVM, so that a JVM run with
+ * {@code -XX:ArchiveClassesAtExit} archives the classes a backend loads: the main
+ * thread plays the frontend (the handshake, the boot frame, a few messages, the
+ * stop), another runs {@link BackendMain#serve} as a backend JVM does. Both ways
+ * of carrying the process object are walked. Run by {@link ClassDataSharing};
+ * not for users.
  */
 public final class CdsTrainer {
     private CdsTrainer() {
     }
 
+    /** Plain: travels as field values. */
     static final class Trainee extends MessageProcess {
         private static final long serialVersionUID = 1L;
         private long count;
@@ -36,6 +37,7 @@ public final class CdsTrainer {
 
         void c__ping(int i, String s, double d, boolean b) {
             count += i;
+            send_out__(new MessageObject("pong", "i", i));
         }
 
         void c__whole(MessageObject m) {
@@ -43,53 +45,75 @@ public final class CdsTrainer {
         }
     }
 
+    /** Not plain (a list): travels by Java serialization. */
+    static final class SerializedTrainee extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+        private final ArrayList<Integer> seen = new ArrayList<>(List.of(1));
+
+        SerializedTrainee() {
+            super("trainer-serialized");
+        }
+
+        void c__ping(int i, String s, double d, boolean b) {
+            seen.add(i);
+            send_out__(new MessageObject("pong", "i", i));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         LogConfig.setOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())); // walks error paths
-        LogConfig.apply(LogConfig.snapshot());
-        LoggerFactory.getLogger("trainer").debug("warming up");
-        Trainee t = new Trainee();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(LogConfig.snapshot());
-            out.writeObject(t);
-        }
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-            in.readObject();
-            t = (Trainee) in.readObject();
-        }
+        serveOnce(new Trainee(), 200);
+        serveOnce(new SerializedTrainee(), 1);
+    }
+
+    private static void serveOnce(MessageProcess process, int rounds) throws Exception {
         Path dir = Files.createTempDirectory("jvalkka-cds");
         Path sock = dir.resolve("s");
+        byte[] token = new byte[16];
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
-            SocketChannel a = SocketChannel.open(StandardProtocolFamily.UNIX);
-            a.connect(UnixDomainSocketAddress.of(sock));
-            SocketChannel b = server.accept();
-            MessagePipe front = new MessagePipe("trainer front");
-            MessagePipe back = new MessagePipe("trainer back");
-            front.connect(a);
-            back.connect(b);
-            front.sendRaw(MessagePipe.KIND_READY, new byte[0]);
-            back.recvFrame(1000);
-            Backend be = new Backend(t, back, back);
-            for (int i = 0; i < 200; i++) {
-                // plain values only: classes a backend may never use would cost every backend memory
-                front.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
-                front.send(new MessageObject("whole", "x", 1));
-                front.send(new MessageObject("nosuch"));
-                front.flush();
-                Select.safeSelect(List.of(back), List.of(), List.of(), 1.0);
-                while (back.poll(0)) {
-                    MessageObject m = back.recv();
-                    if (m != null) {
-                        be.dispatch(m);
+            String[] boot = {sock.toString(), HexFormat.of().formatHex(token), "0"};
+            Thread backend = new Thread(() -> BackendMain.serve("trainer", boot, false), "jvalkka-trainer-backend");
+            backend.setDaemon(true);
+            backend.start();
+            SocketChannel[] channels = new SocketChannel[2];
+            for (int k = 0; k < 2; k++) {
+                SocketChannel c = server.accept();
+                ByteBuffer hello = ByteBuffer.allocate(17);
+                while (hello.hasRemaining()) {
+                    if (c.read(hello) < 0) {
+                        throw new IOException("the trainer's backend hung up");
                     }
                 }
-                while (front.poll(0)) {
-                    front.recv();
-                }
+                channels[hello.get(16)] = c;
             }
-            front.close();
-            back.close();
+            MessagePipe main = new MessagePipe("trainer main pipe");
+            MessagePipe internal = new MessagePipe("trainer internal pipe");
+            main.connect(channels[0]);
+            internal.connect(channels[1]);
+            main.sendRaw(MessagePipe.KIND_BOOT, Frontend.bootPayload(ProcessTransfer.encode(process)));
+            MessagePipe.Frame ready = main.recvFrame(30_000);
+            if (ready == null || ready.kind() != MessagePipe.KIND_READY) {
+                throw new IOException("the trainer's backend did not start");
+            }
+            for (int i = 0; i < rounds; i++) {
+                // plain values only: classes a backend may never use would cost every backend memory
+                main.send(new MessageObject("whole", "x", 1));
+                main.send(new MessageObject("nosuch"));
+                main.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
+                MessageObject m;
+                do {
+                    if (!main.poll(10)) {
+                        throw new IOException("the trainer's backend does not answer");
+                    }
+                    m = main.recv();
+                } while (m == null || !m.command().equals("pong"));
+            }
+            main.send(null);
+            main.flush();
+            backend.join(10_000);
+            main.close();
+            internal.close();
         } finally {
             Files.deleteIfExists(sock);
             Files.deleteIfExists(dir);

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -140,6 +139,50 @@ final class Frontend implements Peer {
 
     // ------------------------------------------------------------------ start
 
+    private static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
+    /**
+     * The JDK's own selector provider when this JVM uses it (no provider was
+     * installed), else null. A backend is told its name: looking for installed
+     * providers opens and indexes every jar on the class path, the largest single
+     * cost of a backend's start after the JVM itself.
+     */
+    private static final String SELECTOR_PROVIDER = platformSelectorProvider();
+
+    private static String platformSelectorProvider() {
+        String name = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
+        return name.equals("sun.nio.ch.EPollSelectorProvider") ? name : null;
+    }
+
+    /**
+     * System properties that spare a backend JVM work at start: each names a
+     * provider that the JDK or SLF4J would otherwise look for by scanning every
+     * jar on the class path. Properties set in {@code jvmArgs} are left alone.
+     */
+    static List<String> backendProperties(List<String> jvmArgs, boolean thisJava) {
+        List<String> props = new ArrayList<>();
+        if (SELECTOR_PROVIDER != null && thisJava && !definesProperty(jvmArgs, SELECTOR_PROVIDER_PROPERTY)) {
+            props.add("-D" + SELECTOR_PROVIDER_PROPERTY + "=" + SELECTOR_PROVIDER);
+        }
+        String provider = System.getProperty("slf4j.provider");
+        if (provider == null && LogConfig.isActive()) {
+            provider = jvalkka.log.ValkkaServiceProvider.class.getName();
+        }
+        if (provider != null && !definesProperty(jvmArgs, "slf4j.provider")) {
+            props.add("-Dslf4j.provider=" + provider);
+            props.add("-Dslf4j.internal.verbosity=WARN"); // else SLF4J announces the provider on every start
+        }
+        return props;
+    }
+
+    private static boolean definesProperty(List<String> jvmArgs, String property) {
+        for (String a : jvmArgs) {
+            if (a.startsWith("-D" + property + "=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     synchronized void launch() {
         if (state != State.NEW) {
             throw new IllegalStateException(owner + " was already started: a process starts once");
@@ -166,15 +209,7 @@ final class Frontend implements Peer {
         cmd.addAll(options.jvmArgs());
         cmd.addAll(cds.jvmArgs());
         cmd.add("-Djvalkka.process=" + label);
-        String provider = System.getProperty("slf4j.provider");
-        if (provider == null && LogConfig.isActive()) {
-            provider = jvalkka.log.ValkkaServiceProvider.class.getName();
-        }
-        if (provider != null) {
-            // naming the provider spares every backend a scan of all jars for SLF4J's service files
-            cmd.add("-Dslf4j.provider=" + provider);
-            cmd.add("-Dslf4j.internal.verbosity=WARN"); // else SLF4J announces the provider on every start
-        }
+        cmd.addAll(backendProperties(options.jvmArgs(), options.runsThisJava()));
         cmd.add("-cp");
         cmd.add(cds.classPath());
         cmd.add(BackendMain.class.getName());
@@ -205,10 +240,9 @@ final class Frontend implements Peer {
     }
 
     private byte[] serializeOwner() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
         Crossing.begin();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(owner);
+        try {
+            return ProcessTransfer.encode(owner);
         } catch (NotSerializableException e) {
             String path = FieldPath.findUnserializable(owner);
             throw new BackendStartException(owner + " cannot start: "
@@ -222,7 +256,17 @@ final class Frontend implements Peer {
         } finally {
             crossed = Crossing.end();
         }
-        return bytes.toByteArray();
+    }
+
+    /** What the boot frame carries: the logging configuration, then the process object. */
+    static byte[] bootPayload(byte[] processBytes) throws IOException {
+        ByteArrayOutputStream boot = new ByteArrayOutputStream(processBytes.length + 256);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(boot)) {
+            out.writeUTF(LogConfig.snapshot().encode());
+            out.writeInt(processBytes.length);
+            out.write(processBytes);
+        }
+        return boot.toByteArray();
     }
 
     synchronized void awaitReady() {
@@ -292,13 +336,7 @@ final class Frontend implements Peer {
         try {
             main.connect(channels[0]);
             internal.connect(channels[1]);
-            ByteArrayOutputStream boot = new ByteArrayOutputStream(processBytes.length + 256);
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(boot)) {
-                out.writeUTF(LogConfig.snapshot().encode());
-                out.writeInt(processBytes.length);
-                out.write(processBytes);
-            }
-            main.sendRaw(MessagePipe.KIND_BOOT, boot.toByteArray());
+            main.sendRaw(MessagePipe.KIND_BOOT, bootPayload(processBytes));
             processBytes = null;
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;

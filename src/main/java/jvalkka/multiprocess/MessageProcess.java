@@ -428,6 +428,11 @@ public abstract class MessageProcess implements Serializable {
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
+        restored();
+    }
+
+    /** Completes a process object rebuilt in the backend (by either way of {@link ProcessTransfer}). */
+    void restored() {
         logger = LoggerFactory.getLogger(loggerName());
     }
 

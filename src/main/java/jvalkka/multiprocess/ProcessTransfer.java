@@ -1,0 +1,248 @@
+package jvalkka.multiprocess;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.UnsafeAccess;
+
+/**
+ * Carries a process object to its backend JVM.
+ *
+ * <p>A process whose serialized state is plain travels as a list of field values
+ * and is rebuilt by reflection: plain means every serialized field (non-static,
+ * non-transient, in every class from the process's own up to
+ * {@link MessageProcess}) holds a primitive, a boxed primitive, a string or null,
+ * and no class in between declares a serialization hook ({@code readObject},
+ * {@code writeReplace}, ...) or {@code serialPersistentFields}. Any other process
+ * goes by Java serialization. Both ways give the backend the same object: Java
+ * serialization, too, runs no constructor of a serializable class and leaves
+ * transient fields at their defaults.
+ *
+ * <p>Why two ways: in a fresh JVM, {@link ObjectInputStream} costs about 20 ms of
+ * CPU before it reads a byte (class descriptors, a digest for each
+ * serialVersionUID, the serial filter's logger, whose lookup opens every jar on
+ * the class path), a fifth of a small backend's start. Stateless.
+ */
+final class ProcessTransfer {
+    private static final byte PLAIN = 'P';
+    private static final byte SERIALIZED = 'J';
+
+    private ProcessTransfer() {
+    }
+
+    /**
+     * The process object as bytes for {@link #decode}.
+     *
+     * @throws IOException when Java serialization fails (for example a field that
+     *         is not serializable)
+     */
+    static byte[] encode(MessageProcess p) throws IOException {
+        List<Field> fields = plainFields(p);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        if (fields != null) {
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeByte(PLAIN);
+                out.writeUTF(p.getClass().getName());
+                out.writeInt(fields.size());
+                for (Field f : fields) {
+                    out.writeUTF(f.getDeclaringClass().getName());
+                    out.writeUTF(f.getName());
+                    writeValue(out, get(f, p));
+                }
+            }
+            return bytes.toByteArray();
+        }
+        bytes.write(SERIALIZED);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(p);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Whether {@code p} travels as plain field values (for tests and diagnostics). */
+    static boolean isPlain(MessageProcess p) {
+        return plainFields(p) != null;
+    }
+
+    /** Rebuilds the process object; classes are resolved with {@code loader}. */
+    static MessageProcess decode(byte[] data, ClassLoader loader) throws IOException, ReflectiveOperationException {
+        if (data.length == 0) {
+            throw new IOException("no process object");
+        }
+        if (data[0] == SERIALIZED) {
+            try (ObjectInputStream in = new LoaderObjectInputStream(
+                    new ByteArrayInputStream(data, 1, data.length - 1), loader)) {
+                return (MessageProcess) in.readObject();
+            }
+        }
+        if (data[0] != PLAIN) {
+            throw new IOException("unknown process encoding " + data[0]);
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1));
+        Class<?> cls = Class.forName(in.readUTF(), false, loader);
+        if (!MessageProcess.class.isAssignableFrom(cls)) {
+            throw new IOException(cls.getName() + " is not a MessageProcess");
+        }
+        MessageProcess p = (MessageProcess) UnsafeAccess.UNSAFE.allocateInstance(cls);
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            Class<?> declaring = Class.forName(in.readUTF(), false, loader);
+            Field f = declaring.getDeclaredField(in.readUTF());
+            f.setAccessible(true);
+            f.set(p, readValue(in));
+        }
+        p.restored();
+        return p;
+    }
+
+    /** The fields to send, or null when {@code p} must go by Java serialization. */
+    private static List<Field> plainFields(MessageProcess p) {
+        List<Field> out = new ArrayList<>();
+        for (Class<?> c = p.getClass(); c != Object.class; c = c.getSuperclass()) {
+            if (Externalizable.class.isAssignableFrom(c) || c != MessageProcess.class && hasHooks(c)) {
+                return null;
+            }
+            for (Field f : c.getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
+                    continue;
+                }
+                if (!f.trySetAccessible() || !isPlainValue(get(f, p))) {
+                    return null;
+                }
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasHooks(Class<?> c) {
+        for (Method m : c.getDeclaredMethods()) {
+            switch (m.getName()) {
+                case "writeObject", "readObject", "readObjectNoData", "writeReplace", "readResolve":
+                    return true;
+                default:
+                    break;
+            }
+        }
+        try {
+            c.getDeclaredField("serialPersistentFields");
+            return true;
+        } catch (NoSuchFieldException e) {
+            return false;
+        }
+    }
+
+    private static Object get(Field f, Object o) {
+        try {
+            return f.get(o);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(f + " was made accessible", e);
+        }
+    }
+
+    private static boolean isPlainValue(Object v) {
+        return v == null || v instanceof String || v instanceof Integer || v instanceof Long
+                || v instanceof Double || v instanceof Boolean || v instanceof Float || v instanceof Short
+                || v instanceof Byte || v instanceof Character;
+    }
+
+    private static void writeValue(DataOutputStream out, Object v) throws IOException {
+        if (v == null) {
+            out.writeByte('N');
+        } else if (v instanceof String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            out.writeByte('T');
+            out.writeInt(b.length);
+            out.write(b);
+        } else if (v instanceof Integer i) {
+            out.writeByte('I');
+            out.writeInt(i);
+        } else if (v instanceof Long l) {
+            out.writeByte('J');
+            out.writeLong(l);
+        } else if (v instanceof Double d) {
+            out.writeByte('D');
+            out.writeDouble(d);
+        } else if (v instanceof Boolean b) {
+            out.writeByte('Z');
+            out.writeBoolean(b);
+        } else if (v instanceof Float f) {
+            out.writeByte('F');
+            out.writeFloat(f);
+        } else if (v instanceof Short s) {
+            out.writeByte('S');
+            out.writeShort(s);
+        } else if (v instanceof Byte b) {
+            out.writeByte('B');
+            out.writeByte(b);
+        } else if (v instanceof Character c) {
+            out.writeByte('C');
+            out.writeChar(c);
+        } else {
+            throw new IllegalArgumentException("not a plain value: " + v.getClass().getName());
+        }
+    }
+
+    private static Object readValue(DataInputStream in) throws IOException {
+        byte type = in.readByte();
+        switch (type) {
+            case 'N':
+                return null;
+            case 'T':
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                return new String(b, StandardCharsets.UTF_8);
+            case 'I':
+                return in.readInt();
+            case 'J':
+                return in.readLong();
+            case 'D':
+                return in.readDouble();
+            case 'Z':
+                return in.readBoolean();
+            case 'F':
+                return in.readFloat();
+            case 'S':
+                return in.readShort();
+            case 'B':
+                return in.readByte();
+            case 'C':
+                return in.readChar();
+            default:
+                throw new IOException("unknown value type " + type);
+        }
+    }
+
+    /** Resolves classes with the given loader (the backend's context loader). */
+    private static final class LoaderObjectInputStream extends ObjectInputStream {
+        private final ClassLoader loader;
+
+        LoaderObjectInputStream(java.io.InputStream in, ClassLoader loader) throws IOException {
+            super(in);
+            this.loader = loader;
+        }
+
+        @Override
+        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+            try {
+                return Class.forName(desc.getName(), false, loader);
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc); // int.class and the other primitive types
+            }
+        }
+    }
+}
