@@ -26,15 +26,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Application class-data sharing for backend JVMs: the lever that brings a
- * backend's start from about 300 ms to about 150 ms and keeps its memory small.
+ * backend's start from about 270 ms to about 100 ms and keeps its memory small.
  *
  * <p>A CDS archive can only hold classes that come from jars, and a JVM uses it
  * only when its class path starts with the class path the archive was made with.
  * So a backend's class path is the parent's jars first (in their order), then its
  * directories; when jvalkka itself is a directory (a build tree), a jar snapshot
  * of it, keyed by its content, comes first. The archive is made once per JDK,
- * JVM options and set of jars, in the background by {@link CdsTrainer} the first
- * time a backend starts without one, and kept in
+ * JVM options and set of jars, in the background by {@link CdsTrainer} (which
+ * runs a backend's real start path) the first time a backend starts without one,
+ * and kept in
  * {@code $XDG_CACHE_HOME/jvalkka/cds} (default {@code ~/.cache/jvalkka/cds}).
  * A backend started before the archive is ready simply starts without it.
  *

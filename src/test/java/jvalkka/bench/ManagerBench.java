@@ -15,7 +15,10 @@ import jvalkka.multiprocess.Select;
  * {@code scripts/bench manager [workers]}: a MainContext with many workers (100 by default).
  * {@code start_workers_s}: from startProcesses() (MessageProcess.startAll, JVMs booting in
  * parallel) until every worker has answered a ping; {@code rss_per_worker_mb}: the median
- * VmRSS of the idle workers; {@code stop_workers_s}: close() (requestStop all, then waitStop all).
+ * VmRSS of the idle workers; {@code stop_workers_s}: close() (requestStop all, then waitStop all);
+ * {@code boot_cpu_ms_per_worker}: the median CPU time (user + system, /proc, 10 ms steps) a worker
+ * had used when all had answered, which is its start; {@code frontend_cpu_s}: this JVM's CPU time.
+ * On 2 cores the start is CPU-bound: start_workers_s is about (100 x boot CPU + frontend CPU) / 2.
  */
 public final class ManagerBench {
     static final class Idle extends MessageProcess {
