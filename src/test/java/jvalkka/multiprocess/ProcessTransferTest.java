@@ -2,7 +2,6 @@ package jvalkka.multiprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -120,7 +119,7 @@ class ProcessTransferTest {
         // as with Java serialization: no constructor or field initializer runs for transient fields
         assertNull(got.cache);
         assertEquals(0, got.transientInt);
-        assertNotNull(got.logger);
+        assertEquals("Plain.plain", got.logger.getName());
         assertEquals(sent.toString(), got.toString());
     }
 
@@ -130,7 +129,7 @@ class ProcessTransferTest {
         assertFalse(ProcessTransfer.isPlain(sent));
         WithList got = (WithList) roundTrip(sent);
         assertEquals(List.of(1, 2, 3), got.items);
-        assertNotNull(got.logger);
+        assertEquals("WithList.with-list", got.logger.getName());
     }
 
     @Test
