@@ -125,6 +125,11 @@ public final class BackendOptions {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand);
     }
 
+    /**
+     * Runs backends with another {@code java} executable. Backends of another JDK
+     * start without the class-data-sharing archive (it is made by, and for, the
+     * JDK running this JVM) and without the JDK-specific start options.
+     */
     public BackendOptions withJavaCommand(String java) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java);
     }
