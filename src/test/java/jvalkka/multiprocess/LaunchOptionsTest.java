@@ -1,0 +1,94 @@
+package jvalkka.multiprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The options a backend JVM gets beyond the user's: the ones that spare its start
+ * work, only where they fit, and never over the user's own.
+ */
+@Timeout(120)
+class LaunchOptionsTest {
+    private static final String SELECTOR = "-Djava.nio.channels.spi.SelectorProvider=";
+
+    static final class Pinger extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+
+        Pinger() {
+            super("pinger");
+        }
+
+        void c__ping(int i) {
+            send_out__(new MessageObject("pong", "i", i));
+        }
+    }
+
+    @AfterAll
+    static void noLeftovers() throws Exception {
+        Leftovers.assertNone();
+    }
+
+    /** Starts a backend, checks that it answers, and returns its command line. */
+    private static List<String> commandLineOf(BackendOptions options) throws Exception {
+        Pinger p = new Pinger();
+        p.setOptions(options);
+        p.start();
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"));
+            p.sendMessageToBack(new MessageObject("ping", "i", 5));
+            assertTrue(p.getPipe().poll(30), "no answer within 30 s");
+            assertEquals(5, p.getPipe().recv().get("i", Integer.class));
+            return Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0"));
+        } finally {
+            p.stop();
+        }
+    }
+
+    private static long count(List<String> cmd, String prefix) {
+        return cmd.stream().filter(a -> a.startsWith(prefix)).count();
+    }
+
+    @Test
+    void aBackendOfThisJdkGetsTheArchiveAtItsBaseAndTheProviders() throws Exception {
+        BackendOptions options = BackendOptions.defaults();
+        boolean archive = options.prepareArchive();
+        List<String> cmd = commandLineOf(options);
+        if (archive) {
+            assertEquals(1, count(cmd, "-XX:SharedArchiveFile="), cmd.toString());
+            assertTrue(cmd.contains("-XX:ArchiveRelocationMode=0"), cmd.toString());
+        }
+        boolean platformProvider = java.nio.channels.spi.SelectorProvider.provider().getClass().getName()
+                .equals("sun.nio.ch.EPollSelectorProvider");
+        assertEquals(platformProvider ? 1 : 0, count(cmd, SELECTOR), cmd.toString());
+    }
+
+    @Test
+    void anotherJavaCommandGetsNoneOfThisJdksOptions() throws Exception {
+        // the same JDK under another name counts as another: nothing is assumed about it
+        String java = Path.of(System.getProperty("java.home"), "bin", "..", "bin", "java").toString();
+        List<String> cmd = commandLineOf(BackendOptions.defaults().withJavaCommand(java));
+        assertEquals(java, cmd.get(0));
+        assertEquals(0, count(cmd, "-XX:SharedArchiveFile="), cmd.toString());
+        assertFalse(cmd.contains("-XX:ArchiveRelocationMode=0"), cmd.toString());
+        assertEquals(0, count(cmd, SELECTOR), cmd.toString());
+    }
+
+    @Test
+    void theUsersOwnPropertyIsNotDoubled() throws Exception {
+        String mine = SELECTOR + "sun.nio.ch.PollSelectorProvider";
+        List<String> cmd = commandLineOf(BackendOptions.defaults().withExtraJvmArgs(mine));
+        assertEquals(1, count(cmd, SELECTOR), cmd.toString());
+        assertTrue(cmd.contains(mine), cmd.toString());
+    }
+}
