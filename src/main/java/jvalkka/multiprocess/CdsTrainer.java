@@ -64,6 +64,8 @@ public final class CdsTrainer {
         LogConfig.setOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())); // walks error paths
         serveOnce(new Trainee(), 200);
         serveOnce(new SerializedTrainee(), 1);
+        // what serve() does not run here: the parent watch (it would end this JVM with its standard input)
+        Class.forName(BackendMain.class.getName() + "$ParentWatch");
     }
 
     private static void serveOnce(MessageProcess process, int rounds) throws Exception {
