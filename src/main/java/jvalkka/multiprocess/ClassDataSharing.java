@@ -176,6 +176,7 @@ final class ClassDataSharing {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(p.backendJvmArgs);
             cmd.addAll(Frontend.backendProperties(p.backendJvmArgs, true));
+            cmd.addAll(Frontend.jdkOptions(p.backendJvmArgs, true));
             cmd.add("-XX:ArchiveClassesAtExit=" + tmp);
             cmd.add("-Xlog:cds=off");
             cmd.add("-Xlog:cds+dynamic=off");

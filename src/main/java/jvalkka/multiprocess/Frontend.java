@@ -174,6 +174,47 @@ final class Frontend implements Peer {
         return props;
     }
 
+    /**
+     * JVM options for what a backend's JDK would otherwise print where the
+     * frontend cannot report it, or print on every start:
+     * <ul>
+     * <li>{@code -XX:+DisplayVMOutputToStderr}: the VM's own messages (since JDK
+     *     25 an error while the VM starts, such as a missing system class loader)
+     *     go to standard error, which a failed start() reports, rather than to
+     *     standard output.</li>
+     * <li>On JDK 24 and 25, {@code --sun-misc-unsafe-memory-access=allow} and
+     *     {@code --enable-native-access=ALL-UNNAMED}: Agrona and jnr-ffi use
+     *     {@code sun.misc.Unsafe} and native libraries, about which these JDKs
+     *     warn once per JVM, which for a backend is once per start. Left out when
+     *     {@code jvmArgs} chooses for itself, and for another JDK.</li>
+     * </ul>
+     */
+    static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava) {
+        List<String> opts = new ArrayList<>();
+        if (!jvmArgs.contains("-XX:-DisplayVMOutputToStderr")) {
+            opts.add("-XX:+DisplayVMOutputToStderr");
+        }
+        int feature = Runtime.version().feature();
+        if (thisJava && feature >= 24 && feature <= 25) {
+            if (!startsWithAny(jvmArgs, "--sun-misc-unsafe-memory-access")) {
+                opts.add("--sun-misc-unsafe-memory-access=allow");
+            }
+            if (!startsWithAny(jvmArgs, "--enable-native-access")) {
+                opts.add("--enable-native-access=ALL-UNNAMED");
+            }
+        }
+        return opts;
+    }
+
+    private static boolean startsWithAny(List<String> jvmArgs, String prefix) {
+        for (String a : jvmArgs) {
+            if (a.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean definesProperty(List<String> jvmArgs, String property) {
         for (String a : jvmArgs) {
             if (a.startsWith("-D" + property + "=")) {
@@ -210,6 +251,7 @@ final class Frontend implements Peer {
         cmd.addAll(cds.jvmArgs());
         cmd.add("-Djvalkka.process=" + label);
         cmd.addAll(backendProperties(options.jvmArgs(), options.runsThisJava()));
+        cmd.addAll(jdkOptions(options.jvmArgs(), options.runsThisJava()));
         cmd.add("-cp");
         cmd.add(cds.classPath());
         cmd.add(BackendMain.class.getName());

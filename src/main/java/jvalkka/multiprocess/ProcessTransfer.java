@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.agrona.UnsafeAccess;
-
 /**
  * Carries a process object to its backend JVM.
  *
@@ -96,7 +94,7 @@ final class ProcessTransfer {
         if (!MessageProcess.class.isAssignableFrom(cls)) {
             throw new IOException(cls.getName() + " is not a MessageProcess");
         }
-        MessageProcess p = (MessageProcess) UnsafeAccess.UNSAFE.allocateInstance(cls);
+        MessageProcess p = (MessageProcess) Allocator.UNSAFE.allocateInstance(cls);
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
             Class<?> declaring = Class.forName(in.readUTF(), false, loader);
@@ -224,6 +222,25 @@ final class ProcessTransfer {
                 return in.readChar();
             default:
                 throw new IOException("unknown value type " + type);
+        }
+    }
+
+    /**
+     * Creates objects without running a constructor, as Java serialization does.
+     * Only {@code allocateInstance} is used: not one of the memory-access methods
+     * that JDK 24 and later warn about.
+     */
+    private static final class Allocator {
+        static final sun.misc.Unsafe UNSAFE;
+
+        static {
+            try {
+                Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+                f.setAccessible(true);
+                UNSAFE = (sun.misc.Unsafe) f.get(null);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
     }
 

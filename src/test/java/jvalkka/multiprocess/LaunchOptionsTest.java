@@ -71,6 +71,11 @@ class LaunchOptionsTest {
         boolean platformProvider = java.nio.channels.spi.SelectorProvider.provider().getClass().getName()
                 .equals("sun.nio.ch.EPollSelectorProvider");
         assertEquals(platformProvider ? 1 : 0, count(cmd, SELECTOR), cmd.toString());
+        assertTrue(cmd.contains("-XX:+DisplayVMOutputToStderr"), cmd.toString()); // so a failed start can report it
+        int feature = Runtime.version().feature();
+        boolean warnsAboutAccess = feature >= 24 && feature <= 25;
+        assertEquals(warnsAboutAccess ? 1 : 0, count(cmd, "--sun-misc-unsafe-memory-access="), cmd.toString());
+        assertEquals(warnsAboutAccess ? 1 : 0, count(cmd, "--enable-native-access="), cmd.toString());
     }
 
     @Test
