@@ -246,7 +246,34 @@ public abstract class MessageProcess implements Serializable {
 
     /** Frontend: sends a message to the backend, which runs its {@code c__} handler. */
     public void sendMessageToBack(MessageObject message) {
-        frontend("sendMessageToBack").send(message);
+        Frontend f = frontend("sendMessageToBack");
+        if (!jvalkka.sync.SyncIndex.openOnThisThread()) {
+            f.send(message);
+            return;
+        }
+        // a SyncIndex waiting for an index that never left would wait for ever: tell it
+        int[] ints = intParameters(message);
+        try {
+            f.send(message);
+        } catch (RuntimeException e) {
+            jvalkka.sync.SyncIndex.noteSend(ints, false);
+            throw e;
+        }
+        jvalkka.sync.SyncIndex.noteSend(ints, true);
+    }
+
+    private static int[] intParameters(MessageObject message) {
+        if (message == null) {
+            return new int[0];
+        }
+        int[] ints = new int[message.parameters().size()];
+        int n = 0;
+        for (Object v : message.parameters().values()) {
+            if (v instanceof Integer i) {
+                ints[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(ints, n);
     }
 
     /** Frontend: waits for the next object the backend sent with {@code return_out__}. */

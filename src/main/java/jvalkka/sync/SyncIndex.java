@@ -1,6 +1,7 @@
 package jvalkka.sync;
 
 import java.time.Duration;
+import java.util.ArrayList;
 
 /**
  * Reserve an event, hand its index to the backend, wait until the backend sets
@@ -18,7 +19,12 @@ import java.time.Duration;
  * moments. With no peer attached it just waits. With a timeout it throws
  * {@link SyncTimeoutException}. In every case the event is released. If the
  * request was never sent (the block failed before sending), call
- * {@link #cancel()} so that close() does not wait.
+ * {@link #cancel()} so that close() does not wait. A request that
+ * {@code sendMessageToBack} failed to send (a value that cannot be encoded, a
+ * message over the size limit) needs no cancel(): when the index travelled, as
+ * an int parameter, only in messages that failed to send on this thread,
+ * close() releases the event without waiting, and the send's exception is what
+ * the block throws.
  *
  * <p>One thread uses a SyncIndex; its group may be shared.
  */
@@ -26,8 +32,14 @@ public final class SyncIndex implements AutoCloseable {
     private final EventGroup group;
     private final EventGroup.Event event;
     private final long timeoutNanos;
+    /** This thread's SyncIndexes that are not closed yet. */
+    private static final ThreadLocal<ArrayList<SyncIndex>> OPEN = new ThreadLocal<>();
+    private static volatile boolean everOpened;
     private boolean cancelled;
     private boolean closed;
+    /** A message carrying this index was sent; or only failed to send. */
+    private boolean carried;
+    private boolean failedToSend;
 
     /** Reserves and clears an event of {@code group}; close() waits without limit (but see the class comment). */
     public SyncIndex(EventGroup group) {
@@ -44,6 +56,46 @@ public final class SyncIndex implements AutoCloseable {
         this.group = group;
         this.timeoutNanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
         this.event = group.reserve();
+        ArrayList<SyncIndex> open = OPEN.get();
+        if (open == null) {
+            open = new ArrayList<>(2);
+            OPEN.set(open);
+        }
+        open.add(this);
+        everOpened = true;
+    }
+
+    /** Framework hook for senders: whether this thread has open SyncIndexes whose sends are worth noting. */
+    public static boolean openOnThisThread() {
+        if (!everOpened) {
+            return false;
+        }
+        ArrayList<SyncIndex> open = OPEN.get();
+        return open != null && !open.isEmpty();
+    }
+
+    /**
+     * Framework hook, called by {@code MessageProcess.sendMessageToBack} on the
+     * sending thread with the int parameters of a message and whether it was
+     * sent: an open SyncIndex whose index travelled only in messages that failed
+     * to send will not be set, so its close() does not wait.
+     */
+    public static void noteSend(int[] intParameters, boolean sent) {
+        ArrayList<SyncIndex> open = OPEN.get();
+        if (open == null) {
+            return;
+        }
+        for (SyncIndex s : open) {
+            for (int v : intParameters) {
+                if (v == s.event.index()) {
+                    if (sent) {
+                        s.carried = true;
+                    } else {
+                        s.failedToSend = true;
+                    }
+                }
+            }
+        }
     }
 
     /** The index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i}). */
@@ -75,8 +127,12 @@ public final class SyncIndex implements AutoCloseable {
         }
         closed = true;
         int index = event.index();
+        ArrayList<SyncIndex> open = OPEN.get();
+        if (open != null) {
+            open.remove(this);
+        }
         try {
-            if (cancelled) {
+            if (cancelled || failedToSend && !carried) {
                 return;
             }
             switch (group.await(index, timeoutNanos, true)) {

@@ -244,6 +244,40 @@ class LifecycleTest {
     }
 
     @Test
+    void aSyncIndexWhoseRequestCouldNotBeSentDoesNotWait() {
+        Synced p = new Synced();
+        p.setOptions(BackendOptions.defaults().withMaxMessageBytes(64 * 1024));
+        p.start();
+        try {
+            // the request is over the size limit: the send fails, and close() must not wait for the backend
+            IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+                    assertThrows(IllegalArgumentException.class, () -> {
+                        try (SyncIndex i = new SyncIndex(p.eg)) {
+                            p.sendMessageToBack(new MessageObject("work", "sync_index", i.index(),
+                                    "payload", new byte[128 * 1024]));
+                        }
+                    }));
+            assertTrue(e.getMessage().contains("limit"), e.getMessage());
+            assertEquals(4, p.eg.available(), "the event was released");
+            // an index that did leave in an earlier message is still waited for, even if a later send fails
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(IllegalArgumentException.class, () -> {
+                try (SyncIndex i = new SyncIndex(p.eg)) {
+                    p.sendMessageToBack(new MessageObject("work", "sync_index", i.index()));
+                    p.sendMessageToBack(new MessageObject("work", "sync_index", i.index(),
+                            "payload", new byte[128 * 1024]));
+                }
+            }));
+            assertEquals(4, p.eg.available(), "the event was released");
+            try (SyncIndex i = new SyncIndex(p.eg)) { // and the backend is fine
+                p.sendMessageToBack(new MessageObject("work", "sync_index", i.index()));
+            }
+        } finally {
+            p.stop();
+            p.eg.close();
+        }
+    }
+
+    @Test
     void returnFromBackCarriesReturnOut() {
         Fields p = new Fields();
         p.start();
