@@ -216,12 +216,7 @@ final class Frontend implements Peer {
     }
 
     private static boolean definesProperty(List<String> jvmArgs, String property) {
-        for (String a : jvmArgs) {
-            if (a.startsWith("-D" + property + "=")) {
-                return true;
-            }
-        }
-        return false;
+        return startsWithAny(jvmArgs, "-D" + property + "=");
     }
 
     synchronized void launch() {
