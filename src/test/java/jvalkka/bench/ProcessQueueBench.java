@@ -20,16 +20,18 @@ import jvalkka.tutorial.CalPow;
  *     loop 1e6..1e7 times, half 1..10 times) on 1 worker, then the same items on
  *     2 workers. The item count is calibrated in this JVM so that one worker runs
  *     about 6 s. The figure is the steady-state speedup, measured as JMH would:
- *     each pool is started and warmed (60,000 cheap items, one a message, then
- *     an eighth of the timed mix), and timing starts once this JVM and the
- *     workers have gone quiet ({@code jit_settle_s}: their C2 compilers finish
- *     the pool's message paths, 1-2 s after the warm-up). Without the wait, each
+ *     both pools are started and warmed (60,000 cheap items, one a message, then
+ *     an eighth of the timed mix), timing starts once this JVM and the workers
+ *     have gone quiet, and the runs go 1, 2, 2, 1 workers, each count's time the
+ *     mean of its two runs, so that the machine's drift weighs on both alike
+ *     ({@code jit_settle_s}: how long the wait took, while the C2 compilers
+ *     finish the pool's message paths, 1-6 s after the warm-up). Without the wait, each
  *     worker's C2 spent 0.1-0.7 s inside the timed 2-worker run, on the 2 cores
  *     the workers need, and the speedup measured 1.70-1.89: a short job pays
  *     that start-up cost of a worker JVM (about a CPU-second), a long one does not.
  *     The pools use {@code maxBatch(1)}, which for these items is what the
  *     adaptive size picks anyway, so that the warm-up goes one item a message.
- *     {@code frontend_cpu_share} is this JVM's CPU time over the 2-worker run's
+ *     {@code frontend_cpu_share} is this JVM's CPU time over the 2-worker runs'
  *     wall time (what it took from the workers).</li>
  * </ul>
  */
@@ -75,31 +77,48 @@ public final class ProcessQueueBench {
         List<Integer> warm = IntStream.range(-1_000_000, 0).filter(b -> CalPow.loops(b, 2) <= 10).limit(60_000)
                 .boxed().toList();
         List<Integer> warmMixed = IntStream.range(-3_000_000, -3_000_000 + n / 8).boxed().toList();
-        double frontendShare = 0;
-        double[] seconds = new double[3];
-        double[] settle = new double[3];
-        for (int workers = 1; workers <= 2; workers++) {
-            try (ProcessQueue<Integer, Number> q = ProcessQueue.of(ProcessQueueBench::calPowSquare)
-                    .name("bench" + workers).workers(workers).maxBatch(1).start()) {
+        try (ProcessQueue<Integer, Number> one = pool(1); ProcessQueue<Integer, Number> two = pool(2)) {
+            for (ProcessQueue<Integer, Number> q : List.of(one, two)) {
                 q.map(warm);
                 q.map(warmMixed);
-                settle[workers] = awaitQuiet();
-                long c = cpuNanos();
-                long s = System.nanoTime();
-                List<Number> out = q.map(items);
-                seconds[workers] = (System.nanoTime() - s) / 1e9;
-                frontendShare = (cpuNanos() - c) / 1e9 / seconds[workers];
-                if (out.size() != n) {
-                    throw new IllegalStateException("lost results: " + out.size() + " of " + n);
+            }
+            double settle = awaitQuiet();
+            // in the order 1, 2, 2, 1 workers: the machine's speed drifts (it is a VM), and a drift over the
+            // run then weighs on the one-worker and the two-worker time alike
+            double[] t = new double[4];
+            long c = 0;
+            for (int round = 0; round < 4; round++) {
+                boolean twoWorkers = round == 1 || round == 2;
+                long c0 = cpuNanos();
+                t[round] = timed(twoWorkers ? two : one, items);
+                if (twoWorkers) {
+                    c += cpuNanos() - c0;
                 }
             }
+            double oneWorker = (t[0] + t[3]) / 2;
+            double twoWorkers = (t[1] + t[2]) / 2;
+            System.out.printf(Locale.ROOT, "speedup_items %d items%n", n);
+            System.out.printf(Locale.ROOT, "one_worker_s %.2f s%n", oneWorker);
+            System.out.printf(Locale.ROOT, "two_workers_s %.2f s%n", twoWorkers);
+            System.out.printf(Locale.ROOT, "frontend_cpu_share %.2f cores%n", c / 1e9 / (t[1] + t[2]));
+            System.out.printf(Locale.ROOT, "jit_settle_s %.1f s%n", settle);
+            System.out.printf(Locale.ROOT, "speedup_2_workers %.2f x%n", oneWorker / twoWorkers);
         }
-        System.out.printf(Locale.ROOT, "speedup_items %d items%n", n);
-        System.out.printf(Locale.ROOT, "one_worker_s %.2f s%n", seconds[1]);
-        System.out.printf(Locale.ROOT, "two_workers_s %.2f s%n", seconds[2]);
-        System.out.printf(Locale.ROOT, "frontend_cpu_share %.2f cores%n", frontendShare);
-        System.out.printf(Locale.ROOT, "jit_settle_s %.1f s%n", settle[2]);
-        System.out.printf(Locale.ROOT, "speedup_2_workers %.2f x%n", seconds[1] / seconds[2]);
+    }
+
+    private static ProcessQueue<Integer, Number> pool(int workers) {
+        return ProcessQueue.of(ProcessQueueBench::calPowSquare).name("bench" + workers).workers(workers).maxBatch(1)
+                .start();
+    }
+
+    private static double timed(ProcessQueue<Integer, Number> q, List<Integer> items) throws Exception {
+        long s = System.nanoTime();
+        List<Number> out = q.map(items);
+        double seconds = (System.nanoTime() - s) / 1e9;
+        if (out.size() != items.size()) {
+            throw new IllegalStateException("lost results: " + out.size() + " of " + items.size());
+        }
+        return seconds;
     }
 
     /**
