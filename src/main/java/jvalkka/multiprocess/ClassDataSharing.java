@@ -53,7 +53,7 @@ final class ClassDataSharing {
      * start about 10 ms of CPU and a hundred starting backends their page-fault time.
      * The price is that the archive's address is not randomised in backends.
      * The option exists from JDK 14 to at least 25; {@code -Djvalkka.cds.relocate=true}
-     * keeps the JDK's default.
+     * keeps the JDK's default, as does an {@code ArchiveRelocationMode} in the JVM options.
      */
     private static final boolean ARCHIVE_AT_BASE = !Boolean.getBoolean("jvalkka.cds.relocate")
             && Runtime.version().feature() >= 14 && Runtime.version().feature() <= 25;
@@ -136,7 +136,9 @@ final class ClassDataSharing {
             return p;
         }
         if (Files.isRegularFile(p.archive)) {
-            return new Plan(p.classPath, ARCHIVE_AT_BASE ? List.of("-XX:SharedArchiveFile=" + p.archive, "-Xshare:auto",
+            boolean atBase = ARCHIVE_AT_BASE
+                    && p.backendJvmArgs.stream().noneMatch(a -> a.startsWith("-XX:ArchiveRelocationMode="));
+            return new Plan(p.classPath, atBase ? List.of("-XX:SharedArchiveFile=" + p.archive, "-Xshare:auto",
                     "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-XX:+UnlockDiagnosticVMOptions",
                     "-XX:ArchiveRelocationMode=0") : List.of("-XX:SharedArchiveFile=" + p.archive, "-Xshare:auto",
                     "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), p.archive, p.archiveClassPath, p.backendJvmArgs);

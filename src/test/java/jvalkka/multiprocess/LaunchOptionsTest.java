@@ -90,6 +90,17 @@ class LaunchOptionsTest {
     }
 
     @Test
+    void theUsersOwnRelocationModeWins() throws Exception {
+        BackendOptions options = BackendOptions.defaults().withExtraJvmArgs("-XX:+UnlockDiagnosticVMOptions",
+                "-XX:ArchiveRelocationMode=1");
+        boolean archive = options.prepareArchive();
+        List<String> cmd = commandLineOf(options);
+        assertEquals(1, count(cmd, "-XX:ArchiveRelocationMode="), cmd.toString());
+        assertTrue(cmd.contains("-XX:ArchiveRelocationMode=1"), cmd.toString());
+        assertEquals(archive ? 1 : 0, count(cmd, "-XX:SharedArchiveFile="), cmd.toString());
+    }
+
+    @Test
     void theUsersOwnPropertyIsNotDoubled() throws Exception {
         String mine = SELECTOR + "sun.nio.ch.PollSelectorProvider";
         List<String> cmd = commandLineOf(BackendOptions.defaults().withExtraJvmArgs(mine));
