@@ -277,23 +277,21 @@ public final class SharedMemory implements AutoCloseable, Serializable {
     }
 
     /** The serialized form: the name. Deserializing it opens the segment. */
-    static final class Handle implements Serializable {
+    static final class Handle extends NamedHandle {
         private static final long serialVersionUID = 1L;
-        private final String name;
 
         Handle(String name) {
-            this.name = name;
+            super(name);
         }
 
-        private Object readResolve() throws ObjectStreamException {
-            try {
-                return SharedMemory.open(name);
-            } catch (IOException | RuntimeException e) {
-                InvalidObjectException ioe = new InvalidObjectException("cannot re-open shared memory '" + name
-                        + "' in this process: " + e.getMessage());
-                ioe.initCause(e);
-                throw ioe;
-            }
+        @Override
+        protected Object reopen(String name) throws IOException {
+            return SharedMemory.open(name);
+        }
+
+        @Override
+        protected String what() {
+            return "shared memory";
         }
     }
 

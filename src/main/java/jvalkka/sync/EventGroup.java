@@ -446,23 +446,21 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         throw new InvalidObjectException("EventGroup crosses as a Handle");
     }
 
-    static final class Handle implements Serializable {
+    static final class Handle extends jvalkka.shm.NamedHandle {
         private static final long serialVersionUID = 1L;
-        private final String name;
 
         Handle(String name) {
-            this.name = name;
+            super(name);
         }
 
-        private Object readResolve() throws ObjectStreamException {
-            try {
-                return EventGroup.open(name);
-            } catch (IOException | RuntimeException e) {
-                InvalidObjectException ioe = new InvalidObjectException("cannot re-open EventGroup '" + name
-                        + "' in this process: " + e.getMessage());
-                ioe.initCause(e);
-                throw ioe;
-            }
+        @Override
+        protected Object reopen(String name) throws IOException {
+            return EventGroup.open(name);
+        }
+
+        @Override
+        protected String what() {
+            return "EventGroup";
         }
     }
 

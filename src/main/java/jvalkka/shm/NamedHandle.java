@@ -1,0 +1,38 @@
+package jvalkka.shm;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+
+/**
+ * The serialized form of a framework resource that lives outside the JVM under
+ * a name (a segment in {@code /dev/shm}): the name; deserializing it re-opens
+ * the resource by that name in the receiving JVM. For the framework's handles
+ * ({@link SharedMemory}, {@code EventGroup}); not for users.
+ */
+public abstract class NamedHandle implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String name;
+
+    protected NamedHandle(String name) {
+        this.name = name;
+    }
+
+    /** Opens the resource called {@code name} in this JVM. */
+    protected abstract Object reopen(String name) throws IOException;
+
+    /** What the resource is, for error messages ("shared memory", "EventGroup"). */
+    protected abstract String what();
+
+    protected final Object readResolve() throws ObjectStreamException {
+        try {
+            return reopen(name);
+        } catch (IOException | RuntimeException e) {
+            InvalidObjectException ioe = new InvalidObjectException("cannot re-open " + what() + " '" + name
+                    + "' in this process: " + e.getMessage());
+            ioe.initCause(e);
+            throw ioe;
+        }
+    }
+}
