@@ -30,7 +30,8 @@ final class Parallel {
     int queueMaxsize = DEFAULT_QUEUE_MAXSIZE;
     int ringBytes = DEFAULT_RING_BYTES;
     BackendOptions options;
-    Worker worker;
+    /** Set by the pipeline's thread at start; read by others (workerPid). */
+    volatile Worker worker;
 
     Parallel(String elementName) {
         inQueue = new SwitchQueue("inQueue of " + elementName);

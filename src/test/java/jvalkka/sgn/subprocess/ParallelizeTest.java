@@ -21,9 +21,11 @@ import jvalkka.sgn.Pipeline;
 import jvalkka.shm.SegmentExistsException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@Timeout(180)
 class ParallelizeTest {
     static final BackendOptions BIG_HEAP = BackendOptions.defaults().withExtraJvmArgs("-Xmx400m");
 
@@ -183,8 +185,14 @@ class ParallelizeTest {
         long[] killedAt = new long[1];
         try (Parallelize par = new Parallelize(p)) {
             Thread killer = new Thread(() -> {
+                // kill the worker once it runs (any moment after that will do); under load a worker JVM
+                // can take longer than a fixed pause to start, and then nothing was killed and the
+                // million slow frames ran on
+                long deadline = System.nanoTime() + 60_000_000_000L;
                 try {
-                    Thread.sleep(300); // let frames flow first; not a synchronisation: any moment will do
+                    while (sq.workerPid() < 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(5); // polling a condition, not synchronising by time
+                    }
                 } catch (InterruptedException e) {
                     return;
                 }
