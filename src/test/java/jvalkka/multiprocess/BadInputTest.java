@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bad input of every kind: each is reported (logged in the backend, and an
@@ -179,5 +181,43 @@ class BadInputTest {
         MessageObject err = expectError("over the limit");
         assertNotNull(err);
         assertAlive(9);
+    }
+
+    /**
+     * A frame whose header is well formed but whose declared length runs over the
+     * frames that follow: the reader notices within one frame, reports it once and
+     * loses none of the messages after it. Kinds whose payload is never scanned for
+     * an embedded frame (the backend's last words, the handshake's frames, unknown
+     * kinds) included.
+     */
+    @ParameterizedTest
+    @ValueSource(bytes = {MessagePipe.KIND_EXIT, MessagePipe.KIND_BOOT, MessagePipe.KIND_READY, MessagePipe.KIND_FAIL,
+            MessagePipe.KIND_STOP, MessagePipe.KIND_MESSAGE, 42})
+    void aFrameThatClaimsMoreThanItCarriesSwallowsNothing(byte kind) {
+        byte[] body = "only a few bytes".getBytes();
+        byte[] frame = frame(kind, 60_000, body); // under the backend's limit of 64 KB
+        p.getPipe().writeRawBytes(frame);
+        for (int i = 0; i < 3; i++) {
+            p.sendMessageToBack(new MessageObject("ping", "i", 100 + i));
+        }
+        MessageObject e = nextWithin(10);
+        assertEquals("error", e.command(), "the fault is reported first: " + e);
+        for (int i = 0; i < 3; i++) {
+            MessageObject m = nextWithin(10);
+            assertEquals("pong", m.command(), "reported once, then the messages that followed: " + m);
+            assertEquals(100 + i, m.get("i"), "a message after the bad frame was lost");
+        }
+        assertAlive(10);
+    }
+
+    static byte[] frame(byte kind, int declaredLength, byte[] body) {
+        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
+        b.putInt(MessagePipe.MAGIC).putInt(declaredLength).put(kind).put(body);
+        return b.array();
+    }
+
+    static MessageObject nextWithin(int seconds) {
+        assertTrue(p.getPipe().poll(seconds), "no message from the backend within " + seconds + " s");
+        return p.getPipe().recv();
     }
 }
