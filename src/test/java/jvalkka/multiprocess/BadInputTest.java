@@ -151,9 +151,7 @@ class BadInputTest {
     @Test
     void truncatedFrame() {
         byte[] body = "[\"ping\",{\"i\":".getBytes();
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
-        b.putInt(MessagePipe.MAGIC).putInt(100).put(MessagePipe.KIND_MESSAGE).put(body);
-        p.getPipe().writeRawBytes(b.array());
+        p.getPipe().writeRawBytes(frame(MessagePipe.KIND_MESSAGE, 100, body));
         p.sendMessageToBack(new MessageObject("ping", "i", 7));
         expectError("truncated");
         assertEquals(7, next().get("i"));
@@ -162,9 +160,7 @@ class BadInputTest {
     @Test
     void undecodableFrame() {
         byte[] body = "[\"ping\",{\"i\":[\"no.such.Type\",1]}]".getBytes();
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
-        b.putInt(MessagePipe.MAGIC).putInt(body.length).put(MessagePipe.KIND_MESSAGE).put(body);
-        p.getPipe().writeRawBytes(b.array());
+        p.getPipe().writeRawBytes(frame(MessagePipe.KIND_MESSAGE, body.length, body));
         expectError("undecodable");
         assertAlive(8);
     }
@@ -175,9 +171,7 @@ class BadInputTest {
                 () -> p.sendMessageToBack(new MessageObject("ping", "i", new byte[100_000])));
         assertTrue(e.getMessage().contains("over this pipe's limit of 65536 bytes"), e.getMessage());
         // a frame header claiming a huge size (garbage or another sender) is refused by the backend too
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER);
-        b.putInt(MessagePipe.MAGIC).putInt(1 << 30).put(MessagePipe.KIND_MESSAGE);
-        p.getPipe().writeRawBytes(b.array());
+        p.getPipe().writeRawBytes(MessagePipe.header(1 << 30, MessagePipe.KIND_MESSAGE));
         MessageObject err = expectError("over the limit");
         assertNotNull(err);
         assertAlive(9);
@@ -210,9 +204,10 @@ class BadInputTest {
         assertAlive(10);
     }
 
+    /** A frame with a sound header (it passes the header check) that declares {@code declaredLength}. */
     static byte[] frame(byte kind, int declaredLength, byte[] body) {
         ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
-        b.putInt(MessagePipe.MAGIC).putInt(declaredLength).put(kind).put(body);
+        b.put(MessagePipe.header(declaredLength, kind)).put(body);
         return b.array();
     }
 

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PipeDeadlockTest {
     /** Messages in a burst: far more than the two socket buffers hold (each about 200 KB). */
     static final int BURST = 20_000;
+    /** Failing messages in a burst: each error report carries a stack trace (a few KB), and is logged. */
+    static final int FAILING_BURST = 4_000;
     /** A parameter that makes each message ~200 bytes, so that the sockets fill early in a burst. */
     static final String PAD = "x".repeat(160);
 
@@ -134,14 +136,15 @@ class PipeDeadlockTest {
         p = new Echo();
         p.start();
         CompletableFuture<Integer> sent = CompletableFuture.supplyAsync(() -> {
-            for (int i = 0; i < BURST; i++) {
+            for (int i = 0; i < FAILING_BURST; i++) {
                 p.sendMessageToBack(new MessageObject("boom", "i", i, "pad", PAD));
             }
-            return BURST;
+            return FAILING_BURST;
         });
-        assertEquals(BURST, within(sent, 30, "sending failing messages before reading the error reports"));
-        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> readAll(p.getPipe(), BURST, "error"));
-        assertEquals(BURST, within(read, 30, "reading the error reports"));
+        assertEquals(FAILING_BURST, within(sent, 30, "sending failing messages before reading the error reports"));
+        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(
+                () -> readAll(p.getPipe(), FAILING_BURST, "error"));
+        assertEquals(FAILING_BURST, within(read, 30, "reading the error reports"));
     }
 
     @Test
