@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
@@ -403,8 +404,8 @@ public final class MessagePipe implements AutoCloseable {
                     awaitWritable(ch);
                 }
             }
-        } catch (IOException | ClosedSelectorException e) {
-            throw closed("send failed: " + e);
+        } catch (IOException | ClosedSelectorException | CancelledKeyException e) {
+            throw closed("send failed: " + e); // close() in another thread closes the selector and the key
         } finally {
             out.size = 0;
             lastWriteNanos = System.nanoTime();
