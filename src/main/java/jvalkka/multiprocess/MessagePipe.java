@@ -124,6 +124,8 @@ public final class MessagePipe implements AutoCloseable {
     private boolean exitDelivered;
     /** A frame taken from the buffer ahead of recv (by poll, or to settle past a fault). */
     private Frame ahead;
+    /** The receiving thread was interrupted while it waited: its status is set again when it leaves. */
+    private boolean interruptedWhileWaiting;
     /** Whether recv() returns without waiting: a whole frame at readPos, or the end of the stream. */
     private volatile boolean buffered;
     /** The selector of the last safeSelect on this pipe, woken when a send takes messages in. */
@@ -398,9 +400,12 @@ public final class MessagePipe implements AutoCloseable {
     private void writeAll() {
         SocketChannel ch = channelOrThrow();
         ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
+        boolean interrupted = false;
         try {
             while (b.hasRemaining()) {
                 if (ch.write(b) == 0) {
+                    // a frame is never left half-written: the wait ignores interrupts and keeps the status
+                    interrupted |= Thread.interrupted();
                     awaitWritable(ch);
                 }
             }
@@ -409,6 +414,9 @@ public final class MessagePipe implements AutoCloseable {
         } finally {
             out.size = 0;
             lastWriteNanos = System.nanoTime();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -619,7 +627,7 @@ public final class MessagePipe implements AutoCloseable {
             }
         } finally {
             noteBuffered(true);
-            recvLock.unlock();
+            leaveReceiving();
         }
     }
 
@@ -658,7 +666,7 @@ public final class MessagePipe implements AutoCloseable {
             }
         } finally {
             noteBuffered(true);
-            recvLock.unlock();
+            leaveReceiving();
         }
     }
 
@@ -697,6 +705,16 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    /** Under recvLock: releases it, with the interrupt status that a wait cleared set again. */
+    private void leaveReceiving() {
+        boolean interrupted = interruptedWhileWaiting;
+        interruptedWhileWaiting = false;
+        recvLock.unlock();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Thrown by timed receives. */
     static final class TimeoutWaiting extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -732,7 +750,7 @@ public final class MessagePipe implements AutoCloseable {
             }
         } finally {
             noteBuffered(false);
-            recvLock.unlock();
+            leaveReceiving();
         }
     }
 
@@ -954,6 +972,7 @@ public final class MessagePipe implements AutoCloseable {
                 }
                 ch.register(s, SelectionKey.OP_READ);
             }
+            interruptedWhileWaiting |= Thread.interrupted(); // else select returns at once, again and again
             s.select(waitMillis);
             s.selectedKeys().clear();
             n = ch.read(in);
