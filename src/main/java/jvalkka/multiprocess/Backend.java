@@ -11,7 +11,7 @@ import org.slf4j.Logger;
  * The backend half's state: its pipe ends and the dispatch of messages to
  * {@code c__} handlers, with replies for proxy calls and error reports for
  * everything that goes wrong. Used by the backend's loop thread; replies may be
- * sent from any thread (pipes synchronize sends).
+ * sent from any thread (a pipe's sends take its send lock, never its receive lock).
  */
 final class Backend {
     static final String REPLY = "__reply";

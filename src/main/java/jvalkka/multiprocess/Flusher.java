@@ -5,8 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One daemon thread per JVM that sends the bytes a {@link MessagePipe} deferred
- * to coalesce a burst, once the burst has paused. It never blocks on a pipe: a
- * pipe whose socket is full is retried a millisecond later.
+ * to coalesce a burst, once the burst has paused, and error reports that found
+ * the pipe busy. It never blocks on a pipe: a pipe whose socket is full, or whose
+ * send lock another thread holds for more than a moment, is retried a
+ * millisecond later.
  */
 final class Flusher {
     private static final ConcurrentLinkedQueue<MessagePipe> QUEUE = new ConcurrentLinkedQueue<>();

@@ -4,12 +4,17 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -19,20 +24,67 @@ import java.util.function.Consumer;
  * it with {@link Select#safeSelect} (or register {@link #channel()} with your own
  * selector) and {@link #recv()} what arrived.
  *
- * <p>A frame is {@code FF FE 'J' 'V'}, a 4-byte length, a kind byte, then the
- * payload (UTF-8 JSON for messages, which never contains the byte {@code FF}).
- * That lets a reader that meets garbage or a truncated frame report it and find
- * the next frame instead of losing the channel.
+ * <h2>Frames</h2>
  *
- * <p>Thread-safety: sending is synchronized, so several threads may send;
- * receiving is meant for one thread at a time (it is synchronized too, so a
- * second receiver waits). Several messages may arrive in one read:
- * {@link #hasBufferedMessage()} tells whether {@code recv()} will return without
- * touching the socket, which {@code Select.safeSelect} takes into account.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------+---------------+---------------+---------------+
+ *  |     0xFF      |     0xFE      |      'J'      |      'V'      |  magic
+ *  +---------------+---------------+---------------+---------------+
+ *  |               payload length L (int32, big-endian)            |
+ *  +---------------+---------------+---------------+---------------+
+ *  |     kind      | header check  |       payload (L bytes)      ...
+ *  +---------------+---------------+-------------------------------+
+ * </pre>
+ *
+ * <table>
+ * <caption>Frame kinds</caption>
+ * <tr><th>kind</th><th>payload</th><th>when</th></tr>
+ * <tr><td>1 message</td><td>UTF-8 JSON, at most the pipe's message limit</td><td>any time</td></tr>
+ * <tr><td>2 stop</td><td>none (L = 0): the {@code null} stop marker</td><td>any time</td></tr>
+ * <tr><td>3 boot</td><td>the process object (binary)</td><td>handshake only</td></tr>
+ * <tr><td>4 ready</td><td>none (L = 0)</td><td>handshake only</td></tr>
+ * <tr><td>5 fail</td><td>UTF-8 text</td><td>handshake only</td></tr>
+ * <tr><td>6 exit</td><td>UTF-8 text, at most {@value #MAX_TEXT_BYTES} bytes: the backend's last words</td>
+ * <td>any time</td></tr>
+ * </table>
+ *
+ * <p>The header check is a hash of the length and the kind ({@link #headerCheck}).
+ * Text and JSON payloads never contain the byte {@code FF}, so a magic inside one
+ * means that its frame was cut short. A reader that meets garbage, a header that
+ * fails its check, a kind or length not allowed at that point, or a frame cut
+ * short reports the fault once and resynchronises at the next magic: it loses
+ * the bad frame and nothing after it, and does not wait for bytes that a bad
+ * length claims.
+ *
+ * <h2>Threads and waiting</h2>
+ *
+ * <p>Sending and receiving have separate locks: any number of threads may send
+ * (one at a time), one thread at a time receives ({@code recv}, {@code poll}),
+ * and neither waits for the other. {@link #hasBufferedMessage()} and
+ * {@link #close()} never wait for either.
+ *
+ * <p>A send waits only while the socket is full. While it waits it takes in what
+ * the other side sent (into this pipe's receive buffer, where {@code recv} and
+ * {@code safeSelect} find it), unless another thread is receiving at that moment.
+ * So two ends that each send a burst before reading cannot deadlock; what a
+ * waiting send takes in is held in memory until it is received.
+ *
+ * <p>Every timed wait ({@code poll}, {@code safeSelect}) honours its timeout: a
+ * wait first tries to write the bytes deferred for coalescing without blocking,
+ * and leaves what does not fit to the shared flusher thread.
+ *
+ * <p>Several messages may arrive in one read: {@link #hasBufferedMessage()}
+ * tells whether {@code recv()} will return without touching the socket, which
+ * {@code Select.safeSelect} takes into account.
  */
 public final class MessagePipe implements AutoCloseable {
     static final int MAGIC = 0xFFFE4A56;
-    static final int HEADER = 9;
+    static final int LENGTH_OFFSET = 4;
+    static final int KIND_OFFSET = 8;
+    static final int CHECK_OFFSET = 9;
+    static final int HEADER = 10;
     static final byte KIND_MESSAGE = 1;
     static final byte KIND_STOP = 2;
     static final byte KIND_BOOT = 3;
@@ -40,6 +92,8 @@ public final class MessagePipe implements AutoCloseable {
     static final byte KIND_FAIL = 5;
     /** The backend's last words: why its loop ended (UTF-8 text), sent just before it exits. */
     static final byte KIND_EXIT = 6;
+    /** The longest payload of a text frame ({@link #KIND_EXIT}, {@link #KIND_FAIL}). */
+    static final int MAX_TEXT_BYTES = 64 * 1024;
 
     /** Default limit of one encoded message; bulk data belongs in shared memory. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -47,13 +101,15 @@ public final class MessagePipe implements AutoCloseable {
     private final String label;
     private volatile SocketChannel channel;
     private volatile String closedReason;
-    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
 
-    // receiving side
-    private ByteBuffer in = ByteBuffer.allocate(64 * 1024); // data between position 0 and in.position()
+    // receiving side: guarded by recvLock
+    private final ReentrantLock recvLock = new ReentrantLock();
+    private static final int IN_SIZE = 64 * 1024;
+    private ByteBuffer in = ByteBuffer.allocate(IN_SIZE); // data between position 0 and in.position()
     private int readPos;      // start of the next unread frame within in
     private int scannedTo;    // how far the partial frame at readPos was checked for an embedded magic
-    private Selector readSelector;
+    private volatile Selector readSelector;
     private static final Consumer<String> IGNORE_FAULTS = new Consumer<>() { // not a lambda: see Select
         @Override
         public void accept(String reason) {
@@ -66,14 +122,28 @@ public final class MessagePipe implements AutoCloseable {
     private volatile String lastWords;
     private volatile java.util.function.Supplier<MessageObject> exitEvent;
     private boolean exitDelivered;
+    /** A frame taken from the buffer ahead of recv (by poll, or to settle past a fault). */
+    private Frame ahead;
+    /** The receiving thread was interrupted while it waited: its status is set again when it leaves. */
+    private boolean interruptedWhileWaiting;
+    /** Whether recv() returns without waiting: a whole frame at readPos, or the end of the stream. */
+    private volatile boolean buffered;
+    /** The selector of the last safeSelect on this pipe, woken when a send takes messages in. */
+    private volatile Selector watcher;
 
-    // sending side
+    // sending side: guarded by sendLock
     static final long COALESCE_NANOS = Long.getLong("jvalkka.coalesceMicros", 10) * 1000;
     static final int COALESCE_LIMIT = 64 * 1024;
+    /** How often a send that waits retries taking in while another thread receives. */
+    private static final long TAKE_IN_RETRY_MILLIS = 10;
+    private final ReentrantLock sendLock = new ReentrantLock();
     private final Out out = new Out();
-    private long lastWriteNanos;
+    private volatile long lastWriteNanos;
     private boolean flushScheduled;
-    private Selector writeSelector;
+    private volatile Selector writeSelector;
+    private SelectionKey writeKey;
+    /** Error reports that found the send lock taken: whoever holds it next sends them. */
+    private final ConcurrentLinkedQueue<MessageObject> lateReports = new ConcurrentLinkedQueue<>();
 
     MessagePipe(String label) {
         this.label = label;
@@ -82,6 +152,24 @@ public final class MessagePipe implements AutoCloseable {
     void connect(SocketChannel ch) throws IOException {
         ch.configureBlocking(false);
         this.channel = ch;
+    }
+
+    /**
+     * The check byte of a frame header: a hash of the length and the kind, so that
+     * bytes that merely contain the magic are not taken for a frame.
+     */
+    static byte headerCheck(int len, byte kind) {
+        int h = len * 0x9E3779B1 + kind * 0x7FEB352D;
+        h ^= h >>> 15;
+        h *= 0x2C1B3C6D;
+        return (byte) (h >>> 24);
+    }
+
+    /** A frame header (for the tests, which forge frames). */
+    static byte[] header(int len, byte kind) {
+        byte[] h = new byte[HEADER];
+        Out.putHeader(h, 0, len, kind);
+        return h;
     }
 
     /**
@@ -98,7 +186,11 @@ public final class MessagePipe implements AutoCloseable {
         return lastWords;
     }
 
-    /** Where faults on this pipe are reported: garbage, truncated or undecodable frames. */
+    /**
+     * Where faults on this pipe are reported: garbage, truncated or undecodable
+     * frames. Called by the receiving thread; the listener must not block (it may
+     * {@link #trySendNow}).
+     */
     void onFault(Consumer<String> listener) {
         this.faultListener = listener;
     }
@@ -132,43 +224,65 @@ public final class MessagePipe implements AutoCloseable {
         return channel != null;
     }
 
-    /** Whether a whole message is already buffered, so that {@link #recv()} returns at once. */
-    public synchronized boolean hasBufferedMessage() {
-        return completeFrameAt(readPos) || (eof && channel != null);
+    /**
+     * Whether a whole message is already buffered (or the end of the stream was
+     * seen), so that {@link #recv()} returns at once. Never waits.
+     */
+    public boolean hasBufferedMessage() {
+        return buffered;
+    }
+
+    /** safeSelect is about to wait on this pipe with {@code selector}: a send that takes messages in wakes it. */
+    void watchedBy(Selector selector) {
+        if (watcher != selector) {
+            watcher = selector;
+        }
     }
 
     // ------------------------------------------------------------------ sending
 
     /**
-     * Sends a message ({@code null} is the stop marker). Blocks only while the
-     * socket buffer is full (the other side is not reading).
+     * Sends a message ({@code null} is the stop marker). Waits only while the
+     * socket is full (the other side is not reading); meanwhile it takes in what
+     * the other side sends, so that it cannot deadlock with a backend that is
+     * itself waiting to send to us. Several threads may send; each message goes
+     * out whole.
      *
      * @throws IllegalArgumentException when the message cannot be encoded or is larger
      *         than the pipe's limit; nothing is sent then
      * @throws PipeClosedException when the other end is gone
      */
-    public synchronized void send(MessageObject m) {
-        int start = out.size;
-        out.reserveHeader();
-        byte kind = KIND_STOP;
-        if (m != null) {
-            kind = KIND_MESSAGE;
-            try {
-                Codec.encode(m, out);
-            } catch (IOException | RuntimeException e) {
-                out.size = start;
-                throw new IllegalArgumentException("cannot send " + m + ": " + e.getMessage(), e);
+    public void send(MessageObject m) {
+        sendLock.lock();
+        try {
+            if (!lateReports.isEmpty()) {
+                appendLateReports();
             }
+            int start = out.size;
+            out.reserveHeader();
+            byte kind = KIND_STOP;
+            if (m != null) {
+                kind = KIND_MESSAGE;
+                try {
+                    Codec.encode(m, out);
+                } catch (IOException | RuntimeException e) {
+                    out.size = start;
+                    throw new IllegalArgumentException("cannot send " + m + ": " + e.getMessage(), e);
+                }
+            }
+            int len = out.size - start - HEADER;
+            int max = maxMessageBytes;
+            if (len > max) {
+                out.size = start;
+                throw new IllegalArgumentException("cannot send " + shortForm(m) + ": it encodes to " + len
+                        + " bytes, over this pipe's limit of " + max
+                        + " bytes; carry bulk data in SharedMemory/SharedArray and send its name");
+            }
+            Out.putHeader(out.buf, start, len, kind);
+            sendOrDefer();
+        } finally {
+            sendLock.unlock();
         }
-        int len = out.size - start - HEADER;
-        if (len > maxMessageBytes) {
-            out.size = start;
-            throw new IllegalArgumentException("cannot send " + shortForm(m) + ": it encodes to " + len
-                    + " bytes, over this pipe's limit of " + maxMessageBytes
-                    + " bytes; carry bulk data in SharedMemory/SharedArray and send its name");
-        }
-        out.patchHeader(start, len, kind);
-        sendOrDefer();
     }
 
     /**
@@ -176,39 +290,74 @@ public final class MessagePipe implements AutoCloseable {
      * ago: then the bytes wait to go out with the next ones (a burst of messages
      * costs a few system calls instead of one each). Deferred bytes go out on the
      * next write, past {@link #COALESCE_LIMIT} bytes, before this pipe waits for
-     * anything, on {@link #flush()}, and otherwise from the shared flusher thread
-     * within about a hundred microseconds.
+     * anything (as far as the socket takes them without waiting), on
+     * {@link #flush()}, and otherwise from the shared flusher thread within about a
+     * hundred microseconds.
      */
     private void sendOrDefer() {
         if (COALESCE_NANOS > 0 && out.size < COALESCE_LIMIT && System.nanoTime() - lastWriteNanos < COALESCE_NANOS) {
-            if (!flushScheduled) {
-                flushScheduled = true;
-                Flusher.schedule(this);
-            }
+            scheduleFlush();
             return;
         }
         writeAll();
     }
 
-    /** Writes whatever is pending, waiting while the socket is full. */
-    public synchronized void flush() {
-        if (out.size > 0) {
-            writeAll();
+    /** Under sendLock: bytes stay in {@code out}; the flusher sends them. */
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            Flusher.schedule(this);
         }
     }
 
-    /** Called by the flusher: writes deferred bytes without waiting; returns whether some remain. */
-    synchronized boolean flushDeferred() {
-        flushScheduled = false;
-        if (out.size == 0 || channel == null || closedReason != null) {
-            return false;
+    /**
+     * Writes whatever is pending, waiting while the socket is full (and taking in
+     * meanwhile, as {@link #send} does).
+     */
+    public void flush() {
+        sendLock.lock();
+        try {
+            if (!lateReports.isEmpty()) {
+                appendLateReports();
+            }
+            if (out.size > 0) {
+                writeAll();
+            }
+        } finally {
+            sendLock.unlock();
         }
-        flushSome();
-        if (out.size > 0) {
-            flushScheduled = true;
+    }
+
+    /**
+     * Called by the flusher: writes deferred bytes without waiting for the socket.
+     * @return whether the flusher should come back (bytes remain, or a sender held the lock)
+     */
+    boolean flushDeferred() {
+        try {
+            if (!sendLock.tryLock(100, TimeUnit.MICROSECONDS)) {
+                return true; // a sender waits for the socket: it writes these bytes with its own
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return true;
         }
-        return false;
+        try {
+            flushScheduled = false;
+            if (!lateReports.isEmpty()) {
+                appendLateReports();
+            }
+            if (out.size == 0 || channel == null || closedReason != null) {
+                return false;
+            }
+            writeSome();
+            if (out.size > 0) {
+                flushScheduled = true;
+                return true;
+            }
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     long lastWriteNanos() {
@@ -220,43 +369,89 @@ public final class MessagePipe implements AutoCloseable {
         return s.length() > 120 ? s.substring(0, 120) + "...>" : s;
     }
 
-    synchronized void sendRaw(byte kind, byte[] payload) {
-        int start = out.size;
-        out.reserveHeader();
-        out.write(payload, 0, payload.length);
-        out.patchHeader(start, payload.length, kind);
-        writeAll();
+    void sendRaw(byte kind, byte[] payload) {
+        if (kind == KIND_EXIT && payload.length > MAX_TEXT_BYTES) {
+            payload = java.util.Arrays.copyOf(payload, MAX_TEXT_BYTES);
+        }
+        sendLock.lock();
+        try {
+            int start = out.size;
+            out.reserveHeader();
+            out.write(payload, 0, payload.length);
+            Out.putHeader(out.buf, start, payload.length, kind);
+            writeAll();
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     /** Test hook: puts arbitrary bytes on the wire. */
-    synchronized void writeRawBytes(byte[] bytes) {
-        out.write(bytes, 0, bytes.length);
-        writeAll();
+    void writeRawBytes(byte[] bytes) {
+        sendLock.lock();
+        try {
+            out.write(bytes, 0, bytes.length);
+            writeAll();
+        } finally {
+            sendLock.unlock();
+        }
     }
 
+    /** Under sendLock: writes all of {@code out}, waiting (and taking in) while the socket is full. */
     private void writeAll() {
         SocketChannel ch = channelOrThrow();
         ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
+        boolean interrupted = false;
         try {
             while (b.hasRemaining()) {
                 if (ch.write(b) == 0) {
+                    // a frame is never left half-written: the wait ignores interrupts and keeps the status
+                    interrupted |= Thread.interrupted();
                     awaitWritable(ch);
                 }
             }
-        } catch (IOException e) {
-            out.size = 0;
-            throw closed("send failed: " + e.getMessage());
+        } catch (IOException | ClosedSelectorException | CancelledKeyException e) {
+            throw closed("send failed: " + e); // close() in another thread closes the selector and the key
         } finally {
             out.size = 0;
             lastWriteNanos = System.nanoTime();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     /**
-     * Writes as much as the socket takes now, without waiting.
-     * @return whether everything pending was written
+     * Sends a message as far as the socket takes it now, and never waits, not even
+     * for another sender: what does not fit goes out later (on the next send, or
+     * from the flusher). For error reports, which must never block the backend.
+     *
+     * @return whether it was all written at once
      */
-    synchronized boolean trySendNow(MessageObject m) {
+    boolean trySendNow(MessageObject m) {
+        if (!sendLock.tryLock()) {
+            lateReports.add(m);
+            Flusher.schedule(this);
+            return false;
+        }
+        try {
+            appendLateReports();
+            if (!append(m)) {
+                return false;
+            }
+            channelOrThrow();
+            writeSome();
+            if (out.size > 0) {
+                scheduleFlush();
+                return false;
+            }
+            return true;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Under sendLock: encodes a message into {@code out}; false (nothing added) if it cannot be encoded. */
+    private boolean append(MessageObject m) {
         int start = out.size;
         out.reserveHeader();
         try {
@@ -265,43 +460,115 @@ public final class MessagePipe implements AutoCloseable {
             out.size = start;
             return false;
         }
-        out.patchHeader(start, out.size - start - HEADER, KIND_MESSAGE);
-        SocketChannel ch = channelOrThrow();
+        Out.putHeader(out.buf, start, out.size - start - HEADER, KIND_MESSAGE);
+        return true;
+    }
+
+    private void appendLateReports() {
+        MessageObject m;
+        while ((m = lateReports.poll()) != null) {
+            append(m);
+        }
+    }
+
+    /** Under sendLock: writes pending bytes as far as the socket takes them now. */
+    private void writeSome() {
+        SocketChannel ch = channel;
+        if (out.size == 0 || ch == null) {
+            return;
+        }
         ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
         try {
             ch.write(b);
         } catch (IOException e) {
-            out.size = 0;
-            return false;
-        }
-        out.compactFrom(b.position());
-        return out.size == 0;
-    }
-
-    /** Writes pending bytes without waiting. */
-    synchronized void flushSome() {
-        if (out.size == 0 || channel == null) {
+            out.size = 0; // the pipe is broken: the receiving side reports it
             return;
         }
-        ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
-        try {
-            channel.write(b);
-        } catch (IOException e) {
-            out.size = 0;
-            return;
+        if (b.position() > 0) {
+            out.compactFrom(b.position());
+            lastWriteNanos = System.nanoTime();
         }
-        out.compactFrom(b.position());
     }
 
+    /**
+     * A pipe about to wait for the other side first sends what it deferred, or both
+     * could wait: as far as the socket takes it without waiting, and not at all if
+     * another thread is sending (that thread writes it). The flusher sends the rest.
+     */
+    void flushBeforeWait() {
+        if (out.size > 0 && sendLock.tryLock()) { // a racy read is fine: the flusher has the last word
+            try {
+                if (out.size > 0 && closedReason == null) {
+                    writeSome();
+                    if (out.size > 0) {
+                        scheduleFlush();
+                    }
+                }
+            } finally {
+                sendLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Under sendLock, the socket full: takes in what the other side sent, then
+     * waits until the socket takes more, or more arrives to take in.
+     */
     private void awaitWritable(SocketChannel ch) throws IOException {
-        if (writeSelector == null) {
-            writeSelector = Selector.open();
-            ch.register(writeSelector, SelectionKey.OP_WRITE);
+        int took = takeIn();
+        Selector s = writeSelector;
+        if (s == null) {
+            s = Selector.open();
+            writeSelector = s;
+            if (closedReason != null) {
+                s.close(); // close() may have run before it could see this selector
+                throw new ClosedChannelException();
+            }
+            writeKey = ch.register(s, SelectionKey.OP_WRITE);
         }
-        writeSelector.select(1000);
-        writeSelector.selectedKeys().clear();
+        int ops = took > 0 ? SelectionKey.OP_WRITE | SelectionKey.OP_READ : SelectionKey.OP_WRITE;
+        if (writeKey.interestOps() != ops) {
+            writeKey.interestOps(ops);
+        }
+        s.select(took == 0 ? TAKE_IN_RETRY_MILLIS : 1000);
+        s.selectedKeys().clear();
         if (!ch.isOpen()) {
             throw new ClosedChannelException();
+        }
+    }
+
+    /**
+     * A waiting send reads what arrived into the receive buffer, so that the other
+     * side, perhaps itself waiting to send to us, can go on.
+     *
+     * @return 1 when it read all there was (the wait may include readability), 0 when
+     *         another thread is receiving (it drains the socket; try again soon), -1 at
+     *         the end of the stream
+     */
+    private int takeIn() {
+        if (recvLock.isHeldByCurrentThread() || !recvLock.tryLock()) {
+            return 0;
+        }
+        boolean took = false;
+        try {
+            if (eof) {
+                return -1;
+            }
+            for (int i = 0; i < 16 && fill(0); i++) {
+                took = true;
+            }
+            if (took) {
+                noteBuffered(false); // the receiving thread reports faults, in its turn
+            }
+            return eof ? -1 : 1;
+        } finally {
+            recvLock.unlock();
+            if (took) {
+                Selector w = watcher;
+                if (w != null) {
+                    w.wakeup();
+                }
+            }
         }
     }
 
@@ -318,9 +585,13 @@ public final class MessagePipe implements AutoCloseable {
      * ({@code status} is the exit status, or -1 if the process still had not
      * ended a second after it closed its channel); the next call throws.
      *
+     * <p>One thread receives at a time (a second one waits for the first); a
+     * receiving thread never holds up a sending one.
+     *
      * @return the message, or {@code null} for the stop marker (the backend
      *         sends one when its loop ends)
-     * @throws PipeClosedException when the other end closed the channel
+     * @throws PipeClosedException when the other end closed the channel, or this
+     *         pipe was closed
      */
     public MessageObject recv() {
         return recv(-1);
@@ -328,75 +599,119 @@ public final class MessagePipe implements AutoCloseable {
 
     /**
      * Whether a message can be received within {@code timeoutSeconds} (0 polls).
-     * True also when the other end has closed (then {@code recv} throws).
+     * True also when the other end has closed (then {@code recv} throws). Returns
+     * within the timeout also while another thread waits to send; it waits longer
+     * only while another thread is in {@code recv} or {@code poll} on this pipe.
      */
-    public synchronized boolean poll(double timeoutSeconds) {
+    public boolean poll(double timeoutSeconds) {
         long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
-        while (true) {
-            if (completeFrameAt(readPos) || eof) {
-                return true;
-            }
-            long left = deadline - System.nanoTime();
-            flushBeforeWait();
-            if (!fill(timeoutSeconds <= 0 ? 0 : Math.max(1, left / 1_000_000))) {
-                if (timeoutSeconds <= 0 || System.nanoTime() >= deadline) {
-                    return completeFrameAt(readPos) || eof;
+        recvLock.lock();
+        try {
+            while (true) {
+                if (ahead == null) {
+                    ahead = nextDeliverable();
+                }
+                if (ahead != null || eof) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (timeoutSeconds > 0 && left <= 0) {
+                    return false;
+                }
+                flushBeforeWait();
+                if (!fill(timeoutSeconds <= 0 ? 0 : Math.max(1, Math.min(left / 1_000_000, 1000)))
+                        && timeoutSeconds <= 0) {
+                    ahead = nextDeliverable();
+                    return ahead != null || eof;
                 }
             }
+        } finally {
+            noteBuffered(true);
+            leaveReceiving();
         }
     }
 
     /** Receives with a timeout in milliseconds ({@code <0}: forever); see {@link #recv()}. */
-    synchronized MessageObject recv(long timeoutMillis) {
+    MessageObject recv(long timeoutMillis) {
         long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000;
-        while (true) {
-            Frame f = nextFrame();
-            if (f != null) {
-                if (f.kind == KIND_STOP) {
-                    return null;
+        recvLock.lock();
+        try {
+            while (true) {
+                Frame f = ahead;
+                if (f != null) {
+                    ahead = null;
+                } else {
+                    f = nextDeliverable();
                 }
-                if (f.kind == KIND_MESSAGE) {
-                    MessageObject m = f.message;
-                    if (m != null) {
-                        return m;
+                if (f != null) {
+                    return f.message; // null for the stop marker
+                }
+                if (eof) {
+                    java.util.function.Supplier<MessageObject> ev = exitEvent;
+                    if (ev != null && !exitDelivered) {
+                        exitDelivered = true;
+                        MessageObject m = ev.get();
+                        if (m != null) {
+                            return m;
+                        }
                     }
-                    continue; // undecodable: reported, skipped
+                    throw closed("the other end closed the channel");
                 }
-                if (f.kind == KIND_EXIT) {
-                    lastWords = new String(f.payload, StandardCharsets.UTF_8);
-                    continue;
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutWaiting(label + ": no message within " + timeoutMillis + " ms");
                 }
-                faultListener.accept("unexpected frame kind " + f.kind + " on " + label + ": skipped");
-                continue;
+                flushBeforeWait();
+                fill(Math.max(1, Math.min(left / 1_000_000, 1000)));
             }
-            if (eof) {
-                java.util.function.Supplier<MessageObject> ev = exitEvent;
-                if (ev != null && !exitDelivered) {
-                    exitDelivered = true;
-                    MessageObject m = ev.get();
-                    if (m != null) {
-                        return m;
-                    }
-                }
-                throw closed("the other end closed the channel");
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutWaiting(label + ": no message within " + timeoutMillis + " ms");
-            }
-            flushBeforeWait();
-            fill(Math.max(1, Math.min(left / 1_000_000, 1000)));
+        } finally {
+            noteBuffered(true);
+            leaveReceiving();
         }
     }
 
-    /** A pipe about to wait for the other side first sends what it deferred, or both could wait. */
-    void flushBeforeWait() {
-        if (out.size > 0) {
-            try {
-                flush();
-            } catch (PipeClosedException e) {
-                // the receive reports the closed pipe
+    /**
+     * Under recvLock: the next message or stop frame in the buffer (faults reported
+     * and skipped, last words kept), or null when none is complete.
+     */
+    private Frame nextDeliverable() {
+        while (true) {
+            Frame f = nextFrame();
+            if (f == null) {
+                return null;
             }
+            if (f.kind == KIND_STOP || (f.kind == KIND_MESSAGE && f.message != null)) {
+                return f;
+            }
+            if (f.kind == KIND_EXIT) {
+                lastWords = new String(f.payload, StandardCharsets.UTF_8);
+            } // else an undecodable message: reported, skipped
+        }
+    }
+
+    /**
+     * Under recvLock: publishes whether recv() would return at once. With
+     * {@code settle}, bytes at the read position that are not the start of a
+     * sound frame (garbage, a bad or cut-short frame) are dealt with now, so that
+     * a message after them does not wait for the socket to bring more.
+     */
+    private void noteBuffered(boolean settle) {
+        if (settle && ahead == null && in.position() - readPos >= 4 && !completeFrameAt(readPos)) {
+            ahead = nextDeliverable();
+        }
+        boolean b = ahead != null || completeFrameAt(readPos) || (eof && channel != null);
+        if (buffered != b) {
+            buffered = b;
+        }
+    }
+
+    /** Under recvLock: releases it, with the interrupt status that a wait cleared set again. */
+    private void leaveReceiving() {
+        boolean interrupted = interruptedWhileWaiting;
+        interruptedWhileWaiting = false;
+        recvLock.unlock();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -410,39 +725,68 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     /** Reads the next raw frame (for the start handshake); {@code null} on timeout. */
-    synchronized Frame recvFrame(long timeoutMillis) throws IOException {
+    Frame recvFrame(long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        while (true) {
-            int at = readPos;
-            if (completeFrameAt(at)) {
-                int len = in.getInt(at + 4);
-                byte kind = in.get(at + 8);
-                byte[] payload = new byte[len];
-                in.get(at + HEADER, payload, 0, len);
-                consume(HEADER + len);
-                return new Frame(kind, payload, null);
+        recvLock.lock();
+        try {
+            while (true) {
+                int at = readPos;
+                if (completeFrameAt(at)) {
+                    int len = in.getInt(at + LENGTH_OFFSET);
+                    byte kind = in.get(at + KIND_OFFSET);
+                    byte[] payload = new byte[len];
+                    in.get(at + HEADER, payload, 0, len);
+                    consume(HEADER + len);
+                    return new Frame(kind, payload, null);
+                }
+                if (eof) {
+                    throw closed("the other end closed the channel");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                fill(Math.max(1, Math.min(left / 1_000_000, 1000)));
             }
-            if (eof) {
-                throw closed("the other end closed the channel");
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return null;
-            }
-            fill(Math.max(1, Math.min(left / 1_000_000, 1000)));
+        } finally {
+            noteBuffered(false);
+            leaveReceiving();
         }
     }
 
     record Frame(byte kind, byte[] payload, MessageObject message) {
     }
 
+    /** Whether a whole frame with a sound header starts at {@code at}. */
     private boolean completeFrameAt(int at) {
         int avail = in.position() - at;
         if (avail < HEADER || in.getInt(at) != MAGIC) {
             return false;
         }
-        int len = in.getInt(at + 4);
-        return len >= 0 && len <= maxMessageBytes && avail >= HEADER + len;
+        int len = in.getInt(at + LENGTH_OFFSET);
+        byte kind = in.get(at + KIND_OFFSET);
+        return len >= 0 && len <= maxMessageBytes && avail >= HEADER + len
+                && in.get(at + CHECK_OFFSET) == headerCheck(len, kind);
+    }
+
+    /** Why a header that passed its check cannot start a frame here (after the handshake), or null. */
+    private String refusal(int len, byte kind) {
+        switch (kind) {
+            case KIND_MESSAGE:
+                return len < 0 || len > maxMessageBytes ? "claims " + Integer.toUnsignedString(len) + " bytes, over the limit of "
+                        + maxMessageBytes + ": garbage or an oversized message" : null;
+            case KIND_STOP:
+                return len != 0 ? "is a stop marker that claims " + Integer.toUnsignedString(len) + " bytes" : null;
+            case KIND_EXIT:
+                return len < 0 || len > MAX_TEXT_BYTES ? "carries last words that claim "
+                        + Integer.toUnsignedString(len) + " bytes, over " + MAX_TEXT_BYTES : null;
+            case KIND_BOOT:
+            case KIND_READY:
+            case KIND_FAIL:
+                return "is of kind " + kind + ", which belongs to the start handshake";
+            default:
+                return "is of unknown kind " + kind;
+        }
     }
 
     /** The next frame in the buffer, resynchronising past garbage; {@code null} when none is complete. */
@@ -456,43 +800,53 @@ public final class MessagePipe implements AutoCloseable {
                 skipGarbage();
                 continue;
             }
-            if (garbageRun > 0 || resyncing) {
-                endGarbageRun();
-            }
             if (avail < HEADER) {
                 return null;
             }
-            int len = in.getInt(readPos + 4);
-            byte kind = in.get(readPos + 8);
-            if (len < 0 || len > maxMessageBytes) {
-                faultListener.accept("a frame on " + label + " claims " + Integer.toUnsignedString(len)
-                        + " bytes, over the limit of " + maxMessageBytes + ": garbage or an oversized message; skipped");
+            int len = in.getInt(readPos + LENGTH_OFFSET);
+            byte kind = in.get(readPos + KIND_OFFSET);
+            if (in.get(readPos + CHECK_OFFSET) != headerCheck(len, kind)) {
+                // garbage that holds a magic: part of a run of garbage, not a frame
+                garbageRun += 1;
+                consume(1);
+                continue;
+            }
+            if (garbageRun > 0 || resyncing) {
+                endGarbageRun();
+            }
+            String refused = refusal(len, kind);
+            if (refused != null) {
+                faultListener.accept("a frame on " + label + " " + refused + ": skipped");
                 resyncing = true;
                 consume(1);
                 continue;
             }
             if (avail < HEADER + len) {
-                if (kind == KIND_MESSAGE || kind == KIND_STOP) {
-                    // a message payload never holds 0xFF: a magic inside means this frame was cut short
-                    int from = Math.max(readPos + HEADER, scannedTo);
-                    int end = in.position();
-                    for (int i = from; i + 4 <= end; i++) {
-                        if (in.get(i) == (byte) 0xFF && in.getInt(i) == MAGIC) {
-                            faultListener.accept("a truncated frame on " + label + " (" + (i - readPos - HEADER)
-                                    + " of " + len + " bytes): skipped");
-                            consume(i - readPos);
-                            scannedTo = 0;
-                            return nextFrame();
-                        }
-                    }
-                    scannedTo = Math.max(readPos + HEADER, end - 3);
+                // a text payload never holds 0xFF: a magic inside means this frame was cut short
+                int from = Math.max(readPos + HEADER, scannedTo);
+                int end = in.position();
+                int cut = magicWithin(from, end);
+                if (cut >= 0) {
+                    faultListener.accept("a truncated frame on " + label + " (" + (cut - readPos - HEADER)
+                            + " of " + len + " bytes): skipped");
+                    consume(cut - readPos);
+                    scannedTo = 0;
+                    continue;
                 }
+                scannedTo = Math.max(readPos + HEADER, end - 3);
                 ensureRoom(HEADER + len);
                 return null;
             }
             scannedTo = 0;
             int payloadAt = readPos + HEADER;
             if (kind != KIND_MESSAGE) {
+                int cut = magicWithin(payloadAt, payloadAt + len);
+                if (cut >= 0) { // last words that run over the frames after them
+                    faultListener.accept("a truncated frame on " + label + " (" + (cut - payloadAt)
+                            + " of " + len + " bytes): skipped");
+                    consume(cut - readPos);
+                    continue;
+                }
                 byte[] payload = new byte[len];
                 in.get(payloadAt, payload, 0, len);
                 consume(HEADER + len);
@@ -503,8 +857,8 @@ public final class MessagePipe implements AutoCloseable {
                 m = Codec.decode(in.array(), payloadAt, len);
             } catch (IOException | RuntimeException e) {
                 String preview = new String(in.array(), payloadAt, Math.min(len, 80), StandardCharsets.UTF_8);
-                faultListener.accept("an undecodable message on " + label + " (" + e.getMessage().lines().findFirst()
-                        .orElse("") + "), " + len + " bytes starting '" + preview + "': skipped");
+                faultListener.accept("an undecodable message on " + label + " (" + String.valueOf(e.getMessage())
+                        .lines().findFirst().orElse("") + "), " + len + " bytes starting '" + preview + "': skipped");
                 // resync after the bad header: a frame that was cut short hides the next one
                 resyncing = true;
                 consume(1);
@@ -515,6 +869,17 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    /** The position of the first magic that starts within [from, end), or -1. */
+    private int magicWithin(int from, int end) {
+        byte[] a = in.array();
+        for (int i = from; i + 4 <= end; i++) {
+            if (a[i] == (byte) 0xFF && in.getInt(i) == MAGIC) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
      * Skips bytes up to the next frame magic. One run of garbage is reported once,
      * with its length, when its end is found; bytes skipped to resynchronise after
@@ -523,7 +888,8 @@ public final class MessagePipe implements AutoCloseable {
     private void skipGarbage() {
         int end = in.position();
         int i = readPos + 1;
-        while (i + 4 <= end && !(in.get(i) == (byte) 0xFF && in.getInt(i) == MAGIC)) {
+        byte[] a = in.array();
+        while (i + 4 <= end && !(a[i] == (byte) 0xFF && in.getInt(i) == MAGIC)) {
             i++;
         }
         boolean found = i + 4 <= end;
@@ -532,9 +898,6 @@ public final class MessagePipe implements AutoCloseable {
         }
         garbageRun += i - readPos;
         consume(i - readPos);
-        if (found) {
-            endGarbageRun();
-        }
     }
 
     private void endGarbageRun() {
@@ -548,7 +911,11 @@ public final class MessagePipe implements AutoCloseable {
     private void consume(int n) {
         readPos += n;
         if (readPos == in.position()) {
-            in.clear();
+            if (in.capacity() > 4 * IN_SIZE) {
+                in = ByteBuffer.allocate(IN_SIZE); // a burst taken in is not kept for ever
+            } else {
+                in.clear();
+            }
             readPos = 0;
             scannedTo = 0;
         }
@@ -571,7 +938,10 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
-    /** Reads what the socket has; waits up to {@code waitMillis} (0: no wait). Returns whether bytes arrived. */
+    /**
+     * Under recvLock: reads what the socket has; waits up to {@code waitMillis} (0:
+     * no wait). Returns whether bytes arrived.
+     */
     private boolean fill(long waitMillis) {
         SocketChannel ch = channel; // readable until the end of stream, even after the other side exited
         if (ch == null) {
@@ -579,7 +949,7 @@ public final class MessagePipe implements AutoCloseable {
         }
         try {
             if (!in.hasRemaining()) {
-                ensureRoom(in.capacity() + 1);
+                ensureRoom(in.position() - readPos + 1); // compacts, or grows when it holds no consumed bytes
             }
             int n = ch.read(in);
             if (n > 0) {
@@ -592,18 +962,25 @@ public final class MessagePipe implements AutoCloseable {
             if (waitMillis <= 0) {
                 return false;
             }
-            if (readSelector == null) {
-                readSelector = Selector.open();
-                ch.register(readSelector, SelectionKey.OP_READ);
+            Selector s = readSelector;
+            if (s == null) {
+                s = Selector.open();
+                readSelector = s;
+                if (closedReason != null) {
+                    s.close(); // close() may have run before it could see this selector
+                    throw new ClosedChannelException();
+                }
+                ch.register(s, SelectionKey.OP_READ);
             }
-            readSelector.select(waitMillis);
-            readSelector.selectedKeys().clear();
+            interruptedWhileWaiting |= Thread.interrupted(); // else select returns at once, again and again
+            s.select(waitMillis);
+            s.selectedKeys().clear();
             n = ch.read(in);
             if (n < 0) {
                 eof = true;
             }
             return n > 0;
-        } catch (IOException e) {
+        } catch (IOException | ClosedSelectorException e) {
             eof = true;
             return false;
         }
@@ -632,21 +1009,34 @@ public final class MessagePipe implements AutoCloseable {
         return new PipeClosedException(label + ": " + why);
     }
 
+    /**
+     * Closes the channel. Any thread may call it, and it waits for nobody: a thread
+     * blocked in this pipe's send or receive wakes and gets a
+     * {@link PipeClosedException}.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         closedBecause("closed");
+        IOException failed = null;
         try {
-            if (readSelector != null) {
-                readSelector.close();
-            }
-            if (writeSelector != null) {
-                writeSelector.close();
-            }
-            if (channel != null) {
-                channel.close();
+            SocketChannel ch = channel;
+            if (ch != null) {
+                ch.close();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            failed = e;
+        }
+        for (Selector s : new Selector[] {readSelector, writeSelector}) {
+            if (s != null) {
+                try {
+                    s.close(); // wakes a thread waiting in it
+                } catch (IOException e) {
+                    failed = failed == null ? e : failed;
+                }
+            }
+        }
+        if (failed != null) {
+            throw new UncheckedIOException(failed);
         }
     }
 
@@ -660,8 +1050,18 @@ public final class MessagePipe implements AutoCloseable {
             size += HEADER;
         }
 
-        void patchHeader(int at, int len, byte kind) {
-            ByteBuffer.wrap(buf).putInt(at, MAGIC).putInt(at + 4, len).put(at + 8, kind);
+        /** Writes a frame header at {@code at}: see the diagram in the class comment. */
+        static void putHeader(byte[] buf, int at, int len, byte kind) {
+            buf[at] = (byte) (MAGIC >>> 24);
+            buf[at + 1] = (byte) (MAGIC >>> 16);
+            buf[at + 2] = (byte) (MAGIC >>> 8);
+            buf[at + 3] = (byte) MAGIC;
+            buf[at + LENGTH_OFFSET] = (byte) (len >>> 24);
+            buf[at + LENGTH_OFFSET + 1] = (byte) (len >>> 16);
+            buf[at + LENGTH_OFFSET + 2] = (byte) (len >>> 8);
+            buf[at + LENGTH_OFFSET + 3] = (byte) len;
+            buf[at + KIND_OFFSET] = kind;
+            buf[at + CHECK_OFFSET] = headerCheck(len, kind);
         }
 
         void compactFrom(int written) {

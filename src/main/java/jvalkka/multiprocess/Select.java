@@ -29,7 +29,11 @@ import java.util.Map;
  * while the call waits), so that reading it reveals the end of stream.
  *
  * <p>A {@link MessagePipe} that already holds a whole message in its buffer is
- * reported ready without waiting (a socket read can bring several messages).
+ * reported ready without waiting (a socket read can bring several messages, and
+ * a send that waits for a full socket takes in what arrives meanwhile). Before
+ * waiting, a pipe's bytes deferred for coalescing are written as far as the
+ * socket takes them without waiting; the wait never lasts longer than the
+ * timeout, whatever other threads do with the same pipes.
  *
  * <p>Each thread uses one cached {@link Selector}: calls are cheap, and a thread
  * must not call {@code safeSelect} re-entrantly. Thread-safe otherwise.
@@ -88,6 +92,7 @@ public final class Select {
         boolean immediate = false;
         for (Object o : reads) {
             if (o instanceof MessagePipe mp && mp.isConnected()) {
+                mp.watchedBy(selector); // first: a send that takes messages in from now on wakes us
                 mp.flushBeforeWait(); // a request deferred for coalescing must leave before we wait for its reply
                 if (mp.hasBufferedMessage()) {
                     immediate = true;
@@ -148,7 +153,7 @@ public final class Select {
             if (immediate || closedFound || timeoutSeconds == 0) {
                 selector.selectNow();
             } else {
-                waitSliced(selector, wanted, timeoutSeconds);
+                waitSliced(selector, wanted, reads, timeoutSeconds);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -198,10 +203,12 @@ public final class Select {
     /**
      * Waits in slices of at most {@link #CLOSE_CHECK_MILLIS}: closing a channel in
      * another thread cancels its key but does not wake a selector that waits on
-     * it (found by SelectTest), so between slices the channels are checked.
+     * it (found by SelectTest), so between slices the channels are checked. A
+     * {@link MessagePipe} whose messages another thread's send took in from the
+     * socket wakes the selector; the wait ends when such a pipe holds a message.
      */
-    private static void waitSliced(Selector selector, Map<SelectableChannel, Interest> wanted, double timeoutSeconds)
-            throws IOException {
+    private static void waitSliced(Selector selector, Map<SelectableChannel, Interest> wanted, Collection<?> reads,
+            double timeoutSeconds) throws IOException {
         long deadline = timeoutSeconds < 0 ? Long.MAX_VALUE
                 : System.nanoTime() + (long) Math.ceil(timeoutSeconds * 1e9);
         while (true) {
@@ -213,6 +220,11 @@ public final class Select {
             if (selector.select(Math.max(1, Math.min(left, CLOSE_CHECK_MILLIS))) > 0
                     || Thread.currentThread().isInterrupted()) {
                 return;
+            }
+            for (Object o : reads) {
+                if (o instanceof MessagePipe mp && mp.hasBufferedMessage()) {
+                    return;
+                }
             }
             boolean closed = false;
             for (Map.Entry<SelectableChannel, Interest> e : wanted.entrySet()) {

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bad input of every kind: each is reported (logged in the backend, and an
@@ -149,9 +151,7 @@ class BadInputTest {
     @Test
     void truncatedFrame() {
         byte[] body = "[\"ping\",{\"i\":".getBytes();
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
-        b.putInt(MessagePipe.MAGIC).putInt(100).put(MessagePipe.KIND_MESSAGE).put(body);
-        p.getPipe().writeRawBytes(b.array());
+        p.getPipe().writeRawBytes(frame(MessagePipe.KIND_MESSAGE, 100, body));
         p.sendMessageToBack(new MessageObject("ping", "i", 7));
         expectError("truncated");
         assertEquals(7, next().get("i"));
@@ -160,9 +160,7 @@ class BadInputTest {
     @Test
     void undecodableFrame() {
         byte[] body = "[\"ping\",{\"i\":[\"no.such.Type\",1]}]".getBytes();
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
-        b.putInt(MessagePipe.MAGIC).putInt(body.length).put(MessagePipe.KIND_MESSAGE).put(body);
-        p.getPipe().writeRawBytes(b.array());
+        p.getPipe().writeRawBytes(frame(MessagePipe.KIND_MESSAGE, body.length, body));
         expectError("undecodable");
         assertAlive(8);
     }
@@ -173,11 +171,48 @@ class BadInputTest {
                 () -> p.sendMessageToBack(new MessageObject("ping", "i", new byte[100_000])));
         assertTrue(e.getMessage().contains("over this pipe's limit of 65536 bytes"), e.getMessage());
         // a frame header claiming a huge size (garbage or another sender) is refused by the backend too
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER);
-        b.putInt(MessagePipe.MAGIC).putInt(1 << 30).put(MessagePipe.KIND_MESSAGE);
-        p.getPipe().writeRawBytes(b.array());
+        p.getPipe().writeRawBytes(MessagePipe.header(1 << 30, MessagePipe.KIND_MESSAGE));
         MessageObject err = expectError("over the limit");
         assertNotNull(err);
         assertAlive(9);
+    }
+
+    /**
+     * A frame whose header is well formed but whose declared length runs over the
+     * frames that follow: the reader notices within one frame, reports it once and
+     * loses none of the messages after it. Kinds whose payload is never scanned for
+     * an embedded frame (the backend's last words, the handshake's frames, unknown
+     * kinds) included.
+     */
+    @ParameterizedTest
+    @ValueSource(bytes = {MessagePipe.KIND_EXIT, MessagePipe.KIND_BOOT, MessagePipe.KIND_READY, MessagePipe.KIND_FAIL,
+            MessagePipe.KIND_STOP, MessagePipe.KIND_MESSAGE, 42})
+    void aFrameThatClaimsMoreThanItCarriesSwallowsNothing(byte kind) {
+        byte[] body = "only a few bytes".getBytes();
+        byte[] frame = frame(kind, 60_000, body); // under the backend's limit of 64 KB
+        p.getPipe().writeRawBytes(frame);
+        for (int i = 0; i < 3; i++) {
+            p.sendMessageToBack(new MessageObject("ping", "i", 100 + i));
+        }
+        MessageObject e = nextWithin(10);
+        assertEquals("error", e.command(), "the fault is reported first: " + e);
+        for (int i = 0; i < 3; i++) {
+            MessageObject m = nextWithin(10);
+            assertEquals("pong", m.command(), "reported once, then the messages that followed: " + m);
+            assertEquals(100 + i, m.get("i"), "a message after the bad frame was lost");
+        }
+        assertAlive(10);
+    }
+
+    /** A frame with a sound header (it passes the header check) that declares {@code declaredLength}. */
+    static byte[] frame(byte kind, int declaredLength, byte[] body) {
+        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
+        b.put(MessagePipe.header(declaredLength, kind)).put(body);
+        return b.array();
+    }
+
+    static MessageObject nextWithin(int seconds) {
+        assertTrue(p.getPipe().poll(seconds), "no message from the backend within " + seconds + " s");
+        return p.getPipe().recv();
     }
 }
