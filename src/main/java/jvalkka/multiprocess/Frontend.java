@@ -231,8 +231,14 @@ final class Frontend implements Peer {
         try {
             socketPath = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-" + SOCKET_SEQ.incrementAndGet());
             Files.deleteIfExists(socketPath);
+            // the socket file is made with the umask's mode (0755 typically): it is bound under a dot name,
+            // set to 0600, and only then appears at the name the backend connects to
+            Path bound = PeerCheck.bindName(socketPath);
+            Files.deleteIfExists(bound);
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socketPath));
+            server.bind(UnixDomainSocketAddress.of(bound));
+            Files.setPosixFilePermissions(bound, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.move(bound, socketPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             server.configureBlocking(false);
         } catch (IOException e) {
             cleanupSocket();
@@ -332,6 +338,12 @@ final class Frontend implements Peer {
                 sel.selectedKeys().clear();
                 SocketChannel c;
                 while ((c = server.accept()) != null) {
+                    String refused = checkPeer(c);
+                    if (refused != null) {
+                        logger.warn("start: a connection on {} was refused: {}", socketPath, refused);
+                        c.close();
+                        continue;
+                    }
                     c.configureBlocking(false);
                     c.register(sel, SelectionKey.OP_READ);
                     unidentified.add(c);
@@ -422,6 +434,29 @@ final class Frontend implements Peer {
         logger.debug("start: backend running as pid {}", pid);
     }
 
+    /**
+     * Why the accepted connection {@code c} is not our child's, or null when it
+     * is: this user (SO_PEERCRED) and the child's pid. Runs right after each
+     * accept, before the next, so a stranger among our accepted connections'
+     * peers is {@code c}'s (see {@link PeerCheck#acceptedPeerPids}).
+     */
+    private String checkPeer(SocketChannel c) {
+        try {
+            PeerCheck.requireSameUser(c);
+            long[] pids = PeerCheck.acceptedPeerPids(PeerCheck.bindName(socketPath));
+            if (pids != null) {
+                for (long p : pids) {
+                    if (p != pid) {
+                        return "its peer is pid " + p + ", not the backend's pid " + pid;
+                    }
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
     private BackendStartException startFailure(String what) {
         if (process.isAlive()) {
             process.destroyForcibly();
@@ -449,6 +484,7 @@ final class Frontend implements Peer {
             }
             if (socketPath != null) {
                 Files.deleteIfExists(socketPath);
+                Files.deleteIfExists(PeerCheck.bindName(socketPath));
             }
         } catch (IOException ignored) {
             // a leftover socket file in our private directory is harmless
