@@ -224,6 +224,7 @@ final class Frontend implements Peer {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
         processBytes = serializeOwner();
+        owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
         internal.maxMessageBytes(options.maxMessageBytes());
         token = new byte[16];
@@ -240,9 +241,10 @@ final class Frontend implements Peer {
             Files.setPosixFilePermissions(bound, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             Files.move(bound, socketPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             server.configureBlocking(false);
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             cleanupSocket();
-            throw new BackendStartException(owner + ": cannot open the process channel at " + socketPath + ": " + e, e);
+            throw new BackendStartException(owner + ": cannot open the process channel"
+                    + (socketPath == null ? "" : " at " + socketPath) + ": " + e.getMessage(), e);
         }
         ClassDataSharing.Plan cds = options.runsThisJava() ? ClassDataSharing.plan(options.jvmArgs())
                 : ClassDataSharing.none(options.jvmArgs());

@@ -54,7 +54,7 @@ public final class RunRecord {
     public static final String DIR_PROPERTY = "jvalkka.run.dir";
 
     private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
-    private static final String MAGIC = "jvalkka-run-record 2";
+    private static final String MAGIC = "jvalkka-run-record 1";
     private static volatile RunRecord instance;
 
     private final Path dir;

@@ -51,7 +51,7 @@ class StaleSweepTest {
             long ino = ((Number) Files.getAttribute(mine.path(), "unix:ino")).longValue();
             long deadPid = creator.pid();
             String digest = Proc.commandDigest(orphan.pid());
-            writeRecord(runDir.resolve("999999999.rec"), "jvalkka-run-record 2\npid 999999999\nstart 5\n"
+            writeRecord(runDir.resolve("999999999.rec"), "jvalkka-run-record 1\npid 999999999\nstart 5\n"
                     + "segment " + dev + " " + (ino + 1) + " " + decoy + "\n"
                     + "child " + orphan.pid() + " " + (start + 1) + " " + digest + " reused pid\n");
             RunRecord.SweepResult first = RunRecord.sweepStale(runDir);
@@ -63,7 +63,7 @@ class StaleSweepTest {
             assertFalse(SharedMemory.exists(name), "the crashed run's segment is gone");
             assertFalse(Files.exists(record));
 
-            writeRecord(runDir.resolve(deadPid + ".rec"), "jvalkka-run-record 2\npid " + deadPid
+            writeRecord(runDir.resolve(deadPid + ".rec"), "jvalkka-run-record 1\npid " + deadPid
                     + "\nstart 5\nchild " + orphan.pid() + " " + start + " " + digest + " orphaned backend\n");
             RunRecord.SweepResult second = RunRecord.sweepStale(runDir);
             assertEquals(List.of(orphan.pid() + " (orphaned backend)"), second.children(), second.toString());
