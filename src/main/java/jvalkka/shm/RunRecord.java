@@ -305,6 +305,10 @@ public final class RunRecord {
         if (!pidText.matches("[0-9]{1,10}")) {
             return;
         }
+        long namedPid = Long.parseLong(pidText);
+        if (namedPid == Proc.pid() || ProcessHandle.of(namedPid).isPresent() && !PrivateDir.isTrustedFile(rec)) {
+            return; // ours, or a live JVM's record (perhaps written by an older version): not ours to judge
+        }
         if (!PrivateDir.isTrustedFile(rec)) {
             LOG.warn("ignoring run record {}: it is not a file of this user with mode 0600", rec);
             return;
