@@ -118,9 +118,10 @@ public final class BackendMain {
     private static SocketChannel connect(Path socket, byte[] token, int which, long frontendPid) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
+            ch.bind(UnixDomainSocketAddress.of(PeerCheck.clientName(socket, which))); // names us to the frontend
             ch.connect(UnixDomainSocketAddress.of(socket));
             PeerCheck.requireSameUser(ch);
-            PeerCheck.requireListenerPid(socket, frontendPid);
+            PeerCheck.requireHeldBy(PeerCheck.bindName(socket), true, frontendPid);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw new IOException("refusing the process channel at " + socket + ": " + e.getMessage(), e);

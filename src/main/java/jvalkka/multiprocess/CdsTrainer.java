@@ -121,6 +121,8 @@ public final class CdsTrainer {
             internal.close();
         } finally {
             Files.deleteIfExists(sock);
+            Files.deleteIfExists(PeerCheck.clientName(sock, 0));
+            Files.deleteIfExists(PeerCheck.clientName(sock, 1));
             Files.deleteIfExists(dir);
         }
     }

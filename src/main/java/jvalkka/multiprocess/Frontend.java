@@ -236,6 +236,8 @@ final class Frontend implements Peer {
             // set to 0600, and only then appears at the name the backend connects to
             Path bound = PeerCheck.bindName(socketPath);
             Files.deleteIfExists(bound);
+            Files.deleteIfExists(PeerCheck.clientName(socketPath, 0)); // left by a JVM that had our pid before
+            Files.deleteIfExists(PeerCheck.clientName(socketPath, 1));
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(bound));
             Files.setPosixFilePermissions(bound, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -340,7 +342,7 @@ final class Frontend implements Peer {
                 sel.selectedKeys().clear();
                 SocketChannel c;
                 while ((c = server.accept()) != null) {
-                    String refused = checkPeer(c);
+                    String refused = PeerCheck.whyNotFrom(c, socketPath, pid);
                     if (refused != null) {
                         logger.warn("start: a connection on {} was refused: {}", socketPath, refused);
                         c.close();
@@ -436,29 +438,6 @@ final class Frontend implements Peer {
         logger.debug("start: backend running as pid {}", pid);
     }
 
-    /**
-     * Why the accepted connection {@code c} is not our child's, or null when it
-     * is: this user (SO_PEERCRED) and the child's pid. Runs right after each
-     * accept, before the next, so a stranger among our accepted connections'
-     * peers is {@code c}'s (see {@link PeerCheck#acceptedPeerPids}).
-     */
-    private String checkPeer(SocketChannel c) {
-        try {
-            PeerCheck.requireSameUser(c);
-            long[] pids = PeerCheck.acceptedPeerPids(PeerCheck.bindName(socketPath));
-            if (pids != null) {
-                for (long p : pids) {
-                    if (p != pid) {
-                        return "its peer is pid " + p + ", not the backend's pid " + pid;
-                    }
-                }
-            }
-            return null;
-        } catch (IOException | RuntimeException e) {
-            return e.getMessage();
-        }
-    }
-
     private BackendStartException startFailure(String what) {
         if (process.isAlive()) {
             process.destroyForcibly();
@@ -487,6 +466,8 @@ final class Frontend implements Peer {
             if (socketPath != null) {
                 Files.deleteIfExists(socketPath);
                 Files.deleteIfExists(PeerCheck.bindName(socketPath));
+                Files.deleteIfExists(PeerCheck.clientName(socketPath, 0));
+                Files.deleteIfExists(PeerCheck.clientName(socketPath, 1));
             }
         } catch (IOException ignored) {
             // a leftover socket file in our private directory is harmless

@@ -1,8 +1,6 @@
 package jvalkka.multiprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -124,27 +122,41 @@ class OtherUserTrustTest {
     }
 
     @Test
-    void theFrontendsCheckNamesAnotherUsersConnectionAndItsPid() throws Exception {
+    void theFrontendRefusesAConnectionFromAnotherUserOrAnotherProcess() throws Exception {
         Path dir = other.rootDir("front-" + System.nanoTime());
         Path sock = dir.resolve("s");
+        String connect = "import socket,sys,time\ns=socket.socket(socket.AF_UNIX)\n"
+                + "if len(sys.argv)>2: s.bind(sys.argv[2])\n"
+                + "s.connect(sys.argv[1])\nprint('connected',flush=True)\ntime.sleep(30)";
+        Process impostor = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(PeerCheck.bindName(sock)));
             Files.setPosixFilePermissions(PeerCheck.bindName(sock), PosixFilePermissions.fromString("rwxrwxrwx"));
-            Process client = other.startAs("/usr/bin/python3", "-c", "import socket,sys,time\n"
-                    + "s=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\nprint('connected',flush=True)\n"
-                    + "time.sleep(30)", PeerCheck.bindName(sock).toString());
-            LinkedBlockingQueue<String> lines = lines(client);
-            awaitLine(lines, "connected");
+            long child = ProcessHandle.current().pid(); // the backend we would expect; neither client is it
+
+            Process foreign = other.startAs("/usr/bin/python3", "-c", connect, PeerCheck.bindName(sock).toString());
+            awaitLine(lines(foreign), "connected");
             try (SocketChannel c = server.accept()) {
-                IOException e = assertThrows(IOException.class, () -> PeerCheck.requireSameUser(c));
-                assertTrue(e.getMessage().contains(other.name()), e.getMessage());
-                long[] pids = PeerCheck.acceptedPeerPids(PeerCheck.bindName(sock));
-                assertNotNull(pids, "libc is reachable through jnr-ffi here");
-                long python = client.descendants().findFirst().orElseThrow().pid();
-                assertEquals(List.of(python), java.util.Arrays.stream(pids).boxed().toList());
+                String why = PeerCheck.whyNotFrom(c, sock, child);
+                assertTrue(why != null && why.contains(other.name()), "another user's connection: " + why);
+            }
+
+            // this user, even bound at the backend's name, but not the backend's pid
+            impostor = new ProcessBuilder("/usr/bin/python3", "-c", connect, PeerCheck.bindName(sock).toString(),
+                    PeerCheck.clientName(sock, 0).toString()).redirectErrorStream(true).start();
+            awaitLine(lines(impostor), "connected");
+            try (SocketChannel c = server.accept()) {
+                String why = PeerCheck.whyNotFrom(c, sock, child);
+                assertTrue(why != null && why.contains("not held by process " + child), "another pid: " + why);
+                assertEquals(null, PeerCheck.whyNotFrom(c, sock, impostor.pid()), "its own pid is recognised");
             }
         } finally {
+            if (impostor != null) {
+                impostor.destroyForcibly();
+                impostor.waitFor(10, TimeUnit.SECONDS);
+            }
             Files.deleteIfExists(PeerCheck.bindName(sock));
+            Files.deleteIfExists(PeerCheck.clientName(sock, 0));
         }
     }
 
