@@ -63,8 +63,8 @@ public final class BackendMain {
         MessagePipe internal = new MessagePipe(label + " internal pipe (backend)");
         MessageProcess process;
         try {
-            main.connect(connect(socket, token, 0));
-            internal.connect(connect(socket, token, 1));
+            main.connect(connect(socket, token, 0, ppid));
+            internal.connect(connect(socket, token, 1, ppid));
             MessagePipe.Frame f = main.recvFrame(120_000);
             if (f == null || f.kind() != MessagePipe.KIND_BOOT) {
                 throw new IOException("no boot frame from the frontend");
@@ -109,9 +109,23 @@ public final class BackendMain {
         }
     }
 
-    private static SocketChannel connect(Path socket, byte[] token, int which) throws IOException {
+    /**
+     * Connects to the frontend and sends it the one-time token. Before the token
+     * goes out (and so before a byte of boot payload can come in), the peer must be
+     * proven the frontend: this user ({@code SO_PEERCRED}) and the parent's pid,
+     * which our standard input (a pipe from the parent) named.
+     */
+    private static SocketChannel connect(Path socket, byte[] token, int which, long frontendPid) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
+        try {
+            ch.bind(UnixDomainSocketAddress.of(PeerCheck.clientName(socket, which))); // names us to the frontend
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            PeerCheck.requireSameUser(ch);
+            PeerCheck.requireHeldBy(PeerCheck.bindName(socket), true, frontendPid);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw new IOException("refusing the process channel at " + socket + ": " + e.getMessage(), e);
+        }
         ByteBuffer hello = ByteBuffer.allocate(17).put(token).put((byte) which).flip();
         while (hello.hasRemaining()) {
             ch.write(hello);

@@ -73,8 +73,11 @@ public final class CdsTrainer {
         Path sock = dir.resolve("s");
         byte[] token = new byte[16];
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(sock));
-            String[] boot = {sock.toString(), HexFormat.of().formatHex(token), "0"};
+            // bound and renamed as Frontend does: the backend checks the listener's bind name and pid
+            server.bind(UnixDomainSocketAddress.of(PeerCheck.bindName(sock)));
+            Files.move(PeerCheck.bindName(sock), sock);
+            String[] boot = {sock.toString(), HexFormat.of().formatHex(token),
+                Long.toString(ProcessHandle.current().pid())};
             Thread backend = new Thread(() -> BackendMain.serve("trainer", boot, false), "jvalkka-trainer-backend");
             backend.setDaemon(true);
             backend.start();
@@ -118,6 +121,8 @@ public final class CdsTrainer {
             internal.close();
         } finally {
             Files.deleteIfExists(sock);
+            Files.deleteIfExists(PeerCheck.clientName(sock, 0));
+            Files.deleteIfExists(PeerCheck.clientName(sock, 1));
             Files.deleteIfExists(dir);
         }
     }

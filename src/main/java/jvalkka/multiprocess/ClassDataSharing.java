@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -265,10 +266,32 @@ final class ClassDataSharing {
         }
     }
 
+    /**
+     * The cache directory. Its snapshot jar comes first on every backend's class
+     * path, so it must be this user's alone: the directory and its parent must be
+     * this user's (not links) and writable by nobody else; otherwise class-data
+     * sharing is off (and says why).
+     */
     private static Path cacheDir() throws IOException {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return Files.createDirectories(base.resolve("jvalkka").resolve("cds"));
+        Path dir = Files.createDirectories(base.resolve("jvalkka").resolve("cds"));
+        java.nio.file.attribute.UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
+        for (Path p : List.of(dir.getParent(), dir)) {
+            java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(p,
+                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink() || !a.isDirectory() || !a.owner().equals(me)) {
+                LOG.warn("class-data sharing is off: {} is not a directory of this user (owner {}{})", p,
+                        a.owner().getName(), a.isSymbolicLink() ? ", a symbolic link" : "");
+                throw new IOException(p + " is not this user's cache directory");
+            }
+            var perms = EnumSet.copyOf(a.permissions());
+            if (perms.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                    | perms.remove(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                Files.setPosixFilePermissions(p, perms); // ours: nobody else may put classes there
+            }
+        }
+        return dir;
     }
 
     /** Keeps the newest few archives and snapshots: every build of the code makes new ones. */

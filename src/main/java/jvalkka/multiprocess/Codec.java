@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.type.TypeFactory;
 
@@ -29,10 +29,11 @@ import com.fasterxml.jackson.databind.type.TypeFactory;
  * with its own Java type (an {@code int[]} stays an {@code int[]}, a record a
  * record), and converts values to the types that handlers declare.
  *
- * <p>Type names travel on the wire: this is safe because a process channel is
- * private to the two halves of one {@link MessageProcess} (a 0700 directory and a
- * secret handshake), the same trust as the Java serialization that restores the
- * process object itself. Thread-safe.
+ * <p>Type names travel on the wire. A process channel is private to the two
+ * halves of one {@link MessageProcess} (a 0700 directory, peer credentials and
+ * a one-time token), and still a name is decoded only if {@link ValueTypes}
+ * allows it: a message never builds an object of a class that is not a value
+ * type. Thread-safe.
  */
 final class Codec {
     /**
@@ -56,8 +57,7 @@ final class Codec {
         static final ObjectReader ANY_READER;
 
         static {
-            TYPED.activateDefaultTyping(BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
-                    ObjectMapper.DefaultTyping.NON_FINAL);
+            TYPED.activateDefaultTyping(new ValueTypes.Validator(), ObjectMapper.DefaultTyping.NON_FINAL);
             ANY_WRITER = TYPED.writerFor(Object.class);
             ANY_READER = TYPED.readerFor(Object.class);
         }
@@ -189,7 +189,7 @@ final class Codec {
                     case VALUE_NUMBER_FLOAT -> v = p.getDoubleValue();
                     case VALUE_TRUE -> v = Boolean.TRUE;
                     case VALUE_FALSE -> v = Boolean.FALSE;
-                    case START_ARRAY -> v = Databind.ANY_READER.readValue(p);
+                    case START_ARRAY -> v = readTyped(p, key);
                     default -> throw new IOException("unexpected " + p.currentToken() + " for parameter '" + key + "'");
                 }
                 if (params == null) {
@@ -205,6 +205,14 @@ final class Codec {
                 throw new IOException("trailing bytes after the message");
             }
             return params == null ? new MessageObject(command) : MessageObject.trusted(command, params);
+        }
+    }
+
+    private static Object readTyped(JsonParser p, String key) throws IOException {
+        try {
+            return Databind.ANY_READER.readValue(p);
+        } catch (InvalidTypeIdException e) {
+            throw new IOException("parameter '" + key + "': " + ValueTypes.refusal(e.getTypeId()), e);
         }
     }
 

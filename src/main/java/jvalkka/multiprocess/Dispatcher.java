@@ -65,6 +65,9 @@ final class Dispatcher {
                 }
                 if (!found.containsKey(command)) { // a subclass's handler overrides its superclass's
                     m.setAccessible(true);
+                    for (java.lang.reflect.Type t : m.getGenericParameterTypes()) {
+                        ValueTypes.allow(t); // a message may carry what a handler takes
+                    }
                     found.put(command, new Handler(command, m));
                 }
             }

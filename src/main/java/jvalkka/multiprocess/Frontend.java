@@ -224,6 +224,7 @@ final class Frontend implements Peer {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
         processBytes = serializeOwner();
+        owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
         internal.maxMessageBytes(options.maxMessageBytes());
         token = new byte[16];
@@ -231,12 +232,21 @@ final class Frontend implements Peer {
         try {
             socketPath = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-" + SOCKET_SEQ.incrementAndGet());
             Files.deleteIfExists(socketPath);
+            // the socket file is made with the umask's mode (0755 typically): it is bound under a dot name,
+            // set to 0600, and only then appears at the name the backend connects to
+            Path bound = PeerCheck.bindName(socketPath);
+            Files.deleteIfExists(bound);
+            Files.deleteIfExists(PeerCheck.clientName(socketPath, 0)); // left by a JVM that had our pid before
+            Files.deleteIfExists(PeerCheck.clientName(socketPath, 1));
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socketPath));
+            server.bind(UnixDomainSocketAddress.of(bound));
+            Files.setPosixFilePermissions(bound, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.move(bound, socketPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             server.configureBlocking(false);
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             cleanupSocket();
-            throw new BackendStartException(owner + ": cannot open the process channel at " + socketPath + ": " + e, e);
+            throw new BackendStartException(owner + ": cannot open the process channel"
+                    + (socketPath == null ? "" : " at " + socketPath) + ": " + e.getMessage(), e);
         }
         ClassDataSharing.Plan cds = options.runsThisJava() ? ClassDataSharing.plan(options.jvmArgs())
                 : ClassDataSharing.none(options.jvmArgs());
@@ -332,6 +342,12 @@ final class Frontend implements Peer {
                 sel.selectedKeys().clear();
                 SocketChannel c;
                 while ((c = server.accept()) != null) {
+                    String refused = PeerCheck.whyNotFrom(c, socketPath, pid);
+                    if (refused != null) {
+                        logger.warn("start: a connection on {} was refused: {}", socketPath, refused);
+                        c.close();
+                        continue;
+                    }
                     c.configureBlocking(false);
                     c.register(sel, SelectionKey.OP_READ);
                     unidentified.add(c);
@@ -449,6 +465,9 @@ final class Frontend implements Peer {
             }
             if (socketPath != null) {
                 Files.deleteIfExists(socketPath);
+                Files.deleteIfExists(PeerCheck.bindName(socketPath));
+                Files.deleteIfExists(PeerCheck.clientName(socketPath, 0));
+                Files.deleteIfExists(PeerCheck.clientName(socketPath, 1));
             }
         } catch (IOException ignored) {
             // a leftover socket file in our private directory is harmless

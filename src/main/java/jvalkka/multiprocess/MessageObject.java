@@ -13,8 +13,15 @@ import java.util.Objects;
  *
  * <p>Parameter values may be {@code null}, boxed primitives, strings, primitive
  * arrays, lists, maps, enums, records and POJOs that Jackson can serialize; each
- * arrives with its own type. Immutable and thread-safe (the values themselves are
- * shared, not copied, until the message is encoded).
+ * arrives with its own type. A message names the class of each value, and the
+ * receiving JVM builds only classes it allows: the boxed primitives,
+ * {@code String}, {@code BigInteger}, {@code BigDecimal}, {@code UUID}, the
+ * collections and maps of {@code java.util}, arrays of these, the parameter types
+ * of the process's {@code c__} handlers (with their fields' types), the return
+ * types of a proxy interface, and what {@link #allowValueTypes} adds. A message
+ * naming any other class is refused, not decoded, and reported as an error.
+ * Immutable and thread-safe (the values themselves are shared, not copied, until
+ * the message is encoded).
  */
 public final class MessageObject {
     private final String command;
@@ -53,6 +60,20 @@ public final class MessageObject {
     public MessageObject(String command, Map<String, ?> parameters) {
         this.command = requireCommand(command);
         this.parameters = parameters.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+
+    /**
+     * Allows messages decoded in this JVM to carry values of these classes (and of
+     * their fields' declared types, recursively), beyond the handlers' parameter
+     * types, which are allowed already: a result class that a backend sends up, a
+     * subclass of a declared parameter type. Call it in both JVMs, for example in a
+     * {@code static} initializer of your process class (it runs in the backend too,
+     * when the class loads there).
+     */
+    public static void allowValueTypes(Class<?>... types) {
+        for (Class<?> t : types) {
+            ValueTypes.allow(t);
+        }
     }
 
     /** Wraps a fresh map the caller will not touch again (the decoder). */

@@ -377,6 +377,9 @@ public abstract class MessageProcess implements Serializable {
             throw new IllegalArgumentException("proxy needs an interface, not " + api.getName());
         }
         Frontend f = frontend("proxy");
+        for (Method m : api.getMethods()) {
+            ValueTypes.allow(m.getGenericReturnType()); // the replies carry these
+        }
         return (T) Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (px, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
                 return switch (method.getName()) {
@@ -432,6 +435,7 @@ public abstract class MessageProcess implements Serializable {
 
     /** Called by the backend launcher with the connected pipes; returns the exit status. */
     int runBackend(MessagePipe main, MessagePipe internal) {
+        allowHandlerTypes(); // before the first message is decoded
         back = new Backend(this, main, internal);
         main.onFault(back.faultReporter());
         if (!sigint) {
@@ -450,6 +454,15 @@ public abstract class MessageProcess implements Serializable {
             }
             logger.error("the backend loop ended with {}", t.toString(), t);
             return 1;
+        }
+    }
+
+    /** Lets messages carry this class's handler parameter types (see {@link MessageObject}). */
+    void allowHandlerTypes() {
+        try {
+            Dispatcher.of(getClass());
+        } catch (RuntimeException ambiguous) {
+            // reported where dispatch needs it; nothing is allowed for a class that cannot dispatch
         }
     }
 

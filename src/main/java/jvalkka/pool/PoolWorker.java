@@ -49,6 +49,42 @@ final class PoolWorker extends MessageProcess {
         super(name);
         this.function = (SerializableFunction<Object, Object>) function;
         this.functionClass = functionClass == null ? null : functionClass.getName();
+        allowFunctionTypes(function, functionClass);
+    }
+
+    /**
+     * Lets the messages carry the function's item and result types (a message names
+     * the class of each value, and only allowed classes are decoded; see
+     * {@link MessageObject#allowValueTypes}): from a lambda's or method reference's
+     * signature, or from a function class's {@code apply}. Other classes (a subclass
+     * of those) need {@code MessageObject.allowValueTypes} in both JVMs.
+     */
+    static void allowFunctionTypes(Object function, Class<?> functionClass) {
+        try {
+            if (function != null) {
+                java.lang.reflect.Method wr = function.getClass().getDeclaredMethod("writeReplace");
+                wr.setAccessible(true);
+                if (wr.invoke(function) instanceof java.lang.invoke.SerializedLambda l) {
+                    ClassLoader loader = function.getClass().getClassLoader();
+                    java.lang.invoke.MethodType t = java.lang.invoke.MethodType.fromMethodDescriptorString(
+                            l.getInstantiatedMethodType(), loader);
+                    MessageObject.allowValueTypes(t.parameterArray());
+                    MessageObject.allowValueTypes(t.returnType());
+                    return;
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notALambda) {
+            // a class that implements the function: its apply below
+        }
+        Class<?> c = functionClass != null ? functionClass : function == null ? null : function.getClass();
+        if (c == null) {
+            return;
+        }
+        for (java.lang.reflect.Method m : c.getMethods()) {
+            if (m.getName().equals("apply") && m.getParameterCount() == 1 && !m.isBridge()) {
+                MessageObject.allowValueTypes(m.getParameterTypes()[0], m.getReturnType());
+            }
+        }
     }
 
     @Override
@@ -56,10 +92,12 @@ final class PoolWorker extends MessageProcess {
     protected void preRun__() {
         if (function != null) {
             fn = function;
+            allowFunctionTypes(function, null);
             return;
         }
         try {
             Constructor<?> c = Class.forName(functionClass).getDeclaredConstructor();
+            allowFunctionTypes(null, c.getDeclaringClass());
             c.setAccessible(true);
             fn = (Function<Object, Object>) c.newInstance();
         } catch (InvocationTargetException e) {

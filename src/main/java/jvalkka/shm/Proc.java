@@ -60,7 +60,27 @@ final class Proc {
         return now >= 0 && now == startTicks;
     }
 
-    /** The real user id of this JVM. */
+    /**
+     * A digest of the command line of {@code pid} (SHA-256 of {@code /proc/<pid>/cmdline},
+     * in hex), or null when it cannot be read. A run record keeps it with the start time,
+     * so that a sweep kills a pid only while it still runs the very program recorded.
+     */
+    static String commandDigest(long pid) {
+        if (pid <= 0) {
+            return null;
+        }
+        try {
+            byte[] cmd = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            if (cmd.length == 0) {
+                return null; // a zombie or a kernel thread: nothing to match
+            }
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(cmd));
+        } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The effective user id of this JVM (the owner of {@code /proc/self}). */
     static int uid() {
         try {
             return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");

@@ -3,13 +3,12 @@ package jvalkka.shm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,18 +27,24 @@ import org.slf4j.LoggerFactory;
  * owner tag; instead each JVM keeps a small record,
  * {@code /tmp/jvalkka-<uid>/run/<pid>.rec} (directory mode 0700), listing the
  * segments it created and has not unlinked (by name and inode) and the child
- * processes the multiprocess core registered (by pid and process start time).
- * The record is rewritten atomically (write, then rename) on every change and
- * only then, and it exists only while it lists something.
+ * processes the multiprocess core registered (by pid, process start time and a
+ * digest of the command line). The record (mode 0600) is rewritten atomically
+ * (write, then rename) on every change and only then, and it exists only while
+ * it lists something.
  *
  * <p>At a normal exit a shutdown hook unlinks the listed segments that still
  * exist and deletes the record. After a crash (kill -9) the record stays;
  * {@link #sweepStale()} (run once lazily by the first JVM use, and by
  * {@link Cleanup}) finds records whose JVM is gone, unlinks their segments that
  * still exist (only if the name still refers to the same inode), SIGKILLs their
- * listed children that are still alive (only if the start time matches, so a
- * reused pid is never killed) and deletes the record. Nothing that is not
- * recorded is ever touched.
+ * listed children that are still alive (only if the start time and the command
+ * line match, so a reused pid is never killed) and deletes the record. Nothing
+ * that is not recorded is ever touched.
+ *
+ * <p>{@code /tmp} is shared, so a record is trusted only if it is a regular file
+ * of this user with mode 0600 in a directory of this user with mode 0700 (see
+ * {@link PrivateDir}): a record another user planted is never obeyed, and the
+ * directory is never created in or chmodded when another user owns it.
  *
  * <p>Thread-safe. The directory can be moved with the system property
  * {@value #DIR_PROPERTY} (the tests use a private one).
@@ -50,8 +55,6 @@ public final class RunRecord {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
     private static final String MAGIC = "jvalkka-run-record 1";
-    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static volatile RunRecord instance;
 
     private final Path dir;
@@ -65,7 +68,7 @@ public final class RunRecord {
     private record Segment(String name, long dev, long ino) {
     }
 
-    private record Child(long pid, long start, String description) {
+    private record Child(long pid, long start, String command, String description) {
     }
 
     private RunRecord(Path dir) {
@@ -111,7 +114,20 @@ public final class RunRecord {
         if (p != null && !p.isBlank()) {
             return Path.of(p);
         }
-        return Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "jvalkka-" + Proc.uid(), "run");
+        return PrivateDir.root().resolve("run");
+    }
+
+    /**
+     * The private directory {@code /tmp/jvalkka-<uid>/<name>} (under
+     * {@code java.io.tmpdir}), created with mode 0700 if missing, and refused
+     * (an {@link IOException} saying why) if it or its parent is a symbolic link
+     * or belongs to another user. For the multiprocess core's socket files.
+     */
+    public static Path privateDirectory(String name) throws IOException {
+        if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
+            throw new IllegalArgumentException("not a plain directory name: " + name);
+        }
+        return PrivateDir.ensure(PrivateDir.root().resolve(name));
     }
 
     /** This JVM's record file (it exists only while something is recorded). */
@@ -136,17 +152,18 @@ public final class RunRecord {
 
     /**
      * Records a child process so that a sweep kills it if this JVM dies without
-     * ending it. Its start time is read now; the sweep kills the pid only if the
-     * process there still has that start time. Does nothing if {@code pid} is
-     * not running.
+     * ending it. Its start time and command line are read now; the sweep kills
+     * the pid only if the process there still has both. Does nothing if
+     * {@code pid} is not running.
      */
     public synchronized void addChild(long pid, String description) {
         long start = Proc.startTicks(pid);
-        if (start < 0) {
+        String command = Proc.commandDigest(pid);
+        if (start < 0 || command == null || Proc.startTicks(pid) != start) {
             return;
         }
         String d = description == null ? "" : description.replaceAll("[\\p{Cntrl}]", " ");
-        children.put(pid, new Child(pid, start, d));
+        children.put(pid, new Child(pid, start, command, d));
         rewrite();
     }
 
@@ -187,11 +204,19 @@ public final class RunRecord {
                 sb.append("segment ").append(s.dev).append(' ').append(s.ino).append(' ').append(s.name).append('\n');
             }
             for (Child c : children.values()) {
-                sb.append("child ").append(c.pid).append(' ').append(c.start).append(' ').append(c.description)
-                        .append('\n');
+                sb.append("child ").append(c.pid).append(' ').append(c.start).append(' ').append(c.command)
+                        .append(' ').append(c.description).append('\n');
             }
             Files.deleteIfExists(tmp);
-            Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
+            try (var ch = Files.newByteChannel(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PrivateDir.FILE_MODE))) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+            // the umask can only have taken bits away; the sweep trusts exactly 0600
+            Files.setPosixFilePermissions(tmp, PrivateDir.FILE_MODE);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             written = true;
         } catch (IOException e) {
@@ -229,35 +254,7 @@ public final class RunRecord {
     }
 
     static void prepareDirectory(Path dir) throws IOException {
-        Path parent = dir.getParent();
-        if (parent != null && !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
-            mkdir(parent);
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            mkdir(dir);
-        }
-        // /tmp is shared: refuse a directory someone else planted there
-        for (Path p : parent == null ? List.of(dir) : List.of(parent, dir)) {
-            if (Files.isSymbolicLink(p)) {
-                throw new IOException(p + " is a symbolic link; refusing to use it");
-            }
-            Object owner = Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            if (((Number) owner).intValue() != Proc.uid()) {
-                throw new IOException(p + " belongs to uid " + owner + ", not to this user");
-            }
-        }
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-        if (!mode.equals(DIR_MODE)) {
-            Files.setPosixFilePermissions(dir, DIR_MODE);
-        }
-    }
-
-    private static void mkdir(Path p) throws IOException {
-        try {
-            Files.createDirectory(p, PosixFilePermissions.asFileAttribute(DIR_MODE));
-        } catch (FileAlreadyExistsException raced) {
-            // another JVM made it at the same moment
-        }
+        PrivateDir.ensure(dir);
     }
 
     /** Sweeps the default directory; see {@link #sweepStale(Path)}. */
@@ -269,13 +266,19 @@ public final class RunRecord {
      * Finds the records in {@code dir} whose JVM is gone (its pid is not running,
      * or runs a process with another start time) and removes what they list:
      * segments that still exist with the recorded inode are unlinked, children
-     * still running with the recorded start time are killed with SIGKILL, and
-     * the record is deleted. Records of live JVMs and anything unrecorded are
-     * left alone. Safe to run from several JVMs at once.
+     * still running with the recorded start time and command line are killed
+     * with SIGKILL, and the record is deleted. Records of live JVMs and anything
+     * unrecorded are left alone. Only a directory of this user with mode 0700 is
+     * read, and in it only record files of this user with mode 0600 (others are
+     * logged and left alone). Safe to run from several JVMs at once.
      */
     public static SweepResult sweepStale(Path dir) {
         SweepResult result = new SweepResult();
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return result;
+        }
+        if (!PrivateDir.isTrustedDirectory(dir)) {
+            LOG.warn("not sweeping {}: it is not a directory of this user with mode 0700", dir);
             return result;
         }
         // two passes: a child killed in the first may have left a record of its own
@@ -302,9 +305,17 @@ public final class RunRecord {
         if (!pidText.matches("[0-9]{1,10}")) {
             return;
         }
+        long namedPid = Long.parseLong(pidText);
+        if (namedPid == Proc.pid() || ProcessHandle.of(namedPid).isPresent() && !PrivateDir.isTrustedFile(rec)) {
+            return; // ours, or a live JVM's record (perhaps written by an older version): not ours to judge
+        }
+        if (!PrivateDir.isTrustedFile(rec)) {
+            LOG.warn("ignoring run record {}: it is not a file of this user with mode 0600", rec);
+            return;
+        }
         List<String> lines;
-        try {
-            lines = Files.readAllLines(rec, StandardCharsets.UTF_8);
+        try (var in = Files.newInputStream(rec, LinkOption.NOFOLLOW_LINKS)) {
+            lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         } catch (NoSuchFileException gone) {
             return; // its JVM exited, or another sweeper got there first
         } catch (IOException e) {
@@ -326,7 +337,7 @@ public final class RunRecord {
             return; // a live JVM's record (or a malformed one)
         }
         for (String line : lines) {
-            String[] f = line.split(" ", 4);
+            String[] f = line.split(" ", line.startsWith("child ") ? 5 : 4);
             try {
                 if (f[0].equals("segment") && f.length == 4) {
                     long dev = Long.parseLong(f[1]);
@@ -335,13 +346,15 @@ public final class RunRecord {
                             && unlinkIfSame(SharedMemory.DIRECTORY.resolve(f[3]), dev, ino)) {
                         result.segments.add(f[3]);
                     }
-                } else if (f[0].equals("child") && f.length >= 3) {
+                } else if (f[0].equals("child") && f.length >= 4) {
                     long cpid = Long.parseLong(f[1]);
                     long cstart = Long.parseLong(f[2]);
-                    if (cpid != Proc.pid() && Proc.isSameProcessAlive(cpid, cstart)) {
+                    // the pid, its start time and its command line must all still be the recorded child's
+                    if (cpid != Proc.pid() && Proc.isSameProcessAlive(cpid, cstart)
+                            && f[3].equals(Proc.commandDigest(cpid))) {
                         ProcessHandle.of(cpid).ifPresent(ProcessHandle::destroyForcibly);
                         killed.add(cpid);
-                        result.children.add(cpid + (f.length == 4 && !f[3].isEmpty() ? " (" + f[3] + ")" : ""));
+                        result.children.add(cpid + (f.length == 5 && !f[4].isEmpty() ? " (" + f[4] + ")" : ""));
                     }
                 }
             } catch (NumberFormatException malformed) {

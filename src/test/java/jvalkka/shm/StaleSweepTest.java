@@ -50,9 +50,10 @@ class StaleSweepTest {
             long dev = ((Number) Files.getAttribute(mine.path(), "unix:dev")).longValue();
             long ino = ((Number) Files.getAttribute(mine.path(), "unix:ino")).longValue();
             long deadPid = creator.pid();
-            Files.writeString(runDir.resolve("999999999.rec"), "jvalkka-run-record 1\npid 999999999\nstart 5\n"
+            String digest = Proc.commandDigest(orphan.pid());
+            writeRecord(runDir.resolve("999999999.rec"), "jvalkka-run-record 1\npid 999999999\nstart 5\n"
                     + "segment " + dev + " " + (ino + 1) + " " + decoy + "\n"
-                    + "child " + orphan.pid() + " " + (start + 1) + " reused pid\n", StandardCharsets.UTF_8);
+                    + "child " + orphan.pid() + " " + (start + 1) + " " + digest + " reused pid\n");
             RunRecord.SweepResult first = RunRecord.sweepStale(runDir);
             assertTrue(orphan.process().isAlive(), "a pid with another start time is not the recorded child");
             assertTrue(SharedMemory.exists(decoy), "a segment whose inode differs is not ours to remove");
@@ -62,9 +63,8 @@ class StaleSweepTest {
             assertFalse(SharedMemory.exists(name), "the crashed run's segment is gone");
             assertFalse(Files.exists(record));
 
-            Files.writeString(runDir.resolve(deadPid + ".rec"), "jvalkka-run-record 1\npid " + deadPid
-                    + "\nstart 5\nchild " + orphan.pid() + " " + start + " orphaned backend\n",
-                    StandardCharsets.UTF_8);
+            writeRecord(runDir.resolve(deadPid + ".rec"), "jvalkka-run-record 1\npid " + deadPid
+                    + "\nstart 5\nchild " + orphan.pid() + " " + start + " " + digest + " orphaned backend\n");
             RunRecord.SweepResult second = RunRecord.sweepStale(runDir);
             assertEquals(List.of(orphan.pid() + " (orphaned backend)"), second.children(), second.toString());
             assertTrue(orphan.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "orphan killed");
@@ -80,6 +80,12 @@ class StaleSweepTest {
             Files.deleteIfExists(SharedMemory.DIRECTORY.resolve(name));
             Files.deleteIfExists(SharedMemory.DIRECTORY.resolve(decoy));
         }
+    }
+
+    /** A record as RunRecord writes one: a file of this user with mode 0600. */
+    static void writeRecord(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
     @Test

@@ -1,0 +1,112 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+/**
+ * Who is at the other end of a process channel, proven by the kernel before a
+ * byte of the handshake is trusted: the peer's user through
+ * {@link ExtendedSocketOptions#SO_PEERCRED} (the JDK), and its pid through
+ * {@code /proc} (no native call, so it costs neither side's start-up a native
+ * library).
+ *
+ * <p>Every socket of a channel has a name in the private socket directory: the
+ * frontend's server socket is bound at {@link #bindName} (then renamed, once its
+ * mode is 0600), and each of the backend's two connecting sockets is bound at
+ * {@link #clientName} before it connects. {@code /proc/net/unix} gives the inode
+ * of the socket bound at a name, and {@code /proc/<pid>/fd} says whether a
+ * process holds it. So the backend checks that the listening socket is its
+ * parent's (the pid from its boot line, a pipe from the parent), and the frontend
+ * checks that an accepted connection's peer, named by its address, is its child's.
+ */
+final class PeerCheck {
+    private static final long SO_ACCEPTCON = 0x10000;
+
+    private PeerCheck() {
+    }
+
+    /** Throws unless the peer of {@code ch} runs as this JVM's user. */
+    static void requireSameUser(SocketChannel ch) throws IOException {
+        UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
+        if (!peer.user().equals(me)) {
+            throw new IOException("the peer runs as user " + peer.user().getName() + ", not as " + me.getName());
+        }
+    }
+
+    /**
+     * The name a channel's server socket is bound at before it is renamed to
+     * {@code socketPath} (once its mode is 0600): {@code .<name>} beside it.
+     */
+    static Path bindName(Path socketPath) {
+        return socketPath.resolveSibling("." + socketPath.getFileName());
+    }
+
+    /** The name the backend binds its connecting socket {@code which} (0 main, 1 internal) at. */
+    static Path clientName(Path socketPath, int which) {
+        return socketPath.resolveSibling("." + socketPath.getFileName() + ".c" + which);
+    }
+
+    /**
+     * Throws unless exactly one socket is bound at {@code name} (a listening one
+     * when {@code listening}) and the process {@code pid} holds it.
+     */
+    static void requireHeldBy(Path name, boolean listening, long pid) throws IOException {
+        String bound = name.toString();
+        String inode = null;
+        int found = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/net/unix"), StandardCharsets.UTF_8)) {
+            // Num RefCount Protocol Flags Type St Inode Path
+            String[] f = line.trim().split("\\s+", 8);
+            if (f.length == 8 && f[7].equals(bound)
+                    && (!listening || (Long.parseLong(f[3], 16) & SO_ACCEPTCON) != 0)) {
+                inode = "socket:[" + f[6] + "]";
+                found++;
+            }
+        }
+        if (found != 1) {
+            throw new IOException(found == 0 ? "no socket is bound at " + name
+                    : found + " sockets are bound at " + name);
+        }
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals(inode)) {
+                        return;
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // next descriptor
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            throw new IOException("process " + pid + " is gone");
+        }
+        throw new IOException("the socket bound at " + name + " is not held by process " + pid);
+    }
+
+    /**
+     * Why the accepted connection {@code c} on the channel at {@code socketPath}
+     * is not from the process {@code pid} of this user, or null when it is.
+     */
+    static String whyNotFrom(SocketChannel c, Path socketPath, long pid) {
+        try {
+            requireSameUser(c);
+            if (!(c.getRemoteAddress() instanceof java.net.UnixDomainSocketAddress a)
+                    || !(a.getPath().equals(clientName(socketPath, 0)) || a.getPath().equals(clientName(socketPath, 1)))) {
+                return "its peer is not bound at one of the backend's names";
+            }
+            requireHeldBy(a.getPath(), false, pid);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+}
