@@ -28,17 +28,21 @@ public final class BackendOptions {
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xms8m", "-Xss512k",
             "-XX:-UsePerfData", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m");
 
+    /** How many {@code return_out__} objects wait for {@code returnFromBack} unless configured otherwise. */
+    public static final int DEFAULT_RETURN_CAPACITY = 10_000;
+
     private static volatile BackendOptions defaults = new BackendOptions(SMALL_JVM, Duration.ofSeconds(60),
-            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null);
+            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null, DEFAULT_RETURN_CAPACITY);
 
     private final List<String> jvmArgs;
     private final Duration startTimeout;
     private final Duration stopTimeout;
     private final int maxMessageBytes;
     private final String javaCommand;
+    private final int returnCapacity;
 
     private BackendOptions(List<String> jvmArgs, Duration startTimeout, Duration stopTimeout, int maxMessageBytes,
-            String javaCommand) {
+            String javaCommand, int returnCapacity) {
         this.jvmArgs = List.copyOf(jvmArgs);
         this.startTimeout = Objects.requireNonNull(startTimeout);
         this.stopTimeout = Objects.requireNonNull(stopTimeout);
@@ -47,6 +51,10 @@ public final class BackendOptions {
         }
         this.maxMessageBytes = maxMessageBytes;
         this.javaCommand = javaCommand;
+        if (returnCapacity < 1) {
+            throw new IllegalArgumentException("returnCapacity must be at least 1, got " + returnCapacity);
+        }
+        this.returnCapacity = returnCapacity;
     }
 
     /** The class-wide defaults. */
@@ -79,6 +87,23 @@ public final class BackendOptions {
         return maxMessageBytes;
     }
 
+    /**
+     * How many objects the backend sent with {@code return_out__} may wait in
+     * the frontend for {@code returnFromBack} (default
+     * {@value #DEFAULT_RETURN_CAPACITY}). Beyond that the frontend stops reading
+     * them, and the backend's {@code return_out__} blocks once the socket between
+     * them is full too (a few hundred kilobytes more): backpressure, never loss,
+     * order kept. The bound is lifted, so that nothing can deadlock on it, while
+     * a proxy call waits for its reply, after a stop was requested or the backend
+     * exited, and while a {@code sendMessageToBack} is stuck because the backend
+     * is itself blocked in {@code return_out__}: a frontend that sends a burst
+     * and takes the returns afterwards on the same thread gets them all, at the
+     * cost of memory for what the burst returns.
+     */
+    public int returnCapacity() {
+        return returnCapacity;
+    }
+
     /** The {@code java} executable; by default the one running this JVM. */
     public String javaCommand() {
         return javaCommand != null ? javaCommand
@@ -103,7 +128,7 @@ public final class BackendOptions {
     }
 
     public BackendOptions withJvmArgs(List<String> args) {
-        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand);
+        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity);
     }
 
     /** These options plus {@code more} JVM options at the end (later options win in the JVM). */
@@ -114,15 +139,20 @@ public final class BackendOptions {
     }
 
     public BackendOptions withStartTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand);
+        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity);
     }
 
     public BackendOptions withStopTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand);
+        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity);
     }
 
     public BackendOptions withMaxMessageBytes(int max) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity);
+    }
+
+    /** These options with another {@link #returnCapacity()} (at least 1). */
+    public BackendOptions withReturnCapacity(int capacity) {
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity);
     }
 
     /**
@@ -131,6 +161,6 @@ public final class BackendOptions {
      * JDK running this JVM) and without the JDK-specific start options.
      */
     public BackendOptions withJavaCommand(String java) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity);
     }
 }

@@ -30,7 +30,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -81,8 +80,11 @@ final class Frontend implements Peer {
 
     private final AtomicLong callIds = new AtomicLong();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Object> returned = new LinkedBlockingQueue<>();
+    private volatile ReturnQueue returned; // made with the router, at the capacity the options give
     private Thread router;
+    /** Frontend sends: the low 32 bits count those in progress, the high bits those finished. */
+    private final AtomicLong sends = new AtomicLong();
+    private static final long SEND_FINISHED = (1L << 32) - 1;
 
     Frontend(MessageProcess owner, String label) {
         this.owner = owner;
@@ -478,10 +480,18 @@ final class Frontend implements Peer {
 
     void send(MessageObject m) {
         requireStarted("sendMessageToBack");
+        if (returned == null) {
+            // read return_out__ from the first command on: a backend blocked in return_out__ before anyone
+            // called returnFromBack stops reading commands, and a burst of sends would wait for ever
+            startRouter();
+        }
+        sends.incrementAndGet(); // the router lifts the returnFromBack bound while a send is stuck
         try {
             main.send(m);
         } catch (PipeClosedException e) {
             throw new PipeClosedException(label + ": cannot send " + m + ": " + describeDeath());
+        } finally {
+            sends.addAndGet(SEND_FINISHED);
         }
     }
 
@@ -494,6 +504,7 @@ final class Frontend implements Peer {
     MessageObject returnFromBack() {
         requireStarted("returnFromBack");
         startRouter();
+        ReturnQueue returned = this.returned;
         while (true) {
             Object o;
             try {
@@ -533,6 +544,7 @@ final class Frontend implements Peer {
         CompletableFuture<Object> f = new CompletableFuture<>();
         pending.put(id, new Pending(f, Codec.typeOf(valueType)));
         startRouter();
+        returned.wake(); // the reply must not wait behind return_out__ objects that nobody takes
         Map<String, Object> params = new java.util.LinkedHashMap<>(m.parameters());
         params.put(Backend.REPLY, id);
         try {
@@ -582,13 +594,22 @@ final class Frontend implements Peer {
         if (router != null) {
             return;
         }
-        router = new Thread(this::route, "jvalkka-replies-" + label);
+        returned = new ReturnQueue(options.returnCapacity());
+        router = new Thread(null, this::route, "jvalkka-replies-" + label, 256 * 1024);
         router.setDaemon(true);
         router.start();
     }
 
-    /** Reads the internal pipe: replies complete their calls, everything else waits for returnFromBack. */
+    /**
+     * Reads the internal pipe: replies complete their calls, everything else
+     * waits for returnFromBack, at most {@link BackendOptions#returnCapacity()}
+     * objects. While that many wait, this stops reading, so the backend's
+     * {@code return_out__} blocks once the socket is full too. Proxy replies
+     * travel on the same pipe, behind those objects, so the bound is lifted
+     * (see {@link #mayExceedReturnBound}) whenever waiting could deadlock.
+     */
     private void route() {
+        ReturnQueue returned = this.returned;
         try {
             while (true) {
                 MessageObject m = internal.recv();
@@ -608,14 +629,56 @@ final class Frontend implements Peer {
                         }
                     }
                 } else {
-                    returned.add(m == null ? NULL_RETURN : m);
+                    returned.put(m == null ? NULL_RETURN : m, this::mayExceedReturnBound);
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            awaitExit(2000);
+            failPending();
         } catch (RuntimeException e) {
             // the backend is gone (or the pipe closed): fail whatever waits, saying how it ended
             awaitExit(2000);
             failPending();
         }
+    }
+
+    /** How long a frontend send must make no progress before the router counts it as stuck. */
+    private static final long SEND_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private long sendsSeen = -1; // the router's last look at sends, and when it changed
+    private long sendsSeenAt;
+
+    /**
+     * Whether the router may queue past the returnFromBack bound now, because
+     * waiting for returnFromBack could deadlock. Router thread only. True while
+     * <ul>
+     * <li>a proxy call waits for its reply (the reply may be behind the unread
+     *     objects, or the backend may be blocked in {@code return_out__} before
+     *     it can answer);</li>
+     * <li>a stop was requested, or the backend has exited (what it still sends is
+     *     finite, and it must be able to finish its handler and see the stop);</li>
+     * <li>a {@code sendMessageToBack} has made no progress for
+     *     {@link #SEND_STUCK_NANOS}: the backend is not reading because it is
+     *     blocked in {@code return_out__}, and the sending thread may be the one
+     *     that would take the objects afterwards (send a burst, then read).</li>
+     * </ul>
+     */
+    private boolean mayExceedReturnBound() {
+        if (!pending.isEmpty() || stopRequested || state == State.EXITED) {
+            return true;
+        }
+        long s = sends.get();
+        if ((int) s == 0) {
+            sendsSeen = -1;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (s != sendsSeen) {
+            sendsSeen = s;
+            sendsSeenAt = now;
+            return false;
+        }
+        return now - sendsSeenAt >= SEND_STUCK_NANOS;
     }
 
     /** The end of a pipe comes a moment before the exit status: wait for it, within a bound. */

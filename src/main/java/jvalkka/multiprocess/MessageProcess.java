@@ -204,7 +204,11 @@ public abstract class MessageProcess implements Serializable {
         backend("send_out__").main.send(obj);
     }
 
-    /** Backend: sends an object to the frontend's {@link #returnFromBack()}. */
+    /**
+     * Backend: sends an object to the frontend's {@link #returnFromBack()}. Blocks
+     * while {@link BackendOptions#returnCapacity()} objects wait there untaken and
+     * the socket is full (backpressure; nothing is dropped).
+     */
     protected void return_out__(MessageObject obj) {
         backend("return_out__").internal.send(obj);
     }
@@ -276,7 +280,14 @@ public abstract class MessageProcess implements Serializable {
         return java.util.Arrays.copyOf(ints, n);
     }
 
-    /** Frontend: waits for the next object the backend sent with {@code return_out__}. */
+    /**
+     * Frontend: waits for the next object the backend sent with {@code return_out__},
+     * in the order sent. At most {@link BackendOptions#returnCapacity()} objects wait
+     * here; beyond that the backend's {@code return_out__} blocks (see that method for
+     * when the bound is lifted so that nothing deadlocks).
+     *
+     * @throws PipeClosedException once the backend has exited and every object it sent was taken
+     */
     public MessageObject returnFromBack() {
         return frontend("returnFromBack").returnFromBack();
     }

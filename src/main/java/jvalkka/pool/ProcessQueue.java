@@ -52,13 +52,19 @@ import jvalkka.multiprocess.BackendStartException;
  * {@link ItemFailedException.Kind#WORKER_DIED}. Every item put yields exactly one
  * result.
  *
- * <p><b>Memory.</b> At most {@code capacity} items wait in the input queue
- * ({@code put} blocks beyond that). The output queue is unbounded by default,
- * as in the article (which puts everything, then gets). With
- * {@link Builder#outputCapacity} at most that many results are in flight or
- * waiting to be taken: a consumer that does not keep up stops the dispatch,
- * then the producer, and memory stays bounded; then take results on another
- * thread than the one that puts, or the two wait for each other.
+ * <p><b>Memory: both queues are bounded.</b> At most {@code capacity} items
+ * (default {@value #DEFAULT_CAPACITY}) wait in the input queue, and at most
+ * {@code outputCapacity} results (default {@value #DEFAULT_OUTPUT_CAPACITY})
+ * are in flight or waiting to be taken. A consumer that does not keep up stops
+ * the dispatch, then {@code put} blocks: a slow consumer slows the producer, and
+ * memory stays bounded. Nothing is dropped. So put and get on different
+ * threads (the article's producer/consumer pattern), or use {@link #map}, which
+ * does both on one thread. One thread that puts everything and only then gets
+ * (as the article's short example does) works for up to
+ * {@code capacity + outputCapacity} items; beyond that its {@code put} waits for
+ * itself, and after {@value #STALL_SECONDS} s a warning in the log says so.
+ * {@link Builder#outputCapacity outputCapacity(Integer.MAX_VALUE)} removes the
+ * output bound (results then queue without limit while nobody takes them).
  *
  * <p><b>Threads.</b> All methods are thread-safe: one thread may put while
  * another gets (the article's pattern). {@link #map} needs the queue to itself.
@@ -82,6 +88,14 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             SerializableFunction<?, ?> function, Class<?> functionClass) {
     }
 
+    /** The input queue's bound unless {@link Builder#capacity} says otherwise. */
+    public static final int DEFAULT_CAPACITY = 1000;
+    /** The bound of results in flight or untaken unless {@link Builder#outputCapacity} says otherwise. */
+    public static final int DEFAULT_OUTPUT_CAPACITY = 10_000;
+    /** How long a put may wait on results that nobody takes before a warning says why. */
+    static final int STALL_SECONDS = 10;
+    static final long STALL_NANOS = STALL_SECONDS * 1_000_000_000L;
+
     private final Config config;
     private final Pipe wake;
     private final Queues queues;
@@ -98,7 +112,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             throw new UncheckedIOException("ProcessQueue " + config.name() + ": cannot open its wake-up pipe", e);
         }
         Distributor[] d = new Distributor[1];
-        this.queues = new Queues(config.capacity(), config.outputCapacity(), () -> d[0].wake());
+        this.queues = new Queues(config.capacity(), config.outputCapacity(), () -> d[0].wake(), STALL_NANOS,
+                () -> LOG.warn("ProcessQueue {}: put() has waited {} s for room while {} result(s) wait untaken and no "
+                        + "thread waits in get(): the workers pause at outputCapacity ({}). If the thread that puts "
+                        + "is also the one that gets, it waits for itself: get() on another thread, use map(), or "
+                        + "raise outputCapacity", config.name(), STALL_NANOS / 1_000_000_000L,
+                        waitingResults(), config.outputCapacity()));
         this.distributor = d[0] = new Distributor(config, queues, wake);
         try {
             distributor.start();
@@ -106,6 +125,11 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             closePipe();
             throw e;
         }
+    }
+
+    private long waitingResults() {
+        long[] c = queues.counters();
+        return c[1] - c[2];
     }
 
     /** A pool running {@code function} (a lambda or method reference; it crosses to the workers). */
@@ -323,8 +347,8 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         private final Class<?> functionClass;
         private String name = "pool";
         private int workers = Runtime.getRuntime().availableProcessors();
-        private int capacity = 1000;
-        private int outputCapacity = Integer.MAX_VALUE;
+        private int capacity = DEFAULT_CAPACITY;
+        private int outputCapacity = DEFAULT_OUTPUT_CAPACITY;
         private int maxBatch = 256;
         private BackendOptions options = BackendOptions.defaults().withJvmArgs(WORKER_JVM);
         private Boolean progress;
@@ -352,7 +376,10 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** The bound of the input queue: {@code put} waits while this many items wait (default 1000). */
+        /**
+         * The bound of the input queue: {@code put} waits while this many items wait
+         * (default {@value ProcessQueue#DEFAULT_CAPACITY}).
+         */
         public Builder<I, O> capacity(int capacity) {
             if (capacity < 1) {
                 throw new IllegalArgumentException("a ProcessQueue capacity must be at least 1, got " + capacity);
@@ -362,9 +389,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         }
 
         /**
-         * The bound of the results in flight or waiting to be taken (default:
-         * none). With a bound, a consumer that does not keep up stops the
-         * workers, then the producer: put and get on different threads.
+         * The bound of the results in flight or waiting to be taken (default
+         * {@value ProcessQueue#DEFAULT_OUTPUT_CAPACITY}). A consumer that does not
+         * keep up stops the workers, then the producer: put and get on different
+         * threads, or use {@link ProcessQueue#map}. Results count as objects, not
+         * bytes: lower it for large results. {@code Integer.MAX_VALUE} lifts the
+         * bound (results queue without limit while nobody takes them).
          */
         public Builder<I, O> outputCapacity(int outputCapacity) {
             if (outputCapacity < 1) {

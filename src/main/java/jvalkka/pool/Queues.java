@@ -23,6 +23,8 @@ final class Queues {
     private final int inputCapacity;
     private final int outputCapacity;
     private final Runnable waker;
+    private final long stallNanos;
+    private final Runnable onStall;
 
     private long nextIndex;
     private long delivered;
@@ -32,11 +34,20 @@ final class Queues {
     private boolean finished;
     private boolean wakeOnPut;
     private boolean wakeOnTake;
+    private int consumersWaiting;
+    private boolean stallReported;
 
-    Queues(int inputCapacity, int outputCapacity, Runnable waker) {
+    /**
+     * @param stallNanos how long a put may wait while results wait untaken and no
+     *        consumer waits for one before {@code onStall} runs (once per queue):
+     *        the producer is probably also the consumer, and waits for itself
+     */
+    Queues(int inputCapacity, int outputCapacity, Runnable waker, long stallNanos, Runnable onStall) {
         this.inputCapacity = inputCapacity;
         this.outputCapacity = outputCapacity;
         this.waker = waker;
+        this.stallNanos = stallNanos;
+        this.onStall = onStall;
     }
 
     int outputCapacity() {
@@ -49,6 +60,8 @@ final class Queues {
     long put(Object item, long nanos) throws InterruptedException {
         boolean wake;
         long index;
+        long since = 0;
+        long takenBefore = 0;
         lock.lockInterruptibly();
         try {
             while (true) {
@@ -56,12 +69,28 @@ final class Queues {
                 if (input.size() < inputCapacity) {
                     break;
                 }
-                if (nanos < 0) {
-                    notFull.await();
-                } else if (nanos == 0) {
+                if (nanos == 0) {
                     return -1;
+                }
+                if (since == 0) {
+                    since = System.nanoTime();
+                    takenBefore = taken;
+                }
+                if (nanos < 0) {
+                    notFull.awaitNanos(stallNanos);
                 } else {
-                    nanos = notFull.awaitNanos(nanos);
+                    long slice = Math.min(nanos, stallNanos);
+                    nanos = Math.max(0, nanos - slice + Math.max(0, notFull.awaitNanos(slice)));
+                }
+                if (!stallReported && taken == takenBefore && !output.isEmpty() && consumersWaiting == 0
+                        && System.nanoTime() - since >= stallNanos) {
+                    stallReported = true;
+                    lock.unlock();
+                    try {
+                        onStall.run();
+                    } finally {
+                        lock.lock();
+                    }
                 }
             }
             index = nextIndex++;
@@ -139,12 +168,18 @@ final class Queues {
                 if (finished || closed) {
                     return null;
                 }
-                if (nanos < 0) {
-                    changed.await();
-                } else if (nanos == 0) {
+                if (nanos == 0) {
                     return null;
-                } else {
-                    nanos = changed.awaitNanos(nanos);
+                }
+                consumersWaiting++;
+                try {
+                    if (nanos < 0) {
+                        changed.await();
+                    } else {
+                        nanos = changed.awaitNanos(nanos);
+                    }
+                } finally {
+                    consumersWaiting--;
                 }
             }
             r = output.poll();
@@ -167,7 +202,12 @@ final class Queues {
         lock.lockInterruptibly();
         try {
             while (output.isEmpty() && nanos > 0 && !finished && !closed) {
-                nanos = changed.awaitNanos(nanos);
+                consumersWaiting++;
+                try {
+                    nanos = changed.awaitNanos(nanos);
+                } finally {
+                    consumersWaiting--;
+                }
             }
             n = output.size();
             into.addAll(output);

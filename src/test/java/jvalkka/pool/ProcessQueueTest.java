@@ -227,7 +227,7 @@ class ProcessQueueTest {
             });
             producer.start();
             // nobody takes results: capacity results wait, capacity items wait, the producer blocks
-            Testing.await(() -> producer.getState() == Thread.State.WAITING && puts.get() == 2 * capacity,
+            Testing.await(() -> waiting(producer) && puts.get() == 2 * capacity,
                     "producer blocked after " + 2 * capacity + " puts (puts " + puts + ", " + q + ")");
             assertTrue(producer.isAlive());
             List<Integer> got = new ArrayList<>();
@@ -238,6 +238,68 @@ class ProcessQueueTest {
             assertEquals(100, got.size());
             assertEquals(new HashSet<>(range(100)), new HashSet<>(got));
         }
+    }
+
+    static boolean waiting(Thread t) {
+        Thread.State s = t.getState();
+        return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
+    }
+
+    @Test
+    void withDefaultBoundsPutBlocksWhileNobodyTakesResultsThenEveryResultArrives() throws Exception {
+        int bound = ProcessQueue.DEFAULT_CAPACITY + ProcessQueue.DEFAULT_OUTPUT_CAPACITY;
+        int n = 3 * bound;
+        try (ProcessQueue<Integer, Integer> q = ProcessQueue.of(ProcessQueueTest::twice).workers(2).start()) {
+            AtomicLong puts = new AtomicLong();
+            Thread producer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < n; i++) {
+                        q.put(i);
+                        puts.incrementAndGet();
+                    }
+                    q.putEnd();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            producer.start();
+            // nobody takes results: outputCapacity results are out or in flight, capacity items wait, put blocks
+            Testing.await(() -> waiting(producer) && puts.get() == bound,
+                    () -> "producer blocked after " + bound + " puts with the default bounds (puts " + puts + ", " + q
+                            + ")");
+            assertTrue(producer.isAlive());
+            // taking them lets the producer finish: every item answered exactly once
+            boolean[] seen = new boolean[n];
+            int got = 0;
+            for (Result<Integer, Integer> r; (r = q.get()) != null; got++) {
+                assertEquals(2 * r.input(), r.getOrThrow());
+                assertTrue(!seen[(int) r.index()], "result " + r.index() + " twice");
+                seen[(int) r.index()] = true;
+            }
+            producer.join(WAIT.toMillis());
+            assertEquals(n, got);
+            assertEquals(n, puts.get());
+        }
+    }
+
+    @Test
+    void aPutThatWaitsForResultsNobodyTakesIsReportedOnce() throws Exception {
+        AtomicLong reports = new AtomicLong();
+        Queues qs = new Queues(1, 1, () -> { }, 50_000_000L, reports::incrementAndGet);
+        qs.deliver(List.of(new Result<>(0, 0, 0, null))); // a result waits, untaken
+        qs.put(1, -1); // the input queue is full now
+        Thread producer = new Thread(() -> {
+            try {
+                qs.put(2, -1);
+            } catch (InterruptedException | IllegalStateException e) {
+                // closed below
+            }
+        });
+        producer.start();
+        Testing.await(() -> reports.get() == 1, "no report of a put waiting on untaken results");
+        qs.close();
+        producer.join(WAIT.toMillis());
+        assertEquals(1, reports.get(), "reported more than once");
     }
 
     @Test
