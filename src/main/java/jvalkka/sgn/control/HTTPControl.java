@@ -503,6 +503,8 @@ public class HTTPControl extends SignalEOS {
                 .append("    if (r.ok) pre.textContent = JSON.stringify(await r.json());\n")
                 .append("  }\n")
                 .append("}\n")
+                .append("refresh().then(() => document.body.dataset.refreshed = 'yes',\n")
+                .append("  e => document.body.dataset.refreshed = 'failed: ' + e);\n")
                 .append("setInterval(() => refresh().catch(() => {}), 1000);\n")
                 .append("</script>\n</body></html>\n");
         ex.getResponseHeaders().set("Content-Security-Policy",
