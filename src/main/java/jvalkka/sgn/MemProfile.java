@@ -64,7 +64,8 @@ final class MemProfile {
     /** A profile of one run, or null (logged once) when this JVM cannot count allocations per thread. */
     static MemProfile start(Logger log, byte[] kinds, SourcePad[] srcAt, SinkPad[] snkAt, Element[] inlAt) {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported()) {
+        if (!(bean instanceof com.sun.management.ThreadMXBean threads)
+                || !threads.isThreadAllocatedMemorySupported()) {
             log.trace("MEMPROF: this JVM cannot count the bytes a thread allocates; running without the profile");
             return null;
         }
@@ -113,7 +114,8 @@ final class MemProfile {
                 before = after;
             }
         } catch (Exception | AssertionError e) {
-            Pad failed = kinds[i] == Pipeline.SOURCE_PAD ? srcAt[i] : kinds[i] == Pipeline.SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
+            Pad failed = kinds[i] == Pipeline.SOURCE_PAD ? srcAt[i]
+                    : kinds[i] == Pipeline.SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
             throw new PipelineException(failed.name(), loop, e);
         }
         long total = before - loopStart;
@@ -123,8 +125,8 @@ final class MemProfile {
             runBytes[e] += loopBytes[e];
         }
         Runtime rt = Runtime.getRuntime();
-        log.trace("MEMPROF loop {}: {} bytes allocated (top: {}); {} bytes since the run started; heap in use {} KiB",
-                loop, total, top(loopBytes, TOP), sinceStart, (rt.totalMemory() - rt.freeMemory()) >> 10);
+        log.trace("MEMPROF loop {}: {} bytes allocated (top: {}); {} bytes since the run started;"
+                + " heap in use {} KiB", loop, total, top(loopBytes, TOP), sinceStart, (rt.totalMemory() - rt.freeMemory()) >> 10);
     }
 
     /** Logs the run's totals per element. */

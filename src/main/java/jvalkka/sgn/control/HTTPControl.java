@@ -379,7 +379,11 @@ public class HTTPControl extends SignalEOS {
         String contentType = "application/json";
         if (args.size() >= 4 && !controlled.containsKey(args.get(0)) && controlled.containsKey(args.get(2))) {
             contentType = args.get(0) + "/" + args.get(1); // SGN's /get/<type>/<subtype>/<element>/<key>
-            plain = !args.get(1).equals("json");
+            if (!contentType.equals("text/plain") && !contentType.equals("application/json")) {
+                throw new HttpError(404, "GET /get/<type>/<subtype>/<element>/<key> serves text/plain or"
+                        + " application/json, not " + contentType); // never HTML made of posted values
+            }
+            plain = contentType.equals("text/plain");
             args = args.subList(2, args.size());
         }
         if (args.size() > 3) {
@@ -423,7 +427,8 @@ public class HTTPControl extends SignalEOS {
         try {
             data = body.length == 0 ? null : ControlState.JSON.readValue(body, Object.class);
         } catch (IOException e) {
-            throw new HttpError(400, "Invalid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw new HttpError(400, "Invalid JSON: "
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         if (!(data instanceof Map<?, ?> map) || map.isEmpty()) {
             throw new HttpError(400, "Invalid JSON: POST a non-empty JSON object of state keys and values, e.g."
@@ -496,7 +501,7 @@ public class HTTPControl extends SignalEOS {
                     .append("<button type=\"submit\">POST</button> <span class=\"result\"></span></form></td></tr>\n");
         }
         h.append("</table>\n<script>\n")
-                .append("const base = ").append(jsString(url)).append(";\n")
+                .append("const base = ").append(jsString(prefix + "/")).append(";\n") // same origin as the page
                 .append("document.querySelectorAll('form.post').forEach(f => f.addEventListener('submit', async ev => {\n")
                 .append("  ev.preventDefault();\n")
                 .append("  const name = f.closest('tr').dataset.element, out = f.querySelector('.result');\n")

@@ -187,6 +187,9 @@ class HTTPControlTest {
             assertEquals(404, r.statusCode());
             assertTrue(message(r).startsWith("element 'plainsrc' is not controllable: extend HTTPControlSourceElement"),
                     r.body());
+            r = get(control.url() + "get/text/html/testsrc/a");
+            assertEquals(404, r.statusCode(), "no HTML made of state values");
+            assertTrue(message(r).contains("not text/html"), r.body());
             r = get(control.url() + "nosuch/route");
             assertEquals(404, r.statusCode());
             assertTrue(message(r).contains("/get/<element>"), r.body());
