@@ -107,6 +107,16 @@ class SgnLoggingTest {
     }
 
     @Test
+    void theLibraryWideVariableTakesFullLoggerNamesInBothJvms() throws Exception {
+        JavaProgram.Result r = JavaProgram.startWithEnvironment(SgnLoggingProgram.class,
+                Map.of("JVALKKALOGLEVEL", "sgn.echo:DEBUG sgn.pipeline:DEBUG"), "workers").waitFor(90);
+        assertEquals(0, r.exitCode(), r.output());
+        r.assertLinesInOrder("sgn.pipeline - DEBUG - execution order: ", "sgn.echo - DEBUG - worker pid",
+                "sgn.pipeline - DEBUG - pipeline ran ", "done");
+        assertFalse(r.output().contains("sgn.snk - INFO"), "snk stays at the root level, WARNING:\n" + r.output());
+    }
+
+    @Test
     void anInvalidLevelInTheEnvironmentStopsTheProgramAtItsFirstPipelineSayingWhy() throws Exception {
         JavaProgram.Result r = JavaProgram.startWithEnvironment(SgnLoggingProgram.class,
                 Map.of("SGNLOGLEVEL", "INVALID"), "memprof").waitFor(60);
