@@ -68,7 +68,12 @@ import org.slf4j.LoggerFactory;
  * address ({@link Builder#host}) exposes the pipeline to that network, without authentication.
  *
  * <p>Threads: requests are served by two daemon threads of the server; elements exchange state
- * on the pipeline's thread through their {@link ControlState}, which is the only shared object.
+ * on the pipeline's thread through their {@code ControlState}, which is the only shared object.
+ *
+ * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay} to
+ * {@code true} unless it is set already: without it every answer of the JDK's server waits
+ * 40-50 ms for the client's delayed ACK. It affects every JDK HTTP server of the JVM, and only
+ * those that start after it.
  */
 public class HTTPControl extends SignalEOS {
     /** SGN's default port. */
