@@ -2,6 +2,9 @@ package jvalkka.log;
 
 import java.io.PrintStream;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,12 +21,54 @@ import org.slf4j.event.Level;
  * <p>A backend JVM receives a {@link #snapshot()} of its frontend's levels at
  * start, so that {@code formatLogger} before {@code start()} holds in the backend
  * as it would after a fork. Thread-safe.
+ *
+ * <h2>Levels from the environment, without code</h2>
+ * Two variables are read when this class loads, in every JVM (a backend also receives the
+ * frontend's levels in its snapshot, so both agree):
+ * <ul>
+ * <li>{@value #SGN_VARIABLE}, SGN's syntax: space-separated items {@code LEVEL} (the
+ *     {@code "sgn"} logger) or {@code child:LEVEL} (the {@code "sgn.child"} logger), e.g.
+ *     {@code SGNLOGLEVEL="pipeline:MEMPROF myelement:DEBUG"}. The SGN layer's loggers are
+ *     {@code sgn.pipeline}, {@code sgn.control} and {@code sgn.<element name>} per element.</li>
+ * <li>{@value #JVALKKA_VARIABLE}, the same syntax for the whole library: {@code LEVEL} sets
+ *     the root level, {@code name:LEVEL} the logger {@code name} and those below it (e.g.
+ *     {@code JVALKKALOGLEVEL="jvalkka.pool:DEBUG MyProcess:INFO"}).</li>
+ * </ul>
+ * Level names: {@link #LEVEL_NAMES}, any case. {@code MEMPROF} (SGN's memory-profiling level,
+ * below {@code DEBUG}) is SLF4J's {@code TRACE}; {@code WARNING} is {@code WARN} and
+ * {@code CRITICAL} is {@code ERROR}, as in Python. A variable with an invalid item is applied
+ * not at all: {@link #environmentError()} says why, and {@link #checkEnvironment()} (which
+ * {@code new Pipeline()} calls) throws it.
  */
 public final class LogConfig {
+    /** SGN's variable: levels of the {@code "sgn"} logger and its children. */
+    public static final String SGN_VARIABLE = "SGNLOGLEVEL";
+    /** Levels of any logger of the library, in the same syntax. */
+    public static final String JVALKKA_VARIABLE = "JVALKKALOGLEVEL";
+    /** The level names {@link #parseLevels} accepts, as SGN lists them, plus SLF4J's. */
+    public static final List<String> LEVEL_NAMES =
+            List.of("MEMPROF", "TRACE", "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL");
+
     private static final Map<String, Level> LEVELS = new ConcurrentHashMap<>();
     private static volatile Level root = Level.WARN;
     private static volatile int generation;
     private static volatile PrintStream out;
+    private static final String ENVIRONMENT_ERROR;
+
+    static {
+        String error = null;
+        for (String variable : List.of(JVALKKA_VARIABLE, SGN_VARIABLE)) { // SGN's wins for "sgn" names
+            String value = System.getenv(variable);
+            if (value != null) {
+                try {
+                    parseLevels(variable, value).forEach(LogConfig::setLevel);
+                } catch (IllegalArgumentException e) {
+                    error = error == null ? e.getMessage() : error + "; " + e.getMessage();
+                }
+            }
+        }
+        ENVIRONMENT_ERROR = error;
+    }
 
     private LogConfig() {
     }
@@ -51,6 +96,83 @@ public final class LogConfig {
                 return root;
             }
             n = n.substring(0, dot);
+        }
+    }
+
+    /**
+     * Parses a level specification in the syntax of {@code variable} ({@link #SGN_VARIABLE} or
+     * {@link #JVALKKA_VARIABLE}) into logger-name prefixes and levels, in order; the prefix
+     * {@code ""} is the root. Applies nothing.
+     *
+     * @throws IllegalArgumentException naming the variable, the item and the valid level names,
+     *     for an unknown level or a malformed item
+     */
+    public static Map<String, Level> parseLevels(String variable, String spec) {
+        boolean sgn = SGN_VARIABLE.equals(variable);
+        if (!sgn && !JVALKKA_VARIABLE.equals(variable)) {
+            throw new IllegalArgumentException("unknown variable " + variable + "; use " + SGN_VARIABLE + " or "
+                    + JVALKKA_VARIABLE);
+        }
+        Map<String, Level> out = new LinkedHashMap<>();
+        for (String item : spec.trim().split("\\s+")) {
+            if (item.isEmpty()) {
+                continue;
+            }
+            int colon = item.lastIndexOf(':');
+            String name = colon < 0 ? "" : item.substring(0, colon);
+            String levelName = item.substring(colon + 1);
+            if (colon == 0 || name.endsWith(":")) {
+                throw new IllegalArgumentException(variable + "=\"" + spec + "\": malformed item '" + item
+                        + "'; items are LEVEL or name:LEVEL, separated by spaces");
+            }
+            Level level = levelNamed(levelName);
+            if (level == null) {
+                throw new IllegalArgumentException(variable + "=\"" + spec + "\": invalid log level '" + levelName
+                        + "' in '" + item + "', choose from " + LEVEL_NAMES);
+            }
+            out.put(sgn ? (name.isEmpty() ? "sgn" : "sgn." + name) : name, level);
+        }
+        return out;
+    }
+
+    /** The SLF4J level for a Python, SGN or SLF4J level name (any case), or null. */
+    public static Level levelNamed(String name) {
+        switch (name.toUpperCase(Locale.ROOT)) {
+            case "MEMPROF":
+            case "TRACE":
+                return Level.TRACE;
+            case "DEBUG":
+                return Level.DEBUG;
+            case "INFO":
+                return Level.INFO;
+            case "WARNING":
+            case "WARN":
+                return Level.WARN;
+            case "ERROR":
+            case "CRITICAL":
+                return Level.ERROR;
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Why {@link #SGN_VARIABLE} or {@link #JVALKKA_VARIABLE} was not applied at start (the
+     * message names the variable, the bad item and the valid levels), or null when they were.
+     */
+    public static String environmentError() {
+        return ENVIRONMENT_ERROR;
+    }
+
+    /**
+     * Throws when the logging variables of the environment are invalid (SGN fails at import
+     * in that case; we fail at the first {@code new Pipeline()}).
+     *
+     * @throws IllegalArgumentException with {@link #environmentError()}
+     */
+    public static void checkEnvironment() {
+        if (ENVIRONMENT_ERROR != null) {
+            throw new IllegalArgumentException(ENVIRONMENT_ERROR);
         }
     }
 

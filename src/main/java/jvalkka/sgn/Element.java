@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the three element kinds share (SGN's {@code ElementLike}): a name, source and sink pads
@@ -27,6 +29,7 @@ public abstract class Element implements PadProvider {
     private final InternalPad internalPad;
     private final Map<String, SourcePad> srcs;
     private final Map<String, SinkPad> snks;
+    private transient Logger logger; // made on first use: a worker JVM restores elements without a constructor
 
     Element(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
         this.name = checkName(name == null || name.isEmpty() ? generatedName(getClass()) : name, "element name");
@@ -114,6 +117,20 @@ public abstract class Element implements PadProvider {
                     + "'; its sink pads are " + snks.keySet());
         }
         return pad;
+    }
+
+    /**
+     * This element's logger, {@code "sgn.<element name>"} as in SGN: its level follows the
+     * {@code "sgn"} logger unless set for the element, e.g. {@code SGNLOGLEVEL="myelement:DEBUG"}
+     * (see {@link jvalkka.log.LogConfig}). Works in a worker JVM too.
+     */
+    public final Logger logger() {
+        Logger l = logger;
+        if (l == null) {
+            l = LoggerFactory.getLogger("sgn." + name);
+            logger = l;
+        }
+        return l;
     }
 
     /** The source pads in order, as a new list. */

@@ -41,19 +41,26 @@ import org.slf4j.LoggerFactory;
  * {@link #run()} (for example to manage worker processes around it).
  */
 public class Pipeline {
-    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    /** SGN's {@code sgn.pipeline}: {@code SGNLOGLEVEL="pipeline:MEMPROF"} profiles each loop ({@link MemProfile}). */
+    private static final Logger LOG = LoggerFactory.getLogger("sgn.pipeline");
 
-    private static final byte SOURCE_PAD = 0;
-    private static final byte SINK_PAD = 1;
-    private static final byte INTERNAL_PAD = 2;
+    static final byte SOURCE_PAD = 0;
+    static final byte SINK_PAD = 1;
+    static final byte INTERNAL_PAD = 2;
 
     private final Map<String, Element> elements = new LinkedHashMap<>();
     private final Map<String, Pad> pads = new LinkedHashMap<>();
     private Plan plan; // null when the graph changed since the last compile
     private long loops;
 
-    /** An empty pipeline. */
+    /**
+     * An empty pipeline.
+     *
+     * @throws IllegalArgumentException when {@code SGNLOGLEVEL} or {@code JVALKKALOGLEVEL} holds
+     *     an invalid level (see {@link jvalkka.log.LogConfig})
+     */
     public Pipeline() {
+        jvalkka.log.LogConfig.checkEnvironment();
     }
 
     // ------------------------------------------------------------------ building
@@ -410,8 +417,17 @@ public class Pipeline {
         long start = System.nanoTime();
         long first = loops;
         SinkElement[] sinks = p.sinks;
-        while (!allAtEos(sinks)) {
-            executeLoop(p);
+        MemProfile profile = LOG.isTraceEnabled() ? MemProfile.start(LOG, p.kinds, p.sourcePads, p.sinkPads,
+                p.internals) : null; // SGN's MEMPROF level; decided once per run, never per loop
+        if (profile == null) {
+            while (!allAtEos(sinks)) {
+                executeLoop(p);
+            }
+        } else {
+            while (!allAtEos(sinks)) {
+                profile.executeLoop(++loops);
+            }
+            profile.finish();
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("pipeline ran {} loops in {} ms", loops - first, (System.nanoTime() - start) / 1_000_000);
@@ -464,9 +480,6 @@ public class Pipeline {
             Pad failed = kinds[i] == SOURCE_PAD ? srcAt[i] : kinds[i] == SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
             throw new PipelineException(failed.name(), loop, e);
         }
-        if (p.trace) {
-            LOG.trace("loop {} done", loop);
-        }
     }
 
     /** The execution plan: node kinds and pads in topological order, computed once per graph. */
@@ -476,7 +489,6 @@ public class Pipeline {
         final SinkPad[] sinkPads;
         final Element[] internals;
         final SinkElement[] sinks;
-        final boolean trace = LOG.isTraceEnabled();
 
         Plan(byte[] kinds, SourcePad[] sourcePads, SinkPad[] sinkPads, Element[] internals, SinkElement[] sinks) {
             this.kinds = kinds;

@@ -23,6 +23,7 @@ public final class JavaProgram {
     private Process process;
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
     private Thread pump;
+    private java.util.Map<String, String> environment = java.util.Map.of();
 
     private JavaProgram(String mainClass, List<String> jvmArgs, String... args) {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -42,6 +43,14 @@ public final class JavaProgram {
         return start(new JavaProgram(mainClass, jvmArgs, args));
     }
 
+    /** Starts {@code mainClass} with {@code env} added to (or, for a null value, removed from) this JVM's environment. */
+    public static JavaProgram startWithEnvironment(Class<?> mainClass, java.util.Map<String, String> env, String... args)
+            throws IOException {
+        JavaProgram p = new JavaProgram(mainClass.getName(), List.of(), args);
+        p.environment = env;
+        return start(p);
+    }
+
     /**
      * Starts the program as the leader of a process group of its own (through
      * {@code setsid}, which keeps the pid), so that a test can signal the whole
@@ -56,6 +65,13 @@ public final class JavaProgram {
 
     private static JavaProgram start(JavaProgram p) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(p.command).redirectErrorStream(true);
+        p.environment.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         p.process = pb.start();
         InputStream in = p.process.getInputStream();

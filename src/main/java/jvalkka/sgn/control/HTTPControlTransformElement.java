@@ -1,0 +1,39 @@
+package jvalkka.sgn.control;
+
+import java.util.List;
+import java.util.Map;
+import jvalkka.sgn.TransformElement;
+
+/**
+ * A {@link TransformElement} whose state {@link HTTPControl} serves and changes (SGN's
+ * {@code HTTPControlTransformElement}): routes {@code /get/<name>[/<key>]} and {@code /post/<name>}. Keep
+ * the state in a map and call {@link #exchangeState(Map)} where the element should see changes,
+ * usually once per loop:
+ * <pre>{@code
+ * final Map<String, Object> state = new LinkedHashMap<>(Map.of("gain", 1.0));
+ * ... exchangeState(state); double gain = (Double) state.get("gain"); ...
+ * }</pre>
+ */
+public abstract class HTTPControlTransformElement extends TransformElement implements Controlled {
+    private final ControlState control;
+
+    /** See {@link TransformElement#TransformElement(String, List, List)}. */
+    protected HTTPControlTransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
+        super(name, sinkPadNames, sourcePadNames);
+        control = new ControlState(name());
+    }
+
+    /**
+     * SGN's {@code exchange_state}: takes the values posted since the last call into
+     * {@code state} (converted to the types of the values they replace), then publishes a copy
+     * of {@code state} for {@code GET}. Call it from the pipeline's thread. Returns {@code state}.
+     */
+    protected final Map<String, Object> exchangeState(Map<String, Object> state) {
+        return control.exchange(state);
+    }
+
+    @Override
+    public final ControlState controlState() {
+        return control;
+    }
+}
