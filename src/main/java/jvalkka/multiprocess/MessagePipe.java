@@ -106,6 +106,8 @@ public final class MessagePipe implements AutoCloseable {
     // receiving side: guarded by recvLock
     private final ReentrantLock recvLock = new ReentrantLock();
     private static final int IN_SIZE = 64 * 1024;
+    /** A receive buffer larger than this (grown to take a burst in) is let go once it is empty. */
+    private static final int MAX_KEPT_IN = 4 << 20;
     private ByteBuffer in = ByteBuffer.allocate(IN_SIZE); // data between position 0 and in.position()
     private int readPos;      // start of the next unread frame within in
     private int scannedTo;    // how far the partial frame at readPos was checked for an embedded magic
@@ -911,7 +913,7 @@ public final class MessagePipe implements AutoCloseable {
     private void consume(int n) {
         readPos += n;
         if (readPos == in.position()) {
-            if (in.capacity() > 4 * IN_SIZE) {
+            if (in.capacity() > MAX_KEPT_IN) {
                 in = ByteBuffer.allocate(IN_SIZE); // a burst taken in is not kept for ever
             } else {
                 in.clear();
@@ -949,7 +951,7 @@ public final class MessagePipe implements AutoCloseable {
         }
         try {
             if (!in.hasRemaining()) {
-                ensureRoom(in.position() - readPos + 1); // compacts, or grows when it holds no consumed bytes
+                ensureRoom(in.capacity() + 1); // grows: a bigger buffer takes a burst in fewer reads
             }
             int n = ch.read(in);
             if (n > 0) {
