@@ -709,7 +709,7 @@ final class Frontend implements Peer {
         }
         stopRequested = true;
         try {
-            main.send(null);
+            main.trySendNow(null); // never waits: a backend that stopped reading is killed by waitStop
         } catch (RuntimeException e) {
             logger.debug("requestStop: the backend is already gone ({})", e.getMessage());
         }
@@ -724,7 +724,7 @@ final class Frontend implements Peer {
         }
         long timeoutMs = options.stopTimeout().toMillis();
         try {
-            main.flush();
+            main.flush(timeoutMs); // bounded: a backend that stopped reading is killed below
         } catch (RuntimeException e) {
             // already gone
         }

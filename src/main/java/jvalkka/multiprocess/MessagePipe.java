@@ -106,6 +106,8 @@ public final class MessagePipe implements AutoCloseable {
     // receiving side: guarded by recvLock
     private final ReentrantLock recvLock = new ReentrantLock();
     private static final int IN_SIZE = 64 * 1024;
+    /** A receive buffer larger than this (grown to take a burst in) is let go once it is empty. */
+    private static final int MAX_KEPT_IN = 4 << 20;
     private ByteBuffer in = ByteBuffer.allocate(IN_SIZE); // data between position 0 and in.position()
     private int readPos;      // start of the next unread frame within in
     private int scannedTo;    // how far the partial frame at readPos was checked for an embedded magic
@@ -142,8 +144,9 @@ public final class MessagePipe implements AutoCloseable {
     private boolean flushScheduled;
     private volatile Selector writeSelector;
     private SelectionKey writeKey;
-    /** Error reports that found the send lock taken: whoever holds it next sends them. */
-    private final ConcurrentLinkedQueue<MessageObject> lateReports = new ConcurrentLinkedQueue<>();
+    /** Error reports (or a stop marker) that found the send lock taken: whoever holds it next sends them. */
+    private final ConcurrentLinkedQueue<Object> lateReports = new ConcurrentLinkedQueue<>();
+    private static final Object LATE_STOP = new Object();
 
     MessagePipe(String label) {
         this.label = label;
@@ -329,6 +332,34 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     /**
+     * Writes whatever is pending, as {@link #flush()} does, for at most
+     * {@code timeoutMillis} (waiting for other senders included); what is left then
+     * goes out later, from the flusher.
+     *
+     * @return whether all was written
+     * @throws PipeClosedException when the other end is gone
+     */
+    boolean flush(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        try {
+            if (!sendLock.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            if (!lateReports.isEmpty()) {
+                appendLateReports();
+            }
+            return out.size == 0 || writeAll(deadline);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
      * Called by the flusher: writes deferred bytes without waiting for the socket.
      * @return whether the flusher should come back (bytes remain, or a sender held the lock)
      */
@@ -398,21 +429,39 @@ public final class MessagePipe implements AutoCloseable {
 
     /** Under sendLock: writes all of {@code out}, waiting (and taking in) while the socket is full. */
     private void writeAll() {
+        writeAll(Long.MAX_VALUE);
+    }
+
+    /**
+     * Under sendLock: writes {@code out}, waiting (and taking in) while the socket is
+     * full, until {@code deadline} (a {@link System#nanoTime} value): what is left
+     * then stays for the flusher.
+     * @return whether all was written
+     */
+    private boolean writeAll(long deadline) {
         SocketChannel ch = channelOrThrow();
         ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
         boolean interrupted = false;
         try {
             while (b.hasRemaining()) {
                 if (ch.write(b) == 0) {
+                    long left = deadline == Long.MAX_VALUE ? 1000 : (deadline - System.nanoTime()) / 1_000_000;
+                    if (left <= 0) {
+                        out.compactFrom(b.position());
+                        scheduleFlush();
+                        return false;
+                    }
                     // a frame is never left half-written: the wait ignores interrupts and keeps the status
                     interrupted |= Thread.interrupted();
-                    awaitWritable(ch);
+                    awaitWritable(ch, Math.min(left, 1000));
                 }
             }
+            out.size = 0;
+            return true;
         } catch (IOException | ClosedSelectorException | CancelledKeyException e) {
+            out.size = 0;
             throw closed("send failed: " + e); // close() in another thread closes the selector and the key
         } finally {
-            out.size = 0;
             lastWriteNanos = System.nanoTime();
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -421,15 +470,17 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     /**
-     * Sends a message as far as the socket takes it now, and never waits, not even
-     * for another sender: what does not fit goes out later (on the next send, or
-     * from the flusher). For error reports, which must never block the backend.
+     * Sends a message ({@code null}: the stop marker) as far as the socket takes it
+     * now, and never waits, not even for another sender: what does not fit goes out
+     * later (on the next send, or from the flusher). For error reports, which must
+     * never block the backend, and for the stop request, which must not wait for a
+     * backend that stopped reading.
      *
      * @return whether it was all written at once
      */
     boolean trySendNow(MessageObject m) {
         if (!sendLock.tryLock()) {
-            lateReports.add(m);
+            lateReports.add(m == null ? LATE_STOP : m);
             Flusher.schedule(this);
             return false;
         }
@@ -450,10 +501,17 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
-    /** Under sendLock: encodes a message into {@code out}; false (nothing added) if it cannot be encoded. */
+    /**
+     * Under sendLock: encodes a message ({@code null}: the stop marker) into
+     * {@code out}; false (nothing added) if it cannot be encoded.
+     */
     private boolean append(MessageObject m) {
         int start = out.size;
         out.reserveHeader();
+        if (m == null) {
+            Out.putHeader(out.buf, start, 0, KIND_STOP);
+            return true;
+        }
         try {
             Codec.encode(m, out);
         } catch (IOException | RuntimeException e) {
@@ -465,9 +523,9 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     private void appendLateReports() {
-        MessageObject m;
+        Object m;
         while ((m = lateReports.poll()) != null) {
-            append(m);
+            append(m == LATE_STOP ? null : (MessageObject) m);
         }
     }
 
@@ -514,7 +572,7 @@ public final class MessagePipe implements AutoCloseable {
      * Under sendLock, the socket full: takes in what the other side sent, then
      * waits until the socket takes more, or more arrives to take in.
      */
-    private void awaitWritable(SocketChannel ch) throws IOException {
+    private void awaitWritable(SocketChannel ch, long maxMillis) throws IOException {
         int took = takeIn();
         Selector s = writeSelector;
         if (s == null) {
@@ -530,7 +588,7 @@ public final class MessagePipe implements AutoCloseable {
         if (writeKey.interestOps() != ops) {
             writeKey.interestOps(ops);
         }
-        s.select(took == 0 ? TAKE_IN_RETRY_MILLIS : 1000);
+        s.select(Math.max(1, took == 0 ? Math.min(maxMillis, TAKE_IN_RETRY_MILLIS) : maxMillis));
         s.selectedKeys().clear();
         if (!ch.isOpen()) {
             throw new ClosedChannelException();
@@ -911,7 +969,7 @@ public final class MessagePipe implements AutoCloseable {
     private void consume(int n) {
         readPos += n;
         if (readPos == in.position()) {
-            if (in.capacity() > 4 * IN_SIZE) {
+            if (in.capacity() > MAX_KEPT_IN) {
                 in = ByteBuffer.allocate(IN_SIZE); // a burst taken in is not kept for ever
             } else {
                 in.clear();
@@ -949,7 +1007,7 @@ public final class MessagePipe implements AutoCloseable {
         }
         try {
             if (!in.hasRemaining()) {
-                ensureRoom(in.position() - readPos + 1); // compacts, or grows when it holds no consumed bytes
+                ensureRoom(in.capacity() + 1); // grows: a bigger buffer takes a burst in fewer reads
             }
             int n = ch.read(in);
             if (n > 0) {

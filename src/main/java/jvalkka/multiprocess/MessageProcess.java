@@ -343,7 +343,10 @@ public abstract class MessageProcess implements Serializable {
         }
     }
 
-    /** Frontend: asks the backend to leave its loop (it runs {@code postRun__} and exits). */
+    /**
+     * Frontend: asks the backend to leave its loop (it runs {@code postRun__} and exits).
+     * Never waits, not even for a backend that stopped reading or for another thread's send.
+     */
     public void requestStop() {
         frontend("requestStop").requestStop();
     }

@@ -178,22 +178,7 @@ class PipeDeadlockTest {
         });
         try {
             // the real condition: the socket to the backend is full, so the writer is (or soon is) stuck
-            try (Selector s = Selector.open()) {
-                java.nio.channels.SocketChannel ch = (java.nio.channels.SocketChannel) p.getPipe().channel();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (true) {
-                    if (ch.keyFor(s) == null) {
-                        ch.register(s, SelectionKey.OP_WRITE);
-                    }
-                    int ready = s.selectNow();
-                    s.selectedKeys().clear();
-                    if (ready == 0 && !writer.isDone()) {
-                        break;
-                    }
-                    assertTrue(System.nanoTime() < deadline, "the socket never filled up (sent " + sent + ")");
-                    Thread.sleep(10);
-                }
-            }
+            awaitSocketFull(writer);
             CompletableFuture<Long> select = CompletableFuture.supplyAsync(() -> {
                 long t0 = System.nanoTime();
                 Select.safeSelect(List.of(p.getPipe()), List.of(), List.of(), 0.5);
@@ -210,6 +195,46 @@ class PipeDeadlockTest {
         assertEquals(2000, within(writer, 30, "the writer, once the backend reads again"));
         CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> readAll(p.getPipe(), 2000, "pong"));
         assertEquals(2000, within(read, 30, "reading the replies"));
+    }
+
+    @Test
+    void stopEndsABackendThatStopsReadingEvenWhileASendIsStuck(@TempDir Path dir) throws Exception {
+        p = new Echo();
+        p.setOptions(BackendOptions.defaults().withStopTimeout(java.time.Duration.ofSeconds(1)));
+        p.start();
+        p.sendMessageToBack(new MessageObject("hold", "path", dir.resolve("never").toString()));
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+            for (int i = 0; i < 2000; i++) {
+                p.sendMessageToBack(new MessageObject("ping", "i", i, "pad", PAD.repeat(10)));
+            }
+            return 2000;
+        });
+        awaitSocketFull(writer);
+        long t0 = System.nanoTime();
+        within(CompletableFuture.runAsync(p::stop), 15, "stop() of a backend that no longer reads");
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(took < 10_000, "stop() took " + took + " ms with a stop timeout of 1 s");
+        // the stuck send learns that the backend is gone
+        CompletableFuture<Object> failed = writer.handle((v, t) -> t);
+        assertTrue(within(failed, 15, "the stuck send") != null, "the stuck send did not fail");
+    }
+
+    /** Waits (bounded) until the socket to the backend is full while {@code writer} still sends. */
+    private void awaitSocketFull(CompletableFuture<?> writer) throws Exception {
+        try (Selector s = Selector.open()) {
+            java.nio.channels.SocketChannel ch = (java.nio.channels.SocketChannel) p.getPipe().channel();
+            ch.register(s, SelectionKey.OP_WRITE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                int ready = s.selectNow();
+                s.selectedKeys().clear();
+                if (ready == 0 && !writer.isDone()) {
+                    return;
+                }
+                assertTrue(System.nanoTime() < deadline, "the socket never filled up");
+                Thread.sleep(10);
+            }
+        }
     }
 
     @Test
