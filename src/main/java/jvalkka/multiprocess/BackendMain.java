@@ -15,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 
 import jvalkka.log.LogConfig;
@@ -121,7 +122,10 @@ public final class BackendMain {
     private static SocketChannel connect(Path socket, byte[] token, int which, long frontendPid) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            ch.bind(UnixDomainSocketAddress.of(PeerCheck.clientName(socket, which))); // names us to the frontend
+            Path name = PeerCheck.clientName(socket, which);
+            ch.bind(UnixDomainSocketAddress.of(name)); // names us to the frontend
+            // never listened on, so nobody can connect to it; still no more open than the channel's socket
+            Files.setPosixFilePermissions(name, PosixFilePermissions.fromString("rw-------"));
             ch.connect(UnixDomainSocketAddress.of(socket));
             PeerCheck.requireSameUser(ch);
             if (frontendPid >= 0) {

@@ -28,11 +28,10 @@ import jdk.net.UnixDomainPrincipal;
  */
 final class PeerCheck {
     private static final long SO_ACCEPTCON = 0x10000;
+    private static volatile UserPrincipal me;
 
     private PeerCheck() {
     }
-
-    private static volatile UserPrincipal me;
 
     /** Throws unless the peer of {@code ch} runs as this JVM's user. */
     static void requireSameUser(SocketChannel ch) throws IOException {
