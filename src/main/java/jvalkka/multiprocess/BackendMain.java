@@ -15,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 
 import jvalkka.log.LogConfig;
@@ -64,7 +65,7 @@ public final class BackendMain {
         MessageProcess process;
         try {
             main.connect(connect(socket, token, 0, ppid));
-            internal.connect(connect(socket, token, 1, ppid));
+            internal.connect(connect(socket, token, 1, -1));
             MessagePipe.Frame f = main.recvFrame(120_000);
             if (f == null || f.kind() != MessagePipe.KIND_BOOT) {
                 throw new IOException("no boot frame from the frontend");
@@ -112,16 +113,24 @@ public final class BackendMain {
     /**
      * Connects to the frontend and sends it the one-time token. Before the token
      * goes out (and so before a byte of boot payload can come in), the peer must be
-     * proven the frontend: this user ({@code SO_PEERCRED}) and the parent's pid,
-     * which our standard input (a pipe from the parent) named.
+     * proven the frontend: this user ({@code SO_PEERCRED}), and for the first
+     * connection the parent's pid, which our standard input (a pipe from the
+     * parent) named, as the holder of the listening socket ({@code frontendPid}
+     * -1: the user only; the listener is the one just proven, in a directory only
+     * this user can write).
      */
     private static SocketChannel connect(Path socket, byte[] token, int which, long frontendPid) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            ch.bind(UnixDomainSocketAddress.of(PeerCheck.clientName(socket, which))); // names us to the frontend
+            Path name = PeerCheck.clientName(socket, which);
+            ch.bind(UnixDomainSocketAddress.of(name)); // names us to the frontend
+            // never listened on, so nobody can connect to it; still no more open than the channel's socket
+            Files.setPosixFilePermissions(name, PosixFilePermissions.fromString("rw-------"));
             ch.connect(UnixDomainSocketAddress.of(socket));
             PeerCheck.requireSameUser(ch);
-            PeerCheck.requireHeldBy(PeerCheck.bindName(socket), true, frontendPid);
+            if (frontendPid >= 0) {
+                PeerCheck.requireHeldBy(PeerCheck.bindName(socket), true, frontendPid);
+            }
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw new IOException("refusing the process channel at " + socket + ": " + e.getMessage(), e);

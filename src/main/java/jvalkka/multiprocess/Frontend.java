@@ -342,9 +342,10 @@ final class Frontend implements Peer {
                 }
                 sel.select(20);
                 sel.selectedKeys().clear();
+                PeerCheck.UnixTable table = new PeerCheck.UnixTable(); // read at most once or twice per round
                 SocketChannel c;
                 while ((c = server.accept()) != null) {
-                    String refused = PeerCheck.whyNotFrom(c, socketPath, pid);
+                    String refused = PeerCheck.whyNotFrom(c, socketPath, pid, table);
                     if (refused != null) {
                         logger.warn("start: a connection on {} was refused: {}", socketPath, refused);
                         c.close();

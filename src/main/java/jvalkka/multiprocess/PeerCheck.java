@@ -3,7 +3,6 @@ package jvalkka.multiprocess;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
@@ -29,6 +28,7 @@ import jdk.net.UnixDomainPrincipal;
  */
 final class PeerCheck {
     private static final long SO_ACCEPTCON = 0x10000;
+    private static volatile UserPrincipal me;
 
     private PeerCheck() {
     }
@@ -36,7 +36,11 @@ final class PeerCheck {
     /** Throws unless the peer of {@code ch} runs as this JVM's user. */
     static void requireSameUser(SocketChannel ch) throws IOException {
         UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-        UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
+        UserPrincipal me = PeerCheck.me;
+        if (me == null) {
+            me = Files.getOwner(Path.of("/proc/self"));
+            PeerCheck.me = me;
+        }
         if (!peer.user().equals(me)) {
             throw new IOException("the peer runs as user " + peer.user().getName() + ", not as " + me.getName());
         }
@@ -60,50 +64,83 @@ final class PeerCheck {
      * when {@code listening}) and the process {@code pid} holds it.
      */
     static void requireHeldBy(Path name, boolean listening, long pid) throws IOException {
-        String bound = name.toString();
-        String inode = null;
-        int found = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/net/unix"), StandardCharsets.UTF_8)) {
-            // Num RefCount Protocol Flags Type St Inode Path
-            String[] f = line.trim().split("\\s+", 8);
-            if (f.length == 8 && f[7].equals(bound)
-                    && (!listening || (Long.parseLong(f[3], 16) & SO_ACCEPTCON) != 0)) {
-                inode = "socket:[" + f[6] + "]";
-                found++;
-            }
+        requireHeldBy(name, listening, pid, new UnixTable());
+    }
+
+    private static void requireHeldBy(Path name, boolean listening, long pid, UnixTable table) throws IOException {
+        String inode = table.inodeBoundAt(name, listening);
+        // descriptors are numbered upwards, and the socket is among the newest of the holder's: look from the top
+        String[] names = new java.io.File("/proc/" + pid + "/fd").list();
+        if (names == null) {
+            throw new IOException("process " + pid + " is gone (or not ours to inspect)");
         }
-        if (found != 1) {
-            throw new IOException(found == 0 ? "no socket is bound at " + name
-                    : found + " sockets are bound at " + name);
+        int[] fds = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            fds[i] = Integer.parseInt(names[i]);
         }
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : fds) {
-                try {
-                    if (Files.readSymbolicLink(fd).toString().equals(inode)) {
-                        return;
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // next descriptor
+        java.util.Arrays.sort(fds);
+        String want = "socket:[" + inode + "]";
+        for (int i = fds.length - 1; i >= 0; i--) {
+            try {
+                if (Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fds[i])).toString().equals(want)) {
+                    return;
                 }
+            } catch (IOException closedMeanwhile) {
+                // next descriptor
             }
-        } catch (java.nio.file.NoSuchFileException gone) {
-            throw new IOException("process " + pid + " is gone");
         }
         throw new IOException("the socket bound at " + name + " is not held by process " + pid);
+    }
+
+    /**
+     * {@code /proc/net/unix}, read once and read again only when a name is not in
+     * it yet: the frontend checks several connections against one reading.
+     */
+    static final class UnixTable {
+        private String text;
+
+        /** The inode of the one socket bound at {@code name}; an exception if none or several are. */
+        String inodeBoundAt(Path name, boolean listening) throws IOException {
+            // the table is bytes; a path's UTF-8 read as ISO-8859-1 matches it byte for byte
+            String key = " " + new String(name.toString().getBytes(StandardCharsets.UTF_8),
+                    StandardCharsets.ISO_8859_1) + "\n";
+            for (int attempt = 0; attempt < 2; attempt++) {
+                if (text == null || attempt > 0) {
+                    text = new String(Files.readAllBytes(Path.of("/proc/net/unix")), StandardCharsets.ISO_8859_1);
+                }
+                String inode = null;
+                int found = 0;
+                for (int at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+                    // Num RefCount Protocol Flags Type St Inode Path
+                    String[] f = text.substring(text.lastIndexOf('\n', at) + 1, at).trim().split(" +");
+                    if (f.length == 7 && (!listening || (Long.parseLong(f[3], 16) & SO_ACCEPTCON) != 0)) {
+                        inode = f[6];
+                        found++;
+                    }
+                }
+                if (found == 1) {
+                    return inode;
+                }
+                if (found > 1) {
+                    throw new IOException(found + " sockets are bound at " + name);
+                }
+            }
+            throw new IOException("no socket is bound at " + name);
+        }
     }
 
     /**
      * Why the accepted connection {@code c} on the channel at {@code socketPath}
      * is not from the process {@code pid} of this user, or null when it is.
      */
-    static String whyNotFrom(SocketChannel c, Path socketPath, long pid) {
+    static String whyNotFrom(SocketChannel c, Path socketPath, long pid, UnixTable table) {
         try {
             requireSameUser(c);
             if (!(c.getRemoteAddress() instanceof java.net.UnixDomainSocketAddress a)
                     || !(a.getPath().equals(clientName(socketPath, 0)) || a.getPath().equals(clientName(socketPath, 1)))) {
                 return "its peer is not bound at one of the backend's names";
             }
-            requireHeldBy(a.getPath(), false, pid);
+            requireHeldBy(a.getPath(), false, pid, table);
             return null;
         } catch (IOException | RuntimeException e) {
             return e.getMessage();

@@ -137,7 +137,7 @@ class OtherUserTrustTest {
             Process foreign = other.startAs("/usr/bin/python3", "-c", connect, PeerCheck.bindName(sock).toString());
             awaitLine(lines(foreign), "connected");
             try (SocketChannel c = server.accept()) {
-                String why = PeerCheck.whyNotFrom(c, sock, child);
+                String why = PeerCheck.whyNotFrom(c, sock, child, new PeerCheck.UnixTable());
                 assertTrue(why != null && why.contains(other.name()), "another user's connection: " + why);
             }
 
@@ -146,9 +146,9 @@ class OtherUserTrustTest {
                     PeerCheck.clientName(sock, 0).toString()).redirectErrorStream(true).start();
             awaitLine(lines(impostor), "connected");
             try (SocketChannel c = server.accept()) {
-                String why = PeerCheck.whyNotFrom(c, sock, child);
+                String why = PeerCheck.whyNotFrom(c, sock, child, new PeerCheck.UnixTable());
                 assertTrue(why != null && why.contains("not held by process " + child), "another pid: " + why);
-                assertEquals(null, PeerCheck.whyNotFrom(c, sock, impostor.pid()), "its own pid is recognised");
+                assertEquals(null, PeerCheck.whyNotFrom(c, sock, impostor.pid(), new PeerCheck.UnixTable()), "its own pid is recognised");
             }
         } finally {
             if (impostor != null) {
