@@ -30,6 +30,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exception=..., trace=...)} on the main pipe, as a handler that throws is.
  * {@code send_out__} may be called from any thread.
  *
+ * <p><b>Bounded.</b> At most {@link #maxInFlight} stages are in flight (default
+ * {@value #DEFAULT_MAX_IN_FLIGHT}); at that many, the loop waits for one to
+ * complete before it reads the next message, so a frontend that sends faster
+ * than the work completes is slowed down (its sends block once the pipe is
+ * full) instead of piling up stages without limit. Stages that complete only
+ * when a later message arrives (a gate opened by another command) must stay
+ * fewer than {@code maxInFlight}, or the loop waits for them for ever: a warning
+ * after 10 s says so. Set {@code maxInFlight} before {@code start()}.
+ *
  * <p>When asked to stop, the backend leaves its loop, waits up to
  * {@link #drainTimeout} seconds for the stages still running, runs
  * {@link #asyncPost__()}, sends the stop marker and runs {@code postRun__}.
@@ -41,8 +50,19 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
     /** Backend: seconds to wait, at stop, for asynchronous handlers that have not completed. */
     protected double drainTimeout = 5.0;
 
+    /** How many asynchronous handlers may be in flight unless {@link #maxInFlight} says otherwise. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
+    private static final long STALL_WARN_NANOS = 10_000_000_000L;
+
+    /**
+     * The most asynchronous handlers in flight; at this many the loop waits for one
+     * to complete before it reads the next message (at least 1). Set it before {@code start()}.
+     */
+    protected int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+
     private transient ExecutorService executor;
     private transient Set<CompletionStage<?>> inFlight;
+    private transient Object completed; // notified when a stage in flight completes
 
     protected AsyncBackMessageProcess(String name) {
         super(name);
@@ -88,6 +108,7 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
             return t;
         });
         inFlight = ConcurrentHashMap.newKeySet();
+        completed = new Object();
         try {
             preRun__();
             await(asyncPre__(), "asyncPre__", -1);
@@ -110,7 +131,37 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
             return;
         }
         inFlight.add(stage);
-        stage.whenComplete((v, t) -> inFlight.remove(stage));
+        stage.whenComplete((v, t) -> {
+            inFlight.remove(stage);
+            synchronized (completed) {
+                completed.notifyAll();
+            }
+        });
+        if (inFlight.size() >= maxInFlight) {
+            awaitRoom();
+        }
+    }
+
+    /** The loop waits here while {@link #maxInFlight} stages are in flight. */
+    private void awaitRoom() {
+        long since = System.nanoTime();
+        boolean warned = false;
+        synchronized (completed) {
+            while (inFlight.size() >= Math.max(1, maxInFlight)) {
+                try {
+                    completed.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!warned && System.nanoTime() - since >= STALL_WARN_NANOS) {
+                    warned = true;
+                    logger.warn("{} asynchronous handlers in flight (maxInFlight): the loop has waited {} s for one "
+                            + "to complete before it reads the next message. If they wait for a later message, "
+                            + "raise maxInFlight", inFlight.size(), STALL_WARN_NANOS / 1_000_000_000L);
+                }
+            }
+        }
     }
 
     private void drain() {
