@@ -678,6 +678,10 @@ final class Frontend implements Peer {
         } catch (IOException ignored) {
             // it was the backend's; nothing is lost
         }
+        // the backend is gone: read what it sent into the pipes' buffers and give their descriptors back
+        // (two sockets, the selectors); recv() and returnFromBack() still give what it sent, then the end
+        releaseQuietly(main);
+        releaseQuietly(internal);
         if (router == null) {
             failPending();
         } // else the router fails them once it has read what the backend sent before it exited
@@ -715,6 +719,14 @@ final class Frontend implements Peer {
             r.run();
         } catch (RuntimeException e) {
             // a death action must not stop the others
+        }
+    }
+
+    private void releaseQuietly(MessagePipe pipe) {
+        try {
+            pipe.release();
+        } catch (RuntimeException e) {
+            logger.debug("releasing {} failed: {}", pipe, e.toString());
         }
     }
 

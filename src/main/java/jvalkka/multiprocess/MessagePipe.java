@@ -47,6 +47,8 @@ public final class MessagePipe implements AutoCloseable {
     private final String label;
     private volatile SocketChannel channel;
     private volatile String closedReason;
+    /** {@link #close()} was called: nothing more is read, not even what was buffered. */
+    private boolean closedHere;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
 
     // receiving side
@@ -350,6 +352,9 @@ public final class MessagePipe implements AutoCloseable {
     synchronized MessageObject recv(long timeoutMillis) {
         long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000;
         while (true) {
+            if (closedHere) {
+                throw closedByClose();
+            }
             Frame f = nextFrame();
             if (f != null) {
                 if (f.kind == KIND_STOP) {
@@ -586,7 +591,7 @@ public final class MessagePipe implements AutoCloseable {
                 return true;
             }
             if (n < 0) {
-                eof = true;
+                endOfStream();
                 return false;
             }
             if (waitMillis <= 0) {
@@ -600,12 +605,22 @@ public final class MessagePipe implements AutoCloseable {
             readSelector.selectedKeys().clear();
             n = ch.read(in);
             if (n < 0) {
-                eof = true;
+                endOfStream();
             }
             return n > 0;
-        } catch (IOException e) {
-            eof = true;
+        } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            endOfStream(); // closed under us, or a broken connection: the end either way
             return false;
+        }
+    }
+
+    /** Nothing more can come: the descriptors go back now; what was read stays for recv. */
+    private void endOfStream() {
+        eof = true;
+        try {
+            releaseDescriptors();
+        } catch (UncheckedIOException e) {
+            faultListener.accept(e.getMessage() + ": " + e.getCause());
         }
     }
 
@@ -627,26 +642,93 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    private PipeClosedException closedByClose() {
+        String why = closedReason;
+        return new PipeClosedException(label + ": the pipe was closed"
+                + (why == null || why.equals("closed") ? "" : " (" + why + ")"));
+    }
+
     private PipeClosedException closed(String what) {
         String why = closedReason != null ? closedReason : what;
         return new PipeClosedException(label + ": " + why);
     }
 
+    /**
+     * Closes the pipe: its socket and selectors are released, what was buffered
+     * is dropped, and from then on {@link #recv()} throws
+     * {@link PipeClosedException} (saying the pipe was closed), {@link #poll}
+     * returns true at once (so that a reader finds out), and
+     * {@code Select.safeSelect} reports it ready. Idempotent.
+     *
+     * <p>A frontend pipe need not be closed by hand: when its backend has exited,
+     * the pipe reads what the backend sent and releases its descriptors itself
+     * (see {@link #release()}); stopping the process does the same.
+     */
     @Override
     public synchronized void close() {
         closedBecause("closed");
+        closedHere = true;
+        eof = true;
+        in.clear();
+        readPos = 0;
+        scannedTo = 0;
+        releaseDescriptors();
+    }
+
+    /**
+     * The other side is gone: reads what it sent up to the end of the stream
+     * into this pipe's buffer, then closes the socket and the selectors, which
+     * gives their descriptors back. {@link #recv()} still returns every message
+     * read (and a frontend's "exited" event after them), then throws
+     * {@link PipeClosedException}; sending throws it at once. Called by the
+     * frontend when its backend has exited; a pipe that reads the end of the
+     * stream releases itself too. Idempotent.
+     *
+     * <p>The backend has exited when this is called, so what is left is bounded
+     * by the socket's buffer; a socket that gives no end of stream (another
+     * process shares the backend's end) is closed after what it had.
+     */
+    synchronized void release() {
+        SocketChannel ch = channel;
+        if (ch == null || !ch.isOpen()) {
+            eof = ch != null || eof;
+            return;
+        }
         try {
-            if (readSelector != null) {
-                readSelector.close();
-            }
-            if (writeSelector != null) {
-                writeSelector.close();
-            }
-            if (channel != null) {
-                channel.close();
+            while (!eof) {
+                if (!in.hasRemaining()) {
+                    ensureRoom(in.capacity() + 1);
+                }
+                int n = ch.read(in);
+                if (n <= 0) {
+                    eof = true;
+                }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            eof = true;
+        }
+        releaseDescriptors();
+    }
+
+    /** Whether the pipe's socket and selectors are closed (released or closed). */
+    boolean isReleased() {
+        SocketChannel ch = channel;
+        return ch != null && !ch.isOpen();
+    }
+
+    private void releaseDescriptors() {
+        IOException failed = null;
+        for (java.io.Closeable c : new java.io.Closeable[] {readSelector, writeSelector, channel}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        if (failed != null) {
+            throw new UncheckedIOException(label + ": closing failed", failed);
         }
     }
 
