@@ -15,6 +15,13 @@ import org.slf4j.Logger;
  */
 final class Backend {
     static final String REPLY = "__reply";
+    /**
+     * On the internal pipe, once per backend: {@code preRun__} has returned (no
+     * {@code error}) or threw ({@code error}: the exception as
+     * {@link Throwables#encode} writes it). The frontend's start() waits for it
+     * when asked to; otherwise its reply router drops it.
+     */
+    static final String STARTED = "__started";
 
     final MessageProcess process;
     final MessagePipe main;
@@ -22,6 +29,7 @@ final class Backend {
     final List<Object> mainList;
     private final Dispatcher dispatcher;
     private final Logger logger;
+    private volatile boolean startedSent;
 
     Backend(MessageProcess process, MessagePipe main, MessagePipe internal) {
         this.process = process;
@@ -30,6 +38,20 @@ final class Backend {
         this.mainList = List.of(main);
         this.dispatcher = Dispatcher.of(process.getClass());
         this.logger = process.logger();
+    }
+
+    /** Sends {@link #STARTED} once; see {@code MessageProcess.preRunEnded}. */
+    void preRunEnded(Throwable failure) {
+        if (startedSent) {
+            return;
+        }
+        startedSent = true;
+        try {
+            internal.send(new MessageObject(STARTED, "error", failure == null ? null : Throwables.encode(failure)));
+            internal.flush(); // a failed preRun__ ends the JVM at once: nothing may wait for the flusher
+        } catch (RuntimeException e) {
+            logger.debug("could not tell the frontend that preRun__ ended: {}", e.toString());
+        }
     }
 
     /** Reports faults of the main pipe to the frontend (a class, not a lambda: see Select). */

@@ -149,7 +149,13 @@ public abstract class MessageProcess implements Serializable {
      * pipe; keep calling {@link #readPipes__(double)} while {@link #loop} holds.
      */
     protected void run() throws Exception {
-        preRun__();
+        try {
+            preRun__();
+        } catch (Throwable t) {
+            preRunEnded(t);
+            throw t;
+        }
+        preRunEnded(null);
         while (loop) {
             readPipes__(listening ? 0 : timeout);
         }
@@ -174,6 +180,7 @@ public abstract class MessageProcess implements Serializable {
 
     /** Backend: receives what is ready on the main pipe and routes each message. */
     protected void handleBackPipe__(MessagePipe pipe) {
+        preRunEnded(null);
         do {
             MessageObject obj;
             try {
@@ -211,7 +218,21 @@ public abstract class MessageProcess implements Serializable {
 
     /** Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}. */
     protected final MessagePipe backPipe__() {
-        return backend("backPipe__").main;
+        Backend b = backend("backPipe__");
+        preRunEnded(null); // a custom run() that reads its pipe has finished preparing
+        return b.main;
+    }
+
+    /**
+     * Backend: tells a frontend that waits in {@code start()} (see
+     * {@link BackendOptions#awaitPreRun()}) that {@code preRun__} has returned
+     * ({@code failure} null) or threw {@code failure}. Only the first call counts.
+     */
+    final void preRunEnded(Throwable failure) {
+        Backend b = back;
+        if (b != null) {
+            b.preRunEnded(failure);
+        }
     }
 
     private Backend backend(String method) {
@@ -284,9 +305,20 @@ public abstract class MessageProcess implements Serializable {
     /**
      * Frontend: spawns the backend JVM and waits until it has restored this object.
      *
+     * <p>By default {@code start()} does not wait for {@link #preRun__()}, as in
+     * valkka: it runs in the backend while this JVM goes on, and if it throws, the
+     * backend exits and {@link #getPipe()} reports {@code MessageObject("exited",
+     * ...)} (its {@code reason} names the exception) after whatever the backend
+     * sent. To have {@code start()} wait for {@code preRun__} and fail with its
+     * exception, set {@code setOptions(BackendOptions.defaults().withAwaitPreRun(true))}
+     * (or the class-wide defaults); {@link #startAll} and {@code MainContext}
+     * honour it too.
+     *
      * @throws BackendStartException when a field cannot cross (the message names it),
      *         or the backend JVM fails or is not ready within the start timeout (the
-     *         message gives its exit status and standard error)
+     *         message gives its exit status and standard error); with
+     *         {@link BackendOptions#awaitPreRun()}, also when {@code preRun__}
+     *         throws (the exception is the cause, with the backend's stack trace)
      */
     public void start() {
         Frontend f = frontend("start");
@@ -439,8 +471,10 @@ public abstract class MessageProcess implements Serializable {
         }
         try {
             run();
+            preRunEnded(null);
             return 0;
         } catch (Throwable t) {
+            preRunEnded(t); // a run() of its own that failed before it read its pipe
             // last words first: the frontend's "exited" event carries them, and logging may fail after an OOM
             try {
                 main.sendRaw(MessagePipe.KIND_EXIT, ("the backend loop ended with " + t)
