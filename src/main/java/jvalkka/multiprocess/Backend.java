@@ -7,6 +7,8 @@ import java.util.concurrent.CompletionStage;
 
 import org.slf4j.Logger;
 
+import jvalkka.sync.EventGroup;
+
 /**
  * The backend half's state: its pipe ends and the dispatch of messages to
  * {@code c__} handlers, with replies for proxy calls and error reports for
@@ -66,8 +68,10 @@ final class Backend {
 
     void dispatch(MessageObject msg) {
         Object replyTo = msg.get(REPLY);
+        EventGroup.Candidates synced = syncedEvents(msg);
         Dispatcher.Handler h = dispatcher.handler(msg.command());
         if (h == null) {
+            failEvents(synced, msg, "no such method " + Dispatcher.PREFIX + msg.command(), null);
             fail(msg, replyTo, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
                     + process.getClass().getName(), null);
             return;
@@ -76,6 +80,7 @@ final class Backend {
         try {
             args = h.bind(msg);
         } catch (Dispatcher.DispatchError e) {
+            failEvents(synced, msg, e.getMessage(), e.getCause());
             fail(msg, replyTo, e.getMessage(), e.getCause());
             return;
         }
@@ -85,6 +90,7 @@ final class Backend {
         } catch (OutOfMemoryError oom) {
             throw oom; // the JVM is not fit to go on: end the backend, whose frontend gets an "exited" event
         } catch (Throwable t) {
+            failEvents(synced, msg, h.method.getName() + " raised " + t, t);
             fail(msg, replyTo, h.method.getName() + " raised " + t, t);
             return;
         }
@@ -97,6 +103,7 @@ final class Backend {
                 if (t != null) {
                     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                             ? t.getCause() : t;
+                    failEvents(synced, msg, h.method.getName() + " completed with " + cause, cause);
                     fail(msg, null, h.method.getName() + " completed with " + cause, cause);
                 }
             });
@@ -115,6 +122,33 @@ final class Backend {
             } else {
                 reply(replyTo, result, null);
             }
+        }
+    }
+
+    /**
+     * The events a SyncIndex in the frontend waits for that this message carries
+     * (see {@code SyncIndex}: a failed handler fails them at once); null, at the
+     * cost of a look at the message, when this backend has no EventGroup.
+     */
+    private static EventGroup.Candidates syncedEvents(MessageObject msg) {
+        if (!EventGroup.anyOpened()) {
+            return null;
+        }
+        int size = msg.parameters().size();
+        String[] names = new String[size];
+        int[] values = new int[size];
+        int n = MessageProcess.intParameters(msg, names, values);
+        return n == 0 ? null : EventGroup.candidates(names, values, n);
+    }
+
+    private void failEvents(EventGroup.Candidates synced, MessageObject msg, String reason, Throwable t) {
+        if (synced == null) {
+            return;
+        }
+        try {
+            synced.fail(msg.command() + ": " + reason, t);
+        } catch (RuntimeException e) {
+            logger.debug("could not mark the events of {} failed: {}", msg.command(), e.toString());
         }
     }
 

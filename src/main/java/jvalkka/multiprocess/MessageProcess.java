@@ -272,8 +272,14 @@ public abstract class MessageProcess implements Serializable {
             f.send(message);
             return;
         }
-        // a SyncIndex waiting for an index that never left would wait for ever: tell it
-        int[] ints = intParameters(message);
+        // a SyncIndex waiting for an index that never left would wait for ever: tell it;
+        // and arm its event, so that the backend can fail it if the handler fails
+        int size = message == null ? 0 : message.parameters().size();
+        String[] names = new String[size];
+        int[] values = new int[size];
+        int n = intParameters(message, names, values);
+        int[] ints = java.util.Arrays.copyOf(values, n);
+        jvalkka.sync.SyncIndex.noteSending(names, values, n, f.pid());
         try {
             f.send(message);
         } catch (RuntimeException e) {
@@ -283,18 +289,19 @@ public abstract class MessageProcess implements Serializable {
         jvalkka.sync.SyncIndex.noteSend(ints, true);
     }
 
-    private static int[] intParameters(MessageObject message) {
+    /** Fills {@code names} and {@code values} with the message's int parameters; returns how many. */
+    static int intParameters(MessageObject message, String[] names, int[] values) {
         if (message == null) {
-            return new int[0];
+            return 0;
         }
-        int[] ints = new int[message.parameters().size()];
         int n = 0;
-        for (Object v : message.parameters().values()) {
-            if (v instanceof Integer i) {
-                ints[n++] = i;
+        for (java.util.Map.Entry<String, Object> e : message.parameters().entrySet()) {
+            if (e.getValue() instanceof Integer i && n < values.length) {
+                names[n] = e.getKey();
+                values[n++] = i;
             }
         }
-        return java.util.Arrays.copyOf(ints, n);
+        return n;
     }
 
     /** Frontend: waits for the next object the backend sent with {@code return_out__}. */
