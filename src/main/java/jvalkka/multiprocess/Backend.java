@@ -131,7 +131,18 @@ final class Backend {
      * cost of a look at the message, when this backend has no EventGroup.
      */
     private static EventGroup.Candidates syncedEvents(MessageObject msg) {
-        if (!EventGroup.anyOpened()) {
+        int limit = EventGroup.openedMaxEvents();
+        if (limit == 0) {
+            return null;
+        }
+        boolean any = false; // most messages carry no int that could be an index: no allocation for them
+        for (Object v : msg.parameters().values()) {
+            if (v instanceof Integer i && i >= 0 && i < limit) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
             return null;
         }
         int size = msg.parameters().size();

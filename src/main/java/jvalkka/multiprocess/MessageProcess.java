@@ -52,6 +52,13 @@ import jvalkka.log.LogConfig;
  * <p><b>Lifetime.</b> A backend exits when it is stopped, and also when its parent
  * JVM dies by any means (kill -9 included): it watches a pipe from the parent.
  * Stopping twice, or stopping a process that never started, does nothing.
+ * {@link #start()} returns once the backend has restored the object, without
+ * waiting for {@link #preRun__()} unless {@link BackendOptions#awaitPreRun()}
+ * asks it to (then a failing {@code preRun__} fails {@code start()} with its
+ * exception). Once the backend has exited, for whatever reason, its pipes give
+ * their descriptors back at once; what it sent can still be received, then
+ * the {@code "exited"} event (when it was not asked to stop), then
+ * {@link PipeClosedException}.
  *
  * <p>The frontend methods are meant for one thread (the one that owns the
  * process); sending from several threads is safe.

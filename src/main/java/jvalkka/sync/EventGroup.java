@@ -95,6 +95,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** Groups this JVM opened by name (a backend's crossed groups): where a failed handler's events are. */
     private static final List<EventGroup> OPENED = new CopyOnWriteArrayList<>();
     private static final long MY_PID = ProcessHandle.current().pid();
+    private static volatile int openedMax;
 
     private final transient SharedMemory shm;
     private final transient UnsafeBuffer buf;
@@ -183,6 +184,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
         EventGroup g = new EventGroup(shm, n, false);
         OPENED.add(g);
+        updateOpenedMax();
         return g;
     }
 
@@ -297,9 +299,21 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         buf.putLongVolatile(o + ARMED_PID, peerPid);
     }
 
-    /** Framework hook: whether this JVM opened any group by name (a backend with crossed groups). */
-    public static boolean anyOpened() {
-        return !OPENED.isEmpty();
+    /**
+     * Framework hook: the size of the largest group this JVM opened by name (a
+     * backend's crossed groups), 0 when none: an int parameter at or above it
+     * cannot be an event index.
+     */
+    public static int openedMaxEvents() {
+        return openedMax;
+    }
+
+    private static void updateOpenedMax() {
+        int max = 0;
+        for (EventGroup g : OPENED) {
+            max = Math.max(max, g.n);
+        }
+        openedMax = max;
     }
 
     /**
@@ -311,7 +325,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * reserved anew meanwhile.
      */
     public static Candidates candidates(String[] names, int[] values, int count) {
-        if (OPENED.isEmpty() || count == 0) {
+        if (openedMax == 0 || count == 0) {
             return null;
         }
         Candidates c = null;
@@ -587,7 +601,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             return;
         }
         closed = true;
-        OPENED.remove(this);
+        if (OPENED.remove(this)) {
+            updateOpenedMax();
+        }
         if (shm.isOwner()) {
             shm.unlink();
         }

@@ -53,6 +53,7 @@ class BackendLifetimeTest {
 
         void c__ping(int n) {
             send_out__(new MessageObject("pong", "n", n));
+            return_out__(new MessageObject("returned", "n", n));
         }
 
         void c__exit(int status) {
@@ -89,6 +90,9 @@ class BackendLifetimeTest {
             Select.Result r = Select.safeSelect(List.of(pipe), List.of(), List.of(), 30);
             assertEquals(List.of(pipe), r.reads(), "no pong within 30 s");
             assertEquals(i, pipe.recv().get("n", Integer.class));
+            if (i % 2 == 0) { // half of them start their reply router thread, which must end too
+                assertEquals(i, ps.get(i).returnFromBack().get("n", Integer.class));
+            }
         }
         for (Tiny p : ps) {
             p.requestStop();
