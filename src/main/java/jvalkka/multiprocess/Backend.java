@@ -7,6 +7,8 @@ import java.util.concurrent.CompletionStage;
 
 import org.slf4j.Logger;
 
+import jvalkka.sync.EventGroup;
+
 /**
  * The backend half's state: its pipe ends and the dispatch of messages to
  * {@code c__} handlers, with replies for proxy calls and error reports for
@@ -15,6 +17,13 @@ import org.slf4j.Logger;
  */
 final class Backend {
     static final String REPLY = "__reply";
+    /**
+     * On the internal pipe, once per backend: {@code preRun__} has returned (no
+     * {@code error}) or threw ({@code error}: the exception as
+     * {@link Throwables#encode} writes it). The frontend's start() waits for it
+     * when asked to; otherwise its reply router drops it.
+     */
+    static final String STARTED = "__started";
 
     final MessageProcess process;
     final MessagePipe main;
@@ -22,6 +31,7 @@ final class Backend {
     final List<Object> mainList;
     private final Dispatcher dispatcher;
     private final Logger logger;
+    private volatile boolean startedSent;
 
     Backend(MessageProcess process, MessagePipe main, MessagePipe internal) {
         this.process = process;
@@ -30,6 +40,20 @@ final class Backend {
         this.mainList = List.of(main);
         this.dispatcher = Dispatcher.of(process.getClass());
         this.logger = process.logger();
+    }
+
+    /** Sends {@link #STARTED} once; see {@code MessageProcess.preRunEnded}. */
+    void preRunEnded(Throwable failure) {
+        if (startedSent) {
+            return;
+        }
+        startedSent = true;
+        try {
+            internal.send(new MessageObject(STARTED, "error", failure == null ? null : Throwables.encode(failure)));
+            internal.flush(); // a failed preRun__ ends the JVM at once: nothing may wait for the flusher
+        } catch (RuntimeException e) {
+            logger.debug("could not tell the frontend that preRun__ ended: {}", e.toString());
+        }
     }
 
     /** Reports faults of the main pipe to the frontend (a class, not a lambda: see Select). */
@@ -44,8 +68,10 @@ final class Backend {
 
     void dispatch(MessageObject msg) {
         Object replyTo = msg.get(REPLY);
+        EventGroup.Candidates synced = syncedEvents(msg);
         Dispatcher.Handler h = dispatcher.handler(msg.command());
         if (h == null) {
+            failEvents(synced, msg, "no such method " + Dispatcher.PREFIX + msg.command(), null);
             fail(msg, replyTo, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
                     + process.getClass().getName(), null);
             return;
@@ -54,6 +80,7 @@ final class Backend {
         try {
             args = h.bind(msg);
         } catch (Dispatcher.DispatchError e) {
+            failEvents(synced, msg, e.getMessage(), e.getCause());
             fail(msg, replyTo, e.getMessage(), e.getCause());
             return;
         }
@@ -63,6 +90,7 @@ final class Backend {
         } catch (OutOfMemoryError oom) {
             throw oom; // the JVM is not fit to go on: end the backend, whose frontend gets an "exited" event
         } catch (Throwable t) {
+            failEvents(synced, msg, h.method.getName() + " raised " + t, t);
             fail(msg, replyTo, h.method.getName() + " raised " + t, t);
             return;
         }
@@ -75,6 +103,7 @@ final class Backend {
                 if (t != null) {
                     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                             ? t.getCause() : t;
+                    failEvents(synced, msg, h.method.getName() + " completed with " + cause, cause);
                     fail(msg, null, h.method.getName() + " completed with " + cause, cause);
                 }
             });
@@ -93,6 +122,44 @@ final class Backend {
             } else {
                 reply(replyTo, result, null);
             }
+        }
+    }
+
+    /**
+     * The events a SyncIndex in the frontend waits for that this message carries
+     * (see {@code SyncIndex}: a failed handler fails them at once); null, at the
+     * cost of a look at the message, when this backend has no EventGroup.
+     */
+    private static EventGroup.Candidates syncedEvents(MessageObject msg) {
+        int limit = EventGroup.openedMaxEvents();
+        if (limit == 0) {
+            return null;
+        }
+        boolean any = false; // most messages carry no int that could be an index: no allocation for them
+        for (Object v : msg.parameters().values()) {
+            if (v instanceof Integer i && i >= 0 && i < limit) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        int size = msg.parameters().size();
+        String[] names = new String[size];
+        int[] values = new int[size];
+        int n = MessageProcess.intParameters(msg, names, values);
+        return n == 0 ? null : EventGroup.candidates(names, values, n);
+    }
+
+    private void failEvents(EventGroup.Candidates synced, MessageObject msg, String reason, Throwable t) {
+        if (synced == null) {
+            return;
+        }
+        try {
+            synced.fail(msg.command() + ": " + reason, t);
+        } catch (RuntimeException e) {
+            logger.debug("could not mark the events of {} failed: {}", msg.command(), e.toString());
         }
     }
 

@@ -32,7 +32,7 @@ public final class BackendOptions {
     public static final int DEFAULT_RETURN_CAPACITY = 10_000;
 
     private static volatile BackendOptions defaults = new BackendOptions(SMALL_JVM, Duration.ofSeconds(60),
-            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null, DEFAULT_RETURN_CAPACITY);
+            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null, DEFAULT_RETURN_CAPACITY, false);
 
     private final List<String> jvmArgs;
     private final Duration startTimeout;
@@ -40,9 +40,10 @@ public final class BackendOptions {
     private final int maxMessageBytes;
     private final String javaCommand;
     private final int returnCapacity;
+    private final boolean awaitPreRun;
 
     private BackendOptions(List<String> jvmArgs, Duration startTimeout, Duration stopTimeout, int maxMessageBytes,
-            String javaCommand, int returnCapacity) {
+            String javaCommand, int returnCapacity, boolean awaitPreRun) {
         this.jvmArgs = List.copyOf(jvmArgs);
         this.startTimeout = Objects.requireNonNull(startTimeout);
         this.stopTimeout = Objects.requireNonNull(stopTimeout);
@@ -55,6 +56,7 @@ public final class BackendOptions {
             throw new IllegalArgumentException("returnCapacity must be at least 1, got " + returnCapacity);
         }
         this.returnCapacity = returnCapacity;
+        this.awaitPreRun = awaitPreRun;
     }
 
     /** The class-wide defaults. */
@@ -72,7 +74,11 @@ public final class BackendOptions {
         return jvmArgs;
     }
 
-    /** How long {@code start()} waits for the backend JVM to be ready before it kills it and fails. */
+    /**
+     * How long {@code start()} waits for the backend JVM to be ready before it
+     * kills it and fails (with {@link #awaitPreRun()}, ready includes
+     * {@code preRun__}).
+     */
     public Duration startTimeout() {
         return startTimeout;
     }
@@ -104,6 +110,36 @@ public final class BackendOptions {
         return returnCapacity;
     }
 
+    /**
+     * Whether {@code start()} (and {@code MessageProcess.startAll}, and so
+     * {@code MainContext.startProcesses}) also waits until the backend's
+     * {@code preRun__} has returned. Off by default, as in valkka: {@code start()}
+     * returns once the backend has restored the process object, {@code preRun__}
+     * runs while the frontend goes on, and a {@code preRun__} that fails ends the
+     * backend, which the main pipe reports as an {@code "exited"} event (its
+     * {@code reason} names the exception) a moment later. On:
+     * {@code start()} returns when {@code preRun__} has returned, and a
+     * {@code preRun__} that throws fails {@code start()} with a
+     * {@link BackendStartException} whose cause is that exception (its class,
+     * message and the backend's stack trace; as its own type when it can be
+     * rebuilt here, else a {@link BackendException} naming it). The start
+     * timeout then covers {@code preRun__} too. Messages the backend sent with
+     * {@code return_out__} during {@code preRun__} wait for
+     * {@code returnFromBack} as usual.
+     *
+     * <p>A process that overrides {@code run()} counts as prepared when it first
+     * reads its pipe ({@code readPipes__}, {@code backPipe__} or
+     * {@code handleBackPipe__}), or when its {@code run()} ends.
+     */
+    public boolean awaitPreRun() {
+        return awaitPreRun;
+    }
+
+    /** These options, with {@code start()} waiting for {@code preRun__} or not; see {@link #awaitPreRun()}. */
+    public BackendOptions withAwaitPreRun(boolean await) {
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, await);
+    }
+
     /** The {@code java} executable; by default the one running this JVM. */
     public String javaCommand() {
         return javaCommand != null ? javaCommand
@@ -128,7 +164,7 @@ public final class BackendOptions {
     }
 
     public BackendOptions withJvmArgs(List<String> args) {
-        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity);
+        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
     /** These options plus {@code more} JVM options at the end (later options win in the JVM). */
@@ -139,20 +175,20 @@ public final class BackendOptions {
     }
 
     public BackendOptions withStartTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity);
+        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
     public BackendOptions withStopTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity);
+        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
     public BackendOptions withMaxMessageBytes(int max) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity, awaitPreRun);
     }
 
     /** These options with another {@link #returnCapacity()} (at least 1). */
     public BackendOptions withReturnCapacity(int capacity) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity, awaitPreRun);
     }
 
     /**
@@ -161,6 +197,6 @@ public final class BackendOptions {
      * JDK running this JVM) and without the JDK-specific start options.
      */
     public BackendOptions withJavaCommand(String java) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity, awaitPreRun);
     }
 }

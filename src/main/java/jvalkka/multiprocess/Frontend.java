@@ -430,6 +430,9 @@ final class Frontend implements Peer {
             Thread.currentThread().interrupt();
             throw startFailure("interrupted while waiting for the backend");
         }
+        if (options.awaitPreRun()) {
+            awaitPreRun(deadline);
+        }
         state = State.RUNNING;
         for (Object h : crossed) {
             if (h instanceof jvalkka.sync.PeerAware pa) {
@@ -441,7 +444,63 @@ final class Frontend implements Peer {
         logger.debug("start: backend running as pid {}", pid);
     }
 
+    /**
+     * Waits for the backend's {@link Backend#STARTED} on the internal pipe: what
+     * {@code return_out__} sent before it goes to {@code returnFromBack}; a
+     * failed {@code preRun__} fails the start with its exception as the cause.
+     */
+    private void awaitPreRun(long deadline) {
+        try {
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw startFailure("preRun__ did not return within the start timeout of "
+                            + options.startTimeout().toMillis() + " ms");
+                }
+                MessageObject m;
+                try {
+                    m = internal.recv(Math.min(left, 100));
+                } catch (MessagePipe.TimeoutWaiting e) {
+                    if (!process.isAlive()) {
+                        throw exitedBeforePreRunReturned();
+                    }
+                    continue;
+                } catch (PipeClosedException e) {
+                    throw exitedBeforePreRunReturned();
+                }
+                if (m != null && Backend.STARTED.equals(m.command())) {
+                    if (m.get("error") instanceof byte[] error) {
+                        Throwable cause = Throwables.decode(error);
+                        awaitExitQuietly(2000); // it exits by itself, with its own status
+                        throw startFailure("preRun__ raised " + cause, cause);
+                    }
+                    return;
+                }
+                returned.add(m == null ? NULL_RETURN : m);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw startFailure("interrupted while waiting for preRun__");
+        }
+    }
+
+    private BackendStartException exitedBeforePreRunReturned() throws InterruptedException {
+        process.waitFor(2, TimeUnit.SECONDS);
+        String words = main.lastWords();
+        return startFailure("the backend " + (process.isAlive() ? "closed its channel"
+                : describeStatus(process.exitValue())) + " before preRun__ returned"
+                + (words != null ? " (" + words + ")" : ""));
+    }
+
+    private void awaitExitQuietly(long millis) throws InterruptedException {
+        process.waitFor(millis, TimeUnit.MILLISECONDS);
+    }
+
     private BackendStartException startFailure(String what) {
+        return startFailure(what, null);
+    }
+
+    private BackendStartException startFailure(String what, Throwable cause) {
         if (process.isAlive()) {
             process.destroyForcibly();
         }
@@ -458,7 +517,8 @@ final class Frontend implements Peer {
         closeQuietly();
         return new BackendStartException(owner + " failed to start: " + what
                 + (process.isAlive() || what.contains("status") ? "" : " (exit status " + process.exitValue() + ")")
-                + (err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()));
+                + (cause != null ? "" // it got that far: it writes to our stderr itself by now
+                        : err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()), cause);
     }
 
     private void cleanupSocket() {
@@ -614,6 +674,9 @@ final class Frontend implements Peer {
         try {
             while (true) {
                 MessageObject m = internal.recv();
+                if (m != null && Backend.STARTED.equals(m.command())) {
+                    continue; // for a start() that waits for preRun__; nobody else wants it
+                }
                 if (m != null && Backend.REPLY.equals(m.command()) && m.get("id") instanceof Number n) {
                     Pending p = pending.remove(n.longValue());
                     if (p == null) {
@@ -761,6 +824,10 @@ final class Frontend implements Peer {
         } catch (IOException ignored) {
             // it was the backend's; nothing is lost
         }
+        // the backend is gone: read what it sent into the pipes' buffers and give their descriptors back
+        // (two sockets, the selectors); recv() and returnFromBack() still give what it sent, then the end
+        releaseQuietly(main);
+        releaseQuietly(internal);
         if (router == null) {
             failPending();
         } // else the router fails them once it has read what the backend sent before it exited
@@ -798,6 +865,14 @@ final class Frontend implements Peer {
             r.run();
         } catch (RuntimeException e) {
             // a death action must not stop the others
+        }
+    }
+
+    private void releaseQuietly(MessagePipe pipe) {
+        try {
+            pipe.release();
+        } catch (RuntimeException e) {
+            logger.debug("releasing {} failed: {}", pipe, e.toString());
         }
     }
 

@@ -102,6 +102,8 @@ public final class MessagePipe implements AutoCloseable {
     private volatile SocketChannel channel;
     private volatile String closedReason;
     private volatile int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    /** {@link #close()} was called: nothing more is read, not even what was buffered. */
+    private volatile boolean closedHere;
 
     // receiving side: guarded by recvLock
     private final ReentrantLock recvLock = new ReentrantLock();
@@ -138,6 +140,8 @@ public final class MessagePipe implements AutoCloseable {
     static final int COALESCE_LIMIT = 64 * 1024;
     /** How often a send that waits retries taking in while another thread receives. */
     private static final long TAKE_IN_RETRY_MILLIS = 10;
+    /** How long {@link #release()} waits for a receiving thread before it leaves the release to it. */
+    private static final long RELEASE_WAIT_MILLIS = 2000;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Out out = new Out();
     private volatile long lastWriteNanos;
@@ -669,7 +673,7 @@ public final class MessagePipe implements AutoCloseable {
                 if (ahead == null) {
                     ahead = nextDeliverable();
                 }
-                if (ahead != null || eof) {
+                if (closedHere || ahead != null || eof) {
                     return true;
                 }
                 long left = deadline - System.nanoTime();
@@ -695,6 +699,9 @@ public final class MessagePipe implements AutoCloseable {
         recvLock.lock();
         try {
             while (true) {
+                if (closedHere) {
+                    throw closedByClose();
+                }
                 Frame f = ahead;
                 if (f != null) {
                     ahead = null;
@@ -757,7 +764,7 @@ public final class MessagePipe implements AutoCloseable {
         if (settle && ahead == null && in.position() - readPos >= 4 && !completeFrameAt(readPos)) {
             ahead = nextDeliverable();
         }
-        boolean b = ahead != null || completeFrameAt(readPos) || (eof && channel != null);
+        boolean b = closedHere || ahead != null || completeFrameAt(readPos) || (eof && channel != null);
         if (buffered != b) {
             buffered = b;
         }
@@ -1014,7 +1021,7 @@ public final class MessagePipe implements AutoCloseable {
                 return true;
             }
             if (n < 0) {
-                eof = true;
+                endOfStream();
                 return false;
             }
             if (waitMillis <= 0) {
@@ -1035,12 +1042,22 @@ public final class MessagePipe implements AutoCloseable {
             s.selectedKeys().clear();
             n = ch.read(in);
             if (n < 0) {
-                eof = true;
+                endOfStream();
             }
             return n > 0;
-        } catch (IOException | ClosedSelectorException e) {
-            eof = true;
+        } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            endOfStream(); // closed under us, or a broken connection: the end either way
             return false;
+        }
+    }
+
+    /** Nothing more can come: the descriptors go back now; what was read stays for recv. */
+    private void endOfStream() {
+        eof = true;
+        try {
+            releaseDescriptors();
+        } catch (UncheckedIOException e) {
+            faultListener.accept(e.getMessage() + ": " + e.getCause());
         }
     }
 
@@ -1062,39 +1079,107 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    private PipeClosedException closedByClose() {
+        String why = closedReason;
+        return new PipeClosedException(label + ": the pipe was closed"
+                + (why == null || why.equals("closed") ? "" : " (" + why + ")"));
+    }
+
     private PipeClosedException closed(String what) {
         String why = closedReason != null ? closedReason : what;
         return new PipeClosedException(label + ": " + why);
     }
 
     /**
-     * Closes the channel. Any thread may call it, and it waits for nobody: a thread
-     * blocked in this pipe's send or receive wakes and gets a
-     * {@link PipeClosedException}.
+     * Closes the pipe: its socket and selectors are released, what was buffered
+     * is dropped, and from then on {@link #recv()} throws
+     * {@link PipeClosedException} (saying the pipe was closed), {@link #poll}
+     * returns true at once (so that a reader finds out), and
+     * {@code Select.safeSelect} reports it ready. Idempotent. Any thread may
+     * call it, and it waits for nobody: a thread blocked in this pipe's send or
+     * receive wakes and gets a {@link PipeClosedException}.
+     *
+     * <p>A frontend pipe need not be closed by hand: when its backend has exited,
+     * the pipe reads what the backend sent and releases its descriptors itself
+     * (see {@link #release()}); stopping the process does the same.
      */
     @Override
     public void close() {
         closedBecause("closed");
-        IOException failed = null;
+        closedHere = true;
+        buffered = true; // a reader that selects on it finds out at once
+        releaseDescriptors();
+    }
+
+    /**
+     * The other side is gone: reads what it sent up to the end of the stream
+     * into this pipe's buffer, then closes the socket and the selectors, which
+     * gives their descriptors back. {@link #recv()} still returns every message
+     * read (and a frontend's "exited" event after them), then throws
+     * {@link PipeClosedException}; sending throws it at once. Called by the
+     * frontend when its backend has exited; a pipe that reads the end of the
+     * stream releases itself too. Idempotent.
+     *
+     * <p>The backend has exited when this is called, so what is left is bounded
+     * by the socket's buffer; a socket that gives no end of stream (another
+     * process shares the backend's end) is closed after what it had.
+     */
+    void release() {
+        boolean locked;
+        try {
+            locked = recvLock.tryLock(RELEASE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            return; // a thread is receiving: it reads up to the end of the stream, which releases them
+        }
         try {
             SocketChannel ch = channel;
-            if (ch != null) {
-                ch.close();
+            if (ch == null || !ch.isOpen()) {
+                eof = ch != null || eof;
+                return;
             }
-        } catch (IOException e) {
-            failed = e;
-        }
-        for (Selector s : new Selector[] {readSelector, writeSelector}) {
-            if (s != null) {
-                try {
-                    s.close(); // wakes a thread waiting in it
-                } catch (IOException e) {
-                    failed = failed == null ? e : failed;
+            try {
+                while (!eof) {
+                    if (!in.hasRemaining()) {
+                        ensureRoom(in.capacity() + 1);
+                    }
+                    int n = ch.read(in);
+                    if (n <= 0) {
+                        eof = true;
+                    }
                 }
+            } catch (IOException e) {
+                eof = true;
+            }
+            releaseDescriptors();
+            noteBuffered(false);
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /** Whether the pipe's socket and selectors are closed (released or closed). */
+    boolean isReleased() {
+        SocketChannel ch = channel;
+        return ch != null && !ch.isOpen();
+    }
+
+    private void releaseDescriptors() {
+        IOException failed = null;
+        for (java.io.Closeable c : new java.io.Closeable[] {channel, readSelector, writeSelector}) {
+            try {
+                if (c != null) {
+                    c.close(); // a selector wakes the thread waiting in it
+                }
+            } catch (IOException e) {
+                failed = e;
             }
         }
         if (failed != null) {
-            throw new UncheckedIOException(failed);
+            throw new UncheckedIOException(label + ": closing failed", failed);
         }
     }
 

@@ -52,6 +52,13 @@ import jvalkka.log.LogConfig;
  * <p><b>Lifetime.</b> A backend exits when it is stopped, and also when its parent
  * JVM dies by any means (kill -9 included): it watches a pipe from the parent.
  * Stopping twice, or stopping a process that never started, does nothing.
+ * {@link #start()} returns once the backend has restored the object, without
+ * waiting for {@link #preRun__()} unless {@link BackendOptions#awaitPreRun()}
+ * asks it to (then a failing {@code preRun__} fails {@code start()} with its
+ * exception). Once the backend has exited, for whatever reason, its pipes give
+ * their descriptors back at once; what it sent can still be received, then
+ * the {@code "exited"} event (when it was not asked to stop), then
+ * {@link PipeClosedException}.
  *
  * <p>The frontend methods are meant for one thread (the one that owns the
  * process); sending from several threads is safe.
@@ -149,7 +156,13 @@ public abstract class MessageProcess implements Serializable {
      * pipe; keep calling {@link #readPipes__(double)} while {@link #loop} holds.
      */
     protected void run() throws Exception {
-        preRun__();
+        try {
+            preRun__();
+        } catch (Throwable t) {
+            preRunEnded(t);
+            throw t;
+        }
+        preRunEnded(null);
         while (loop) {
             readPipes__(listening ? 0 : timeout);
         }
@@ -174,6 +187,7 @@ public abstract class MessageProcess implements Serializable {
 
     /** Backend: receives what is ready on the main pipe and routes each message. */
     protected void handleBackPipe__(MessagePipe pipe) {
+        preRunEnded(null);
         do {
             MessageObject obj;
             try {
@@ -215,7 +229,21 @@ public abstract class MessageProcess implements Serializable {
 
     /** Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}. */
     protected final MessagePipe backPipe__() {
-        return backend("backPipe__").main;
+        Backend b = backend("backPipe__");
+        preRunEnded(null); // a custom run() that reads its pipe has finished preparing
+        return b.main;
+    }
+
+    /**
+     * Backend: tells a frontend that waits in {@code start()} (see
+     * {@link BackendOptions#awaitPreRun()}) that {@code preRun__} has returned
+     * ({@code failure} null) or threw {@code failure}. Only the first call counts.
+     */
+    final void preRunEnded(Throwable failure) {
+        Backend b = back;
+        if (b != null) {
+            b.preRunEnded(failure);
+        }
     }
 
     private Backend backend(String method) {
@@ -255,8 +283,14 @@ public abstract class MessageProcess implements Serializable {
             f.send(message);
             return;
         }
-        // a SyncIndex waiting for an index that never left would wait for ever: tell it
-        int[] ints = intParameters(message);
+        // a SyncIndex waiting for an index that never left would wait for ever: tell it;
+        // and arm its event, so that the backend can fail it if the handler fails
+        int size = message == null ? 0 : message.parameters().size();
+        String[] names = new String[size];
+        int[] values = new int[size];
+        int n = intParameters(message, names, values);
+        int[] ints = java.util.Arrays.copyOf(values, n);
+        jvalkka.sync.SyncIndex.noteSending(names, values, n, f.pid());
         try {
             f.send(message);
         } catch (RuntimeException e) {
@@ -266,18 +300,19 @@ public abstract class MessageProcess implements Serializable {
         jvalkka.sync.SyncIndex.noteSend(ints, true);
     }
 
-    private static int[] intParameters(MessageObject message) {
+    /** Fills {@code names} and {@code values} with the message's int parameters; returns how many. */
+    static int intParameters(MessageObject message, String[] names, int[] values) {
         if (message == null) {
-            return new int[0];
+            return 0;
         }
-        int[] ints = new int[message.parameters().size()];
         int n = 0;
-        for (Object v : message.parameters().values()) {
-            if (v instanceof Integer i) {
-                ints[n++] = i;
+        for (java.util.Map.Entry<String, Object> e : message.parameters().entrySet()) {
+            if (e.getValue() instanceof Integer i && n < values.length) {
+                names[n] = e.getKey();
+                values[n++] = i;
             }
         }
-        return java.util.Arrays.copyOf(ints, n);
+        return n;
     }
 
     /**
@@ -295,9 +330,20 @@ public abstract class MessageProcess implements Serializable {
     /**
      * Frontend: spawns the backend JVM and waits until it has restored this object.
      *
+     * <p>By default {@code start()} does not wait for {@link #preRun__()}, as in
+     * valkka: it runs in the backend while this JVM goes on, and if it throws, the
+     * backend exits and {@link #getPipe()} reports {@code MessageObject("exited",
+     * ...)} (its {@code reason} names the exception) after whatever the backend
+     * sent. To have {@code start()} wait for {@code preRun__} and fail with its
+     * exception, set {@code setOptions(BackendOptions.defaults().withAwaitPreRun(true))}
+     * (or the class-wide defaults); {@link #startAll} and {@code MainContext}
+     * honour it too.
+     *
      * @throws BackendStartException when a field cannot cross (the message names it),
      *         or the backend JVM fails or is not ready within the start timeout (the
-     *         message gives its exit status and standard error)
+     *         message gives its exit status and standard error); with
+     *         {@link BackendOptions#awaitPreRun()}, also when {@code preRun__}
+     *         throws (the exception is the cause, with the backend's stack trace)
      */
     public void start() {
         Frontend f = frontend("start");
@@ -457,8 +503,10 @@ public abstract class MessageProcess implements Serializable {
         }
         try {
             run();
+            preRunEnded(null);
             return 0;
         } catch (Throwable t) {
+            preRunEnded(t); // a run() of its own that failed before it read its pipe
             // last words first: the frontend's "exited" event carries them, and logging may fail after an OOM
             try {
                 main.sendRaw(MessagePipe.KIND_EXIT, ("the backend loop ended with " + t)

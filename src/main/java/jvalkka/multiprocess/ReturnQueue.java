@@ -58,6 +58,21 @@ final class ReturnQueue {
         }
     }
 
+    /**
+     * Adds {@code o} at the tail whatever the bound: for what {@code return_out__}
+     * sends while {@code start()} waits for {@code preRun__}, when nobody can take
+     * it yet (waiting there would only run out the start timeout).
+     */
+    void add(Object o) {
+        lock.lock();
+        try {
+            items.add(o);
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The head, waiting up to {@code timeout} for one; null when none came. */
     Object poll(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);

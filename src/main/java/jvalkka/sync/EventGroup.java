@@ -61,20 +61,41 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private static final int MAGIC = 0x4745564a; // "JVEG"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int HEADER = 64;
+    /** In the header: the sequence number of the last failure report written (see {@link #fail}). */
+    private static final int FAILURE_COUNTER = 12;
     private static final int STRIDE = 64; // one cache line per event: no false sharing between events
+    // within an event's line, after its state word at 0:
+    /** Hash of the name of the message parameter that carried the index (see {@link #arm}). */
+    private static final int ARMED_NAME = 4;
+    /** The pid of the backend the index was sent to; 0: not armed. */
+    private static final int ARMED_PID = 8;
+    /** The sequence number of this event's failure report. */
+    private static final int FAILURE_SEQ = 16;
+    /** Bumped by every reserve(): tells a failure of the last message from one of a new reservation. */
+    private static final int GENERATION = 20;
+    /** Failure reports: a few slots after the events, reused in turn (the waiter reads its own at once). */
+    private static final int REPORT_SLOTS = 4;
+    private static final int REPORT_SLOT_BYTES = 16 * 1024;
     /** The most events one group holds. */
     public static final int MAX_EVENTS = 65_536;
 
     static final int CLEAR = 0;
     static final int SET = 1;
     static final int WAITING = 2; // clear, and someone sleeps on the futex: set() must wake
+    static final int FAILED = 3;  // will not be set: a failure report says why (see fail())
 
     static final int OK = 0;
     static final int TIMED_OUT = 1;
     static final int DIED = 2;
     static final int INTERRUPTED = 3;
+    static final int FAILED_EVENT = 4;
+
+    /** Groups this JVM opened by name (a backend's crossed groups): where a failed handler's events are. */
+    private static final List<EventGroup> OPENED = new CopyOnWriteArrayList<>();
+    private static final long MY_PID = ProcessHandle.current().pid();
+    private static volatile int openedMax;
 
     private final transient SharedMemory shm;
     private final transient UnsafeBuffer buf;
@@ -132,7 +153,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             // the pid says whose it is at a glance; the random part avoids a stale name of a reused pid
             String name = "jvalkka-eg-" + pid + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
             try {
-                return SharedMemory.create(name, HEADER + (long) n * STRIDE);
+                return SharedMemory.create(name, segmentBytes(n));
             } catch (SegmentExistsException e) {
                 if (attempt > 8) {
                     throw new UncheckedIOException(e);
@@ -144,6 +165,10 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
+    private static long segmentBytes(int n) {
+        return HEADER + (long) n * STRIDE + (long) REPORT_SLOTS * REPORT_SLOT_BYTES;
+    }
+
     /** Maps an existing group by its segment name (what deserialization does). */
     public static EventGroup open(String segmentName) throws IOException {
         SharedMemory shm = SharedMemory.open(segmentName);
@@ -153,11 +178,14 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             throw new IOException("shared memory '" + segmentName + "' is not an EventGroup");
         }
         int n = b.getInt(8);
-        if (n < 1 || n > MAX_EVENTS || shm.size() < HEADER + (long) n * STRIDE) {
+        if (n < 1 || n > MAX_EVENTS || shm.size() < segmentBytes(n)) {
             shm.close();
             throw new IOException("EventGroup '" + segmentName + "' has a bad header (n=" + n + ")");
         }
-        return new EventGroup(shm, n, false);
+        EventGroup g = new EventGroup(shm, n, false);
+        OPENED.add(g);
+        updateOpenedMax();
+        return g;
     }
 
     /** Number of events (Python's {@code len(eg)}). */
@@ -188,6 +216,163 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** Clears event {@code i}. */
     public void clear(int i) {
         buf.putIntVolatile(offset(i), CLEAR);
+    }
+
+    /**
+     * Marks event {@code i} failed: it will not be set, and whoever waits for it
+     * ({@link SyncIndex#close()}, {@link Event#await()}) stops waiting at once
+     * and throws {@link EventFailedException} whose cause is {@code cause} as
+     * rebuilt in the waiter's JVM (a {@link RemoteFailure} with its class name,
+     * message, stack trace and causes). An event already set stays set. Used by
+     * the backend; the core calls it for the events whose index travelled in a
+     * message whose handler failed. {@link #clear(int)} or a new
+     * {@link #reserve()} makes the event usable again. Does not block.
+     *
+     * @param what one line that says what failed, for the waiter's message
+     */
+    public void fail(int i, String what, Throwable cause) {
+        int o = offset(i);
+        if (buf.getIntVolatile(o) == SET) {
+            return;
+        }
+        writeReport(o, what, cause);
+        while (true) {
+            int v = buf.getIntVolatile(o);
+            if (v == SET || v == FAILED) {
+                return;
+            }
+            if (buf.compareAndSetInt(o, v, FAILED)) {
+                if (v == WAITING && Futex.AVAILABLE) {
+                    Futex.wake(address + o, Integer.MAX_VALUE);
+                }
+                return;
+            }
+        }
+    }
+
+    private void writeReport(int o, String what, Throwable cause) {
+        byte[] report = FailureReport.encode(what, cause, REPORT_SLOT_BYTES - 8);
+        int seq;
+        do {
+            seq = buf.getAndAddInt(FAILURE_COUNTER, 1) + 1;
+        } while (seq == 0); // 0 marks a slot being written
+        int slot = reportSlot(seq);
+        buf.putIntVolatile(slot, 0);
+        buf.putInt(slot + 4, report.length);
+        buf.putBytes(slot + 8, report);
+        buf.putIntVolatile(slot, seq);
+        buf.putIntVolatile(o + FAILURE_SEQ, seq);
+    }
+
+    private int reportSlot(int seq) {
+        return HEADER + n * STRIDE + Math.floorMod(seq, REPORT_SLOTS) * REPORT_SLOT_BYTES;
+    }
+
+    /** The exception a waiter of the failed event {@code i} throws. */
+    EventFailedException failure(int i) {
+        int o = offset(i);
+        int seq = buf.getIntVolatile(o + FAILURE_SEQ);
+        byte[] report = null;
+        if (seq != 0) {
+            int slot = reportSlot(seq);
+            int len = buf.getInt(slot + 4);
+            if (buf.getIntVolatile(slot) == seq && len >= 0 && len <= REPORT_SLOT_BYTES - 8) {
+                report = new byte[len];
+                buf.getBytes(slot + 8, report);
+                if (buf.getIntVolatile(slot) != seq) {
+                    report = null; // overwritten while we read it
+                }
+            }
+        }
+        return FailureReport.exception(name(), i, report);
+    }
+
+    /**
+     * Framework hook, in the frontend, just before a message leaves for the
+     * backend {@code peerPid} with this group's event {@code i} in its parameter
+     * {@code parameter}: lets that backend mark the event failed if the
+     * message's handler fails (see {@link #fail}).
+     */
+    void arm(int i, String parameter, long peerPid) {
+        int o = offset(i);
+        buf.putInt(o + ARMED_NAME, parameter.hashCode());
+        buf.putLongVolatile(o + ARMED_PID, peerPid);
+    }
+
+    /**
+     * Framework hook: the size of the largest group this JVM opened by name (a
+     * backend's crossed groups), 0 when none: an int parameter at or above it
+     * cannot be an event index.
+     */
+    public static int openedMaxEvents() {
+        return openedMax;
+    }
+
+    private static void updateOpenedMax() {
+        int max = 0;
+        for (EventGroup g : OPENED) {
+            max = Math.max(max, g.n);
+        }
+        openedMax = max;
+    }
+
+    /**
+     * Framework hook, in the backend, before a message's handler runs: the
+     * events of the groups this JVM opened that the message's int parameters
+     * ({@code names[k] = values[k]}) carry, as armed by the frontend that sent
+     * it; {@code null} when there are none (the usual case). If the handler then
+     * fails, {@link Candidates#fail} marks them failed, unless they were set or
+     * reserved anew meanwhile.
+     */
+    public static Candidates candidates(String[] names, int[] values, int count) {
+        if (openedMax == 0 || count == 0) {
+            return null;
+        }
+        Candidates c = null;
+        for (EventGroup g : OPENED) {
+            if (g.closed) {
+                continue;
+            }
+            for (int k = 0; k < count; k++) {
+                int i = values[k];
+                if (i < 0 || i >= g.n) {
+                    continue;
+                }
+                int o = HEADER + i * STRIDE;
+                if (g.buf.getLongVolatile(o + ARMED_PID) == MY_PID && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode()
+                        && g.buf.getIntVolatile(o) != SET) {
+                    if (c == null) {
+                        c = new Candidates();
+                    }
+                    c.add(g, i, g.buf.getIntVolatile(o + GENERATION));
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Events a message carried; see {@link #candidates}. */
+    public static final class Candidates {
+        private final List<Object[]> events = new java.util.ArrayList<>(1);
+
+        private Candidates() {
+        }
+
+        void add(EventGroup g, int i, int generation) {
+            events.add(new Object[] {g, i, generation});
+        }
+
+        /** The handler failed: marks the events failed (see {@link EventGroup#fail}), but not one set or reserved anew. */
+        public void fail(String what, Throwable cause) {
+            for (Object[] e : events) {
+                EventGroup g = (EventGroup) e[0];
+                int i = (Integer) e[1];
+                if (g.closed || g.buf.getIntVolatile(HEADER + i * STRIDE + GENERATION) != (Integer) e[2]) {
+                    continue;
+                }
+                g.fail(i, what, cause);
+            }
+        }
     }
 
     /** Whether event {@code i} is set. */
@@ -224,6 +409,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             freeCount--;
             reserved[i] = true;
         }
+        int o = offset(i);
+        buf.putLongVolatile(o + ARMED_PID, 0);
+        buf.putIntVolatile(o + GENERATION, buf.getInt(o + GENERATION) + 1);
         clear(i);
         return events[i];
     }
@@ -374,6 +562,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             if (v == SET) {
                 return OK;
             }
+            if (v == FAILED) {
+                return FAILED_EVENT;
+            }
             if (Thread.currentThread().isInterrupted()) {
                 return INTERRUPTED;
             }
@@ -410,6 +601,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             return;
         }
         closed = true;
+        if (OPENED.remove(this)) {
+            updateOpenedMax();
+        }
         if (shm.isOwner()) {
             shm.unlink();
         }
@@ -499,9 +693,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
         /** Waits until set, without limit (Python's {@code event.wait()}). */
         public void await() throws InterruptedException {
-            if (group.await(index, -1, false) == INTERRUPTED) {
+            int r = group.await(index, -1, false);
+            if (r == INTERRUPTED) {
                 Thread.interrupted();
                 throw new InterruptedException("interrupted waiting for event " + index);
+            }
+            if (r == FAILED_EVENT) {
+                throw group.failure(index);
             }
         }
 
@@ -511,6 +709,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             if (r == INTERRUPTED) {
                 Thread.interrupted();
                 throw new InterruptedException("interrupted waiting for event " + index);
+            }
+            if (r == FAILED_EVENT) {
+                throw group.failure(index);
             }
             return r == OK;
         }

@@ -26,6 +26,27 @@ import java.util.ArrayList;
  * close() releases the event without waiting, and the send's exception is what
  * the block throws.
  *
+ * <p><b>A handler that fails.</b> When the handler of the message that carried
+ * the index fails before it sets the event (an exception, bad parameters, an
+ * unknown command), close() stops waiting at once and throws
+ * {@link EventFailedException}, whose cause is the handler's exception
+ * ({@link RemoteFailure}: class name, message, the backend's stack trace). This
+ * does not depend on anyone reading the main pipe, where the usual
+ * {@code "error"} report also goes: {@code sendMessageToBack} arms the event in
+ * the group's shared memory before the message leaves (the backend's pid and
+ * the name of the int parameter that carries the index), the backend, when the
+ * handler fails, marks each armed event that the message's int parameters name
+ * as failed and writes the report next to the events, and the waiter wakes on
+ * the event's own word. Why shared memory rather than a message: the waiter
+ * already sleeps on that word, and the frontend's pipes may be unread or full.
+ * What it needs: the message is sent by {@code sendMessageToBack} on the
+ * thread that holds the SyncIndex (as in the example) and carries the index as
+ * an int parameter. An event the handler set before failing stays set; one
+ * reserved anew meanwhile is left alone (a generation count tells them apart).
+ * Left to the timeout as before: a handler that fails after handing the index
+ * to another thread of the backend, and an index sent in another form (a
+ * string, a list).
+ *
  * <p>One thread uses a SyncIndex; its group may be shared.
  */
 public final class SyncIndex implements AutoCloseable {
@@ -76,6 +97,28 @@ public final class SyncIndex implements AutoCloseable {
 
     /**
      * Framework hook, called by {@code MessageProcess.sendMessageToBack} on the
+     * sending thread just before a message leaves for the backend
+     * {@code peerPid}, with its int parameters ({@code names[k] = values[k]},
+     * {@code count} of them): the events of this thread's open SyncIndexes whose
+     * index is among them are armed, so that the backend can mark them failed
+     * if the message's handler fails (see {@link EventGroup#fail}).
+     */
+    public static void noteSending(String[] names, int[] values, int count, long peerPid) {
+        ArrayList<SyncIndex> open = OPEN.get();
+        if (open == null) {
+            return;
+        }
+        for (SyncIndex s : open) {
+            for (int k = 0; k < count; k++) {
+                if (values[k] == s.event.index()) {
+                    s.group.arm(values[k], names[k], peerPid);
+                }
+            }
+        }
+    }
+
+    /**
+     * Framework hook, called by {@code MessageProcess.sendMessageToBack} on the
      * sending thread with the int parameters of a message and whether it was
      * sent: an open SyncIndex whose index travelled only in messages that failed
      * to send will not be set, so its close() does not wait.
@@ -116,6 +159,8 @@ public final class SyncIndex implements AutoCloseable {
     /**
      * Waits until the backend sets the event, then releases it. Idempotent.
      *
+     * @throws EventFailedException if the handler of the message that carried the
+     *         index failed before setting it (see the class comment)
      * @throws BackendDiedException if every peer of the group died first
      * @throws SyncTimeoutException if the timeout passed first
      * @throws SyncInterruptedException if the thread was interrupted (its flag stays set)
@@ -143,6 +188,8 @@ public final class SyncIndex implements AutoCloseable {
                             + "' was not set within " + Duration.ofNanos(timeoutNanos), index);
                 case EventGroup.DIED:
                     throw new BackendDiedException(group.name(), index, group.deathReport());
+                case EventGroup.FAILED_EVENT:
+                    throw group.failure(index);
                 default:
                     throw new SyncInterruptedException("interrupted waiting for event " + index
                             + " of EventGroup '" + group.name() + "'");

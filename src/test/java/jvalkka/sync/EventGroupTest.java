@@ -278,4 +278,53 @@ class EventGroupTest {
             }
         }
     }
+
+    @Test
+    void aFailedEventWakesItsWaiterWithTheReportedCause() throws Exception {
+        try (EventGroup eg = new EventGroup(2)) {
+            EventGroup.Event e = eg.reserve();
+            CompletableFuture<Throwable> waiter = CompletableFuture.supplyAsync(() -> {
+                try {
+                    e.await();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            await(() -> eg.state(e.index()) == EventGroup.WAITING || !Futex.AVAILABLE, 10, "the waiter sleeps");
+            IllegalStateException boom = new IllegalStateException("boom", new java.io.IOException("disk"));
+            eg.fail(e.index(), "c__work raised it", boom);
+            Throwable t = waiter.get(10, TimeUnit.SECONDS);
+            EventFailedException f = (EventFailedException) t;
+            assertTrue(f.getMessage().contains("c__work raised it"), f.getMessage());
+            RemoteFailure cause = (RemoteFailure) f.getCause();
+            assertEquals("java.lang.IllegalStateException", cause.remoteType());
+            assertEquals("boom", cause.remoteMessage());
+            assertEquals(boom.getStackTrace()[0].toString(), cause.getStackTrace()[0].toString());
+            assertEquals("java.io.IOException", ((RemoteFailure) cause.getCause()).remoteType());
+            assertFalse(e.isSet());
+            eg.release(e);
+            EventGroup.Event again = eg.reserve();
+            eg.set(again.index());
+            assertTrue(again.await(1, TimeUnit.SECONDS), "a new reservation is not failed");
+        }
+    }
+
+    @Test
+    void aSetEventStaysSetAndAHugeReportIsCutToFit() {
+        try (EventGroup eg = new EventGroup(2)) {
+            EventGroup.Event e = eg.reserve();
+            e.set();
+            eg.fail(e.index(), "late", new RuntimeException("x"));
+            assertTrue(e.isSet(), "fail() does not undo a set");
+            EventGroup.Event f = eg.reserve();
+            RuntimeException huge = new RuntimeException("m".repeat(100_000));
+            StackTraceElement[] frames = new StackTraceElement[5000];
+            java.util.Arrays.fill(frames, new StackTraceElement("a.very.long.ClassName" + "x".repeat(200), "m", "F.java", 1));
+            huge.setStackTrace(frames);
+            eg.fail(f.index(), "w".repeat(50_000), huge);
+            EventFailedException x = assertThrows(EventFailedException.class, () -> f.await(1, TimeUnit.SECONDS));
+            assertEquals("java.lang.RuntimeException", ((RemoteFailure) x.getCause()).remoteType());
+        }
+    }
 }
