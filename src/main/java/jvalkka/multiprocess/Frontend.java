@@ -80,8 +80,8 @@ final class Frontend implements Peer {
 
     private final AtomicLong callIds = new AtomicLong();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
-    private volatile ReturnQueue returned; // made with the router, at the capacity the options give
-    private Thread router;
+    private volatile ReturnQueue returned; // made at launch, at the capacity the options give
+    private volatile Thread router;
     /** Frontend sends: the low 32 bits count those in progress, the high bits those finished. */
     private final AtomicLong sends = new AtomicLong();
     private static final long SEND_FINISHED = (1L << 32) - 1;
@@ -229,6 +229,7 @@ final class Frontend implements Peer {
         owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
         internal.maxMessageBytes(options.maxMessageBytes());
+        returned = new ReturnQueue(options.returnCapacity());
         token = new byte[16];
         RANDOM.nextBytes(token);
         try {
@@ -541,7 +542,7 @@ final class Frontend implements Peer {
 
     void send(MessageObject m) {
         requireStarted("sendMessageToBack");
-        if (returned == null) {
+        if (router == null) {
             // read return_out__ from the first command on: a backend blocked in return_out__ before anyone
             // called returnFromBack stops reading commands, and a burst of sends would wait for ever
             startRouter();
@@ -655,7 +656,6 @@ final class Frontend implements Peer {
         if (router != null) {
             return;
         }
-        returned = new ReturnQueue(options.returnCapacity());
         router = new Thread(null, this::route, "jvalkka-replies-" + label, 256 * 1024);
         router.setDaemon(true);
         router.start();
