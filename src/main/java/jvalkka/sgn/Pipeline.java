@@ -85,9 +85,7 @@ public class Pipeline {
                     + " pipeline" + (elements.get(element.name()) == element ? " (this element was inserted before)"
                     : " by another element; give each element a unique name"));
         }
-        List<Pad> elementPads = new ArrayList<>(element.snks().values());
-        elementPads.addAll(element.srcs().values());
-        elementPads.add(element.internalPad());
+        List<Pad> elementPads = element.allPads(); // a composed element's inner pads too
         for (Pad pad : elementPads) {
             if (pads.containsKey(pad.name())) {
                 throw new IllegalArgumentException("pad name '" + pad.name() + "' is already in use in this pipeline");
@@ -356,20 +354,14 @@ public class Pipeline {
     public List<Edge> edges(boolean pads, boolean intra) {
         TreeSet<Edge> out = new TreeSet<>();
         for (Element element : elements.values()) {
-            for (SinkPad sink : element.sinkPadArray()) {
-                if (sink.other != null) {
-                    out.add(pads ? new Edge(sink.other.name(), sink.name())
-                            : new Edge(sink.other.element().name(), element.name()));
+            element.forEachEdge((from, to) -> { // a composed element's inner graph too
+                if (from instanceof SourcePad && to instanceof SinkPad) {
+                    out.add(pads ? new Edge(from.name(), to.name())
+                            : new Edge(from.element().name(), to.element().name()));
+                } else if (pads && intra) {
+                    out.add(new Edge(from.name(), to.name()));
                 }
-                if (pads && intra) {
-                    out.add(new Edge(sink.name(), element.internalPad().name()));
-                }
-            }
-            if (pads && intra) {
-                for (SourcePad src : element.sourcePadArray()) {
-                    out.add(new Edge(element.internalPad().name(), src.name()));
-                }
-            }
+            });
         }
         return List.copyOf(out);
     }
@@ -522,14 +514,7 @@ public class Pipeline {
             indegree.put(node, 0);
         }
         for (Element element : elements.values()) {
-            InternalPad inl = element.internalPad();
-            for (SinkPad sink : element.sinkPadArray()) {
-                addEdge(successors, indegree, sink.other, sink);
-                addEdge(successors, indegree, sink, inl);
-            }
-            for (SourcePad src : element.sourcePadArray()) {
-                addEdge(successors, indegree, inl, src);
-            }
+            element.forEachEdge((from, to) -> addEdge(successors, indegree, from, to));
         }
         // Kahn's algorithm, first-in first-out so the order follows insertion order.
         ArrayDeque<Pad> ready = new ArrayDeque<>();
@@ -554,7 +539,8 @@ public class Pipeline {
         }
         List<Pad> executed = new ArrayList<>();
         for (Pad node : order) {
-            if (!(node instanceof InternalPad) || overridesInternal(node.element())) {
+            if (node instanceof InternalPad ? overridesInternal(node.element())
+                    : !(node instanceof SourcePad s && s.virtual)) {
                 executed.add(node); // an internal() that does nothing is not worth a call per loop
             }
         }
