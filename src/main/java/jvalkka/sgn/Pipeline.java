@@ -349,7 +349,9 @@ public class Pipeline {
     /**
      * The graph's edges, sorted: source pad → sink pad links when {@code pads} (plus each
      * element's sink pads → internal pad → source pads when {@code intra}), element → element
-     * otherwise.
+     * otherwise. A composed element's inner graph is included: its links inside, and (for
+     * elements) composed element → inner element behind each of its sink pads and inner element
+     * → composed element behind each of its source pads.
      */
     public List<Edge> edges(boolean pads, boolean intra) {
         TreeSet<Edge> out = new TreeSet<>();
@@ -358,6 +360,8 @@ public class Pipeline {
                 if (from instanceof SourcePad && to instanceof SinkPad) {
                     out.add(pads ? new Edge(from.name(), to.name())
                             : new Edge(from.element().name(), to.element().name()));
+                } else if (!pads && from instanceof SourcePad && to.element() != from.element()) {
+                    out.add(new Edge(from.element().name(), to.element().name())); // inner pad -> its composed element
                 } else if (pads && intra) {
                     out.add(new Edge(from.name(), to.name()));
                 }

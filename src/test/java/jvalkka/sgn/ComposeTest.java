@@ -499,6 +499,13 @@ class ComposeTest {
                 new Pipeline.Edge("chain:src:data", "sink:snk:data"),
                 new Pipeline.Edge("src:src:data", "chain:snk:data"),
                 new Pipeline.Edge("t1:src:data", "t2:snk:data")), p.edges());
+        assertEquals(List.of(
+                new Pipeline.Edge("chain", "sink"),
+                new Pipeline.Edge("chain", "t1"),
+                new Pipeline.Edge("src", "chain"),
+                new Pipeline.Edge("t1", "t2"),
+                new Pipeline.Edge("t2", "chain")), p.edges(false, false));
+        assertEquals(List.of("chain", "sink", "src"), p.nodes(false, false), "inner elements are not the pipeline's");
         assertTrue(p.nodes().contains("t2:src:data"), p.nodes().toString());
         IllegalArgumentException clash = assertThrows(IllegalArgumentException.class, () -> p.insert(t1));
         assertTrue(clash.getMessage().contains("t1:"), clash.getMessage());
