@@ -59,6 +59,11 @@ public final class ComposedSinkElement extends SinkElement {
     }
 
     @Override
+    Composition composition() {
+        return composition;
+    }
+
+    @Override
     List<Pad> allPads() {
         return composition.allPads(super.allPads());
     }

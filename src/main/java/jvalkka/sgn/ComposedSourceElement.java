@@ -49,6 +49,11 @@ public final class ComposedSourceElement extends SourceElement {
     }
 
     @Override
+    Composition composition() {
+        return composition;
+    }
+
+    @Override
     List<Pad> allPads() {
         return composition.allPads(super.allPads());
     }

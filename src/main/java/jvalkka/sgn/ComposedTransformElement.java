@@ -51,6 +51,11 @@ public final class ComposedTransformElement extends TransformElement {
     }
 
     @Override
+    Composition composition() {
+        return composition;
+    }
+
+    @Override
     List<Pad> allPads() {
         return composition.allPads(super.allPads());
     }

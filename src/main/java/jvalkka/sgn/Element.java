@@ -210,6 +210,11 @@ public abstract class Element implements PadProvider {
         return all;
     }
 
+    /** The inside of a composed element; null for any other element. */
+    Composition composition() {
+        return null;
+    }
+
     /**
      * Reports this element's part of the execution graph (SGN's {@code element.graph}), each
      * edge as {@code (before, after)}: each link (linked source pad, sink pad), each sink pad

@@ -658,12 +658,27 @@ public class Pipeline {
     }
 
     /**
-     * Renders {@link #toDot()} into {@code path} with the Graphviz {@code dot} program, the
-     * format taken from the file extension ({@code .svg}, {@code .png}, {@code .pdf}, ...;
-     * {@code svg} if none).
+     * The graph as an SVG picture drawn without Graphviz (a small layered layout, left to right):
+     * one box per element with its sink pads on the left and source pads on the right, unlinked
+     * pads in tomato, one curve per link. A composed element is one box naming its inner elements.
+     */
+    public String toSvg() {
+        return toSvg(null);
+    }
+
+    /** As {@link #toSvg()}, with {@code label} as the picture's title when non-null. */
+    public String toSvg(String label) {
+        return SvgPicture.render(List.copyOf(elements.values()), label);
+    }
+
+    /**
+     * Renders the graph into {@code path}, the format taken from the file extension
+     * ({@code .svg}, {@code .png}, {@code .pdf}, ...; {@code svg} if none). With the Graphviz
+     * {@code dot} program on {@code PATH}, {@code dot} renders {@link #toDot()}; without it an
+     * SVG is drawn in Java ({@link #toSvg()}) and other formats fail, saying what to install.
      *
-     * @throws IllegalStateException when {@code dot} is not installed (not on {@code PATH})
-     * @throws IOException when {@code dot} fails or cannot write {@code path}
+     * @throws IllegalStateException when {@code dot} is not installed and the format is not SVG
+     * @throws IOException when {@code dot} fails or {@code path} cannot be written
      */
     public void visualize(Path path) throws IOException, InterruptedException {
         visualize(path, "dot");
@@ -671,15 +686,19 @@ public class Pipeline {
 
     /** {@link #visualize(Path)} with the name of the program to run (for tests). */
     void visualize(Path path, String dotProgram) throws IOException, InterruptedException {
+        String format = formatOf(path);
         Path program = findOnPath(dotProgram);
+        if (program == null && format.equals("svg")) {
+            LOG.debug("the Graphviz '{}' program is not installed: drawing {} in Java", dotProgram, path);
+            Files.writeString(path, toSvg(), StandardCharsets.UTF_8);
+            return;
+        }
         if (program == null) {
             throw new IllegalStateException("cannot render " + path + ": the Graphviz '" + dotProgram + "' program is not"
-                    + " installed (not found on PATH); install graphviz, or save toDot() to a .dot file and render it"
-                    + " elsewhere");
+                    + " installed (not found on PATH); install graphviz (Debian/Ubuntu: apt-get install graphviz;"
+                    + " Fedora: dnf install graphviz; macOS: brew install graphviz), or write a .svg file, which is"
+                    + " drawn without it, or save toDot() to a .dot file and render it elsewhere");
         }
-        String name = path.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String format = dot > 0 && dot < name.length() - 1 ? name.substring(dot + 1) : "svg";
         Process process = new ProcessBuilder(program.toString(), "-T" + format, "-o", path.toString())
                 .redirectErrorStream(true).start();
         try (OutputStream in = process.getOutputStream()) {
@@ -697,6 +716,12 @@ public class Pipeline {
             throw new IOException(dotProgram + " -T" + format + " failed (exit " + process.exitValue() + "): "
                     + output.toString(StandardCharsets.UTF_8).trim());
         }
+    }
+
+    private static String formatOf(Path path) {
+        String name = path.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && dot < name.length() - 1 ? name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) : "svg";
     }
 
     private static Path findOnPath(String program) {
