@@ -19,6 +19,9 @@ import java.util.function.BiConsumer;
  * the inner graph runs in the pipeline's one topological order, as in SGN.
  */
 final class Composition {
+    /** A virtual source pad's short name is this followed by the composed sink pad's (SGN's naming). */
+    static final String VIRTUAL_PREFIX = "_vs_";
+
     enum Kind {
         SOURCE("ComposedSourceElement"), TRANSFORM("ComposedTransformElement"), SINK("ComposedSinkElement");
 
@@ -183,7 +186,7 @@ final class Composition {
         }
         int i = 0;
         for (Map.Entry<String, SinkPad> entry : boundarySinks.entrySet()) {
-            SourcePad virtual = new SourcePad(composed, "_vs_" + entry.getKey(), i++, true);
+            SourcePad virtual = new SourcePad(composed, VIRTUAL_PREFIX + entry.getKey(), i++, true);
             SinkPad innerSink = entry.getValue();
             innerSink.other = virtual;
             innerSink.linked = true;

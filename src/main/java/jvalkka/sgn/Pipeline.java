@@ -630,27 +630,59 @@ public class Pipeline {
             dot.append("  label=").append(quote(label)).append(";\n  labelloc=t;\n");
         }
         dot.append("  node [shape=box, style=filled, fontname=\"Helvetica\"];\n");
+        TreeSet<String> links = new TreeSet<>();
         for (Element element : elements.values()) {
-            dot.append("  subgraph ").append(quote("cluster_" + element.name())).append(" {\n");
-            dot.append("    label=").append(quote(element.name() + "\n" + element.getClass().getSimpleName()))
-                    .append(";\n    style=rounded;\n");
-            for (Pad pad : element.sinkPadArray()) {
-                appendPad(dot, pad, "lightblue");
-            }
-            for (Pad pad : element.sourcePadArray()) {
-                appendPad(dot, pad, "mediumaquamarine");
-            }
-            dot.append("  }\n");
+            appendCluster(dot, links, element, "  ");
         }
-        for (Edge edge : edges()) {
-            dot.append("  ").append(quote(edge.from())).append(" -> ").append(quote(edge.to())).append(";\n");
+        for (String link : links) {
+            dot.append("  ").append(link).append(";\n");
         }
         return dot.append("}\n").toString();
     }
 
-    private static void appendPad(StringBuilder dot, Pad pad, String color) {
-        dot.append("    ").append(quote(pad.name())).append(" [label=").append(quote(pad.padName()))
-                .append(", fillcolor=").append(pad.isLinked() ? color : "tomato").append("];\n");
+    /**
+     * One cluster per element holding its pads (a composed element's holds its inner elements'
+     * clusters too), and its links into {@code links}: a composed element's sink pad is drawn
+     * linked to the inner sink pad behind it, and each inner pad behind one of its source pads to
+     * that pad (dashed).
+     */
+    private static void appendCluster(StringBuilder dot, Set<String> links, Element element, String indent) {
+        dot.append(indent).append("subgraph ").append(quote("cluster_" + element.name())).append(" {\n");
+        dot.append(indent).append("  label=").append(quote(element.name() + "\n" + element.getClass().getSimpleName()))
+                .append(";\n").append(indent).append("  style=rounded;\n");
+        Composition inside = element.composition();
+        for (Pad pad : element.sinkPadArray()) {
+            appendPad(dot, indent, pad, "lightblue", pad.isLinked());
+        }
+        for (SourcePad pad : element.sourcePadArray()) {
+            boolean exposed = element.composedIn != null && element.composedIn.composition().boundarySources
+                    .containsValue(pad);
+            appendPad(dot, indent, pad, "mediumaquamarine", pad.isLinked() || exposed);
+        }
+        if (inside != null) {
+            for (Element inner : inside.inner) {
+                appendCluster(dot, links, inner, indent + "  ");
+            }
+            if (!(element instanceof SinkElement)) {
+                for (SourcePad own : element.sourcePadArray()) {
+                    links.add(quote(inside.boundarySources.get(own.padName()).name()) + " -> " + quote(own.name())
+                            + " [style=dashed]");
+                }
+            }
+        }
+        dot.append(indent).append("}\n");
+        for (SinkPad sink : element.sinkPadArray()) {
+            SourcePad from = sink.other;
+            if (from != null) {
+                Pad shown = from.virtual ? from.element().snkPad(from.padName().substring(Composition.VIRTUAL_PREFIX.length())) : from;
+                links.add(quote(shown.name()) + " -> " + quote(sink.name()));
+            }
+        }
+    }
+
+    private static void appendPad(StringBuilder dot, String indent, Pad pad, String color, boolean linked) {
+        dot.append(indent).append("  ").append(quote(pad.name())).append(" [label=").append(quote(pad.padName()))
+                .append(", fillcolor=").append(linked ? color : "tomato").append("];\n");
     }
 
     private static String quote(String s) {

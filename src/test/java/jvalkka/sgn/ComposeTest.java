@@ -510,4 +510,23 @@ class ComposeTest {
         IllegalArgumentException clash = assertThrows(IllegalArgumentException.class, () -> p.insert(t1));
         assertTrue(clash.getMessage().contains("t1:"), clash.getMessage());
     }
+
+    @Test
+    void theDotDrawsInnerElementsInsideTheComposedOne() {
+        CallableTransform t1 = transform("t1", x -> x, "data", "data");
+        CallableTransform t2 = transform("t2", x -> x, "data", "data");
+        ComposedTransformElement composed = new Compose().connect(t1, t2).asTransform("chain");
+        String dot = new Pipeline().connect(source("src", "data", 1), composed)
+                .connect(composed, new NullSink("sink", "data")).toDot();
+        int chain = dot.indexOf("subgraph \"cluster_chain\"");
+        int inner = dot.indexOf("    subgraph \"cluster_t1\"");
+        assertTrue(chain >= 0 && inner > chain, dot);
+        assertTrue(dot.contains("\"src:src:data\" -> \"chain:snk:data\";"), dot);
+        assertTrue(dot.contains("\"chain:snk:data\" -> \"t1:snk:data\";"), dot);
+        assertTrue(dot.contains("\"t1:src:data\" -> \"t2:snk:data\";"), dot);
+        assertTrue(dot.contains("\"t2:src:data\" -> \"chain:src:data\" [style=dashed];"), dot);
+        assertTrue(dot.contains("\"t2:src:data\" [label=\"data\", fillcolor=mediumaquamarine]"),
+                "an exposed inner pad is not unlinked: " + dot);
+        assertFalse(dot.contains("_vs_"), dot);
+    }
 }
