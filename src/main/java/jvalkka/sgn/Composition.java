@@ -145,6 +145,18 @@ final class Composition {
                 putUnique(boundarySources, pad.padName(), pad, kind, "source");
             }
         }
+        if (kind == Kind.SOURCE && !boundarySinks.isEmpty()) {
+            throw new IllegalArgumentException("ComposedSourceElement: inner sink pads " + boundarySinks.values()
+                    + " are not linked inside the composition, and a composed source has no sink pads to feed them;"
+                    + " link them inside");
+        }
+        if (kind == Kind.SINK) {
+            for (SourcePad pad : boundarySources.values()) {
+                throw new IllegalArgumentException("ComposedSinkElement: inner source pad " + pad + " is not linked inside"
+                        + " the composition, and a composed sink has no source pads to take its frames; link it inside"
+                        + " (to a NullSink, say)");
+            }
+        }
         return new Composition(inner, boundarySources, boundarySinks, List.copyOf(sinks));
     }
 

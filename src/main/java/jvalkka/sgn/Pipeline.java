@@ -674,7 +674,8 @@ public class Pipeline {
         for (SinkPad sink : element.sinkPadArray()) {
             SourcePad from = sink.other;
             if (from != null) {
-                Pad shown = from.virtual ? from.element().snkPad(from.padName().substring(Composition.VIRTUAL_PREFIX.length())) : from;
+                Pad shown = from.virtual // the composed element's own sink pad, not its virtual source pad
+                        ? from.element().snkPad(from.padName().substring(Composition.VIRTUAL_PREFIX.length())) : from;
                 links.add(quote(shown.name()) + " -> " + quote(sink.name()));
             }
         }

@@ -529,4 +529,22 @@ class ComposeTest {
                 "an exposed inner pad is not unlinked: " + dot);
         assertFalse(dot.contains("_vs_"), dot);
     }
+
+    @Test
+    void padsAComposedSourceOrSinkCannotOfferAreAClearError() {
+        IterSource a = source("a", "x", 1);
+        CallableTransform sum = CallableTransform.fromCallable("sum", frames -> frames[0].data(), "out",
+                List.of("x", "y"));
+        IllegalArgumentException source = assertThrows(IllegalArgumentException.class,
+                () -> new Compose().connect(a, sum).asSource());
+        assertTrue(source.getMessage().contains("sum:snk:y") && source.getMessage().contains("no sink pads"),
+                source.getMessage());
+
+        CallableTransform split = CallableTransform.fromCombinations("split",
+                List.of(combo("data", x -> x, "kept"), combo("data", x -> x, "dropped")));
+        IllegalArgumentException sink = assertThrows(IllegalArgumentException.class,
+                () -> new Compose().connect(split, new NullSink("keep", "kept")).asSink());
+        assertTrue(sink.getMessage().contains("split:src:dropped") && sink.getMessage().contains("no source pads"),
+                sink.getMessage());
+    }
 }
