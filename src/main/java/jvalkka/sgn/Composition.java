@@ -39,6 +39,9 @@ final class Composition {
     /** Composed sink pad name -> the virtual source pad feeding the inner boundary sink pad; set by {@link #attach}. */
     final Map<String, SourcePad> virtualSources = new LinkedHashMap<>();
     Element owner;
+    /** By the composed element's pad index, for the per-frame hand-overs: no look-up by name. */
+    private SourcePad[] boundaryByIndex;
+    private SourcePad[] virtualByIndex;
 
     private Composition(List<Element> inner, Map<String, SourcePad> boundarySources, Map<String, SinkPad> boundarySinks,
             List<SinkElement> innerSinks) {
@@ -205,6 +208,10 @@ final class Composition {
             virtual.linked = true;
             virtualSources.put(entry.getKey(), virtual);
         }
+        // The composed element's pads were made from these maps' keys, in order: index i is entry i.
+        virtualByIndex = virtualSources.values().toArray(new SourcePad[0]);
+        boundaryByIndex = composed instanceof SinkElement ? new SourcePad[0]
+                : boundarySources.values().toArray(new SourcePad[0]);
     }
 
     /** The composed element's own pads, then the virtual source pads, then every inner element's pads. */
@@ -243,7 +250,7 @@ final class Composition {
 
     /** The frame the inner boundary pad behind {@code pad} made this loop. */
     Frame output(SourcePad pad) {
-        SourcePad boundary = boundarySources.get(pad.padName());
+        SourcePad boundary = boundaryByIndex[pad.index()];
         Frame frame = boundary.output;
         if (frame == null) {
             throw new IllegalStateException("inner pad " + boundary + " has no output");
@@ -253,6 +260,6 @@ final class Composition {
 
     /** Hands {@code frame}, received on the composed sink pad {@code pad}, to the inner sink pad behind it. */
     void inject(SinkPad pad, Frame frame) {
-        virtualSources.get(pad.padName()).output = frame;
+        virtualByIndex[pad.index()].output = frame;
     }
 }
