@@ -1,10 +1,12 @@
 package jvalkka.sgn;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +32,31 @@ public abstract class Element implements PadProvider {
     private final Map<String, SourcePad> srcs;
     private final Map<String, SinkPad> snks;
     private transient Logger logger; // made on first use: a worker JVM restores elements without a constructor
+    /** The composed element this one is inside, or null; set once by {@link Composition#attach}. */
+    Element composedIn;
 
     Element(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
+        this(name, sinkPadNames, sourcePadNames, StaticPads.none());
+    }
+
+    /**
+     * Makes the pads: the user's names first, then the class's static ones; see
+     * {@link StaticPads} for the rules checked here.
+     */
+    Element(String name, List<String> sinkPadNames, List<String> sourcePadNames, StaticPads staticPads) {
         this.name = checkName(name == null || name.isEmpty() ? generatedName(getClass()) : name, "element name");
-        this.sinkPads = new SinkPad[sinkPadNames.size()];
+        if (staticPads == null) {
+            throw new IllegalArgumentException("element '" + this.name + "': staticPads is null; pass StaticPads.none()"
+                    + " for none");
+        }
+        List<String> sinkNames = withStaticPads(sinkPadNames, staticPads.sinkPads(),
+                staticPads.allowDynamicSinkPads(), !(this instanceof SourceElement), "sink");
+        List<String> sourceNames = withStaticPads(sourcePadNames, staticPads.sourcePads(),
+                staticPads.allowDynamicSourcePads(), !(this instanceof SinkElement), "source");
+        this.sinkPads = new SinkPad[sinkNames.size()];
         LinkedHashMap<String, SinkPad> snkMap = new LinkedHashMap<>();
         for (int i = 0; i < sinkPads.length; i++) {
-            String padName = checkName(sinkPadNames.get(i), "sink pad name");
+            String padName = checkName(sinkNames.get(i), "sink pad name");
             SinkPad pad = new SinkPad(this, padName, i);
             if (snkMap.put(padName, pad) != null) {
                 throw new IllegalArgumentException("duplicate sink pad name '" + padName + "' on element '"
@@ -44,10 +64,10 @@ public abstract class Element implements PadProvider {
             }
             sinkPads[i] = pad;
         }
-        this.sourcePads = new SourcePad[sourcePadNames.size()];
+        this.sourcePads = new SourcePad[sourceNames.size()];
         LinkedHashMap<String, SourcePad> srcMap = new LinkedHashMap<>();
         for (int i = 0; i < sourcePads.length; i++) {
-            String padName = checkName(sourcePadNames.get(i), "source pad name");
+            String padName = checkName(sourceNames.get(i), "source pad name");
             SourcePad pad = new SourcePad(this, padName, i);
             if (srcMap.put(padName, pad) != null) {
                 throw new IllegalArgumentException("duplicate source pad name '" + padName + "' on element '"
@@ -58,6 +78,35 @@ public abstract class Element implements PadProvider {
         this.srcs = Collections.unmodifiableMap(srcMap);
         this.snks = Collections.unmodifiableMap(snkMap);
         this.internalPad = new InternalPad(this);
+    }
+
+    /** The user's pad names of one kind followed by the static ones, after checking the rules. */
+    private List<String> withStaticPads(List<String> userNames, List<String> staticNames, boolean allowDynamic,
+            boolean kindAllowed, String kind) {
+        String flag = "allowDynamic" + (kind.equals("sink") ? "Sink" : "Source") + "Pads";
+        if (!kindAllowed) {
+            if (!staticNames.isEmpty()) {
+                throw new IllegalArgumentException("element '" + name + "' (" + getClass().getName() + ") declares static "
+                        + kind + " pads " + staticNames + ", but a " + (kind.equals("sink") ? "SourceElement" : "SinkElement")
+                        + " has no " + kind + " pads");
+            }
+            return userNames;
+        }
+        if (!allowDynamic && staticNames.isEmpty()) {
+            throw new IllegalArgumentException("element '" + name + "' (" + getClass().getName() + ") has " + flag
+                    + "=false but does not define static " + kind + " pads; elements must have at least one way to"
+                    + " provide pads");
+        }
+        if (!allowDynamic && !userNames.isEmpty()) {
+            throw new IllegalArgumentException("element '" + name + "' has " + flag + "=false: cannot specify " + kind
+                    + " pad names (got " + userNames + "); its " + kind + " pads are always " + staticNames);
+        }
+        if (staticNames.isEmpty()) {
+            return userNames;
+        }
+        List<String> all = new ArrayList<>(userNames);
+        all.addAll(staticNames);
+        return all;
     }
 
     private static String generatedName(Class<?> type) {
@@ -143,6 +192,16 @@ public abstract class Element implements PadProvider {
         return List.of(sinkPads);
     }
 
+    /** The source pad names in order: the user's, then the class's static ones ({@link StaticPads}). */
+    public final List<String> sourcePadNames() {
+        return List.copyOf(srcs.keySet());
+    }
+
+    /** The sink pad names in order: the user's, then the class's static ones ({@link StaticPads}). */
+    public final List<String> sinkPadNames() {
+        return List.copyOf(snks.keySet());
+    }
+
     /** The pad that runs {@link #internal()}. */
     public final InternalPad internalPad() {
         return internalPad;
@@ -154,6 +213,41 @@ public abstract class Element implements PadProvider {
 
     final SinkPad[] sinkPadArray() {
         return sinkPads;
+    }
+
+    /**
+     * Every pad a pipeline must register for this element (SGN's {@code pad_list}): its sink,
+     * source and internal pads; a composed element adds its inner elements' pads.
+     */
+    List<Pad> allPads() {
+        List<Pad> all = new ArrayList<>(sinkPads.length + sourcePads.length + 1);
+        all.addAll(List.of(sinkPads));
+        all.addAll(List.of(sourcePads));
+        all.add(internalPad);
+        return all;
+    }
+
+    /** The inside of a composed element; null for any other element. */
+    Composition composition() {
+        return null;
+    }
+
+    /**
+     * Reports this element's part of the execution graph (SGN's {@code element.graph}), each
+     * edge as {@code (before, after)}: each link (linked source pad, sink pad), each sink pad
+     * before the internal pad, the internal pad before each source pad. A composed element adds
+     * its inner graph.
+     */
+    void forEachEdge(BiConsumer<Pad, Pad> edge) {
+        for (SinkPad sink : sinkPads) {
+            if (sink.other != null) {
+                edge.accept(sink.other, sink);
+            }
+            edge.accept(sink, internalPad);
+        }
+        for (SourcePad src : sourcePads) {
+            edge.accept(internalPad, src);
+        }
     }
 
     /**

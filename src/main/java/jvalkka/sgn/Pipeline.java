@@ -92,9 +92,7 @@ public class Pipeline {
                     + " pipeline" + (elements.get(element.name()) == element ? " (this element was inserted before)"
                     : " by another element; give each element a unique name"));
         }
-        List<Pad> elementPads = new ArrayList<>(element.snks().values());
-        elementPads.addAll(element.srcs().values());
-        elementPads.add(element.internalPad());
+        List<Pad> elementPads = element.allPads(); // a composed element's inner pads too
         for (Pad pad : elementPads) {
             if (pads.containsKey(pad.name())) {
                 throw new IllegalArgumentException("pad name '" + pad.name() + "' is already in use in this pipeline");
@@ -358,25 +356,23 @@ public class Pipeline {
     /**
      * The graph's edges, sorted: source pad → sink pad links when {@code pads} (plus each
      * element's sink pads → internal pad → source pads when {@code intra}), element → element
-     * otherwise.
+     * otherwise. A composed element's inner graph is included: its links inside, and (for
+     * elements) composed element → inner element behind each of its sink pads and inner element
+     * → composed element behind each of its source pads.
      */
     public List<Edge> edges(boolean pads, boolean intra) {
         TreeSet<Edge> out = new TreeSet<>();
         for (Element element : elements.values()) {
-            for (SinkPad sink : element.sinkPadArray()) {
-                if (sink.other != null) {
-                    out.add(pads ? new Edge(sink.other.name(), sink.name())
-                            : new Edge(sink.other.element().name(), element.name()));
+            element.forEachEdge((from, to) -> { // a composed element's inner graph too
+                if (from instanceof SourcePad && to instanceof SinkPad) {
+                    out.add(pads ? new Edge(from.name(), to.name())
+                            : new Edge(from.element().name(), to.element().name()));
+                } else if (!pads && from instanceof SourcePad && to.element() != from.element()) {
+                    out.add(new Edge(from.element().name(), to.element().name())); // inner pad -> its composed element
+                } else if (pads && intra) {
+                    out.add(new Edge(from.name(), to.name()));
                 }
-                if (pads && intra) {
-                    out.add(new Edge(sink.name(), element.internalPad().name()));
-                }
-            }
-            if (pads && intra) {
-                for (SourcePad src : element.sourcePadArray()) {
-                    out.add(new Edge(element.internalPad().name(), src.name()));
-                }
-            }
+            });
         }
         return List.copyOf(out);
     }
@@ -534,14 +530,7 @@ public class Pipeline {
             indegree.put(node, 0);
         }
         for (Element element : elements.values()) {
-            InternalPad inl = element.internalPad();
-            for (SinkPad sink : element.sinkPadArray()) {
-                addEdge(successors, indegree, sink.other, sink);
-                addEdge(successors, indegree, sink, inl);
-            }
-            for (SourcePad src : element.sourcePadArray()) {
-                addEdge(successors, indegree, inl, src);
-            }
+            element.forEachEdge((from, to) -> addEdge(successors, indegree, from, to));
         }
         // Kahn's algorithm, first-in first-out so the order follows insertion order.
         ArrayDeque<Pad> ready = new ArrayDeque<>();
@@ -566,7 +555,8 @@ public class Pipeline {
         }
         List<Pad> executed = new ArrayList<>();
         for (Pad node : order) {
-            if (!(node instanceof InternalPad) || overridesInternal(node.element())) {
+            if (node instanceof InternalPad ? overridesInternal(node.element())
+                    : !(node instanceof SourcePad s && s.virtual)) {
                 executed.add(node); // an internal() that does nothing is not worth a call per loop
             }
         }
@@ -652,27 +642,60 @@ public class Pipeline {
             dot.append("  label=").append(quote(label)).append(";\n  labelloc=t;\n");
         }
         dot.append("  node [shape=box, style=filled, fontname=\"Helvetica\"];\n");
+        TreeSet<String> links = new TreeSet<>();
         for (Element element : elements.values()) {
-            dot.append("  subgraph ").append(quote("cluster_" + element.name())).append(" {\n");
-            dot.append("    label=").append(quote(element.name() + "\n" + element.getClass().getSimpleName()))
-                    .append(";\n    style=rounded;\n");
-            for (Pad pad : element.sinkPadArray()) {
-                appendPad(dot, pad, "lightblue");
-            }
-            for (Pad pad : element.sourcePadArray()) {
-                appendPad(dot, pad, "mediumaquamarine");
-            }
-            dot.append("  }\n");
+            appendCluster(dot, links, element, "  ");
         }
-        for (Edge edge : edges()) {
-            dot.append("  ").append(quote(edge.from())).append(" -> ").append(quote(edge.to())).append(";\n");
+        for (String link : links) {
+            dot.append("  ").append(link).append(";\n");
         }
         return dot.append("}\n").toString();
     }
 
-    private static void appendPad(StringBuilder dot, Pad pad, String color) {
-        dot.append("    ").append(quote(pad.name())).append(" [label=").append(quote(pad.padName()))
-                .append(", fillcolor=").append(pad.isLinked() ? color : "tomato").append("];\n");
+    /**
+     * One cluster per element holding its pads (a composed element's holds its inner elements'
+     * clusters too), and its links into {@code links}: a composed element's sink pad is drawn
+     * linked to the inner sink pad behind it, and each inner pad behind one of its source pads to
+     * that pad (dashed).
+     */
+    private static void appendCluster(StringBuilder dot, Set<String> links, Element element, String indent) {
+        dot.append(indent).append("subgraph ").append(quote("cluster_" + element.name())).append(" {\n");
+        dot.append(indent).append("  label=").append(quote(element.name() + "\n" + element.getClass().getSimpleName()))
+                .append(";\n").append(indent).append("  style=rounded;\n");
+        Composition inside = element.composition();
+        for (Pad pad : element.sinkPadArray()) {
+            appendPad(dot, indent, pad, "lightblue", pad.isLinked());
+        }
+        for (SourcePad pad : element.sourcePadArray()) {
+            boolean exposed = element.composedIn != null && element.composedIn.composition().boundarySources
+                    .containsValue(pad);
+            appendPad(dot, indent, pad, "mediumaquamarine", pad.isLinked() || exposed);
+        }
+        if (inside != null) {
+            for (Element inner : inside.inner) {
+                appendCluster(dot, links, inner, indent + "  ");
+            }
+            if (!(element instanceof SinkElement)) {
+                for (SourcePad own : element.sourcePadArray()) {
+                    links.add(quote(inside.boundarySources.get(own.padName()).name()) + " -> " + quote(own.name())
+                            + " [style=dashed]");
+                }
+            }
+        }
+        dot.append(indent).append("}\n");
+        for (SinkPad sink : element.sinkPadArray()) {
+            SourcePad from = sink.other;
+            if (from != null) {
+                Pad shown = from.virtual // the composed element's own sink pad, not its virtual source pad
+                        ? from.element().snkPad(from.padName().substring(Composition.VIRTUAL_PREFIX.length())) : from;
+                links.add(quote(shown.name()) + " -> " + quote(sink.name()));
+            }
+        }
+    }
+
+    private static void appendPad(StringBuilder dot, String indent, Pad pad, String color, boolean linked) {
+        dot.append(indent).append("  ").append(quote(pad.name())).append(" [label=").append(quote(pad.padName()))
+                .append(", fillcolor=").append(linked ? color : "tomato").append("];\n");
     }
 
     private static String quote(String s) {
@@ -680,12 +703,27 @@ public class Pipeline {
     }
 
     /**
-     * Renders {@link #toDot()} into {@code path} with the Graphviz {@code dot} program, the
-     * format taken from the file extension ({@code .svg}, {@code .png}, {@code .pdf}, ...;
-     * {@code svg} if none).
+     * The graph as an SVG picture drawn without Graphviz (a small layered layout, left to right):
+     * one box per element with its sink pads on the left and source pads on the right, unlinked
+     * pads in tomato, one curve per link. A composed element is one box naming its inner elements.
+     */
+    public String toSvg() {
+        return toSvg(null);
+    }
+
+    /** As {@link #toSvg()}, with {@code label} as the picture's title when non-null. */
+    public String toSvg(String label) {
+        return SvgPicture.render(List.copyOf(elements.values()), label);
+    }
+
+    /**
+     * Renders the graph into {@code path}, the format taken from the file extension
+     * ({@code .svg}, {@code .png}, {@code .pdf}, ...; {@code svg} if none). With the Graphviz
+     * {@code dot} program on {@code PATH}, {@code dot} renders {@link #toDot()}; without it an
+     * SVG is drawn in Java ({@link #toSvg()}) and other formats fail, saying what to install.
      *
-     * @throws IllegalStateException when {@code dot} is not installed (not on {@code PATH})
-     * @throws IOException when {@code dot} fails or cannot write {@code path}
+     * @throws IllegalStateException when {@code dot} is not installed and the format is not SVG
+     * @throws IOException when {@code dot} fails or {@code path} cannot be written
      */
     public void visualize(Path path) throws IOException, InterruptedException {
         visualize(path, "dot");
@@ -693,15 +731,19 @@ public class Pipeline {
 
     /** {@link #visualize(Path)} with the name of the program to run (for tests). */
     void visualize(Path path, String dotProgram) throws IOException, InterruptedException {
+        String format = formatOf(path);
         Path program = findOnPath(dotProgram);
+        if (program == null && format.equals("svg")) {
+            LOG.debug("the Graphviz '{}' program is not installed: drawing {} in Java", dotProgram, path);
+            Files.writeString(path, toSvg(), StandardCharsets.UTF_8);
+            return;
+        }
         if (program == null) {
             throw new IllegalStateException("cannot render " + path + ": the Graphviz '" + dotProgram + "' program is not"
-                    + " installed (not found on PATH); install graphviz, or save toDot() to a .dot file and render it"
-                    + " elsewhere");
+                    + " installed (not found on PATH); install graphviz (Debian/Ubuntu: apt-get install graphviz;"
+                    + " Fedora: dnf install graphviz; macOS: brew install graphviz), or write a .svg file, which is"
+                    + " drawn without it, or save toDot() to a .dot file and render it elsewhere");
         }
-        String name = path.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String format = dot > 0 && dot < name.length() - 1 ? name.substring(dot + 1) : "svg";
         Process process = new ProcessBuilder(program.toString(), "-T" + format, "-o", path.toString())
                 .redirectErrorStream(true).start();
         try (OutputStream in = process.getOutputStream()) {
@@ -719,6 +761,12 @@ public class Pipeline {
             throw new IOException(dotProgram + " -T" + format + " failed (exit " + process.exitValue() + "): "
                     + output.toString(StandardCharsets.UTF_8).trim());
         }
+    }
+
+    private static String formatOf(Path path) {
+        String name = path.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && dot < name.length() - 1 ? name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) : "svg";
     }
 
     private static Path findOnPath(String program) {

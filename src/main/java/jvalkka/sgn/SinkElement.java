@@ -33,11 +33,22 @@ public abstract class SinkElement extends Element {
      * @param sinkPadNames at least one short pad name
      */
     protected SinkElement(String name, List<String> sinkPadNames) {
-        super(name, sinkPadNames, List.of());
-        if (sinkPadNames.isEmpty()) {
+        this(name, sinkPadNames, StaticPads.none());
+    }
+
+    /**
+     * @param name         unique element name, or null/empty for a generated one
+     * @param sinkPadNames the user's pad names; the class's static sink pads follow them
+     * @param staticPads   the pads this class declares for every instance ({@link StaticPads})
+     * @throws IllegalArgumentException when {@code staticPads} refuses the user's names, declares
+     *     source pads, or no sink pad results
+     */
+    protected SinkElement(String name, List<String> sinkPadNames, StaticPads staticPads) {
+        super(name, sinkPadNames, List.of(), staticPads);
+        if (sinkPadArray().length == 0) {
             throw new IllegalArgumentException("SinkElement '" + name() + "' must have at least one sink pad");
         }
-        eosPads = new boolean[sinkPadNames.size()];
+        eosPads = new boolean[sinkPadArray().length];
     }
 
     /**

@@ -30,8 +30,19 @@ public abstract class SourceElement extends Element {
      * @param sourcePadNames at least one short pad name
      */
     protected SourceElement(String name, List<String> sourcePadNames) {
-        super(name, List.of(), sourcePadNames);
-        if (sourcePadNames.isEmpty()) {
+        this(name, sourcePadNames, StaticPads.none());
+    }
+
+    /**
+     * @param name           unique element name, or null/empty for a generated one
+     * @param sourcePadNames the user's pad names; the class's static source pads follow them
+     * @param staticPads     the pads this class declares for every instance ({@link StaticPads})
+     * @throws IllegalArgumentException when {@code staticPads} refuses the user's names, declares
+     *     sink pads, or no source pad results
+     */
+    protected SourceElement(String name, List<String> sourcePadNames, StaticPads staticPads) {
+        super(name, List.of(), sourcePadNames, staticPads);
+        if (sourcePadArray().length == 0) {
             throw new IllegalArgumentException("SourceElement '" + name() + "' must have at least one source pad");
         }
     }

@@ -7,9 +7,16 @@ package jvalkka.sgn;
  */
 public final class SourcePad extends Pad {
     Frame output;
+    /** Set by its composed element's {@code pull}, never produced: a pipeline schedules it but does not call it. */
+    final boolean virtual;
 
     SourcePad(Element element, String padName, int index) {
+        this(element, padName, index, false);
+    }
+
+    SourcePad(Element element, String padName, int index, boolean virtual) {
         super(element, padName, "src", index);
+        this.virtual = virtual;
     }
 
     /** The frame produced in the current (or last) loop; {@code null} before the first. */

@@ -27,8 +27,21 @@ public abstract class TransformElement extends Element {
      * @param sourcePadNames at least one short source pad name
      */
     protected TransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
-        super(name, sinkPadNames, sourcePadNames);
-        if (sinkPadNames.isEmpty() || sourcePadNames.isEmpty()) {
+        this(name, sinkPadNames, sourcePadNames, StaticPads.none());
+    }
+
+    /**
+     * @param name           unique element name, or null/empty for a generated one
+     * @param sinkPadNames   the user's sink pad names; the class's static sink pads follow them
+     * @param sourcePadNames the user's source pad names; the class's static source pads follow
+     * @param staticPads     the pads this class declares for every instance ({@link StaticPads})
+     * @throws IllegalArgumentException when {@code staticPads} refuses the user's names, or no
+     *     sink or no source pad results
+     */
+    protected TransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames,
+            StaticPads staticPads) {
+        super(name, sinkPadNames, sourcePadNames, staticPads);
+        if (sinkPadArray().length == 0 || sourcePadArray().length == 0) {
             throw new IllegalArgumentException("TransformElement '" + name()
                     + "' must have at least one sink pad and one source pad");
         }

@@ -3,6 +3,9 @@
  * {@link jvalkka.sgn.SourcePad}s to {@link jvalkka.sgn.SinkPad}s of
  * {@link jvalkka.sgn.SourceElement}s, {@link jvalkka.sgn.TransformElement}s and
  * {@link jvalkka.sgn.SinkElement}s, assembled and run by a {@link jvalkka.sgn.Pipeline}.
+ * {@link jvalkka.sgn.Compose} packs a subgraph into one element; {@link jvalkka.sgn.StaticPads}
+ * declares the pads every instance of an element class has; {@link jvalkka.sgn.Validator}s check
+ * an element's pads at construction.
  *
  * <p>The names follow SGN (Python) so that SGN users recognise them; SGN's {@code new(pad)}
  * is {@code newFrame(pad)} here because {@code new} is a Java keyword. This package is pure

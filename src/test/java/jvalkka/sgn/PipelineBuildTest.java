@@ -261,7 +261,7 @@ class PipelineBuildTest {
     @Test
     void visualizeSaysClearlyWhenDotIsMissing(@TempDir Path dir) throws Exception {
         Pipeline p = new Pipeline().connect(source("src", "H1"), new NullSink("snk", "H1"));
-        Path out = dir.resolve("graph.svg");
+        Path out = dir.resolve("graph.png"); // .svg is drawn without graphviz: see SvgPictureTest
         fails(() -> p.visualize(out, "no-such-graphviz-program-jv"), "'no-such-graphviz-program-jv' program is not"
                 + " installed", "toDot()");
         assertFalse(Files.exists(out));
@@ -271,5 +271,8 @@ class PipelineBuildTest {
         } catch (IllegalStateException e) {
             assertTrue(e.getMessage().contains("'dot' program is not installed"), e.getMessage());
         }
+        Path svg = dir.resolve("graph.svg");
+        p.visualize(svg); // graphviz's picture, or Java's without it
+        assertTrue(Files.readString(svg).contains("<svg"));
     }
 }
