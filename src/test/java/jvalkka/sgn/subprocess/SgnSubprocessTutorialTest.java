@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 
 import jvalkka.testing.JavaProgram;
 import jvalkka.tutorial.SgnSubprocess;
+import jvalkka.tutorial.SgnSubprocessLineByLine;
 import jvalkka.tutorial.SgnSubprocessShm;
 import jvalkka.tutorial.SgnSubprocessShutdown;
 import jvalkka.tutorial.SgnSubprocessSource;
@@ -82,5 +83,33 @@ class SgnSubprocessTutorialTest {
         assertTrue(m.find(), result.output());
         // how many came back during the run depends on timing; none may be lost
         assertEquals(10, Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)), result.output());
+    }
+
+    /**
+     * SGN's main example ported line by line: its transform drops what subProcessShutdown returns
+     * (the EOS frame among it) and gets from the closed outQueue; that must fail at once (before
+     * issue 14 it ran 139 loops and died on an unrelated put), saying what to change.
+     */
+    @Test
+    void theLineByLinePortOfSgnsMainExampleFailsAtOnceSayingWhatToChange() throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessLineByLine.class, 90, "as-ported");
+        String out = result.output();
+        assertEquals(1, result.exitCode(), out);
+        Matcher m = Pattern.compile("stopped at loop (\\d+), pad transform:src:output:").matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Integer.parseInt(m.group(1)) <= 11, "at the end of the stream, not later:\n" + out);
+        assertTrue(out.contains("outQueue of 'transform' is closed: subProcessShutdown ended its worker and returned"), out);
+        assertTrue(out.contains("the end-of-stream frame among them"), out);
+        assertTrue(out.contains("Use the list subProcessShutdown returns"), out);
+    }
+
+    @Test
+    void theLineByLinePortWithItsTwoChangesRunsToTheEnd() throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessLineByLine.class, 90, "fixed");
+        assertEquals(0, result.exitCode(), result.output());
+        result.assertLinesInOrder("Sink received on sink:snk:result: 1", "Sink received on sink:snk:result: 81",
+                "Sink received EOS on sink:snk:result", "done");
+        // the tenth frame carries both 10 and EOS: SGN's sink logs it as EOS only
+        assertTrue(result.output().contains("Transform: 100"), result.output());
     }
 }
