@@ -299,7 +299,7 @@ public class StatsSource extends SourceElement {
                 return arg.substring("-Djvalkka.process=".length());
             }
         }
-        return info.command().orElse("?");
+        return info.command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
     }
 
     /** Metrics of one process; those that cannot be read are left out. */

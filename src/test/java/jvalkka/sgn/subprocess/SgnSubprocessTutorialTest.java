@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import jvalkka.testing.JavaProgram;
 import jvalkka.tutorial.SgnSubprocess;
 import jvalkka.tutorial.SgnSubprocessLineByLine;
+import jvalkka.tutorial.SgnStats;
 import jvalkka.tutorial.SgnSubprocessShm;
 import jvalkka.tutorial.SgnSubprocessShutdown;
 import jvalkka.tutorial.SgnSubprocessSource;
@@ -111,5 +112,35 @@ class SgnSubprocessTutorialTest {
                 "Sink received EOS on sink:snk:result", "done");
         // the tenth frame carries both 10 and EOS: SGN's sink logs it as EOS only
         assertTrue(result.output().contains("Transform: 100"), result.output());
+    }
+
+    /**
+     * {@code scripts/tutorial sgn-stats}: samples of this JVM, its worker JVM and the system until
+     * Ctrl+C, which ends the stream; the program then drains and exits normally.
+     */
+    @Test
+    void statsSourceReportsTheMainAndWorkerJvmsUntilCtrlC() throws Exception {
+        JavaProgram program = JavaProgram.start(SgnStats.class.getName(), java.util.List.of(), "0.2");
+        long workerPid = -1;
+        try {
+            program.awaitOutput("stats #3:", 120);
+            String out = program.output();
+            workerPid = Long.parseLong(SigintTest.group(out, "worker pid (\\d+)"));
+            String main = SigintTest.group(out, "main pid (\\d+):");
+            assertEquals(Long.toString(program.pid()), main);
+            String sample = SigintTest.group(out, "(stats #3: .*)");
+            assertTrue(sample.contains("main pid " + main + " cpu "), sample);
+            assertTrue(sample.contains("; WorkerProcess.worker-squarer pid " + workerPid + " cpu "), sample);
+            assertTrue(sample.matches(".*rss \\d+ MB threads \\d+; system cpu .*% memory \\d+%"), sample);
+            SigintTest.kill("INT", program.pid());
+            JavaProgram.Result result = program.waitFor(120); // generous: a loaded 2-core machine is slow
+            assertEquals(0, result.exitCode(), result.output());
+            result.assertLinesInOrder("stats #1:", "stats #3:", "stats: EOS after", "done");
+        } finally {
+            program.destroyTree();
+        }
+        long w = workerPid;
+        assertFalse(w > 0 && ProcessHandle.of(w).map(ProcessHandle::isAlive).orElse(false), "worker JVM left");
+        assertEquals(java.util.List.of(), SigintTest.segmentsOf(program.pid()), "segments left in /dev/shm");
     }
 }
