@@ -31,9 +31,14 @@ import jvalkka.shm.SharedMemory;
  * together, so they boot in parallel), thread-mode workers as threads. The mode of an element
  * is its {@code useThreadingOverride()} if not null, else this pipeline's {@code useThreading},
  * else the class-wide {@link #useThreadingDefault}. {@link #close()} stops every worker, waits
- * up to {@link #joinTimeout} for each, then kills it, and removes every segment made by
- * {@link #toShm}. Like SGN's, it also turns SIGINT/SIGTERM into end of stream while it is open
- * ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the pipeline in order.
+ * up to {@link #joinTimeout} for each, then kills it, and removes the segments made by
+ * {@link #toShm} that this instance adopted. Like SGN's, it also turns SIGINT/SIGTERM into end
+ * of stream while it is open ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the
+ * pipeline in order.
+ *
+ * <p>No worker failure goes unsaid: each is logged at ERROR when the main side learns of it, and
+ * raised from {@link #run()} or {@link #close()} as one {@link WorkerStoppedException} whose
+ * cause is the first failure and whose suppressed exceptions are the others.
  *
  * <p>Threading: create, run and close on one thread.
  *
