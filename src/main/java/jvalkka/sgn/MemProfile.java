@@ -87,36 +87,13 @@ final class MemProfile {
         int i = 0;
         try {
             for (; i < kinds.length; i++) {
-                switch (kinds[i]) {
-                    case Pipeline.SOURCE_PAD: {
-                        SourcePad pad = srcAt[i];
-                        Frame frame = pad.element().produce(pad);
-                        if (frame == null) {
-                            throw new IllegalStateException("newFrame returned no frame (null); a source pad must"
-                                    + " produce a Frame every loop (Frame.gap() when there is nothing to send)");
-                        }
-                        pad.output = frame;
-                        break;
-                    }
-                    case Pipeline.SINK_PAD: {
-                        SinkPad pad = snkAt[i];
-                        Frame frame = pad.other.output;
-                        pad.input = frame;
-                        pad.checkSpec(frame);
-                        pad.element().consume(pad, frame);
-                        break;
-                    }
-                    default:
-                        inlAt[i].internal();
-                }
+                Pipeline.runNode(kinds, srcAt, snkAt, inlAt, i);
                 long after = threads.getCurrentThreadAllocatedBytes();
                 loopBytes[elementOf[i]] += after - before;
                 before = after;
             }
         } catch (Exception | AssertionError e) {
-            Pad failed = kinds[i] == Pipeline.SOURCE_PAD ? srcAt[i]
-                    : kinds[i] == Pipeline.SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
-            throw new PipelineException(failed.name(), loop, e);
+            throw Pipeline.nodeFailed(kinds, srcAt, snkAt, inlAt, i, loop, e);
         }
         long total = before - loopStart;
         sinceStart += total;

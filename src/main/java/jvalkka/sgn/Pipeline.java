@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -396,17 +397,67 @@ public class Pipeline {
 
     /**
      * Runs the pipeline until every sink element is at EOS (returns at once if they already
-     * are). Calls {@link #check()} first. A pipeline with {@code Parallelize*Element}s that no
-     * {@link jvalkka.sgn.subprocess.Parallelize} runs yet is run inside a new one, which starts
-     * their workers first and stops them after.
+     * are), without a limit: a source that never sends EOS keeps it running (see
+     * {@link #run(Duration)}). Calls {@link #check()} first. A pipeline with
+     * {@code Parallelize*Element}s that no {@link jvalkka.sgn.subprocess.Parallelize} runs yet is
+     * run inside a new one, which starts their workers first and stops them after (SGN's
+     * {@code run(auto_parallelize=True)}).
      *
      * @throws IllegalStateException as {@link #check()}
      * @throws PipelineException when an element throws, or a source pad gets no frame; the run
      *     stops there
      */
     public void run() {
+        run(null, Long.MAX_VALUE, true);
+    }
+
+    /**
+     * {@link #run()}; with {@code autoParallelize} false (SGN's {@code run(auto_parallelize=False)})
+     * the pipeline runs as it is, without starting workers for its {@code Parallelize*Element}s:
+     * use it inside a {@link jvalkka.sgn.subprocess.Parallelize} that started them (or for a
+     * pipeline that has none).
+     */
+    public void run(boolean autoParallelize) {
+        run(null, Long.MAX_VALUE, autoParallelize);
+    }
+
+    /**
+     * {@link #run()}, giving up after {@code timeout}: checked between loops, so a loop that
+     * blocks is not cut short.
+     *
+     * @throws RunLimitException when the time is up before every sink is at EOS
+     * @throws IllegalArgumentException for a null, zero or negative timeout
+     */
+    public void run(Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("timeout is null; run() runs without one");
+        }
+        run(timeout, Long.MAX_VALUE, true);
+    }
+
+    /**
+     * {@link #run()} with limits: at most {@code maxLoops} loops in this run, and no loop started
+     * after {@code timeout} (null: no time limit).
+     *
+     * @param maxLoops at least 1; {@link Long#MAX_VALUE} for no cap
+     * @throws RunLimitException when a limit is reached before every sink is at EOS
+     * @throws IllegalArgumentException for a zero or negative timeout or loop cap
+     */
+    public void run(Duration timeout, long maxLoops) {
+        run(timeout, maxLoops, true);
+    }
+
+    /** {@link #run(Duration, long)}, with or without automatic parallelisation (see {@link #run(boolean)}). */
+    public void run(Duration timeout, long maxLoops, boolean autoParallelize) {
+        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+            throw new IllegalArgumentException("timeout must be positive, not " + timeout + " (null: no time limit)");
+        }
+        if (maxLoops < 1) {
+            throw new IllegalArgumentException("maxLoops must be at least 1, not " + maxLoops
+                    + " (Long.MAX_VALUE: no cap)");
+        }
         // a pipeline with Parallelize*Elements runs inside a Parallelize, which starts and stops their workers
-        if (jvalkka.sgn.subprocess.Parallelize.runIfNeeded(this)) {
+        if (autoParallelize && jvalkka.sgn.subprocess.Parallelize.runIfNeeded(this, timeout, maxLoops)) {
             return;
         }
         Plan p = compile();
@@ -415,19 +466,43 @@ public class Pipeline {
         SinkElement[] sinks = p.sinks;
         MemProfile profile = LOG.isTraceEnabled() ? MemProfile.start(LOG, p.kinds, p.sourcePads, p.sinkPads,
                 p.internals) : null; // SGN's MEMPROF level; decided once per run, never per loop
-        if (profile == null) {
+        boolean limited = timeout != null || maxLoops != Long.MAX_VALUE;
+        if (profile == null && !limited) {
             while (!allAtEos(sinks)) {
                 executeLoop(p);
             }
         } else {
+            long timeoutNanos = timeout == null ? Long.MAX_VALUE : timeout.toNanos();
             while (!allAtEos(sinks)) {
-                profile.executeLoop(++loops);
+                if (loops - first >= maxLoops) {
+                    throw runLimit(maxLoops + " loops", first, sinks);
+                }
+                if (System.nanoTime() - start >= timeoutNanos) {
+                    throw runLimit(timeout.toMillis() + " ms", first, sinks);
+                }
+                if (profile == null) {
+                    executeLoop(p);
+                } else {
+                    profile.executeLoop(++loops);
+                }
             }
-            profile.finish();
+            if (profile != null) {
+                profile.finish();
+            }
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("pipeline ran {} loops in {} ms", loops - first, (System.nanoTime() - start) / 1_000_000);
         }
+    }
+
+    private RunLimitException runLimit(String limit, long first, SinkElement[] sinks) {
+        List<String> open = new ArrayList<>();
+        for (SinkElement sink : sinks) {
+            if (!sink.atEos()) {
+                open.add(sink.name());
+            }
+        }
+        return new RunLimitException(limit, loops, loops - first, open);
     }
 
     private static boolean allAtEos(SinkElement[] sinks) {
@@ -449,33 +524,48 @@ public class Pipeline {
         int i = 0;
         try {
             for (; i < kinds.length; i++) {
-                switch (kinds[i]) {
-                    case SOURCE_PAD: {
-                        SourcePad pad = srcAt[i];
-                        Frame frame = pad.element().produce(pad);
-                        if (frame == null) {
-                            throw new IllegalStateException("newFrame returned no frame (null); a source pad must"
-                                    + " produce a Frame every loop (Frame.gap() when there is nothing to send)");
-                        }
-                        pad.output = frame;
-                        break;
-                    }
-                    case SINK_PAD: {
-                        SinkPad pad = snkAt[i];
-                        Frame frame = pad.other.output;
-                        pad.input = frame;
-                        pad.checkSpec(frame);
-                        pad.element().consume(pad, frame);
-                        break;
-                    }
-                    default:
-                        inlAt[i].internal();
-                }
+                runNode(kinds, srcAt, snkAt, inlAt, i);
             }
         } catch (Exception | AssertionError e) {
-            Pad failed = kinds[i] == SOURCE_PAD ? srcAt[i] : kinds[i] == SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
-            throw new PipelineException(failed.name(), loop, e);
+            throw nodeFailed(kinds, srcAt, snkAt, inlAt, i, loop, e);
         }
+    }
+
+    /**
+     * Runs node {@code i} of a plan once: a source pad makes its frame, a sink pad takes the
+     * frame of the pad it is linked to, an internal pad runs its element's {@code internal()}.
+     * The one place these rules are written: {@link #executeLoop} and {@link MemProfile} call it.
+     */
+    static void runNode(byte[] kinds, SourcePad[] srcAt, SinkPad[] snkAt, Element[] inlAt, int i) throws Exception {
+        switch (kinds[i]) {
+            case SOURCE_PAD: {
+                SourcePad pad = srcAt[i];
+                Frame frame = pad.element().produce(pad);
+                if (frame == null) {
+                    throw new IllegalStateException("newFrame returned no frame (null); a source pad must"
+                            + " produce a Frame every loop (Frame.gap() when there is nothing to send)");
+                }
+                pad.output = frame;
+                break;
+            }
+            case SINK_PAD: {
+                SinkPad pad = snkAt[i];
+                Frame frame = pad.other.output;
+                pad.input = frame;
+                pad.checkSpec(frame);
+                pad.element().consume(pad, frame);
+                break;
+            }
+            default:
+                inlAt[i].internal();
+        }
+    }
+
+    /** The failure of node {@code i} in loop {@code loop}, named by its pad. */
+    static PipelineException nodeFailed(byte[] kinds, SourcePad[] srcAt, SinkPad[] snkAt, Element[] inlAt, int i,
+            long loop, Throwable e) {
+        Pad failed = kinds[i] == SOURCE_PAD ? srcAt[i] : kinds[i] == SINK_PAD ? snkAt[i] : inlAt[i].internalPad();
+        return new PipelineException(failed.name(), loop, e);
     }
 
     /** The execution plan: node kinds and pads in topological order, computed once per graph. */

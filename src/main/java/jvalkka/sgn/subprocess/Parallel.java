@@ -182,13 +182,23 @@ final class Parallel {
 
     /** SGN's {@code sub_process_shutdown}: see the elements' Javadoc. */
     List<Object> shutdown(String elementName, double timeoutSeconds) {
+        if (!(timeoutSeconds >= 0)) { // NaN too
+            throw new IllegalArgumentException("subProcessShutdown(" + timeoutSeconds + "): the timeout is in seconds;"
+                    + " 0 waits as long as it takes (as in SGN), and so does subProcessShutdown()");
+        }
         Worker w = requireWorker(elementName);
+        if (outQueue.isClosed()) {
+            throw new IllegalStateException("subProcessShutdown of '" + elementName + "' was called already: its worker"
+                    + " has ended; guard the call with if (!terminated.isSet())");
+        }
         w.requestShutdown();
-        long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
+        boolean forever = timeoutSeconds == 0;
+        long deadline = System.nanoTime() + (long) Math.min(timeoutSeconds * 1e9, Long.MAX_VALUE / 2);
+        WorkerQueue out = w.mainOut();
         List<Object> rest = new ArrayList<>();
         while (true) {
             try {
-                rest.add(outQueue.get(0.01));
+                rest.add(out.get(0.01));
                 continue;
             } catch (Empty e) {
                 // nothing right now
@@ -196,23 +206,40 @@ final class Parallel {
             if (w.control.terminated) {
                 while (true) {
                     try {
-                        rest.add(outQueue.getNowait());
+                        rest.add(out.getNowait());
                     } catch (Empty e) {
                         break;
                     }
                 }
                 break;
             }
-            if (System.nanoTime() - deadline > 0) {
+            if (!forever && System.nanoTime() - deadline > 0) {
                 throw new RuntimeException("subProcessShutdown: the worker of '" + elementName
                         + "' did not finish its input within " + timeoutSeconds + " s");
             }
         }
         Throwable f = w.control.failure;
         if (f != null) {
-            throw new WorkerStoppedException(f);
+            throw new WorkerStoppedException(f); // the queues stay as they are: they report the failure too
         }
+        closeQueues(elementName, rest);
         w.requestStop();
         return rest;
+    }
+
+    /** As SGN sets its queues to None after sub_process_shutdown: later use fails, saying why and what to change. */
+    private void closeQueues(String elementName, List<Object> rest) {
+        boolean eos = false;
+        for (Object o : rest) {
+            eos |= o instanceof jvalkka.sgn.Frame f && f.isEOS();
+        }
+        inQueue.close("inQueue of '" + elementName + "' is closed: subProcessShutdown ended its worker, so nothing"
+                + " would take this item. Put every item before calling subProcessShutdown (in a port from SGN: move"
+                + " in_queue.put above sub_process_shutdown), and put nothing once the element is at EOS");
+        outQueue.close("outQueue of '" + elementName + "' is closed: subProcessShutdown ended its worker and returned"
+                + " the " + rest.size() + " item(s) still in this queue" + (eos ? ", the end-of-stream frame among them" : "")
+                + "; nothing more will arrive here. Use the list subProcessShutdown returns (a transform hands those"
+                + " frames out from newFrame), or call subProcessShutdown only after the end-of-stream frame has come"
+                + " out of this queue");
     }
 }

@@ -31,9 +31,14 @@ import jvalkka.shm.SharedMemory;
  * together, so they boot in parallel), thread-mode workers as threads. The mode of an element
  * is its {@code useThreadingOverride()} if not null, else this pipeline's {@code useThreading},
  * else the class-wide {@link #useThreadingDefault}. {@link #close()} stops every worker, waits
- * up to {@link #joinTimeout} for each, then kills it, and removes every segment made by
- * {@link #toShm}. Like SGN's, it also turns SIGINT/SIGTERM into end of stream while it is open
- * ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the pipeline in order.
+ * up to {@link #joinTimeout} for each, then kills it, and removes the segments made by
+ * {@link #toShm} that this instance adopted. Like SGN's, it also turns SIGINT/SIGTERM into end
+ * of stream while it is open ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the
+ * pipeline in order.
+ *
+ * <p>No worker failure goes unsaid: each is logged at ERROR when the main side learns of it, and
+ * raised from {@link #run()} or {@link #close()} as one {@link WorkerStoppedException} whose
+ * cause is the first failure and whose suppressed exceptions are the others.
  *
  * <p>Threading: create, run and close on one thread.
  *
@@ -67,7 +72,13 @@ public class Parallelize implements AutoCloseable {
     /** Whether workers are threads unless the pipeline or the element says otherwise (SGN's {@code use_threading_default}). */
     public static volatile boolean useThreadingDefault = false;
 
-    private static final List<ShmRef> SHM = Collections.synchronizedList(new ArrayList<>());
+    /** Guards {@link #UNADOPTED}, {@link #OPEN} and every instance's {@link #ownShm}. */
+    private static final Object SHM_LOCK = new Object();
+    /** Segments made by {@link #toShm} that no Parallelize has adopted yet. */
+    private static final List<ShmRef> UNADOPTED = new ArrayList<>();
+    /** The Parallelize instances not closed yet, in creation order. */
+    private static final Set<Parallelize> OPEN = new java.util.LinkedHashSet<>();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Parallelize.class);
     private static final Set<Pipeline> MANAGED = Collections.synchronizedSet(
             Collections.newSetFromMap(new IdentityHashMap<>()));
 
@@ -75,6 +86,12 @@ public class Parallelize implements AutoCloseable {
     private final boolean useThreading;
     private final List<Worker> workers = new ArrayList<>();
     private final SignalEOS signals;
+    /** The toShm segments this instance adopted at creation, and removes on close. */
+    private final List<ShmRef> ownShm = new ArrayList<>();
+    /** Workers whose failure has been raised (or added to {@link #raised}). */
+    private final Set<Worker> reported = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** What {@link #run} threw, to which failures found later are added as suppressed. */
+    private Throwable raised;
     private Duration joinTimeout = Duration.ofSeconds(10);
     private boolean closed;
 
@@ -97,6 +114,11 @@ public class Parallelize implements AutoCloseable {
             throw new IllegalStateException("this pipeline is already run by another Parallelize");
         }
         this.signals = new SignalEOS();
+        synchronized (SHM_LOCK) {
+            ownShm.addAll(UNADOPTED);
+            UNADOPTED.clear();
+            OPEN.add(this);
+        }
         try {
             if (pipeline != null) {
                 startWorkers();
@@ -108,10 +130,7 @@ public class Parallelize implements AutoCloseable {
     }
 
     private void startWorkers() {
-        List<ShmRef> shm;
-        synchronized (SHM) {
-            shm = List.copyOf(SHM);
-        }
+        List<ShmRef> shm = shmList(); // every open segment, as SGN's shm_list
         List<MessageProcess> processes = new ArrayList<>();
         List<ProcessWorker> processWorkers = new ArrayList<>();
         for (Element e : pipeline.elements()) {
@@ -160,30 +179,108 @@ public class Parallelize implements AutoCloseable {
     }
 
     /**
-     * Runs the pipeline (SGN's {@code run}). A worker failure surfaces as
-     * {@link WorkerStoppedException} ("worker stopped before EOS") caused by the worker's
-     * exception, not wrapped in the pipeline's {@link PipelineException}.
+     * Runs the pipeline (SGN's {@code run}) until every sink is at EOS, without a limit.
+     *
+     * <p>Every worker failure surfaces: one the pipeline ran into, or one already recorded when
+     * the pipeline ends, is thrown from here as a {@link WorkerStoppedException} ("worker
+     * stopped before EOS", not wrapped in the pipeline's {@link PipelineException}) caused by
+     * the first failure, with the failures of other workers as suppressed exceptions; one that
+     * happens later (after the main side's last queue operation) is thrown by {@link #close()},
+     * or added to what this threw. Each is also logged at ERROR when it happens.
      */
     public void run() {
+        run(null, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #run()}, giving up after {@code timeout} ({@link Pipeline#run(Duration)}).
+     *
+     * @throws jvalkka.sgn.RunLimitException when the time is up before every sink is at EOS
+     */
+    public void run(Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("timeout is null; run() runs without one");
+        }
+        run(timeout, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #run()} with limits ({@link Pipeline#run(Duration, long)}): no loop started after
+     * {@code timeout} (null: no time limit), at most {@code maxLoops} loops.
+     *
+     * @throws jvalkka.sgn.RunLimitException when a limit is reached before every sink is at EOS
+     */
+    public void run(Duration timeout, long maxLoops) {
         if (pipeline == null) {
             throw new IllegalStateException("this Parallelize has no pipeline to run");
         }
+        RuntimeException error = null;
         try {
-            pipeline.run();
-        } catch (PipelineException e) {
+            pipeline.run(timeout, maxLoops, false);
+        } catch (RuntimeException e) {
+            error = e;
+        }
+        List<Worker> failed = unreportedFailures();
+        if (failed.isEmpty()) {
+            if (error != null) {
+                throw remember(unwrapWorkerStop(error));
+            }
+            return;
+        }
+        WorkerStoppedException stopped = report(failed);
+        if (error == null || unwrapWorkerStop(error) instanceof WorkerStoppedException) {
+            throw remember(stopped); // the pipeline's own WorkerStoppedException names one of these failures
+        }
+        error.addSuppressed(stopped); // an element's own error, and worker failures besides
+        throw remember(error);
+    }
+
+    private RuntimeException remember(RuntimeException e) {
+        raised = e;
+        return e;
+    }
+
+    private static RuntimeException unwrapWorkerStop(RuntimeException e) {
+        if (e instanceof PipelineException) {
             for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
                 if (c instanceof WorkerStoppedException w) {
-                    throw w;
+                    return w;
                 }
             }
-            throw e;
         }
+        return e;
+    }
+
+    /** The workers that failed and whose failure was not raised yet, in the order they failed. */
+    private List<Worker> unreportedFailures() {
+        List<Worker> out = new ArrayList<>();
+        for (Worker w : workers) {
+            if (w.control.failure != null && !reported.contains(w)) {
+                out.add(w);
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(w -> w.failureOrder));
+        return out;
+    }
+
+    /** One exception for {@code failed}: the first failure as the cause, the others suppressed. */
+    private WorkerStoppedException report(List<Worker> failed) {
+        WorkerStoppedException e = new WorkerStoppedException(failed.get(0).control.failure);
+        for (int i = 1; i < failed.size(); i++) {
+            e.addSuppressed(failed.get(i).control.failure);
+        }
+        reported.addAll(failed);
+        return e;
     }
 
     /**
      * Stops every worker (stop flag, then join up to {@link #joinTimeout}, then kill), releases
-     * their segments, removes the segments made by {@link #toShm}, and restores the signal
-     * handlers. Idempotent.
+     * their segments, removes the segments this instance adopted from {@link #toShm}, and
+     * restores the signal handlers. Idempotent.
+     *
+     * @throws WorkerStoppedException for worker failures not raised yet (the first as the cause,
+     *     the others suppressed), after everything is released; when {@link #run} threw, they are
+     *     added to that exception as suppressed instead
      */
     @Override
     public void close() {
@@ -207,23 +304,38 @@ public class Parallelize implements AutoCloseable {
             }
             signals.close();
         }
+        List<Worker> failed = unreportedFailures();
+        if (!failed.isEmpty()) {
+            WorkerStoppedException stopped = report(failed);
+            if (raised == null) {
+                throw stopped;
+            }
+            if (raised instanceof WorkerStoppedException) {
+                failed.forEach(w -> raised.addSuppressed(w.control.failure));
+            } else {
+                raised.addSuppressed(stopped);
+            }
+            LOG.debug("{} worker failure(s) after run() threw: added to its exception as suppressed", failed.size());
+        }
     }
 
-    private static void removeShm() {
-        synchronized (SHM) {
-            for (int i = SHM.size() - 1; i >= 0; i--) {
-                SharedMemory s = SHM.get(i).shm();
+    private void removeShm() {
+        synchronized (SHM_LOCK) {
+            for (int i = ownShm.size() - 1; i >= 0; i--) {
+                SharedMemory s = ownShm.get(i).shm();
                 s.close();
                 s.unlink();
             }
-            SHM.clear();
+            ownShm.clear();
+            OPEN.remove(this);
         }
     }
 
     /**
      * Copies {@code bytes} into a new shared-memory segment {@code name} that workers find in
      * {@link WorkerContext#shmList()} (SGN's {@code to_shm}). Call it before the Parallelize that
-     * should hand it to its workers is created; that Parallelize removes it on close.
+     * should hand it to its workers is created: the next Parallelize created adopts it and
+     * removes it on its close (another Parallelize's close leaves it alone).
      *
      * @param metadata extra entries kept in the returned reference (may be empty)
      * @throws SegmentExistsException if a segment {@code name} exists (Python's {@code FileExistsError})
@@ -239,7 +351,9 @@ public class Parallelize implements AutoCloseable {
         }
         s.buffer().putBytes(0, bytes);
         ShmRef ref = new ShmRef(name, s, metadata);
-        SHM.add(ref);
+        synchronized (SHM_LOCK) {
+            UNADOPTED.add(ref);
+        }
         return ref;
     }
 
@@ -248,10 +362,24 @@ public class Parallelize implements AutoCloseable {
         return toShm(name, bytes, Map.of());
     }
 
-    /** The segments made by {@link #toShm} and not yet removed. */
+    /**
+     * The segments made by {@link #toShm} and not yet removed: those no Parallelize has adopted
+     * yet, then those of every open Parallelize. Workers see all of them.
+     */
     public static List<ShmRef> shmList() {
-        synchronized (SHM) {
-            return List.copyOf(SHM);
+        synchronized (SHM_LOCK) {
+            List<ShmRef> out = new ArrayList<>(UNADOPTED);
+            for (Parallelize p : OPEN) {
+                out.addAll(p.ownShm);
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    /** The segments this instance adopted when it was created, which its {@link #close()} removes. */
+    public List<ShmRef> ownShm() {
+        synchronized (SHM_LOCK) {
+            return List.copyOf(ownShm);
         }
     }
 
@@ -266,16 +394,16 @@ public class Parallelize implements AutoCloseable {
     }
 
     /**
-     * Called by {@link Pipeline#run()}: when the pipeline needs workers and no Parallelize runs
+     * Called by {@link Pipeline#run(Duration, long, boolean)}: when the pipeline needs workers and no Parallelize runs
      * it yet, runs it inside one and returns true; otherwise returns false and the pipeline runs
      * as usual.
      */
-    public static boolean runIfNeeded(Pipeline pipeline) {
+    public static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
         if (MANAGED.contains(pipeline) || !needsParallelization(pipeline)) {
             return false;
         }
         try (Parallelize p = new Parallelize(pipeline)) {
-            p.run();
+            p.run(timeout, maxLoops);
         }
         return true;
     }

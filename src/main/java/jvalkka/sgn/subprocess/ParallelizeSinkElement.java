@@ -38,9 +38,13 @@ import jvalkka.sgn.SinkElement;
  * <p><b>Mode.</b> {@link #useThreadingOverride()} chooses for this class; otherwise the
  * pipeline's {@link Parallelize} setting decides.
  *
- * <p><b>Failure.</b> When {@code workerProcess} throws, the worker ends and the main side's next
- * queue operation that would wait throws {@link WorkerStoppedException} ("worker stopped before
- * EOS") caused by that exception; a dead worker JVM is reported the same way.
+ * <p><b>Failure.</b> When {@code workerProcess} throws, the worker ends, the failure is logged
+ * at ERROR, and the main side's next queue operation (a put, a get, an {@code isEmpty()} that
+ * finds nothing) or its next loop ({@link #internal()}) throws {@link WorkerStoppedException}
+ * ("worker stopped before EOS") caused by that exception; a dead worker JVM is reported the same
+ * way. A failure the pipeline did not run into (after the main side's last queue operation) is
+ * raised by {@link Parallelize#run()} or {@link Parallelize#close()}; {@link #workerException()}
+ * gives it too.
  */
 public abstract class ParallelizeSinkElement extends SinkElement {
     final Parallel parallel;
@@ -74,14 +78,51 @@ public abstract class ParallelizeSinkElement extends SinkElement {
 
     /**
      * Orderly shutdown (SGN's {@code sub_process_shutdown}): the worker finishes its input and
-     * ends; meanwhile this collects what it sends. Blocks up to {@code timeoutSeconds}.
+     * ends; meanwhile this collects what it sends. Blocks up to {@code timeoutSeconds}; 0 waits
+     * as long as it takes, as in SGN. Afterwards {@link #inQueue} and {@link #outQueue} are
+     * closed (SGN sets them to {@code None}): a put or get there throws
+     * {@code IllegalStateException} saying what to change, so that no item is lost unnoticed
+     * (the items this returns, an end-of-stream frame among them, are no longer in
+     * {@code outQueue}).
      *
      * @return the items the worker sent that were still in {@link #outQueue}, in order
+     * @throws IllegalArgumentException for a negative timeout
+     * @throws IllegalStateException when called a second time
      * @throws RuntimeException if the worker does not end in time
      * @throws WorkerStoppedException if the worker failed
      */
     public List<Object> subProcessShutdown(double timeoutSeconds) {
         return parallel.shutdown(name(), timeoutSeconds);
+    }
+
+    /** {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}). */
+    public List<Object> subProcessShutdown() {
+        return parallel.shutdown(name(), 0);
+    }
+
+    /**
+     * The exception that ended this element's worker (SGN's {@code get_worker_exception()}):
+     * what {@code workerProcess} threw (from a worker JVM: carried across with its type, message
+     * and stack trace), or an {@code IllegalStateException} describing a worker JVM that died;
+     * null while the worker runs, after a normal end, or before start.
+     */
+    public Throwable workerException() {
+        Worker w = parallel.worker;
+        return w == null ? null : w.control.failure;
+    }
+
+    /**
+     * Checks, every loop, that the worker has not ended before this element reached EOS (SGN's
+     * {@code check_worker_terminated}), so that a failed or dead worker is noticed even by a main
+     * side that does not touch its queues. An override must call {@code super.internal()}.
+     *
+     * @throws WorkerStoppedException caused by {@link #workerException()} (null after an ordinary end)
+     */
+    @Override
+    public void internal() throws Exception {
+        if (terminated.isSet() && !atEos()) {
+            throw new WorkerStoppedException(workerException());
+        }
     }
 
     /** Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start. */

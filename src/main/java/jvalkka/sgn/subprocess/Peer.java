@@ -13,8 +13,21 @@ final class Peer {
         this.mainSide = mainSide;
     }
 
-    /** Checked before every put on the main side: a failed worker takes nothing more. */
+    /**
+     * Checked before every put on the main side: a worker that has ended (failed, stopped or
+     * shut down) takes nothing more, so the item is refused rather than lost.
+     */
     void checkPut() {
+        if (mainSide && control.terminated) {
+            throw goneError(false);
+        }
+    }
+
+    /**
+     * Checked by a main-side {@code isEmpty()} that found nothing: a failed (or dead) worker is
+     * reported there too, so that a main side that polls notices it on every loop.
+     */
+    void checkEmpty() {
         if (mainSide) {
             Throwable f = control.failure;
             if (f != null) {

@@ -308,7 +308,11 @@ final class RingQueue extends DeadlineQueue {
 
     @Override
     public boolean isEmpty() {
-        return positionsEqual() && (reader == null || !reader.ready && spilled.isEmpty());
+        if (positionsEqual() && (reader == null || !reader.ready && spilled.isEmpty())) {
+            peer.checkEmpty(); // a main side that polls notices a failed or dead worker
+            return true;
+        }
+        return false;
     }
 
     /** Receives one message: a whole item, or a piece of one. */

@@ -8,6 +8,8 @@ package jvalkka.sgn.subprocess;
 final class SwitchQueue implements WorkerQueue {
     private final String what;
     private WorkerQueue target;
+    /** Why this queue takes no more operations (set by subProcessShutdown), or null. */
+    private String closed;
 
     SwitchQueue(String what) {
         this.what = what;
@@ -15,15 +17,29 @@ final class SwitchQueue implements WorkerQueue {
 
     void bind(WorkerQueue q) {
         target = q;
+        closed = null;
     }
 
     WorkerQueue target() {
         return target;
     }
 
+    /** After subProcessShutdown: every later operation throws {@code IllegalStateException(why)} (SGN sets the queues to None). */
+    void close(String why) {
+        closed = why;
+        target = null;
+    }
+
+    boolean isClosed() {
+        return closed != null;
+    }
+
     private WorkerQueue q() {
         WorkerQueue t = target;
         if (t == null) {
+            if (closed != null) {
+                throw new IllegalStateException(closed);
+            }
             throw new IllegalStateException(what + " is not connected to a worker yet: run the pipeline with"
                     + " pipeline.run() or inside try (Parallelize p = new Parallelize(pipeline)) { p.run(); }");
         }

@@ -30,6 +30,8 @@ final class ThreadQueue extends DeadlineQueue {
     private final ArrayDeque<Object> spilled = new ArrayDeque<>();
     /** Producer end on the main side: the outQueue to spill while a put waits for room. */
     private ThreadQueue spillTarget;
+    /** A queue of a standalone WorkerContext: one thread at both ends, so a wait could never end. */
+    private boolean standalone;
 
     ThreadQueue(int maxsize) {
         this.queue = new OneToOneConcurrentArrayQueue<>(Math.max(2, maxsize));
@@ -67,6 +69,10 @@ final class ThreadQueue extends DeadlineQueue {
         return moved;
     }
 
+    void standalone() {
+        standalone = true;
+    }
+
     /** {@code producer}: how the getting end sees the putting end; {@code consumer}: the reverse. */
     void peers(Peer producer, Peer consumer) {
         this.producerPeer = producer;
@@ -84,6 +90,10 @@ final class ThreadQueue extends DeadlineQueue {
         while (!queue.offer(e)) {
             if (peer != null && peer.gone()) {
                 throw peer.goneError(false);
+            }
+            if (standalone) {
+                throw new IllegalStateException("this standalone queue is full (" + queue.capacity() + " items) and"
+                        + " nothing else takes from it: take from it, or make it larger (WorkerContext.standalone(n, ...))");
             }
             idle = idle(idle, false);
         }
@@ -124,6 +134,10 @@ final class ThreadQueue extends DeadlineQueue {
             }
             if (!forever && (deadline == 0 || System.nanoTime() - deadline >= 0)) {
                 throw Empty.INSTANCE;
+            }
+            if (forever && standalone) {
+                throw new IllegalStateException("get() without a timeout on an empty standalone queue would wait for"
+                        + " ever: nothing else puts into it; put first, or use get(timeoutSeconds)");
             }
             idle = idle(idle, true);
         }
@@ -171,7 +185,14 @@ final class ThreadQueue extends DeadlineQueue {
 
     @Override
     public boolean isEmpty() {
-        return spilled.isEmpty() && queue.isEmpty();
+        if (spilled.isEmpty() && queue.isEmpty()) {
+            Peer peer = producerPeer;
+            if (peer != null) {
+                peer.checkEmpty();
+            }
+            return true;
+        }
+        return false;
     }
 
     int size() {

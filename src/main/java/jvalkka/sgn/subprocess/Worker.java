@@ -1,16 +1,25 @@
 package jvalkka.sgn.subprocess;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jvalkka.sgn.Element;
 import jvalkka.sgn.subprocess.WorkerContext.Control;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The main side's handle on one element's worker (a thread or a backend JVM). Used by the
  * pipeline thread and by {@link Parallelize}.
  */
 abstract class Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** Numbers failures in the order the main side learnt of them, across all workers. */
+    private static final AtomicLong FAILURES = new AtomicLong();
+
     final Element element;
+    /** When this worker's failure was recorded (see {@link #FAILURES}); 0 if it has not failed. */
+    volatile long failureOrder;
     final Control control = new Control();
     final WorkerEvent terminated;
 
@@ -40,10 +49,15 @@ abstract class Worker {
 
     abstract long pid();
 
-    /** Marks the worker ended, with {@code failure} (null for a normal end), and wakes waiters. */
-    void ended(Throwable failure) {
+    /**
+     * Marks the worker ended, with {@code failure} (null for a normal end), and wakes waiters. A
+     * failure is logged at ERROR here, whoever raises it later ({@link Parallelize} does).
+     */
+    synchronized void ended(Throwable failure) {
         if (failure != null && control.failure == null) {
+            failureOrder = FAILURES.incrementAndGet();
             control.failure = failure;
+            LOG.error("the worker of element '{}' failed: {}", element.name(), failure.toString(), failure);
         }
         control.terminated = true;
         terminated.set();

@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 
 import jvalkka.testing.JavaProgram;
 import jvalkka.tutorial.SgnSubprocess;
+import jvalkka.tutorial.SgnSubprocessLineByLine;
+import jvalkka.tutorial.SgnStats;
 import jvalkka.tutorial.SgnSubprocessShm;
 import jvalkka.tutorial.SgnSubprocessShutdown;
 import jvalkka.tutorial.SgnSubprocessSource;
@@ -82,5 +84,63 @@ class SgnSubprocessTutorialTest {
         assertTrue(m.find(), result.output());
         // how many came back during the run depends on timing; none may be lost
         assertEquals(10, Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)), result.output());
+    }
+
+    /**
+     * SGN's main example ported line by line: its transform drops what subProcessShutdown returns
+     * (the EOS frame among it) and gets from the closed outQueue; that must fail at once (before
+     * issue 14 it ran 139 loops and died on an unrelated put), saying what to change.
+     */
+    @Test
+    void theLineByLinePortOfSgnsMainExampleFailsAtOnceSayingWhatToChange() throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessLineByLine.class, 90, "as-ported");
+        String out = result.output();
+        assertEquals(1, result.exitCode(), out);
+        Matcher m = Pattern.compile("stopped at loop (\\d+), pad transform:src:output:").matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Integer.parseInt(m.group(1)) <= 11, "at the end of the stream, not later:\n" + out);
+        assertTrue(out.contains("outQueue of 'transform' is closed: subProcessShutdown ended its worker and returned"), out);
+        assertTrue(out.contains("the end-of-stream frame among them"), out);
+        assertTrue(out.contains("Use the list subProcessShutdown returns"), out);
+    }
+
+    @Test
+    void theLineByLinePortWithItsTwoChangesRunsToTheEnd() throws Exception {
+        JavaProgram.Result result = JavaProgram.run(SgnSubprocessLineByLine.class, 90, "fixed");
+        assertEquals(0, result.exitCode(), result.output());
+        result.assertLinesInOrder("Sink received on sink:snk:result: 1", "Sink received on sink:snk:result: 81",
+                "Sink received EOS on sink:snk:result", "done");
+        // the tenth frame carries both 10 and EOS: SGN's sink logs it as EOS only
+        assertTrue(result.output().contains("Transform: 100"), result.output());
+    }
+
+    /**
+     * {@code scripts/tutorial sgn-stats}: samples of this JVM, its worker JVM and the system until
+     * Ctrl+C, which ends the stream; the program then drains and exits normally.
+     */
+    @Test
+    void statsSourceReportsTheMainAndWorkerJvmsUntilCtrlC() throws Exception {
+        JavaProgram program = JavaProgram.start(SgnStats.class.getName(), java.util.List.of(), "0.2");
+        long workerPid = -1;
+        try {
+            program.awaitOutput("stats #3:", 120);
+            String out = program.output();
+            workerPid = Long.parseLong(SigintTest.group(out, "worker pid (\\d+)"));
+            String main = SigintTest.group(out, "main pid (\\d+):");
+            assertEquals(Long.toString(program.pid()), main);
+            String sample = SigintTest.group(out, "(stats #3: .*)");
+            assertTrue(sample.contains("main pid " + main + " cpu "), sample);
+            assertTrue(sample.contains("; WorkerProcess.worker-squarer pid " + workerPid + " cpu "), sample);
+            assertTrue(sample.matches(".*rss \\d+ MB threads \\d+; system cpu .*% memory \\d+%"), sample);
+            SigintTest.kill("INT", program.pid());
+            JavaProgram.Result result = program.waitFor(120); // generous: a loaded 2-core machine is slow
+            assertEquals(0, result.exitCode(), result.output());
+            result.assertLinesInOrder("stats #1:", "stats #3:", "stats: EOS after", "done");
+        } finally {
+            program.destroyTree();
+        }
+        long w = workerPid;
+        assertFalse(w > 0 && ProcessHandle.of(w).map(ProcessHandle::isAlive).orElse(false), "worker JVM left");
+        assertEquals(java.util.List.of(), SigintTest.segmentsOf(program.pid()), "segments left in /dev/shm");
     }
 }
