@@ -442,6 +442,10 @@ final class Frontend implements Peer {
         }
         crossed = List.of();
         process.onExit().thenRun(this::exited);
+        // return_out__ is read from the start, not from the first returnFromBack: a backend blocked in
+        // return_out__ before anyone called returnFromBack stops reading commands, and a burst of sends
+        // would wait for ever (started here, not on the first send, so that it costs no send any latency)
+        startRouter();
         logger.debug("start: backend running as pid {}", pid);
     }
 
@@ -542,11 +546,6 @@ final class Frontend implements Peer {
 
     void send(MessageObject m) {
         requireStarted("sendMessageToBack");
-        if (router == null) {
-            // read return_out__ from the first command on: a backend blocked in return_out__ before anyone
-            // called returnFromBack stops reading commands, and a burst of sends would wait for ever
-            startRouter();
-        }
         sends.incrementAndGet(); // the router lifts the returnFromBack bound while a send is stuck
         try {
             main.send(m);
