@@ -1,7 +1,6 @@
 package jvalkka.sgn;
 
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
  * A sink made of a subgraph (SGN's {@code ComposedSinkElement}): one or more sink elements,
@@ -61,16 +60,5 @@ public final class ComposedSinkElement extends SinkElement {
     @Override
     Composition composition() {
         return composition;
-    }
-
-    @Override
-    List<Pad> allPads() {
-        return composition.allPads(super.allPads());
-    }
-
-    @Override
-    void forEachEdge(BiConsumer<Pad, Pad> edge) {
-        super.forEachEdge(edge);
-        composition.forEachEdge(edge);
     }
 }

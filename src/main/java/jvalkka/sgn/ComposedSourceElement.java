@@ -1,7 +1,6 @@
 package jvalkka.sgn;
 
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
  * A source made of a subgraph (SGN's {@code ComposedSourceElement}): one or more source elements,
@@ -51,16 +50,5 @@ public final class ComposedSourceElement extends SourceElement {
     @Override
     Composition composition() {
         return composition;
-    }
-
-    @Override
-    List<Pad> allPads() {
-        return composition.allPads(super.allPads());
-    }
-
-    @Override
-    void forEachEdge(BiConsumer<Pad, Pad> edge) {
-        super.forEachEdge(edge);
-        composition.forEachEdge(edge);
     }
 }

@@ -1,7 +1,6 @@
 package jvalkka.sgn;
 
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
  * A transform made of a subgraph of transforms (SGN's {@code ComposedTransformElement}). Its
@@ -53,16 +52,5 @@ public final class ComposedTransformElement extends TransformElement {
     @Override
     Composition composition() {
         return composition;
-    }
-
-    @Override
-    List<Pad> allPads() {
-        return composition.allPads(super.allPads());
-    }
-
-    @Override
-    void forEachEdge(BiConsumer<Pad, Pad> edge) {
-        super.forEachEdge(edge);
-        composition.forEachEdge(edge);
     }
 }

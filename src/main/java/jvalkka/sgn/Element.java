@@ -224,7 +224,8 @@ public abstract class Element implements PadProvider {
         all.addAll(List.of(sinkPads));
         all.addAll(List.of(sourcePads));
         all.add(internalPad);
-        return all;
+        Composition c = composition();
+        return c == null ? all : c.allPads(all);
     }
 
     /** The inside of a composed element; null for any other element. */
@@ -247,6 +248,10 @@ public abstract class Element implements PadProvider {
         }
         for (SourcePad src : sourcePads) {
             edge.accept(internalPad, src);
+        }
+        Composition c = composition();
+        if (c != null) {
+            c.forEachEdge(edge);
         }
     }
 
