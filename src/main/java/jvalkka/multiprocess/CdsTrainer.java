@@ -66,6 +66,8 @@ public final class CdsTrainer {
         serveOnce(new SerializedTrainee(), 1);
         // what serve() does not run here: the parent watch (it would end this JVM with its standard input)
         Class.forName(BackendMain.class.getName() + "$ParentWatch");
+        // nor its adoption of the parent's stderr, which reads this when that is a regular file (a log)
+        Files.readAllLines(Path.of("/proc/self/fdinfo/2"));
     }
 
     private static void serveOnce(MessageProcess process, int rounds) throws Exception {

@@ -357,6 +357,7 @@ final class Frontend implements Peer {
                     unidentified.add(c);
                     hello.put(c, ByteBuffer.allocate(17));
                 }
+                table.release(); // its buffer serves the next round's table
                 for (SocketChannel u : List.copyOf(unidentified)) {
                     ByteBuffer b = hello.get(u);
                     if (u.read(b) < 0) {

@@ -64,7 +64,12 @@ final class PeerCheck {
      * when {@code listening}) and the process {@code pid} holds it.
      */
     static void requireHeldBy(Path name, boolean listening, long pid) throws IOException {
-        requireHeldBy(name, listening, pid, new UnixTable());
+        UnixTable table = new UnixTable();
+        try {
+            requireHeldBy(name, listening, pid, table);
+        } finally {
+            table.release();
+        }
     }
 
     private static void requireHeldBy(Path name, boolean listening, long pid, UnixTable table) throws IOException {
@@ -94,25 +99,35 @@ final class PeerCheck {
 
     /**
      * {@code /proc/net/unix}, read once and read again only when a name is not in
-     * it yet: the frontend checks several connections against one reading.
+     * it yet: the frontend checks several connections against one reading. The
+     * table is searched as bytes in a buffer that is kept for the next reading
+     * (with many backends it is tens of kilobytes; a String of it per check was
+     * most of a frontend's garbage while backends start).
      */
     static final class UnixTable {
-        private String text;
+        private static final java.util.concurrent.atomic.AtomicReference<byte[]> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private byte[] text;
+        private int length = -1;
 
         /** The inode of the one socket bound at {@code name}; an exception if none or several are. */
         String inodeBoundAt(Path name, boolean listening) throws IOException {
-            // the table is bytes; a path's UTF-8 read as ISO-8859-1 matches it byte for byte
-            String key = " " + new String(name.toString().getBytes(StandardCharsets.UTF_8),
-                    StandardCharsets.ISO_8859_1) + "\n";
+            // the table is bytes: a path's UTF-8 matches it byte for byte
+            byte[] key = (" " + name + "\n").getBytes(StandardCharsets.UTF_8);
             for (int attempt = 0; attempt < 2; attempt++) {
-                if (text == null || attempt > 0) {
-                    text = new String(Files.readAllBytes(Path.of("/proc/net/unix")), StandardCharsets.ISO_8859_1);
+                if (length < 0 || attempt > 0) {
+                    read();
                 }
                 String inode = null;
                 int found = 0;
-                for (int at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+                for (int at = indexOf(key, 0); at >= 0; at = indexOf(key, at + 1)) {
+                    int lineStart = at;
+                    while (lineStart > 0 && text[lineStart - 1] != '\n') {
+                        lineStart--;
+                    }
                     // Num RefCount Protocol Flags Type St Inode Path
-                    String[] f = text.substring(text.lastIndexOf('\n', at) + 1, at).trim().split(" +");
+                    String[] f = new String(text, lineStart, at - lineStart, StandardCharsets.ISO_8859_1).trim()
+                            .split(" +");
                     if (f.length == 7 && (!listening || (Long.parseLong(f[3], 16) & SO_ACCEPTCON) != 0)) {
                         inode = f[6];
                         found++;
@@ -126,6 +141,51 @@ final class PeerCheck {
                 }
             }
             throw new IOException("no socket is bound at " + name);
+        }
+
+        private void read() throws IOException {
+            byte[] buf = text != null ? text : SPARE.getAndSet(null);
+            if (buf == null) {
+                buf = new byte[32 * 1024];
+            }
+            int n = 0;
+            try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/net/unix")) {
+                int r;
+                while ((r = in.read(buf, n, buf.length - n)) >= 0) {
+                    n += r;
+                    if (n == buf.length) {
+                        buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                    }
+                }
+            }
+            text = buf;
+            length = n;
+        }
+
+        private int indexOf(byte[] key, int from) {
+            byte first = key[0];
+            for (int i = from, last = length - key.length; i <= last; i++) {
+                if (text[i] != first) {
+                    continue;
+                }
+                int k = 1;
+                while (k < key.length && text[i + k] == key[k]) {
+                    k++;
+                }
+                if (k == key.length) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** Gives the buffer back for the next table; this one is not used after. */
+        void release() {
+            if (text != null && text.length <= 1024 * 1024) {
+                SPARE.set(text);
+            }
+            text = null;
+            length = -1;
         }
     }
 

@@ -94,7 +94,15 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     /** Groups this JVM opened by name (a backend's crossed groups): where a failed handler's events are. */
     private static final List<EventGroup> OPENED = new CopyOnWriteArrayList<>();
-    private static final long MY_PID = ProcessHandle.current().pid();
+
+    /**
+     * This JVM's pid, looked up when first needed: every backend loads this class
+     * (it looks for armed events in messages), and ProcessHandle's set-up costs a
+     * backend's start about twenty more classes even when it has no EventGroup.
+     */
+    private static final class Me {
+        static final long PID = ProcessHandle.current().pid();
+    }
     private static volatile int openedMax;
 
     private final transient SharedMemory shm;
@@ -339,7 +347,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                     continue;
                 }
                 int o = HEADER + i * STRIDE;
-                if (g.buf.getLongVolatile(o + ARMED_PID) == MY_PID && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode()
+                if (g.buf.getLongVolatile(o + ARMED_PID) == Me.PID && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode()
                         && g.buf.getIntVolatile(o) != SET) {
                     if (c == null) {
                         c = new Candidates();
