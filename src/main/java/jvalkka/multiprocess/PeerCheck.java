@@ -22,12 +22,13 @@ import jdk.net.UnixDomainPrincipal;
  * mode is 0600), and each of the backend's two connecting sockets is bound at
  * {@link #clientName} before it connects. {@code /proc/net/unix} gives the inode
  * of the socket bound at a name, and {@code /proc/<pid>/fd} says whether a
- * process holds it. So the backend checks that the listening socket is its
- * parent's (the pid from its boot line, a pipe from the parent), and the frontend
- * checks that an accepted connection's peer, named by its address, is its child's.
+ * process holds it. So the frontend checks that an accepted connection's peer,
+ * named by its address, is its child's. The backend checks only the user: the
+ * same check of its parent would scan the parent's descriptors (hundreds, with
+ * many backends), 5 to 23 ms of each backend's start, to tell apart only
+ * processes of this same user (see {@code BackendMain.connect}).
  */
 final class PeerCheck {
-    private static final long SO_ACCEPTCON = 0x10000;
     private static volatile UserPrincipal me;
 
     private PeerCheck() {
@@ -59,21 +60,9 @@ final class PeerCheck {
         return socketPath.resolveSibling("." + socketPath.getFileName() + ".c" + which);
     }
 
-    /**
-     * Throws unless exactly one socket is bound at {@code name} (a listening one
-     * when {@code listening}) and the process {@code pid} holds it.
-     */
-    static void requireHeldBy(Path name, boolean listening, long pid) throws IOException {
-        UnixTable table = new UnixTable();
-        try {
-            requireHeldBy(name, listening, pid, table);
-        } finally {
-            table.release();
-        }
-    }
-
-    private static void requireHeldBy(Path name, boolean listening, long pid, UnixTable table) throws IOException {
-        String inode = table.inodeBoundAt(name, listening);
+    /** Throws unless exactly one socket is bound at {@code name} and the process {@code pid} holds it. */
+    private static void requireHeldBy(Path name, long pid, UnixTable table) throws IOException {
+        String inode = table.inodeBoundAt(name);
         // descriptors are numbered upwards, and the socket is among the newest of the holder's: look from the top
         String[] names = new java.io.File("/proc/" + pid + "/fd").list();
         if (names == null) {
@@ -111,7 +100,7 @@ final class PeerCheck {
         private int length = -1;
 
         /** The inode of the one socket bound at {@code name}; an exception if none or several are. */
-        String inodeBoundAt(Path name, boolean listening) throws IOException {
+        String inodeBoundAt(Path name) throws IOException {
             // the table is bytes: a path's UTF-8 matches it byte for byte
             byte[] key = (" " + name + "\n").getBytes(StandardCharsets.UTF_8);
             for (int attempt = 0; attempt < 2; attempt++) {
@@ -128,7 +117,7 @@ final class PeerCheck {
                     // Num RefCount Protocol Flags Type St Inode Path
                     String[] f = new String(text, lineStart, at - lineStart, StandardCharsets.ISO_8859_1).trim()
                             .split(" +");
-                    if (f.length == 7 && (!listening || (Long.parseLong(f[3], 16) & SO_ACCEPTCON) != 0)) {
+                    if (f.length == 7) {
                         inode = f[6];
                         found++;
                     }
@@ -200,7 +189,7 @@ final class PeerCheck {
                     || !(a.getPath().equals(clientName(socketPath, 0)) || a.getPath().equals(clientName(socketPath, 1)))) {
                 return "its peer is not bound at one of the backend's names";
             }
-            requireHeldBy(a.getPath(), false, pid, table);
+            requireHeldBy(a.getPath(), pid, table);
             return null;
         } catch (IOException | RuntimeException e) {
             return e.getMessage();
