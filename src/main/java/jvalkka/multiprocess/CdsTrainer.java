@@ -6,7 +6,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -62,6 +64,7 @@ public final class CdsTrainer {
 
     public static void main(String[] args) throws Exception {
         LogConfig.setOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())); // walks error paths
+        sweepDeadTrainers(Path.of(System.getProperty("java.io.tmpdir")));
         serveOnce(new Trainee(), 200);
         serveOnce(new SerializedTrainee(), 1);
         // what serve() does not run here: the parent watch (it would end this JVM with its standard input)
@@ -70,8 +73,41 @@ public final class CdsTrainer {
         Files.readAllLines(Path.of("/proc/self/fdinfo/2"));
     }
 
+    /** The prefix of a trainer's scratch directory; the trainer's pid and a random part follow. */
+    static final String SCRATCH_PREFIX = "jvalkka-cds-";
+
+    /**
+     * Removes the scratch directories that trainers left in {@code tmp} when they
+     * were ended before they could (a frontend that exits ends its trainer): those
+     * named for a pid that no longer runs, that are this user's directories and not
+     * links, holding only the trainer's socket names. Anything else is left alone.
+     */
+    static void sweepDeadTrainers(Path tmp) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, SCRATCH_PREFIX + "*")) {
+            Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            for (Path d : ds) {
+                String rest = d.getFileName().toString().substring(SCRATCH_PREFIX.length());
+                int dash = rest.indexOf('-');
+                String pid = dash > 0 ? rest.substring(0, dash) : "";
+                if (!pid.matches("[0-9]{1,10}") || ProcessHandle.of(Long.parseLong(pid)).isPresent()
+                        || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)
+                        || !me.equals(Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
+                    continue;
+                }
+                Path sock = d.resolve("s");
+                for (Path f : List.of(sock, PeerCheck.bindName(sock), PeerCheck.clientName(sock, 0),
+                        PeerCheck.clientName(sock, 1))) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(d); // fails, and is left, if it holds anything else
+            }
+        } catch (IOException | RuntimeException e) {
+            // a scratch directory left over costs a few bytes; the next trainer tries again
+        }
+    }
+
     private static void serveOnce(MessageProcess process, int rounds) throws Exception {
-        Path dir = Files.createTempDirectory("jvalkka-cds");
+        Path dir = Files.createTempDirectory(SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
         Path sock = dir.resolve("s");
         byte[] token = new byte[16];
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -123,6 +159,7 @@ public final class CdsTrainer {
             internal.close();
         } finally {
             Files.deleteIfExists(sock);
+            Files.deleteIfExists(PeerCheck.bindName(sock));
             Files.deleteIfExists(PeerCheck.clientName(sock, 0));
             Files.deleteIfExists(PeerCheck.clientName(sock, 1));
             Files.deleteIfExists(dir);
