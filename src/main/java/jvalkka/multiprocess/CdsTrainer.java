@@ -2,7 +2,6 @@ package jvalkka.multiprocess;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -94,11 +93,7 @@ public final class CdsTrainer {
                         || !me.equals(Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
                     continue;
                 }
-                Path sock = d.resolve("s");
-                for (Path f : List.of(sock, PeerCheck.bindName(sock), PeerCheck.clientName(sock, 0),
-                        PeerCheck.clientName(sock, 1))) {
-                    Files.deleteIfExists(f);
-                }
+                PeerCheck.deleteNames(d.resolve("s"));
                 Files.deleteIfExists(d); // fails, and is left, if it holds anything else
             }
         } catch (IOException | RuntimeException e) {
@@ -111,9 +106,7 @@ public final class CdsTrainer {
         Path sock = dir.resolve("s");
         byte[] token = new byte[16];
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            // bound and renamed as Frontend does: the backend checks the listener's bind name and pid
-            server.bind(UnixDomainSocketAddress.of(PeerCheck.bindName(sock)));
-            Files.move(PeerCheck.bindName(sock), sock);
+            PeerCheck.bindListener(server, sock); // as Frontend does
             String[] boot = {sock.toString(), HexFormat.of().formatHex(token),
                 Long.toString(ProcessHandle.current().pid())};
             Thread backend = new Thread(() -> BackendMain.serve("trainer", boot, false), "jvalkka-trainer-backend");
@@ -158,10 +151,7 @@ public final class CdsTrainer {
             main.close();
             internal.close();
         } finally {
-            Files.deleteIfExists(sock);
-            Files.deleteIfExists(PeerCheck.bindName(sock));
-            Files.deleteIfExists(PeerCheck.clientName(sock, 0));
-            Files.deleteIfExists(PeerCheck.clientName(sock, 1));
+            PeerCheck.deleteNames(sock);
             Files.deleteIfExists(dir);
         }
     }

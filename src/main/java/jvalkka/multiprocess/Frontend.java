@@ -10,7 +10,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -234,17 +233,8 @@ final class Frontend implements Peer {
         RANDOM.nextBytes(token);
         try {
             socketPath = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-" + SOCKET_SEQ.incrementAndGet());
-            Files.deleteIfExists(socketPath);
-            // the socket file is made with the umask's mode (0755 typically): it is bound under a dot name,
-            // set to 0600, and only then appears at the name the backend connects to
-            Path bound = PeerCheck.bindName(socketPath);
-            Files.deleteIfExists(bound);
-            Files.deleteIfExists(PeerCheck.clientName(socketPath, 0)); // left by a JVM that had our pid before
-            Files.deleteIfExists(PeerCheck.clientName(socketPath, 1));
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(bound));
-            Files.setPosixFilePermissions(bound, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            Files.move(bound, socketPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            PeerCheck.bindListener(server, socketPath); // 0600 from the moment the backend can see it
             server.configureBlocking(false);
         } catch (IOException | java.io.UncheckedIOException e) {
             cleanupSocket();
@@ -477,7 +467,7 @@ final class Frontend implements Peer {
                 if (m != null && Backend.STARTED.equals(m.command())) {
                     if (m.get("error") instanceof byte[] error) {
                         Throwable cause = Throwables.decode(error);
-                        awaitExitQuietly(2000); // it exits by itself, with its own status
+                        process.waitFor(2, TimeUnit.SECONDS); // it exits by itself, with its own status
                         throw startFailure("preRun__ raised " + cause, cause);
                     }
                     return;
@@ -496,10 +486,6 @@ final class Frontend implements Peer {
         return startFailure("the backend " + (process.isAlive() ? "closed its channel"
                 : describeStatus(process.exitValue())) + " before preRun__ returned"
                 + (words != null ? " (" + words + ")" : ""));
-    }
-
-    private void awaitExitQuietly(long millis) throws InterruptedException {
-        process.waitFor(millis, TimeUnit.MILLISECONDS);
     }
 
     private BackendStartException startFailure(String what) {
@@ -533,10 +519,7 @@ final class Frontend implements Peer {
                 server.close();
             }
             if (socketPath != null) {
-                Files.deleteIfExists(socketPath);
-                Files.deleteIfExists(PeerCheck.bindName(socketPath));
-                Files.deleteIfExists(PeerCheck.clientName(socketPath, 0));
-                Files.deleteIfExists(PeerCheck.clientName(socketPath, 1));
+                PeerCheck.deleteNames(socketPath);
             }
         } catch (IOException ignored) {
             // a leftover socket file in our private directory is harmless

@@ -1,11 +1,16 @@
 package jvalkka.multiprocess;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.List;
 
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -58,6 +63,28 @@ final class PeerCheck {
     /** The name the backend binds its connecting socket {@code which} (0 main, 1 internal) at. */
     static Path clientName(Path socketPath, int which) {
         return socketPath.resolveSibling("." + socketPath.getFileName() + ".c" + which);
+    }
+
+    /**
+     * Binds {@code server} at {@code socketPath}, never more open than 0600: a
+     * socket file is made with the umask's mode (0755 typically), so it is bound
+     * at {@link #bindName}, set to 0600, and only then appears, by an atomic
+     * rename, at the name the backend connects to. Names left there by a JVM that
+     * had our pid before are removed first.
+     */
+    static void bindListener(ServerSocketChannel server, Path socketPath) throws IOException {
+        deleteNames(socketPath);
+        Path bound = bindName(socketPath);
+        server.bind(UnixDomainSocketAddress.of(bound));
+        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+        Files.move(bound, socketPath, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Removes every name a channel at {@code socketPath} may have: its own, its bind name, the backend's two. */
+    static void deleteNames(Path socketPath) throws IOException {
+        for (Path p : List.of(socketPath, bindName(socketPath), clientName(socketPath, 0), clientName(socketPath, 1))) {
+            Files.deleteIfExists(p);
+        }
     }
 
     /** Throws unless exactly one socket is bound at {@code name} and the process {@code pid} holds it. */
