@@ -289,15 +289,14 @@ public abstract class MessageProcess implements Serializable {
         String[] names = new String[size];
         int[] values = new int[size];
         int n = intParameters(message, names, values);
-        int[] ints = java.util.Arrays.copyOf(values, n);
         jvalkka.sync.SyncIndex.noteSending(names, values, n, f.pid());
         try {
             f.send(message);
         } catch (RuntimeException e) {
-            jvalkka.sync.SyncIndex.noteSend(ints, false);
+            jvalkka.sync.SyncIndex.noteSend(values, n, false);
             throw e;
         }
-        jvalkka.sync.SyncIndex.noteSend(ints, true);
+        jvalkka.sync.SyncIndex.noteSend(values, n, true);
     }
 
     /** Fills {@code names} and {@code values} with the message's int parameters; returns how many. */

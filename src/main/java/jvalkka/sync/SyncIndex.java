@@ -119,18 +119,18 @@ public final class SyncIndex implements AutoCloseable {
 
     /**
      * Framework hook, called by {@code MessageProcess.sendMessageToBack} on the
-     * sending thread with the int parameters of a message and whether it was
-     * sent: an open SyncIndex whose index travelled only in messages that failed
+     * sending thread with the int parameters of a message (the first
+     * {@code count} of {@code values}) and whether it was sent: an open SyncIndex whose index travelled only in messages that failed
      * to send will not be set, so its close() does not wait.
      */
-    public static void noteSend(int[] intParameters, boolean sent) {
+    public static void noteSend(int[] values, int count, boolean sent) {
         ArrayList<SyncIndex> open = OPEN.get();
         if (open == null) {
             return;
         }
         for (SyncIndex s : open) {
-            for (int v : intParameters) {
-                if (v == s.event.index()) {
+            for (int k = 0; k < count; k++) {
+                if (values[k] == s.event.index()) {
                     if (sent) {
                         s.carried = true;
                     } else {
