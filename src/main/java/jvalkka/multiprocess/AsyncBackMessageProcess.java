@@ -42,7 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>When asked to stop, the backend leaves its loop, waits up to
  * {@link #drainTimeout} seconds for the stages still running, runs
  * {@link #asyncPost__()}, sends the stop marker and runs {@code postRun__}.
- * {@link #asyncPre__()} runs after {@code preRun__}, before the loop.
+ * {@link #asyncPre__()} runs after {@code preRun__}, before the loop. If it
+ * throws or its stage fails, the failure is logged and sent to the frontend as
+ * an {@code "error"} message (its {@code command} is {@code asyncPre__}), and
+ * the backend serves on, as valkka's does; {@code asyncPost__} likewise.
  */
 public abstract class AsyncBackMessageProcess extends MessageProcess {
     private static final long serialVersionUID = 1L;
@@ -111,14 +114,19 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
         completed = new Object();
         try {
             preRun__();
-            await(asyncPre__(), "asyncPre__", -1);
+            CompletionStage<?> pre;
+            try {
+                pre = asyncPre__();
+            } catch (RuntimeException e) {
+                pre = CompletableFuture.failedFuture(e); // as valkka: logged, reported, served on
+            }
+            await(pre, "asyncPre__", -1);
             while (loop) {
-                readPipes__(listening ? 0 : timeout);
+                readPipes__(timeout);
             }
             drain();
             await(asyncPost__(), "asyncPost__", drainTimeout);
-            send_out__(null); // tells the frontend the loop is over
-            logger.debug("bye!");
+            sendStopMarker__();
         } finally {
             executor.shutdownNow();
         }
@@ -195,7 +203,7 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
                 stage.toCompletableFuture().get((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
             }
         } catch (java.util.concurrent.ExecutionException e) {
-            logger.error("{} failed with {}", what, e.getCause().toString(), e.getCause());
+            reportFailure(what, e.getCause()); // logged and sent as an "error"; the backend serves on
         } catch (java.util.concurrent.TimeoutException e) {
             logger.warn("{} did not complete within {} s", what, timeoutSeconds);
         } catch (InterruptedException e) {

@@ -196,6 +196,16 @@ final class Backend {
                 "exception", t == null ? null : t.getClass().getName(), "trace", t == null ? null : trace(t)));
     }
 
+    /**
+     * A backend step outside any handler failed ({@code asyncPre__}, {@code asyncPost__}):
+     * log it, and tell the frontend with an {@code "error"} whose command is the step.
+     */
+    void reportStepFailure(String step, Throwable t) {
+        logger.error("{} failed with {}", step, t.toString(), t);
+        report(new MessageObject("error", "command", step, "parameters", null, "reason", step + " raised " + t,
+                "exception", t.getClass().getName(), "trace", trace(t)));
+    }
+
     /** A fault on the channel itself (garbage, a truncated or undecodable frame). */
     void reportFault(String reason) {
         logger.error("routeMainPipe__: {}", reason);

@@ -160,6 +160,9 @@ public final class BackendMain {
      * lambda costs a fresh JVM more than loading a class from the CDS archive.
      */
     private static final class ParentWatch implements Runnable {
+        /** How long a backend whose parent died may take to run postRun__ before it is halted. */
+        private static final long PARENT_GRACE_MILLIS = Long.getLong("jvalkka.parentGraceMillis", 1000);
+
         @Override
         public void run() {
             byte[] buf = new byte[64];
@@ -169,6 +172,13 @@ public final class BackendMain {
                 }
             } catch (IOException ignored) {
                 // same as the end of input
+            }
+            // the loop sees the end of its pipe too: give it a moment to run postRun__ and exit
+            // by itself; a backend busy elsewhere still goes with its parent within the grace
+            try {
+                Thread.sleep(PARENT_GRACE_MILLIS);
+            } catch (InterruptedException ignored) {
+                // halt now
             }
             Runtime.getRuntime().halt(1);
         }

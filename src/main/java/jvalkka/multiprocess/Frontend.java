@@ -914,6 +914,11 @@ final class Frontend implements Peer {
     }
 
     @Override
+    public boolean learnsIndexesByMessage() {
+        return true; // a backend gets an index in a message from sendMessageToBack or a proxy call
+    }
+
+    @Override
     public String deathReport() {
         return describeDeath();
     }

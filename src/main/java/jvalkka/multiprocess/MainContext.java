@@ -87,6 +87,12 @@ public abstract class MainContext implements Runnable, AutoCloseable {
     protected boolean catchSignals = true;
     /** The main loop runs while this holds (valkka's {@code self.loop}). */
     protected volatile boolean loop = true;
+    /**
+     * Seconds {@link #stopThread()} waits for the loop thread before it interrupts
+     * it, and then as long again before it gives up with an error (set before
+     * {@code stopThread()}).
+     */
+    protected double stopThreadTimeout = 10.0;
     /** Set by {@link #close()}; a context closes once. */
     protected volatile boolean closed;
 
@@ -224,9 +230,15 @@ public abstract class MainContext implements Runnable, AutoCloseable {
 
     /**
      * Ends a context started with {@link #runAsThread()}: tells the loop to end
-     * through the aux pipe, waits for the thread, then calls {@link #close()}.
+     * through the aux pipe (and sets {@link #loop} false), waits for the thread,
+     * then calls {@link #close()}. The wait is bounded: after
+     * {@link #stopThreadTimeout} seconds the thread is interrupted, and if it has
+     * not ended after as long again (a {@code run()} that neither selects on
+     * {@link #auxPipeRead} nor checks {@code loop}), the context is closed anyway
+     * and this throws.
      *
-     * @throws IllegalStateException if the main loop ended with an exception (after closing)
+     * @throws IllegalStateException if the main loop ended with an exception, or did
+     *         not end in time (after closing, in both cases)
      */
     public void stopThread() {
         Thread t;
@@ -238,23 +250,45 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         }
         logger.info("requesting thread stop");
         writeAux(Aux.STOP);
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true; // finish stopping first: the workers must not be left running
-            }
+        loop = false;
+        long grace = (long) (Math.max(0, stopThreadTimeout) * 1e9);
+        boolean interrupted = joinFor(t, grace);
+        if (t.isAlive()) {
+            logger.warn("the main loop did not end within {} s of stopThread: interrupting it", stopThreadTimeout);
+            t.interrupt();
+            interrupted |= joinFor(t, grace);
         }
+        boolean stuck = t.isAlive();
         close();
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+        if (stuck) {
+            throw new IllegalStateException("the main loop of " + this + " did not end within "
+                    + 2 * stopThreadTimeout + " s of stopThread, nor when interrupted: its run() must select on "
+                    + "auxPipeRead and leave when it is ready (or check loop); the context is closed, "
+                    + "the thread " + t.getName() + " still runs");
         }
         logger.info("thread stopped");
         Throwable f = threadFailure;
         if (f != null) {
             throw new IllegalStateException("the main loop of " + this + " failed: " + f, f);
         }
+    }
+
+    /** Joins {@code t} for at most {@code nanos}; returns whether this thread was interrupted meanwhile. */
+    private static boolean joinFor(Thread t, long nanos) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + nanos;
+        long left;
+        while (t.isAlive() && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                t.join(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true; // finish stopping first: the workers must not be left running
+            }
+        }
+        return interrupted;
     }
 
     // ------------------------------------------------------------------ aux pipe

@@ -1168,6 +1168,10 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     private void releaseDescriptors() {
+        Selector w = watcher;
+        if (w != null) {
+            w.wakeup(); // a safeSelect waiting on this pipe finds it closed now, not at a timer tick
+        }
         IOException failed = null;
         for (java.io.Closeable c : new java.io.Closeable[] {channel, readSelector, writeSelector}) {
             try {

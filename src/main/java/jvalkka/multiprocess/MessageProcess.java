@@ -74,7 +74,13 @@ public abstract class MessageProcess implements Serializable {
     protected transient Logger logger;
     /** Backend: the loop runs while this is true. */
     protected boolean loop = true;
-    /** Backend: true when {@link #readPipes__} also serves other channels, so it must only poll the pipe. */
+    /**
+     * Backend: true when {@link #readPipes__} also serves other channels (valkka's
+     * flag). It does not change the wait: the loop passes {@link #timeout} either
+     * way, and a {@code readPipes__} of your own waits on all its channels at once
+     * with it, so the loop never polls (an earlier version passed 0 here, which
+     * made the default {@code readPipes__} spin).
+     */
     protected boolean listening = false;
     private boolean sigint = true;
 
@@ -164,18 +170,33 @@ public abstract class MessageProcess implements Serializable {
         }
         preRunEnded(null);
         while (loop) {
-            readPipes__(listening ? 0 : timeout);
+            readPipes__(timeout);
         }
-        send_out__(null); // tells the frontend the loop is over
-        logger.debug("bye!");
+        sendStopMarker__();
         postRun__();
     }
 
     /**
+     * Backend: tells the frontend that the loop is over (the stop marker). When the
+     * frontend is gone already (the parent died) there is nobody to tell, and that
+     * is no reason to skip {@link #postRun__()}.
+     */
+    protected final void sendStopMarker__() {
+        try {
+            send_out__(null);
+        } catch (PipeClosedException e) {
+            logger.debug("the frontend is gone: no stop marker sent");
+        }
+        logger.debug("bye!");
+    }
+
+    /**
      * Backend: waits up to {@code timeout} seconds for messages on the main pipe
-     * and handles them. Override to listen to more channels: select on
-     * {@link #backPipe__()} together with yours, call {@link #handleBackPipe__}
-     * when the pipe is ready, and set {@link #listening}.
+     * and handles them; the wait costs no CPU and ends on a message, a stop, the
+     * parent's death or the timeout. Override to listen to more channels: select
+     * on {@link #backPipe__()} together with yours (with this {@code timeout}),
+     * call {@link #handleBackPipe__} when the pipe is ready, and set
+     * {@link #listening}.
      */
     protected void readPipes__(double timeout) {
         MessagePipe pipe = backPipe__();
@@ -244,6 +265,11 @@ public abstract class MessageProcess implements Serializable {
         if (b != null) {
             b.preRunEnded(failure);
         }
+    }
+
+    /** Backend: {@code step} (not a handler) failed with {@code t}: logged, and sent as an {@code "error"}. */
+    final void reportFailure(String step, Throwable t) {
+        backend(step).reportStepFailure(step, t);
     }
 
     private Backend backend(String method) {
@@ -451,9 +477,14 @@ public abstract class MessageProcess implements Serializable {
             if (method.isDefault()) {
                 return java.lang.reflect.InvocationHandler.invokeDefault(px, method, args);
             }
+            if (jvalkka.sync.SyncIndex.openOnThisThread()) {
+                jvalkka.sync.SyncIndex.noteSend(NO_INTS, 0, true); // a message leaves: a SyncIndex open here waits
+            }
             return f.call(method, toMessage(method, args));
         });
     }
+
+    private static final int[] NO_INTS = new int[0];
 
     private static MessageObject toMessage(Method method, Object[] args) {
         Parameter[] ps = method.getParameters();

@@ -25,8 +25,10 @@ import java.util.Map;
  * It never throws for the reasons {@code select} can fail under you: an
  * interrupted thread (the EINTR analogue) gets an empty result at once (the
  * interrupt flag stays set, for the caller to act on), and a channel closed by
- * another thread is reported ready (within {@value #CLOSE_CHECK_MILLIS} ms, even
- * while the call waits), so that reading it reveals the end of stream.
+ * another thread is reported ready, so that reading it reveals the end of
+ * stream: at once for a {@link MessagePipe} (closing it wakes the wait), within
+ * {@value #CLOSE_CHECK_MILLIS} ms for other channels. A wait on pipes only
+ * wakes for nothing else: an idle backend or manager costs no CPU.
  *
  * <p>A {@link MessagePipe} that already holds a whole message in its buffer is
  * reported ready without waiting (a socket read can bring several messages, and
@@ -153,7 +155,7 @@ public final class Select {
             if (immediate || closedFound || timeoutSeconds == 0) {
                 selector.selectNow();
             } else {
-                waitSliced(selector, wanted, reads, timeoutSeconds);
+                waitSliced(selector, wanted, reads, timeoutSeconds, pipesOnly(reads, writes, others));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -200,24 +202,42 @@ public final class Select {
         return new Result(readyReads, readyWrites, readyOthers);
     }
 
+    /** Whether every channel is a {@link MessagePipe} read, whose closing wakes the selector watching it. */
+    private static boolean pipesOnly(Collection<?> reads, Collection<?> writes, Collection<?> others) {
+        if (!writes.isEmpty() || !others.isEmpty()) {
+            return false;
+        }
+        for (Object o : reads) {
+            if (!(o instanceof MessagePipe)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Waits in slices of at most {@link #CLOSE_CHECK_MILLIS}: closing a channel in
      * another thread cancels its key but does not wake a selector that waits on
      * it (found by SelectTest), so between slices the channels are checked. A
      * {@link MessagePipe} whose messages another thread's send took in from the
      * socket wakes the selector; the wait ends when such a pipe holds a message.
+     * With {@code pipesOnly}, closing a pipe wakes the selector too (see
+     * {@code MessagePipe.releaseDescriptors}), so the wait is one slice, as long
+     * as the timeout: nothing wakes an idle wait.
      */
     private static void waitSliced(Selector selector, Map<SelectableChannel, Interest> wanted, Collection<?> reads,
-            double timeoutSeconds) throws IOException {
+            double timeoutSeconds, boolean pipesOnly) throws IOException {
         long deadline = timeoutSeconds < 0 ? Long.MAX_VALUE
                 : System.nanoTime() + (long) Math.ceil(timeoutSeconds * 1e9);
+        long slice = pipesOnly ? Long.MAX_VALUE : CLOSE_CHECK_MILLIS;
         while (true) {
-            long left = deadline == Long.MAX_VALUE ? CLOSE_CHECK_MILLIS
+            long left = deadline == Long.MAX_VALUE ? slice
                     : (long) Math.ceil((deadline - System.nanoTime()) / 1e6);
             if (left <= 0) {
                 return;
             }
-            if (selector.select(Math.max(1, Math.min(left, CLOSE_CHECK_MILLIS))) > 0
+            long wait = Math.min(left, slice);
+            if ((wait == Long.MAX_VALUE ? selector.select() : selector.select(Math.max(1, wait))) > 0
                     || Thread.currentThread().isInterrupted()) {
                 return;
             }

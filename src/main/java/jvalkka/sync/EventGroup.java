@@ -496,6 +496,19 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return List.copyOf(peers);
     }
 
+    /** Whether the group has peers and each learns indexes only by message (see {@link Peer#learnsIndexesByMessage}). */
+    boolean peersLearnIndexesByMessage() {
+        if (peers.isEmpty()) {
+            return false;
+        }
+        for (Peer p : peers) {
+            if (!p.learnsIndexesByMessage()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     boolean allPeersDead() {
         if (peers.isEmpty()) {
             return false;

@@ -19,4 +19,15 @@ public interface Peer {
 
     /** Runs {@code action} once when the peer dies; at once if it is already dead. */
     void onDeath(Runnable action);
+
+    /**
+     * Whether the peer learns event indexes only from messages sent to it by the
+     * thread that holds the {@link SyncIndex} (a jvalkka backend does). When every
+     * peer of a group does, a SyncIndex block that sent nothing (it failed before
+     * its send) does not wait in close(). Default false: the index may reach the
+     * peer another way.
+     */
+    default boolean learnsIndexesByMessage() {
+        return false;
+    }
 }

@@ -18,7 +18,13 @@ import java.util.ArrayList;
  * {@link BackendDiedException} (with the peers' death reports) within
  * moments. With no peer attached it just waits. With a timeout it throws
  * {@link SyncTimeoutException}. In every case the event is released. If the
- * request was never sent (the block failed before sending), call
+ * request was never sent, close() does not wait when the group's peers are
+ * jvalkka backends (they learn an index only from a message): if no message
+ * at all ({@code sendMessageToBack} or a proxy call) left this thread while the
+ * SyncIndex was open, close() releases the event and throws
+ * {@link IllegalStateException} at once; when the block itself threw before
+ * its send, that exception is the one the block throws, with close()'s
+ * attached as suppressed. Elsewhere (no peer, or peers of your own), call
  * {@link #cancel()} so that close() does not wait. A request that
  * {@code sendMessageToBack} failed to send (a value that cannot be encoded, a
  * message over the size limit) needs no cancel(): when the index travelled, as
@@ -61,6 +67,8 @@ public final class SyncIndex implements AutoCloseable {
     /** A message carrying this index was sent; or only failed to send. */
     private boolean carried;
     private boolean failedToSend;
+    /** A message (any) left this thread for a backend while this SyncIndex was open. */
+    private boolean sentAny;
 
     /** Reserves and clears an event of {@code group}; close() waits without limit (but see the class comment). */
     public SyncIndex(EventGroup group) {
@@ -129,6 +137,7 @@ public final class SyncIndex implements AutoCloseable {
             return;
         }
         for (SyncIndex s : open) {
+            s.sentAny |= sent;
             for (int k = 0; k < count; k++) {
                 if (values[k] == s.event.index()) {
                     if (sent) {
@@ -164,6 +173,8 @@ public final class SyncIndex implements AutoCloseable {
      * @throws BackendDiedException if every peer of the group died first
      * @throws SyncTimeoutException if the timeout passed first
      * @throws SyncInterruptedException if the thread was interrupted (its flag stays set)
+     * @throws IllegalStateException if nothing was sent while a group whose peers are
+     *         all jvalkka backends was reserved (see the class comment)
      */
     @Override
     public void close() {
@@ -179,6 +190,12 @@ public final class SyncIndex implements AutoCloseable {
         try {
             if (cancelled || failedToSend && !carried) {
                 return;
+            }
+            if (!sentAny && group.peersLearnIndexesByMessage()) {
+                // no backend of this group can know the index: the block failed before its send (then
+                // this exception is added to the block's as a suppressed one), or forgot it
+                throw new IllegalStateException("nothing was sent to a backend while " + this + " was open, "
+                        + "so no backend can set event " + index + ": close() does not wait");
             }
             switch (group.await(index, timeoutNanos, true)) {
                 case EventGroup.OK:
