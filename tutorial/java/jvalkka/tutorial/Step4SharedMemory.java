@@ -30,7 +30,8 @@ public final class Step4SharedMemory {
         }
 
         // frontend: release the server side (Python does it in __del__)
-        void close() {
+        @Override
+        public void close() { // overrides MessageProcess.close() (= stop()); main() stops the backend first
             array.close();
         }
 

@@ -67,7 +67,10 @@ public final class Step5SyncResources {
             logger.info("readWrite: array values now {}", array.getDouble(0, 0));
         }
 
-        void close() {
+        // valkka's close(): releases the shared memory; main() stops the backend after it
+        // (MessageProcess.close() = stop(): call super.close() to have try-with-resources stop it)
+        @Override
+        public void close() {
             try (SyncIndex i = new SyncIndex(eg)) {
                 sendMessageToBack(new MessageObject("close", "sync_index", i.index()));
             }

@@ -63,7 +63,7 @@ import jvalkka.log.LogConfig;
  * <p>The frontend methods are meant for one thread (the one that owns the
  * process); sending from several threads is safe.
  */
-public abstract class MessageProcess implements Serializable {
+public abstract class MessageProcess implements Serializable, AutoCloseable {
     private static final long serialVersionUID = 1L;
 
     /** Seconds the backend loop waits for a message before it loops again (valkka's {@code timeout}). */
@@ -431,6 +431,18 @@ public abstract class MessageProcess implements Serializable {
     public void stop() {
         requestStop();
         waitStop();
+    }
+
+    /**
+     * Frontend: {@link #stop()}, so that try-with-resources stops the backend:
+     * {@code try (MyProcess p = new MyProcess("p")) { p.start(); ... }}. Idempotent;
+     * does nothing for a process that never started. A subclass that overrides it
+     * to release frontend resources (as valkka's tutorial does) calls
+     * {@code super.close()} to keep stopping the backend.
+     */
+    @Override
+    public void close() {
+        stop();
     }
 
     /** Frontend: whether the backend JVM is running. */

@@ -221,6 +221,26 @@ class BackendLoopTest {
         }
     }
 
+    // ------------------------------------------------------------ AutoCloseable
+
+    @Test
+    void tryWithResourcesStopsTheBackendAndCloseIsIdempotent() {
+        Idle p = new Idle(false);
+        try (p) {
+            p.start();
+            p.sendMessageToBack(new MessageObject("ping", "i", 3));
+            assertEquals(3, p.getPipe().recv().get("i"));
+        } finally {
+            p.eg.close();
+        }
+        assertTrue(!p.isAlive(), "close() stopped the backend");
+        assertEquals(0, p.exitCode());
+        p.close(); // again: nothing happens
+        Idle never = new Idle(false);
+        never.close(); // never started: nothing happens
+        never.eg.close();
+    }
+
     // ------------------------------------------------------------ MainContext.stopThread
 
     static final class Deaf extends MainContext {
