@@ -102,8 +102,9 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
         return inFlight == null ? 0 : inFlight.size();
     }
 
+    /** Backend: the start phase: the executor, {@code preRun__}, then {@code asyncPre__} (a failure of which is reported, not fatal). */
     @Override
-    protected void run() throws Exception {
+    protected void onStart__() throws Exception {
         AtomicInteger seq = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, getName() + "-async-" + seq.incrementAndGet());
@@ -112,25 +113,31 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
         });
         inFlight = ConcurrentHashMap.newKeySet();
         completed = new Object();
+        super.onStart__();
+        CompletionStage<?> pre;
         try {
-            preRun__();
-            CompletionStage<?> pre;
-            try {
-                pre = asyncPre__();
-            } catch (RuntimeException e) {
-                pre = CompletableFuture.failedFuture(e); // as valkka: logged, reported, served on
-            }
-            await(pre, "asyncPre__", -1);
-            while (loop) {
-                readPipes__(timeout);
-            }
+            pre = asyncPre__();
+        } catch (RuntimeException e) {
+            pre = CompletableFuture.failedFuture(e); // as valkka: logged, reported, served on
+        }
+        await(pre, "asyncPre__", -1);
+    }
+
+    /** Backend: the close phase: waits for the stages in flight, runs {@code asyncPost__}, shuts the executor down. */
+    @Override
+    protected void onClose__() throws Exception {
+        try {
             drain();
-            await(asyncPost__(), "asyncPost__", drainTimeout);
-            sendStopMarker__();
+            CompletionStage<?> post;
+            try {
+                post = asyncPost__();
+            } catch (RuntimeException e) {
+                post = CompletableFuture.failedFuture(e);
+            }
+            await(post, "asyncPost__", drainTimeout);
         } finally {
             executor.shutdownNow();
         }
-        postRun__();
     }
 
     @Override

@@ -2,7 +2,6 @@ package jvalkka.multiprocess;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import org.slf4j.Logger;
@@ -28,18 +27,16 @@ final class Backend {
     final MessageProcess process;
     final MessagePipe main;
     final MessagePipe internal;
-    final List<Object> mainList;
     private final Dispatcher dispatcher;
     private final Logger logger;
     private volatile boolean startedSent;
 
-    Backend(MessageProcess process, MessagePipe main, MessagePipe internal) {
+    Backend(MessageProcess process, Logger logger, MessagePipe main, MessagePipe internal) {
         this.process = process;
         this.main = main;
         this.internal = internal;
-        this.mainList = List.of(main);
         this.dispatcher = Dispatcher.of(process.getClass());
-        this.logger = process.logger();
+        this.logger = logger;
     }
 
     /** Sends {@link #STARTED} once; see {@code MessageProcess.preRunEnded}. */
@@ -66,7 +63,12 @@ final class Backend {
         };
     }
 
-    void dispatch(MessageObject msg) {
+    /**
+     * Runs the message's handler; failures are reported here (see {@code BackendLoop}'s
+     * error policy). Returns the handler's {@link CompletionStage}, for the caller to
+     * track, or null.
+     */
+    CompletionStage<?> dispatch(MessageObject msg) {
         Object replyTo = msg.get(REPLY);
         EventGroup.Candidates synced = syncedEvents(msg);
         Dispatcher.Handler h = dispatcher.handler(msg.command());
@@ -74,7 +76,7 @@ final class Backend {
             failEvents(synced, msg, "no such method " + Dispatcher.PREFIX + msg.command(), null);
             fail(msg, replyTo, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
                     + process.getClass().getName(), null);
-            return;
+            return null;
         }
         Object[] args;
         try {
@@ -82,7 +84,7 @@ final class Backend {
         } catch (Dispatcher.DispatchError e) {
             failEvents(synced, msg, e.getMessage(), e.getCause());
             fail(msg, replyTo, e.getMessage(), e.getCause());
-            return;
+            return null;
         }
         Object result;
         try {
@@ -92,10 +94,7 @@ final class Backend {
         } catch (Throwable t) {
             failEvents(synced, msg, h.method.getName() + " raised " + t, t);
             fail(msg, replyTo, h.method.getName() + " raised " + t, t);
-            return;
-        }
-        if (result instanceof CompletionStage<?> stage) {
-            process.asyncStarted(stage);
+            return null;
         }
         if (replyTo == null && result instanceof CompletionStage<?> stage) {
             // nobody waits for this result: a failure must still reach the frontend, as an "error" message
@@ -123,6 +122,7 @@ final class Backend {
                 reply(replyTo, result, null);
             }
         }
+        return result instanceof CompletionStage<?> stage ? stage : null;
     }
 
     /**

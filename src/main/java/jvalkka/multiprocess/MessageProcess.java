@@ -86,6 +86,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
 
     private transient Frontend front;
     private transient Backend back;
+    /** Backend: the main pipe, as the one-element read list the default {@link #readPipes__} selects on. */
+    private transient List<Object> mainList;
 
     protected MessageProcess(String name) {
         if (name == null || name.isEmpty()) {
@@ -158,22 +160,37 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     }
 
     /**
-     * Backend: the main loop. Override only to do something else than serving the
-     * pipe; keep calling {@link #readPipes__(double)} while {@link #loop} holds.
+     * Backend: the main loop. It runs the three phases of {@link BackendLoop}:
+     * {@link #onStart__()} ({@code preRun__}), then {@link #readPipes__(double)}
+     * and {@link #onTurn__()} while {@link #loop} holds, then {@link #onClose__()},
+     * the stop marker and {@link #postRun__()}. Override only to do something else
+     * than serving the pipe (as in valkka); keep calling {@code readPipes__} while
+     * {@code loop} holds, and end with {@link #sendStopMarker__()} and
+     * {@code postRun__()}. To add work to the standard loop, override the
+     * {@code on...__} steps instead.
      */
     protected void run() throws Exception {
-        try {
-            preRun__();
-        } catch (Throwable t) {
-            preRunEnded(t);
-            throw t;
-        }
-        preRunEnded(null);
-        while (loop) {
-            readPipes__(timeout);
-        }
-        sendStopMarker__();
-        postRun__();
+        BackendLoop.run(this);
+    }
+
+    /**
+     * Backend: the loop's start phase; runs {@link #preRun__()}. Subclasses that
+     * add a start step call {@code super.onStart__()} first. A failure ends the
+     * backend with status 1 (see {@link BackendLoop}).
+     */
+    protected void onStart__() throws Exception {
+        preRun__();
+    }
+
+    /** Backend: runs after each {@link #readPipes__(double)} of the loop, on the loop's thread. Default: nothing. */
+    protected void onTurn__() throws Exception {
+    }
+
+    /**
+     * Backend: the loop's close phase, after the loop ends and before the stop
+     * marker and {@link #postRun__()}; it runs also when the parent died. Default: nothing.
+     */
+    protected void onClose__() throws Exception {
     }
 
     /**
@@ -200,7 +217,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      */
     protected void readPipes__(double timeout) {
         MessagePipe pipe = backPipe__();
-        Select.Result r = Select.safeSelect(back.mainList, List.of(), List.of(), timeout);
+        Select.Result r = Select.safeSelect(mainList, List.of(), List.of(), timeout);
         if (!r.reads().isEmpty()) {
             handleBackPipe__(pipe);
         }
@@ -231,7 +248,10 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
             loop = false;
             return;
         }
-        back.dispatch(obj);
+        CompletionStage<?> stage = back.dispatch(obj);
+        if (stage != null) {
+            asyncStarted(stage);
+        }
     }
 
     /** Backend: sends an object to the frontend's {@link #getPipe()} (null is the stop marker). */
@@ -538,7 +558,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     /** Called by the backend launcher with the connected pipes; returns the exit status. */
     int runBackend(MessagePipe main, MessagePipe internal) {
         allowHandlerTypes(); // before the first message is decoded
-        back = new Backend(this, main, internal);
+        back = new Backend(this, logger, main, internal);
+        mainList = List.of(main);
         main.onFault(back.faultReporter());
         if (!sigint) {
             Signals.ignore("INT");

@@ -13,9 +13,10 @@ import jvalkka.sgn.Element;
 /**
  * Process mode: the worker of one element, a {@link MessageProcess} whose backend JVM restores
  * the element from its fields and calls {@code workerProcess} on a worker thread, while the
- * backend's main thread serves the process channel: {@code c__shutdown} and {@code c__stop}
- * set the flags the worker sees; when the worker ends, the backend sends
- * {@code MessageObject("terminated", error=<serialized exception or null>)} to the frontend.
+ * backend's main thread serves the process channel in the standard backend loop:
+ * {@code c__shutdown} and {@code c__stop} set the flags the worker sees; when the worker
+ * ends, its thread sends {@code MessageObject("terminated", error=<serialized exception or null>)}
+ * to the frontend (so the loop waits for messages only, without polling).
  * Frames travel through the two rings of {@link #segment}, not through the channel.
  */
 final class WorkerProcess extends MessageProcess {
@@ -35,9 +36,8 @@ final class WorkerProcess extends MessageProcess {
     private transient RingQueue out;
     private transient WorkerContext.Control control;
     private transient Thread worker;
-    private transient volatile boolean workerDone;
     private transient volatile Throwable workerFailure;
-    private transient boolean reported;
+    private transient java.util.concurrent.atomic.AtomicBoolean reported;
 
     WorkerProcess(Element element, String segment, int ringBytes, List<ShmRef> shm) {
         super("worker-" + element.name());
@@ -52,7 +52,6 @@ final class WorkerProcess extends MessageProcess {
             shmNames.add(r.name());
             shmMetadata.add(new HashMap<>(r.metadata()));
         }
-        this.timeout = 0.05; // how often the backend loop notices that the worker thread ended
     }
 
     // ------------------------------------------------------------------ backend
@@ -73,40 +72,38 @@ final class WorkerProcess extends MessageProcess {
         }
         Element element = Parallel.restore(elementClass, elementName, fields);
         WorkerContext ctx = new WorkerContext(in, out, control, refs);
+        reported = new java.util.concurrent.atomic.AtomicBoolean();
         worker = new Thread(() -> {
             workerFailure = Worker.loop(element, ctx);
-            workerDone = true;
+            report(); // from this thread (sends are thread-safe): the loop need not poll for the end
         }, "sgn-worker-" + elementName);
         worker.start();
     }
 
+    /** Backend: the close phase of the loop: the worker stops, and its end is reported if it was not yet. */
     @Override
-    protected void run() throws Exception {
-        preRun__();
-        while (loop) {
-            readPipes__(timeout);
-            if (workerDone && !reported) {
-                report();
-            }
-        }
+    protected void onClose__() throws InterruptedException {
         control.stop = true;
         in.wakeAll();
         out.wakeAll();
         worker.join(5_000);
-        if (!reported && workerDone) {
-            report();
-        }
-        send_out__(null);
-        postRun__();
     }
 
+    /** Sends {@code terminated} once, when the worker has ended. */
     private void report() {
-        reported = true;
+        if (!reported.compareAndSet(false, true)) {
+            return;
+        }
         Throwable t = workerFailure;
         if (t != null) {
             logger.debug("workerProcess of {} failed: {}", elementName, t.toString(), t);
         }
-        send_out__(new MessageObject("terminated", "error", t == null ? null : jvalkka.multiprocess.Throwables.encode(t)));
+        try {
+            send_out__(new MessageObject("terminated", "error",
+                    t == null ? null : jvalkka.multiprocess.Throwables.encode(t)));
+        } catch (RuntimeException e) {
+            logger.debug("could not report the end of {}: {}", elementName, e.toString()); // the frontend is gone
+        }
     }
 
     @Override
