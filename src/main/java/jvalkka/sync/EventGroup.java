@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import jvalkka.shm.Crossing;
 import jvalkka.shm.Futex;
+import jvalkka.shm.Waiter;
 import jvalkka.shm.SegmentExistsException;
 import jvalkka.shm.SharedMemory;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -58,6 +58,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     public static final String SPIN_PROPERTY = "jvalkka.sync.spinMicros";
     static final long SPIN_NANOS = Math.max(0, Long.getLong(SPIN_PROPERTY, 50)) * 1000;
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Each waiting thread's ladder (an anonymous class, not a lambda: see Select). */
+    private static final ThreadLocal<Waiter> WAITERS = new ThreadLocal<>() {
+        @Override
+        protected Waiter initialValue() {
+            return new Waiter(SPIN_NANOS, 0, true, MAX_PARK_NANOS);
+        }
+    };
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private static final int MAGIC = 0x4745564a; // "JVEG"
@@ -552,7 +559,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * {@link #INTERRUPTED} (the interrupt flag stays set).
      */
     int await(int i, long timeoutNanos, boolean watchPeers) {
-        return await(i, timeoutNanos, watchPeers, Futex.AVAILABLE, SLICE_NANOS);
+        return await(i, timeoutNanos, watchPeers, WAITERS.get(), SLICE_NANOS);
     }
 
     /** The state word of event {@code i}: {@link #CLEAR}, {@link #SET} or {@link #WAITING}. */
@@ -560,24 +567,28 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return buf.getIntVolatile(offset(i));
     }
 
+    /** {@link #await(int, long, boolean)} with a waiter of its own (for the tests: without the futex, other slices). */
     int await(int i, long timeoutNanos, boolean watchPeers, boolean useFutex, long sliceNanos) {
+        return await(i, timeoutNanos, watchPeers, new Waiter(SPIN_NANOS, 0, useFutex, MAX_PARK_NANOS), sliceNanos);
+    }
+
+    private int await(int i, long timeoutNanos, boolean watchPeers, Waiter waiter, long sliceNanos) {
         int o = offset(i);
         if (buf.getIntVolatile(o) == SET) {
             return OK;
         }
         long start = System.nanoTime();
         // spin: a reply that comes within microseconds costs neither side a system call
-        if (SPIN_NANOS > 0) {
-            do {
-                for (int k = 0; k < 100; k++) {
-                    if (buf.getIntVolatile(o) == SET) {
-                        return OK;
-                    }
-                    Thread.onSpinWait();
-                }
-            } while (System.nanoTime() - start < SPIN_NANOS);
+        waiter.reset();
+        while (!waiter.sleeping()) {
+            int v = buf.getIntVolatile(o);
+            if (v == SET) {
+                return OK;
+            }
+            if (v == FAILED || waiter.idle()) {
+                break;
+            }
         }
-        long park = 1000;
         while (true) {
             int v = buf.getIntVolatile(o);
             if (v == SET) {
@@ -598,15 +609,10 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                 return TIMED_OUT;
             }
             long slice = Math.min(left, sliceNanos);
-            if (useFutex) {
-                if (v == CLEAR && !buf.compareAndSetInt(o, CLEAR, WAITING)) {
-                    continue; // it changed under us: look again
-                }
-                Futex.await(address + o, WAITING, slice);
-            } else {
-                LockSupport.parkNanos(Math.min(park, slice));
-                park = Math.min(park * 2, MAX_PARK_NANOS);
+            if (waiter.usesFutex() && v == CLEAR && !buf.compareAndSetInt(o, CLEAR, WAITING)) {
+                continue; // it changed under us: look again
             }
+            waiter.sleep(address + o, WAITING, slice); // set() sees WAITING and wakes us
         }
     }
 

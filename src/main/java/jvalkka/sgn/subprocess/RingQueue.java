@@ -2,10 +2,10 @@ package jvalkka.sgn.subprocess;
 
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.LockSupport;
 
 import jvalkka.shm.Futex;
 import jvalkka.shm.SharedMemory;
+import jvalkka.shm.Waiter;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
@@ -23,7 +23,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * main-to-worker ring, then the worker-to-main ring. The control block holds, per ring, a
  * "data" and a "space" futex word, each with a "someone sleeps" flag.
  *
- * <p>Waking: a waiting end spins, yields, then sleeps on a futex word. It sleeps only when the
+ * <p>Waking: a waiting end spins, yields, then sleeps on a futex word (one {@link Waiter} per
+ * end, the ladder the EventGroup waiters use too). It sleeps only when the
  * ring's producer and consumer positions are equal (never just because {@code read} returned 0:
  * Agrona returns 0 when it consumed only the padding record at the wrap point), after setting
  * its flag and re-checking; the other end publishes first, then (after a full fence) reads the
@@ -41,9 +42,12 @@ final class RingQueue extends DeadlineQueue {
     private static final int MSG_WHOLE = 1;
     private static final int MSG_FIRST = 2;
     private static final int MSG_NEXT = 3;
-    private static final int SPINS = 2_000;
+    /** How long an end spins before it yields (then sleeps): as long as an EventGroup waiter spins. */
+    private static final long SPIN_NANOS = 50_000;
     private static final int YIELDS = 50;
     private static final long SLEEP_NANOS = 20_000_000;
+    /** Without a futex, the longest park of a waiting end. */
+    private static final long MAX_PARK_NANOS = 100_000;
 
     private final OneToOneRingBuffer ring;
     private final AtomicBuffer ringBuffer;
@@ -57,6 +61,8 @@ final class RingQueue extends DeadlineQueue {
     private final Peer peer;
     private final int maxMessage;
     private final String name;
+    /** This end's wait ladder (one thread uses an end). */
+    private final Waiter waiter = new Waiter(SPIN_NANOS, YIELDS, true, MAX_PARK_NANOS);
 
     private final FrameCodec.Encoder encoder;
     private final FrameCodec.Decoder decoder;
@@ -204,20 +210,21 @@ final class RingQueue extends DeadlineQueue {
 
     /** Claims room for a message, waiting while the ring is full. */
     private int claim(int type, int length) {
-        int idle = 0;
+        int index = ring.tryClaim(type, length);
+        if (index >= 0) {
+            return index; // room at once: no waiting, no clock
+        }
+        Waiter w = waiter;
+        w.reset();
         while (true) {
-            int index = ring.tryClaim(type, length);
+            index = ring.tryClaim(type, length);
             if (index >= 0) {
                 return index;
             }
             if (peer.gone()) {
                 throw peer.goneError(false);
             }
-            if (idle < SPINS) {
-                Thread.onSpinWait();
-            } else if (idle < SPINS + YIELDS) {
-                Thread.yield();
-            } else {
+            if (w.idle()) {
                 if (spillTarget != null && spillTarget.spill()) {
                     continue; // the worker can go on now, and then take from us: try again first
                 }
@@ -228,10 +235,9 @@ final class RingQueue extends DeadlineQueue {
                     control.putIntOrdered(spaceWait, 0);
                     return index;
                 }
-                sleep(spaceSeq, seq, SLEEP_NANOS);
+                w.sleep(controlAddress + spaceSeq, seq, SLEEP_NANOS);
                 control.putIntOrdered(spaceWait, 0);
             }
-            idle++;
         }
     }
 
@@ -248,13 +254,14 @@ final class RingQueue extends DeadlineQueue {
             return v == NULL ? null : (T) v;
         }
         Reader r = reader;
-        int idle = 0;
+        Waiter w = waiter;
+        w.reset();
         while (true) {
             if (!positionsEqual()) {
                 int n = ring.read(r, 1); // 0 can mean "consumed the wrap padding only": just go round
                 if (n > 0) {
                     signal(spaceSeq, spaceWait);
-                    idle = 0;
+                    w.reset();
                 }
                 if (r.ready) {
                     r.ready = false;
@@ -282,11 +289,7 @@ final class RingQueue extends DeadlineQueue {
                     throw Empty.INSTANCE;
                 }
             }
-            if (idle < SPINS) {
-                Thread.onSpinWait();
-            } else if (idle < SPINS + YIELDS) {
-                Thread.yield();
-            } else {
+            if (w.idle()) {
                 int seq = control.getIntVolatile(dataSeq);
                 control.putIntVolatile(dataWait, 1);
                 if (positionsEqual()) {
@@ -294,11 +297,10 @@ final class RingQueue extends DeadlineQueue {
                     if (!forever && r.assembly == null) {
                         nanos = Math.max(1, Math.min(nanos, deadline - System.nanoTime()));
                     }
-                    sleep(dataSeq, seq, nanos);
+                    w.sleep(controlAddress + dataSeq, seq, nanos);
                 }
                 control.putIntOrdered(dataWait, 0);
             }
-            idle++;
         }
     }
 
@@ -363,14 +365,6 @@ final class RingQueue extends DeadlineQueue {
         if (control.getIntVolatile(waitOffset) != 0) {
             control.getAndAddInt(seqOffset, 1);
             wake(seqOffset);
-        }
-    }
-
-    private void sleep(int seqOffset, int seq, long nanos) {
-        if (Futex.AVAILABLE) {
-            Futex.await(controlAddress + seqOffset, seq, nanos);
-        } else {
-            LockSupport.parkNanos(Math.min(nanos, 100_000));
         }
     }
 
