@@ -50,8 +50,13 @@ import jvalkka.log.LogConfig;
  * main pipe.
  *
  * <p><b>Lifetime.</b> A backend exits when it is stopped, and also when its parent
- * JVM dies by any means (kill -9 included): it watches a pipe from the parent.
- * Stopping twice, or stopping a process that never started, does nothing.
+ * JVM dies by any means (kill -9 included): it watches a pipe from the parent,
+ * and its loop ends and {@link #postRun__()} runs (within a grace of 1 s, after
+ * which the backend is halted). The loop is {@link BackendLoop}'s: an idle
+ * backend costs no CPU and wakes only for a message, a stop, its parent's death
+ * or its own {@link #timeout}. Stopping twice, or stopping a process that never
+ * started, does nothing; {@link #close()} is {@link #stop()}, so
+ * try-with-resources stops a backend.
  * {@link #start()} returns once the backend has restored the object, without
  * waiting for {@link #preRun__()} unless {@link BackendOptions#awaitPreRun()}
  * asks it to (then a failing {@code preRun__} fails {@code start()} with its
@@ -155,7 +160,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     protected void preRun__() throws Exception {
     }
 
-    /** Backend: runs after the loop ends, before the backend exits. Release resources here. */
+    /**
+     * Backend: runs after the loop ends, before the backend exits, also when the
+     * loop ended because the parent died or a {@code readPipes__} of one's own
+     * threw (not when {@code preRun__} threw). Release resources here.
+     */
     protected void postRun__() throws Exception {
     }
 
