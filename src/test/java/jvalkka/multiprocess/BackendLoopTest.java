@@ -160,6 +160,44 @@ class BackendLoopTest {
         jvalkka.shm.RunRecord.sweepStale();
     }
 
+    static class ReadPipesFails extends WritesOnPostRun {
+        ReadPipesFails(String file) {
+            super(file);
+        }
+
+        @Override
+        protected void readPipes__(double timeout) {
+            super.readPipes__(timeout);
+            if (!loop) {
+                return;
+            }
+            throw new IllegalStateException("readPipes__ broke");
+        }
+
+        void c__ping() {
+        }
+    }
+
+    @Test
+    void aLoopThatThrowsStillRunsPostRunThenEndsWithStatusOne() throws Exception {
+        Path dir = Files.createTempDirectory("jvalkka-postrun");
+        Path file = dir.resolve("done");
+        ReadPipesFails p = new ReadPipesFails(file.toString());
+        try {
+            p.start();
+            p.sendMessageToBack(new MessageObject("ping"));
+            MessageObject exited = p.getPipe().recv();
+            assertEquals("exited", exited.command(), exited.toString());
+            assertTrue(String.valueOf(exited.get("reason")).contains("readPipes__ broke"), exited.toString());
+            assertEquals(1, exited.get("status", Integer.class));
+            assertTrue(Files.exists(file), "postRun__ ran in the close phase");
+        } finally {
+            p.stop();
+            Files.deleteIfExists(file);
+            Files.delete(dir);
+        }
+    }
+
     // ------------------------------------------------------------ asyncPre__
 
     static class FailingAsyncPre extends AsyncBackMessageProcess {
