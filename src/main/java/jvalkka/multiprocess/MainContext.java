@@ -96,6 +96,8 @@ public abstract class MainContext implements Runnable, AutoCloseable {
     @SuppressWarnings("restriction")
     private final Map<String, sun.misc.SignalHandler> previousHandlers = new LinkedHashMap<>();
     private final AtomicInteger signalsSeen = new AtomicInteger();
+    /** The JMX view: {@code jvalkka:type=MainContext,name=CLASS} and its workers' MBeans. */
+    private final ContextStats stats = new ContextStats(loggerName(getClass()));
 
     protected MainContext() {
         this.logger = LoggerFactory.getLogger(loggerName(getClass()));
@@ -165,6 +167,8 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         if (catchSignals) {
             installSignalHandlers();
         }
+        stats.open();
+        ContextStats outer = stats.enter(); // processes started here show as this context's workers
         try {
             startProcesses();
             startThreads();
@@ -175,7 +179,21 @@ public abstract class MainContext implements Runnable, AutoCloseable {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        } finally {
+            ContextStats.leave(outer);
         }
+    }
+
+    /**
+     * Shows {@code worker} as one of this context's workers in JMX
+     * ({@code jvalkka:type=MainContext.Worker,context=CLASS,name=WORKER}). Workers
+     * started while {@link #start()} runs, and in the loop of {@link #runAsThread()},
+     * are added by themselves; call this for one started elsewhere.
+     *
+     * @param worker a started worker; adding one twice does nothing
+     */
+    protected final void watch(MessageProcess worker) {
+        stats.watch(worker);
     }
 
     /**
@@ -194,6 +212,7 @@ public abstract class MainContext implements Runnable, AutoCloseable {
             closed = true;
         }
         restoreSignalHandlers();
+        stats.close();
         closeQuietly(auxPipeWrite);
         closeQuietly(auxPipeRead);
     }
@@ -212,6 +231,7 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         start();
         logger.info("starting as thread");
         thread = new Thread(() -> {
+            stats.enter();
             try {
                 run();
             } catch (Throwable t) {

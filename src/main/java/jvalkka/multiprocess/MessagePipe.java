@@ -145,6 +145,11 @@ public final class MessagePipe implements AutoCloseable {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Out out = new Out();
     private volatile long lastWriteNanos;
+    /** Messages sent and received (not stop markers): plain counts for JMX, written under sendLock / recvLock. */
+    private long messagesSent;
+    private long messagesReceived;
+    /** The "exited" event recv() gave, or null (for JMX). */
+    private volatile MessageObject exitReported;
     private boolean flushScheduled;
     private volatile Selector writeSelector;
     private SelectionKey writeKey;
@@ -287,6 +292,9 @@ public final class MessagePipe implements AutoCloseable {
             }
             Out.putHeader(out.buf, start, len, kind);
             sendOrDefer();
+            if (m != null) {
+                messagesSent++;
+            }
         } finally {
             sendLock.unlock();
         }
@@ -393,6 +401,21 @@ public final class MessagePipe implements AutoCloseable {
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /** The messages sent so far (for JMX; read without a lock, so possibly a few behind). */
+    long messagesSent() {
+        return messagesSent;
+    }
+
+    /** The messages received so far (for JMX; read without a lock, so possibly a few behind). */
+    long messagesReceived() {
+        return messagesReceived;
+    }
+
+    /** The "exited" event {@link #recv()} gave, or null. */
+    MessageObject exitReported() {
+        return exitReported;
     }
 
     long lastWriteNanos() {
@@ -709,6 +732,9 @@ public final class MessagePipe implements AutoCloseable {
                     f = nextDeliverable();
                 }
                 if (f != null) {
+                    if (f.message != null) {
+                        messagesReceived++;
+                    }
                     return f.message; // null for the stop marker
                 }
                 if (eof) {
@@ -717,6 +743,7 @@ public final class MessagePipe implements AutoCloseable {
                         exitDelivered = true;
                         MessageObject m = ev.get();
                         if (m != null) {
+                            exitReported = m;
                             return m;
                         }
                     }

@@ -348,6 +348,7 @@ public abstract class MessageProcess implements Serializable {
         Frontend f = frontend("start");
         f.launch();
         f.awaitReady();
+        ContextStats.started(this);
     }
 
     /** Frontend: a synonym of {@link #start()}. */
@@ -375,6 +376,7 @@ public abstract class MessageProcess implements Serializable {
             MessageProcess p = booting.poll();
             try {
                 p.front.awaitReady();
+                ContextStats.started(p);
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;

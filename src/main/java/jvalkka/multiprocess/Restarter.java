@@ -85,6 +85,7 @@ public final class Restarter<P extends MessageProcess> {
         times.addLast(now);
         P fresh = factory.apply(name);
         fresh.start();
+        ContextStats.replaced(dead, fresh, why);
         LOG.warn("{} died ({}): restarted as pid {}", dead, reason, fresh.pid());
         return fresh;
     }

@@ -102,6 +102,8 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
     private final Distributor distributor;
     private final Object mapping = new Object();
     private boolean closed;
+    /** {@code jvalkka:type=ProcessQueue,name=NAME} while the pool runs. */
+    private final javax.management.ObjectName jmxName;
 
     private ProcessQueue(Config config) {
         this.config = config;
@@ -125,6 +127,13 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             closePipe();
             throw e;
         }
+        jmxName = jvalkka.jmx.internal.Jmx.register("ProcessQueue", config.name(), jvalkka.jmx.ProcessQueueMXBean.class,
+                distributor.stats);
+    }
+
+    /** The name of this pool's MBean, or null when JMX registration is off (for tests). */
+    javax.management.ObjectName jmxName() {
+        return jmxName;
     }
 
     private long waitingResults() {
@@ -311,6 +320,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         }
         List<Task> waiting = queues.close();
         distributor.close();
+        jvalkka.jmx.internal.Jmx.unregister(jmxName);
         int abandoned = waiting.size() + distributor.abandoned();
         if (abandoned > 0) {
             LOG.warn("ProcessQueue {}: closed with {} item(s) not answered; they were abandoned", config.name(),

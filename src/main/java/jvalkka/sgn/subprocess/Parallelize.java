@@ -94,6 +94,8 @@ public class Parallelize implements AutoCloseable {
     private Throwable raised;
     private Duration joinTimeout = Duration.ofSeconds(10);
     private boolean closed;
+    /** The workers' MBeans ({@code jvalkka:type=Parallelize,name=ELEMENT}), unregistered by close(). */
+    private final List<javax.management.ObjectName> jmxNames = new ArrayList<>();
 
     /** Starts the workers of {@code pipeline} in the default mode. */
     public Parallelize(Pipeline pipeline) {
@@ -160,6 +162,7 @@ public class Parallelize implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.startThread();
+            jmxNames.add(ParallelizeStats.register(w));
         }
     }
 
@@ -299,6 +302,7 @@ public class Parallelize implements AutoCloseable {
             }
             removeShm();
         } finally {
+            jmxNames.forEach(jvalkka.jmx.internal.Jmx::unregister);
             if (pipeline != null) {
                 MANAGED.remove(pipeline);
             }
