@@ -716,6 +716,16 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #poll(double)} with a {@link java.time.Duration}.
+     *
+     * @param timeout the longest wait ({@code Duration.ZERO} polls)
+     * @return whether a message can be received (or the other end has closed)
+     */
+    public boolean poll(java.time.Duration timeout) {
+        return poll(jvalkka.internal.Seconds.of(timeout));
+    }
+
     /** Receives with a timeout in milliseconds ({@code <0}: forever); see {@link #recv()}. */
     MessageObject recv(long timeoutMillis) {
         long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000;

@@ -201,6 +201,20 @@ public final class Select {
     }
 
     /**
+     * {@link #safeSelect(Collection, Collection, Collection, double)} with a {@link java.time.Duration}.
+     *
+     * @param reads channels to read from
+     * @param writes channels to write to
+     * @param others channels watched for closing
+     * @param timeout the longest wait ({@code Duration.ZERO} polls; a negative one waits without limit)
+     * @return the ready subsets; all empty on timeout or interrupt
+     */
+    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
+            java.time.Duration timeout) {
+        return safeSelect(reads, writes, others, jvalkka.internal.Seconds.of(timeout));
+    }
+
+    /**
      * Waits in slices of at most {@link #CLOSE_CHECK_MILLIS}: closing a channel in
      * another thread cancels its key but does not wake a selector that waits on
      * it (found by SelectTest), so between slices the channels are checked. A

@@ -178,6 +178,16 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /**
+     * {@link #waitSeconds(double)} with a {@link Duration}.
+     *
+     * @param wait the sleep before every frame (zero: none)
+     * @return this
+     */
+    public StatsSource waitSeconds(Duration wait) {
+        return waitSeconds(jvalkka.internal.Seconds.of(wait));
+    }
+
     public double waitSeconds() {
         return waitSeconds;
     }

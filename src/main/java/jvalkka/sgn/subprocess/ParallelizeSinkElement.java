@@ -95,6 +95,17 @@ public abstract class ParallelizeSinkElement extends SinkElement {
         return parallel.shutdown(name(), timeoutSeconds);
     }
 
+    /**
+     * {@link #subProcessShutdown(double)} with a {@link java.time.Duration}
+     * ({@code Duration.ZERO} waits as long as it takes, as 0 seconds does).
+     *
+     * @param timeout how long to wait for the worker to end
+     * @return the items the worker sent that were still in {@code outQueue}, in order
+     */
+    public List<Object> subProcessShutdown(java.time.Duration timeout) {
+        return subProcessShutdown(jvalkka.internal.Seconds.of(timeout));
+    }
+
     /** {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}). */
     public List<Object> subProcessShutdown() {
         return parallel.shutdown(name(), 0);

@@ -23,6 +23,17 @@ public final class WorkerEvent {
         return latch.await((long) (timeoutSeconds * 1e9), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * {@link #await(double)} with a {@link java.time.Duration}.
+     *
+     * @param timeout the longest wait
+     * @return whether the event has happened
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public boolean await(java.time.Duration timeout) throws InterruptedException {
+        return await(jvalkka.internal.Seconds.of(timeout));
+    }
+
     void set() {
         latch.countDown();
     }

@@ -38,6 +38,18 @@ public interface WorkerQueue {
     <T> T get(double timeoutSeconds) throws Empty;
 
     /**
+     * {@link #get(double)} with a {@link java.time.Duration}.
+     *
+     * @param <T> the item's type
+     * @param timeout the longest wait
+     * @return the item
+     * @throws Empty if nothing arrived in time
+     */
+    default <T> T get(java.time.Duration timeout) throws Empty {
+        return get(jvalkka.internal.Seconds.of(timeout));
+    }
+
+    /**
      * Takes the next item if one is ready.
      *
      * @throws Empty if none is
