@@ -83,7 +83,12 @@ public final class LogConfig {
         generation++;
     }
 
-    /** The effective level of a logger name: the longest configured prefix wins. */
+    /**
+     * The effective level of a logger name: the longest configured prefix wins.
+     *
+     * @param name the name
+     * @return the effective level of a logger name: the longest configured prefix wins
+     */
     public static Level levelOf(String name) {
         String n = name;
         while (true) {
@@ -135,7 +140,12 @@ public final class LogConfig {
         return out;
     }
 
-    /** The SLF4J level for a Python, SGN or SLF4J level name (any case), or null. */
+    /**
+     * The SLF4J level for a Python, SGN or SLF4J level name (any case), or null.
+     *
+     * @param name the name
+     * @return the SLF4J level for a Python, SGN or SLF4J level name (any case), or null
+     */
     public static Level levelNamed(String name) {
         switch (name.toUpperCase(Locale.ROOT)) {
             case "MEMPROF":
@@ -190,12 +200,20 @@ public final class LogConfig {
         out = stream;
     }
 
-    /** Whether SLF4J is bound to this binding (otherwise levels belong to the user's logging framework). */
+    /**
+     * Whether SLF4J is bound to this binding (otherwise levels belong to the user's logging framework).
+     *
+     * @return whether SLF4J is bound to this binding (otherwise levels belong to the user's logging framework)
+     */
     public static boolean isActive() {
         return org.slf4j.LoggerFactory.getILoggerFactory() instanceof ValkkaLoggerFactory;
     }
 
-    /** The configuration, to carry into a backend JVM. */
+    /**
+     * The configuration, to carry into a backend JVM.
+     *
+     * @return the configuration, to carry into a backend JVM
+     */
     public static Snapshot snapshot() {
         return new Snapshot(Map.copyOf(LEVELS), root);
     }
@@ -214,6 +232,8 @@ public final class LogConfig {
          * {@code root=WARN;MyProcess=INFO;...}: a backend reads this at start without
          * Java serialization (deserializing a record spins method handles, which costs
          * every backend a few milliseconds of CPU).
+         *
+         * @return the levels as text, such as {@code root=WARN;MyProcess=INFO;...}
          */
         public String encode() {
             StringBuilder b = new StringBuilder("=").append(root.name());

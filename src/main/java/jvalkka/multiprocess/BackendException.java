@@ -15,7 +15,11 @@ public class BackendException extends RuntimeException {
         this.remoteType = remoteType;
     }
 
-    /** The class name of the exception in the backend. */
+    /**
+     * The class name of the exception in the backend.
+     *
+     * @return the class name of the exception in the backend
+     */
     public String remoteType() {
         return remoteType;
     }

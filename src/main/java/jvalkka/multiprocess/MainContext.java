@@ -122,12 +122,19 @@ public abstract class MainContext implements Runnable, AutoCloseable {
      * Shows the log lines of {@code cls} (a {@code MainContext} or {@code MessageProcess}
      * class) at {@code level} and above, as {@code Manager - INFO - ...}
      * (valkka's class-level {@code formatLogger}).
+     *
+     * @param cls the class
+     * @param level the lowest level shown
      */
     public static void formatLogger(Class<?> cls, Level level) {
         LogConfig.setLevel(loggerName(cls), level);
     }
 
-    /** {@link #formatLogger(Class, Level)} for this object's class. */
+    /**
+     * {@link #formatLogger(Class, Level)} for this object's class.
+     *
+     * @param level the lowest level shown
+     */
     public void formatLogger(Level level) {
         formatLogger(getClass(), level);
     }

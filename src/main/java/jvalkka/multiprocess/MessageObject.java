@@ -93,12 +93,21 @@ public final class MessageObject {
         return command;
     }
 
-    /** The command (valkka's {@code msg()}). */
+    /**
+     * The command (valkka's {@code msg()}).
+     *
+     * @return the command (valkka's {@code msg()})
+     */
     public String command() {
         return command;
     }
 
-    /** The value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]}). */
+    /**
+     * The value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]}).
+     *
+     * @param key the key
+     * @return the value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]})
+     */
     public Object get(String key) {
         return parameters.get(key);
     }
@@ -109,6 +118,10 @@ public final class MessageObject {
      * {@code Long} to an {@code Integer}, a map to a record...).
      *
      * @throws IllegalArgumentException when the value cannot be converted
+     * @param <T> the type of the items
+     * @param key the key
+     * @param type the type
+     * @return the value of a parameter as {@code type}: the value itself when it already is one, otherwise converted with Jackson (a {@code List} to an {@code int[]}, a {@code Long} to an {@code Integer}, a map to a record...)
      */
     public <T> T get(String key, Class<T> type) {
         Object v = parameters.get(key);
@@ -120,12 +133,21 @@ public final class MessageObject {
         }
     }
 
-    /** Whether the parameter is present (possibly with a {@code null} value). */
+    /**
+     * Whether the parameter is present (possibly with a {@code null} value).
+     *
+     * @param key the key
+     * @return whether the parameter is present (possibly with a {@code null} value)
+     */
     public boolean has(String key) {
         return parameters.containsKey(key);
     }
 
-    /** The parameters, read-only, in the order given. */
+    /**
+     * The parameters, read-only, in the order given.
+     *
+     * @return the parameters, read-only, in the order given
+     */
     public Map<String, Object> parameters() {
         return parameters;
     }

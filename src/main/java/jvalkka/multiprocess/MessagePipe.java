@@ -223,6 +223,7 @@ public final class MessagePipe implements AutoCloseable {
      * has started.
      *
      * @throws IllegalStateException before the process has started
+     * @return the selectable channel under this pipe, to register with a {@link Selector} for {@code OP_READ}
      */
     public SelectableChannel channel() {
         SocketChannel ch = channel;
@@ -239,6 +240,8 @@ public final class MessagePipe implements AutoCloseable {
     /**
      * Whether a whole message is already buffered (or the end of the stream was
      * seen), so that {@link #recv()} returns at once. Never waits.
+     *
+     * @return whether a whole message is already buffered (or the end of the stream was seen), so that {@link #recv()} returns at once
      */
     public boolean hasBufferedMessage() {
         return buffered;
@@ -263,6 +266,7 @@ public final class MessagePipe implements AutoCloseable {
      * @throws IllegalArgumentException when the message cannot be encoded or is larger
      *         than the pipe's limit; nothing is sent then
      * @throws PipeClosedException when the other end is gone
+     * @param m the message
      */
     public void send(MessageObject m) {
         sendLock.lock();
@@ -687,6 +691,9 @@ public final class MessagePipe implements AutoCloseable {
      * True also when the other end has closed (then {@code recv} throws). Returns
      * within the timeout also while another thread waits to send; it waits longer
      * only while another thread is in {@code recv} or {@code poll} on this pipe.
+     *
+     * @param timeoutSeconds the longest wait, in seconds
+     * @return whether a message can be received within {@code timeoutSeconds} (0 polls)
      */
     public boolean poll(double timeoutSeconds) {
         long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);

@@ -116,6 +116,9 @@ public abstract class MessageProcess implements Serializable {
      * {@code formatLogger}). Call it before {@code start()}: backends take the
      * levels with them. With another SLF4J binding than jvalkka's, configure the
      * levels there instead.
+     *
+     * @param cls the class
+     * @param level the lowest level shown
      */
     public static void formatLogger(Class<?> cls, Level level) {
         String simple = cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
@@ -127,7 +130,11 @@ public abstract class MessageProcess implements Serializable {
         formatLogger(getClass(), Level.INFO);
     }
 
-    /** {@link #formatLogger(Class, Level)} for this object's class. */
+    /**
+     * {@link #formatLogger(Class, Level)} for this object's class.
+     *
+     * @param level the lowest level shown
+     */
     public void formatLogger(Level level) {
         formatLogger(getClass(), level);
     }
@@ -143,17 +150,25 @@ public abstract class MessageProcess implements Serializable {
      * Backend: runs after the backend starts, before the loop. Open per-process
      * resources here (the "client side" of shared memory, heavy libraries, threads).
      * An exception ends the backend with status 1, logged.
+     *
+     * @throws Exception whatever the code it runs throws
      */
     protected void preRun__() throws Exception {
     }
 
-    /** Backend: runs after the loop ends, before the backend exits. Release resources here. */
+    /**
+     * Backend: runs after the loop ends, before the backend exits. Release resources here.
+     *
+     * @throws Exception whatever the code it runs throws
+     */
     protected void postRun__() throws Exception {
     }
 
     /**
      * Backend: the main loop. Override only to do something else than serving the
      * pipe; keep calling {@link #readPipes__(double)} while {@link #loop} holds.
+     *
+     * @throws Exception whatever the code it runs throws
      */
     protected void run() throws Exception {
         try {
@@ -176,6 +191,8 @@ public abstract class MessageProcess implements Serializable {
      * and handles them. Override to listen to more channels: select on
      * {@link #backPipe__()} together with yours, call {@link #handleBackPipe__}
      * when the pipe is ready, and set {@link #listening}.
+     *
+     * @param timeout the longest wait
      */
     protected void readPipes__(double timeout) {
         MessagePipe pipe = backPipe__();
@@ -204,7 +221,11 @@ public abstract class MessageProcess implements Serializable {
         } while (loop && pipe.hasBufferedMessage());
     }
 
-    /** Backend: {@code null} ends the loop; a message runs its {@code c__} handler. */
+    /**
+     * Backend: {@code null} ends the loop; a message runs its {@code c__} handler.
+     *
+     * @param obj the object
+     */
     protected void routeMainPipe__(MessageObject obj) {
         if (obj == null) {
             loop = false;
@@ -213,7 +234,11 @@ public abstract class MessageProcess implements Serializable {
         back.dispatch(obj);
     }
 
-    /** Backend: sends an object to the frontend's {@link #getPipe()} (null is the stop marker). */
+    /**
+     * Backend: sends an object to the frontend's {@link #getPipe()} (null is the stop marker).
+     *
+     * @param obj the object
+     */
     protected void send_out__(MessageObject obj) {
         backend("send_out__").main.send(obj);
     }
@@ -222,6 +247,8 @@ public abstract class MessageProcess implements Serializable {
      * Backend: sends an object to the frontend's {@link #returnFromBack()}. Blocks
      * while {@link BackendOptions#returnCapacity()} objects wait there untaken and
      * the socket is full (backpressure; nothing is dropped).
+     *
+     * @param obj the object
      */
     protected void return_out__(MessageObject obj) {
         backend("return_out__").internal.send(obj);
@@ -262,7 +289,11 @@ public abstract class MessageProcess implements Serializable {
         sigint = false;
     }
 
-    /** Frontend: the options for this backend (JVM options, deadlines). Call before start(). */
+    /**
+     * Frontend: the options for this backend (JVM options, deadlines). Call before start().
+     *
+     * @param options the backend options
+     */
     public void setOptions(BackendOptions options) {
         frontend("setOptions").setOptions(options);
     }
@@ -276,7 +307,11 @@ public abstract class MessageProcess implements Serializable {
         return frontend("getPipe").main;
     }
 
-    /** Frontend: sends a message to the backend, which runs its {@code c__} handler. */
+    /**
+     * Frontend: sends a message to the backend, which runs its {@code c__} handler.
+     *
+     * @param message the message
+     */
     public void sendMessageToBack(MessageObject message) {
         Frontend f = frontend("sendMessageToBack");
         if (!jvalkka.sync.SyncIndex.openOnThisThread()) {
@@ -359,6 +394,8 @@ public abstract class MessageProcess implements Serializable {
     /**
      * Frontend: starts several processes at once: their JVMs boot in parallel,
      * which is much faster than starting them one after the other.
+     *
+     * @param processes the processes
      */
     public static void startAll(Collection<? extends MessageProcess> processes) {
         RuntimeException failure = null;

@@ -55,7 +55,11 @@ public final class Select {
 
     /** What was ready: subsets of the three collections given. */
     public record Result(List<Object> reads, List<Object> writes, List<Object> others) {
-        /** Whether nothing was ready (a timeout, or an interrupt). */
+        /**
+         * Whether nothing was ready (a timeout, or an interrupt).
+         *
+         * @return whether nothing was ready (a timeout, or an interrupt)
+         */
         public boolean isEmpty() {
             return reads.isEmpty() && writes.isEmpty() && others.isEmpty();
         }

@@ -39,7 +39,11 @@ public final class ItemFailedException extends RuntimeException {
         this.remoteTrace = remoteTrace;
     }
 
-    /** The item's position in put order. */
+    /**
+     * The item's position in put order.
+     *
+     * @return the item's position in put order
+     */
     public long index() {
         return index;
     }
@@ -48,12 +52,20 @@ public final class ItemFailedException extends RuntimeException {
         return kind;
     }
 
-    /** The class name of the exception raised in the worker, or {@code null} when none was. */
+    /**
+     * The class name of the exception raised in the worker, or {@code null} when none was.
+     *
+     * @return the class name of the exception raised in the worker, or {@code null} when none was
+     */
     public String remoteType() {
         return remoteType;
     }
 
-    /** The worker's stack trace of that exception, as printed there, or {@code null}. */
+    /**
+     * The worker's stack trace of that exception, as printed there, or {@code null}.
+     *
+     * @return the worker's stack trace of that exception, as printed there, or {@code null}
+     */
     public String remoteTrace() {
         return remoteTrace;
     }

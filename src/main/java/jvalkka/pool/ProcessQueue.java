@@ -178,6 +178,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * @return the item's position (0, 1, 2... in put order), as its {@link Result#index()} will say
      * @throws IllegalStateException after {@link #putEnd()} or {@link #close()}
      * @throws InterruptedException when interrupted while waiting for room
+     * @param item the item
      */
     public long put(I item) throws InterruptedException {
         return queues.put(item, -1);
@@ -187,6 +188,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * Puts an item if room appears within {@code timeout}.
      *
      * @return the item's position, or -1 when the queue stayed full
+     * @param item the item
+     * @param timeout the longest wait
+     * @throws InterruptedException when interrupted while waiting
      */
     public long offer(I item, Duration timeout) throws InterruptedException {
         return queues.put(item, Math.max(0, timeout.toNanos()));
@@ -208,6 +212,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      *
      * @return the result, or {@code null} once the end marker was put (or the
      *         queue closed) and every result was taken
+     * @throws InterruptedException when interrupted while waiting
      */
     @SuppressWarnings("unchecked")
     public Result<I, O> get() throws InterruptedException {
@@ -219,13 +224,19 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      *
      * @return the result, or {@code null} when none came in time, or when the
      *         queue is finished and drained ({@link #isFinished()} tells which)
+     * @param timeout the longest wait
+     * @throws InterruptedException when interrupted while waiting
      */
     @SuppressWarnings("unchecked")
     public Result<I, O> get(Duration timeout) throws InterruptedException {
         return (Result<I, O>) queues.poll(Math.max(0, timeout.toNanos()));
     }
 
-    /** Whether the end marker was put, every item answered and every result taken. */
+    /**
+     * Whether the end marker was put, every item answered and every result taken.
+     *
+     * @return whether the end marker was put, every item answered and every result taken
+     */
     public boolean isFinished() {
         long[] c = queues.counters();
         return queues.endedAndEmpty() && c[2] == c[0];
@@ -368,7 +379,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             this.functionClass = functionClass;
         }
 
-        /** The pool's name: its thread, its workers ({@code NAME-1}, ...) and its log lines carry it. */
+        /**
+         * The pool's name: its thread, its workers ({@code NAME-1}, ...) and its log lines carry it.
+         *
+         * @param name the name
+         * @return this
+         */
         public Builder<I, O> name(String name) {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a ProcessQueue name must not be blank");
@@ -389,6 +405,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         /**
          * The bound of the input queue: {@code put} waits while this many items wait
          * (default {@value ProcessQueue#DEFAULT_CAPACITY}).
+         *
+         * @param capacity the bound
+         * @return this
          */
         public Builder<I, O> capacity(int capacity) {
             if (capacity < 1) {
@@ -423,7 +442,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** The workers' JVM options and deadlines (default: {@link #WORKER_JVM} on the core's defaults). */
+        /**
+         * The workers' JVM options and deadlines (default: {@link #WORKER_JVM} on the core's defaults).
+         *
+         * @param options the backend options
+         * @return this
+         */
         public Builder<I, O> options(BackendOptions options) {
             this.options = Objects.requireNonNull(options, "options");
             return this;

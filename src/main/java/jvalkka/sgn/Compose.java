@@ -69,12 +69,20 @@ public final class Compose {
         return this;
     }
 
-    /** The elements inserted so far, in order. */
+    /**
+     * The elements inserted so far, in order.
+     *
+     * @return the elements inserted so far, in order
+     */
     public List<Element> elements() {
         return graph.elements();
     }
 
-    /** {@link #asSource(String)} with a generated name. */
+    /**
+     * {@link #asSource(String)} with a generated name.
+     *
+     * @return the composed source element
+     */
     public ComposedSourceElement asSource() {
         return asSource(null);
     }
@@ -84,6 +92,8 @@ public final class Compose {
      *
      * @throws IllegalArgumentException for an empty composition, one without a source element or
      *     with a sink element; see {@link ComposedSourceElement}
+     * @param name the name
+     * @return the composition as a source element
      */
     public ComposedSourceElement asSource(String name) {
         return asSource(name, List.of());
@@ -98,7 +108,11 @@ public final class Compose {
         return made(new ComposedSourceElement(name, open().elements(), alsoExposeSourcePads));
     }
 
-    /** {@link #asTransform(String)} with a generated name. */
+    /**
+     * {@link #asTransform(String)} with a generated name.
+     *
+     * @return the composed transform element
+     */
     public ComposedTransformElement asTransform() {
         return asTransform(null);
     }
@@ -108,12 +122,18 @@ public final class Compose {
      *
      * @throws IllegalArgumentException for an empty composition or one holding anything but
      *     transforms; see {@link ComposedTransformElement}
+     * @param name the name
+     * @return the composition as a transform element
      */
     public ComposedTransformElement asTransform(String name) {
         return made(new ComposedTransformElement(name, open().elements()));
     }
 
-    /** {@link #asSink(String)} with a generated name. */
+    /**
+     * {@link #asSink(String)} with a generated name.
+     *
+     * @return the composed sink element
+     */
     public ComposedSinkElement asSink() {
         return asSink(null);
     }
@@ -123,6 +143,8 @@ public final class Compose {
      *
      * @throws IllegalArgumentException for an empty composition, one without a sink element or
      *     with a source element; see {@link ComposedSinkElement}
+     * @param name the name
+     * @return the composition as a sink element
      */
     public ComposedSinkElement asSink(String name) {
         return made(new ComposedSinkElement(name, open().elements()));

@@ -17,12 +17,20 @@ public final class PipelineException extends RuntimeException {
         this.loop = loop;
     }
 
-    /** The full name of the pad whose element call failed. */
+    /**
+     * The full name of the pad whose element call failed.
+     *
+     * @return the full name of the pad whose element call failed
+     */
     public String padName() {
         return padName;
     }
 
-    /** The loop (1, 2, ...) in which it failed. */
+    /**
+     * The loop (1, 2, ...) in which it failed.
+     *
+     * @return the loop (1, 2, ...) in which it failed
+     */
     public long loop() {
         return loop;
     }

@@ -20,12 +20,20 @@ public final class RunLimitException extends RuntimeException {
         this.sinksNotAtEos = List.copyOf(sinksNotAtEos);
     }
 
-    /** {@link Pipeline#loops()} when the limit was reached. */
+    /**
+     * {@link Pipeline#loops()} when the limit was reached.
+     *
+     * @return the loops the pipeline had run when the limit was reached
+     */
     public long loops() {
         return loops;
     }
 
-    /** The names of the sink elements that were not at EOS. */
+    /**
+     * The names of the sink elements that were not at EOS.
+     *
+     * @return the names of the sink elements that were not at EOS
+     */
     public List<String> sinksNotAtEos() {
         return sinksNotAtEos;
     }

@@ -51,6 +51,8 @@ public abstract class TransformElement extends Element {
      * Receives this loop's frame on {@code pad}.
      *
      * @throws Exception stops the run; the pipeline reports it against {@code pad}
+     * @param pad the pad
+     * @param frame the frame
      */
     public abstract void pull(SinkPad pad, Frame frame) throws Exception;
 

@@ -26,6 +26,7 @@ public interface Validator {
      * Checks {@code element}.
      *
      * @throws IllegalArgumentException when the element does not pass, naming it
+     * @param element the element
      */
     void validate(Element element);
 
@@ -94,7 +95,11 @@ public interface Validator {
         };
     }
 
-    /** The same set of names on the sink pads as on the source pads, in any order. */
+    /**
+     * The same set of names on the sink pads as on the source pads, in any order.
+     *
+     * @return the same set of names on the sink pads as on the source pads, in any order
+     */
     static Validator padNamesMatch() {
         return e -> {
             if (!new HashSet<>(e.sourcePadNames()).equals(new HashSet<>(e.sinkPadNames()))) {

@@ -33,12 +33,20 @@ public enum DType {
         return itemSize;
     }
 
-    /** Whether elements are floating point. */
+    /**
+     * Whether elements are floating point.
+     *
+     * @return whether elements are floating point
+     */
     public boolean isFloating() {
         return floating;
     }
 
-    /** The numpy name, for example {@code float64}. */
+    /**
+     * The numpy name, for example {@code float64}.
+     *
+     * @return the numpy name, for example {@code float64}
+     */
     public String numpyName() {
         return numpyName;
     }
@@ -49,6 +57,8 @@ public enum DType {
      * Case-insensitive; also accepts the enum constant's name.
      *
      * @throws IllegalArgumentException naming the known dtypes when {@code name} is none of them
+     * @param name the name
+     * @return the dtype for a numpy-like name: {@code "float64"}, {@code "float"} (numpy's default float, float64), {@code "double"}, {@code "half"}, {@code "uint8"}, 
      */
     public static DType of(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);

@@ -43,7 +43,12 @@ public final class Float16 {
         return fromDouble(f); // float to double is exact, so this rounds once
     }
 
-    /** The half nearest to {@code d} (ties to even), rounded once from the double. */
+    /**
+     * The half nearest to {@code d} (ties to even), rounded once from the double.
+     *
+     * @param d the duration
+     * @return the half nearest to {@code d} (ties to even), rounded once from the double
+     */
     public static short fromDouble(double d) {
         long bits = Double.doubleToRawLongBits(d);
         int sign = (int) (bits >>> 48) & 0x8000;

@@ -22,7 +22,11 @@ public abstract class NamedHandle implements Serializable {
     /** Opens the resource called {@code name} in this JVM. */
     protected abstract Object reopen(String name) throws IOException;
 
-    /** What the resource is, for error messages ("shared memory", "EventGroup"). */
+    /**
+     * What the resource is, for error messages ("shared memory", "EventGroup").
+     *
+     * @return what the resource is, for error messages ("shared memory", "EventGroup")
+     */
     protected abstract String what();
 
     protected final Object readResolve() throws ObjectStreamException {

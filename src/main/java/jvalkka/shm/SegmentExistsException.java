@@ -20,7 +20,11 @@ public final class SegmentExistsException extends FileAlreadyExistsException {
         this.segmentName = segmentName;
     }
 
-    /** The segment name that was asked for. */
+    /**
+     * The segment name that was asked for.
+     *
+     * @return the segment name that was asked for
+     */
     public String segmentName() {
         return segmentName;
     }

@@ -124,7 +124,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return dtype;
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return number of elements
+     */
     public long size() {
         return size;
     }
@@ -140,7 +144,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- indexing ---
 
-    /** The flat (row-major) index of {@code idx}, bounds-checked. */
+    /**
+     * The flat (row-major) index of {@code idx}, bounds-checked.
+     *
+     * @param idx the indices, one per dimension
+     * @return the flat (row-major) index of {@code idx}, bounds-checked
+     */
     public long flatIndex(int... idx) {
         if (idx.length != shape.length) {
             throw new IndexOutOfBoundsException("array of shape " + shapeString(shape) + " takes " + shape.length
@@ -191,7 +200,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return getDouble(flat2(i, j));
     }
 
-    /** The element at flat index {@code flat}, converted to double. */
+    /**
+     * The element at flat index {@code flat}, converted to double.
+     *
+     * @param flat the position in the flat (row-major) order
+     * @return the element at flat index {@code flat}, converted to double
+     */
     public double getDouble(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -215,7 +229,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         setDouble(flat2(i, j), v);
     }
 
-    /** Stores {@code v} at flat index {@code flat}, converted to the dtype. */
+    /**
+     * Stores {@code v} at flat index {@code flat}, converted to the dtype.
+     *
+     * @param flat the position in the flat (row-major) order
+     * @param v the value
+     */
     public void setDouble(long flat, double v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -232,7 +251,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return getLong(flatIndex(idx));
     }
 
-    /** The element at flat index {@code flat}, converted to long (floats truncate). */
+    /**
+     * The element at flat index {@code flat}, converted to long (floats truncate).
+     *
+     * @param flat the position in the flat (row-major) order
+     * @return the element at flat index {@code flat}, converted to long (floats truncate)
+     */
     public long getLong(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -252,7 +276,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         setLong(flatIndex(idx), v);
     }
 
-    /** Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width). */
+    /**
+     * Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width).
+     *
+     * @param flat the position in the flat (row-major) order
+     * @param v the value
+     */
     public void setLong(long flat, long v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -274,7 +303,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- bulk ---
 
-    /** Sets every element to {@code v}. */
+    /**
+     * Sets every element to {@code v}.
+     *
+     * @param v the value
+     */
     public void fill(double v) {
         offset(0);
         if (v == 0.0 && Double.doubleToRawLongBits(v) == 0) {
@@ -293,7 +326,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies {@code src} (one value per element, row-major) in, converting to the dtype. */
+    /**
+     * Copies {@code src} (one value per element, row-major) in, converting to the dtype.
+     *
+     * @param src the source
+     */
     public void copyFrom(double[] src) {
         checkLength(src.length);
         if (kind == F64) {
@@ -305,7 +342,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies every element out into {@code dst}, converted to double. */
+    /**
+     * Copies every element out into {@code dst}, converted to double.
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(double[] dst) {
         checkLength(dst.length);
         if (kind == F64) {
@@ -317,7 +358,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for float32, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for float32, a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(float[] src) {
         checkLength(src.length);
         if (kind == F32) {
@@ -340,7 +385,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for int32, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int32, a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(int[] src) {
         checkLength(src.length);
         if (kind == I32) {
@@ -363,7 +412,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for int64, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int64, a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(long[] src) {
         checkLength(src.length);
         if (kind == I64) {
@@ -386,7 +439,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(byte[] src) {
         checkLength(src.length);
         if (kind == I8 || kind == U8) {

@@ -153,12 +153,21 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         }
     }
 
-    /** Whether a segment named {@code name} exists now. */
+    /**
+     * Whether a segment named {@code name} exists now.
+     *
+     * @param name the name
+     * @return whether a segment named {@code name} exists now
+     */
     public static boolean exists(String name) {
         return isValidName(name) && Files.exists(DIRECTORY.resolve(name));
     }
 
-    /** The name given at creation (without a leading slash). */
+    /**
+     * The name given at creation (without a leading slash).
+     *
+     * @return the name given at creation (without a leading slash)
+     */
     public String name() {
         return name;
     }
@@ -168,7 +177,11 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         return size;
     }
 
-    /** Whether this JVM created the segment (and so unlinks it at exit). */
+    /**
+     * Whether this JVM created the segment (and so unlinks it at exit).
+     *
+     * @return whether this JVM created the segment (and so unlinks it at exit)
+     */
     public boolean isOwner() {
         return owner;
     }
@@ -181,19 +194,28 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * The mapped bytes, as an Agrona buffer in native byte order by default.
      *
      * @throws IllegalStateException after {@link #close()}
+     * @return the mapped bytes, as an Agrona buffer in native byte order by default
      */
     public UnsafeBuffer buffer() {
         checkOpen();
         return buffer;
     }
 
-    /** The address of the first byte (page aligned). */
+    /**
+     * The address of the first byte (page aligned).
+     *
+     * @return the address of the first byte (page aligned)
+     */
     public long address() {
         checkOpen();
         return buffer.addressOffset();
     }
 
-    /** The file under {@link #DIRECTORY}. */
+    /**
+     * The file under {@link #DIRECTORY}.
+     *
+     * @return the file under {@link #DIRECTORY}
+     */
     public Path path() {
         return DIRECTORY.resolve(name);
     }
@@ -241,7 +263,12 @@ public final class SharedMemory implements AutoCloseable, Serializable {
                 + (closed ? ", closed" : "") + ")";
     }
 
-    /** Whether {@code name} is acceptable as a segment name. */
+    /**
+     * Whether {@code name} is acceptable as a segment name.
+     *
+     * @param name the name
+     * @return whether {@code name} is acceptable as a segment name
+     */
     public static boolean isValidName(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || name.equals(".")
                 || name.equals("..")) {

@@ -17,12 +17,20 @@ public final class BackendDiedException extends RuntimeException {
         this.deathReport = deathReport;
     }
 
-    /** The index of the event that was awaited. */
+    /**
+     * The index of the event that was awaited.
+     *
+     * @return the index of the event that was awaited
+     */
     public int index() {
         return index;
     }
 
-    /** The peers' death reports, joined with "; ". */
+    /**
+     * The peers' death reports, joined with "; ".
+     *
+     * @return the peers' death reports, joined with "; "
+     */
     public String deathReport() {
         return deathReport;
     }

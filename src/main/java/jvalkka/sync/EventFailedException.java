@@ -19,7 +19,11 @@ public final class EventFailedException extends RuntimeException {
         this.index = index;
     }
 
-    /** The index of the event that was awaited. */
+    /**
+     * The index of the event that was awaited.
+     *
+     * @return the index of the event that was awaited
+     */
     public int index() {
         return index;
     }

@@ -127,6 +127,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * Creates {@code n} events, all clear, in a new segment owned by this JVM.
      *
      * @throws UncheckedIOException if the segment cannot be created
+     * @param n how many
      */
     public EventGroup(int n) {
         this(createSegment(n), n, true);
@@ -196,24 +197,40 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return g;
     }
 
-    /** Number of events (Python's {@code len(eg)}). */
+    /**
+     * Number of events (Python's {@code len(eg)}).
+     *
+     * @return number of events (Python's {@code len(eg)})
+     */
     public int size() {
         return n;
     }
 
-    /** The segment's name. */
+    /**
+     * The segment's name.
+     *
+     * @return the segment's name
+     */
     public String name() {
         return shm.name();
     }
 
-    /** Whether this JVM created the group (and unlinks it). */
+    /**
+     * Whether this JVM created the group (and unlinks it).
+     *
+     * @return whether this JVM created the group (and unlinks it)
+     */
     public boolean isOwner() {
         return shm.isOwner();
     }
 
     // --- the events ---
 
-    /** Sets event {@code i}, waking its waiters. Used by the backend. Does not block or allocate. */
+    /**
+     * Sets event {@code i}, waking its waiters. Used by the backend. Does not block or allocate.
+     *
+     * @param i the index
+     */
     public void set(int i) {
         int o = offset(i);
         if (buf.getAndSetInt(o, SET) == WAITING && Futex.AVAILABLE) {
@@ -221,7 +238,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    /** Clears event {@code i}. */
+    /**
+     * Clears event {@code i}.
+     *
+     * @param i the index
+     */
     public void clear(int i) {
         buf.putIntVolatile(offset(i), CLEAR);
     }
@@ -237,6 +258,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * {@link #reserve()} makes the event usable again. Does not block.
      *
      * @param what one line that says what failed, for the waiter's message
+     * @param i the index
+     * @param cause the cause
      */
     public void fail(int i, String what, Throwable cause) {
         int o = offset(i);
@@ -383,7 +406,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    /** Whether event {@code i} is set. */
+    /**
+     * Whether event {@code i} is set.
+     *
+     * @param i the index
+     * @return whether event {@code i} is set
+     */
     public boolean isSet(int i) {
         return buf.getIntVolatile(offset(i)) == SET;
     }
@@ -429,12 +457,17 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      *
      * @throws IllegalArgumentException if {@code event} belongs to another group
      * @throws IllegalStateException if it is not reserved
+     * @param event the event
      */
     public void release(Event event) {
         release_ind(asIndex(event));
     }
 
-    /** Returns the reserved event {@code index} to the pool. */
+    /**
+     * Returns the reserved event {@code index} to the pool.
+     *
+     * @param index the index
+     */
     public void release_ind(int index) {
         offset(index);
         synchronized (lock) {
@@ -448,7 +481,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    /** The event at {@code i} (in the backend: the one the frontend reserved). */
+    /**
+     * The event at {@code i} (in the backend: the one the frontend reserved).
+     *
+     * @param i the index
+     * @return the event at {@code i} (in the backend: the one the frontend reserved)
+     */
     public Event fromIndex(int i) {
         offset(i);
         return events[i];
@@ -458,6 +496,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * The index of {@code event}.
      *
      * @throws IllegalArgumentException if it belongs to another group
+     * @param event the event
+     * @return the index of {@code event}
      */
     public int asIndex(Event event) {
         if (event.group != this) {
@@ -467,7 +507,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return event.index;
     }
 
-    /** How many events are free to reserve now. */
+    /**
+     * How many events are free to reserve now.
+     *
+     * @return how many events are free to reserve now
+     */
     public int available() {
         synchronized (lock) {
             return freeCount;
@@ -486,12 +530,20 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         peer.onDeath(this::wakeAllWaiters);
     }
 
-    /** Removes a peer (for example a backend stopped on purpose). */
+    /**
+     * Removes a peer (for example a backend stopped on purpose).
+     *
+     * @param peer the peer
+     */
     public void removePeer(Peer peer) {
         peers.remove(peer);
     }
 
-    /** The peers added, in order. */
+    /**
+     * The peers added, in order.
+     *
+     * @return the peers added, in order
+     */
     public List<Peer> peers() {
         return List.copyOf(peers);
     }
@@ -699,7 +751,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             return group.isSet(index);
         }
 
-        /** Waits until set, without limit (Python's {@code event.wait()}). */
+        /**
+         * Waits until set, without limit (Python's {@code event.wait()}).
+         *
+         * @throws InterruptedException when interrupted while waiting
+         */
         public void await() throws InterruptedException {
             int r = group.await(index, -1, false);
             if (r == INTERRUPTED) {

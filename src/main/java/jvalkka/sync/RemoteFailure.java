@@ -18,12 +18,20 @@ public final class RemoteFailure extends RuntimeException {
         this.remoteMessage = remoteMessage;
     }
 
-    /** The class name of the exception in the other process, such as {@code java.lang.IllegalStateException}. */
+    /**
+     * The class name of the exception in the other process, such as {@code java.lang.IllegalStateException}.
+     *
+     * @return the class name of the exception in the other process, such as {@code java.lang.IllegalStateException}
+     */
     public String remoteType() {
         return remoteType;
     }
 
-    /** Its message, or null. */
+    /**
+     * Its message, or null.
+     *
+     * @return its message, or null
+     */
     public String remoteMessage() {
         return remoteMessage;
     }

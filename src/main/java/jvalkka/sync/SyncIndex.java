@@ -62,7 +62,11 @@ public final class SyncIndex implements AutoCloseable {
     private boolean carried;
     private boolean failedToSend;
 
-    /** Reserves and clears an event of {@code group}; close() waits without limit (but see the class comment). */
+    /**
+     * Reserves and clears an event of {@code group}; close() waits without limit (but see the class comment).
+     *
+     * @param group the event group
+     */
     public SyncIndex(EventGroup group) {
         this(group, null);
     }
@@ -72,6 +76,8 @@ public final class SyncIndex implements AutoCloseable {
      * ({@code null}: no limit).
      *
      * @throws NotEnoughEvents if all events are reserved
+     * @param group the event group
+     * @param timeout the longest wait
      */
     public SyncIndex(EventGroup group, Duration timeout) {
         this.group = group;
@@ -141,12 +147,20 @@ public final class SyncIndex implements AutoCloseable {
         }
     }
 
-    /** The index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i}). */
+    /**
+     * The index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i}).
+     *
+     * @return the index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i})
+     */
     public int index() {
         return event.index();
     }
 
-    /** The reserved event. */
+    /**
+     * The reserved event.
+     *
+     * @return the reserved event
+     */
     public EventGroup.Event event() {
         return event;
     }

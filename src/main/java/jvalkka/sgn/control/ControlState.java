@@ -39,7 +39,11 @@ public final class ControlState {
         this.elementName = elementName;
     }
 
-    /** The element's name. */
+    /**
+     * The element's name.
+     *
+     * @return the element's name
+     */
     public String elementName() {
         return elementName;
     }
@@ -67,12 +71,20 @@ public final class ControlState {
         return state;
     }
 
-    /** The state last published, or null before the first {@link #exchange(Map)}. */
+    /**
+     * The state last published, or null before the first {@link #exchange(Map)}.
+     *
+     * @return the state last published, or null before the first {@link #exchange(Map)}
+     */
     public Map<String, Object> published() {
         return published;
     }
 
-    /** Whether posted values are waiting for the next {@link #exchange(Map)}. */
+    /**
+     * Whether posted values are waiting for the next {@link #exchange(Map)}.
+     *
+     * @return whether posted values are waiting for the next {@link #exchange(Map)}
+     */
     public boolean hasPending() {
         return posted.get() != null;
     }
@@ -83,6 +95,7 @@ public final class ControlState {
      * @throws IllegalArgumentException once the element has published, for a key its state does
      *     not have or a value that cannot take the type of the value it replaces; nothing of the
      *     post is kept then
+     * @param values the values
      */
     public void post(Map<String, Object> values) {
         Map<String, Object> checked = new LinkedHashMap<>(values);

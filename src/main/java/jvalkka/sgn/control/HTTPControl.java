@@ -102,12 +102,22 @@ public class HTTPControl extends SignalEOS {
     private final List<String[]> elementRows; // name, class, for the page
     private volatile Map<String, Controlled> controlled;
 
-    /** Serves {@code pipeline}'s controllable elements on {@code http://127.0.0.1:8080/}. */
+    /**
+     * Serves {@code pipeline}'s controllable elements on {@code http://127.0.0.1:8080/}.
+     *
+     * @param pipeline the pipeline
+     * @throws IOException when the operating system refuses
+     */
     public HTTPControl(Pipeline pipeline) throws IOException {
         this(builder(pipeline));
     }
 
-    /** A builder for the address, port, tag and registry file. */
+    /**
+     * A builder for the address, port, tag and registry file.
+     *
+     * @param pipeline the pipeline
+     * @return a builder for the address, port, tag and registry file
+     */
     public static Builder builder(Pipeline pipeline) {
         return new Builder(pipeline);
     }
@@ -222,22 +232,38 @@ public class HTTPControl extends SignalEOS {
         }
     }
 
-    /** The server's base URL, e.g. {@code http://127.0.0.1:8080/} ({@code .../<tag>/} with a tag). */
+    /**
+     * The server's base URL, e.g. {@code http://127.0.0.1:8080/} ({@code .../<tag>/} with a tag).
+     *
+     * @return the server's base URL, e.g
+     */
     public String url() {
         return url;
     }
 
-    /** The port the server listens on. */
+    /**
+     * The port the server listens on.
+     *
+     * @return the port the server listens on
+     */
     public int port() {
         return server.getAddress().getPort();
     }
 
-    /** The address the server listens on. */
+    /**
+     * The address the server listens on.
+     *
+     * @return the address the server listens on
+     */
     public InetSocketAddress address() {
         return server.getAddress();
     }
 
-    /** The names of the elements served, in pipeline order. */
+    /**
+     * The names of the elements served, in pipeline order.
+     *
+     * @return the names of the elements served, in pipeline order
+     */
     public List<String> controlledNames() {
         return List.copyOf(controlled.keySet());
     }

@@ -17,12 +17,22 @@ import jvalkka.sgn.SinkElement;
 public abstract class HTTPControlSinkElement extends SinkElement implements Controlled {
     private final ControlState control;
 
-    /** See {@link SinkElement#SinkElement(String, String...)}. */
+    /**
+     * See {@link SinkElement#SinkElement(String, String...)}.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     protected HTTPControlSinkElement(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames));
     }
 
-    /** See {@link SinkElement#SinkElement(String, List)}. */
+    /**
+     * See {@link SinkElement#SinkElement(String, List)}.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     protected HTTPControlSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
         control = new ControlState(name());

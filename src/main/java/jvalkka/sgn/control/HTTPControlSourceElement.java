@@ -17,12 +17,22 @@ import jvalkka.sgn.SourceElement;
 public abstract class HTTPControlSourceElement extends SourceElement implements Controlled {
     private final ControlState control;
 
-    /** See {@link SourceElement#SourceElement(String, String...)}. */
+    /**
+     * See {@link SourceElement#SourceElement(String, String...)}.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     protected HTTPControlSourceElement(String name, String... sourcePadNames) {
         this(name, List.of(sourcePadNames));
     }
 
-    /** See {@link SourceElement#SourceElement(String, List)}. */
+    /**
+     * See {@link SourceElement#SourceElement(String, List)}.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     protected HTTPControlSourceElement(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
         control = new ControlState(name());

@@ -17,7 +17,13 @@ import jvalkka.sgn.TransformElement;
 public abstract class HTTPControlTransformElement extends TransformElement implements Controlled {
     private final ControlState control;
 
-    /** See {@link TransformElement#TransformElement(String, List, List)}. */
+    /**
+     * See {@link TransformElement#TransformElement(String, List, List)}.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     * @param sourcePadNames the names of its source pads
+     */
     protected HTTPControlTransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
         super(name, sinkPadNames, sourcePadNames);
         control = new ControlState(name());

@@ -14,7 +14,12 @@ import java.util.function.Supplier;
  * (a concurrent deque cannot hold {@code null}, so frames with null data must then be gaps).
  */
 public class DequeSink extends CollectingSink<Deque<Object>> {
-    /** Collects data into {@link LinkedList}s, skipping gap frames. */
+    /**
+     * Collects data into {@link LinkedList}s, skipping gap frames.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public DequeSink(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames), LinkedList::new, true, true);
     }

@@ -13,12 +13,22 @@ import jvalkka.sgn.SinkPad;
 public class NullSink extends SinkElement {
     private PrintStream out;
 
-    /** A silent null sink with the given pads. */
+    /**
+     * A silent null sink with the given pads.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public NullSink(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames));
     }
 
-    /** A silent null sink with the given pads. */
+    /**
+     * A silent null sink with the given pads.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public NullSink(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
     }

@@ -28,7 +28,13 @@ public class IterSource extends SourceElement {
     private final Iterator<?>[] iterators;
     private final boolean[] eosOnEmpty;
 
-    /** One iterable per pad in {@code iters} (a missing pad gets none); EOS when each runs out. */
+    /**
+     * One iterable per pad in {@code iters} (a missing pad gets none); EOS when each runs out.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     * @param iters the number of iterations
+     */
     public IterSource(String name, List<String> sourcePadNames, Map<String, ? extends Iterable<?>> iters) {
         this(name, sourcePadNames, iters, true);
     }
@@ -80,7 +86,12 @@ public class IterSource extends SourceElement {
         }
     }
 
-    /** Called before each frame on {@code pad}; does nothing unless overridden. */
+    /**
+     * Called before each frame on {@code pad}; does nothing unless overridden.
+     *
+     * @param pad the pad
+     * @throws Exception whatever the code it runs throws
+     */
     protected void update(SourcePad pad) throws Exception {
     }
 

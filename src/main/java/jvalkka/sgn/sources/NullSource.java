@@ -17,12 +17,22 @@ public class NullSource extends SourceElement {
     private long numFrames = -1;
     private long waitMillis;
 
-    /** An endless null source with the given pads. */
+    /**
+     * An endless null source with the given pads.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public NullSource(String name, String... sourcePadNames) {
         this(name, List.of(sourcePadNames));
     }
 
-    /** An endless null source with the given pads. */
+    /**
+     * An endless null source with the given pads.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public NullSource(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
         counts = new long[sourcePadNames.size()];
@@ -40,7 +50,12 @@ public class NullSource extends SourceElement {
         return this;
     }
 
-    /** How many frames {@code pad} has sent. */
+    /**
+     * How many frames {@code pad} has sent.
+     *
+     * @param pad the pad
+     * @return how many frames {@code pad} has sent
+     */
     public long frameCount(SourcePad pad) {
         return counts[pad.index()];
     }

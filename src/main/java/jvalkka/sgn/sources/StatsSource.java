@@ -98,12 +98,22 @@ public class StatsSource extends SourceElement {
     LongSupplier nanoClock = System::nanoTime;
     BooleanSupplier signaled = SignalEOS::signaledEos;
 
-    /** A stats source with the given pads (SGN's examples use one pad, {@code "stats"}). */
+    /**
+     * A stats source with the given pads (SGN's examples use one pad, {@code "stats"}).
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public StatsSource(String name, String... sourcePadNames) {
         super(name, sourcePadNames);
     }
 
-    /** A stats source with the given pads. */
+    /**
+     * A stats source with the given pads.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public StatsSource(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
     }
@@ -119,17 +129,31 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
-    /** {@link #interval(Duration)} in seconds, as SGN's {@code interval}; a negative value for none. */
+    /**
+     * {@link #interval(Duration)} in seconds, as SGN's {@code interval}; a negative value for none.
+     *
+     * @param seconds the time in seconds
+     * @return this
+     */
     public StatsSource interval(double seconds) {
         return interval(seconds < 0 ? null : Duration.ofNanos((long) (seconds * 1e9)));
     }
 
-    /** The interval, or null. */
+    /**
+     * The interval, or null.
+     *
+     * @return the interval, or null
+     */
     public Duration interval() {
         return interval;
     }
 
-    /** Whether to include this JVM's metrics ({@code "process"}; default true). Returns this. */
+    /**
+     * Whether to include this JVM's metrics ({@code "process"}; default true). Returns this.
+     *
+     * @param include whether to include them
+     * @return this
+     */
     public StatsSource includeProcessStats(boolean include) {
         includeProcessStats = include;
         return this;
@@ -139,7 +163,12 @@ public class StatsSource extends SourceElement {
         return includeProcessStats;
     }
 
-    /** Whether to include system-wide metrics ({@code "system"}; default true). Returns this. */
+    /**
+     * Whether to include system-wide metrics ({@code "system"}; default true). Returns this.
+     *
+     * @param include whether to include them
+     * @return this
+     */
     public StatsSource includeSystemStats(boolean include) {
         includeSystemStats = include;
         return this;
@@ -149,7 +178,12 @@ public class StatsSource extends SourceElement {
         return includeSystemStats;
     }
 
-    /** Whether to include the metrics of child processes, worker JVMs among them ({@code "workers"}; default true). */
+    /**
+     * Whether to include the metrics of child processes, worker JVMs among them ({@code "workers"}; default true).
+     *
+     * @param include whether to include them
+     * @return this
+     */
     public StatsSource includeWorkerStats(boolean include) {
         includeWorkerStats = include;
         return this;
@@ -192,7 +226,12 @@ public class StatsSource extends SourceElement {
         return waitSeconds;
     }
 
-    /** How frames are made (default {@link #FRAME}). Returns this. */
+    /**
+     * How frames are made (default {@link #FRAME}). Returns this.
+     *
+     * @param factory the factory
+     * @return this
+     */
     public StatsSource frameFactory(FrameFactory factory) {
         if (factory == null) {
             throw new IllegalArgumentException("frameFactory must not be null");
@@ -216,6 +255,8 @@ public class StatsSource extends SourceElement {
      * Whether it is time to collect (SGN's {@code should_collect_stats}): always without an
      * interval; otherwise on the first call and once an interval has passed since the last
      * collection. A true answer starts a new interval.
+     *
+     * @return whether it is time to collect (SGN's {@code should_collect_stats}): always without an interval; otherwise on the first call and once an interval has passed since the last collection
      */
     public boolean shouldCollectStats() {
         long now = nanoClock.getAsLong();
@@ -227,7 +268,11 @@ public class StatsSource extends SourceElement {
         return false;
     }
 
-    /** Whether the stream ends now (SGN's {@code check_eos}): {@link #requestEos()}, or a signal. */
+    /**
+     * Whether the stream ends now (SGN's {@code check_eos}): {@link #requestEos()}, or a signal.
+     *
+     * @return whether the stream ends now (SGN's {@code check_eos}): {@link #requestEos()}, or a signal
+     */
     public boolean checkEos() {
         return eos || (eosOnSignal && signaled.getAsBoolean());
     }
@@ -256,7 +301,11 @@ public class StatsSource extends SourceElement {
 
     // ------------------------------------------------------------------ collecting
 
-    /** This JVM's metrics (the {@code "process"} entry). */
+    /**
+     * This JVM's metrics (the {@code "process"} entry).
+     *
+     * @return this JVM's metrics (the {@code "process"} entry)
+     */
     public Map<String, Object> collectProcessStats() {
         Map<String, Object> stats = processStats(ProcessHandle.current());
         Map<String, Object> jvm = new LinkedHashMap<>();
@@ -288,6 +337,8 @@ public class StatsSource extends SourceElement {
     /**
      * The metrics of every live child process of this JVM (the {@code "workers"} entry): the
      * worker JVMs of {@code Parallelize*Element}s, and any other child.
+     *
+     * @return the metrics of every live child process of this JVM (the {@code "workers"} entry): the worker JVMs of {@code Parallelize*Element}s, and any other child
      */
     public List<Map<String, Object>> collectWorkerStats() {
         List<Map<String, Object>> out = new ArrayList<>();

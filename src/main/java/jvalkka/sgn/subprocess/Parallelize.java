@@ -97,7 +97,11 @@ public class Parallelize implements AutoCloseable {
     /** The workers' MBeans ({@code jvalkka:type=Parallelize,name=ELEMENT}), unregistered by close(). */
     private final List<javax.management.ObjectName> jmxNames = new ArrayList<>();
 
-    /** Starts the workers of {@code pipeline} in the default mode. */
+    /**
+     * Starts the workers of {@code pipeline} in the default mode.
+     *
+     * @param pipeline the pipeline
+     */
     public Parallelize(Pipeline pipeline) {
         this(pipeline, null);
     }
@@ -108,6 +112,7 @@ public class Parallelize implements AutoCloseable {
      * @param useThreading whether workers are threads (unless an element overrides it); null:
      *                     {@link #useThreadingDefault}
      * @throws IllegalStateException if another Parallelize already manages this pipeline
+     * @param pipeline the pipeline
      */
     public Parallelize(Pipeline pipeline, Boolean useThreading) {
         this.pipeline = pipeline;
@@ -176,7 +181,11 @@ public class Parallelize implements AutoCloseable {
         return this;
     }
 
-    /** The mode of the elements that do not override it. */
+    /**
+     * The mode of the elements that do not override it.
+     *
+     * @return the mode of the elements that do not override it
+     */
     public boolean useThreading() {
         return useThreading;
     }
@@ -199,6 +208,7 @@ public class Parallelize implements AutoCloseable {
      * {@link #run()}, giving up after {@code timeout} ({@link Pipeline#run(Duration)}).
      *
      * @throws jvalkka.sgn.RunLimitException when the time is up before every sink is at EOS
+     * @param timeout the longest wait
      */
     public void run(Duration timeout) {
         if (timeout == null) {
@@ -212,6 +222,8 @@ public class Parallelize implements AutoCloseable {
      * {@code timeout} (null: no time limit), at most {@code maxLoops} loops.
      *
      * @throws jvalkka.sgn.RunLimitException when a limit is reached before every sink is at EOS
+     * @param timeout the longest wait
+     * @param maxLoops the most loops to run
      */
     public void run(Duration timeout, long maxLoops) {
         if (pipeline == null) {
@@ -361,7 +373,14 @@ public class Parallelize implements AutoCloseable {
         return ref;
     }
 
-    /** {@link #toShm(String, byte[], Map)} without metadata. */
+    /**
+     * {@link #toShm(String, byte[], Map)} without metadata.
+     *
+     * @param name the name
+     * @param bytes the bytes
+     * @return the reference to the new segment
+     * @throws SegmentExistsException if a segment of that name exists
+     */
     public static ShmRef toShm(String name, byte[] bytes) throws SegmentExistsException {
         return toShm(name, bytes, Map.of());
     }
@@ -369,6 +388,8 @@ public class Parallelize implements AutoCloseable {
     /**
      * The segments made by {@link #toShm} and not yet removed: those no Parallelize has adopted
      * yet, then those of every open Parallelize. Workers see all of them.
+     *
+     * @return the segments made by {@link #toShm} and not yet removed: those no Parallelize has adopted yet, then those of every open Parallelize
      */
     public static List<ShmRef> shmList() {
         synchronized (SHM_LOCK) {
@@ -380,14 +401,23 @@ public class Parallelize implements AutoCloseable {
         }
     }
 
-    /** The segments this instance adopted when it was created, which its {@link #close()} removes. */
+    /**
+     * The segments this instance adopted when it was created, which its {@link #close()} removes.
+     *
+     * @return the segments this instance adopted when it was created, which its {@link #close()} removes
+     */
     public List<ShmRef> ownShm() {
         synchronized (SHM_LOCK) {
             return List.copyOf(ownShm);
         }
     }
 
-    /** Whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization}). */
+    /**
+     * Whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization}).
+     *
+     * @param pipeline the pipeline
+     * @return whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization})
+     */
     public static boolean needsParallelization(Pipeline pipeline) {
         for (Element e : pipeline.elements()) {
             if (Parallel.of(e) != null) {

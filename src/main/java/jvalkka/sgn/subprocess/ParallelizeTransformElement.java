@@ -73,10 +73,15 @@ public abstract class ParallelizeTransformElement extends TransformElement {
      * (never a loop of your own) and wait on queues with a timeout.
      *
      * @throws Exception ends the worker; the main side gets {@link WorkerStoppedException}
+     * @param ctx the worker's context
      */
     public abstract void workerProcess(WorkerContext ctx) throws Exception;
 
-    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
+    /**
+     * {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides.
+     *
+     * @return {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides
+     */
     protected Boolean useThreadingOverride() {
         return null;
     }
@@ -95,6 +100,7 @@ public abstract class ParallelizeTransformElement extends TransformElement {
      * @throws IllegalStateException when called a second time
      * @throws RuntimeException if the worker does not end in time
      * @throws WorkerStoppedException if the worker failed
+     * @param timeoutSeconds the longest wait, in seconds
      */
     public List<Object> subProcessShutdown(double timeoutSeconds) {
         return parallel.shutdown(name(), timeoutSeconds);
@@ -111,7 +117,11 @@ public abstract class ParallelizeTransformElement extends TransformElement {
         return subProcessShutdown(jvalkka.internal.Seconds.of(timeout));
     }
 
-    /** {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}). */
+    /**
+     * {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}).
+     *
+     * @return the items the worker sent that were still in {@code outQueue}, in order
+     */
     public List<Object> subProcessShutdown() {
         return parallel.shutdown(name(), 0);
     }
@@ -121,6 +131,8 @@ public abstract class ParallelizeTransformElement extends TransformElement {
      * what {@code workerProcess} threw (from a worker JVM: carried across with its type, message
      * and stack trace), or an {@code IllegalStateException} describing a worker JVM that died;
      * null while the worker runs, after a normal end, or before start.
+     *
+     * @return the exception that ended this element's worker (SGN's {@code get_worker_exception()}): what {@code workerProcess} threw (from a worker JVM: carried across with its type, message and stack trace), or an {@code IllegalStateException} describing a worker JVM that died; null while the worker runs, after a normal end, or before start
      */
     public Throwable workerException() {
         Worker w = parallel.worker;
@@ -141,22 +153,38 @@ public abstract class ParallelizeTransformElement extends TransformElement {
         }
     }
 
-    /** Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start. */
+    /**
+     * Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start.
+     *
+     * @param items the items
+     */
     public void setQueueMaxsize(int items) {
         parallel.queueMaxsize = items;
     }
 
-    /** Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth). */
+    /**
+     * Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth).
+     *
+     * @param bytes the bytes
+     */
     public void setRingBytes(int bytes) {
         parallel.ringBytes = bytes;
     }
 
-    /** JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start. */
+    /**
+     * JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start.
+     *
+     * @param options the backend options
+     */
     public void setBackendOptions(BackendOptions options) {
         parallel.options = options;
     }
 
-    /** The worker JVM's pid, or -1 in thread mode or before start. */
+    /**
+     * The worker JVM's pid, or -1 in thread mode or before start.
+     *
+     * @return the worker JVM's pid, or -1 in thread mode or before start
+     */
     public long workerPid() {
         Worker w = parallel.worker;
         return w == null ? -1 : w.pid();

@@ -13,7 +13,11 @@ public final class WorkerEvent {
     WorkerEvent() {
     }
 
-    /** Whether the event has happened. Cheap; never blocks. */
+    /**
+     * Whether the event has happened. Cheap; never blocks.
+     *
+     * @return whether the event has happened
+     */
     public boolean isSet() {
         return latch.getCount() == 0;
     }

@@ -24,7 +24,11 @@ package jvalkka.sgn.subprocess;
  * (the main side puts into {@code inQueue} and gets from {@code outQueue}).
  */
 public interface WorkerQueue {
-    /** Puts {@code item}, waiting while the queue is full. */
+    /**
+     * Puts {@code item}, waiting while the queue is full.
+     *
+     * @param item the item
+     */
     void put(Object item);
 
     /** Takes the next item, waiting as long as it takes. */
@@ -56,6 +60,10 @@ public interface WorkerQueue {
      */
     <T> T getNowait() throws Empty;
 
-    /** Whether no item is ready now (a snapshot). */
+    /**
+     * Whether no item is ready now (a snapshot).
+     *
+     * @return whether no item is ready now (a snapshot)
+     */
     boolean isEmpty();
 }

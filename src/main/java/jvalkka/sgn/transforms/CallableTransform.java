@@ -120,6 +120,12 @@ public class CallableTransform extends TransformElement {
     /**
      * A transform with the given sink pads and one source pad whose data is {@code callable} of
      * the frames received on all of them, in order (SGN's {@code from_callable}).
+     *
+     * @param name the name
+     * @param callable the function to call
+     * @param outputPadName the name of the output pad
+     * @param sinkPadNames the names of its sink pads
+     * @return a transform with the given sink pads and one source pad whose data is {@code callable} of the frames received on all of them, in order (SGN's {@code from_callable})
      */
     public static CallableTransform fromCallable(String name, Function<? super Frame[], ?> callable,
             String outputPadName, List<String> sinkPadNames) {
