@@ -161,7 +161,12 @@ public final class BackendOptions {
         return awaitPreRun;
     }
 
-    /** These options, with {@code start()} waiting for {@code preRun__} or not; see {@link #awaitPreRun()}. */
+    /**
+     * These options, with {@code start()} waiting for {@code preRun__} or not; see {@link #awaitPreRun()}.
+     *
+     * @param await whether to wait for {@code preRun__}
+     * @return these options with that changed
+     */
     public BackendOptions withAwaitPreRun(boolean await) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, await);
     }
@@ -188,30 +193,61 @@ public final class BackendOptions {
      * options), instead of in the background at the first start. Call it before
      * starting many backends at once. Backends start without an archive when this
      * returns false (for example with {@code -Djvalkka.cds=false}).
+     *
+     * @return whether an archive is ready for backends with these options
      */
     public boolean prepareArchive() {
         return runsThisJava() && ClassDataSharing.prepare(jvmArgs);
     }
 
+    /**
+     * These options with {@code args} as the backend's JVM options, in place of the current ones.
+     *
+     * @param args the JVM options
+     * @return these options with that changed
+     */
     public BackendOptions withJvmArgs(List<String> args) {
         return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
-    /** These options plus {@code more} JVM options at the end (later options win in the JVM). */
+    /**
+     * These options plus {@code more} JVM options at the end (later options win in the JVM).
+     *
+     * @param more the JVM options to add
+     * @return these options with the options added
+     */
     public BackendOptions withExtraJvmArgs(String... more) {
         List<String> all = new ArrayList<>(jvmArgs);
         all.addAll(List.of(more));
         return withJvmArgs(all);
     }
 
+    /**
+     * These options with another {@link #startTimeout()}.
+     *
+     * @param d how long {@code start()} waits for the backend
+     * @return these options with that changed
+     */
     public BackendOptions withStartTimeout(Duration d) {
         return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
+    /**
+     * These options with another {@link #stopTimeout()}.
+     *
+     * @param d how long {@code waitStop()} waits before it kills the backend
+     * @return these options with that changed
+     */
     public BackendOptions withStopTimeout(Duration d) {
         return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
+    /**
+     * These options with another {@link #maxMessageBytes()}.
+     *
+     * @param max the largest encoded message either side accepts
+     * @return these options with that changed
+     */
     public BackendOptions withMaxMessageBytes(int max) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity, awaitPreRun);
     }
@@ -230,6 +266,9 @@ public final class BackendOptions {
      * Runs backends with another {@code java} executable. Backends of another JDK
      * start without the class-data-sharing archive (it is made by, and for, the
      * JDK running this JVM) and without the JDK-specific start options.
+     *
+     * @param java the path of the {@code java} executable
+     * @return these options with that executable
      */
     public BackendOptions withJavaCommand(String java) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity, awaitPreRun);

@@ -99,6 +99,9 @@ public abstract class MainContext implements Runnable, AutoCloseable {
     /** The JMX view: {@code jvalkka:type=MainContext,name=CLASS} and its workers' MBeans. */
     private final ContextStats stats = new ContextStats(loggerName(getClass()));
 
+    /**
+     * Opens the aux pipe; starts nothing (call {@link #start()} at the end of your constructor).
+     */
     protected MainContext() {
         this.logger = LoggerFactory.getLogger(loggerName(getClass()));
         try {
@@ -290,6 +293,8 @@ public abstract class MainContext implements Runnable, AutoCloseable {
      * Reads what made {@link #auxPipeRead} ready, without waiting: a signal if
      * one came (it outranks a stop request), else {@link Aux#STOP}; {@code null}
      * if nothing was written. A closed aux pipe reads as {@code STOP}.
+     *
+     * @return what made it ready, or null
      */
     protected final Aux readAux() {
         ByteBuffer b = ByteBuffer.allocate(64);
@@ -317,7 +322,11 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         return found;
     }
 
-    /** Makes the aux pipe ready with {@code why}; safe from any thread and from a signal handler. */
+    /**
+     * Makes the aux pipe ready with {@code why}; safe from any thread and from a signal handler.
+     *
+     * @param why what made the aux pipe ready
+     */
     protected final void writeAux(Aux why) {
         try {
             auxPipeWrite.write(ByteBuffer.wrap(new byte[] {(byte) why.ordinal()}));

@@ -56,7 +56,12 @@ public final class MessageObject {
         this.parameters = Collections.unmodifiableMap(p);
     }
 
-    /** A message with the given parameters (copied; insertion order kept). */
+    /**
+     * A message with the given parameters (copied; insertion order kept).
+     *
+     * @param command the command (valkka's {@code msg()})
+     * @param parameters the parameters, in the map's order
+     */
     public MessageObject(String command, Map<String, ?> parameters) {
         this.command = requireCommand(command);
         this.parameters = parameters.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
@@ -69,6 +74,8 @@ public final class MessageObject {
      * subclass of a declared parameter type. Call it in both JVMs, for example in a
      * {@code static} initializer of your process class (it runs in the backend too,
      * when the class loads there).
+     *
+     * @param types the classes to allow
      */
     public static void allowValueTypes(Class<?>... types) {
         for (Class<?> t : types) {

@@ -76,11 +76,17 @@ public abstract class MessageProcess implements Serializable {
     protected boolean loop = true;
     /** Backend: true when {@link #readPipes__} also serves other channels, so it must only poll the pipe. */
     protected boolean listening = false;
+    /** Whether the backend takes SIGINT (see {@link #ignoreSIGINT()}). */
     private boolean sigint = true;
 
     private transient Frontend front;
     private transient Backend back;
 
+    /**
+     * A process named {@code name}.
+     *
+     * @param name the process name (log lines and {@code ps} show it)
+     */
     protected MessageProcess(String name) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a MessageProcess needs a non-empty name");
@@ -89,6 +95,7 @@ public abstract class MessageProcess implements Serializable {
         this.logger = LoggerFactory.getLogger(loggerName());
     }
 
+    /** A process named after its class. */
     protected MessageProcess() {
         this("MessageProcess");
     }
@@ -98,6 +105,7 @@ public abstract class MessageProcess implements Serializable {
         return (simple.isEmpty() ? getClass().getName() : simple) + "." + name;
     }
 
+    /** {@return the process name} */
     public final String getName() {
         return name;
     }
@@ -202,7 +210,11 @@ public abstract class MessageProcess implements Serializable {
         }
     }
 
-    /** Backend: receives what is ready on the main pipe and routes each message. */
+    /**
+     * Backend: receives what is ready on the main pipe and routes each message.
+     *
+     * @param pipe the back pipe that is ready
+     */
     protected void handleBackPipe__(MessagePipe pipe) {
         preRunEnded(null);
         do {
@@ -254,7 +266,11 @@ public abstract class MessageProcess implements Serializable {
         backend("return_out__").internal.send(obj);
     }
 
-    /** Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}. */
+    /**
+     * Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}.
+     *
+     * @return the backend's end of the main pipe
+     */
     protected final MessagePipe backPipe__() {
         Backend b = backend("backPipe__");
         preRunEnded(null); // a custom run() that reads its pipe has finished preparing
@@ -302,6 +318,8 @@ public abstract class MessageProcess implements Serializable {
      * Frontend: the pipe that carries the backend's {@code send_out__} messages.
      * Available before {@code start()} (to put in maps and select lists); it can be
      * selected and read once the process has started.
+     *
+     * @return the main pipe
      */
     public MessagePipe getPipe() {
         return frontend("getPipe").main;
@@ -356,6 +374,7 @@ public abstract class MessageProcess implements Serializable {
      * when the bound is lifted so that nothing deadlocks).
      *
      * @throws PipeClosedException once the backend has exited and every object it sent was taken
+     * @return the next object, in the order sent
      */
     public MessageObject returnFromBack() {
         return frontend("returnFromBack").returnFromBack();
@@ -446,17 +465,29 @@ public abstract class MessageProcess implements Serializable {
         waitStop();
     }
 
-    /** Frontend: whether the backend JVM is running. */
+    /**
+     * Frontend: whether the backend JVM is running.
+     *
+     * @return whether the backend JVM is running
+     */
     public boolean isAlive() {
         return front != null && front.isAlive();
     }
 
-    /** Frontend: the backend's pid, or -1 before start. */
+    /**
+     * Frontend: the backend's pid, or -1 before start.
+     *
+     * @return the pid, or -1
+     */
     public long pid() {
         return front == null ? -1 : front.pid();
     }
 
-    /** Frontend: the backend's exit status, or -1 while it runs or before start. */
+    /**
+     * Frontend: the backend's exit status, or -1 while it runs or before start.
+     *
+     * @return the exit status, or -1
+     */
     public int exitCode() {
         return front == null ? -1 : front.exitCode();
     }
@@ -468,6 +499,10 @@ public abstract class MessageProcess implements Serializable {
      * handler's return value (a handler may return a {@code CompletionStage}). An
      * exception raised by the handler is rethrown here with the backend's stack
      * trace.
+     *
+     * @param <T> the type the caller expects
+     * @param api the interface the backend's handlers implement
+     * @return the proxy
      */
     @SuppressWarnings("unchecked")
     public <T> T proxy(Class<T> api) {
@@ -566,6 +601,13 @@ public abstract class MessageProcess implements Serializable {
         }
     }
 
+    /**
+     * Restores the process in the backend.
+     *
+     * @param in the stream
+     * @throws IOException when the stream fails
+     * @throws ClassNotFoundException when a field's class is missing
+     */
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         restored();

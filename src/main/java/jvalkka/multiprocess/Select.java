@@ -65,7 +65,14 @@ public final class Select {
         }
     }
 
-    /** Waits without a time limit; see {@link #safeSelect(Collection, Collection, Collection, double)}. */
+    /**
+     * Waits without a time limit; see {@link #safeSelect(Collection, Collection, Collection, double)}.
+     *
+     * @param reads channels to read from
+     * @param writes channels to write to
+     * @param others channels watched for closing
+     * @return the ready subsets
+     */
     public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others) {
         return safeSelect(reads, writes, others, -1);
     }

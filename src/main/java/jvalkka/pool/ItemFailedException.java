@@ -25,9 +25,13 @@ public final class ItemFailedException extends RuntimeException {
         NO_WORKERS
     }
 
+    /** The item's position in put order. */
     private final long index;
+    /** Why the item failed. */
     private final Kind kind;
+    /** The class name of the exception in the worker, or null. */
     private final String remoteType;
+    /** The worker's stack trace of the exception, or null. */
     private final String remoteTrace;
 
     ItemFailedException(long index, Kind kind, String message, String remoteType, String remoteTrace,
@@ -48,6 +52,7 @@ public final class ItemFailedException extends RuntimeException {
         return index;
     }
 
+    /** {@return why the item failed} */
     public Kind kind() {
         return kind;
     }

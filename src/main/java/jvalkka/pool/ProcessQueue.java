@@ -141,7 +141,14 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         return c[1] - c[2];
     }
 
-    /** A pool running {@code function} (a lambda or method reference; it crosses to the workers). */
+    /**
+     * A pool running {@code function} (a lambda or method reference; it crosses to the workers).
+     *
+     * @param <I> the item type
+     * @param <O> the result type
+     * @param function the function each worker runs on every item
+     * @return a builder; {@code start()} starts the pool
+     */
     public static <I, O> Builder<I, O> of(SerializableFunction<I, O> function) {
         return new Builder<>(Objects.requireNonNull(function, "function"), null);
     }
@@ -150,6 +157,10 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * A pool running a new instance of {@code functionClass} in each worker.
      *
      * @throws IllegalArgumentException when the class has no no-argument constructor, or is abstract
+     * @param <I> the item type
+     * @param <O> the result type
+     * @param functionClass the function class each worker instantiates
+     * @return a builder; {@code start()} starts the pool
      */
     public static <I, O> Builder<I, O> of(Class<? extends Function<I, O>> functionClass) {
         Objects.requireNonNull(functionClass, "functionClass");
@@ -251,6 +262,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * @throws ItemFailedException for the first item that failed (the others are suppressed in it),
      *         after every item has been run
      * @throws IllegalStateException when items put by {@link #put} are outstanding, or the queue is ended or closed
+     * @param inputs the items to run, in the order their values come back
+     * @return the values, in input order
+     * @throws InterruptedException when interrupted while waiting
      */
     public List<O> map(Iterable<? extends I> inputs) throws InterruptedException {
         List<Result<I, O>> results = mapResults(inputs);
@@ -271,7 +285,13 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         return values;
     }
 
-    /** Like {@link #map} but returns every {@link Result}, failed ones included, in input order. */
+    /**
+     * Like {@link #map} but returns every {@link Result}, failed ones included, in input order.
+     *
+     * @param inputs the items to run, in the order their values come back
+     * @return the results, in input order
+     * @throws InterruptedException when interrupted while waiting
+     */
     @SuppressWarnings("unchecked")
     public List<Result<I, O>> mapResults(Iterable<? extends I> inputs) throws InterruptedException {
         synchronized (mapping) {
@@ -393,7 +413,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** How many worker JVMs (default: the number of processors). */
+        /**
+         * How many worker JVMs (default: the number of processors).
+         *
+         * @param workers how many worker JVMs
+         * @return this
+         */
         public Builder<I, O> workers(int workers) {
             if (workers < 1) {
                 throw new IllegalArgumentException("a ProcessQueue needs at least 1 worker, got " + workers);
@@ -424,6 +449,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
          * threads, or use {@link ProcessQueue#map}. Results count as objects, not
          * bytes: lower it for large results. {@code Integer.MAX_VALUE} lifts the
          * bound (results queue without limit while nobody takes them).
+         *
+         * @param outputCapacity the bound of results in flight or untaken
+         * @return this
          */
         public Builder<I, O> outputCapacity(int outputCapacity) {
             if (outputCapacity < 1) {
@@ -433,7 +461,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** The most items sent to a worker in one message, for cheap items (default 256). */
+        /**
+         * The most items sent to a worker in one message, for cheap items (default 256).
+         *
+         * @param maxBatch the most items in one message
+         * @return this
+         */
         public Builder<I, O> maxBatch(int maxBatch) {
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
@@ -453,7 +486,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** Progress line on stderr: true always, false never; by default only on a terminal. */
+        /**
+         * Progress line on stderr: true always, false never; by default only on a terminal.
+         *
+         * @param on whether to show it
+         * @return this
+         */
         public Builder<I, O> progress(boolean on) {
             this.progress = on;
             return this;
@@ -462,6 +500,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         /**
          * Starts the workers (in parallel) and returns the running pool.
          *
+         * @return the running pool
          * @throws BackendStartException when a worker cannot start, for example because the
          *         function captured something that is not serializable (the message names it);
          *         no worker is left running then

@@ -34,36 +34,69 @@ public final class Compose {
     public Compose() {
     }
 
-    /** A composition holding {@code first} (SGN's {@code Compose(element)}). */
+    /**
+     * A composition holding {@code first} (SGN's {@code Compose(element)}).
+     *
+     * @param first the first element of the composition
+     */
     public Compose(Element first) {
         insert(first);
     }
 
-    /** Adds elements, as {@link Pipeline#insert(Element...)}. */
+    /**
+     * Adds elements, as {@link Pipeline#insert(Element...)}.
+     *
+     * @param elements the elements to add, in order
+     * @return this
+     */
     public Compose insert(Element... elements) {
         open().insert(elements);
         return this;
     }
 
-    /** Adds elements, then links {@code linkMap}, as {@link Pipeline#insert(Map, Element...)}. */
+    /**
+     * Adds elements, then links {@code linkMap}, as {@link Pipeline#insert(Map, Element...)}.
+     *
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @param elements the elements to add, in order
+     * @return this
+     */
     public Compose insert(Map<?, ?> linkMap, Element... elements) {
         open().insert(linkMap, elements);
         return this;
     }
 
-    /** Links pads (sink pad → source pad), as {@link Pipeline#link(Map)}. */
+    /**
+     * Links pads (sink pad → source pad), as {@link Pipeline#link(Map)}.
+     *
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @return this
+     */
     public Compose link(Map<?, ?> linkMap) {
         open().link(linkMap);
         return this;
     }
 
-    /** Connects by SGN's implicit rules, inserting what is missing, as {@link Pipeline#connect(PadProvider, PadProvider)}. */
+    /**
+     * Connects by SGN's implicit rules, inserting what is missing, as {@link Pipeline#connect(PadProvider, PadProvider)}.
+     *
+     * @param source the element (or composition) whose source pads feed
+     * @param sink the element (or composition) whose sink pads are fed
+     * @return this
+     */
     public Compose connect(PadProvider source, PadProvider sink) {
         open().connect(source, sink);
         return this;
     }
 
-    /** Connects with an explicit map of short names (sink → source), as {@link Pipeline#connect(PadProvider, PadProvider, Map)}. */
+    /**
+     * Connects with an explicit map of short names (sink → source), as {@link Pipeline#connect(PadProvider, PadProvider, Map)}.
+     *
+     * @param source the element (or composition) whose source pads feed
+     * @param sink the element (or composition) whose sink pads are fed
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @return this
+     */
     public Compose connect(PadProvider source, PadProvider sink, Map<String, String> linkMap) {
         open().connect(source, sink, linkMap);
         return this;
@@ -103,6 +136,10 @@ public final class Compose {
      * As {@link #asSource(String)}, also exposing the inner source pads named (in full,
      * {@code "<element>:src:<pad>"}) in {@code alsoExposeSourcePads} although they are linked
      * inside: one inner source then feeds both an inner element and the outside.
+     *
+     * @param name the name
+     * @param alsoExposeSourcePads source pads of inner elements to expose besides the unconnected ones
+     * @return the composition as a source element
      */
     public ComposedSourceElement asSource(String name, List<String> alsoExposeSourcePads) {
         return made(new ComposedSourceElement(name, open().elements(), alsoExposeSourcePads));

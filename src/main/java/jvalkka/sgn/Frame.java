@@ -108,7 +108,12 @@ public class Frame {
         return type.cast(data);
     }
 
-    /** Replaces the payload; returns this frame. */
+    /**
+     * Replaces the payload; returns this frame.
+     *
+     * @param data the new payload
+     * @return this
+     */
     public Frame setData(Object data) {
         this.data = data;
         return this;
@@ -123,7 +128,12 @@ public class Frame {
         return eos;
     }
 
-    /** Sets the end-of-stream flag; returns this frame. */
+    /**
+     * Sets the end-of-stream flag; returns this frame.
+     *
+     * @param eos whether the frame ends its stream
+     * @return this
+     */
     public Frame setEOS(boolean eos) {
         this.eos = eos;
         return this;
@@ -138,7 +148,12 @@ public class Frame {
         return gap;
     }
 
-    /** Sets the gap flag; returns this frame. */
+    /**
+     * Sets the gap flag; returns this frame.
+     *
+     * @param gap whether the frame carries no data
+     * @return this
+     */
     public Frame setGap(boolean gap) {
         this.gap = gap;
         return this;
@@ -153,7 +168,12 @@ public class Frame {
         return spec;
     }
 
-    /** Sets the data spec; returns this frame. */
+    /**
+     * Sets the data spec; returns this frame.
+     *
+     * @param spec the data spec
+     * @return this
+     */
     public Frame setSpec(DataSpec spec) {
         this.spec = spec;
         return this;

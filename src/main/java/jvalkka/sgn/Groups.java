@@ -50,7 +50,13 @@ public final class Groups {
         return new PadSelection(element, new LinkedHashSet<>(List.of(padNames)));
     }
 
-    /** A narrower selection: the pads of {@code selection} that are also named in {@code padNames}. */
+    /**
+     * A narrower selection: the pads of {@code selection} that are also named in {@code padNames}.
+     *
+     * @param selection the pads selected so far
+     * @param padNames the names of the pads to keep
+     * @return the selection narrowed to those pads
+     */
     public static PadSelection select(PadSelection selection, String... padNames) {
         Set<String> narrowed = new LinkedHashSet<>(selection.padNames());
         narrowed.retainAll(Set.of(padNames));

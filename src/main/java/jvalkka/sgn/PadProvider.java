@@ -11,10 +11,18 @@ import java.util.Set;
  * {@link PadSelection} (some pads of one element) or an {@link ElementGroup} (several of those).
  */
 public interface PadProvider {
-    /** Source pads by short name, in a stable order. */
+    /**
+     * Source pads by short name, in a stable order.
+     *
+     * @return the source pads, by short name
+     */
     Map<String, SourcePad> srcs();
 
-    /** Sink pads by short name, in a stable order. */
+    /**
+     * Sink pads by short name, in a stable order.
+     *
+     * @return the sink pads, by short name
+     */
     Map<String, SinkPad> snks();
 
     /**

@@ -70,6 +70,8 @@ public class Pipeline {
      * Adds elements to the graph, in order.
      *
      * @throws IllegalArgumentException when an element or pad name is already in use here
+     * @param elements the elements to add, in order
+     * @return this
      */
     public Pipeline insert(Element... elements) {
         for (Element element : elements) {
@@ -78,7 +80,13 @@ public class Pipeline {
         return this;
     }
 
-    /** Adds elements, then {@link #link(Map) links} {@code linkMap} (sink pad → source pad). */
+    /**
+     * Adds elements, then {@link #link(Map) links} {@code linkMap} (sink pad → source pad).
+     *
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @param elements the elements to add, in order
+     * @return this
+     */
     public Pipeline insert(Map<?, ?> linkMap, Element... elements) {
         insert(elements);
         return link(linkMap);
@@ -115,6 +123,8 @@ public class Pipeline {
      * @throws IllegalArgumentException for an unknown pad name, a pad of an element not in this
      *     pipeline, a key that is not a sink pad (e.g. two source pads), a value that is not a
      *     source pad, or a sink pad already linked to another source pad
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @return this
      */
     public Pipeline link(Map<?, ?> linkMap) {
         List<SinkPad> sinks = new ArrayList<>();
@@ -192,6 +202,10 @@ public class Pipeline {
      * <li>otherwise: an error asking for an explicit map
      *     ({@link #connect(PadProvider, PadProvider, Map)}).</li>
      * </ol>
+     *
+     * @param source the element (or composition) whose source pads feed
+     * @param sink the element (or composition) whose sink pads are fed
+     * @return this
      */
     public Pipeline connect(PadProvider source, PadProvider sink) {
         return connect(source, sink, null);
@@ -204,6 +218,10 @@ public class Pipeline {
      * @throws IllegalArgumentException for a sink element on the source side, a source element
      *     on the sink side, a name in {@code linkMap} that is not on its side, or an ambiguous
      *     implicit link
+     * @param source the element (or composition) whose source pads feed
+     * @param sink the element (or composition) whose sink pads are fed
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @return this
      */
     public Pipeline connect(PadProvider source, PadProvider sink, Map<String, String> linkMap) {
         if (source instanceof SinkElement e) {
@@ -773,7 +791,12 @@ public class Pipeline {
         return toDot(null);
     }
 
-    /** As {@link #toDot()}, with {@code label} as the graph's title when non-null. */
+    /**
+     * As {@link #toDot()}, with {@code label} as the graph's title when non-null.
+     *
+     * @param label the title
+     * @return the DOT text
+     */
     public String toDot(String label) {
         StringBuilder dot = new StringBuilder("digraph pipeline {\n  rankdir=LR;\n");
         if (label != null) {
@@ -851,7 +874,12 @@ public class Pipeline {
         return toSvg(null);
     }
 
-    /** As {@link #toSvg()}, with {@code label} as the picture's title when non-null. */
+    /**
+     * As {@link #toSvg()}, with {@code label} as the picture's title when non-null.
+     *
+     * @param label the title
+     * @return the SVG text
+     */
     public String toSvg(String label) {
         return SvgPicture.render(List.copyOf(elements.values()), label);
     }
@@ -864,6 +892,8 @@ public class Pipeline {
      *
      * @throws IllegalStateException when {@code dot} is not installed and the format is not SVG
      * @throws IOException when {@code dot} fails or {@code path} cannot be written
+     * @param path the file to write
+     * @throws InterruptedException when interrupted
      */
     public void visualize(Path path) throws IOException, InterruptedException {
         visualize(path, "dot");

@@ -8,7 +8,9 @@ package jvalkka.sgn;
  */
 public final class PipelineException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The pad being served when it failed. */
     private final String padName;
+    /** The loop in which it failed. */
     private final long loop;
 
     PipelineException(String padName, long loop, Throwable cause) {

@@ -9,7 +9,9 @@ import java.util.List;
  */
 public final class RunLimitException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The loops run when the limit was reached. */
     private final long loops;
+    /** The sinks not at end of stream when the limit was reached. */
     private final List<String> sinksNotAtEos;
 
     RunLimitException(String limit, long loops, long loopsThisRun, List<String> sinksNotAtEos) {

@@ -94,6 +94,7 @@ public class SignalEOS implements AutoCloseable {
      * {@link #close()} so that the previous handler sees it.
      *
      * @return whether the signal was raised
+     * @param signalName {@code "INT"} or {@code "TERM"}
      */
     public static boolean raiseIfReceived(String signalName) {
         if (!RECEIVED.contains(signalName)) {

@@ -45,7 +45,11 @@ public final class StaticPads {
         this.allowDynamicSourcePads = allowDynamicSourcePads;
     }
 
-    /** No static pads; user pads allowed of both kinds: what an element has by default. */
+    /**
+     * No static pads; user pads allowed of both kinds: what an element has by default.
+     *
+     * @return the pads an element has by default
+     */
     public static StaticPads none() {
         return NONE;
     }

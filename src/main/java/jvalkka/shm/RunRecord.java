@@ -169,6 +169,9 @@ public final class RunRecord {
      * ending it. Its start time and command line are read now; the sweep kills
      * the pid only if the process there still has both. Does nothing if
      * {@code pid} is not running.
+     *
+     * @param pid the child's pid
+     * @param description what the child is
      */
     public synchronized void addChild(long pid, String description) {
         long start = Proc.startTicks(pid);
@@ -283,7 +286,11 @@ public final class RunRecord {
         PrivateDir.ensure(dir);
     }
 
-    /** Sweeps the default directory; see {@link #sweepStale(Path)}. */
+    /**
+     * Sweeps the default directory; see {@link #sweepStale(Path)}.
+     *
+     * @return what was removed
+     */
     public static SweepResult sweepStale() {
         return sweepStale(defaultDirectory());
     }
@@ -297,6 +304,9 @@ public final class RunRecord {
      * unrecorded are left alone. Only a directory of this user with mode 0700 is
      * read, and in it only record files of this user with mode 0600 (others are
      * logged and left alone). Safe to run from several JVMs at once.
+     *
+     * @param dir the directory of run records
+     * @return what was removed
      */
     public static SweepResult sweepStale(Path dir) {
         SweepResult result = new SweepResult();
@@ -424,16 +434,25 @@ public final class RunRecord {
             return segments;
         }
 
-        /** Children killed, as {@code "pid (description)"}. */
+        /**
+         * Children killed, as {@code "pid (description)"}.
+         *
+         * @return the children killed, as {@code "pid (description)"}
+         */
         public List<String> children() {
             return children;
         }
 
-        /** Stale records deleted. */
+        /**
+         * Stale records deleted.
+         *
+         * @return the stale records deleted
+         */
         public List<Path> records() {
             return records;
         }
 
+        /** {@return whether nothing was found} */
         public boolean isEmpty() {
             return segments.isEmpty() && children.isEmpty() && records.isEmpty();
         }

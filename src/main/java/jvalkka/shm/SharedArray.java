@@ -83,6 +83,10 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * (zero-filled) and lays the array over it. This JVM owns the name.
      *
      * @throws SegmentExistsException if the name exists
+     * @param name the segment's name
+     * @param dtype the element type
+     * @param shape the size of each dimension
+     * @return the array
      */
     public static SharedArray create(String name, DType dtype, int... shape) throws IOException {
         long nbytes = checkShape(shape) * dtype.itemSize();
@@ -96,7 +100,15 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Opens the existing segment {@code name} and lays the array over it; the segment must be large enough. */
+    /**
+     * Opens the existing segment {@code name} and lays the array over it; the segment must be large enough.
+     *
+     * @param name the segment's name
+     * @param dtype the element type
+     * @param shape the size of each dimension
+     * @return the array
+     * @throws IOException when the operating system refuses
+     */
     public static SharedArray open(String name, DType dtype, int... shape) throws IOException {
         SharedMemory shm = SharedMemory.open(name);
         try {
@@ -107,19 +119,29 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Lays an array over the start of {@code segment}; the caller keeps ownership of the segment. */
+    /**
+     * Lays an array over the start of {@code segment}; the caller keeps ownership of the segment.
+     *
+     * @param segment the segment that holds the array
+     * @param dtype the element type
+     * @param shape the size of each dimension
+     * @return the array
+     */
     public static SharedArray wrap(SharedMemory segment, DType dtype, int... shape) {
         return new SharedArray(segment, dtype, shape, false);
     }
 
+    /** {@return the size of each dimension (a copy)} */
     public int[] shape() {
         return shape.clone();
     }
 
+    /** {@return the number of dimensions} */
     public int ndim() {
         return shape.length;
     }
 
+    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
@@ -133,11 +155,16 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return size;
     }
 
-    /** Bytes used by the elements. */
+    /**
+     * Bytes used by the elements.
+     *
+     * @return the bytes used by the elements
+     */
     public long nbytes() {
         return size * dtype.itemSize();
     }
 
+    /** {@return the segment that holds the array} */
     public SharedMemory segment() {
         return segment;
     }
@@ -192,10 +219,23 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as double ---
 
+    /**
+     * The element at {@code idx}, as a double.
+     *
+     * @param idx the indices, one per dimension
+     * @return the element
+     */
     public double getDouble(int... idx) {
         return getDouble(flatIndex(idx));
     }
 
+    /**
+     * The element at row {@code i}, column {@code j} of a two-dimensional array, as a double.
+     *
+     * @param i the row
+     * @param j the column
+     * @return the element
+     */
     public double getDouble(int i, int j) {
         return getDouble(flat2(i, j));
     }
@@ -221,10 +261,23 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Stores {@code v} at {@code idx}, converted to the dtype.
+     *
+     * @param v the value
+     * @param idx the indices, one per dimension
+     */
     public void set(double v, int... idx) {
         setDouble(flatIndex(idx), v);
     }
 
+    /**
+     * Stores {@code v} at row {@code i}, column {@code j} of a two-dimensional array.
+     *
+     * @param v the value
+     * @param i the row
+     * @param j the column
+     */
     public void set(double v, int i, int j) {
         setDouble(flat2(i, j), v);
     }
@@ -247,6 +300,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as long (exact for int64) ---
 
+    /**
+     * The element at {@code idx}, as a long (floats truncate).
+     *
+     * @param idx the indices, one per dimension
+     * @return the element
+     */
     public long getLong(int... idx) {
         return getLong(flatIndex(idx));
     }
@@ -272,6 +331,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Stores {@code v} at {@code idx}, converted to the dtype (integers wrap to its width).
+     *
+     * @param v the value
+     * @param idx the indices, one per dimension
+     */
     public void set(long v, int... idx) {
         setLong(flatIndex(idx), v);
     }
@@ -374,6 +439,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold floats).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(float[] dst) {
         checkLength(dst.length);
         if (kind == F32) {
@@ -401,6 +471,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold ints).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(int[] dst) {
         checkLength(dst.length);
         if (kind == I32) {
@@ -428,6 +503,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold longs).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(long[] dst) {
         checkLength(dst.length);
         if (kind == I64) {
@@ -455,6 +535,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold bytes).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(byte[] dst) {
         checkLength(dst.length);
         if (kind == I8 || kind == U8) {
@@ -484,7 +569,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- lifecycle ---
 
-    /** Unlinks the segment's name (see {@link SharedMemory#unlink()}). */
+    /**
+     * Unlinks the segment's name (see {@link SharedMemory#unlink()}).
+     *
+     * @return whether the name was removed by this call
+     */
     public boolean unlink() {
         return segment.unlink();
     }
@@ -587,6 +676,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- serialization: as a handle ---
 
+    /**
+     * Serializes the name (and layout), not the memory.
+     *
+     * @return the serial form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
             throw new InvalidObjectException("SharedArray over '" + segment.name() + "' is closed");
@@ -595,6 +690,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return new Handle(segment, dtype, shape, ownsSegment);
     }
 
+    /**
+     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("SharedArray crosses as a Handle");
     }

@@ -83,6 +83,9 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      *
      * @throws SegmentExistsException if the name exists (like Python's {@code FileExistsError})
      * @throws IllegalArgumentException for a bad name or a size outside 1..{@link #MAX_SIZE}
+     * @param name the name
+     * @param size the length in bytes
+     * @return the new segment
      */
     public static SharedMemory create(String name, long size) throws IOException {
         checkName(name);
@@ -124,6 +127,8 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * not own it: closing unmaps only.
      *
      * @throws NoSuchFileException naming the segment if it does not exist
+     * @param name the name
+     * @return the segment
      */
     public static SharedMemory open(String name) throws IOException {
         checkName(name);
@@ -172,7 +177,11 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         return name;
     }
 
-    /** Length in bytes. */
+    /**
+     * Length in bytes.
+     *
+     * @return the length in bytes
+     */
     public int size() {
         return size;
     }
@@ -186,6 +195,7 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         return owner;
     }
 
+    /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
         return closed;
     }
@@ -225,6 +235,8 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * stay valid. Idempotent: returns false when the name is already gone, or
      * now names another segment (it was unlinked and created anew), which is
      * then left alone. Works after {@link #close()} too.
+     *
+     * @return whether the name was removed by this call
      */
     public boolean unlink() {
         boolean removed = RunRecord.unlinkIfSame(path(), dev, ino);
@@ -293,12 +305,24 @@ public final class SharedMemory implements AutoCloseable, Serializable {
 
     // --- serialization: as a handle that re-opens by name ---
 
+    /**
+     * Serializes the name (and layout), not the memory.
+     *
+     * @return the serial form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         checkOpen();
         Crossing.note(this);
         return new Handle(name);
     }
 
+    /**
+     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("SharedMemory crosses as a Handle");
     }

@@ -12,6 +12,7 @@ package jvalkka.sync;
  */
 public final class EventFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The index of the event that failed. */
     private final int index;
 
     EventFailedException(String message, int index, Throwable cause) {

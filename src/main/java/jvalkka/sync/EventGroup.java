@@ -178,7 +178,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return HEADER + (long) n * STRIDE + (long) REPORT_SLOTS * REPORT_SLOT_BYTES;
     }
 
-    /** Maps an existing group by its segment name (what deserialization does). */
+    /**
+     * Maps an existing group by its segment name (what deserialization does).
+     *
+     * @param segmentName the name the group was created with
+     * @return the group
+     * @throws IOException when no such group exists, or it cannot be mapped
+     */
     public static EventGroup open(String segmentName) throws IOException {
         SharedMemory shm = SharedMemory.open(segmentName);
         UnsafeBuffer b = shm.buffer();
@@ -334,6 +340,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * Framework hook: the size of the largest group this JVM opened by name (a
      * backend's crossed groups), 0 when none: an int parameter at or above it
      * cannot be an event index.
+     *
+     * @return the size of the largest group opened by name, 0 if none
      */
     public static int openedMaxEvents() {
         return openedMax;
@@ -354,6 +362,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * it; {@code null} when there are none (the usual case). If the handler then
      * fails, {@link Candidates#fail} marks them failed, unless they were set or
      * reserved anew meanwhile.
+     *
+     * @param names the parameter names
+     * @param values the int parameter values
+     * @param count how many of them are valid
+     * @return the events those values may name
      */
     public static Candidates candidates(String[] names, int[] values, int count) {
         if (openedMax == 0 || count == 0) {
@@ -393,7 +406,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             events.add(new Object[] {g, i, generation});
         }
 
-        /** The handler failed: marks the events failed (see {@link EventGroup#fail}), but not one set or reserved anew. */
+        /**
+         * The handler failed: marks the events failed (see {@link EventGroup#fail}), but not one set or reserved anew.
+         *
+         * @param what what failed
+         * @param cause the exception, or null
+         */
         public void fail(String what, Throwable cause) {
             for (Object[] e : events) {
                 EventGroup g = (EventGroup) e[0];
@@ -432,6 +450,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * is what goes to the backend). Used by the frontend.
      *
      * @throws NotEnoughEvents when all events are reserved
+     * @return the reserved event
      */
     public Event reserve() {
         int i;
@@ -670,6 +689,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         shm.close();
     }
 
+    /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
         return closed;
     }
@@ -688,6 +708,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     // --- serialization: as a handle ---
 
+    /**
+     * Serializes the name (and layout), not the memory.
+     *
+     * @return the serial form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
             throw new InvalidObjectException("EventGroup '" + shm.name() + "' is closed");
@@ -696,6 +722,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return new Handle(shm.name());
     }
 
+    /**
+     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("EventGroup crosses as a Handle");
     }
@@ -731,22 +763,27 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             this.index = index;
         }
 
+        /** {@return the event's index in its group} */
         public int index() {
             return index;
         }
 
+        /** {@return the group this event belongs to} */
         public EventGroup group() {
             return group;
         }
 
+        /** Sets the event, waking whoever waits for it. */
         public void set() {
             group.set(index);
         }
 
+        /** Clears the event. */
         public void clear() {
             group.clear(index);
         }
 
+        /** {@return whether the event is set} */
         public boolean isSet() {
             return group.isSet(index);
         }
@@ -767,7 +804,14 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             }
         }
 
-        /** Waits until set, at most {@code timeout}; true if it was set (Python's {@code event.wait(t)}). */
+        /**
+         * Waits until set, at most {@code timeout}; true if it was set (Python's {@code event.wait(t)}).
+         *
+         * @param timeout the longest wait
+         * @param unit the unit of {@code timeout}
+         * @return whether the event was set in time
+         * @throws InterruptedException when interrupted while waiting
+         */
         public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
             int r = group.await(index, Math.max(0, unit.toNanos(timeout)), false);
             if (r == INTERRUPTED) {

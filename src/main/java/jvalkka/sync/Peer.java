@@ -25,6 +25,10 @@ public interface Peer {
      */
     String deathReport();
 
-    /** Runs {@code action} once when the peer dies; at once if it is already dead. */
+    /**
+     * Runs {@code action} once when the peer dies; at once if it is already dead.
+     *
+     * @param action what to run when the peer dies
+     */
     void onDeath(Runnable action);
 }

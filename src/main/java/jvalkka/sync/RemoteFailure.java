@@ -9,7 +9,9 @@ package jvalkka.sync;
  */
 public final class RemoteFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The class name of the exception in the other JVM. */
     private final String remoteType;
+    /** The message of the exception in the other JVM. */
     private final String remoteMessage;
 
     RemoteFailure(String remoteType, String remoteMessage, Throwable cause) {

@@ -92,7 +92,11 @@ public final class SyncIndex implements AutoCloseable {
         everOpened = true;
     }
 
-    /** Framework hook for senders: whether this thread has open SyncIndexes whose sends are worth noting. */
+    /**
+     * Framework hook for senders: whether this thread has open SyncIndexes whose sends are worth noting.
+     *
+     * @return whether this thread has such SyncIndexes
+     */
     public static boolean openOnThisThread() {
         if (!everOpened) {
             return false;
@@ -108,6 +112,11 @@ public final class SyncIndex implements AutoCloseable {
      * {@code count} of them): the events of this thread's open SyncIndexes whose
      * index is among them are armed, so that the backend can mark them failed
      * if the message's handler fails (see {@link EventGroup#fail}).
+     *
+     * @param names the parameter names
+     * @param values the int parameter values
+     * @param count how many of them are valid
+     * @param peerPid the pid of the backend that gets the message
      */
     public static void noteSending(String[] names, int[] values, int count, long peerPid) {
         ArrayList<SyncIndex> open = OPEN.get();
@@ -128,6 +137,10 @@ public final class SyncIndex implements AutoCloseable {
      * sending thread with the int parameters of a message (the first
      * {@code count} of {@code values}) and whether it was sent: an open SyncIndex whose index travelled only in messages that failed
      * to send will not be set, so its close() does not wait.
+     *
+     * @param values the int parameter values
+     * @param count how many of them are valid
+     * @param sent whether the message went out
      */
     public static void noteSend(int[] values, int count, boolean sent) {
         ArrayList<SyncIndex> open = OPEN.get();

@@ -34,7 +34,11 @@ public final class ControlState {
     private final AtomicReference<Map<String, Object>> posted = new AtomicReference<>();
     private volatile Map<String, Object> published;
 
-    /** A mailbox for the element named {@code elementName}. */
+    /**
+     * A mailbox for the element named {@code elementName}.
+     *
+     * @param elementName the name of the element whose state this is
+     */
     public ControlState(String elementName) {
         this.elementName = elementName;
     }
@@ -53,6 +57,9 @@ public final class ControlState {
      * posted since the last call (each converted to the type of the value it replaces; keys
      * {@code state} does not have are ignored), then publishes a copy of {@code state} for
      * {@code GET}. Returns {@code state}.
+     *
+     * @param state the state to exchange
+     * @return the state to send back
      */
     public Map<String, Object> exchange(Map<String, Object> state) {
         Map<String, Object> in = posted.getAndSet(null);

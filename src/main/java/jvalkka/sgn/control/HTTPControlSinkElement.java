@@ -42,6 +42,9 @@ public abstract class HTTPControlSinkElement extends SinkElement implements Cont
      * SGN's {@code exchange_state}: takes the values posted since the last call into
      * {@code state} (converted to the types of the values they replace), then publishes a copy
      * of {@code state} for {@code GET}. Call it from the pipeline's thread. Returns {@code state}.
+     *
+     * @param state the state to exchange
+     * @return the state to send back
      */
     protected final Map<String, Object> exchangeState(Map<String, Object> state) {
         return control.exchange(state);

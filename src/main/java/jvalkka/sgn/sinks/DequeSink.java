@@ -24,13 +24,25 @@ public class DequeSink extends CollectingSink<Deque<Object>> {
         this(name, List.of(sinkPadNames), LinkedList::new, true, true);
     }
 
-    /** Full control: see {@link CollectingSink#CollectingSink}. */
+    /**
+     * Full control: see {@link CollectingSink#CollectingSink}.
+     *
+     * @param name element name, or null for a generated one
+     * @param sinkPadNames the pads, in order
+     * @param factory makes one empty deque per pad
+     * @param extractData collect {@code frame.data()} (true) or the frame itself (false)
+     * @param skipEmpty skip gap frames
+     */
     public DequeSink(String name, List<String> sinkPadNames, Supplier<? extends Deque<Object>> factory,
             boolean extractData, boolean skipEmpty) {
         super(name, sinkPadNames, factory, extractData, skipEmpty);
     }
 
-    /** Alias of {@link #collects()}, as in SGN. */
+    /**
+     * Alias of {@link #collects()}, as in SGN.
+     *
+     * @return the deques, by pad name
+     */
     public Map<String, Deque<Object>> deques() {
         return collects();
     }

@@ -33,7 +33,12 @@ public class NullSink extends SinkElement {
         super(name, sinkPadNames);
     }
 
-    /** Prints {@code "<pad>: <frame>"} for every frame to {@code out} (null: silent). Returns this. */
+    /**
+     * Prints {@code "<pad>: <frame>"} for every frame to {@code out} (null: silent). Returns this.
+     *
+     * @param out where to print each frame
+     * @return this
+     */
     public NullSink verbose(PrintStream out) {
         this.out = out;
         return this;

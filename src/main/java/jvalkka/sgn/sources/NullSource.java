@@ -38,13 +38,23 @@ public class NullSource extends SourceElement {
         counts = new long[sourcePadNames.size()];
     }
 
-    /** Sends EOS on a pad after {@code numFrames} frames on it; negative means endless. Returns this. */
+    /**
+     * Sends EOS on a pad after {@code numFrames} frames on it; negative means endless. Returns this.
+     *
+     * @param numFrames how many frames to send
+     * @return this
+     */
     public NullSource numFrames(long numFrames) {
         this.numFrames = numFrames;
         return this;
     }
 
-    /** Sleeps this long before each frame (0, the default, for not at all). Returns this. */
+    /**
+     * Sleeps this long before each frame (0, the default, for not at all). Returns this.
+     *
+     * @param waitMillis the pause before each frame, in milliseconds
+     * @return this
+     */
     public NullSource waitMillis(long waitMillis) {
         this.waitMillis = waitMillis;
         return this;

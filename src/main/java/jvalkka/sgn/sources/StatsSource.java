@@ -69,6 +69,14 @@ public class StatsSource extends SourceElement {
     /** Makes the frame of each call (SGN's {@code frame_factory}). */
     @FunctionalInterface
     public interface FrameFactory {
+        /**
+         * Makes one frame of metrics.
+         *
+         * @param data the metrics
+         * @param eos whether the frame ends the stream
+         * @param metadata the frame's metadata
+         * @return the frame
+         */
         Frame make(Map<String, Object> data, boolean eos, Map<String, Object> metadata);
     }
 
@@ -120,7 +128,12 @@ public class StatsSource extends SourceElement {
 
     // ------------------------------------------------------------------ settings
 
-    /** Collects at most once per {@code interval}; null (the default): on every frame. Returns this. */
+    /**
+     * Collects at most once per {@code interval}; null (the default): on every frame. Returns this.
+     *
+     * @param interval the time between collections, or null for every call
+     * @return this
+     */
     public StatsSource interval(Duration interval) {
         if (interval != null && interval.isNegative()) {
             throw new IllegalArgumentException("interval must not be negative: " + interval);
@@ -159,6 +172,7 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /** {@return whether this JVM's metrics are included} */
     public boolean includeProcessStats() {
         return includeProcessStats;
     }
@@ -174,6 +188,7 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /** {@return whether system-wide metrics are included} */
     public boolean includeSystemStats() {
         return includeSystemStats;
     }
@@ -189,21 +204,33 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /** {@return whether the metrics of child processes are included} */
     public boolean includeWorkerStats() {
         return includeWorkerStats;
     }
 
-    /** Whether SIGINT/SIGTERM under a {@link SignalEOS} ends the stream (default true). Returns this. */
+    /**
+     * Whether SIGINT/SIGTERM under a {@link SignalEOS} ends the stream (default true). Returns this.
+     *
+     * @param eosOnSignal whether a signal ends the stream
+     * @return this
+     */
     public StatsSource eosOnSignal(boolean eosOnSignal) {
         this.eosOnSignal = eosOnSignal;
         return this;
     }
 
+    /** {@return whether a signal ends the stream} */
     public boolean eosOnSignal() {
         return eosOnSignal;
     }
 
-    /** Sleeps this long before every frame (SGN's {@code wait}; 0, the default: not at all). Returns this. */
+    /**
+     * Sleeps this long before every frame (SGN's {@code wait}; 0, the default: not at all). Returns this.
+     *
+     * @param seconds the sleep in seconds (0: none)
+     * @return this
+     */
     public StatsSource waitSeconds(double seconds) {
         if (!(seconds >= 0)) {
             throw new IllegalArgumentException("waitSeconds must be 0 or more, not " + seconds);
@@ -222,6 +249,7 @@ public class StatsSource extends SourceElement {
         return waitSeconds(jvalkka.internal.Seconds.of(wait));
     }
 
+    /** {@return the sleep before every frame, in seconds} */
     public double waitSeconds() {
         return waitSeconds;
     }
@@ -240,6 +268,7 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /** {@return how frames are made} */
     public FrameFactory frameFactory() {
         return frameFactory;
     }
@@ -414,7 +443,11 @@ public class StatsSource extends SourceElement {
         return stats;
     }
 
-    /** System-wide metrics (the {@code "system"} entry). */
+    /**
+     * System-wide metrics (the {@code "system"} entry).
+     *
+     * @return the system-wide metrics
+     */
     public Map<String, Object> collectSystemStats() {
         Map<String, Object> stats = new LinkedHashMap<>();
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();

@@ -175,7 +175,12 @@ public class Parallelize implements AutoCloseable {
         return p.terminated; // one event per element, as SGN's terminated
     }
 
-    /** Time {@link #close()} waits for each worker before killing it (default 10 s). */
+    /**
+     * Time {@link #close()} waits for each worker before killing it (default 10 s).
+     *
+     * @param timeout how long to wait for each worker
+     * @return this
+     */
     public Parallelize joinTimeout(Duration timeout) {
         this.joinTimeout = timeout;
         return this;
@@ -355,6 +360,9 @@ public class Parallelize implements AutoCloseable {
      *
      * @param metadata extra entries kept in the returned reference (may be empty)
      * @throws SegmentExistsException if a segment {@code name} exists (Python's {@code FileExistsError})
+     * @param name the segment's name
+     * @param bytes the content
+     * @return the reference to the new segment
      */
     public static ShmRef toShm(String name, byte[] bytes, Map<String, Object> metadata) throws SegmentExistsException {
         SharedMemory s;
@@ -431,6 +439,11 @@ public class Parallelize implements AutoCloseable {
      * Called by {@link Pipeline#run(Duration, long, boolean)}: when the pipeline needs workers and no Parallelize runs
      * it yet, runs it inside one and returns true; otherwise returns false and the pipeline runs
      * as usual.
+     *
+     * @param pipeline the pipeline
+     * @param timeout no loop starts after it (null: no limit)
+     * @param maxLoops the most loops to run
+     * @return whether it ran the pipeline
      */
     public static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
         if (MANAGED.contains(pipeline) || !needsParallelization(pipeline)) {

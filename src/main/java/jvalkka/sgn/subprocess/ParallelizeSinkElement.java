@@ -55,6 +55,12 @@ public abstract class ParallelizeSinkElement extends SinkElement {
     /** Set once the worker has ended (normally or not). */
     protected final WorkerEvent terminated;
 
+    /**
+     * A sink element whose {@code workerProcess} runs in a worker.
+     *
+     * @param name the element's name
+     * @param sinkPadNames the names of its sink pads
+     */
     protected ParallelizeSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
         parallel = new Parallel(name());

@@ -62,6 +62,12 @@ public abstract class ParallelizeSourceElement extends SourceElement {
     /** Main side: this element has seen end of stream (SGN's {@code at_eos}); for subclasses to use. */
     protected boolean atEos;
 
+    /**
+     * A source element whose {@code workerProcess} runs in a worker.
+     *
+     * @param name the element's name
+     * @param sourcePadNames the names of its source pads
+     */
     protected ParallelizeSourceElement(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
         parallel = new Parallel(name());

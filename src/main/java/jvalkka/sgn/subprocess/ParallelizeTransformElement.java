@@ -60,6 +60,13 @@ public abstract class ParallelizeTransformElement extends TransformElement {
     /** Main side: this element has seen end of stream (SGN's {@code at_eos}); for subclasses to use. */
     protected boolean atEos;
 
+    /**
+     * A transform element whose {@code workerProcess} runs in a worker.
+     *
+     * @param name the element's name
+     * @param sinkPadNames the names of its sink pads
+     * @param sourcePadNames the names of its source pads
+     */
     protected ParallelizeTransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
         super(name, sinkPadNames, sourcePadNames);
         parallel = new Parallel(name());

@@ -77,6 +77,10 @@ public final class WorkerContext {
      * flags set by {@link #requestShutdown()} and {@link #requestStop()}, and {@code shm}. A put
      * into a full queue, or a {@code get()} without a timeout on an empty one, throws
      * {@code IllegalStateException}: no other end will ever act.
+     *
+     * @param queueMaxsize the bound of each queue, in items
+     * @param shm the shared-memory segments the worker sees
+     * @return the context
      */
     public static WorkerContext standalone(int queueMaxsize, List<ShmRef> shm) {
         if (queueMaxsize < 1) {

@@ -22,7 +22,13 @@ public final class WorkerEvent {
         return latch.getCount() == 0;
     }
 
-    /** Waits up to {@code timeoutSeconds}; returns whether the event has happened. */
+    /**
+     * Waits up to {@code timeoutSeconds}; returns whether the event has happened.
+     *
+     * @param timeoutSeconds the longest wait, in seconds
+     * @return whether the event has happened
+     * @throws InterruptedException when interrupted while waiting
+     */
     public boolean await(double timeoutSeconds) throws InterruptedException {
         return latch.await((long) (timeoutSeconds * 1e9), TimeUnit.NANOSECONDS);
     }

@@ -31,13 +31,21 @@ public interface WorkerQueue {
      */
     void put(Object item);
 
-    /** Takes the next item, waiting as long as it takes. */
+    /**
+     * Takes the next item, waiting as long as it takes.
+     *
+     * @param <T> the type the caller expects
+     * @return the item
+     */
     <T> T get();
 
     /**
      * Takes the next item, waiting at most {@code timeoutSeconds}.
      *
      * @throws Empty if nothing arrived in time
+     * @param <T> the type the caller expects
+     * @param timeoutSeconds the longest wait, in seconds
+     * @return the item
      */
     <T> T get(double timeoutSeconds) throws Empty;
 
@@ -57,6 +65,8 @@ public interface WorkerQueue {
      * Takes the next item if one is ready.
      *
      * @throws Empty if none is
+     * @param <T> the type the caller expects
+     * @return the item
      */
     <T> T getNowait() throws Empty;
 
