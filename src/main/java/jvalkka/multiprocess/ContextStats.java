@@ -43,7 +43,7 @@ final class ContextStats implements MainContextMXBean {
     }
 
     /** Unregisters every MBean of this context. Idempotent. */
-    void close() {
+    synchronized void close() {
         closed = true;
         OPEN.remove(this);
         for (Entry e : workers) {
@@ -78,10 +78,13 @@ final class ContextStats implements MainContextMXBean {
 
     /** Adds {@code p} (once) to this context's workers. */
     void watch(MessageProcess p) {
-        if (closed || p == null) {
+        if (p == null) {
             return;
         }
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             for (Entry e : workers) {
                 if (e.current == p) {
                     return;
