@@ -73,7 +73,12 @@ public final class LogConfig {
     private LogConfig() {
     }
 
-    /** Sets the level of {@code prefix} and the loggers below it ({@code prefix.*}). */
+    /**
+     * Sets the level of {@code prefix} and the loggers below it ({@code prefix.*}).
+     *
+     * @param prefix the logger name, or a prefix of names
+     * @param level the level
+     */
     public static void setLevel(String prefix, Level level) {
         if (prefix == null || prefix.isEmpty()) {
             root = level;
@@ -83,7 +88,12 @@ public final class LogConfig {
         generation++;
     }
 
-    /** The effective level of a logger name: the longest configured prefix wins. */
+    /**
+     * The effective level of a logger name: the longest configured prefix wins.
+     *
+     * @param name the name
+     * @return the effective level of a logger name: the longest configured prefix wins
+     */
     public static Level levelOf(String name) {
         String n = name;
         while (true) {
@@ -106,6 +116,9 @@ public final class LogConfig {
      *
      * @throws IllegalArgumentException naming the variable, the item and the valid level names,
      *     for an unknown level or a malformed item
+     * @param variable the name of the environment variable (for error messages)
+     * @param spec the text, such as {@code "root:WARN MyProcess:DEBUG"}
+     * @return the levels by logger name
      */
     public static Map<String, Level> parseLevels(String variable, String spec) {
         boolean sgn = SGN_VARIABLE.equals(variable);
@@ -135,7 +148,12 @@ public final class LogConfig {
         return out;
     }
 
-    /** The SLF4J level for a Python, SGN or SLF4J level name (any case), or null. */
+    /**
+     * The SLF4J level for a Python, SGN or SLF4J level name (any case), or null.
+     *
+     * @param name the name
+     * @return the SLF4J level for a Python, SGN or SLF4J level name (any case), or null
+     */
     public static Level levelNamed(String name) {
         switch (name.toUpperCase(Locale.ROOT)) {
             case "MEMPROF":
@@ -159,6 +177,8 @@ public final class LogConfig {
     /**
      * Why {@link #SGN_VARIABLE} or {@link #JVALKKA_VARIABLE} was not applied at start (the
      * message names the variable, the bad item and the valid levels), or null when they were.
+     *
+     * @return why, or null when they were applied (or not set)
      */
     public static String environmentError() {
         return ENVIRONMENT_ERROR;
@@ -185,22 +205,38 @@ public final class LogConfig {
         return o != null ? o : System.err; // read each time: a backend swaps System.err at start
     }
 
-    /** Redirects the output (tests); {@code null} restores standard error. */
+    /**
+     * Redirects the output (tests); {@code null} restores standard error.
+     *
+     * @param stream the stream to print to
+     */
     public static void setOutput(PrintStream stream) {
         out = stream;
     }
 
-    /** Whether SLF4J is bound to this binding (otherwise levels belong to the user's logging framework). */
+    /**
+     * Whether SLF4J is bound to this binding (otherwise levels belong to the user's logging framework).
+     *
+     * @return whether SLF4J is bound to this binding (otherwise levels belong to the user's logging framework)
+     */
     public static boolean isActive() {
         return org.slf4j.LoggerFactory.getILoggerFactory() instanceof ValkkaLoggerFactory;
     }
 
-    /** The configuration, to carry into a backend JVM. */
+    /**
+     * The configuration, to carry into a backend JVM.
+     *
+     * @return the configuration, to carry into a backend JVM
+     */
     public static Snapshot snapshot() {
         return new Snapshot(Map.copyOf(LEVELS), root);
     }
 
-    /** Applies a snapshot taken in another JVM. */
+    /**
+     * Applies a snapshot taken in another JVM.
+     *
+     * @param s the snapshot to apply
+     */
     public static void apply(Snapshot s) {
         LEVELS.clear();
         LEVELS.putAll(s.levels());
@@ -208,12 +244,20 @@ public final class LogConfig {
         generation++;
     }
 
-    /** A copy of the levels, serializable across JVMs. */
+    /**
+     * A copy of the levels, serializable across JVMs. Its serial form is its two components.
+     *
+     * @serial exclude
+     * @param levels the levels by logger name
+     * @param root the root level
+     */
     public record Snapshot(Map<String, Level> levels, Level root) implements Serializable {
         /**
          * {@code root=WARN;MyProcess=INFO;...}: a backend reads this at start without
          * Java serialization (deserializing a record spins method handles, which costs
          * every backend a few milliseconds of CPU).
+         *
+         * @return the levels as text, such as {@code root=WARN;MyProcess=INFO;...}
          */
         public String encode() {
             StringBuilder b = new StringBuilder("=").append(root.name());
@@ -221,6 +265,12 @@ public final class LogConfig {
             return b.toString();
         }
 
+        /**
+         * The snapshot that {@link Snapshot#encode()} wrote.
+         *
+         * @param s the text
+         * @return the snapshot
+         */
         public static Snapshot decode(String s) {
             Map<String, Level> levels = new java.util.HashMap<>();
             Level root = Level.WARN;

@@ -67,10 +67,16 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
     private transient Set<CompletionStage<?>> inFlight;
     private transient Object completed; // notified when a stage in flight completes
 
+    /**
+     * A process named {@code name}.
+     *
+     * @param name the process name (log lines and {@code ps} show it)
+     */
     protected AsyncBackMessageProcess(String name) {
         super(name);
     }
 
+    /** A process named after its class. */
     protected AsyncBackMessageProcess() {
         super("AsyncMessageProcess");
     }
@@ -78,6 +84,8 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
     /**
      * Backend: an executor of daemon threads for asynchronous work, available from
      * {@code preRun__} on; it is shut down after {@code asyncPost__}.
+     *
+     * @return the executor
      */
     protected final Executor executor__() {
         if (executor == null) {
@@ -87,17 +95,29 @@ public abstract class AsyncBackMessageProcess extends MessageProcess {
         return executor;
     }
 
-    /** Backend: asynchronous set-up after {@code preRun__}; the loop starts when it completes. */
+    /**
+     * Backend: asynchronous set-up after {@code preRun__}; the loop starts when it completes.
+     *
+     * @return a stage that completes when the set-up is done (by default one already completed)
+     */
     protected CompletionStage<?> asyncPre__() {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Backend: asynchronous tear-down after the loop, before {@code postRun__}. */
+    /**
+     * Backend: asynchronous tear-down after the loop, before {@code postRun__}.
+     *
+     * @return a stage that completes when the tear-down is done (by default one already completed)
+     */
     protected CompletionStage<?> asyncPost__() {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Backend: how many asynchronous handlers have not completed yet. */
+    /**
+     * Backend: how many asynchronous handlers have not completed yet.
+     *
+     * @return the number of asynchronous handlers not completed yet
+     */
     protected final int pending__() {
         return inFlight == null ? 0 : inFlight.size();
     }

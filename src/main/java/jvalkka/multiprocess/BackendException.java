@@ -8,14 +8,26 @@ package jvalkka.multiprocess;
  */
 public class BackendException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The class name of the exception in the backend. */
     private final String remoteType;
 
+    /**
+     * An exception raised in the backend, rethrown here.
+     *
+     * @param remoteType the class name of the exception in the backend
+     * @param message its message
+     * @param cause the cause, or null
+     */
     public BackendException(String remoteType, String message, Throwable cause) {
         super(remoteType + (message == null ? "" : ": " + message), cause);
         this.remoteType = remoteType;
     }
 
-    /** The class name of the exception in the backend. */
+    /**
+     * The class name of the exception in the backend.
+     *
+     * @return the class name of the exception in the backend
+     */
     public String remoteType() {
         return remoteType;
     }

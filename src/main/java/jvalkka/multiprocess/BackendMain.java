@@ -33,6 +33,11 @@ public final class BackendMain {
     private BackendMain() {
     }
 
+    /**
+     * The entry point of a backend JVM; {@code MessageProcess.start()} launches it. Not for direct use.
+     *
+     * @param args the arguments the frontend passes
+     */
     public static void main(String[] args) {
         String label = System.getProperty("jvalkka.process", "backend");
         String[] boot;

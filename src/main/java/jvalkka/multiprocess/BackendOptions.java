@@ -59,17 +59,29 @@ public final class BackendOptions {
         this.awaitPreRun = awaitPreRun;
     }
 
-    /** The class-wide defaults. */
+    /**
+     * The class-wide defaults.
+     *
+     * @return the class-wide defaults
+     */
     public static BackendOptions defaults() {
         return defaults;
     }
 
-    /** Replaces the class-wide defaults (used by processes that were given no options). */
+    /**
+     * Replaces the class-wide defaults (used by processes that were given no options).
+     *
+     * @param options the backend options
+     */
     public static void setDefaults(BackendOptions options) {
         defaults = Objects.requireNonNull(options);
     }
 
-    /** The backend's JVM options (heap, GC, compiler, {@code -D} properties). */
+    /**
+     * The backend's JVM options (heap, GC, compiler, {@code -D} properties).
+     *
+     * @return the backend's JVM options (heap, GC, compiler, {@code -D} properties)
+     */
     public List<String> jvmArgs() {
         return jvmArgs;
     }
@@ -78,17 +90,27 @@ public final class BackendOptions {
      * How long {@code start()} waits for the backend JVM to be ready before it
      * kills it and fails (with {@link #awaitPreRun()}, ready includes
      * {@code preRun__}).
+     *
+     * @return how long {@code start()} waits for the backend JVM to be ready before it kills it and fails (with {@link #awaitPreRun()}, ready includes {@code preRun__})
      */
     public Duration startTimeout() {
         return startTimeout;
     }
 
-    /** How long {@code waitStop()} waits for the backend to finish before it kills it (with a warning). */
+    /**
+     * How long {@code waitStop()} waits for the backend to finish before it kills it (with a warning).
+     *
+     * @return how long {@code waitStop()} waits for the backend to finish before it kills it (with a warning)
+     */
     public Duration stopTimeout() {
         return stopTimeout;
     }
 
-    /** The largest encoded message either side accepts. */
+    /**
+     * The largest encoded message either side accepts.
+     *
+     * @return the largest encoded message either side accepts
+     */
     public int maxMessageBytes() {
         return maxMessageBytes;
     }
@@ -105,6 +127,8 @@ public final class BackendOptions {
      * is itself blocked in {@code return_out__}: a frontend that sends a burst
      * and takes the returns afterwards on the same thread gets them all, at the
      * cost of memory for what the burst returns.
+     *
+     * @return how many objects the backend sent with {@code return_out__} may wait in the frontend for {@code returnFromBack} (default {@value #DEFAULT_RETURN_CAPACITY})
      */
     public int returnCapacity() {
         return returnCapacity;
@@ -130,17 +154,28 @@ public final class BackendOptions {
      * <p>A process that overrides {@code run()} counts as prepared when it first
      * reads its pipe ({@code readPipes__}, {@code backPipe__} or
      * {@code handleBackPipe__}), or when its {@code run()} ends.
+     *
+     * @return whether {@code start()} (and {@code MessageProcess.startAll}, and so {@code MainContext.startProcesses}) also waits until the backend's {@code preRun__} has returned
      */
     public boolean awaitPreRun() {
         return awaitPreRun;
     }
 
-    /** These options, with {@code start()} waiting for {@code preRun__} or not; see {@link #awaitPreRun()}. */
+    /**
+     * These options, with {@code start()} waiting for {@code preRun__} or not; see {@link #awaitPreRun()}.
+     *
+     * @param await whether to wait for {@code preRun__}
+     * @return these options with that changed
+     */
     public BackendOptions withAwaitPreRun(boolean await) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, await);
     }
 
-    /** The {@code java} executable; by default the one running this JVM. */
+    /**
+     * The {@code java} executable; by default the one running this JVM.
+     *
+     * @return the {@code java} executable; by default the one running this JVM
+     */
     public String javaCommand() {
         return javaCommand != null ? javaCommand
                 : java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -158,35 +193,71 @@ public final class BackendOptions {
      * options), instead of in the background at the first start. Call it before
      * starting many backends at once. Backends start without an archive when this
      * returns false (for example with {@code -Djvalkka.cds=false}).
+     *
+     * @return whether an archive is ready for backends with these options
      */
     public boolean prepareArchive() {
         return runsThisJava() && ClassDataSharing.prepare(jvmArgs);
     }
 
+    /**
+     * These options with {@code args} as the backend's JVM options, in place of the current ones.
+     *
+     * @param args the JVM options
+     * @return these options with that changed
+     */
     public BackendOptions withJvmArgs(List<String> args) {
         return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
-    /** These options plus {@code more} JVM options at the end (later options win in the JVM). */
+    /**
+     * These options plus {@code more} JVM options at the end (later options win in the JVM).
+     *
+     * @param more the JVM options to add
+     * @return these options with the options added
+     */
     public BackendOptions withExtraJvmArgs(String... more) {
         List<String> all = new ArrayList<>(jvmArgs);
         all.addAll(List.of(more));
         return withJvmArgs(all);
     }
 
+    /**
+     * These options with another {@link #startTimeout()}.
+     *
+     * @param d how long {@code start()} waits for the backend
+     * @return these options with that changed
+     */
     public BackendOptions withStartTimeout(Duration d) {
         return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
+    /**
+     * These options with another {@link #stopTimeout()}.
+     *
+     * @param d how long {@code waitStop()} waits before it kills the backend
+     * @return these options with that changed
+     */
     public BackendOptions withStopTimeout(Duration d) {
         return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
     }
 
+    /**
+     * These options with another {@link #maxMessageBytes()}.
+     *
+     * @param max the largest encoded message either side accepts
+     * @return these options with that changed
+     */
     public BackendOptions withMaxMessageBytes(int max) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity, awaitPreRun);
     }
 
-    /** These options with another {@link #returnCapacity()} (at least 1). */
+    /**
+     * These options with another {@link #returnCapacity()} (at least 1).
+     *
+     * @param capacity the bound
+     * @return these options with another {@link #returnCapacity()} (at least 1)
+     */
     public BackendOptions withReturnCapacity(int capacity) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity, awaitPreRun);
     }
@@ -195,6 +266,9 @@ public final class BackendOptions {
      * Runs backends with another {@code java} executable. Backends of another JDK
      * start without the class-data-sharing archive (it is made by, and for, the
      * JDK running this JVM) and without the JDK-specific start options.
+     *
+     * @param java the path of the {@code java} executable
+     * @return these options with that executable
      */
     public BackendOptions withJavaCommand(String java) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity, awaitPreRun);

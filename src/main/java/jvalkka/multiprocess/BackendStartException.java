@@ -8,10 +8,21 @@ package jvalkka.multiprocess;
 public class BackendStartException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A backend could not start.
+     *
+     * @param message why
+     */
     public BackendStartException(String message) {
         super(message);
     }
 
+    /**
+     * A backend could not start.
+     *
+     * @param message why
+     * @param cause what failed
+     */
     public BackendStartException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -61,6 +61,12 @@ public final class CdsTrainer {
         }
     }
 
+    /**
+     * The class-data-sharing training run in a child JVM. Not for direct use.
+     *
+     * @param args the arguments its parent passes
+     * @throws Exception whatever the training run throws
+     */
     public static void main(String[] args) throws Exception {
         LogConfig.setOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())); // walks error paths
         sweepDeadTrainers(Path.of(System.getProperty("java.io.tmpdir")));

@@ -102,7 +102,12 @@ public abstract class MainContext implements Runnable, AutoCloseable {
     @SuppressWarnings("restriction")
     private final Map<String, sun.misc.SignalHandler> previousHandlers = new LinkedHashMap<>();
     private final AtomicInteger signalsSeen = new AtomicInteger();
+    /** The JMX view: {@code jvalkka:type=MainContext,name=CLASS} and its workers' MBeans. */
+    private final ContextStats stats = new ContextStats(loggerName(getClass()));
 
+    /**
+     * Opens the aux pipe; starts nothing (call {@link #start()} at the end of your constructor).
+     */
     protected MainContext() {
         this.logger = LoggerFactory.getLogger(loggerName(getClass()));
         try {
@@ -126,12 +131,19 @@ public abstract class MainContext implements Runnable, AutoCloseable {
      * Shows the log lines of {@code cls} (a {@code MainContext} or {@code MessageProcess}
      * class) at {@code level} and above, as {@code Manager - INFO - ...}
      * (valkka's class-level {@code formatLogger}).
+     *
+     * @param cls the class
+     * @param level the lowest level shown
      */
     public static void formatLogger(Class<?> cls, Level level) {
         LogConfig.setLevel(loggerName(cls), level);
     }
 
-    /** {@link #formatLogger(Class, Level)} for this object's class. */
+    /**
+     * {@link #formatLogger(Class, Level)} for this object's class.
+     *
+     * @param level the lowest level shown
+     */
     public void formatLogger(Level level) {
         formatLogger(getClass(), level);
     }
@@ -171,6 +183,8 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         if (catchSignals) {
             installSignalHandlers();
         }
+        stats.open();
+        ContextStats outer = stats.enter(); // processes started here show as this context's workers
         try {
             startProcesses();
             startThreads();
@@ -181,7 +195,21 @@ public abstract class MainContext implements Runnable, AutoCloseable {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        } finally {
+            ContextStats.leave(outer);
         }
+    }
+
+    /**
+     * Shows {@code worker} as one of this context's workers in JMX
+     * ({@code jvalkka:type=MainContext.Worker,context=CLASS,name=WORKER}). Workers
+     * started while {@link #start()} runs, and in the loop of {@link #runAsThread()},
+     * are added by themselves; call this for one started elsewhere.
+     *
+     * @param worker a started worker; adding one twice does nothing
+     */
+    protected final void watch(MessageProcess worker) {
+        stats.watch(worker);
     }
 
     /**
@@ -200,6 +228,7 @@ public abstract class MainContext implements Runnable, AutoCloseable {
             closed = true;
         }
         restoreSignalHandlers();
+        stats.close();
         closeQuietly(auxPipeWrite);
         closeQuietly(auxPipeRead);
     }
@@ -218,6 +247,7 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         start();
         logger.info("starting as thread");
         thread = new Thread(() -> {
+            stats.enter();
             try {
                 run();
             } catch (Throwable t) {
@@ -297,6 +327,8 @@ public abstract class MainContext implements Runnable, AutoCloseable {
      * Reads what made {@link #auxPipeRead} ready, without waiting: a signal if
      * one came (it outranks a stop request), else {@link Aux#STOP}; {@code null}
      * if nothing was written. A closed aux pipe reads as {@code STOP}.
+     *
+     * @return what made it ready, or null
      */
     protected final Aux readAux() {
         ByteBuffer b = ByteBuffer.allocate(64);
@@ -324,7 +356,11 @@ public abstract class MainContext implements Runnable, AutoCloseable {
         return found;
     }
 
-    /** Makes the aux pipe ready with {@code why}; safe from any thread and from a signal handler. */
+    /**
+     * Makes the aux pipe ready with {@code why}; safe from any thread and from a signal handler.
+     *
+     * @param why what made the aux pipe ready
+     */
     protected final void writeAux(Aux why) {
         try {
             auxPipeWrite.write(ByteBuffer.wrap(new byte[] {(byte) why.ordinal()}));

@@ -56,7 +56,12 @@ public final class MessageObject {
         this.parameters = Collections.unmodifiableMap(p);
     }
 
-    /** A message with the given parameters (copied; insertion order kept). */
+    /**
+     * A message with the given parameters (copied; insertion order kept).
+     *
+     * @param command the command (valkka's {@code msg()})
+     * @param parameters the parameters, in the map's order
+     */
     public MessageObject(String command, Map<String, ?> parameters) {
         this.command = requireCommand(command);
         this.parameters = parameters.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
@@ -69,6 +74,8 @@ public final class MessageObject {
      * subclass of a declared parameter type. Call it in both JVMs, for example in a
      * {@code static} initializer of your process class (it runs in the backend too,
      * when the class loads there).
+     *
+     * @param types the classes to allow
      */
     public static void allowValueTypes(Class<?>... types) {
         for (Class<?> t : types) {
@@ -93,12 +100,21 @@ public final class MessageObject {
         return command;
     }
 
-    /** The command (valkka's {@code msg()}). */
+    /**
+     * The command (valkka's {@code msg()}).
+     *
+     * @return the command (valkka's {@code msg()})
+     */
     public String command() {
         return command;
     }
 
-    /** The value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]}). */
+    /**
+     * The value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]}).
+     *
+     * @param key the key
+     * @return the value of a parameter, or {@code null} when absent (valkka's {@code msg["key"]})
+     */
     public Object get(String key) {
         return parameters.get(key);
     }
@@ -109,6 +125,10 @@ public final class MessageObject {
      * {@code Long} to an {@code Integer}, a map to a record...).
      *
      * @throws IllegalArgumentException when the value cannot be converted
+     * @param <T> the type of the items
+     * @param key the key
+     * @param type the type
+     * @return the value of a parameter as {@code type}: the value itself when it already is one, otherwise converted with Jackson (a {@code List} to an {@code int[]}, a {@code Long} to an {@code Integer}, a map to a record...)
      */
     public <T> T get(String key, Class<T> type) {
         Object v = parameters.get(key);
@@ -120,12 +140,21 @@ public final class MessageObject {
         }
     }
 
-    /** Whether the parameter is present (possibly with a {@code null} value). */
+    /**
+     * Whether the parameter is present (possibly with a {@code null} value).
+     *
+     * @param key the key
+     * @return whether the parameter is present (possibly with a {@code null} value)
+     */
     public boolean has(String key) {
         return parameters.containsKey(key);
     }
 
-    /** The parameters, read-only, in the order given. */
+    /**
+     * The parameters, read-only, in the order given.
+     *
+     * @return the parameters, read-only, in the order given
+     */
     public Map<String, Object> parameters() {
         return parameters;
     }

@@ -145,6 +145,11 @@ public final class MessagePipe implements AutoCloseable {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Out out = new Out();
     private volatile long lastWriteNanos;
+    /** Messages sent and received (not stop markers): plain counts for JMX, written under sendLock / recvLock. */
+    private long messagesSent;
+    private long messagesReceived;
+    /** The "exited" event recv() gave, or null (for JMX). */
+    private volatile MessageObject exitReported;
     private boolean flushScheduled;
     private volatile Selector writeSelector;
     private SelectionKey writeKey;
@@ -218,6 +223,7 @@ public final class MessagePipe implements AutoCloseable {
      * has started.
      *
      * @throws IllegalStateException before the process has started
+     * @return the selectable channel under this pipe, to register with a {@link Selector} for {@code OP_READ}
      */
     public SelectableChannel channel() {
         SocketChannel ch = channel;
@@ -234,6 +240,8 @@ public final class MessagePipe implements AutoCloseable {
     /**
      * Whether a whole message is already buffered (or the end of the stream was
      * seen), so that {@link #recv()} returns at once. Never waits.
+     *
+     * @return whether a whole message is already buffered (or the end of the stream was seen), so that {@link #recv()} returns at once
      */
     public boolean hasBufferedMessage() {
         return buffered;
@@ -258,6 +266,7 @@ public final class MessagePipe implements AutoCloseable {
      * @throws IllegalArgumentException when the message cannot be encoded or is larger
      *         than the pipe's limit; nothing is sent then
      * @throws PipeClosedException when the other end is gone
+     * @param m the message
      */
     public void send(MessageObject m) {
         sendLock.lock();
@@ -287,6 +296,9 @@ public final class MessagePipe implements AutoCloseable {
             }
             Out.putHeader(out.buf, start, len, kind);
             sendOrDefer();
+            if (m != null) {
+                messagesSent++;
+            }
         } finally {
             sendLock.unlock();
         }
@@ -393,6 +405,21 @@ public final class MessagePipe implements AutoCloseable {
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /** The messages sent so far (for JMX; read without a lock, so possibly a few behind). */
+    long messagesSent() {
+        return messagesSent;
+    }
+
+    /** The messages received so far (for JMX; read without a lock, so possibly a few behind). */
+    long messagesReceived() {
+        return messagesReceived;
+    }
+
+    /** The "exited" event {@link #recv()} gave, or null. */
+    MessageObject exitReported() {
+        return exitReported;
     }
 
     long lastWriteNanos() {
@@ -664,6 +691,9 @@ public final class MessagePipe implements AutoCloseable {
      * True also when the other end has closed (then {@code recv} throws). Returns
      * within the timeout also while another thread waits to send; it waits longer
      * only while another thread is in {@code recv} or {@code poll} on this pipe.
+     *
+     * @param timeoutSeconds the longest wait, in seconds
+     * @return whether a message can be received within {@code timeoutSeconds} (0 polls)
      */
     public boolean poll(double timeoutSeconds) {
         long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
@@ -693,6 +723,16 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #poll(double)} with a {@link java.time.Duration}.
+     *
+     * @param timeout the longest wait ({@code Duration.ZERO} polls)
+     * @return whether a message can be received (or the other end has closed)
+     */
+    public boolean poll(java.time.Duration timeout) {
+        return poll(jvalkka.internal.Seconds.of(timeout));
+    }
+
     /** Receives with a timeout in milliseconds ({@code <0}: forever); see {@link #recv()}. */
     MessageObject recv(long timeoutMillis) {
         long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000;
@@ -709,6 +749,9 @@ public final class MessagePipe implements AutoCloseable {
                     f = nextDeliverable();
                 }
                 if (f != null) {
+                    if (f.message != null) {
+                        messagesReceived++;
+                    }
                     return f.message; // null for the stop marker
                 }
                 if (eof) {
@@ -717,6 +760,7 @@ public final class MessagePipe implements AutoCloseable {
                         exitDelivered = true;
                         MessageObject m = ev.get();
                         if (m != null) {
+                            exitReported = m;
                             return m;
                         }
                     }

@@ -87,6 +87,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * made the default {@code readPipes__} spin).
      */
     protected boolean listening = false;
+    /** Whether the backend takes SIGINT (see {@link #ignoreSIGINT()}). */
     private boolean sigint = true;
 
     private transient Frontend front;
@@ -94,6 +95,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     /** Backend: the main pipe, as the one-element read list the default {@link #readPipes__} selects on. */
     private transient List<Object> mainList;
 
+    /**
+     * A process named {@code name}.
+     *
+     * @param name the process name (log lines and {@code ps} show it)
+     */
     protected MessageProcess(String name) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a MessageProcess needs a non-empty name");
@@ -102,6 +108,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         this.logger = LoggerFactory.getLogger(loggerName());
     }
 
+    /** A process named after its class. */
     protected MessageProcess() {
         this("MessageProcess");
     }
@@ -111,6 +118,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         return (simple.isEmpty() ? getClass().getName() : simple) + "." + name;
     }
 
+    /** {@return the process name} */
     public final String getName() {
         return name;
     }
@@ -129,6 +137,9 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * {@code formatLogger}). Call it before {@code start()}: backends take the
      * levels with them. With another SLF4J binding than jvalkka's, configure the
      * levels there instead.
+     *
+     * @param cls the class
+     * @param level the lowest level shown
      */
     public static void formatLogger(Class<?> cls, Level level) {
         String simple = cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
@@ -140,7 +151,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         formatLogger(getClass(), Level.INFO);
     }
 
-    /** {@link #formatLogger(Class, Level)} for this object's class. */
+    /**
+     * {@link #formatLogger(Class, Level)} for this object's class.
+     *
+     * @param level the lowest level shown
+     */
     public void formatLogger(Level level) {
         formatLogger(getClass(), level);
     }
@@ -156,6 +171,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * Backend: runs after the backend starts, before the loop. Open per-process
      * resources here (the "client side" of shared memory, heavy libraries, threads).
      * An exception ends the backend with status 1, logged.
+     *
+     * @throws Exception whatever the code it runs throws
      */
     protected void preRun__() throws Exception {
     }
@@ -164,6 +181,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * Backend: runs after the loop ends, before the backend exits, also when the
      * loop ended because the parent died or a {@code readPipes__} of one's own
      * threw (not when {@code preRun__} threw). Release resources here.
+     *
+     * @throws Exception whatever the code it runs throws
      */
     protected void postRun__() throws Exception {
     }
@@ -177,6 +196,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * {@code loop} holds, and end with {@link #sendStopMarker__()} and
      * {@code postRun__()}. To add work to the standard loop, override the
      * {@code on...__} steps instead.
+     *
+     * @throws Exception whatever the code it runs throws
      */
     protected void run() throws Exception {
         BackendLoop.run(this);
@@ -223,6 +244,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * on {@link #backPipe__()} together with yours (with this {@code timeout}),
      * call {@link #handleBackPipe__} when the pipe is ready, and set
      * {@link #listening}.
+     *
+     * @param timeout the longest wait
      */
     protected void readPipes__(double timeout) {
         MessagePipe pipe = backPipe__();
@@ -232,7 +255,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         }
     }
 
-    /** Backend: receives what is ready on the main pipe and routes each message. */
+    /**
+     * Backend: receives what is ready on the main pipe and routes each message.
+     *
+     * @param pipe the back pipe that is ready
+     */
     protected void handleBackPipe__(MessagePipe pipe) {
         preRunEnded(null);
         do {
@@ -251,7 +278,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         } while (loop && pipe.hasBufferedMessage());
     }
 
-    /** Backend: {@code null} ends the loop; a message runs its {@code c__} handler. */
+    /**
+     * Backend: {@code null} ends the loop; a message runs its {@code c__} handler.
+     *
+     * @param obj the object
+     */
     protected void routeMainPipe__(MessageObject obj) {
         if (obj == null) {
             loop = false;
@@ -263,7 +294,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         }
     }
 
-    /** Backend: sends an object to the frontend's {@link #getPipe()} (null is the stop marker). */
+    /**
+     * Backend: sends an object to the frontend's {@link #getPipe()} (null is the stop marker).
+     *
+     * @param obj the object
+     */
     protected void send_out__(MessageObject obj) {
         backend("send_out__").main.send(obj);
     }
@@ -272,12 +307,18 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * Backend: sends an object to the frontend's {@link #returnFromBack()}. Blocks
      * while {@link BackendOptions#returnCapacity()} objects wait there untaken and
      * the socket is full (backpressure; nothing is dropped).
+     *
+     * @param obj the object
      */
     protected void return_out__(MessageObject obj) {
         backend("return_out__").internal.send(obj);
     }
 
-    /** Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}. */
+    /**
+     * Backend: the backend's end of the main pipe, for a custom {@link #readPipes__}.
+     *
+     * @return the backend's end of the main pipe
+     */
     protected final MessagePipe backPipe__() {
         Backend b = backend("backPipe__");
         preRunEnded(null); // a custom run() that reads its pipe has finished preparing
@@ -317,7 +358,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         sigint = false;
     }
 
-    /** Frontend: the options for this backend (JVM options, deadlines). Call before start(). */
+    /**
+     * Frontend: the options for this backend (JVM options, deadlines). Call before start().
+     *
+     * @param options the backend options
+     */
     public void setOptions(BackendOptions options) {
         frontend("setOptions").setOptions(options);
     }
@@ -326,12 +371,18 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * Frontend: the pipe that carries the backend's {@code send_out__} messages.
      * Available before {@code start()} (to put in maps and select lists); it can be
      * selected and read once the process has started.
+     *
+     * @return the main pipe
      */
     public MessagePipe getPipe() {
         return frontend("getPipe").main;
     }
 
-    /** Frontend: sends a message to the backend, which runs its {@code c__} handler. */
+    /**
+     * Frontend: sends a message to the backend, which runs its {@code c__} handler.
+     *
+     * @param message the message
+     */
     public void sendMessageToBack(MessageObject message) {
         Frontend f = frontend("sendMessageToBack");
         if (!jvalkka.sync.SyncIndex.openOnThisThread()) {
@@ -376,6 +427,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * when the bound is lifted so that nothing deadlocks).
      *
      * @throws PipeClosedException once the backend has exited and every object it sent was taken
+     * @return the next object, in the order sent
      */
     public MessageObject returnFromBack() {
         return frontend("returnFromBack").returnFromBack();
@@ -403,6 +455,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         Frontend f = frontend("start");
         f.launch();
         f.awaitReady();
+        ContextStats.started(this);
     }
 
     /** Frontend: a synonym of {@link #start()}. */
@@ -413,6 +466,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     /**
      * Frontend: starts several processes at once: their JVMs boot in parallel,
      * which is much faster than starting them one after the other.
+     *
+     * @param processes the processes
      */
     public static void startAll(Collection<? extends MessageProcess> processes) {
         RuntimeException failure = null;
@@ -430,6 +485,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
             MessageProcess p = booting.poll();
             try {
                 p.front.awaitReady();
+                ContextStats.started(p);
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;
@@ -475,16 +531,26 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     }
 
     /** Frontend: whether the backend JVM is running. */
+     *
+     * @return whether the backend JVM is running
     public boolean isAlive() {
         return front != null && front.isAlive();
     }
 
-    /** Frontend: the backend's pid, or -1 before start. */
+    /**
+     * Frontend: the backend's pid, or -1 before start.
+     *
+     * @return the pid, or -1
+     */
     public long pid() {
         return front == null ? -1 : front.pid();
     }
 
-    /** Frontend: the backend's exit status, or -1 while it runs or before start. */
+    /**
+     * Frontend: the backend's exit status, or -1 while it runs or before start.
+     *
+     * @return the exit status, or -1
+     */
     public int exitCode() {
         return front == null ? -1 : front.exitCode();
     }
@@ -496,6 +562,10 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * handler's return value (a handler may return a {@code CompletionStage}). An
      * exception raised by the handler is rethrown here with the backend's stack
      * trace.
+     *
+     * @param <T> the type the caller expects
+     * @param api the interface the backend's handlers implement
+     * @return the proxy
      */
     @SuppressWarnings("unchecked")
     public <T> T proxy(Class<T> api) {
@@ -600,6 +670,13 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         }
     }
 
+    /**
+     * Restores the process in the backend.
+     *
+     * @param in the stream
+     * @throws IOException when the stream fails
+     * @throws ClassNotFoundException when a field's class is missing
+     */
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         restored();

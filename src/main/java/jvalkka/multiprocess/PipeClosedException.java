@@ -8,6 +8,11 @@ package jvalkka.multiprocess;
 public class PipeClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The other end of the pipe is gone, or the pipe was closed.
+     *
+     * @param message which pipe, and why
+     */
     public PipeClosedException(String message) {
         super(message);
     }

@@ -54,7 +54,12 @@ public final class Restarter<P extends MessageProcess> {
         this.windowNanos = window.toNanos();
     }
 
-    /** Whether {@code m} is the event a dead worker's pipe gives ({@code MessageObject("exited", ...)}). */
+    /**
+     * Whether {@code m} is the event a dead worker's pipe gives ({@code MessageObject("exited", ...)}).
+     *
+     * @param m the message
+     * @return whether {@code m} is the event a dead worker's pipe gives ({@code MessageObject("exited", ...)})
+     */
     public static boolean isExited(MessageObject m) {
         return m != null && MainContext.EXITED.equals(m.command());
     }
@@ -85,11 +90,17 @@ public final class Restarter<P extends MessageProcess> {
         times.addLast(now);
         P fresh = factory.apply(name);
         fresh.start();
+        ContextStats.replaced(dead, fresh, why);
         LOG.warn("{} died ({}): restarted as pid {}", dead, reason, fresh.pid());
         return fresh;
     }
 
-    /** How many times {@code name} was restarted within the current window. */
+    /**
+     * How many times {@code name} was restarted within the current window.
+     *
+     * @param name the name
+     * @return how many times {@code name} was restarted within the current window
+     */
     public int restarts(String name) {
         Deque<Long> times = history.get(name);
         if (times == null) {

@@ -57,13 +57,24 @@ public final class Select {
 
     /** What was ready: subsets of the three collections given. */
     public record Result(List<Object> reads, List<Object> writes, List<Object> others) {
-        /** Whether nothing was ready (a timeout, or an interrupt). */
+        /**
+         * Whether nothing was ready (a timeout, or an interrupt).
+         *
+         * @return whether nothing was ready (a timeout, or an interrupt)
+         */
         public boolean isEmpty() {
             return reads.isEmpty() && writes.isEmpty() && others.isEmpty();
         }
     }
 
-    /** Waits without a time limit; see {@link #safeSelect(Collection, Collection, Collection, double)}. */
+    /**
+     * Waits without a time limit; see {@link #safeSelect(Collection, Collection, Collection, double)}.
+     *
+     * @param reads channels to read from
+     * @param writes channels to write to
+     * @param others channels watched for closing
+     * @return the ready subsets
+     */
     public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others) {
         return safeSelect(reads, writes, others, -1);
     }
@@ -213,6 +224,20 @@ public final class Select {
             }
         }
         return true;
+    }
+
+    /**
+     * {@link #safeSelect(Collection, Collection, Collection, double)} with a {@link java.time.Duration}.
+     *
+     * @param reads channels to read from
+     * @param writes channels to write to
+     * @param others channels watched for closing
+     * @param timeout the longest wait ({@code Duration.ZERO} polls; a negative one waits without limit)
+     * @return the ready subsets; all empty on timeout or interrupt
+     */
+    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
+            java.time.Duration timeout) {
+        return safeSelect(reads, writes, others, jvalkka.internal.Seconds.of(timeout));
     }
 
     /**

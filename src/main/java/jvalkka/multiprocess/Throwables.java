@@ -17,7 +17,12 @@ public final class Throwables {
     private Throwables() {
     }
 
-    /** The exception as bytes for a message parameter. */
+    /**
+     * The exception as bytes for a message parameter.
+     *
+     * @param t the exception
+     * @return the bytes
+     */
     public static byte[] encode(Throwable t) {
         try {
             return serialize(t);
@@ -46,7 +51,12 @@ public final class Throwables {
         return bytes.toByteArray();
     }
 
-    /** The exception {@link #encode} wrote; a {@link BackendException} saying so if it cannot be read. */
+    /**
+     * The exception {@link #encode} wrote; a {@link BackendException} saying so if it cannot be read.
+     *
+     * @param b the bytes that {@link #encode(Throwable)} made
+     * @return the exception, with its type, message, stack trace and causes as far as they exist here
+     */
     public static Throwable decode(byte[] b) {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
             return (Throwable) in.readObject();

@@ -78,10 +78,13 @@ final class Distributor implements Runnable {
     private volatile boolean shuttingDown;
     private volatile long expectedTotal = -1;
     private Thread thread;
+    /** The JMX view's per-worker counts. */
+    final PoolStats stats;
 
     Distributor(ProcessQueue.Config config, Queues queues, Pipe wake) {
         this.config = config;
         this.queues = queues;
+        this.stats = new PoolStats(config.name(), queues);
         this.wake = wake;
         this.progress = ProgressView.forMode(config.name(), config.progress());
     }
@@ -103,6 +106,7 @@ final class Distributor implements Runnable {
         for (PoolWorker w : first) {
             WorkerSlot s = new WorkerSlot(w);
             slots.add(s);
+            stats.joined(w.getName());
             s.startReader(this::post);
         }
         thread = new Thread(this, "jvalkka-pool-" + config.name());
@@ -326,6 +330,7 @@ final class Distributor implements Runnable {
             s.batches.poll();
         }
         inFlight -= out.size();
+        stats.answered(s.worker.getName(), out.size());
         s.answered = true;
         deathsWithoutAnswer = 0;
         Object ns = m.get("ns");
@@ -382,6 +387,7 @@ final class Distributor implements Runnable {
         }
         s.gone = true;
         slots.remove(s);
+        stats.left(s.worker.getName());
         stopQuietly(s.worker); // reaps it; it has exited already
         if (shuttingDown) {
             return;
@@ -449,6 +455,7 @@ final class Distributor implements Runnable {
             return;
         }
         slots.add(s);
+        stats.joined(s.worker.getName());
         s.startReader(this::post);
         LOG.info("ProcessQueue {}: replacement worker {} started", config.name(), s.describe());
     }

@@ -25,9 +25,13 @@ public final class ItemFailedException extends RuntimeException {
         NO_WORKERS
     }
 
+    /** The item's position in put order. */
     private final long index;
+    /** Why the item failed. */
     private final Kind kind;
+    /** The class name of the exception in the worker, or null. */
     private final String remoteType;
+    /** The worker's stack trace of the exception, or null. */
     private final String remoteTrace;
 
     ItemFailedException(long index, Kind kind, String message, String remoteType, String remoteTrace,
@@ -39,21 +43,34 @@ public final class ItemFailedException extends RuntimeException {
         this.remoteTrace = remoteTrace;
     }
 
-    /** The item's position in put order. */
+    /**
+     * The item's position in put order.
+     *
+     * @return the item's position in put order
+     */
     public long index() {
         return index;
     }
 
+    /** {@return why the item failed} */
     public Kind kind() {
         return kind;
     }
 
-    /** The class name of the exception raised in the worker, or {@code null} when none was. */
+    /**
+     * The class name of the exception raised in the worker, or {@code null} when none was.
+     *
+     * @return the class name of the exception raised in the worker, or {@code null} when none was
+     */
     public String remoteType() {
         return remoteType;
     }
 
-    /** The worker's stack trace of that exception, as printed there, or {@code null}. */
+    /**
+     * The worker's stack trace of that exception, as printed there, or {@code null}.
+     *
+     * @return the worker's stack trace of that exception, as printed there, or {@code null}
+     */
     public String remoteTrace() {
         return remoteTrace;
     }

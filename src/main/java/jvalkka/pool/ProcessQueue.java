@@ -102,6 +102,8 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
     private final Distributor distributor;
     private final Object mapping = new Object();
     private boolean closed;
+    /** {@code jvalkka:type=ProcessQueue,name=NAME} while the pool runs. */
+    private final javax.management.ObjectName jmxName;
 
     private ProcessQueue(Config config) {
         this.config = config;
@@ -125,6 +127,13 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             closePipe();
             throw e;
         }
+        jmxName = jvalkka.jmx.internal.Jmx.register("ProcessQueue", config.name(), jvalkka.jmx.ProcessQueueMXBean.class,
+                distributor.stats);
+    }
+
+    /** The name of this pool's MBean, or null when JMX registration is off (for tests). */
+    javax.management.ObjectName jmxName() {
+        return jmxName;
     }
 
     private long waitingResults() {
@@ -132,7 +141,14 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         return c[1] - c[2];
     }
 
-    /** A pool running {@code function} (a lambda or method reference; it crosses to the workers). */
+    /**
+     * A pool running {@code function} (a lambda or method reference; it crosses to the workers).
+     *
+     * @param <I> the item type
+     * @param <O> the result type
+     * @param function the function each worker runs on every item
+     * @return a builder; {@code start()} starts the pool
+     */
     public static <I, O> Builder<I, O> of(SerializableFunction<I, O> function) {
         return new Builder<>(Objects.requireNonNull(function, "function"), null);
     }
@@ -141,6 +157,10 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * A pool running a new instance of {@code functionClass} in each worker.
      *
      * @throws IllegalArgumentException when the class has no no-argument constructor, or is abstract
+     * @param <I> the item type
+     * @param <O> the result type
+     * @param functionClass the function class each worker instantiates
+     * @return a builder; {@code start()} starts the pool
      */
     public static <I, O> Builder<I, O> of(Class<? extends Function<I, O>> functionClass) {
         Objects.requireNonNull(functionClass, "functionClass");
@@ -169,6 +189,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * @return the item's position (0, 1, 2... in put order), as its {@link Result#index()} will say
      * @throws IllegalStateException after {@link #putEnd()} or {@link #close()}
      * @throws InterruptedException when interrupted while waiting for room
+     * @param item the item
      */
     public long put(I item) throws InterruptedException {
         return queues.put(item, -1);
@@ -178,6 +199,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * Puts an item if room appears within {@code timeout}.
      *
      * @return the item's position, or -1 when the queue stayed full
+     * @param item the item
+     * @param timeout the longest wait
+     * @throws InterruptedException when interrupted while waiting
      */
     public long offer(I item, Duration timeout) throws InterruptedException {
         return queues.put(item, Math.max(0, timeout.toNanos()));
@@ -199,6 +223,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      *
      * @return the result, or {@code null} once the end marker was put (or the
      *         queue closed) and every result was taken
+     * @throws InterruptedException when interrupted while waiting
      */
     @SuppressWarnings("unchecked")
     public Result<I, O> get() throws InterruptedException {
@@ -210,13 +235,19 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      *
      * @return the result, or {@code null} when none came in time, or when the
      *         queue is finished and drained ({@link #isFinished()} tells which)
+     * @param timeout the longest wait
+     * @throws InterruptedException when interrupted while waiting
      */
     @SuppressWarnings("unchecked")
     public Result<I, O> get(Duration timeout) throws InterruptedException {
         return (Result<I, O>) queues.poll(Math.max(0, timeout.toNanos()));
     }
 
-    /** Whether the end marker was put, every item answered and every result taken. */
+    /**
+     * Whether the end marker was put, every item answered and every result taken.
+     *
+     * @return whether the end marker was put, every item answered and every result taken
+     */
     public boolean isFinished() {
         long[] c = queues.counters();
         return queues.endedAndEmpty() && c[2] == c[0];
@@ -231,6 +262,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
      * @throws ItemFailedException for the first item that failed (the others are suppressed in it),
      *         after every item has been run
      * @throws IllegalStateException when items put by {@link #put} are outstanding, or the queue is ended or closed
+     * @param inputs the items to run, in the order their values come back
+     * @return the values, in input order
+     * @throws InterruptedException when interrupted while waiting
      */
     public List<O> map(Iterable<? extends I> inputs) throws InterruptedException {
         List<Result<I, O>> results = mapResults(inputs);
@@ -251,7 +285,13 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         return values;
     }
 
-    /** Like {@link #map} but returns every {@link Result}, failed ones included, in input order. */
+    /**
+     * Like {@link #map} but returns every {@link Result}, failed ones included, in input order.
+     *
+     * @param inputs the items to run, in the order their values come back
+     * @return the results, in input order
+     * @throws InterruptedException when interrupted while waiting
+     */
     @SuppressWarnings("unchecked")
     public List<Result<I, O>> mapResults(Iterable<? extends I> inputs) throws InterruptedException {
         synchronized (mapping) {
@@ -311,6 +351,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         }
         List<Task> waiting = queues.close();
         distributor.close();
+        jvalkka.jmx.internal.Jmx.unregister(jmxName);
         int abandoned = waiting.size() + distributor.abandoned();
         if (abandoned > 0) {
             LOG.warn("ProcessQueue {}: closed with {} item(s) not answered; they were abandoned", config.name(),
@@ -358,7 +399,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             this.functionClass = functionClass;
         }
 
-        /** The pool's name: its thread, its workers ({@code NAME-1}, ...) and its log lines carry it. */
+        /**
+         * The pool's name: its thread, its workers ({@code NAME-1}, ...) and its log lines carry it.
+         *
+         * @param name the name
+         * @return this
+         */
         public Builder<I, O> name(String name) {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a ProcessQueue name must not be blank");
@@ -367,7 +413,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** How many worker JVMs (default: the number of processors). */
+        /**
+         * How many worker JVMs (default: the number of processors).
+         *
+         * @param workers how many worker JVMs
+         * @return this
+         */
         public Builder<I, O> workers(int workers) {
             if (workers < 1) {
                 throw new IllegalArgumentException("a ProcessQueue needs at least 1 worker, got " + workers);
@@ -379,6 +430,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         /**
          * The bound of the input queue: {@code put} waits while this many items wait
          * (default {@value ProcessQueue#DEFAULT_CAPACITY}).
+         *
+         * @param capacity the bound
+         * @return this
          */
         public Builder<I, O> capacity(int capacity) {
             if (capacity < 1) {
@@ -395,6 +449,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
          * threads, or use {@link ProcessQueue#map}. Results count as objects, not
          * bytes: lower it for large results. {@code Integer.MAX_VALUE} lifts the
          * bound (results queue without limit while nobody takes them).
+         *
+         * @param outputCapacity the bound of results in flight or untaken
+         * @return this
          */
         public Builder<I, O> outputCapacity(int outputCapacity) {
             if (outputCapacity < 1) {
@@ -404,7 +461,12 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** The most items sent to a worker in one message, for cheap items (default 256). */
+        /**
+         * The most items sent to a worker in one message, for cheap items (default 256).
+         *
+         * @param maxBatch the most items in one message
+         * @return this
+         */
         public Builder<I, O> maxBatch(int maxBatch) {
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
@@ -413,13 +475,23 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
             return this;
         }
 
-        /** The workers' JVM options and deadlines (default: {@link #WORKER_JVM} on the core's defaults). */
+        /**
+         * The workers' JVM options and deadlines (default: {@link #WORKER_JVM} on the core's defaults).
+         *
+         * @param options the backend options
+         * @return this
+         */
         public Builder<I, O> options(BackendOptions options) {
             this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** Progress line on stderr: true always, false never; by default only on a terminal. */
+        /**
+         * Progress line on stderr: true always, false never; by default only on a terminal.
+         *
+         * @param on whether to show it
+         * @return this
+         */
         public Builder<I, O> progress(boolean on) {
             this.progress = on;
             return this;
@@ -428,6 +500,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         /**
          * Starts the workers (in parallel) and returns the running pool.
          *
+         * @return the running pool
          * @throws BackendStartException when a worker cannot start, for example because the
          *         function captured something that is not serializable (the message names it);
          *         no worker is left running then

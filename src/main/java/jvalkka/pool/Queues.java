@@ -29,6 +29,7 @@ final class Queues {
     private long nextIndex;
     private long delivered;
     private long taken;
+    private long failed;
     private boolean ended;
     private boolean closed;
     private boolean finished;
@@ -269,6 +270,11 @@ final class Queues {
         try {
             output.addAll(results);
             delivered += results.size();
+            for (Result<?, ?> r : results) {
+                if (!r.ok()) {
+                    failed++;
+                }
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -362,6 +368,16 @@ final class Queues {
     // -------------------------------------------------------------------- views
 
     /** Counters for the progress view and {@link ProcessQueue#stats()}: put, delivered, taken, waiting input. */
+    /** The results delivered that are failures. */
+    long failed() {
+        lock.lock();
+        try {
+            return failed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     long[] counters() {
         lock.lock();
         try {

@@ -13,7 +13,11 @@ package jvalkka.pool;
  * @param <O> the result type
  */
 public record Result<I, O>(long index, I input, O value, ItemFailedException failure) {
-    /** Whether the function returned normally for this item. */
+    /**
+     * Whether the function returned normally for this item.
+     *
+     * @return whether the function returned normally for this item
+     */
     public boolean ok() {
         return failure == null;
     }
@@ -22,6 +26,7 @@ public record Result<I, O>(long index, I input, O value, ItemFailedException fai
      * The value, or the failure thrown.
      *
      * @throws ItemFailedException when the item failed
+     * @return the value, or the failure thrown
      */
     public O getOrThrow() {
         if (failure != null) {

@@ -36,7 +36,11 @@ public final class ComposedSourceElement extends SourceElement {
         composition.attach(this);
     }
 
-    /** The inner elements, in the order they were inserted (SGN's {@code internal_elements}). */
+    /**
+     * The inner elements, in the order they were inserted (SGN's {@code internal_elements}).
+     *
+     * @return the inner elements, in the order they were inserted (SGN's {@code internal_elements})
+     */
     public List<Element> internalElements() {
         return composition.inner;
     }

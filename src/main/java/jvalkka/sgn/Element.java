@@ -125,7 +125,11 @@ public abstract class Element implements PadProvider {
         return value;
     }
 
-    /** This element's name, unique within a pipeline. */
+    /**
+     * This element's name, unique within a pipeline.
+     *
+     * @return this element's name, unique within a pipeline
+     */
     public final String name() {
         return name;
     }
@@ -148,7 +152,12 @@ public abstract class Element implements PadProvider {
         return List.of(this);
     }
 
-    /** The source pad with short name {@code padName}; throws naming the known pads if none. */
+    /**
+     * The source pad with short name {@code padName}; throws naming the known pads if none.
+     *
+     * @param padName the pad's name
+     * @return the source pad with short name {@code padName}; throws naming the known pads if none
+     */
     public final SourcePad srcPad(String padName) {
         SourcePad pad = srcs.get(padName);
         if (pad == null) {
@@ -158,7 +167,12 @@ public abstract class Element implements PadProvider {
         return pad;
     }
 
-    /** The sink pad with short name {@code padName}; throws naming the known pads if none. */
+    /**
+     * The sink pad with short name {@code padName}; throws naming the known pads if none.
+     *
+     * @param padName the pad's name
+     * @return the sink pad with short name {@code padName}; throws naming the known pads if none
+     */
     public final SinkPad snkPad(String padName) {
         SinkPad pad = snks.get(padName);
         if (pad == null) {
@@ -172,6 +186,8 @@ public abstract class Element implements PadProvider {
      * This element's logger, {@code "sgn.<element name>"} as in SGN: its level follows the
      * {@code "sgn"} logger unless set for the element, e.g. {@code SGNLOGLEVEL="myelement:DEBUG"}
      * (see {@link jvalkka.log.LogConfig}). Works in a worker JVM too.
+     *
+     * @return this element's logger, {@code "sgn.<element name>"} as in SGN: its level follows the {@code "sgn"} logger unless set for the element, e.g
      */
     public final Logger logger() {
         Logger l = logger;
@@ -182,27 +198,47 @@ public abstract class Element implements PadProvider {
         return l;
     }
 
-    /** The source pads in order, as a new list. */
+    /**
+     * The source pads in order, as a new list.
+     *
+     * @return the source pads in order, as a new list
+     */
     public final List<SourcePad> sourcePads() {
         return List.of(sourcePads);
     }
 
-    /** The sink pads in order, as a new list. */
+    /**
+     * The sink pads in order, as a new list.
+     *
+     * @return the sink pads in order, as a new list
+     */
     public final List<SinkPad> sinkPads() {
         return List.of(sinkPads);
     }
 
-    /** The source pad names in order: the user's, then the class's static ones ({@link StaticPads}). */
+    /**
+     * The source pad names in order: the user's, then the class's static ones ({@link StaticPads}).
+     *
+     * @return the source pad names in order: the user's, then the class's static ones ({@link StaticPads})
+     */
     public final List<String> sourcePadNames() {
         return List.copyOf(srcs.keySet());
     }
 
-    /** The sink pad names in order: the user's, then the class's static ones ({@link StaticPads}). */
+    /**
+     * The sink pad names in order: the user's, then the class's static ones ({@link StaticPads}).
+     *
+     * @return the sink pad names in order: the user's, then the class's static ones ({@link StaticPads})
+     */
     public final List<String> sinkPadNames() {
         return List.copyOf(snks.keySet());
     }
 
-    /** The pad that runs {@link #internal()}. */
+    /**
+     * The pad that runs {@link #internal()}.
+     *
+     * @return the pad that runs {@link #internal()}
+     */
     public final InternalPad internalPad() {
         return internalPad;
     }

@@ -21,7 +21,11 @@ public final class ElementGroup implements PadProvider {
         this.items = List.copyOf(items);
     }
 
-    /** The members: elements and pad selections, in order. */
+    /**
+     * The members: elements and pad selections, in order.
+     *
+     * @return the members: elements and pad selections, in order
+     */
     public List<PadProvider> items() {
         return items;
     }
@@ -29,6 +33,9 @@ public final class ElementGroup implements PadProvider {
     /**
      * A group of the pads named {@code padNames} of every member that has any of them; members
      * that have none drop out.
+     *
+     * @param padNames the pad names
+     * @return a group of the pads named {@code padNames} of every member that has any of them; members that have none drop out
      */
     public ElementGroup select(String... padNames) {
         Set<String> wanted = new LinkedHashSet<>(List.of(padNames));

@@ -29,19 +29,37 @@ public class Frame {
     public Frame() {
     }
 
-    /** A frame carrying {@code data}; not EOS, not a gap. */
+    /**
+     * A frame carrying {@code data}; not EOS, not a gap.
+     *
+     * @param data the frame's data
+     */
     public Frame(Object data) {
         this.data = data;
     }
 
-    /** A frame carrying {@code data}, with the given EOS and gap flags. */
+    /**
+     * A frame carrying {@code data}, with the given EOS and gap flags.
+     *
+     * @param data the frame's data
+     * @param eos whether this is the end of the stream
+     * @param gap whether the frame is a gap (carries no data)
+     */
     public Frame(Object data, boolean eos, boolean gap) {
         this.data = data;
         this.eos = eos;
         this.gap = gap;
     }
 
-    /** A frame with every field given; {@code metadata} is copied, {@code null} means none. */
+    /**
+     * A frame with every field given; {@code metadata} is copied, {@code null} means none.
+     *
+     * @param data the frame's data
+     * @param eos whether this is the end of the stream
+     * @param gap whether the frame is a gap (carries no data)
+     * @param spec the specification
+     * @param metadata extra entries
+     */
     public Frame(Object data, boolean eos, boolean gap, DataSpec spec, Map<String, ?> metadata) {
         this.data = data;
         this.eos = eos;
@@ -52,66 +70,120 @@ public class Frame {
         }
     }
 
-    /** An end-of-stream frame with no data (a gap). */
+    /**
+     * An end-of-stream frame with no data (a gap).
+     *
+     * @return an end-of-stream frame with no data (a gap)
+     */
     public static Frame eos() {
         return new Frame(null, true, true);
     }
 
-    /** A gap frame: no valid data this loop, the stream goes on. */
+    /**
+     * A gap frame: no valid data this loop, the stream goes on.
+     *
+     * @return a gap frame: no valid data this loop, the stream goes on
+     */
     public static Frame gap() {
         return new Frame(null, false, true);
     }
 
-    /** The payload; may be {@code null}. */
+    /**
+     * The payload; may be {@code null}.
+     *
+     * @return the payload; may be {@code null}
+     */
     public Object data() {
         return data;
     }
 
-    /** The payload cast to {@code type}; {@code null} stays {@code null}. */
+    /**
+     * The payload cast to {@code type}; {@code null} stays {@code null}.
+     *
+     * @param <T> the type of the items
+     * @param type the type
+     * @return the payload cast to {@code type}; {@code null} stays {@code null}
+     */
     public <T> T data(Class<T> type) {
         return type.cast(data);
     }
 
-    /** Replaces the payload; returns this frame. */
+    /**
+     * Replaces the payload; returns this frame.
+     *
+     * @param data the new payload
+     * @return this
+     */
     public Frame setData(Object data) {
         this.data = data;
         return this;
     }
 
-    /** Whether this frame ends the stream on its pad (SGN's {@code EOS}). */
+    /**
+     * Whether this frame ends the stream on its pad (SGN's {@code EOS}).
+     *
+     * @return whether this frame ends the stream on its pad (SGN's {@code EOS})
+     */
     public boolean isEOS() {
         return eos;
     }
 
-    /** Sets the end-of-stream flag; returns this frame. */
+    /**
+     * Sets the end-of-stream flag; returns this frame.
+     *
+     * @param eos whether the frame ends its stream
+     * @return this
+     */
     public Frame setEOS(boolean eos) {
         this.eos = eos;
         return this;
     }
 
-    /** Whether this frame is a gap: it holds no valid data (SGN's {@code is_gap}). */
+    /**
+     * Whether this frame is a gap: it holds no valid data (SGN's {@code is_gap}).
+     *
+     * @return whether this frame is a gap: it holds no valid data (SGN's {@code is_gap})
+     */
     public boolean isGap() {
         return gap;
     }
 
-    /** Sets the gap flag; returns this frame. */
+    /**
+     * Sets the gap flag; returns this frame.
+     *
+     * @param gap whether the frame carries no data
+     * @return this
+     */
     public Frame setGap(boolean gap) {
         this.gap = gap;
         return this;
     }
 
-    /** The data spec, or {@code null} when the stream declares none. */
+    /**
+     * The data spec, or {@code null} when the stream declares none.
+     *
+     * @return the data spec, or {@code null} when the stream declares none
+     */
     public DataSpec spec() {
         return spec;
     }
 
-    /** Sets the data spec; returns this frame. */
+    /**
+     * Sets the data spec; returns this frame.
+     *
+     * @param spec the data spec
+     * @return this
+     */
     public Frame setSpec(DataSpec spec) {
         this.spec = spec;
         return this;
     }
 
-    /** The metadata map, created empty on first call; changes go into this frame. */
+    /**
+     * The metadata map, created empty on first call; changes go into this frame.
+     *
+     * @return the metadata map, created empty on first call; changes go into this frame
+     */
     public Map<String, Object> metadata() {
         if (metadata == null) {
             metadata = new LinkedHashMap<>();
@@ -119,7 +191,11 @@ public class Frame {
         return metadata;
     }
 
-    /** Whether this frame carries any metadata, without creating the map. */
+    /**
+     * Whether this frame carries any metadata, without creating the map.
+     *
+     * @return whether this frame carries any metadata, without creating the map
+     */
     public boolean hasMetadata() {
         return metadata != null && !metadata.isEmpty();
     }

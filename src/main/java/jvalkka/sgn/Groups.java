@@ -21,6 +21,8 @@ public final class Groups {
      * A group of elements, pad selections and (flattened) other groups.
      *
      * @throws IllegalArgumentException for anything else
+     * @param items the items
+     * @return a group of elements, pad selections and (flattened) other groups
      */
     public static ElementGroup group(PadProvider... items) {
         List<PadProvider> all = new ArrayList<>();
@@ -37,12 +39,24 @@ public final class Groups {
         return new ElementGroup(all);
     }
 
-    /** The pads of {@code element} named {@code padNames} (source, sink or both). */
+    /**
+     * The pads of {@code element} named {@code padNames} (source, sink or both).
+     *
+     * @param element the element
+     * @param padNames the pad names
+     * @return the pads of {@code element} named {@code padNames} (source, sink or both)
+     */
     public static PadSelection select(Element element, String... padNames) {
         return new PadSelection(element, new LinkedHashSet<>(List.of(padNames)));
     }
 
-    /** A narrower selection: the pads of {@code selection} that are also named in {@code padNames}. */
+    /**
+     * A narrower selection: the pads of {@code selection} that are also named in {@code padNames}.
+     *
+     * @param selection the pads selected so far
+     * @param padNames the names of the pads to keep
+     * @return the selection narrowed to those pads
+     */
     public static PadSelection select(PadSelection selection, String... padNames) {
         Set<String> narrowed = new LinkedHashSet<>(selection.padNames());
         narrowed.retainAll(Set.of(padNames));
@@ -53,7 +67,13 @@ public final class Groups {
         return new PadSelection(selection.element(), narrowed);
     }
 
-    /** The pads named {@code padNames} of every member of {@code group}; see {@link ElementGroup#select}. */
+    /**
+     * The pads named {@code padNames} of every member of {@code group}; see {@link ElementGroup#select}.
+     *
+     * @param group the event group
+     * @param padNames the pad names
+     * @return the pads named {@code padNames} of every member of {@code group}; see {@link ElementGroup#select}
+     */
     public static ElementGroup select(ElementGroup group, String... padNames) {
         return group.select(padNames);
     }

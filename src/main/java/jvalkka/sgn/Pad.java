@@ -23,17 +23,29 @@ public abstract sealed class Pad permits SourcePad, SinkPad, InternalPad {
         this.index = index;
     }
 
-    /** The full, pipeline-unique name {@code "<element>:<type>:<pad>"}. */
+    /**
+     * The full, pipeline-unique name {@code "<element>:<type>:<pad>"}.
+     *
+     * @return the full, pipeline-unique name {@code "<element>:<type>:<pad>"}
+     */
     public final String name() {
         return name;
     }
 
-    /** The short name, unique among this element's pads of the same type. */
+    /**
+     * The short name, unique among this element's pads of the same type.
+     *
+     * @return the short name, unique among this element's pads of the same type
+     */
     public final String padName() {
         return padName;
     }
 
-    /** The element that owns this pad. */
+    /**
+     * The element that owns this pad.
+     *
+     * @return the element that owns this pad
+     */
     public final Element element() {
         return element;
     }
@@ -41,12 +53,18 @@ public abstract sealed class Pad permits SourcePad, SinkPad, InternalPad {
     /**
      * This pad's position among its element's pads of the same type (0, 1, ...), in the order the
      * pad names were given: handy for per-pad state in arrays instead of maps.
+     *
+     * @return this pad's position among its element's pads of the same type (0, 1, ...), in the order the pad names were given: handy for per-pad state in arrays instead of maps
      */
     public final int index() {
         return index;
     }
 
-    /** Whether a link has been made to or from this pad. */
+    /**
+     * Whether a link has been made to or from this pad.
+     *
+     * @return whether a link has been made to or from this pad
+     */
     public final boolean isLinked() {
         return linked;
     }

@@ -11,13 +11,25 @@ import java.util.Set;
  * {@link PadSelection} (some pads of one element) or an {@link ElementGroup} (several of those).
  */
 public interface PadProvider {
-    /** Source pads by short name, in a stable order. */
+    /**
+     * Source pads by short name, in a stable order.
+     *
+     * @return the source pads, by short name
+     */
     Map<String, SourcePad> srcs();
 
-    /** Sink pads by short name, in a stable order. */
+    /**
+     * Sink pads by short name, in a stable order.
+     *
+     * @return the sink pads, by short name
+     */
     Map<String, SinkPad> snks();
 
-    /** The elements involved, each once, in a stable order. */
+    /**
+     * The elements involved, each once, in a stable order.
+     *
+     * @return the elements involved, each once, in a stable order
+     */
     List<Element> elements();
 
     /**
@@ -26,6 +38,7 @@ public interface PadProvider {
      * <pre>{@code group(src1, src2).selectBySource().forEach((name, pad) -> pipeline.connect(pad, sinks.get(name)));}</pre>
      *
      * @throws IllegalArgumentException when there are no source pads (or as {@link #srcs()})
+     * @return each source pad on its own (SGN's {@code select_by_source}): pad name → a selection of just that pad of its element, in {@link #srcs()} order
      */
     default Map<String, PadSelection> selectBySource() {
         Map<String, SourcePad> pads = srcs();
@@ -42,6 +55,7 @@ public interface PadProvider {
      * pad of its element, in {@link #snks()} order.
      *
      * @throws IllegalArgumentException when there are no sink pads (or as {@link #snks()})
+     * @return each sink pad on its own (SGN's {@code select_by_sink}): pad name → a selection of just that pad of its element, in {@link #snks()} order
      */
     default Map<String, PadSelection> selectBySink() {
         Map<String, SinkPad> pads = snks();

@@ -33,12 +33,20 @@ public final class PadSelection implements PadProvider {
         this.padNames = Collections.unmodifiableSet(new LinkedHashSet<>(padNames));
     }
 
-    /** The element the pads belong to. */
+    /**
+     * The element the pads belong to.
+     *
+     * @return the element the pads belong to
+     */
     public Element element() {
         return element;
     }
 
-    /** The selected short pad names. */
+    /**
+     * The selected short pad names.
+     *
+     * @return the selected short pad names
+     */
     public Set<String> padNames() {
         return padNames;
     }

@@ -70,6 +70,8 @@ public class Pipeline {
      * Adds elements to the graph, in order.
      *
      * @throws IllegalArgumentException when an element or pad name is already in use here
+     * @param elements the elements to add, in order
+     * @return this
      */
     public Pipeline insert(Element... elements) {
         for (Element element : elements) {
@@ -78,7 +80,13 @@ public class Pipeline {
         return this;
     }
 
-    /** Adds elements, then {@link #link(Map) links} {@code linkMap} (sink pad → source pad). */
+    /**
+     * Adds elements, then {@link #link(Map) links} {@code linkMap} (sink pad → source pad).
+     *
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @param elements the elements to add, in order
+     * @return this
+     */
     public Pipeline insert(Map<?, ?> linkMap, Element... elements) {
         insert(elements);
         return link(linkMap);
@@ -115,6 +123,8 @@ public class Pipeline {
      * @throws IllegalArgumentException for an unknown pad name, a pad of an element not in this
      *     pipeline, a key that is not a sink pad (e.g. two source pads), a value that is not a
      *     source pad, or a sink pad already linked to another source pad
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @return this
      */
     public Pipeline link(Map<?, ?> linkMap) {
         List<SinkPad> sinks = new ArrayList<>();
@@ -192,6 +202,10 @@ public class Pipeline {
      * <li>otherwise: an error asking for an explicit map
      *     ({@link #connect(PadProvider, PadProvider, Map)}).</li>
      * </ol>
+     *
+     * @param source the element (or composition) whose source pads feed
+     * @param sink the element (or composition) whose sink pads are fed
+     * @return this
      */
     public Pipeline connect(PadProvider source, PadProvider sink) {
         return connect(source, sink, null);
@@ -204,6 +218,10 @@ public class Pipeline {
      * @throws IllegalArgumentException for a sink element on the source side, a source element
      *     on the sink side, a name in {@code linkMap} that is not on its side, or an ambiguous
      *     implicit link
+     * @param source the element (or composition) whose source pads feed
+     * @param sink the element (or composition) whose sink pads are fed
+     * @param linkMap the links: each sink pad to the source pad that feeds it
+     * @return this
      */
     public Pipeline connect(PadProvider source, PadProvider sink, Map<String, String> linkMap) {
         if (source instanceof SinkElement e) {
@@ -292,7 +310,12 @@ public class Pipeline {
 
     // ------------------------------------------------------------------ inspecting
 
-    /** The element named {@code name}; throws if there is none. */
+    /**
+     * The element named {@code name}; throws if there is none.
+     *
+     * @param name the name
+     * @return the element named {@code name}; throws if there is none
+     */
     public Element element(String name) {
         Element element = elements.get(name);
         if (element == null) {
@@ -302,17 +325,30 @@ public class Pipeline {
         return element;
     }
 
-    /** The pad with full name {@code name}; throws if there is none. */
+    /**
+     * The pad with full name {@code name}; throws if there is none.
+     *
+     * @param name the name
+     * @return the pad with full name {@code name}; throws if there is none
+     */
     public Pad pad(String name) {
         return resolve(name);
     }
 
-    /** The elements, in insertion order. */
+    /**
+     * The elements, in insertion order.
+     *
+     * @return the elements, in insertion order
+     */
     public List<Element> elements() {
         return List.copyOf(elements.values());
     }
 
-    /** The sorted full names of all source and sink pads; see {@link #nodes(boolean, boolean)}. */
+    /**
+     * The sorted full names of all source and sink pads; see {@link #nodes(boolean, boolean)}.
+     *
+     * @return the sorted full names of all source and sink pads; see {@link #nodes(boolean, boolean)}
+     */
     public List<String> nodes() {
         return nodes(true, false);
     }
@@ -320,6 +356,10 @@ public class Pipeline {
     /**
      * The graph's nodes, sorted: full pad names when {@code pads} (internal pads too when
      * {@code intra}), element names otherwise.
+     *
+     * @param pads the pads
+     * @param intra the links inside the group
+     * @return the graph's nodes, sorted: full pad names when {@code pads} (internal pads too when {@code intra}), element names otherwise
      */
     public List<String> nodes(boolean pads, boolean intra) {
         TreeSet<String> out = new TreeSet<>();
@@ -349,7 +389,11 @@ public class Pipeline {
         }
     }
 
-    /** The links between pads, sorted; see {@link #edges(boolean, boolean)}. */
+    /**
+     * The links between pads, sorted; see {@link #edges(boolean, boolean)}.
+     *
+     * @return the links between pads, sorted; see {@link #edges(boolean, boolean)}
+     */
     public List<Edge> edges() {
         return edges(true, false);
     }
@@ -360,6 +404,10 @@ public class Pipeline {
      * otherwise. A composed element's inner graph is included: its links inside, and (for
      * elements) composed element → inner element behind each of its sink pads and inner element
      * → composed element behind each of its source pads.
+     *
+     * @param pads the pads
+     * @param intra the links inside the group
+     * @return the graph's edges, sorted: source pad → sink pad links when {@code pads} (plus each element's sink pads → internal pad → source pads when {@code intra}), element → element otherwise
      */
     public List<Edge> edges(boolean pads, boolean intra) {
         TreeSet<Edge> out = new TreeSet<>();
@@ -378,7 +426,11 @@ public class Pipeline {
         return List.copyOf(out);
     }
 
-    /** How many loops {@link #run()} has executed in this pipeline so far. */
+    /**
+     * How many loops {@link #run()} has executed in this pipeline so far.
+     *
+     * @return how many loops {@link #run()} has executed in this pipeline so far
+     */
     public long loops() {
         return loops;
     }
@@ -416,6 +468,8 @@ public class Pipeline {
      * the pipeline runs as it is, without starting workers for its {@code Parallelize*Element}s:
      * use it inside a {@link jvalkka.sgn.subprocess.Parallelize} that started them (or for a
      * pipeline that has none).
+     *
+     * @param autoParallelize whether to run Parallelize* elements in their workers automatically
      */
     public void run(boolean autoParallelize) {
         run(null, Long.MAX_VALUE, autoParallelize);
@@ -427,6 +481,7 @@ public class Pipeline {
      *
      * @throws RunLimitException when the time is up before every sink is at EOS
      * @throws IllegalArgumentException for a null, zero or negative timeout
+     * @param timeout the longest wait
      */
     public void run(Duration timeout) {
         if (timeout == null) {
@@ -442,12 +497,19 @@ public class Pipeline {
      * @param maxLoops at least 1; {@link Long#MAX_VALUE} for no cap
      * @throws RunLimitException when a limit is reached before every sink is at EOS
      * @throws IllegalArgumentException for a zero or negative timeout or loop cap
+     * @param timeout the longest wait
      */
     public void run(Duration timeout, long maxLoops) {
         run(timeout, maxLoops, true);
     }
 
-    /** {@link #run(Duration, long)}, with or without automatic parallelisation (see {@link #run(boolean)}). */
+    /**
+     * {@link #run(Duration, long)}, with or without automatic parallelisation (see {@link #run(boolean)}).
+     *
+     * @param timeout the longest wait
+     * @param maxLoops the most loops to run
+     * @param autoParallelize whether to run Parallelize* elements in their workers automatically
+     */
     public void run(Duration timeout, long maxLoops, boolean autoParallelize) {
         if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
             throw new IllegalArgumentException("timeout must be positive, not " + timeout + " (null: no time limit)");
@@ -720,12 +782,21 @@ public class Pipeline {
 
     // ------------------------------------------------------------------ drawing
 
-    /** The graph in Graphviz DOT: one box per element holding its pads, one arrow per link. */
+    /**
+     * The graph in Graphviz DOT: one box per element holding its pads, one arrow per link.
+     *
+     * @return the graph in Graphviz DOT: one box per element holding its pads, one arrow per link
+     */
     public String toDot() {
         return toDot(null);
     }
 
-    /** As {@link #toDot()}, with {@code label} as the graph's title when non-null. */
+    /**
+     * As {@link #toDot()}, with {@code label} as the graph's title when non-null.
+     *
+     * @param label the title
+     * @return the DOT text
+     */
     public String toDot(String label) {
         StringBuilder dot = new StringBuilder("digraph pipeline {\n  rankdir=LR;\n");
         if (label != null) {
@@ -796,12 +867,19 @@ public class Pipeline {
      * The graph as an SVG picture drawn without Graphviz (a small layered layout, left to right):
      * one box per element with its sink pads on the left and source pads on the right, unlinked
      * pads in tomato, one curve per link. A composed element is one box naming its inner elements.
+     *
+     * @return the graph as an SVG picture drawn without Graphviz (a small layered layout, left to right): one box per element with its sink pads on the left and source pads on the right, unlinked pads in tomato, one curve per link
      */
     public String toSvg() {
         return toSvg(null);
     }
 
-    /** As {@link #toSvg()}, with {@code label} as the picture's title when non-null. */
+    /**
+     * As {@link #toSvg()}, with {@code label} as the picture's title when non-null.
+     *
+     * @param label the title
+     * @return the SVG text
+     */
     public String toSvg(String label) {
         return SvgPicture.render(List.copyOf(elements.values()), label);
     }
@@ -814,6 +892,8 @@ public class Pipeline {
      *
      * @throws IllegalStateException when {@code dot} is not installed and the format is not SVG
      * @throws IOException when {@code dot} fails or {@code path} cannot be written
+     * @param path the file to write
+     * @throws InterruptedException when interrupted
      */
     public void visualize(Path path) throws IOException, InterruptedException {
         visualize(path, "dot");

@@ -8,7 +8,9 @@ package jvalkka.sgn;
  */
 public final class PipelineException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The pad being served when it failed. */
     private final String padName;
+    /** The loop in which it failed. */
     private final long loop;
 
     PipelineException(String padName, long loop, Throwable cause) {
@@ -17,12 +19,20 @@ public final class PipelineException extends RuntimeException {
         this.loop = loop;
     }
 
-    /** The full name of the pad whose element call failed. */
+    /**
+     * The full name of the pad whose element call failed.
+     *
+     * @return the full name of the pad whose element call failed
+     */
     public String padName() {
         return padName;
     }
 
-    /** The loop (1, 2, ...) in which it failed. */
+    /**
+     * The loop (1, 2, ...) in which it failed.
+     *
+     * @return the loop (1, 2, ...) in which it failed
+     */
     public long loop() {
         return loop;
     }

@@ -9,7 +9,9 @@ import java.util.List;
  */
 public final class RunLimitException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The loops run when the limit was reached. */
     private final long loops;
+    /** The sinks not at end of stream when the limit was reached. */
     private final List<String> sinksNotAtEos;
 
     RunLimitException(String limit, long loops, long loopsThisRun, List<String> sinksNotAtEos) {
@@ -20,12 +22,20 @@ public final class RunLimitException extends RuntimeException {
         this.sinksNotAtEos = List.copyOf(sinksNotAtEos);
     }
 
-    /** {@link Pipeline#loops()} when the limit was reached. */
+    /**
+     * {@link Pipeline#loops()} when the limit was reached.
+     *
+     * @return the loops the pipeline had run when the limit was reached
+     */
     public long loops() {
         return loops;
     }
 
-    /** The names of the sink elements that were not at EOS. */
+    /**
+     * The names of the sink elements that were not at EOS.
+     *
+     * @return the names of the sink elements that were not at EOS
+     */
     public List<String> sinksNotAtEos() {
         return sinksNotAtEos;
     }

@@ -69,6 +69,8 @@ public class SignalEOS implements AutoCloseable {
     /**
      * Whether SIGINT or SIGTERM arrived while a {@code SignalEOS} was open: sources should then
      * send EOS. Cheap (one volatile read); safe from any thread.
+     *
+     * @return whether SIGINT or SIGTERM arrived while a {@code SignalEOS} was open: sources should then send EOS
      */
     public static boolean signaledEos() {
         return signaled;
@@ -77,6 +79,8 @@ public class SignalEOS implements AutoCloseable {
     /**
      * The names ({@code "INT"}, {@code "TERM"}) of the signals received since the outermost
      * {@code SignalEOS} was opened; still readable after it closed, until the next one opens.
+     *
+     * @return the names ({@code "INT"}, {@code "TERM"}) of the signals received since the outermost {@code SignalEOS} was opened; still readable after it closed, until the next one opens
      */
     public static Set<String> receivedSignals() {
         synchronized (RECEIVED) {
@@ -90,6 +94,7 @@ public class SignalEOS implements AutoCloseable {
      * {@link #close()} so that the previous handler sees it.
      *
      * @return whether the signal was raised
+     * @param signalName {@code "INT"} or {@code "TERM"}
      */
     public static boolean raiseIfReceived(String signalName) {
         if (!RECEIVED.contains(signalName)) {

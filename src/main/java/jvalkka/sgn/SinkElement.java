@@ -56,10 +56,16 @@ public abstract class SinkElement extends Element {
      * EOS.
      *
      * @throws Exception stops the run; the pipeline reports it against {@code pad}
+     * @param pad the pad
+     * @param frame the frame
      */
     public abstract void pull(SinkPad pad, Frame frame) throws Exception;
 
-    /** Marks {@code pad} (one of this element's sink pads) as having received end of stream. */
+    /**
+     * Marks {@code pad} (one of this element's sink pads) as having received end of stream.
+     *
+     * @param pad the pad
+     */
     public final void markEos(SinkPad pad) {
         if (pad.element() != this) {
             throw new IllegalArgumentException(pad + " is not a sink pad of " + name());
@@ -70,7 +76,12 @@ public abstract class SinkElement extends Element {
         }
     }
 
-    /** Whether {@code pad} has been marked EOS. */
+    /**
+     * Whether {@code pad} has been marked EOS.
+     *
+     * @param pad the pad
+     * @return whether {@code pad} has been marked EOS
+     */
     public final boolean isEos(SinkPad pad) {
         return pad.element() == this && eosPads[pad.index()];
     }
@@ -79,12 +90,18 @@ public abstract class SinkElement extends Element {
      * Whether this sink is done. As in SGN, a sink is at EOS as soon as ANY of its pads is
      * marked EOS; override to require all pads (for example {@code return eosCount() ==
      * sinkPads().size();}).
+     *
+     * @return whether this sink is done
      */
     public boolean atEos() {
         return eosCount > 0;
     }
 
-    /** How many of this element's sink pads are marked EOS. */
+    /**
+     * How many of this element's sink pads are marked EOS.
+     *
+     * @return how many of this element's sink pads are marked EOS
+     */
     public final int eosCount() {
         return eosCount;
     }

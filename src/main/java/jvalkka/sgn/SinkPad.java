@@ -18,17 +18,29 @@ public final class SinkPad extends Pad {
         super(element, padName, "snk", index);
     }
 
-    /** The source pad this pad is linked to, or {@code null} before linking. */
+    /**
+     * The source pad this pad is linked to, or {@code null} before linking.
+     *
+     * @return the source pad this pad is linked to, or {@code null} before linking
+     */
     public SourcePad other() {
         return other;
     }
 
-    /** The frame received in the current (or last) loop; {@code null} before the first. */
+    /**
+     * The frame received in the current (or last) loop; {@code null} before the first.
+     *
+     * @return the frame received in the current (or last) loop; {@code null} before the first
+     */
     public Frame input() {
         return input;
     }
 
-    /** The data spec of the first frame received, {@code null} if none (yet). */
+    /**
+     * The data spec of the first frame received, {@code null} if none (yet).
+     *
+     * @return the data spec of the first frame received, {@code null} if none (yet)
+     */
     public DataSpec dataSpec() {
         return dataSpec;
     }

@@ -51,6 +51,8 @@ public abstract class SourceElement extends Element {
      * Makes this loop's frame for {@code pad} (SGN's {@code new}). Must not return {@code null}.
      *
      * @throws Exception stops the run; the pipeline reports it against {@code pad}
+     * @param pad the source pad that asks for a frame
+     * @return the frame
      */
     public abstract Frame newFrame(SourcePad pad) throws Exception;
 

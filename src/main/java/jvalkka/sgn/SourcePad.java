@@ -19,7 +19,11 @@ public final class SourcePad extends Pad {
         this.virtual = virtual;
     }
 
-    /** The frame produced in the current (or last) loop; {@code null} before the first. */
+    /**
+     * The frame produced in the current (or last) loop; {@code null} before the first.
+     *
+     * @return the frame produced in the current (or last) loop; {@code null} before the first
+     */
     public Frame output() {
         return output;
     }

@@ -45,47 +45,87 @@ public final class StaticPads {
         this.allowDynamicSourcePads = allowDynamicSourcePads;
     }
 
-    /** No static pads; user pads allowed of both kinds: what an element has by default. */
+    /**
+     * No static pads; user pads allowed of both kinds: what an element has by default.
+     *
+     * @return the pads an element has by default
+     */
     public static StaticPads none() {
         return NONE;
     }
 
-    /** This declaration with {@code names} as the static sink pads (replacing any before). */
+    /**
+     * This declaration with {@code names} as the static sink pads (replacing any before).
+     *
+     * @param names the names
+     * @return this declaration with {@code names} as the static sink pads (replacing any before)
+     */
     public StaticPads sinkPads(String... names) {
         return new StaticPads(List.of(names), sourcePads, allowDynamicSinkPads, allowDynamicSourcePads);
     }
 
-    /** This declaration with {@code names} as the static source pads (replacing any before). */
+    /**
+     * This declaration with {@code names} as the static source pads (replacing any before).
+     *
+     * @param names the names
+     * @return this declaration with {@code names} as the static source pads (replacing any before)
+     */
     public StaticPads sourcePads(String... names) {
         return new StaticPads(sinkPads, List.of(names), allowDynamicSinkPads, allowDynamicSourcePads);
     }
 
-    /** This declaration with user sink pad names allowed ({@code true}, the default) or refused. */
+    /**
+     * This declaration with user sink pad names allowed ({@code true}, the default) or refused.
+     *
+     * @param allow whether to allow it
+     * @return this declaration with user sink pad names allowed ({@code true}, the default) or refused
+     */
     public StaticPads allowDynamicSinkPads(boolean allow) {
         return new StaticPads(sinkPads, sourcePads, allow, allowDynamicSourcePads);
     }
 
-    /** This declaration with user source pad names allowed ({@code true}, the default) or refused. */
+    /**
+     * This declaration with user source pad names allowed ({@code true}, the default) or refused.
+     *
+     * @param allow whether to allow it
+     * @return this declaration with user source pad names allowed ({@code true}, the default) or refused
+     */
     public StaticPads allowDynamicSourcePads(boolean allow) {
         return new StaticPads(sinkPads, sourcePads, allowDynamicSinkPads, allow);
     }
 
-    /** The static sink pad names, in order. */
+    /**
+     * The static sink pad names, in order.
+     *
+     * @return the static sink pad names, in order
+     */
     public List<String> sinkPads() {
         return sinkPads;
     }
 
-    /** The static source pad names, in order. */
+    /**
+     * The static source pad names, in order.
+     *
+     * @return the static source pad names, in order
+     */
     public List<String> sourcePads() {
         return sourcePads;
     }
 
-    /** Whether users may give sink pad names of their own. */
+    /**
+     * Whether users may give sink pad names of their own.
+     *
+     * @return whether users may give sink pad names of their own
+     */
     public boolean allowDynamicSinkPads() {
         return allowDynamicSinkPads;
     }
 
-    /** Whether users may give source pad names of their own. */
+    /**
+     * Whether users may give source pad names of their own.
+     *
+     * @return whether users may give source pad names of their own
+     */
     public boolean allowDynamicSourcePads() {
         return allowDynamicSourcePads;
     }

@@ -51,6 +51,8 @@ public abstract class TransformElement extends Element {
      * Receives this loop's frame on {@code pad}.
      *
      * @throws Exception stops the run; the pipeline reports it against {@code pad}
+     * @param pad the pad
+     * @param frame the frame
      */
     public abstract void pull(SinkPad pad, Frame frame) throws Exception;
 
@@ -58,6 +60,8 @@ public abstract class TransformElement extends Element {
      * Makes this loop's frame for {@code pad} (SGN's {@code new}). Must not return {@code null}.
      *
      * @throws Exception stops the run; the pipeline reports it against {@code pad}
+     * @param pad the source pad that asks for a frame
+     * @return the frame
      */
     public abstract Frame newFrame(SourcePad pad) throws Exception;
 

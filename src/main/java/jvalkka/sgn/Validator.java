@@ -26,10 +26,16 @@ public interface Validator {
      * Checks {@code element}.
      *
      * @throws IllegalArgumentException when the element does not pass, naming it
+     * @param element the element
      */
     void validate(Element element);
 
-    /** This check, then {@code next}. */
+    /**
+     * This check, then {@code next}.
+     *
+     * @param next the validator to run after this one
+     * @return a validator that runs both
+     */
     default Validator andThen(Validator next) {
         return element -> {
             validate(element);
@@ -37,7 +43,11 @@ public interface Validator {
         };
     }
 
-    /** Exactly one sink pad and one source pad (a one-to-one transform). */
+    /**
+     * Exactly one sink pad and one source pad (a one-to-one transform).
+     *
+     * @return a validator for one sink pad for each source pad
+     */
     static Validator oneToOne() {
         return e -> {
             int sinks = e.sinkPadArray().length;
@@ -49,7 +59,11 @@ public interface Validator {
         };
     }
 
-    /** Exactly one sink pad, any number of source pads (a one-to-many transform). */
+    /**
+     * Exactly one sink pad, any number of source pads (a one-to-many transform).
+     *
+     * @return a validator for one sink pad, several source pads
+     */
     static Validator oneToMany() {
         return e -> {
             int sinks = e.sinkPadArray().length;
@@ -59,7 +73,11 @@ public interface Validator {
         };
     }
 
-    /** Exactly one source pad, any number of sink pads (a many-to-one transform). */
+    /**
+     * Exactly one source pad, any number of sink pads (a many-to-one transform).
+     *
+     * @return a validator for several sink pads, one source pad
+     */
     static Validator manyToOne() {
         return e -> {
             int sources = e.sourcePadArray().length;
@@ -74,6 +92,9 @@ public interface Validator {
      * that kind unchecked (SGN's {@code num_pads(sink_pads=..., source_pads=...)}).
      *
      * @throws IllegalArgumentException for a negative count
+     * @param sinkPads the number of sink pads, or null for any
+     * @param sourcePads the number of source pads, or null for any
+     * @return a validator of the pad counts
      */
     static Validator numPads(Integer sinkPads, Integer sourcePads) {
         if ((sinkPads != null && sinkPads < 0) || (sourcePads != null && sourcePads < 0)) {
@@ -94,7 +115,11 @@ public interface Validator {
         };
     }
 
-    /** The same set of names on the sink pads as on the source pads, in any order. */
+    /**
+     * The same set of names on the sink pads as on the source pads, in any order.
+     *
+     * @return the same set of names on the sink pads as on the source pads, in any order
+     */
     static Validator padNamesMatch() {
         return e -> {
             if (!new HashSet<>(e.sourcePadNames()).equals(new HashSet<>(e.sinkPadNames()))) {
@@ -104,7 +129,11 @@ public interface Validator {
         };
     }
 
-    /** Exactly one sink pad (a single-pad sink). */
+    /**
+     * Exactly one sink pad (a single-pad sink).
+     *
+     * @return a validator for a single pad
+     */
     static Validator singlePad() {
         return e -> {
             int sinks = e.sinkPadArray().length;

@@ -9,6 +9,11 @@ public final class Cleanup {
     private Cleanup() {
     }
 
+    /**
+     * Removes what crashed jvalkka programs of this user left behind ({@code scripts/cleanup}).
+     *
+     * @param args none
+     */
     public static void main(String[] args) {
         RunRecord.SweepResult r = RunRecord.sweepStale();
         for (String s : r.segments()) {

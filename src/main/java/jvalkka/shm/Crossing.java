@@ -24,14 +24,22 @@ public final class Crossing {
         CURRENT.set(new ArrayList<>());
     }
 
-    /** Stops recording on this thread and returns what crossed, in order (no duplicates). */
+    /**
+     * Stops recording on this thread and returns what crossed, in order (no duplicates).
+     *
+     * @return the handles that crossed, in order
+     */
     public static List<Object> end() {
         List<Object> crossed = CURRENT.get();
         CURRENT.remove();
         return crossed == null ? List.of() : crossed;
     }
 
-    /** Called by a handle that is being serialized; does nothing when no recording is under way. */
+    /**
+     * Called by a handle that is being serialized; does nothing when no recording is under way.
+     *
+     * @param handle the handle being serialized
+     */
     public static void note(Object handle) {
         List<Object> crossed = CURRENT.get();
         if (crossed != null && crossed.stream().noneMatch(o -> o == handle)) {

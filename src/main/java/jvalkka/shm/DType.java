@@ -8,14 +8,23 @@ import java.util.Locale;
  * process can map the same segment with {@code np.ndarray(shape, dtype, buffer)}.
  */
 public enum DType {
+    /** A double-precision float (8 bytes). */
     FLOAT64("float64", 8, true),
+    /** A single-precision float (4 bytes). */
     FLOAT32("float32", 4, true),
+    /** A half-precision float (2 bytes). */
     FLOAT16("float16", 2, true),
+    /** A signed 64-bit integer (8 bytes). */
     INT64("int64", 8, false),
+    /** A signed 32-bit integer (4 bytes). */
     INT32("int32", 4, false),
+    /** A signed 16-bit integer (2 bytes). */
     INT16("int16", 2, false),
+    /** A signed 8-bit integer (1 byte). */
     INT8("int8", 1, false),
+    /** A signed 8-bit integer (1 byte). */
     UINT8("uint8", 1, false),
+    /** A signed 16-bit integer (2 bytes). */
     UINT16("uint16", 2, false);
 
     private final String numpyName;
@@ -28,17 +37,29 @@ public enum DType {
         this.floating = floating;
     }
 
-    /** Bytes per element. */
+    /**
+     * Bytes per element.
+     *
+     * @return the bytes per element
+     */
     public int itemSize() {
         return itemSize;
     }
 
-    /** Whether elements are floating point. */
+    /**
+     * Whether elements are floating point.
+     *
+     * @return whether elements are floating point
+     */
     public boolean isFloating() {
         return floating;
     }
 
-    /** The numpy name, for example {@code float64}. */
+    /**
+     * The numpy name, for example {@code float64}.
+     *
+     * @return the numpy name, for example {@code float64}
+     */
     public String numpyName() {
         return numpyName;
     }
@@ -49,6 +70,8 @@ public enum DType {
      * Case-insensitive; also accepts the enum constant's name.
      *
      * @throws IllegalArgumentException naming the known dtypes when {@code name} is none of them
+     * @param name the name
+     * @return the dtype for a numpy-like name: {@code "float64"}, {@code "float"} (numpy's default float, float64), {@code "double"}, {@code "half"}, {@code "uint8"}, 
      */
     public static DType of(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);

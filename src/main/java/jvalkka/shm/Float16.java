@@ -21,7 +21,12 @@ public final class Float16 {
     private Float16() {
     }
 
-    /** The value of the half whose bits are {@code h} (exact: every half is a float). */
+    /**
+     * The value of the half whose bits are {@code h} (exact: every half is a float).
+     *
+     * @param h the half-precision bits
+     * @return the float it stands for
+     */
     public static float toFloat(short h) {
         int bits = h & 0xffff;
         int sign = (bits & 0x8000) << 16;
@@ -38,12 +43,22 @@ public final class Float16 {
         return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
     }
 
-    /** The half nearest to {@code f} (ties to even). */
+    /**
+     * The half nearest to {@code f} (ties to even).
+     *
+     * @param f the value
+     * @return the nearest half, as its bits
+     */
     public static short fromFloat(float f) {
         return fromDouble(f); // float to double is exact, so this rounds once
     }
 
-    /** The half nearest to {@code d} (ties to even), rounded once from the double. */
+    /**
+     * The half nearest to {@code d} (ties to even), rounded once from the double.
+     *
+     * @param d the duration
+     * @return the half nearest to {@code d} (ties to even), rounded once from the double
+     */
     public static short fromDouble(double d) {
         long bits = Double.doubleToRawLongBits(d);
         int sign = (int) (bits >>> 48) & 0x8000;

@@ -33,6 +33,18 @@ public final class Futex {
 
     /** libc's variadic {@code syscall}; every argument is a register-sized integer. */
     public interface LibC {
+        /**
+         * The C library's {@code syscall(2)}.
+         *
+         * @param number the system call number
+         * @param a1 its first argument
+         * @param a2 its second argument
+         * @param a3 its third argument
+         * @param a4 its fourth argument
+         * @param a5 its fifth argument
+         * @param a6 its sixth argument
+         * @return what the call returns
+         */
         @IgnoreError
         long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
     }
@@ -85,6 +97,10 @@ public final class Futex {
      * a signal, or at once if the word already differs: callers re-check the
      * word. Not interruptible by {@link Thread#interrupt()}: use bounded timeouts
      * where interrupts matter.
+     *
+     * @param address the address of the 32-bit int to wait on
+     * @param expected the value to wait while the int holds
+     * @param timeoutNanos the longest wait in nanoseconds (negative: no limit)
      */
     public static void await(long address, int expected, long timeoutNanos) {
         checkAvailable();
@@ -97,7 +113,13 @@ public final class Futex {
         LIBC.syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, ts, 0, 0);
     }
 
-    /** Wakes up to {@code count} waiters on the int at {@code address}; returns how many it woke. */
+    /**
+     * Wakes up to {@code count} waiters on the int at {@code address}; returns how many it woke.
+     *
+     * @param address the address of the 32-bit int to wait on
+     * @param count the most waiters to wake
+     * @return how many were woken
+     */
     public static int wake(long address, int count) {
         checkAvailable();
         return (int) LIBC.syscall(SYS_FUTEX, address, FUTEX_WAKE, count, 0, 0, 0);

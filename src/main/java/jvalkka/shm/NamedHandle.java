@@ -13,18 +13,40 @@ import java.io.Serializable;
  */
 public abstract class NamedHandle implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** The name the handle is opened by. */
     private final String name;
 
+    /**
+     * A handle on what {@code name} names.
+     *
+     * @param name the name
+     */
     protected NamedHandle(String name) {
         this.name = name;
     }
 
-    /** Opens the resource called {@code name} in this JVM. */
+    /**
+     * Opens the resource called {@code name} in this JVM.
+     *
+     * @param name the name
+     * @return the handle opened in this JVM
+     * @throws IOException when it cannot be opened
+     */
     protected abstract Object reopen(String name) throws IOException;
 
-    /** What the resource is, for error messages ("shared memory", "EventGroup"). */
+    /**
+     * What the resource is, for error messages ("shared memory", "EventGroup").
+     *
+     * @return what the resource is, for error messages ("shared memory", "EventGroup")
+     */
     protected abstract String what();
 
+    /**
+     * Opens the named object in the receiving JVM.
+     *
+     * @return the open handle
+     * @throws ObjectStreamException when it cannot be opened
+     */
     protected final Object readResolve() throws ObjectStreamException {
         try {
             return reopen(name);

@@ -80,6 +80,8 @@ public final class RunRecord {
     /**
      * This JVM's record. The first call prepares the directory, sweeps stale
      * records of dead JVMs once, and installs the shutdown hook.
+     *
+     * @return this JVM's record
      */
     public static RunRecord get() {
         RunRecord r = instance;
@@ -108,7 +110,11 @@ public final class RunRecord {
         return r;
     }
 
-    /** The record directory this JVM uses. */
+    /**
+     * The record directory this JVM uses.
+     *
+     * @return the record directory this JVM uses
+     */
     public static Path defaultDirectory() {
         String p = System.getProperty(DIR_PROPERTY);
         if (p != null && !p.isBlank()) {
@@ -122,6 +128,10 @@ public final class RunRecord {
      * {@code java.io.tmpdir}), created with mode 0700 if missing, and refused
      * (an {@link IOException} saying why) if it or its parent is a symbolic link
      * or belongs to another user. For the multiprocess core's socket files.
+     *
+     * @param name the name
+     * @return the private directory {@code /tmp/jvalkka-<uid>/<name>} (under {@code java.io.tmpdir}), created with mode 0700 if missing, and refused (an {@link IOException} saying why) if it or its parent is a symbolic link or belongs to another user
+     * @throws IOException when the operating system refuses
      */
     public static Path privateDirectory(String name) throws IOException {
         if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
@@ -130,7 +140,11 @@ public final class RunRecord {
         return PrivateDir.ensure(PrivateDir.root().resolve(name));
     }
 
-    /** This JVM's record file (it exists only while something is recorded). */
+    /**
+     * This JVM's record file (it exists only while something is recorded).
+     *
+     * @return this JVM's record file (it exists only while something is recorded)
+     */
     public Path file() {
         return file;
     }
@@ -155,6 +169,9 @@ public final class RunRecord {
      * ending it. Its start time and command line are read now; the sweep kills
      * the pid only if the process there still has both. Does nothing if
      * {@code pid} is not running.
+     *
+     * @param pid the child's pid
+     * @param description what the child is
      */
     public synchronized void addChild(long pid, String description) {
         long start = Proc.startTicks(pid);
@@ -167,19 +184,31 @@ public final class RunRecord {
         rewrite();
     }
 
-    /** Forgets a child (it ended, or was ended by the core). */
+    /**
+     * Forgets a child (it ended, or was ended by the core).
+     *
+     * @param pid the process id
+     */
     public synchronized void removeChild(long pid) {
         if (children.remove(pid) != null) {
             rewrite();
         }
     }
 
-    /** The segment names currently recorded (a copy). */
+    /**
+     * The segment names currently recorded (a copy).
+     *
+     * @return the segment names currently recorded (a copy)
+     */
     public synchronized List<String> segmentNames() {
         return new ArrayList<>(segments.keySet());
     }
 
-    /** The child pids currently recorded (a copy). */
+    /**
+     * The child pids currently recorded (a copy).
+     *
+     * @return the child pids currently recorded (a copy)
+     */
     public synchronized List<Long> childPids() {
         return new ArrayList<>(children.keySet());
     }
@@ -257,7 +286,11 @@ public final class RunRecord {
         PrivateDir.ensure(dir);
     }
 
-    /** Sweeps the default directory; see {@link #sweepStale(Path)}. */
+    /**
+     * Sweeps the default directory; see {@link #sweepStale(Path)}.
+     *
+     * @return what was removed
+     */
     public static SweepResult sweepStale() {
         return sweepStale(defaultDirectory());
     }
@@ -271,6 +304,9 @@ public final class RunRecord {
      * unrecorded are left alone. Only a directory of this user with mode 0700 is
      * read, and in it only record files of this user with mode 0600 (others are
      * logged and left alone). Safe to run from several JVMs at once.
+     *
+     * @param dir the directory of run records
+     * @return what was removed
      */
     public static SweepResult sweepStale(Path dir) {
         SweepResult result = new SweepResult();
@@ -389,21 +425,34 @@ public final class RunRecord {
         private final List<String> children = new ArrayList<>();
         private final List<Path> records = new ArrayList<>();
 
-        /** Names of the segments unlinked. */
+        /**
+         * Names of the segments unlinked.
+         *
+         * @return names of the segments unlinked
+         */
         public List<String> segments() {
             return segments;
         }
 
-        /** Children killed, as {@code "pid (description)"}. */
+        /**
+         * Children killed, as {@code "pid (description)"}.
+         *
+         * @return the children killed, as {@code "pid (description)"}
+         */
         public List<String> children() {
             return children;
         }
 
-        /** Stale records deleted. */
+        /**
+         * Stale records deleted.
+         *
+         * @return the stale records deleted
+         */
         public List<Path> records() {
             return records;
         }
 
+        /** {@return whether nothing was found} */
         public boolean isEmpty() {
             return segments.isEmpty() && children.isEmpty() && records.isEmpty();
         }

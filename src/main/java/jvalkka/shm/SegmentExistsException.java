@@ -10,8 +10,15 @@ import java.nio.file.FileAlreadyExistsException;
 public final class SegmentExistsException extends FileAlreadyExistsException {
     private static final long serialVersionUID = 1L;
 
+    /** The name of the segment that exists. */
     private final String segmentName;
 
+    /**
+     * A segment of that name exists already.
+     *
+     * @param segmentName the segment's name
+     * @param file its file under {@code /dev/shm}
+     */
     public SegmentExistsException(String segmentName, String file) {
         super(file, null, "shared memory segment '" + segmentName + "' already exists. Another program may be"
                 + " using this name (pick another), or a crashed run left it behind: remove it with"
@@ -20,7 +27,11 @@ public final class SegmentExistsException extends FileAlreadyExistsException {
         this.segmentName = segmentName;
     }
 
-    /** The segment name that was asked for. */
+    /**
+     * The segment name that was asked for.
+     *
+     * @return the segment name that was asked for
+     */
     public String segmentName() {
         return segmentName;
     }

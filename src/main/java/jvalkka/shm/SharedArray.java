@@ -83,6 +83,10 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * (zero-filled) and lays the array over it. This JVM owns the name.
      *
      * @throws SegmentExistsException if the name exists
+     * @param name the segment's name
+     * @param dtype the element type
+     * @param shape the size of each dimension
+     * @return the array
      */
     public static SharedArray create(String name, DType dtype, int... shape) throws IOException {
         long nbytes = checkShape(shape) * dtype.itemSize();
@@ -96,7 +100,15 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Opens the existing segment {@code name} and lays the array over it; the segment must be large enough. */
+    /**
+     * Opens the existing segment {@code name} and lays the array over it; the segment must be large enough.
+     *
+     * @param name the segment's name
+     * @param dtype the element type
+     * @param shape the size of each dimension
+     * @return the array
+     * @throws IOException when the operating system refuses
+     */
     public static SharedArray open(String name, DType dtype, int... shape) throws IOException {
         SharedMemory shm = SharedMemory.open(name);
         try {
@@ -107,40 +119,64 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Lays an array over the start of {@code segment}; the caller keeps ownership of the segment. */
+    /**
+     * Lays an array over the start of {@code segment}; the caller keeps ownership of the segment.
+     *
+     * @param segment the segment that holds the array
+     * @param dtype the element type
+     * @param shape the size of each dimension
+     * @return the array
+     */
     public static SharedArray wrap(SharedMemory segment, DType dtype, int... shape) {
         return new SharedArray(segment, dtype, shape, false);
     }
 
+    /** {@return the size of each dimension (a copy)} */
     public int[] shape() {
         return shape.clone();
     }
 
+    /** {@return the number of dimensions} */
     public int ndim() {
         return shape.length;
     }
 
+    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return number of elements
+     */
     public long size() {
         return size;
     }
 
-    /** Bytes used by the elements. */
+    /**
+     * Bytes used by the elements.
+     *
+     * @return the bytes used by the elements
+     */
     public long nbytes() {
         return size * dtype.itemSize();
     }
 
+    /** {@return the segment that holds the array} */
     public SharedMemory segment() {
         return segment;
     }
 
     // --- indexing ---
 
-    /** The flat (row-major) index of {@code idx}, bounds-checked. */
+    /**
+     * The flat (row-major) index of {@code idx}, bounds-checked.
+     *
+     * @param idx the indices, one per dimension
+     * @return the flat (row-major) index of {@code idx}, bounds-checked
+     */
     public long flatIndex(int... idx) {
         if (idx.length != shape.length) {
             throw new IndexOutOfBoundsException("array of shape " + shapeString(shape) + " takes " + shape.length
@@ -183,15 +219,33 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as double ---
 
+    /**
+     * The element at {@code idx}, as a double.
+     *
+     * @param idx the indices, one per dimension
+     * @return the element
+     */
     public double getDouble(int... idx) {
         return getDouble(flatIndex(idx));
     }
 
+    /**
+     * The element at row {@code i}, column {@code j} of a two-dimensional array, as a double.
+     *
+     * @param i the row
+     * @param j the column
+     * @return the element
+     */
     public double getDouble(int i, int j) {
         return getDouble(flat2(i, j));
     }
 
-    /** The element at flat index {@code flat}, converted to double. */
+    /**
+     * The element at flat index {@code flat}, converted to double.
+     *
+     * @param flat the position in the flat (row-major) order
+     * @return the element at flat index {@code flat}, converted to double
+     */
     public double getDouble(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -207,15 +261,33 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Stores {@code v} at {@code idx}, converted to the dtype.
+     *
+     * @param v the value
+     * @param idx the indices, one per dimension
+     */
     public void set(double v, int... idx) {
         setDouble(flatIndex(idx), v);
     }
 
+    /**
+     * Stores {@code v} at row {@code i}, column {@code j} of a two-dimensional array.
+     *
+     * @param v the value
+     * @param i the row
+     * @param j the column
+     */
     public void set(double v, int i, int j) {
         setDouble(flat2(i, j), v);
     }
 
-    /** Stores {@code v} at flat index {@code flat}, converted to the dtype. */
+    /**
+     * Stores {@code v} at flat index {@code flat}, converted to the dtype.
+     *
+     * @param flat the position in the flat (row-major) order
+     * @param v the value
+     */
     public void setDouble(long flat, double v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -228,11 +300,22 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as long (exact for int64) ---
 
+    /**
+     * The element at {@code idx}, as a long (floats truncate).
+     *
+     * @param idx the indices, one per dimension
+     * @return the element
+     */
     public long getLong(int... idx) {
         return getLong(flatIndex(idx));
     }
 
-    /** The element at flat index {@code flat}, converted to long (floats truncate). */
+    /**
+     * The element at flat index {@code flat}, converted to long (floats truncate).
+     *
+     * @param flat the position in the flat (row-major) order
+     * @return the element at flat index {@code flat}, converted to long (floats truncate)
+     */
     public long getLong(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -248,11 +331,22 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Stores {@code v} at {@code idx}, converted to the dtype (integers wrap to its width).
+     *
+     * @param v the value
+     * @param idx the indices, one per dimension
+     */
     public void set(long v, int... idx) {
         setLong(flatIndex(idx), v);
     }
 
-    /** Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width). */
+    /**
+     * Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width).
+     *
+     * @param flat the position in the flat (row-major) order
+     * @param v the value
+     */
     public void setLong(long flat, long v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -274,7 +368,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- bulk ---
 
-    /** Sets every element to {@code v}. */
+    /**
+     * Sets every element to {@code v}.
+     *
+     * @param v the value
+     */
     public void fill(double v) {
         offset(0);
         if (v == 0.0 && Double.doubleToRawLongBits(v) == 0) {
@@ -293,7 +391,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies {@code src} (one value per element, row-major) in, converting to the dtype. */
+    /**
+     * Copies {@code src} (one value per element, row-major) in, converting to the dtype.
+     *
+     * @param src the source
+     */
     public void copyFrom(double[] src) {
         checkLength(src.length);
         if (kind == F64) {
@@ -305,7 +407,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies every element out into {@code dst}, converted to double. */
+    /**
+     * Copies every element out into {@code dst}, converted to double.
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(double[] dst) {
         checkLength(dst.length);
         if (kind == F64) {
@@ -317,7 +423,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for float32, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for float32, a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(float[] src) {
         checkLength(src.length);
         if (kind == F32) {
@@ -329,6 +439,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold floats).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(float[] dst) {
         checkLength(dst.length);
         if (kind == F32) {
@@ -340,7 +455,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for int32, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int32, a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(int[] src) {
         checkLength(src.length);
         if (kind == I32) {
@@ -352,6 +471,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold ints).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(int[] dst) {
         checkLength(dst.length);
         if (kind == I32) {
@@ -363,7 +487,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for int64, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int64, a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(long[] src) {
         checkLength(src.length);
         if (kind == I64) {
@@ -375,6 +503,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold longs).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(long[] dst) {
         checkLength(dst.length);
         if (kind == I64) {
@@ -386,7 +519,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise.
+     *
+     * @param src the source
+     */
     public void copyFrom(byte[] src) {
         checkLength(src.length);
         if (kind == I8 || kind == U8) {
@@ -398,6 +535,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Copies every element into {@code dst} (the dtype must hold bytes).
+     *
+     * @param dst where to copy to, of the array's size
+     */
     public void copyTo(byte[] dst) {
         checkLength(dst.length);
         if (kind == I8 || kind == U8) {
@@ -427,7 +569,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- lifecycle ---
 
-    /** Unlinks the segment's name (see {@link SharedMemory#unlink()}). */
+    /**
+     * Unlinks the segment's name (see {@link SharedMemory#unlink()}).
+     *
+     * @return whether the name was removed by this call
+     */
     public boolean unlink() {
         return segment.unlink();
     }
@@ -530,6 +676,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- serialization: as a handle ---
 
+    /**
+     * Serializes the name (and layout), not the memory.
+     *
+     * @return the serial form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
             throw new InvalidObjectException("SharedArray over '" + segment.name() + "' is closed");
@@ -538,6 +690,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return new Handle(segment, dtype, shape, ownsSegment);
     }
 
+    /**
+     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("SharedArray crosses as a Handle");
     }

@@ -83,6 +83,9 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      *
      * @throws SegmentExistsException if the name exists (like Python's {@code FileExistsError})
      * @throws IllegalArgumentException for a bad name or a size outside 1..{@link #MAX_SIZE}
+     * @param name the name
+     * @param size the length in bytes
+     * @return the new segment
      */
     public static SharedMemory create(String name, long size) throws IOException {
         checkName(name);
@@ -124,6 +127,8 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * not own it: closing unmaps only.
      *
      * @throws NoSuchFileException naming the segment if it does not exist
+     * @param name the name
+     * @return the segment
      */
     public static SharedMemory open(String name) throws IOException {
         checkName(name);
@@ -153,26 +158,44 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         }
     }
 
-    /** Whether a segment named {@code name} exists now. */
+    /**
+     * Whether a segment named {@code name} exists now.
+     *
+     * @param name the name
+     * @return whether a segment named {@code name} exists now
+     */
     public static boolean exists(String name) {
         return isValidName(name) && Files.exists(DIRECTORY.resolve(name));
     }
 
-    /** The name given at creation (without a leading slash). */
+    /**
+     * The name given at creation (without a leading slash).
+     *
+     * @return the name given at creation (without a leading slash)
+     */
     public String name() {
         return name;
     }
 
-    /** Length in bytes. */
+    /**
+     * Length in bytes.
+     *
+     * @return the length in bytes
+     */
     public int size() {
         return size;
     }
 
-    /** Whether this JVM created the segment (and so unlinks it at exit). */
+    /**
+     * Whether this JVM created the segment (and so unlinks it at exit).
+     *
+     * @return whether this JVM created the segment (and so unlinks it at exit)
+     */
     public boolean isOwner() {
         return owner;
     }
 
+    /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
         return closed;
     }
@@ -181,19 +204,28 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * The mapped bytes, as an Agrona buffer in native byte order by default.
      *
      * @throws IllegalStateException after {@link #close()}
+     * @return the mapped bytes, as an Agrona buffer in native byte order by default
      */
     public UnsafeBuffer buffer() {
         checkOpen();
         return buffer;
     }
 
-    /** The address of the first byte (page aligned). */
+    /**
+     * The address of the first byte (page aligned).
+     *
+     * @return the address of the first byte (page aligned)
+     */
     public long address() {
         checkOpen();
         return buffer.addressOffset();
     }
 
-    /** The file under {@link #DIRECTORY}. */
+    /**
+     * The file under {@link #DIRECTORY}.
+     *
+     * @return the file under {@link #DIRECTORY}
+     */
     public Path path() {
         return DIRECTORY.resolve(name);
     }
@@ -203,6 +235,8 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * stay valid. Idempotent: returns false when the name is already gone, or
      * now names another segment (it was unlinked and created anew), which is
      * then left alone. Works after {@link #close()} too.
+     *
+     * @return whether the name was removed by this call
      */
     public boolean unlink() {
         boolean removed = RunRecord.unlinkIfSame(path(), dev, ino);
@@ -241,7 +275,12 @@ public final class SharedMemory implements AutoCloseable, Serializable {
                 + (closed ? ", closed" : "") + ")";
     }
 
-    /** Whether {@code name} is acceptable as a segment name. */
+    /**
+     * Whether {@code name} is acceptable as a segment name.
+     *
+     * @param name the name
+     * @return whether {@code name} is acceptable as a segment name
+     */
     public static boolean isValidName(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || name.equals(".")
                 || name.equals("..")) {
@@ -266,12 +305,24 @@ public final class SharedMemory implements AutoCloseable, Serializable {
 
     // --- serialization: as a handle that re-opens by name ---
 
+    /**
+     * Serializes the name (and layout), not the memory.
+     *
+     * @return the serial form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         checkOpen();
         Crossing.note(this);
         return new Handle(name);
     }
 
+    /**
+     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("SharedMemory crosses as a Handle");
     }

@@ -12,6 +12,7 @@ package jvalkka.sync;
  */
 public final class EventFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The index of the event that failed. */
     private final int index;
 
     EventFailedException(String message, int index, Throwable cause) {
@@ -19,7 +20,11 @@ public final class EventFailedException extends RuntimeException {
         this.index = index;
     }
 
-    /** The index of the event that was awaited. */
+    /**
+     * The index of the event that was awaited.
+     *
+     * @return the index of the event that was awaited
+     */
     public int index() {
         return index;
     }

@@ -134,6 +134,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * Creates {@code n} events, all clear, in a new segment owned by this JVM.
      *
      * @throws UncheckedIOException if the segment cannot be created
+     * @param n how many
      */
     public EventGroup(int n) {
         this(createSegment(n), n, true);
@@ -184,7 +185,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return HEADER + (long) n * STRIDE + (long) REPORT_SLOTS * REPORT_SLOT_BYTES;
     }
 
-    /** Maps an existing group by its segment name (what deserialization does). */
+    /**
+     * Maps an existing group by its segment name (what deserialization does).
+     *
+     * @param segmentName the name the group was created with
+     * @return the group
+     * @throws IOException when no such group exists, or it cannot be mapped
+     */
     public static EventGroup open(String segmentName) throws IOException {
         SharedMemory shm = SharedMemory.open(segmentName);
         UnsafeBuffer b = shm.buffer();
@@ -203,24 +210,40 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return g;
     }
 
-    /** Number of events (Python's {@code len(eg)}). */
+    /**
+     * Number of events (Python's {@code len(eg)}).
+     *
+     * @return number of events (Python's {@code len(eg)})
+     */
     public int size() {
         return n;
     }
 
-    /** The segment's name. */
+    /**
+     * The segment's name.
+     *
+     * @return the segment's name
+     */
     public String name() {
         return shm.name();
     }
 
-    /** Whether this JVM created the group (and unlinks it). */
+    /**
+     * Whether this JVM created the group (and unlinks it).
+     *
+     * @return whether this JVM created the group (and unlinks it)
+     */
     public boolean isOwner() {
         return shm.isOwner();
     }
 
     // --- the events ---
 
-    /** Sets event {@code i}, waking its waiters. Used by the backend. Does not block or allocate. */
+    /**
+     * Sets event {@code i}, waking its waiters. Used by the backend. Does not block or allocate.
+     *
+     * @param i the index
+     */
     public void set(int i) {
         int o = offset(i);
         if (buf.getAndSetInt(o, SET) == WAITING && Futex.AVAILABLE) {
@@ -228,7 +251,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    /** Clears event {@code i}. */
+    /**
+     * Clears event {@code i}.
+     *
+     * @param i the index
+     */
     public void clear(int i) {
         buf.putIntVolatile(offset(i), CLEAR);
     }
@@ -244,6 +271,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * {@link #reserve()} makes the event usable again. Does not block.
      *
      * @param what one line that says what failed, for the waiter's message
+     * @param i the index
+     * @param cause the cause
      */
     public void fail(int i, String what, Throwable cause) {
         int o = offset(i);
@@ -318,6 +347,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * Framework hook: the size of the largest group this JVM opened by name (a
      * backend's crossed groups), 0 when none: an int parameter at or above it
      * cannot be an event index.
+     *
+     * @return the size of the largest group opened by name, 0 if none
      */
     public static int openedMaxEvents() {
         return openedMax;
@@ -338,6 +369,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * it; {@code null} when there are none (the usual case). If the handler then
      * fails, {@link Candidates#fail} marks them failed, unless they were set or
      * reserved anew meanwhile.
+     *
+     * @param names the parameter names
+     * @param values the int parameter values
+     * @param count how many of them are valid
+     * @return the events those values may name
      */
     public static Candidates candidates(String[] names, int[] values, int count) {
         if (openedMax == 0 || count == 0) {
@@ -377,7 +413,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             events.add(new Object[] {g, i, generation});
         }
 
-        /** The handler failed: marks the events failed (see {@link EventGroup#fail}), but not one set or reserved anew. */
+        /**
+         * The handler failed: marks the events failed (see {@link EventGroup#fail}), but not one set or reserved anew.
+         *
+         * @param what what failed
+         * @param cause the exception, or null
+         */
         public void fail(String what, Throwable cause) {
             for (Object[] e : events) {
                 EventGroup g = (EventGroup) e[0];
@@ -390,7 +431,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    /** Whether event {@code i} is set. */
+    /**
+     * Whether event {@code i} is set.
+     *
+     * @param i the index
+     * @return whether event {@code i} is set
+     */
     public boolean isSet(int i) {
         return buf.getIntVolatile(offset(i)) == SET;
     }
@@ -411,6 +457,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * is what goes to the backend). Used by the frontend.
      *
      * @throws NotEnoughEvents when all events are reserved
+     * @return the reserved event
      */
     public Event reserve() {
         int i;
@@ -436,12 +483,17 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      *
      * @throws IllegalArgumentException if {@code event} belongs to another group
      * @throws IllegalStateException if it is not reserved
+     * @param event the event
      */
     public void release(Event event) {
         release_ind(asIndex(event));
     }
 
-    /** Returns the reserved event {@code index} to the pool. */
+    /**
+     * Returns the reserved event {@code index} to the pool.
+     *
+     * @param index the index
+     */
     public void release_ind(int index) {
         offset(index);
         synchronized (lock) {
@@ -455,7 +507,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    /** The event at {@code i} (in the backend: the one the frontend reserved). */
+    /**
+     * The event at {@code i} (in the backend: the one the frontend reserved).
+     *
+     * @param i the index
+     * @return the event at {@code i} (in the backend: the one the frontend reserved)
+     */
     public Event fromIndex(int i) {
         offset(i);
         return events[i];
@@ -465,6 +522,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * The index of {@code event}.
      *
      * @throws IllegalArgumentException if it belongs to another group
+     * @param event the event
+     * @return the index of {@code event}
      */
     public int asIndex(Event event) {
         if (event.group != this) {
@@ -474,7 +533,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return event.index;
     }
 
-    /** How many events are free to reserve now. */
+    /**
+     * How many events are free to reserve now.
+     *
+     * @return how many events are free to reserve now
+     */
     public int available() {
         synchronized (lock) {
             return freeCount;
@@ -493,12 +556,20 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         peer.onDeath(this::wakeAllWaiters);
     }
 
-    /** Removes a peer (for example a backend stopped on purpose). */
+    /**
+     * Removes a peer (for example a backend stopped on purpose).
+     *
+     * @param peer the peer
+     */
     public void removePeer(Peer peer) {
         peers.remove(peer);
     }
 
-    /** The peers added, in order. */
+    /**
+     * The peers added, in order.
+     *
+     * @return the peers added, in order
+     */
     public List<Peer> peers() {
         return List.copyOf(peers);
     }
@@ -637,6 +708,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         shm.close();
     }
 
+    /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
         return closed;
     }
@@ -655,6 +727,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     // --- serialization: as a handle ---
 
+    /**
+     * Serializes the name (and layout), not the memory.
+     *
+     * @return the serial form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
             throw new InvalidObjectException("EventGroup '" + shm.name() + "' is closed");
@@ -663,6 +741,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         return new Handle(shm.name());
     }
 
+    /**
+     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("EventGroup crosses as a Handle");
     }
@@ -698,27 +782,36 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             this.index = index;
         }
 
+        /** {@return the event's index in its group} */
         public int index() {
             return index;
         }
 
+        /** {@return the group this event belongs to} */
         public EventGroup group() {
             return group;
         }
 
+        /** Sets the event, waking whoever waits for it. */
         public void set() {
             group.set(index);
         }
 
+        /** Clears the event. */
         public void clear() {
             group.clear(index);
         }
 
+        /** {@return whether the event is set} */
         public boolean isSet() {
             return group.isSet(index);
         }
 
-        /** Waits until set, without limit (Python's {@code event.wait()}). */
+        /**
+         * Waits until set, without limit (Python's {@code event.wait()}).
+         *
+         * @throws InterruptedException when interrupted while waiting
+         */
         public void await() throws InterruptedException {
             int r = group.await(index, -1, false);
             if (r == INTERRUPTED) {
@@ -730,7 +823,14 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             }
         }
 
-        /** Waits until set, at most {@code timeout}; true if it was set (Python's {@code event.wait(t)}). */
+        /**
+         * Waits until set, at most {@code timeout}; true if it was set (Python's {@code event.wait(t)}).
+         *
+         * @param timeout the longest wait
+         * @param unit the unit of {@code timeout}
+         * @return whether the event was set in time
+         * @throws InterruptedException when interrupted while waiting
+         */
         public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
             int r = group.await(index, Math.max(0, unit.toNanos(timeout)), false);
             if (r == INTERRUPTED) {

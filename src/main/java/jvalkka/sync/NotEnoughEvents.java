@@ -7,6 +7,11 @@ package jvalkka.sync;
 public final class NotEnoughEvents extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * No free event is left in the group.
+     *
+     * @param message which group
+     */
     public NotEnoughEvents(String message) {
         super(message);
     }

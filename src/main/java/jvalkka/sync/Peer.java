@@ -10,14 +10,26 @@ package jvalkka.sync;
  * waiting forever when the backend dies. Implementations are thread-safe.
  */
 public interface Peer {
-    /** Whether the peer process is still running. */
+    /**
+     * Whether the peer process is still running.
+     *
+     * @return whether the peer process is still running
+     */
     boolean isAlive();
 
-    /** A one-line account of the death, for example
-     *  {@code backend MyProcess.my-process (pid 1234) exited with status 137}. */
+    /**
+     * A one-line account of the death, for example
+     *  {@code backend MyProcess.my-process (pid 1234) exited with status 137}.
+     *
+     * @return a one-line account of the death, for example {@code backend MyProcess.my-process (pid 1234) exited with status 137}
+     */
     String deathReport();
 
-    /** Runs {@code action} once when the peer dies; at once if it is already dead. */
+    /**
+     * Runs {@code action} once when the peer dies; at once if it is already dead.
+     *
+     * @param action what to run when the peer dies
+     */
     void onDeath(Runnable action);
 
     /**

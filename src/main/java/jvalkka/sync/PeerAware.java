@@ -6,6 +6,10 @@ package jvalkka.sync;
  * each started backend to the handles that crossed to it.
  */
 public interface PeerAware {
-    /** Adds a process that may signal this handle. Thread-safe. */
+    /**
+     * Adds a process that may signal this handle. Thread-safe.
+     *
+     * @param peer the peer
+     */
     void addPeer(Peer peer);
 }

@@ -9,7 +9,9 @@ package jvalkka.sync;
  */
 public final class RemoteFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The class name of the exception in the other JVM. */
     private final String remoteType;
+    /** The message of the exception in the other JVM. */
     private final String remoteMessage;
 
     RemoteFailure(String remoteType, String remoteMessage, Throwable cause) {
@@ -18,12 +20,20 @@ public final class RemoteFailure extends RuntimeException {
         this.remoteMessage = remoteMessage;
     }
 
-    /** The class name of the exception in the other process, such as {@code java.lang.IllegalStateException}. */
+    /**
+     * The class name of the exception in the other process, such as {@code java.lang.IllegalStateException}.
+     *
+     * @return the class name of the exception in the other process, such as {@code java.lang.IllegalStateException}
+     */
     public String remoteType() {
         return remoteType;
     }
 
-    /** Its message, or null. */
+    /**
+     * Its message, or null.
+     *
+     * @return its message, or null
+     */
     public String remoteMessage() {
         return remoteMessage;
     }

@@ -70,7 +70,11 @@ public final class SyncIndex implements AutoCloseable {
     /** A message (any) left this thread for a backend while this SyncIndex was open. */
     private boolean sentAny;
 
-    /** Reserves and clears an event of {@code group}; close() waits without limit (but see the class comment). */
+    /**
+     * Reserves and clears an event of {@code group}; close() waits without limit (but see the class comment).
+     *
+     * @param group the event group
+     */
     public SyncIndex(EventGroup group) {
         this(group, null);
     }
@@ -80,6 +84,8 @@ public final class SyncIndex implements AutoCloseable {
      * ({@code null}: no limit).
      *
      * @throws NotEnoughEvents if all events are reserved
+     * @param group the event group
+     * @param timeout the longest wait
      */
     public SyncIndex(EventGroup group, Duration timeout) {
         this.group = group;
@@ -94,7 +100,11 @@ public final class SyncIndex implements AutoCloseable {
         everOpened = true;
     }
 
-    /** Framework hook for senders: whether this thread has open SyncIndexes whose sends are worth noting. */
+    /**
+     * Framework hook for senders: whether this thread has open SyncIndexes whose sends are worth noting.
+     *
+     * @return whether this thread has such SyncIndexes
+     */
     public static boolean openOnThisThread() {
         if (!everOpened) {
             return false;
@@ -110,6 +120,11 @@ public final class SyncIndex implements AutoCloseable {
      * {@code count} of them): the events of this thread's open SyncIndexes whose
      * index is among them are armed, so that the backend can mark them failed
      * if the message's handler fails (see {@link EventGroup#fail}).
+     *
+     * @param names the parameter names
+     * @param values the int parameter values
+     * @param count how many of them are valid
+     * @param peerPid the pid of the backend that gets the message
      */
     public static void noteSending(String[] names, int[] values, int count, long peerPid) {
         ArrayList<SyncIndex> open = OPEN.get();
@@ -130,6 +145,10 @@ public final class SyncIndex implements AutoCloseable {
      * sending thread with the int parameters of a message (the first
      * {@code count} of {@code values}) and whether it was sent: an open SyncIndex whose index travelled only in messages that failed
      * to send will not be set, so its close() does not wait.
+     *
+     * @param values the int parameter values
+     * @param count how many of them are valid
+     * @param sent whether the message went out
      */
     public static void noteSend(int[] values, int count, boolean sent) {
         ArrayList<SyncIndex> open = OPEN.get();
@@ -150,12 +169,20 @@ public final class SyncIndex implements AutoCloseable {
         }
     }
 
-    /** The index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i}). */
+    /**
+     * The index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i}).
+     *
+     * @return the index to send to the backend (the {@code i} of {@code with SyncIndex(eg) as i})
+     */
     public int index() {
         return event.index();
     }
 
-    /** The reserved event. */
+    /**
+     * The reserved event.
+     *
+     * @return the reserved event
+     */
     public EventGroup.Event event() {
         return event;
     }

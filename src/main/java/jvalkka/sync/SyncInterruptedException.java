@@ -8,6 +8,11 @@ package jvalkka.sync;
 public final class SyncInterruptedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A wait for an event was interrupted.
+     *
+     * @param message which event
+     */
     public SyncInterruptedException(String message) {
         super(message, new InterruptedException(message));
     }

@@ -34,12 +34,20 @@ public final class ControlState {
     private final AtomicReference<Map<String, Object>> posted = new AtomicReference<>();
     private volatile Map<String, Object> published;
 
-    /** A mailbox for the element named {@code elementName}. */
+    /**
+     * A mailbox for the element named {@code elementName}.
+     *
+     * @param elementName the name of the element whose state this is
+     */
     public ControlState(String elementName) {
         this.elementName = elementName;
     }
 
-    /** The element's name. */
+    /**
+     * The element's name.
+     *
+     * @return the element's name
+     */
     public String elementName() {
         return elementName;
     }
@@ -49,6 +57,9 @@ public final class ControlState {
      * posted since the last call (each converted to the type of the value it replaces; keys
      * {@code state} does not have are ignored), then publishes a copy of {@code state} for
      * {@code GET}. Returns {@code state}.
+     *
+     * @param state the state to exchange
+     * @return the state to send back
      */
     public Map<String, Object> exchange(Map<String, Object> state) {
         Map<String, Object> in = posted.getAndSet(null);
@@ -67,12 +78,20 @@ public final class ControlState {
         return state;
     }
 
-    /** The state last published, or null before the first {@link #exchange(Map)}. */
+    /**
+     * The state last published, or null before the first {@link #exchange(Map)}.
+     *
+     * @return the state last published, or null before the first {@link #exchange(Map)}
+     */
     public Map<String, Object> published() {
         return published;
     }
 
-    /** Whether posted values are waiting for the next {@link #exchange(Map)}. */
+    /**
+     * Whether posted values are waiting for the next {@link #exchange(Map)}.
+     *
+     * @return whether posted values are waiting for the next {@link #exchange(Map)}
+     */
     public boolean hasPending() {
         return posted.get() != null;
     }
@@ -83,6 +102,7 @@ public final class ControlState {
      * @throws IllegalArgumentException once the element has published, for a key its state does
      *     not have or a value that cannot take the type of the value it replaces; nothing of the
      *     post is kept then
+     * @param values the values
      */
     public void post(Map<String, Object> values) {
         Map<String, Object> checked = new LinkedHashMap<>(values);

@@ -6,9 +6,17 @@ package jvalkka.sgn.control;
  * {@link ControlState} of its own.
  */
 public interface Controlled {
-    /** The element's name: its routes are {@code /get/<name>} and {@code /post/<name>}. */
+    /**
+     * The element's name: its routes are {@code /get/<name>} and {@code /post/<name>}.
+     *
+     * @return the element's name: its routes are {@code /get/<name>} and {@code /post/<name>}
+     */
     String name();
 
-    /** The element's mailbox with the HTTP side. */
+    /**
+     * The element's mailbox with the HTTP side.
+     *
+     * @return the element's mailbox with the HTTP side
+     */
     ControlState controlState();
 }

@@ -102,12 +102,22 @@ public class HTTPControl extends SignalEOS {
     private final List<String[]> elementRows; // name, class, for the page
     private volatile Map<String, Controlled> controlled;
 
-    /** Serves {@code pipeline}'s controllable elements on {@code http://127.0.0.1:8080/}. */
+    /**
+     * Serves {@code pipeline}'s controllable elements on {@code http://127.0.0.1:8080/}.
+     *
+     * @param pipeline the pipeline
+     * @throws IOException when the operating system refuses
+     */
     public HTTPControl(Pipeline pipeline) throws IOException {
         this(builder(pipeline));
     }
 
-    /** A builder for the address, port, tag and registry file. */
+    /**
+     * A builder for the address, port, tag and registry file.
+     *
+     * @param pipeline the pipeline
+     * @return a builder for the address, port, tag and registry file
+     */
     public static Builder builder(Pipeline pipeline) {
         return new Builder(pipeline);
     }
@@ -130,13 +140,21 @@ public class HTTPControl extends SignalEOS {
         /**
          * The address to listen on; null (the default) is the loopback address. Anything else
          * exposes the pipeline, without authentication, to whoever reaches that address.
+         *
+         * @param host the address to listen on
+         * @return this
          */
         public Builder host(String host) {
             this.host = host;
             return this;
         }
 
-        /** The port, {@value HTTPControl#DEFAULT_PORT} by default; 0 picks a free one (see {@link HTTPControl#url()}). */
+        /**
+         * The port, {@value HTTPControl#DEFAULT_PORT} by default; 0 picks a free one (see {@link HTTPControl#url()}).
+         *
+         * @param port the port (0: any free one)
+         * @return this
+         */
         public Builder port(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + port + " is not in 0..65535");
@@ -145,7 +163,12 @@ public class HTTPControl extends SignalEOS {
             return this;
         }
 
-        /** A path prefix: routes become {@code /<tag>/get/...}; null (the default) for none. */
+        /**
+         * A path prefix: routes become {@code /<tag>/get/...}; null (the default) for none.
+         *
+         * @param tag the path prefix, or null for none
+         * @return this
+         */
         public Builder tag(String tag) {
             if (tag != null && (tag.isEmpty() || tag.contains("/"))) {
                 throw new IllegalArgumentException("a tag is one non-empty path segment, not '" + tag + "'");
@@ -154,13 +177,23 @@ public class HTTPControl extends SignalEOS {
             return this;
         }
 
-        /** A file to write the server's URL into at start (SGN's {@code registry.txt}); none by default. */
+        /**
+         * A file to write the server's URL into at start (SGN's {@code registry.txt}); none by default.
+         *
+         * @param registryFile the file to write the URL into
+         * @return this
+         */
         public Builder registryFile(Path registryFile) {
             this.registryFile = registryFile;
             return this;
         }
 
-        /** Starts the server. */
+        /**
+         * Starts the server.
+         *
+         * @return the running server
+         * @throws IOException when it cannot listen
+         */
         public HTTPControl start() throws IOException {
             return new HTTPControl(this);
         }
@@ -222,27 +255,48 @@ public class HTTPControl extends SignalEOS {
         }
     }
 
-    /** The server's base URL, e.g. {@code http://127.0.0.1:8080/} ({@code .../<tag>/} with a tag). */
+    /**
+     * The server's base URL, e.g. {@code http://127.0.0.1:8080/} ({@code .../<tag>/} with a tag).
+     *
+     * @return the server's base URL, e.g
+     */
     public String url() {
         return url;
     }
 
-    /** The port the server listens on. */
+    /**
+     * The port the server listens on.
+     *
+     * @return the port the server listens on
+     */
     public int port() {
         return server.getAddress().getPort();
     }
 
-    /** The address the server listens on. */
+    /**
+     * The address the server listens on.
+     *
+     * @return the address the server listens on
+     */
     public InetSocketAddress address() {
         return server.getAddress();
     }
 
-    /** The names of the elements served, in pipeline order. */
+    /**
+     * The names of the elements served, in pipeline order.
+     *
+     * @return the names of the elements served, in pipeline order
+     */
     public List<String> controlledNames() {
         return List.copyOf(controlled.keySet());
     }
 
-    /** Serves one more element (e.g. one inserted after this control opened). */
+    /**
+     * Serves one more element (e.g. one inserted after this control opened).
+     *
+     * @param element the element to serve
+     * @return this
+     */
     public synchronized HTTPControl register(Controlled element) {
         Map<String, Controlled> map = new LinkedHashMap<>(controlled);
         Controlled old = map.putIfAbsent(element.name(), element);
@@ -261,6 +315,9 @@ public class HTTPControl extends SignalEOS {
      * of the served element {@code name}.
      *
      * @throws IllegalArgumentException when no served element has that name
+     * @param name the element's name
+     * @param state the state to exchange
+     * @return the state to send back
      */
     public Map<String, Object> exchangeState(String name, Map<String, Object> state) {
         return lookUp(name).controlState().exchange(state);

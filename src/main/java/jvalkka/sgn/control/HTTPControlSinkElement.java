@@ -17,12 +17,22 @@ import jvalkka.sgn.SinkElement;
 public abstract class HTTPControlSinkElement extends SinkElement implements Controlled {
     private final ControlState control;
 
-    /** See {@link SinkElement#SinkElement(String, String...)}. */
+    /**
+     * See {@link SinkElement#SinkElement(String, String...)}.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     protected HTTPControlSinkElement(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames));
     }
 
-    /** See {@link SinkElement#SinkElement(String, List)}. */
+    /**
+     * See {@link SinkElement#SinkElement(String, List)}.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     protected HTTPControlSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
         control = new ControlState(name());
@@ -32,6 +42,9 @@ public abstract class HTTPControlSinkElement extends SinkElement implements Cont
      * SGN's {@code exchange_state}: takes the values posted since the last call into
      * {@code state} (converted to the types of the values they replace), then publishes a copy
      * of {@code state} for {@code GET}. Call it from the pipeline's thread. Returns {@code state}.
+     *
+     * @param state the state to exchange
+     * @return the state to send back
      */
     protected final Map<String, Object> exchangeState(Map<String, Object> state) {
         return control.exchange(state);

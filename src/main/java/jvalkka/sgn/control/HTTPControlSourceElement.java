@@ -17,12 +17,22 @@ import jvalkka.sgn.SourceElement;
 public abstract class HTTPControlSourceElement extends SourceElement implements Controlled {
     private final ControlState control;
 
-    /** See {@link SourceElement#SourceElement(String, String...)}. */
+    /**
+     * See {@link SourceElement#SourceElement(String, String...)}.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     protected HTTPControlSourceElement(String name, String... sourcePadNames) {
         this(name, List.of(sourcePadNames));
     }
 
-    /** See {@link SourceElement#SourceElement(String, List)}. */
+    /**
+     * See {@link SourceElement#SourceElement(String, List)}.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     protected HTTPControlSourceElement(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
         control = new ControlState(name());
@@ -32,6 +42,9 @@ public abstract class HTTPControlSourceElement extends SourceElement implements 
      * SGN's {@code exchange_state}: takes the values posted since the last call into
      * {@code state} (converted to the types of the values they replace), then publishes a copy
      * of {@code state} for {@code GET}. Call it from the pipeline's thread. Returns {@code state}.
+     *
+     * @param state the state to exchange
+     * @return the state to send back
      */
     protected final Map<String, Object> exchangeState(Map<String, Object> state) {
         return control.exchange(state);

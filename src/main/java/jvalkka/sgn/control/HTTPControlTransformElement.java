@@ -17,7 +17,13 @@ import jvalkka.sgn.TransformElement;
 public abstract class HTTPControlTransformElement extends TransformElement implements Controlled {
     private final ControlState control;
 
-    /** See {@link TransformElement#TransformElement(String, List, List)}. */
+    /**
+     * See {@link TransformElement#TransformElement(String, List, List)}.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     * @param sourcePadNames the names of its source pads
+     */
     protected HTTPControlTransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
         super(name, sinkPadNames, sourcePadNames);
         control = new ControlState(name());
@@ -27,6 +33,9 @@ public abstract class HTTPControlTransformElement extends TransformElement imple
      * SGN's {@code exchange_state}: takes the values posted since the last call into
      * {@code state} (converted to the types of the values they replace), then publishes a copy
      * of {@code state} for {@code GET}. Call it from the pipeline's thread. Returns {@code state}.
+     *
+     * @param state the state to exchange
+     * @return the state to send back
      */
     protected final Map<String, Object> exchangeState(Map<String, Object> state) {
         return control.exchange(state);

@@ -14,7 +14,12 @@ import java.util.List;
  * pipeline's thread; read them after {@code run()} returns.
  */
 public class CollectSink extends CollectingSink<List<Object>> {
-    /** Collects data, skipping gap frames. */
+    /**
+     * Collects data, skipping gap frames.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public CollectSink(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames), true, true);
     }
@@ -22,6 +27,8 @@ public class CollectSink extends CollectingSink<List<Object>> {
     /**
      * @param extractData collect {@code frame.data()} (true) or the frame itself (false)
      * @param skipEmpty   skip gap frames
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
      */
     public CollectSink(String name, List<String> sinkPadNames, boolean extractData, boolean skipEmpty) {
         super(name, sinkPadNames, ArrayList::new, extractData, skipEmpty);

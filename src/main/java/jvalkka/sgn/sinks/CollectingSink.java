@@ -47,7 +47,11 @@ public abstract class CollectingSink<C extends Collection<Object>> extends SinkE
         byName = Collections.unmodifiableMap(map);
     }
 
-    /** Pad name → what was collected on it (live collections, in pad order). */
+    /**
+     * Pad name → what was collected on it (live collections, in pad order).
+     *
+     * @return the collections, by pad name
+     */
     public Map<String, C> collects() {
         return byName;
     }

@@ -14,18 +14,35 @@ import java.util.function.Supplier;
  * (a concurrent deque cannot hold {@code null}, so frames with null data must then be gaps).
  */
 public class DequeSink extends CollectingSink<Deque<Object>> {
-    /** Collects data into {@link LinkedList}s, skipping gap frames. */
+    /**
+     * Collects data into {@link LinkedList}s, skipping gap frames.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public DequeSink(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames), LinkedList::new, true, true);
     }
 
-    /** Full control: see {@link CollectingSink#CollectingSink}. */
+    /**
+     * Full control: see {@link CollectingSink#CollectingSink}.
+     *
+     * @param name element name, or null for a generated one
+     * @param sinkPadNames the pads, in order
+     * @param factory makes one empty deque per pad
+     * @param extractData collect {@code frame.data()} (true) or the frame itself (false)
+     * @param skipEmpty skip gap frames
+     */
     public DequeSink(String name, List<String> sinkPadNames, Supplier<? extends Deque<Object>> factory,
             boolean extractData, boolean skipEmpty) {
         super(name, sinkPadNames, factory, extractData, skipEmpty);
     }
 
-    /** Alias of {@link #collects()}, as in SGN. */
+    /**
+     * Alias of {@link #collects()}, as in SGN.
+     *
+     * @return the deques, by pad name
+     */
     public Map<String, Deque<Object>> deques() {
         return collects();
     }

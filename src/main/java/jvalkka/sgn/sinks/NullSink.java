@@ -13,17 +13,32 @@ import jvalkka.sgn.SinkPad;
 public class NullSink extends SinkElement {
     private PrintStream out;
 
-    /** A silent null sink with the given pads. */
+    /**
+     * A silent null sink with the given pads.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public NullSink(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames));
     }
 
-    /** A silent null sink with the given pads. */
+    /**
+     * A silent null sink with the given pads.
+     *
+     * @param name the name
+     * @param sinkPadNames the names of its sink pads
+     */
     public NullSink(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
     }
 
-    /** Prints {@code "<pad>: <frame>"} for every frame to {@code out} (null: silent). Returns this. */
+    /**
+     * Prints {@code "<pad>: <frame>"} for every frame to {@code out} (null: silent). Returns this.
+     *
+     * @param out where to print each frame
+     * @return this
+     */
     public NullSink verbose(PrintStream out) {
         this.out = out;
         return this;

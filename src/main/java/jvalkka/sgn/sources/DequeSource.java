@@ -31,7 +31,13 @@ public class DequeSource extends SourceElement {
     private final boolean[] eosOnEmpty;
     private final Map<String, Deque<Object>> byName;
 
-    /** Deques filled from {@code initial} (pad name → items; missing pads start empty). */
+    /**
+     * Deques filled from {@code initial} (pad name → items; missing pads start empty).
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     * @param initial the items each pad starts with, by pad name
+     */
     public DequeSource(String name, List<String> sourcePadNames, Map<String, ? extends Collection<?>> initial) {
         this(name, sourcePadNames, initial, true);
     }
@@ -64,7 +70,11 @@ public class DequeSource extends SourceElement {
         byName = Collections.unmodifiableMap(map);
     }
 
-    /** Pad name → its deque (live: add items to feed the pad). */
+    /**
+     * Pad name → its deque (live: add items to feed the pad).
+     *
+     * @return the deques, by pad name
+     */
     public Map<String, Deque<Object>> deques() {
         return byName;
     }

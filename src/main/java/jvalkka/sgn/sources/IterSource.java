@@ -28,12 +28,25 @@ public class IterSource extends SourceElement {
     private final Iterator<?>[] iterators;
     private final boolean[] eosOnEmpty;
 
-    /** One iterable per pad in {@code iters} (a missing pad gets none); EOS when each runs out. */
+    /**
+     * One iterable per pad in {@code iters} (a missing pad gets none); EOS when each runs out.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     * @param iters the items of each pad, by pad name
+     */
     public IterSource(String name, List<String> sourcePadNames, Map<String, ? extends Iterable<?>> iters) {
         this(name, sourcePadNames, iters, true);
     }
 
-    /** As above, with one {@code eosOnEmpty} setting for every pad. */
+    /**
+     * As above, with one {@code eosOnEmpty} setting for every pad.
+     *
+     * @param name the element's name
+     * @param sourcePadNames the names of its source pads
+     * @param iters the items of each pad, by pad name
+     * @param eosOnEmpty whether a pad whose items ran out sends end of stream
+     */
     public IterSource(String name, List<String> sourcePadNames, Map<String, ? extends Iterable<?>> iters,
             boolean eosOnEmpty) {
         this(name, sourcePadNames, iters, uniform(sourcePadNames, eosOnEmpty));
@@ -80,11 +93,23 @@ public class IterSource extends SourceElement {
         }
     }
 
-    /** Called before each frame on {@code pad}; does nothing unless overridden. */
+    /**
+     * Called before each frame on {@code pad}; does nothing unless overridden.
+     *
+     * @param pad the pad
+     * @throws Exception whatever the code it runs throws
+     */
     protected void update(SourcePad pad) throws Exception {
     }
 
-    /** Makes the frame to send; override to send a frame subclass. */
+    /**
+     * Makes the frame to send; override to send a frame subclass.
+     *
+     * @param data the payload
+     * @param eos whether the frame ends its stream
+     * @param gap whether the frame carries no data
+     * @return the frame
+     */
     protected Frame makeFrame(Object data, boolean eos, boolean gap) {
         return new Frame(data, eos, gap);
     }

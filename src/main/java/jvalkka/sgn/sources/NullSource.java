@@ -17,30 +17,55 @@ public class NullSource extends SourceElement {
     private long numFrames = -1;
     private long waitMillis;
 
-    /** An endless null source with the given pads. */
+    /**
+     * An endless null source with the given pads.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public NullSource(String name, String... sourcePadNames) {
         this(name, List.of(sourcePadNames));
     }
 
-    /** An endless null source with the given pads. */
+    /**
+     * An endless null source with the given pads.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public NullSource(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
         counts = new long[sourcePadNames.size()];
     }
 
-    /** Sends EOS on a pad after {@code numFrames} frames on it; negative means endless. Returns this. */
+    /**
+     * Sends EOS on a pad after {@code numFrames} frames on it; negative means endless. Returns this.
+     *
+     * @param numFrames how many frames to send
+     * @return this
+     */
     public NullSource numFrames(long numFrames) {
         this.numFrames = numFrames;
         return this;
     }
 
-    /** Sleeps this long before each frame (0, the default, for not at all). Returns this. */
+    /**
+     * Sleeps this long before each frame (0, the default, for not at all). Returns this.
+     *
+     * @param waitMillis the pause before each frame, in milliseconds
+     * @return this
+     */
     public NullSource waitMillis(long waitMillis) {
         this.waitMillis = waitMillis;
         return this;
     }
 
-    /** How many frames {@code pad} has sent. */
+    /**
+     * How many frames {@code pad} has sent.
+     *
+     * @param pad the pad
+     * @return how many frames {@code pad} has sent
+     */
     public long frameCount(SourcePad pad) {
         return counts[pad.index()];
     }

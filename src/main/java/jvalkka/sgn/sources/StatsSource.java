@@ -69,6 +69,14 @@ public class StatsSource extends SourceElement {
     /** Makes the frame of each call (SGN's {@code frame_factory}). */
     @FunctionalInterface
     public interface FrameFactory {
+        /**
+         * Makes one frame of metrics.
+         *
+         * @param data the metrics
+         * @param eos whether the frame ends the stream
+         * @param metadata the frame's metadata
+         * @return the frame
+         */
         Frame make(Map<String, Object> data, boolean eos, Map<String, Object> metadata);
     }
 
@@ -98,19 +106,34 @@ public class StatsSource extends SourceElement {
     LongSupplier nanoClock = System::nanoTime;
     BooleanSupplier signaled = SignalEOS::signaledEos;
 
-    /** A stats source with the given pads (SGN's examples use one pad, {@code "stats"}). */
+    /**
+     * A stats source with the given pads (SGN's examples use one pad, {@code "stats"}).
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public StatsSource(String name, String... sourcePadNames) {
         super(name, sourcePadNames);
     }
 
-    /** A stats source with the given pads. */
+    /**
+     * A stats source with the given pads.
+     *
+     * @param name the name
+     * @param sourcePadNames the names of its source pads
+     */
     public StatsSource(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
     }
 
     // ------------------------------------------------------------------ settings
 
-    /** Collects at most once per {@code interval}; null (the default): on every frame. Returns this. */
+    /**
+     * Collects at most once per {@code interval}; null (the default): on every frame. Returns this.
+     *
+     * @param interval the time between collections, or null for every call
+     * @return this
+     */
     public StatsSource interval(Duration interval) {
         if (interval != null && interval.isNegative()) {
             throw new IllegalArgumentException("interval must not be negative: " + interval);
@@ -119,57 +142,95 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
-    /** {@link #interval(Duration)} in seconds, as SGN's {@code interval}; a negative value for none. */
+    /**
+     * {@link #interval(Duration)} in seconds, as SGN's {@code interval}; a negative value for none.
+     *
+     * @param seconds the time in seconds
+     * @return this
+     */
     public StatsSource interval(double seconds) {
         return interval(seconds < 0 ? null : Duration.ofNanos((long) (seconds * 1e9)));
     }
 
-    /** The interval, or null. */
+    /**
+     * The interval, or null.
+     *
+     * @return the interval, or null
+     */
     public Duration interval() {
         return interval;
     }
 
-    /** Whether to include this JVM's metrics ({@code "process"}; default true). Returns this. */
+    /**
+     * Whether to include this JVM's metrics ({@code "process"}; default true). Returns this.
+     *
+     * @param include whether to include them
+     * @return this
+     */
     public StatsSource includeProcessStats(boolean include) {
         includeProcessStats = include;
         return this;
     }
 
+    /** {@return whether this JVM's metrics are included} */
     public boolean includeProcessStats() {
         return includeProcessStats;
     }
 
-    /** Whether to include system-wide metrics ({@code "system"}; default true). Returns this. */
+    /**
+     * Whether to include system-wide metrics ({@code "system"}; default true). Returns this.
+     *
+     * @param include whether to include them
+     * @return this
+     */
     public StatsSource includeSystemStats(boolean include) {
         includeSystemStats = include;
         return this;
     }
 
+    /** {@return whether system-wide metrics are included} */
     public boolean includeSystemStats() {
         return includeSystemStats;
     }
 
-    /** Whether to include the metrics of child processes, worker JVMs among them ({@code "workers"}; default true). */
+    /**
+     * Whether to include the metrics of child processes, worker JVMs among them ({@code "workers"}; default true).
+     *
+     * @param include whether to include them
+     * @return this
+     */
     public StatsSource includeWorkerStats(boolean include) {
         includeWorkerStats = include;
         return this;
     }
 
+    /** {@return whether the metrics of child processes are included} */
     public boolean includeWorkerStats() {
         return includeWorkerStats;
     }
 
-    /** Whether SIGINT/SIGTERM under a {@link SignalEOS} ends the stream (default true). Returns this. */
+    /**
+     * Whether SIGINT/SIGTERM under a {@link SignalEOS} ends the stream (default true). Returns this.
+     *
+     * @param eosOnSignal whether a signal ends the stream
+     * @return this
+     */
     public StatsSource eosOnSignal(boolean eosOnSignal) {
         this.eosOnSignal = eosOnSignal;
         return this;
     }
 
+    /** {@return whether a signal ends the stream} */
     public boolean eosOnSignal() {
         return eosOnSignal;
     }
 
-    /** Sleeps this long before every frame (SGN's {@code wait}; 0, the default: not at all). Returns this. */
+    /**
+     * Sleeps this long before every frame (SGN's {@code wait}; 0, the default: not at all). Returns this.
+     *
+     * @param seconds the sleep in seconds (0: none)
+     * @return this
+     */
     public StatsSource waitSeconds(double seconds) {
         if (!(seconds >= 0)) {
             throw new IllegalArgumentException("waitSeconds must be 0 or more, not " + seconds);
@@ -178,11 +239,27 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /**
+     * {@link #waitSeconds(double)} with a {@link Duration}.
+     *
+     * @param wait the sleep before every frame (zero: none)
+     * @return this
+     */
+    public StatsSource waitSeconds(Duration wait) {
+        return waitSeconds(jvalkka.internal.Seconds.of(wait));
+    }
+
+    /** {@return the sleep before every frame, in seconds} */
     public double waitSeconds() {
         return waitSeconds;
     }
 
-    /** How frames are made (default {@link #FRAME}). Returns this. */
+    /**
+     * How frames are made (default {@link #FRAME}). Returns this.
+     *
+     * @param factory the factory
+     * @return this
+     */
     public StatsSource frameFactory(FrameFactory factory) {
         if (factory == null) {
             throw new IllegalArgumentException("frameFactory must not be null");
@@ -191,6 +268,7 @@ public class StatsSource extends SourceElement {
         return this;
     }
 
+    /** {@return how frames are made} */
     public FrameFactory frameFactory() {
         return frameFactory;
     }
@@ -206,6 +284,8 @@ public class StatsSource extends SourceElement {
      * Whether it is time to collect (SGN's {@code should_collect_stats}): always without an
      * interval; otherwise on the first call and once an interval has passed since the last
      * collection. A true answer starts a new interval.
+     *
+     * @return whether it is time to collect (SGN's {@code should_collect_stats}): always without an interval; otherwise on the first call and once an interval has passed since the last collection
      */
     public boolean shouldCollectStats() {
         long now = nanoClock.getAsLong();
@@ -217,7 +297,11 @@ public class StatsSource extends SourceElement {
         return false;
     }
 
-    /** Whether the stream ends now (SGN's {@code check_eos}): {@link #requestEos()}, or a signal. */
+    /**
+     * Whether the stream ends now (SGN's {@code check_eos}): {@link #requestEos()}, or a signal.
+     *
+     * @return whether the stream ends now (SGN's {@code check_eos}): {@link #requestEos()}, or a signal
+     */
     public boolean checkEos() {
         return eos || (eosOnSignal && signaled.getAsBoolean());
     }
@@ -246,7 +330,11 @@ public class StatsSource extends SourceElement {
 
     // ------------------------------------------------------------------ collecting
 
-    /** This JVM's metrics (the {@code "process"} entry). */
+    /**
+     * This JVM's metrics (the {@code "process"} entry).
+     *
+     * @return this JVM's metrics (the {@code "process"} entry)
+     */
     public Map<String, Object> collectProcessStats() {
         Map<String, Object> stats = processStats(ProcessHandle.current());
         Map<String, Object> jvm = new LinkedHashMap<>();
@@ -278,6 +366,8 @@ public class StatsSource extends SourceElement {
     /**
      * The metrics of every live child process of this JVM (the {@code "workers"} entry): the
      * worker JVMs of {@code Parallelize*Element}s, and any other child.
+     *
+     * @return the metrics of every live child process of this JVM (the {@code "workers"} entry): the worker JVMs of {@code Parallelize*Element}s, and any other child
      */
     public List<Map<String, Object>> collectWorkerStats() {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -353,7 +443,11 @@ public class StatsSource extends SourceElement {
         return stats;
     }
 
-    /** System-wide metrics (the {@code "system"} entry). */
+    /**
+     * System-wide metrics (the {@code "system"} entry).
+     *
+     * @return the system-wide metrics
+     */
     public Map<String, Object> collectSystemStats() {
         Map<String, Object> stats = new LinkedHashMap<>();
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();

@@ -94,8 +94,14 @@ public class Parallelize implements AutoCloseable {
     private Throwable raised;
     private Duration joinTimeout = Duration.ofSeconds(10);
     private boolean closed;
+    /** The workers' MBeans ({@code jvalkka:type=Parallelize,name=ELEMENT}), unregistered by close(). */
+    private final List<javax.management.ObjectName> jmxNames = new ArrayList<>();
 
-    /** Starts the workers of {@code pipeline} in the default mode. */
+    /**
+     * Starts the workers of {@code pipeline} in the default mode.
+     *
+     * @param pipeline the pipeline
+     */
     public Parallelize(Pipeline pipeline) {
         this(pipeline, null);
     }
@@ -106,6 +112,7 @@ public class Parallelize implements AutoCloseable {
      * @param useThreading whether workers are threads (unless an element overrides it); null:
      *                     {@link #useThreadingDefault}
      * @throws IllegalStateException if another Parallelize already manages this pipeline
+     * @param pipeline the pipeline
      */
     public Parallelize(Pipeline pipeline, Boolean useThreading) {
         this.pipeline = pipeline;
@@ -160,6 +167,7 @@ public class Parallelize implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.startThread();
+            jmxNames.add(ParallelizeStats.register(w));
         }
     }
 
@@ -167,13 +175,22 @@ public class Parallelize implements AutoCloseable {
         return p.terminated; // one event per element, as SGN's terminated
     }
 
-    /** Time {@link #close()} waits for each worker before killing it (default 10 s). */
+    /**
+     * Time {@link #close()} waits for each worker before killing it (default 10 s).
+     *
+     * @param timeout how long to wait for each worker
+     * @return this
+     */
     public Parallelize joinTimeout(Duration timeout) {
         this.joinTimeout = timeout;
         return this;
     }
 
-    /** The mode of the elements that do not override it. */
+    /**
+     * The mode of the elements that do not override it.
+     *
+     * @return the mode of the elements that do not override it
+     */
     public boolean useThreading() {
         return useThreading;
     }
@@ -196,6 +213,7 @@ public class Parallelize implements AutoCloseable {
      * {@link #run()}, giving up after {@code timeout} ({@link Pipeline#run(Duration)}).
      *
      * @throws jvalkka.sgn.RunLimitException when the time is up before every sink is at EOS
+     * @param timeout the longest wait
      */
     public void run(Duration timeout) {
         if (timeout == null) {
@@ -209,6 +227,8 @@ public class Parallelize implements AutoCloseable {
      * {@code timeout} (null: no time limit), at most {@code maxLoops} loops.
      *
      * @throws jvalkka.sgn.RunLimitException when a limit is reached before every sink is at EOS
+     * @param timeout the longest wait
+     * @param maxLoops the most loops to run
      */
     public void run(Duration timeout, long maxLoops) {
         if (pipeline == null) {
@@ -299,6 +319,7 @@ public class Parallelize implements AutoCloseable {
             }
             removeShm();
         } finally {
+            jmxNames.forEach(jvalkka.jmx.internal.Jmx::unregister);
             if (pipeline != null) {
                 MANAGED.remove(pipeline);
             }
@@ -339,6 +360,9 @@ public class Parallelize implements AutoCloseable {
      *
      * @param metadata extra entries kept in the returned reference (may be empty)
      * @throws SegmentExistsException if a segment {@code name} exists (Python's {@code FileExistsError})
+     * @param name the segment's name
+     * @param bytes the content
+     * @return the reference to the new segment
      */
     public static ShmRef toShm(String name, byte[] bytes, Map<String, Object> metadata) throws SegmentExistsException {
         SharedMemory s;
@@ -357,7 +381,14 @@ public class Parallelize implements AutoCloseable {
         return ref;
     }
 
-    /** {@link #toShm(String, byte[], Map)} without metadata. */
+    /**
+     * {@link #toShm(String, byte[], Map)} without metadata.
+     *
+     * @param name the name
+     * @param bytes the bytes
+     * @return the reference to the new segment
+     * @throws SegmentExistsException if a segment of that name exists
+     */
     public static ShmRef toShm(String name, byte[] bytes) throws SegmentExistsException {
         return toShm(name, bytes, Map.of());
     }
@@ -365,6 +396,8 @@ public class Parallelize implements AutoCloseable {
     /**
      * The segments made by {@link #toShm} and not yet removed: those no Parallelize has adopted
      * yet, then those of every open Parallelize. Workers see all of them.
+     *
+     * @return the segments made by {@link #toShm} and not yet removed: those no Parallelize has adopted yet, then those of every open Parallelize
      */
     public static List<ShmRef> shmList() {
         synchronized (SHM_LOCK) {
@@ -376,14 +409,23 @@ public class Parallelize implements AutoCloseable {
         }
     }
 
-    /** The segments this instance adopted when it was created, which its {@link #close()} removes. */
+    /**
+     * The segments this instance adopted when it was created, which its {@link #close()} removes.
+     *
+     * @return the segments this instance adopted when it was created, which its {@link #close()} removes
+     */
     public List<ShmRef> ownShm() {
         synchronized (SHM_LOCK) {
             return List.copyOf(ownShm);
         }
     }
 
-    /** Whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization}). */
+    /**
+     * Whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization}).
+     *
+     * @param pipeline the pipeline
+     * @return whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization})
+     */
     public static boolean needsParallelization(Pipeline pipeline) {
         for (Element e : pipeline.elements()) {
             if (Parallel.of(e) != null) {
@@ -397,6 +439,11 @@ public class Parallelize implements AutoCloseable {
      * Called by {@link Pipeline#run(Duration, long, boolean)}: when the pipeline needs workers and no Parallelize runs
      * it yet, runs it inside one and returns true; otherwise returns false and the pipeline runs
      * as usual.
+     *
+     * @param pipeline the pipeline
+     * @param timeout no loop starts after it (null: no limit)
+     * @param maxLoops the most loops to run
+     * @return whether it ran the pipeline
      */
     public static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
         if (MANAGED.contains(pipeline) || !needsParallelization(pipeline)) {

@@ -55,6 +55,12 @@ public abstract class ParallelizeSinkElement extends SinkElement {
     /** Set once the worker has ended (normally or not). */
     protected final WorkerEvent terminated;
 
+    /**
+     * A sink element whose {@code workerProcess} runs in a worker.
+     *
+     * @param name the element's name
+     * @param sinkPadNames the names of its sink pads
+     */
     protected ParallelizeSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
         parallel = new Parallel(name());
@@ -68,10 +74,15 @@ public abstract class ParallelizeSinkElement extends SinkElement {
      * (never a loop of your own) and wait on queues with a timeout.
      *
      * @throws Exception ends the worker; the main side gets {@link WorkerStoppedException}
+     * @param ctx the worker's context
      */
     public abstract void workerProcess(WorkerContext ctx) throws Exception;
 
-    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
+    /**
+     * {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides.
+     *
+     * @return {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides
+     */
     protected Boolean useThreadingOverride() {
         return null;
     }
@@ -90,12 +101,28 @@ public abstract class ParallelizeSinkElement extends SinkElement {
      * @throws IllegalStateException when called a second time
      * @throws RuntimeException if the worker does not end in time
      * @throws WorkerStoppedException if the worker failed
+     * @param timeoutSeconds the longest wait, in seconds
      */
     public List<Object> subProcessShutdown(double timeoutSeconds) {
         return parallel.shutdown(name(), timeoutSeconds);
     }
 
-    /** {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}). */
+    /**
+     * {@link #subProcessShutdown(double)} with a {@link java.time.Duration}
+     * ({@code Duration.ZERO} waits as long as it takes, as 0 seconds does).
+     *
+     * @param timeout how long to wait for the worker to end
+     * @return the items the worker sent that were still in {@code outQueue}, in order
+     */
+    public List<Object> subProcessShutdown(java.time.Duration timeout) {
+        return subProcessShutdown(jvalkka.internal.Seconds.of(timeout));
+    }
+
+    /**
+     * {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}).
+     *
+     * @return the items the worker sent that were still in {@code outQueue}, in order
+     */
     public List<Object> subProcessShutdown() {
         return parallel.shutdown(name(), 0);
     }
@@ -105,6 +132,8 @@ public abstract class ParallelizeSinkElement extends SinkElement {
      * what {@code workerProcess} threw (from a worker JVM: carried across with its type, message
      * and stack trace), or an {@code IllegalStateException} describing a worker JVM that died;
      * null while the worker runs, after a normal end, or before start.
+     *
+     * @return the exception that ended this element's worker (SGN's {@code get_worker_exception()}): what {@code workerProcess} threw (from a worker JVM: carried across with its type, message and stack trace), or an {@code IllegalStateException} describing a worker JVM that died; null while the worker runs, after a normal end, or before start
      */
     public Throwable workerException() {
         Worker w = parallel.worker;
@@ -125,22 +154,38 @@ public abstract class ParallelizeSinkElement extends SinkElement {
         }
     }
 
-    /** Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start. */
+    /**
+     * Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start.
+     *
+     * @param items the items
+     */
     public void setQueueMaxsize(int items) {
         parallel.queueMaxsize = items;
     }
 
-    /** Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth). */
+    /**
+     * Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth).
+     *
+     * @param bytes the bytes
+     */
     public void setRingBytes(int bytes) {
         parallel.ringBytes = bytes;
     }
 
-    /** JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start. */
+    /**
+     * JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start.
+     *
+     * @param options the backend options
+     */
     public void setBackendOptions(BackendOptions options) {
         parallel.options = options;
     }
 
-    /** The worker JVM's pid, or -1 in thread mode or before start. */
+    /**
+     * The worker JVM's pid, or -1 in thread mode or before start.
+     *
+     * @return the worker JVM's pid, or -1 in thread mode or before start
+     */
     public long workerPid() {
         Worker w = parallel.worker;
         return w == null ? -1 : w.pid();

@@ -10,6 +10,8 @@ final class SwitchQueue implements WorkerQueue {
     private WorkerQueue target;
     /** Why this queue takes no more operations (set by subProcessShutdown), or null. */
     private String closed;
+    /** Items put (inQueue) or taken (outQueue) through this queue: a plain count for JMX, by the pipeline thread. */
+    private long moved;
 
     SwitchQueue(String what) {
         this.what = what;
@@ -18,6 +20,11 @@ final class SwitchQueue implements WorkerQueue {
     void bind(WorkerQueue q) {
         target = q;
         closed = null;
+    }
+
+    /** The items put or taken through this queue so far (read by JMX without a lock). */
+    long moved() {
+        return moved;
     }
 
     WorkerQueue target() {
@@ -49,21 +56,28 @@ final class SwitchQueue implements WorkerQueue {
     @Override
     public void put(Object item) {
         q().put(item);
+        moved++;
     }
 
     @Override
     public <T> T get() {
-        return q().get();
+        T t = q().get();
+        moved++;
+        return t;
     }
 
     @Override
     public <T> T get(double timeoutSeconds) throws Empty {
-        return q().get(timeoutSeconds);
+        T t = q().get(timeoutSeconds);
+        moved++;
+        return t;
     }
 
     @Override
     public <T> T getNowait() throws Empty {
-        return q().getNowait();
+        T t = q().getNowait();
+        moved++;
+        return t;
     }
 
     @Override

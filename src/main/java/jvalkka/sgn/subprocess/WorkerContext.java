@@ -33,17 +33,29 @@ public final class WorkerContext {
         this.standalone = standalone;
     }
 
-    /** What the main side puts into {@code inQueue}. */
+    /**
+     * What the main side puts into {@code inQueue}.
+     *
+     * @return what the main side puts into {@code inQueue}
+     */
     public WorkerQueue inputQueue() {
         return input;
     }
 
-    /** What the main side gets from {@code outQueue}. */
+    /**
+     * What the main side gets from {@code outQueue}.
+     *
+     * @return what the main side gets from {@code outQueue}
+     */
     public WorkerQueue outputQueue() {
         return output;
     }
 
-    /** Whether the worker must stop now (SGN's {@code worker_stop}): return promptly. */
+    /**
+     * Whether the worker must stop now (SGN's {@code worker_stop}): return promptly.
+     *
+     * @return whether the worker must stop now (SGN's {@code worker_stop}): return promptly
+     */
     public boolean shouldStop() {
         return control.stop;
     }
@@ -51,6 +63,8 @@ public final class WorkerContext {
     /**
      * Whether an orderly shutdown is under way (SGN's {@code worker_shutdown}): finish the input
      * that is left; the worker ends once its input queue is empty.
+     *
+     * @return whether an orderly shutdown is under way (SGN's {@code worker_shutdown}): finish the input that is left; the worker ends once its input queue is empty
      */
     public boolean shouldShutdown() {
         return control.shutdown;
@@ -63,6 +77,10 @@ public final class WorkerContext {
      * flags set by {@link #requestShutdown()} and {@link #requestStop()}, and {@code shm}. A put
      * into a full queue, or a {@code get()} without a timeout on an empty one, throws
      * {@code IllegalStateException}: no other end will ever act.
+     *
+     * @param queueMaxsize the bound of each queue, in items
+     * @param shm the shared-memory segments the worker sees
+     * @return the context
      */
     public static WorkerContext standalone(int queueMaxsize, List<ShmRef> shm) {
         if (queueMaxsize < 1) {
@@ -75,7 +93,11 @@ public final class WorkerContext {
         return new WorkerContext(in, out, new Control(), shm, true);
     }
 
-    /** {@link #standalone(int, List)} with queues of 100 items and no shared memory. */
+    /**
+     * {@link #standalone(int, List)} with queues of 100 items and no shared memory.
+     *
+     * @return the context
+     */
     public static WorkerContext standalone() {
         return standalone(Parallel.DEFAULT_QUEUE_MAXSIZE, List.of());
     }
@@ -109,17 +131,30 @@ public final class WorkerContext {
         }
     }
 
-    /** A map that keeps its content from one {@code workerProcess} call to the next. */
+    /**
+     * A map that keeps its content from one {@code workerProcess} call to the next.
+     *
+     * @return a map that keeps its content from one {@code workerProcess} call to the next
+     */
     public Map<String, Object> state() {
         return state;
     }
 
-    /** The segments made by {@link Parallelize#toShm}, mapped in this worker. */
+    /**
+     * The segments made by {@link Parallelize#toShm}, mapped in this worker.
+     *
+     * @return the segments made by {@link Parallelize#toShm}, mapped in this worker
+     */
     public List<ShmRef> shmList() {
         return shmList;
     }
 
-    /** The segment made by {@code toShm(name, ...)}; throws naming the known ones if none. */
+    /**
+     * The segment made by {@code toShm(name, ...)}; throws naming the known ones if none.
+     *
+     * @param name the name
+     * @return the segment made by {@code toShm(name, ...)}; throws naming the known ones if none
+     */
     public ShmRef shm(String name) {
         for (ShmRef ref : shmList) {
             if (ref.name().equals(name)) {

@@ -13,14 +13,35 @@ public final class WorkerEvent {
     WorkerEvent() {
     }
 
-    /** Whether the event has happened. Cheap; never blocks. */
+    /**
+     * Whether the event has happened. Cheap; never blocks.
+     *
+     * @return whether the event has happened
+     */
     public boolean isSet() {
         return latch.getCount() == 0;
     }
 
-    /** Waits up to {@code timeoutSeconds}; returns whether the event has happened. */
+    /**
+     * Waits up to {@code timeoutSeconds}; returns whether the event has happened.
+     *
+     * @param timeoutSeconds the longest wait, in seconds
+     * @return whether the event has happened
+     * @throws InterruptedException when interrupted while waiting
+     */
     public boolean await(double timeoutSeconds) throws InterruptedException {
         return latch.await((long) (timeoutSeconds * 1e9), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * {@link #await(double)} with a {@link java.time.Duration}.
+     *
+     * @param timeout the longest wait
+     * @return whether the event has happened
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public boolean await(java.time.Duration timeout) throws InterruptedException {
+        return await(jvalkka.internal.Seconds.of(timeout));
     }
 
     void set() {

@@ -24,26 +24,56 @@ package jvalkka.sgn.subprocess;
  * (the main side puts into {@code inQueue} and gets from {@code outQueue}).
  */
 public interface WorkerQueue {
-    /** Puts {@code item}, waiting while the queue is full. */
+    /**
+     * Puts {@code item}, waiting while the queue is full.
+     *
+     * @param item the item
+     */
     void put(Object item);
 
-    /** Takes the next item, waiting as long as it takes. */
+    /**
+     * Takes the next item, waiting as long as it takes.
+     *
+     * @param <T> the type the caller expects
+     * @return the item
+     */
     <T> T get();
 
     /**
      * Takes the next item, waiting at most {@code timeoutSeconds}.
      *
      * @throws Empty if nothing arrived in time
+     * @param <T> the type the caller expects
+     * @param timeoutSeconds the longest wait, in seconds
+     * @return the item
      */
     <T> T get(double timeoutSeconds) throws Empty;
+
+    /**
+     * {@link #get(double)} with a {@link java.time.Duration}.
+     *
+     * @param <T> the item's type
+     * @param timeout the longest wait
+     * @return the item
+     * @throws Empty if nothing arrived in time
+     */
+    default <T> T get(java.time.Duration timeout) throws Empty {
+        return get(jvalkka.internal.Seconds.of(timeout));
+    }
 
     /**
      * Takes the next item if one is ready.
      *
      * @throws Empty if none is
+     * @param <T> the type the caller expects
+     * @return the item
      */
     <T> T getNowait() throws Empty;
 
-    /** Whether no item is ready now (a snapshot). */
+    /**
+     * Whether no item is ready now (a snapshot).
+     *
+     * @return whether no item is ready now (a snapshot)
+     */
     boolean isEmpty();
 }

@@ -30,6 +30,13 @@ public class CallableTransform extends TransformElement {
      * makes the data of source pad {@code output}.
      */
     public record Combination(List<String> inputs, Function<? super Frame[], ?> callable, String output) {
+        /**
+         * A combination of input and output pads.
+         *
+         * @param inputs the names of the sink pads whose frames {@code callable} takes, in order
+         * @param callable makes the output data from those frames
+         * @param output the name of the source pad it feeds
+         */
         public Combination {
             inputs = List.copyOf(inputs);
             Objects.requireNonNull(callable, "callable");
@@ -108,6 +115,12 @@ public class CallableTransform extends TransformElement {
     /**
      * A transform with one sink pad and one source pad whose data is {@code callable} of the
      * frame received (SGN's {@code from_callable} with one input).
+     *
+     * @param name the element's name
+     * @param callable makes the output data from the frame received
+     * @param outputPadName the name of the source pad
+     * @param sinkPadName the name of the sink pad
+     * @return the transform
      */
     public static CallableTransform fromCallable(String name, Function<? super Frame, ?> callable,
             String outputPadName, String sinkPadName) {
@@ -120,6 +133,12 @@ public class CallableTransform extends TransformElement {
     /**
      * A transform with the given sink pads and one source pad whose data is {@code callable} of
      * the frames received on all of them, in order (SGN's {@code from_callable}).
+     *
+     * @param name the name
+     * @param callable the function to call
+     * @param outputPadName the name of the output pad
+     * @param sinkPadNames the names of its sink pads
+     * @return a transform with the given sink pads and one source pad whose data is {@code callable} of the frames received on all of them, in order (SGN's {@code from_callable})
      */
     public static CallableTransform fromCallable(String name, Function<? super Frame[], ?> callable,
             String outputPadName, List<String> sinkPadNames) {
@@ -127,7 +146,13 @@ public class CallableTransform extends TransformElement {
                 List.of(new Combination(sinkPadNames, callable, outputPadName)));
     }
 
-    /** A transform with one source pad per combination (SGN's {@code from_combinations}). */
+    /**
+     * A transform with one source pad per combination (SGN's {@code from_combinations}).
+     *
+     * @param name the name
+     * @param combos the combinations of input and output pads
+     * @return the transform
+     */
     public static CallableTransform fromCombinations(String name, List<Combination> combos) {
         return new CallableTransform(name, null, combos);
     }
