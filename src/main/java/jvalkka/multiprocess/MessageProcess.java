@@ -530,9 +530,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         stop();
     }
 
-    /** Frontend: whether the backend JVM is running. */
+    /**
+     * Frontend: whether the backend JVM is running.
      *
      * @return whether the backend JVM is running
+     */
     public boolean isAlive() {
         return front != null && front.isAlive();
     }
