@@ -30,7 +30,7 @@ import jvalkka.shm.SharedMemory;
  * <p>The constructor starts every worker: process-mode workers as backend JVMs (started
  * together, so they boot in parallel), thread-mode workers as threads. The mode of an element
  * is its {@code useThreadingOverride()} if not null, else this pipeline's {@code useThreading},
- * else the class-wide {@link #useThreadingDefault}. {@link #close()} stops every worker, waits
+ * else the class-wide {@link #useThreadingDefault()}. {@link #close()} stops every worker, waits
  * up to {@link #joinTimeout} for each, then kills it, and removes the segments made by
  * {@link #toShm} that this instance adopted. Like SGN's, it also turns SIGINT/SIGTERM into end
  * of stream while it is open ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the
@@ -69,8 +69,8 @@ import jvalkka.shm.SharedMemory;
  * </ul>
  */
 public class Parallelize implements AutoCloseable {
-    /** Whether workers are threads unless the pipeline or the element says otherwise (SGN's {@code use_threading_default}). */
-    public static volatile boolean useThreadingDefault = false;
+    /** See {@link #useThreadingDefault()}. */
+    private static volatile boolean useThreadingDefault = false;
 
     /** Guards {@link #UNADOPTED}, {@link #OPEN} and every instance's {@link #ownShm}. */
     private static final Object SHM_LOCK = new Object();
@@ -104,7 +104,7 @@ public class Parallelize implements AutoCloseable {
      * Starts the workers of {@code pipeline}.
      *
      * @param useThreading whether workers are threads (unless an element overrides it); null:
-     *                     {@link #useThreadingDefault}
+     *                     {@link #useThreadingDefault()}
      * @throws IllegalStateException if another Parallelize already manages this pipeline
      */
     public Parallelize(Pipeline pipeline, Boolean useThreading) {
@@ -394,11 +394,11 @@ public class Parallelize implements AutoCloseable {
     }
 
     /**
-     * Called by {@link Pipeline#run(Duration, long, boolean)}: when the pipeline needs workers and no Parallelize runs
-     * it yet, runs it inside one and returns true; otherwise returns false and the pipeline runs
-     * as usual.
+     * When {@code pipeline} needs workers and no Parallelize runs it yet, runs it inside one and
+     * returns true; otherwise returns false and the pipeline runs as usual. Reached from
+     * {@link Pipeline#run()} through {@link AutoParallelization}, never by an import.
      */
-    public static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
+    static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
         if (MANAGED.contains(pipeline) || !needsParallelization(pipeline)) {
             return false;
         }
@@ -406,5 +406,21 @@ public class Parallelize implements AutoCloseable {
             p.run(timeout, maxLoops);
         }
         return true;
+    }
+
+    /**
+     * Whether workers are threads unless the pipeline or the element says otherwise (SGN's
+     * {@code use_threading_default}); false unless set.
+     */
+    public static boolean useThreadingDefault() {
+        return useThreadingDefault;
+    }
+
+    /**
+     * Sets {@link #useThreadingDefault()} for the Parallelize instances created after this call,
+     * in this JVM (SGN's {@code _use_threading_override}).
+     */
+    public static void useThreadingDefault(boolean threads) {
+        useThreadingDefault = threads;
     }
 }
