@@ -22,8 +22,8 @@ class AutoParallelizationTest {
 
     @Test
     void theServiceLoaderFindsTheSubprocessLayersHook() {
-        List<Class<?>> hooks = ServiceLoader.load(RunHook.class).stream().map(p -> (Class<?>) p.type()).toList();
-        assertEquals(List.of(AutoParallelization.class), hooks);
+        List<String> hooks = ServiceLoader.load(RunHook.class).stream().map(p -> p.type().getName()).toList();
+        assertEquals(List.of(AutoParallelization.class.getName()), hooks);
     }
 
     @Test
