@@ -295,117 +295,131 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     /** Copies {@code src} (one value per element, row-major) in, converting to the dtype. */
     public void copyFrom(double[] src) {
-        checkLength(src.length);
-        if (kind == F64) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setDouble(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.FLOAT64);
     }
 
     /** Copies every element out into {@code dst}, converted to double. */
     public void copyTo(double[] dst) {
-        checkLength(dst.length);
-        if (kind == F64) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = getDouble(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.FLOAT64);
     }
 
     /** Copies in; a raw copy for float32, a converting one otherwise. */
     public void copyFrom(float[] src) {
-        checkLength(src.length);
-        if (kind == F32) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setDouble(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.FLOAT32);
     }
 
+    /** Copies every element out into {@code dst}; a raw copy for float32, a converting one otherwise. */
     public void copyTo(float[] dst) {
-        checkLength(dst.length);
-        if (kind == F32) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = (float) getDouble(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.FLOAT32);
     }
 
     /** Copies in; a raw copy for int32, a converting one otherwise. */
     public void copyFrom(int[] src) {
-        checkLength(src.length);
-        if (kind == I32) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setLong(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.INT32);
     }
 
+    /** Copies every element out into {@code dst}; a raw copy for int32, a converting (wrapping) one otherwise. */
     public void copyTo(int[] dst) {
-        checkLength(dst.length);
-        if (kind == I32) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = (int) getLong(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.INT32);
     }
 
     /** Copies in; a raw copy for int64, a converting one otherwise. */
     public void copyFrom(long[] src) {
-        checkLength(src.length);
-        if (kind == I64) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setLong(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.INT64);
     }
 
+    /** Copies every element out into {@code dst}; a raw copy for int64, a converting one otherwise. */
     public void copyTo(long[] dst) {
-        checkLength(dst.length);
-        if (kind == I64) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = getLong(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.INT64);
     }
 
     /** Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise. */
     public void copyFrom(byte[] src) {
-        checkLength(src.length);
-        if (kind == I8 || kind == U8) {
-            buffer.putBytes(0, src);
+        copyIn(src, src.length, DType.INT8);
+    }
+
+    /** Copies every element out into {@code dst}; a raw copy for int8 and uint8, a converting (wrapping) one otherwise. */
+    public void copyTo(byte[] dst) {
+        copyOut(dst, dst.length, DType.INT8);
+    }
+
+    // The one body of the bulk copies. A Java array is seen as an array of the dtype of its
+    // layout (double[] float64, float[] float32, long[] int64, int[] int32, byte[] int8): same
+    // layout, a raw memory copy; otherwise one element at a time through the double accessors
+    // for a floating array and the long ones for an integer array (numpy's astype). No boxing:
+    // the array travels as an Object and is cast back to its type per element.
+
+    private void copyIn(Object array, int length, DType arrayType) {
+        checkLength(length);
+        if (sameLayout(arrayType)) {
+            UnsafeAccess.UNSAFE.copyMemory(array, arrayBase(arrayType), null, address, nbytes());
+        } else if (arrayType.isFloating()) {
+            for (int k = 0; k < length; k++) {
+                setDouble(k, arrayDouble(array, arrayType, k));
+            }
         } else {
-            for (int k = 0; k < src.length; k++) {
-                setLong(k, src[k]);
+            for (int k = 0; k < length; k++) {
+                setLong(k, arrayLong(array, arrayType, k));
             }
         }
     }
 
-    public void copyTo(byte[] dst) {
-        checkLength(dst.length);
-        if (kind == I8 || kind == U8) {
-            buffer.getBytes(0, dst);
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = (byte) getLong(k);
+    private void copyOut(Object array, int length, DType arrayType) {
+        checkLength(length);
+        if (sameLayout(arrayType)) {
+            UnsafeAccess.UNSAFE.copyMemory(null, address, array, arrayBase(arrayType), nbytes());
+        } else if (arrayType.isFloating()) {
+            for (int k = 0; k < length; k++) {
+                setArrayDouble(array, arrayType, k, getDouble(k));
             }
+        } else {
+            for (int k = 0; k < length; k++) {
+                setArrayLong(array, arrayType, k, getLong(k));
+            }
+        }
+    }
+
+    /** Whether a raw copy converts as numpy would: same layout (and a byte[] is uint8's raw bytes). */
+    private boolean sameLayout(DType arrayType) {
+        return dtype == arrayType || (arrayType == DType.INT8 && dtype == DType.UINT8);
+    }
+
+    private static long arrayBase(DType arrayType) {
+        switch (arrayType) {
+            case FLOAT64: return UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class);
+            case FLOAT32: return UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class);
+            case INT64: return UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class);
+            case INT32: return UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class);
+            case INT8: return UnsafeAccess.UNSAFE.arrayBaseOffset(byte[].class);
+            default: throw new AssertionError(arrayType);
+        }
+    }
+
+    // t is loop-invariant in the callers' loops, so the JIT unswitches these tests out of them
+
+    private static double arrayDouble(Object a, DType t, int k) {
+        return t == DType.FLOAT64 ? ((double[]) a)[k] : ((float[]) a)[k];
+    }
+
+    private static void setArrayDouble(Object a, DType t, int k, double v) {
+        if (t == DType.FLOAT64) {
+            ((double[]) a)[k] = v;
+        } else {
+            ((float[]) a)[k] = (float) v;
+        }
+    }
+
+    private static long arrayLong(Object a, DType t, int k) {
+        return t == DType.INT64 ? ((long[]) a)[k] : t == DType.INT32 ? ((int[]) a)[k] : ((byte[]) a)[k];
+    }
+
+    private static void setArrayLong(Object a, DType t, int k, long v) {
+        if (t == DType.INT64) {
+            ((long[]) a)[k] = v;
+        } else if (t == DType.INT32) {
+            ((int[]) a)[k] = (int) v;
+        } else {
+            ((byte[]) a)[k] = (byte) v;
         }
     }
 
@@ -415,14 +429,6 @@ public final class SharedArray implements AutoCloseable, Serializable {
             throw new IllegalArgumentException("array of shape " + shapeString(shape) + " has " + size
                     + " elements; a bulk copy needs exactly that many, got " + n);
         }
-    }
-
-    private void copyIn(Object src, long base) {
-        UnsafeAccess.UNSAFE.copyMemory(src, base, null, address, nbytes());
-    }
-
-    private void copyOut(Object dst, long base) {
-        UnsafeAccess.UNSAFE.copyMemory(null, address, dst, base, nbytes());
     }
 
     // --- lifecycle ---
