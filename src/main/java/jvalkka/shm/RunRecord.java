@@ -50,7 +50,11 @@ import org.slf4j.LoggerFactory;
  * {@value #DIR_PROPERTY} (the tests use a private one).
  */
 public final class RunRecord {
-    /** System property naming the record directory (default {@code /tmp/jvalkka-<uid>/run}). */
+    /**
+     * System property naming this user's run directory (default {@code /tmp/jvalkka-<uid>}, under
+     * {@code java.io.tmpdir}): the records live in its {@code run/}, the process channels' socket
+     * files in its {@code sock/}.
+     */
     public static final String DIR_PROPERTY = "jvalkka.run.dir";
 
     private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
@@ -108,18 +112,25 @@ public final class RunRecord {
         return r;
     }
 
-    /** The record directory this JVM uses. */
+    /** The record directory this JVM uses: {@code run/} in the {@link #runDirectory()}. */
     public static Path defaultDirectory() {
+        return runDirectory().resolve("run");
+    }
+
+    /**
+     * This user's run directory, the one place that computes it: the {@value #DIR_PROPERTY}
+     * property, else {@code <java.io.tmpdir>/jvalkka-<uid>} (not created here).
+     */
+    public static Path runDirectory() {
         String p = System.getProperty(DIR_PROPERTY);
         if (p != null && !p.isBlank()) {
             return Path.of(p);
         }
-        return PrivateDir.root().resolve("run");
+        return PrivateDir.root();
     }
 
     /**
-     * The private directory {@code /tmp/jvalkka-<uid>/<name>} (under
-     * {@code java.io.tmpdir}), created with mode 0700 if missing, and refused
+     * The private directory {@code <name>} in the {@link #runDirectory()}, created with mode 0700 if missing, and refused
      * (an {@link IOException} saying why) if it or its parent is a symbolic link
      * or belongs to another user. For the multiprocess core's socket files.
      */
@@ -127,7 +138,7 @@ public final class RunRecord {
         if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
             throw new IllegalArgumentException("not a plain directory name: " + name);
         }
-        return PrivateDir.ensure(PrivateDir.root().resolve(name));
+        return PrivateDir.ensure(runDirectory().resolve(name));
     }
 
     /** This JVM's record file (it exists only while something is recorded). */

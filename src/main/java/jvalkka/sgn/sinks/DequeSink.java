@@ -8,18 +8,18 @@ import java.util.function.Supplier;
 
 /**
  * A sink that appends, per sink pad, the data of every non-gap frame to the tail of a deque, so
- * {@link Deque#pollFirst()} reads them in arrival order. See {@link CollectingSink} for the
+ * {@link Deque#pollFirst()} reads them in arrival order. See {@link AbstractCollectSink} for the
  * rules. The default deques are {@link LinkedList}s (they accept {@code null} data) and belong to
  * the pipeline's thread; pass a concurrent deque factory to drain them from another thread
  * (a concurrent deque cannot hold {@code null}, so frames with null data must then be gaps).
  */
-public class DequeSink extends CollectingSink<Deque<Object>> {
+public class DequeSink extends AbstractCollectSink<Deque<Object>> {
     /** Collects data into {@link LinkedList}s, skipping gap frames. */
     public DequeSink(String name, String... sinkPadNames) {
         this(name, List.of(sinkPadNames), LinkedList::new, true, true);
     }
 
-    /** Full control: see {@link CollectingSink#CollectingSink}. */
+    /** Full control: see {@link AbstractCollectSink#AbstractCollectSink}. */
     public DequeSink(String name, List<String> sinkPadNames, Supplier<? extends Deque<Object>> factory,
             boolean extractData, boolean skipEmpty) {
         super(name, sinkPadNames, factory, extractData, skipEmpty);

@@ -132,22 +132,22 @@ public class Parallelize implements AutoCloseable {
     private void startWorkers() {
         List<ShmRef> shm = shmList(); // every open segment, as SGN's shm_list
         List<MessageProcess> processes = new ArrayList<>();
-        List<ProcessWorker> processWorkers = new ArrayList<>();
+        List<JvmWorker> processWorkers = new ArrayList<>();
         for (Element e : pipeline.elements()) {
-            Parallel p = Parallel.of(e);
+            ParallelState p = ParallelState.of(e);
             if (p == null) {
                 continue;
             }
             if (p.worker != null && !p.worker.control.terminated) {
                 throw new IllegalStateException("element '" + e.name() + "' already has a running worker");
             }
-            Boolean override = Parallel.threadingOverride(e);
+            Boolean override = ParallelState.threadingOverride(e);
             boolean threads = override != null ? override : useThreading;
             Worker w;
             if (threads) {
                 w = new ThreadWorker(e, newEvent(p), p.queueMaxsize, shm);
             } else {
-                ProcessWorker pw = new ProcessWorker(e, newEvent(p), p.ringBytes, p.options, shm);
+                JvmWorker pw = new JvmWorker(e, newEvent(p), p.ringBytes, p.options, shm);
                 processWorkers.add(pw);
                 processes.add(pw.process);
                 w = pw;
@@ -163,7 +163,7 @@ public class Parallelize implements AutoCloseable {
         }
     }
 
-    private static WorkerEvent newEvent(Parallel p) {
+    private static WorkerEvent newEvent(ParallelState p) {
         return p.terminated; // one event per element, as SGN's terminated
     }
 
@@ -386,7 +386,7 @@ public class Parallelize implements AutoCloseable {
     /** Whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization}). */
     public static boolean needsParallelization(Pipeline pipeline) {
         for (Element e : pipeline.elements()) {
-            if (Parallel.of(e) != null) {
+            if (ParallelState.of(e) != null) {
                 return true;
             }
         }

@@ -7,7 +7,7 @@ import jvalkka.sgn.Element;
 
 /**
  * What the three {@code Parallelize*Element} classes offer besides their SGN element kind, written
- * once: each class extends its own SGN element class, holds its {@link Parallel} state, and
+ * once: each class extends its own SGN element class, holds its {@link ParallelState} state, and
  * implements this interface, whose default methods work on that state. Package-private: the
  * public names are the three element classes.
  */
@@ -39,7 +39,7 @@ interface ParallelizeElement {
      * @throws WorkerStoppedException if the worker failed
      */
     default List<Object> subProcessShutdown(double timeoutSeconds) {
-        return Parallel.of(this).shutdown(name(), timeoutSeconds);
+        return ParallelState.of(this).shutdown(name(), timeoutSeconds);
     }
 
     /** {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}). */
@@ -54,28 +54,28 @@ interface ParallelizeElement {
      * null while the worker runs, after a normal end, or before start.
      */
     default Throwable workerException() {
-        Worker w = Parallel.of(this).worker;
+        Worker w = ParallelState.of(this).worker;
         return w == null ? null : w.control.failure;
     }
 
     /** Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start. */
     default void setQueueMaxsize(int items) {
-        Parallel.of(this).queueMaxsize = items;
+        ParallelState.of(this).queueMaxsize = items;
     }
 
     /** Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth). */
     default void setRingBytes(int bytes) {
-        Parallel.of(this).ringBytes = bytes;
+        ParallelState.of(this).ringBytes = bytes;
     }
 
     /** JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start. */
     default void setBackendOptions(BackendOptions options) {
-        Parallel.of(this).options = options;
+        ParallelState.of(this).options = options;
     }
 
     /** The worker JVM's pid, or -1 in thread mode or before start. */
     default long workerPid() {
-        Worker w = Parallel.of(this).worker;
+        Worker w = ParallelState.of(this).worker;
         return w == null ? -1 : w.pid();
     }
 }

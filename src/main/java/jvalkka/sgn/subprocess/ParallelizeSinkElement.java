@@ -46,7 +46,7 @@ import jvalkka.sgn.SinkElement;
  * gives it too.
  */
 public abstract class ParallelizeSinkElement extends SinkElement implements ParallelizeElement {
-    final Parallel parallel;
+    final ParallelState parallel;
     /** Main side: what the worker receives ({@link WorkerContext#inputQueue()}). */
     protected final WorkerQueue inQueue;
     /** Main side: what the worker sends ({@link WorkerContext#outputQueue()}). */
@@ -56,7 +56,7 @@ public abstract class ParallelizeSinkElement extends SinkElement implements Para
 
     protected ParallelizeSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
-        parallel = new Parallel(name());
+        parallel = new ParallelState(name());
         inQueue = parallel.inQueue;
         outQueue = parallel.outQueue;
         terminated = parallel.terminated;

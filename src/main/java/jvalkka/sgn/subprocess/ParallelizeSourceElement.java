@@ -51,7 +51,7 @@ import jvalkka.sgn.SourceElement;
  * gives it too.
  */
 public abstract class ParallelizeSourceElement extends SourceElement implements ParallelizeElement {
-    final Parallel parallel;
+    final ParallelState parallel;
     /** Main side: what the worker receives ({@link WorkerContext#inputQueue()}). */
     protected final WorkerQueue inQueue;
     /** Main side: what the worker sends ({@link WorkerContext#outputQueue()}). */
@@ -63,7 +63,7 @@ public abstract class ParallelizeSourceElement extends SourceElement implements 
 
     protected ParallelizeSourceElement(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
-        parallel = new Parallel(name());
+        parallel = new ParallelState(name());
         inQueue = parallel.inQueue;
         outQueue = parallel.outQueue;
         terminated = parallel.terminated;

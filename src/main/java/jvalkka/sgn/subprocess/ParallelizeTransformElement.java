@@ -49,7 +49,7 @@ import jvalkka.sgn.TransformElement;
  * gives it too.
  */
 public abstract class ParallelizeTransformElement extends TransformElement implements ParallelizeElement {
-    final Parallel parallel;
+    final ParallelState parallel;
     /** Main side: what the worker receives ({@link WorkerContext#inputQueue()}). */
     protected final WorkerQueue inQueue;
     /** Main side: what the worker sends ({@link WorkerContext#outputQueue()}). */
@@ -61,7 +61,7 @@ public abstract class ParallelizeTransformElement extends TransformElement imple
 
     protected ParallelizeTransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
         super(name, sinkPadNames, sourcePadNames);
-        parallel = new Parallel(name());
+        parallel = new ParallelState(name());
         inQueue = parallel.inQueue;
         outQueue = parallel.outQueue;
         terminated = parallel.terminated;

@@ -54,7 +54,7 @@ final class RingQueue extends DeadlineQueue {
     private final int spaceSeq;
     private final int spaceWait;
     private final boolean producer;
-    private final Peer peer;
+    private final OtherEnd peer;
     private final int maxMessage;
     private final String name;
 
@@ -78,7 +78,7 @@ final class RingQueue extends DeadlineQueue {
      * @param producer     whether this JVM writes into this ring
      * @param peer         checked while waiting
      */
-    RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, Peer peer, String name) {
+    RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, OtherEnd peer, String name) {
         int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
         this.ringBuffer = new UnsafeBuffer(segment.buffer(), CONTROL_BYTES + which * ringBytes, ringBytes);
         this.ring = new OneToOneRingBuffer(ringBuffer);

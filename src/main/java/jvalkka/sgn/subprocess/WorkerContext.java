@@ -77,7 +77,7 @@ public final class WorkerContext {
 
     /** {@link #standalone(int, List)} with queues of 100 items and no shared memory. */
     public static WorkerContext standalone() {
-        return standalone(Parallel.DEFAULT_QUEUE_MAXSIZE, List.of());
+        return standalone(ParallelState.DEFAULT_QUEUE_MAXSIZE, List.of());
     }
 
     /**

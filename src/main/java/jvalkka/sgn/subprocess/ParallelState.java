@@ -20,7 +20,7 @@ import jvalkka.sgn.Element;
  * own SGN element class): the queues, the {@code terminated} event, the options, and the worker
  * once started. {@link ParallelizeElement}'s default methods are their API over it. Also the reflection that carries an element's fields to a worker JVM.
  */
-final class Parallel {
+final class ParallelState {
     static final int DEFAULT_QUEUE_MAXSIZE = 100;
     static final int DEFAULT_RING_BYTES = 8 << 20;
 
@@ -33,17 +33,17 @@ final class Parallel {
     /** Set by the pipeline's thread at start; read by others (workerPid). */
     volatile Worker worker;
 
-    Parallel(String elementName) {
+    ParallelState(String elementName) {
         inQueue = new SwitchQueue("inQueue of " + elementName);
         outQueue = new SwitchQueue("outQueue of " + elementName);
     }
 
     /** The state of {@code e} when it is a {@code Parallelize*Element}, else null. */
-    static Parallel of(Element e) {
+    static ParallelState of(Element e) {
         return e instanceof ParallelizeElement p ? of(p) : null;
     }
 
-    static Parallel of(ParallelizeElement e) {
+    static ParallelState of(ParallelizeElement e) {
         if (e instanceof ParallelizeSourceElement s) {
             return s.parallel;
         } else if (e instanceof ParallelizeTransformElement t) {
