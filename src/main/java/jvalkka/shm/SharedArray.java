@@ -1,5 +1,6 @@
 package jvalkka.shm;
 
+import jvalkka.shm.internal.Crossing;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;

@@ -1,5 +1,7 @@
 package jvalkka.sync;
 
+import jvalkka.sync.internal.Peer;
+import jvalkka.sync.internal.PeerAware;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
@@ -11,8 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import jvalkka.shm.Crossing;
-import jvalkka.shm.Futex;
+import jvalkka.shm.internal.Crossing;
+import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SegmentExistsException;
 import jvalkka.shm.SharedMemory;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -648,7 +650,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         throw new InvalidObjectException("EventGroup crosses as a Handle");
     }
 
-    static final class Handle extends jvalkka.shm.NamedHandle {
+    static final class Handle extends jvalkka.shm.internal.NamedHandle {
         private static final long serialVersionUID = 1L;
 
         Handle(String name) {

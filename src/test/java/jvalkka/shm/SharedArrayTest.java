@@ -1,5 +1,6 @@
 package jvalkka.shm;
 
+import jvalkka.shm.internal.Crossing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

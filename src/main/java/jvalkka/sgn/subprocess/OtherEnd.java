@@ -1,7 +1,7 @@
 package jvalkka.sgn.subprocess;
 
 /**
- * One end's view of the other end of its queues (named apart from {@code jvalkka.sync.Peer}, the
+ * One end's view of the other end of its queues (named apart from {@code jvalkka.sync.internal.Peer}, the
  * process a synchronisation waits on): lets a wait end when waiting is pointless.
  * On the main side the worker has failed or terminated; on the worker side a stop was requested.
  */

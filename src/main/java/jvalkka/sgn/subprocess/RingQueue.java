@@ -4,7 +4,7 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
-import jvalkka.shm.Futex;
+import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedMemory;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;

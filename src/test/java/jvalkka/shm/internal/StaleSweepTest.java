@@ -1,5 +1,6 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
+import jvalkka.shm.SharedMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
