@@ -37,8 +37,8 @@ import org.slf4j.Logger;
 import com.fasterxml.jackson.databind.JavaType;
 
 import jvalkka.log.LogConfig;
-import jvalkka.shm.Crossing;
-import jvalkka.sync.Peer;
+import jvalkka.shm.internal.Crossing;
+import jvalkka.sync.internal.Peer;
 
 /**
  * The frontend half's state: spawning and supervising the backend JVM, its two
@@ -427,7 +427,7 @@ final class Frontend implements Peer {
         }
         state = State.RUNNING;
         for (Object h : crossed) {
-            if (h instanceof jvalkka.sync.PeerAware pa) {
+            if (h instanceof jvalkka.sync.internal.PeerAware pa) {
                 pa.addPeer(this);
             }
         }

@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
-import jvalkka.shm.RunRecord;
+import jvalkka.shm.internal.RunRecord;
 
 /**
  * This user's private run directory ({@code /tmp/jvalkka-<uid>}, mode 0700; see

@@ -21,7 +21,7 @@ import jvalkka.multiprocess.MessageProcess;
 import jvalkka.multiprocess.PipeClosedException;
 import jvalkka.multiprocess.Select;
 import jvalkka.pool.ItemFailedException.Kind;
-import jvalkka.pool.WorkerSlot.Event;
+import jvalkka.pool.WorkerSlot.Notice;
 
 /**
  * The thread that owns a {@link ProcessQueue}'s workers: it hands items out in
@@ -59,7 +59,7 @@ final class Distributor implements Runnable {
     private final ProgressView progress;
     private final Pipe wake;
     private final AtomicBoolean asleep = new AtomicBoolean();
-    private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Notice> events = new ConcurrentLinkedQueue<>();
     private final List<WorkerSlot> slots = new ArrayList<>();
     private final ArrayDeque<Task> retries = new ArrayDeque<>();
     private final List<Thread> starters = new ArrayList<>();
@@ -131,7 +131,7 @@ final class Distributor implements Runnable {
         }
     }
 
-    private void post(Event e) {
+    private void post(Notice e) {
         events.add(e);
         wake();
     }
@@ -277,7 +277,7 @@ final class Distributor implements Runnable {
     // ------------------------------------------------------------------- events
 
     private void handleEvents() {
-        Event e;
+        Notice e;
         while ((e = events.poll()) != null) {
             switch (e.kind()) {
                 case DONE -> answered(e.slot(), e.done());
@@ -438,9 +438,9 @@ final class Distributor implements Runnable {
         Thread t = new Thread(() -> {
             try {
                 w.start();
-                post(new Event(WorkerSlot.Kind.STARTED, s, null, null));
+                post(new Notice(WorkerSlot.Kind.STARTED, s, null, null));
             } catch (RuntimeException e) {
-                post(new Event(WorkerSlot.Kind.START_FAILED, null, null, e));
+                post(new Notice(WorkerSlot.Kind.START_FAILED, null, null, e));
             }
         }, "jvalkka-pool-start-" + w.getName());
         t.setDaemon(true);
@@ -643,7 +643,7 @@ final class Distributor implements Runnable {
                 Thread.currentThread().interrupt();
             }
         }
-        Event e;
+        Notice e;
         while ((e = events.poll()) != null) {
             if (e.kind() == WorkerSlot.Kind.STARTED) {
                 stopQuietly(e.slot().worker);

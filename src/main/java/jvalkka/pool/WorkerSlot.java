@@ -20,8 +20,8 @@ final class WorkerSlot {
     /** What happened to a worker, for the distributor thread. */
     enum Kind { DONE, DIED, STARTED, START_FAILED }
 
-    /** One event: a worker's answer, its end, or the outcome of starting a replacement. */
-    record Event(Kind kind, WorkerSlot slot, MessageObject done, RuntimeException startFailure) {
+    /** One notice (named apart from {@code EventGroup}'s events): a worker's answer, its end, or the outcome of starting a replacement. */
+    record Notice(Kind kind, WorkerSlot slot, MessageObject done, RuntimeException startFailure) {
     }
 
     final PoolWorker worker;
@@ -47,22 +47,22 @@ final class WorkerSlot {
         this.pipe = worker.getPipe();
     }
 
-    void startReader(Consumer<Event> events) {
+    void startReader(Consumer<Notice> events) {
         reader = new Thread(() -> {
             while (true) {
                 MessageObject m;
                 try {
                     m = worker.returnFromBack();
                 } catch (PipeClosedException e) {
-                    events.accept(new Event(Kind.DIED, this, null, null));
+                    events.accept(new Notice(Kind.DIED, this, null, null));
                     return;
                 } catch (RuntimeException e) {
                     // interrupted or an unexpected fault: treat it as the worker's end, to retry what it held
-                    events.accept(new Event(Kind.DIED, this, null, null));
+                    events.accept(new Notice(Kind.DIED, this, null, null));
                     return;
                 }
                 if (m != null) {
-                    events.accept(new Event(Kind.DONE, this, m, null));
+                    events.accept(new Notice(Kind.DONE, this, m, null));
                 }
             }
         }, "jvalkka-pool-reader-" + worker.getName());

@@ -451,8 +451,8 @@ public class Pipeline {
      * Runs the pipeline until every sink element is at EOS (returns at once if they already
      * are), without a limit: a source that never sends EOS keeps it running (see
      * {@link #run(Duration)}). Calls {@link #check()} first. A pipeline with
-     * {@code Parallelize*Element}s that no {@link jvalkka.sgn.subprocess.Parallelize} runs yet is
-     * run inside a new one, which starts their workers first and stops them after (SGN's
+     * {@code Parallelize*Element}s that no {@code jvalkka.sgn.subprocess.Parallelize} runs yet is
+     * run inside a new one (through the {@link RunHook} that layer provides), which starts their workers first and stops them after (SGN's
      * {@code run(auto_parallelize=True)}).
      *
      * @throws IllegalStateException as {@link #check()}
@@ -466,7 +466,7 @@ public class Pipeline {
     /**
      * {@link #run()}; with {@code autoParallelize} false (SGN's {@code run(auto_parallelize=False)})
      * the pipeline runs as it is, without starting workers for its {@code Parallelize*Element}s:
-     * use it inside a {@link jvalkka.sgn.subprocess.Parallelize} that started them (or for a
+     * use it inside a {@code jvalkka.sgn.subprocess.Parallelize} that started them (or for a
      * pipeline that has none).
      *
      * @param autoParallelize whether to run Parallelize* elements in their workers automatically
@@ -519,7 +519,7 @@ public class Pipeline {
                     + " (Long.MAX_VALUE: no cap)");
         }
         // a pipeline with Parallelize*Elements runs inside a Parallelize, which starts and stops their workers
-        if (autoParallelize && jvalkka.sgn.subprocess.Parallelize.runIfNeeded(this, timeout, maxLoops)) {
+        if (autoParallelize && runByHook(timeout, maxLoops)) {
             return;
         }
         Plan p = compile();
@@ -554,6 +554,29 @@ public class Pipeline {
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("pipeline ran {} loops in {} ms", loops - first, (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /** Whether a {@link RunHook} (the subprocess layer's, when on the class path) ran this pipeline. */
+    private boolean runByHook(Duration timeout, long maxLoops) {
+        for (RunHook hook : Hooks.ALL) {
+            if (hook.runIfNeeded(this, timeout, maxLoops)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The {@link RunHook}s on the class or module path, looked up once, on the first run. */
+    private static final class Hooks {
+        static final List<RunHook> ALL = load();
+
+        private static List<RunHook> load() {
+            List<RunHook> out = new ArrayList<>();
+            for (RunHook hook : java.util.ServiceLoader.load(RunHook.class, Pipeline.class.getClassLoader())) {
+                out.add(hook);
+            }
+            return List.copyOf(out);
         }
     }
 

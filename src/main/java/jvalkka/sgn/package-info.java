@@ -9,8 +9,11 @@
  *
  * <p>The names follow SGN (Python) so that SGN users recognise them; SGN's {@code new(pad)}
  * is {@code newFrame(pad)} here because {@code new} is a Java keyword. This package is pure
- * Java and depends on no other jvalkka package: the process and thread layer
- * ({@code Parallelize*Element}s) is built on top of it by subclassing the three element kinds.
+ * Java and depends on no other jvalkka package but {@code jvalkka.log} (for its log levels): the
+ * process and thread layer ({@code Parallelize*Element}s) is built on top of it by subclassing the
+ * three element kinds, and takes over {@link jvalkka.sgn.Pipeline#run()} for the pipelines that
+ * need workers through a {@link jvalkka.sgn.RunHook} it registers with the service loader
+ * (checked by {@code PackageLayersTest}).
  *
  * <p>Threading: a pipeline and its elements are driven by the one thread that calls
  * {@link jvalkka.sgn.Pipeline#run()}; nothing here is safe for concurrent use unless a class

@@ -1,5 +1,6 @@
 package jvalkka.shm;
 
+import jvalkka.shm.internal.Crossing;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
@@ -83,10 +84,6 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * (zero-filled) and lays the array over it. This JVM owns the name.
      *
      * @throws SegmentExistsException if the name exists
-     * @param name the segment's name
-     * @param dtype the element type
-     * @param shape the size of each dimension
-     * @return the array
      */
     public static SharedArray create(String name, DType dtype, int... shape) throws IOException {
         long nbytes = checkShape(shape) * dtype.itemSize();
@@ -100,15 +97,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /**
-     * Opens the existing segment {@code name} and lays the array over it; the segment must be large enough.
-     *
-     * @param name the segment's name
-     * @param dtype the element type
-     * @param shape the size of each dimension
-     * @return the array
-     * @throws IOException when the operating system refuses
-     */
+    /** Opens the existing segment {@code name} and lays the array over it; the segment must be large enough. */
     public static SharedArray open(String name, DType dtype, int... shape) throws IOException {
         SharedMemory shm = SharedMemory.open(name);
         try {
@@ -119,64 +108,40 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /**
-     * Lays an array over the start of {@code segment}; the caller keeps ownership of the segment.
-     *
-     * @param segment the segment that holds the array
-     * @param dtype the element type
-     * @param shape the size of each dimension
-     * @return the array
-     */
+    /** Lays an array over the start of {@code segment}; the caller keeps ownership of the segment. */
     public static SharedArray wrap(SharedMemory segment, DType dtype, int... shape) {
         return new SharedArray(segment, dtype, shape, false);
     }
 
-    /** {@return the size of each dimension (a copy)} */
     public int[] shape() {
         return shape.clone();
     }
 
-    /** {@return the number of dimensions} */
     public int ndim() {
         return shape.length;
     }
 
-    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
 
-    /**
-     * Number of elements.
-     *
-     * @return number of elements
-     */
+    /** Number of elements. */
     public long size() {
         return size;
     }
 
-    /**
-     * Bytes used by the elements.
-     *
-     * @return the bytes used by the elements
-     */
+    /** Bytes used by the elements. */
     public long nbytes() {
         return size * dtype.itemSize();
     }
 
-    /** {@return the segment that holds the array} */
     public SharedMemory segment() {
         return segment;
     }
 
     // --- indexing ---
 
-    /**
-     * The flat (row-major) index of {@code idx}, bounds-checked.
-     *
-     * @param idx the indices, one per dimension
-     * @return the flat (row-major) index of {@code idx}, bounds-checked
-     */
+    /** The flat (row-major) index of {@code idx}, bounds-checked. */
     public long flatIndex(int... idx) {
         if (idx.length != shape.length) {
             throw new IndexOutOfBoundsException("array of shape " + shapeString(shape) + " takes " + shape.length
@@ -219,33 +184,15 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as double ---
 
-    /**
-     * The element at {@code idx}, as a double.
-     *
-     * @param idx the indices, one per dimension
-     * @return the element
-     */
     public double getDouble(int... idx) {
         return getDouble(flatIndex(idx));
     }
 
-    /**
-     * The element at row {@code i}, column {@code j} of a two-dimensional array, as a double.
-     *
-     * @param i the row
-     * @param j the column
-     * @return the element
-     */
     public double getDouble(int i, int j) {
         return getDouble(flat2(i, j));
     }
 
-    /**
-     * The element at flat index {@code flat}, converted to double.
-     *
-     * @param flat the position in the flat (row-major) order
-     * @return the element at flat index {@code flat}, converted to double
-     */
+    /** The element at flat index {@code flat}, converted to double. */
     public double getDouble(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -261,33 +208,15 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /**
-     * Stores {@code v} at {@code idx}, converted to the dtype.
-     *
-     * @param v the value
-     * @param idx the indices, one per dimension
-     */
     public void set(double v, int... idx) {
         setDouble(flatIndex(idx), v);
     }
 
-    /**
-     * Stores {@code v} at row {@code i}, column {@code j} of a two-dimensional array.
-     *
-     * @param v the value
-     * @param i the row
-     * @param j the column
-     */
     public void set(double v, int i, int j) {
         setDouble(flat2(i, j), v);
     }
 
-    /**
-     * Stores {@code v} at flat index {@code flat}, converted to the dtype.
-     *
-     * @param flat the position in the flat (row-major) order
-     * @param v the value
-     */
+    /** Stores {@code v} at flat index {@code flat}, converted to the dtype. */
     public void setDouble(long flat, double v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -300,22 +229,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as long (exact for int64) ---
 
-    /**
-     * The element at {@code idx}, as a long (floats truncate).
-     *
-     * @param idx the indices, one per dimension
-     * @return the element
-     */
     public long getLong(int... idx) {
         return getLong(flatIndex(idx));
     }
 
-    /**
-     * The element at flat index {@code flat}, converted to long (floats truncate).
-     *
-     * @param flat the position in the flat (row-major) order
-     * @return the element at flat index {@code flat}, converted to long (floats truncate)
-     */
+    /** The element at flat index {@code flat}, converted to long (floats truncate). */
     public long getLong(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -331,22 +249,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /**
-     * Stores {@code v} at {@code idx}, converted to the dtype (integers wrap to its width).
-     *
-     * @param v the value
-     * @param idx the indices, one per dimension
-     */
     public void set(long v, int... idx) {
         setLong(flatIndex(idx), v);
     }
 
-    /**
-     * Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width).
-     *
-     * @param flat the position in the flat (row-major) order
-     * @param v the value
-     */
+    /** Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width). */
     public void setLong(long flat, long v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -368,11 +275,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- bulk ---
 
-    /**
-     * Sets every element to {@code v}.
-     *
-     * @param v the value
-     */
+    /** Sets every element to {@code v}. */
     public void fill(double v) {
         offset(0);
         if (v == 0.0 && Double.doubleToRawLongBits(v) == 0) {
@@ -391,163 +294,133 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /**
-     * Copies {@code src} (one value per element, row-major) in, converting to the dtype.
-     *
-     * @param src the source
-     */
+    /** Copies {@code src} (one value per element, row-major) in, converting to the dtype. */
     public void copyFrom(double[] src) {
-        checkLength(src.length);
-        if (kind == F64) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setDouble(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.FLOAT64);
     }
 
-    /**
-     * Copies every element out into {@code dst}, converted to double.
-     *
-     * @param dst where to copy to, of the array's size
-     */
+    /** Copies every element out into {@code dst}, converted to double. */
     public void copyTo(double[] dst) {
-        checkLength(dst.length);
-        if (kind == F64) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = getDouble(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.FLOAT64);
     }
 
-    /**
-     * Copies in; a raw copy for float32, a converting one otherwise.
-     *
-     * @param src the source
-     */
+    /** Copies in; a raw copy for float32, a converting one otherwise. */
     public void copyFrom(float[] src) {
-        checkLength(src.length);
-        if (kind == F32) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setDouble(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.FLOAT32);
     }
 
-    /**
-     * Copies every element into {@code dst} (the dtype must hold floats).
-     *
-     * @param dst where to copy to, of the array's size
-     */
+    /** Copies every element out into {@code dst}; a raw copy for float32, a converting one otherwise. */
     public void copyTo(float[] dst) {
-        checkLength(dst.length);
-        if (kind == F32) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = (float) getDouble(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.FLOAT32);
     }
 
-    /**
-     * Copies in; a raw copy for int32, a converting one otherwise.
-     *
-     * @param src the source
-     */
+    /** Copies in; a raw copy for int32, a converting one otherwise. */
     public void copyFrom(int[] src) {
-        checkLength(src.length);
-        if (kind == I32) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setLong(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.INT32);
     }
 
-    /**
-     * Copies every element into {@code dst} (the dtype must hold ints).
-     *
-     * @param dst where to copy to, of the array's size
-     */
+    /** Copies every element out into {@code dst}; a raw copy for int32, a converting (wrapping) one otherwise. */
     public void copyTo(int[] dst) {
-        checkLength(dst.length);
-        if (kind == I32) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = (int) getLong(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.INT32);
     }
 
-    /**
-     * Copies in; a raw copy for int64, a converting one otherwise.
-     *
-     * @param src the source
-     */
+    /** Copies in; a raw copy for int64, a converting one otherwise. */
     public void copyFrom(long[] src) {
-        checkLength(src.length);
-        if (kind == I64) {
-            copyIn(src, UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class));
-        } else {
-            for (int k = 0; k < src.length; k++) {
-                setLong(k, src[k]);
-            }
-        }
+        copyIn(src, src.length, DType.INT64);
     }
 
-    /**
-     * Copies every element into {@code dst} (the dtype must hold longs).
-     *
-     * @param dst where to copy to, of the array's size
-     */
+    /** Copies every element out into {@code dst}; a raw copy for int64, a converting one otherwise. */
     public void copyTo(long[] dst) {
-        checkLength(dst.length);
-        if (kind == I64) {
-            copyOut(dst, UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class));
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = getLong(k);
-            }
-        }
+        copyOut(dst, dst.length, DType.INT64);
     }
 
-    /**
-     * Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise.
-     *
-     * @param src the source
-     */
+    /** Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise. */
     public void copyFrom(byte[] src) {
-        checkLength(src.length);
-        if (kind == I8 || kind == U8) {
-            buffer.putBytes(0, src);
+        copyIn(src, src.length, DType.INT8);
+    }
+
+    /** Copies every element out into {@code dst}; a raw copy for int8 and uint8, a converting (wrapping) one otherwise. */
+    public void copyTo(byte[] dst) {
+        copyOut(dst, dst.length, DType.INT8);
+    }
+
+    // The one body of the bulk copies. A Java array is seen as an array of the dtype of its
+    // layout (double[] float64, float[] float32, long[] int64, int[] int32, byte[] int8): same
+    // layout, a raw memory copy; otherwise one element at a time through the double accessors
+    // for a floating array and the long ones for an integer array (numpy's astype). No boxing:
+    // the array travels as an Object and is cast back to its type per element.
+
+    private void copyIn(Object array, int length, DType arrayType) {
+        checkLength(length);
+        if (sameLayout(arrayType)) {
+            UnsafeAccess.UNSAFE.copyMemory(array, arrayBase(arrayType), null, address, nbytes());
+        } else if (arrayType.isFloating()) {
+            for (int k = 0; k < length; k++) {
+                setDouble(k, arrayDouble(array, arrayType, k));
+            }
         } else {
-            for (int k = 0; k < src.length; k++) {
-                setLong(k, src[k]);
+            for (int k = 0; k < length; k++) {
+                setLong(k, arrayLong(array, arrayType, k));
             }
         }
     }
 
-    /**
-     * Copies every element into {@code dst} (the dtype must hold bytes).
-     *
-     * @param dst where to copy to, of the array's size
-     */
-    public void copyTo(byte[] dst) {
-        checkLength(dst.length);
-        if (kind == I8 || kind == U8) {
-            buffer.getBytes(0, dst);
-        } else {
-            for (int k = 0; k < dst.length; k++) {
-                dst[k] = (byte) getLong(k);
+    private void copyOut(Object array, int length, DType arrayType) {
+        checkLength(length);
+        if (sameLayout(arrayType)) {
+            UnsafeAccess.UNSAFE.copyMemory(null, address, array, arrayBase(arrayType), nbytes());
+        } else if (arrayType.isFloating()) {
+            for (int k = 0; k < length; k++) {
+                setArrayDouble(array, arrayType, k, getDouble(k));
             }
+        } else {
+            for (int k = 0; k < length; k++) {
+                setArrayLong(array, arrayType, k, getLong(k));
+            }
+        }
+    }
+
+    /** Whether a raw copy converts as numpy would: same layout (and a byte[] is uint8's raw bytes). */
+    private boolean sameLayout(DType arrayType) {
+        return dtype == arrayType || (arrayType == DType.INT8 && dtype == DType.UINT8);
+    }
+
+    private static long arrayBase(DType arrayType) {
+        switch (arrayType) {
+            case FLOAT64: return UnsafeAccess.UNSAFE.arrayBaseOffset(double[].class);
+            case FLOAT32: return UnsafeAccess.UNSAFE.arrayBaseOffset(float[].class);
+            case INT64: return UnsafeAccess.UNSAFE.arrayBaseOffset(long[].class);
+            case INT32: return UnsafeAccess.UNSAFE.arrayBaseOffset(int[].class);
+            case INT8: return UnsafeAccess.UNSAFE.arrayBaseOffset(byte[].class);
+            default: throw new AssertionError(arrayType);
+        }
+    }
+
+    // t is loop-invariant in the callers' loops, so the JIT unswitches these tests out of them
+
+    private static double arrayDouble(Object a, DType t, int k) {
+        return t == DType.FLOAT64 ? ((double[]) a)[k] : ((float[]) a)[k];
+    }
+
+    private static void setArrayDouble(Object a, DType t, int k, double v) {
+        if (t == DType.FLOAT64) {
+            ((double[]) a)[k] = v;
+        } else {
+            ((float[]) a)[k] = (float) v;
+        }
+    }
+
+    private static long arrayLong(Object a, DType t, int k) {
+        return t == DType.INT64 ? ((long[]) a)[k] : t == DType.INT32 ? ((int[]) a)[k] : ((byte[]) a)[k];
+    }
+
+    private static void setArrayLong(Object a, DType t, int k, long v) {
+        if (t == DType.INT64) {
+            ((long[]) a)[k] = v;
+        } else if (t == DType.INT32) {
+            ((int[]) a)[k] = (int) v;
+        } else {
+            ((byte[]) a)[k] = (byte) v;
         }
     }
 
@@ -559,21 +432,9 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    private void copyIn(Object src, long base) {
-        UnsafeAccess.UNSAFE.copyMemory(src, base, null, address, nbytes());
-    }
-
-    private void copyOut(Object dst, long base) {
-        UnsafeAccess.UNSAFE.copyMemory(null, address, dst, base, nbytes());
-    }
-
     // --- lifecycle ---
 
-    /**
-     * Unlinks the segment's name (see {@link SharedMemory#unlink()}).
-     *
-     * @return whether the name was removed by this call
-     */
+    /** Unlinks the segment's name (see {@link SharedMemory#unlink()}). */
     public boolean unlink() {
         return segment.unlink();
     }
@@ -676,12 +537,6 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- serialization: as a handle ---
 
-    /**
-     * Serializes the name (and layout), not the memory.
-     *
-     * @return the serial form
-     * @throws ObjectStreamException never
-     */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
             throw new InvalidObjectException("SharedArray over '" + segment.name() + "' is closed");
@@ -690,12 +545,6 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return new Handle(segment, dtype, shape, ownsSegment);
     }
 
-    /**
-     * Refuses direct deserialization: the serial form is read through {@code writeReplace}.
-     *
-     * @param in the stream
-     * @throws InvalidObjectException always
-     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("SharedArray crosses as a Handle");
     }

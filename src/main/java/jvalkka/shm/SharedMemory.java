@@ -1,5 +1,8 @@
 package jvalkka.shm;
 
+import jvalkka.shm.internal.Crossing;
+import jvalkka.shm.internal.NamedHandle;
+import jvalkka.shm.internal.RunRecord;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
@@ -51,9 +54,9 @@ public final class SharedMemory implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Where the segments live. */
-    public static final Path DIRECTORY = Path.of("/dev/shm");
+    public static final Path DIRECTORY = RunRecord.SHM_DIRECTORY;
     /** The longest name accepted (a file name under {@link #DIRECTORY}). */
-    public static final int MAX_NAME_LENGTH = 255;
+    public static final int MAX_NAME_LENGTH = RunRecord.MAX_SEGMENT_NAME_LENGTH;
     /** The largest segment: one Java mapping. */
     public static final long MAX_SIZE = Integer.MAX_VALUE;
 
@@ -282,17 +285,7 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * @return whether {@code name} is acceptable as a segment name
      */
     public static boolean isValidName(String name) {
-        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || name.equals(".")
-                || name.equals("..")) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '/' || c == ' ' || Character.isISOControl(c)) {
-                return false;
-            }
-        }
-        return true;
+        return RunRecord.isValidSegmentName(name);
     }
 
     static void checkName(String name) {

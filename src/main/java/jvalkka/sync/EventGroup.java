@@ -1,5 +1,7 @@
 package jvalkka.sync;
 
+import jvalkka.sync.internal.Peer;
+import jvalkka.sync.internal.PeerAware;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
@@ -10,9 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-import jvalkka.shm.Crossing;
-import jvalkka.shm.Futex;
-import jvalkka.shm.Waiter;
+import jvalkka.shm.internal.Crossing;
+import jvalkka.shm.internal.Futex;
+import jvalkka.shm.internal.Waiter;
 import jvalkka.shm.SegmentExistsException;
 import jvalkka.shm.SharedMemory;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -751,7 +753,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         throw new InvalidObjectException("EventGroup crosses as a Handle");
     }
 
-    static final class Handle extends jvalkka.shm.NamedHandle {
+    static final class Handle extends jvalkka.shm.internal.NamedHandle {
         private static final long serialVersionUID = 1L;
 
         Handle(String name) {

@@ -14,7 +14,7 @@ import java.util.ArrayList;
  * }</pre>
  *
  * <p>{@link #close()} waits without limit by default, but never for a dead
- * backend: when every {@link Peer} attached to the group has died it throws
+ * backend: when every {@link jvalkka.sync.internal.Peer} attached to the group has died it throws
  * {@link BackendDiedException} (with the peers' death reports) within
  * moments. With no peer attached it just waits. With a timeout it throws
  * {@link SyncTimeoutException}. In every case the event is released. If the

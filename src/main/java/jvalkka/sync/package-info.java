@@ -3,7 +3,7 @@
  * ({@code set}, {@code reserve}, {@code release}, {@code release_ind},
  * {@code fromIndex}, {@code asIndex}) and {@link jvalkka.sync.SyncIndex}, which
  * unlike valkka's fails with {@link jvalkka.sync.BackendDiedException} when the
- * {@link jvalkka.sync.Peer}s that could set the event have died.
+ * {@link jvalkka.sync.internal.Peer}s that could set the event have died.
  * Depends on {@code jvalkka.shm} only.
  */
 package jvalkka.sync;

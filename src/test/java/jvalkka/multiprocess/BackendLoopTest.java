@@ -157,7 +157,7 @@ class BackendLoopTest {
             Files.deleteIfExists(file);
             Files.delete(dir);
         }
-        jvalkka.shm.RunRecord.sweepStale();
+        jvalkka.shm.internal.RunRecord.sweepStale();
     }
 
     static class ReadPipesFails extends WritesOnPostRun {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 
-import jvalkka.shm.RunRecord;
+import jvalkka.shm.internal.RunRecord;
 
 /** Checks that a test class left no child JVM and no shared-memory segment behind. */
 final class Leftovers {

@@ -358,6 +358,6 @@ class LifecycleTest {
             parent.destroyTree();
         }
         // what the dead parent recorded is swept by the next JVM that looks (here: us, explicitly)
-        jvalkka.shm.RunRecord.sweepStale();
+        jvalkka.shm.internal.RunRecord.sweepStale();
     }
 }

@@ -1,5 +1,6 @@
 package jvalkka.shm;
 
+import jvalkka.shm.internal.Crossing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -188,5 +189,73 @@ class SharedArrayTest {
         a.close();
         assertFalse(shm.isClosed(), "a wrapped array leaves its segment to the holder");
         shm.unlink();
+    }
+
+    /**
+     * Every bulk copy (five Java array types, in and out) against every dtype agrees with the
+     * element accessors, value for value: the raw copies and the converting ones alike.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void everyBulkCopyAgreesWithTheElementAccessors(DType t) throws IOException {
+        SharedArray a = keep(SharedArray.create(name(), t, 2, 3));
+        double[] doubles = {-3.75, -1, 0, 1.5, 100.25, 70000};
+        long[] longs = {-300, -1, 0, 1, 255, 70000};
+        a.copyFrom(doubles);
+        double[] d = new double[6];
+        float[] f = new float[6];
+        a.copyTo(d);
+        a.copyTo(f);
+        for (int k = 0; k < 6; k++) {
+            a.setDouble(k, doubles[k]); // what copyFrom(double[]) must have stored
+            assertEquals(a.getDouble(k), d[k], "copyTo(double[]) " + k);
+            assertEquals((float) a.getDouble(k), f[k], "copyTo(float[]) " + k);
+        }
+        float[] fs = new float[6];
+        for (int k = 0; k < 6; k++) {
+            fs[k] = (float) doubles[k];
+        }
+        a.copyFrom(fs);
+        for (int k = 0; k < 6; k++) {
+            double got = a.getDouble(k);
+            a.setDouble(k, fs[k]);
+            assertEquals(a.getDouble(k), got, "copyFrom(float[]) " + k);
+        }
+        int[] ints = new int[6];
+        byte[] bytes = new byte[6];
+        for (int k = 0; k < 6; k++) {
+            ints[k] = (int) longs[k];
+            bytes[k] = (byte) longs[k];
+        }
+        for (Object src : List.of(longs, ints, bytes)) {
+            if (src instanceof long[] l) {
+                a.copyFrom(l);
+            } else if (src instanceof int[] in) {
+                a.copyFrom(in);
+            } else {
+                a.copyFrom((byte[]) src);
+            }
+            long[] lo = new long[6];
+            int[] io = new int[6];
+            byte[] bo = new byte[6];
+            a.copyTo(lo);
+            a.copyTo(io);
+            a.copyTo(bo);
+            for (int k = 0; k < 6; k++) {
+                long v = src instanceof long[] l ? l[k] : src instanceof int[] in ? in[k] : ((byte[]) src)[k];
+                long got = a.getLong(k);
+                if (src instanceof byte[] && t == DType.UINT8) {
+                    assertEquals(v & 0xff, got, "a byte[] is uint8's raw bytes " + k);
+                } else {
+                    a.setLong(k, v);
+                    assertEquals(a.getLong(k), got, "copyFrom(" + src.getClass().getSimpleName() + ") " + k);
+                }
+                assertEquals(a.getLong(k), lo[k], "copyTo(long[]) " + k);
+                assertEquals((int) a.getLong(k), io[k], "copyTo(int[]) " + k);
+                assertEquals((byte) a.getLong(k), bo[k], "copyTo(byte[]) " + k);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.copyFrom(new double[5]), "a wrong length is refused");
+        assertThrows(IllegalArgumentException.class, () -> a.copyTo(new byte[7]), "a wrong length is refused");
     }
 }

@@ -1,5 +1,7 @@
 package jvalkka.shm;
 
+import jvalkka.shm.internal.Crossing;
+import jvalkka.shm.internal.RunRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;

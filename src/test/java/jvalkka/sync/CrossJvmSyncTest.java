@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import jvalkka.shm.DType;
-import jvalkka.shm.Futex;
+import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedArray;
 import jvalkka.testing.Handles;
 import jvalkka.testing.JavaProgram;

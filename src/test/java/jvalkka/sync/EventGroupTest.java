@@ -1,5 +1,6 @@
 package jvalkka.sync;
 
+import jvalkka.sync.internal.Peer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
-import jvalkka.shm.Crossing;
-import jvalkka.shm.Futex;
+import jvalkka.shm.internal.Crossing;
+import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedMemory;
 import jvalkka.testing.Handles;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package jvalkka.testing;
 
-import jvalkka.sync.Peer;
+import jvalkka.sync.internal.Peer;
 
 /** A {@link Peer} backed by a child process the test started. */
 public final class ProcessPeer implements Peer {

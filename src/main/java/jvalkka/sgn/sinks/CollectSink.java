@@ -10,10 +10,10 @@ import java.util.List;
  * ... pipeline.run();
  * snk.collects().get("H1"); // [10, 20, 30]
  * }</pre>
- * See {@link CollectingSink} for the rules. The lists are {@link ArrayList}s read by the
+ * See {@link AbstractCollectSink} for the rules. The lists are {@link ArrayList}s read by the
  * pipeline's thread; read them after {@code run()} returns.
  */
-public class CollectSink extends CollectingSink<List<Object>> {
+public class CollectSink extends AbstractCollectSink<List<Object>> {
     /**
      * Collects data, skipping gap frames.
      *

@@ -8,12 +8,12 @@ import java.util.function.Supplier;
 
 /**
  * A sink that appends, per sink pad, the data of every non-gap frame to the tail of a deque, so
- * {@link Deque#pollFirst()} reads them in arrival order. See {@link CollectingSink} for the
+ * {@link Deque#pollFirst()} reads them in arrival order. See {@link AbstractCollectSink} for the
  * rules. The default deques are {@link LinkedList}s (they accept {@code null} data) and belong to
  * the pipeline's thread; pass a concurrent deque factory to drain them from another thread
  * (a concurrent deque cannot hold {@code null}, so frames with null data must then be gaps).
  */
-public class DequeSink extends CollectingSink<Deque<Object>> {
+public class DequeSink extends AbstractCollectSink<Deque<Object>> {
     /**
      * Collects data into {@link LinkedList}s, skipping gap frames.
      *
@@ -25,7 +25,7 @@ public class DequeSink extends CollectingSink<Deque<Object>> {
     }
 
     /**
-     * Full control: see {@link CollectingSink#CollectingSink}.
+     * Full control: see {@link AbstractCollectSink#AbstractCollectSink}.
      *
      * @param name element name, or null for a generated one
      * @param sinkPadNames the pads, in order

@@ -30,7 +30,7 @@ import jvalkka.shm.SharedMemory;
  * <p>The constructor starts every worker: process-mode workers as backend JVMs (started
  * together, so they boot in parallel), thread-mode workers as threads. The mode of an element
  * is its {@code useThreadingOverride()} if not null, else this pipeline's {@code useThreading},
- * else the class-wide {@link #useThreadingDefault}. {@link #close()} stops every worker, waits
+ * else the class-wide {@link #useThreadingDefault()}. {@link #close()} stops every worker, waits
  * up to {@link #joinTimeout} for each, then kills it, and removes the segments made by
  * {@link #toShm} that this instance adopted. Like SGN's, it also turns SIGINT/SIGTERM into end
  * of stream while it is open ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the
@@ -69,8 +69,8 @@ import jvalkka.shm.SharedMemory;
  * </ul>
  */
 public class Parallelize implements AutoCloseable {
-    /** Whether workers are threads unless the pipeline or the element says otherwise (SGN's {@code use_threading_default}). */
-    public static volatile boolean useThreadingDefault = false;
+    /** See {@link #useThreadingDefault()}. */
+    private static volatile boolean useThreadingDefault = false;
 
     /** Guards {@link #UNADOPTED}, {@link #OPEN} and every instance's {@link #ownShm}. */
     private static final Object SHM_LOCK = new Object();
@@ -110,7 +110,7 @@ public class Parallelize implements AutoCloseable {
      * Starts the workers of {@code pipeline}.
      *
      * @param useThreading whether workers are threads (unless an element overrides it); null:
-     *                     {@link #useThreadingDefault}
+     *                     {@link #useThreadingDefault()}
      * @throws IllegalStateException if another Parallelize already manages this pipeline
      * @param pipeline the pipeline
      */
@@ -139,22 +139,22 @@ public class Parallelize implements AutoCloseable {
     private void startWorkers() {
         List<ShmRef> shm = shmList(); // every open segment, as SGN's shm_list
         List<MessageProcess> processes = new ArrayList<>();
-        List<ProcessWorker> processWorkers = new ArrayList<>();
+        List<JvmWorker> processWorkers = new ArrayList<>();
         for (Element e : pipeline.elements()) {
-            Parallel p = Parallel.of(e);
+            ParallelState p = ParallelState.of(e);
             if (p == null) {
                 continue;
             }
             if (p.worker != null && !p.worker.control.terminated) {
                 throw new IllegalStateException("element '" + e.name() + "' already has a running worker");
             }
-            Boolean override = Parallel.threadingOverride(e);
+            Boolean override = ParallelState.threadingOverride(e);
             boolean threads = override != null ? override : useThreading;
             Worker w;
             if (threads) {
                 w = new ThreadWorker(e, newEvent(p), p.queueMaxsize, shm);
             } else {
-                ProcessWorker pw = new ProcessWorker(e, newEvent(p), p.ringBytes, p.options, shm);
+                JvmWorker pw = new JvmWorker(e, newEvent(p), p.ringBytes, p.options, shm);
                 processWorkers.add(pw);
                 processes.add(pw.process);
                 w = pw;
@@ -171,7 +171,7 @@ public class Parallelize implements AutoCloseable {
         }
     }
 
-    private static WorkerEvent newEvent(Parallel p) {
+    private static WorkerEvent newEvent(ParallelState p) {
         return p.terminated; // one event per element, as SGN's terminated
     }
 
@@ -428,7 +428,7 @@ public class Parallelize implements AutoCloseable {
      */
     public static boolean needsParallelization(Pipeline pipeline) {
         for (Element e : pipeline.elements()) {
-            if (Parallel.of(e) != null) {
+            if (ParallelState.of(e) != null) {
                 return true;
             }
         }
@@ -436,16 +436,16 @@ public class Parallelize implements AutoCloseable {
     }
 
     /**
-     * Called by {@link Pipeline#run(Duration, long, boolean)}: when the pipeline needs workers and no Parallelize runs
-     * it yet, runs it inside one and returns true; otherwise returns false and the pipeline runs
-     * as usual.
+     * When {@code pipeline} needs workers and no Parallelize runs it yet, runs it inside one and
+     * returns true; otherwise returns false and the pipeline runs as usual. Reached from
+     * {@link Pipeline#run()} through {@link AutoParallelization}, never by an import.
      *
      * @param pipeline the pipeline
      * @param timeout no loop starts after it (null: no limit)
      * @param maxLoops the most loops to run
      * @return whether it ran the pipeline
      */
-    public static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
+    static boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops) {
         if (MANAGED.contains(pipeline) || !needsParallelization(pipeline)) {
             return false;
         }
@@ -453,5 +453,21 @@ public class Parallelize implements AutoCloseable {
             p.run(timeout, maxLoops);
         }
         return true;
+    }
+
+    /**
+     * Whether workers are threads unless the pipeline or the element says otherwise (SGN's
+     * {@code use_threading_default}); false unless set.
+     */
+    public static boolean useThreadingDefault() {
+        return useThreadingDefault;
+    }
+
+    /**
+     * Sets {@link #useThreadingDefault()} for the Parallelize instances created after this call,
+     * in this JVM (SGN's {@code _use_threading_override}).
+     */
+    public static void useThreadingDefault(boolean threads) {
+        useThreadingDefault = threads;
     }
 }

@@ -2,7 +2,6 @@ package jvalkka.sgn.subprocess;
 
 import java.util.List;
 
-import jvalkka.multiprocess.BackendOptions;
 import jvalkka.sgn.SinkElement;
 
 /**
@@ -46,8 +45,8 @@ import jvalkka.sgn.SinkElement;
  * raised by {@link Parallelize#run()} or {@link Parallelize#close()}; {@link #workerException()}
  * gives it too.
  */
-public abstract class ParallelizeSinkElement extends SinkElement {
-    final Parallel parallel;
+public abstract class ParallelizeSinkElement extends SinkElement implements ParallelizeElement {
+    final ParallelState parallel;
     /** Main side: what the worker receives ({@link WorkerContext#inputQueue()}). */
     protected final WorkerQueue inQueue;
     /** Main side: what the worker sends ({@link WorkerContext#outputQueue()}). */
@@ -55,89 +54,17 @@ public abstract class ParallelizeSinkElement extends SinkElement {
     /** Set once the worker has ended (normally or not). */
     protected final WorkerEvent terminated;
 
-    /**
-     * A sink element whose {@code workerProcess} runs in a worker.
-     *
-     * @param name the element's name
-     * @param sinkPadNames the names of its sink pads
-     */
     protected ParallelizeSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
-        parallel = new Parallel(name());
+        parallel = new ParallelState(name());
         inQueue = parallel.inQueue;
         outQueue = parallel.outQueue;
         terminated = parallel.terminated;
     }
 
-    /**
-     * Runs in the worker, again and again until the worker stops; do one unit of work per call
-     * (never a loop of your own) and wait on queues with a timeout.
-     *
-     * @throws Exception ends the worker; the main side gets {@link WorkerStoppedException}
-     * @param ctx the worker's context
-     */
-    public abstract void workerProcess(WorkerContext ctx) throws Exception;
-
-    /**
-     * {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides.
-     *
-     * @return {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides
-     */
+    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
     protected Boolean useThreadingOverride() {
         return null;
-    }
-
-    /**
-     * Orderly shutdown (SGN's {@code sub_process_shutdown}): the worker finishes its input and
-     * ends; meanwhile this collects what it sends. Blocks up to {@code timeoutSeconds}; 0 waits
-     * as long as it takes, as in SGN. Afterwards {@link #inQueue} and {@link #outQueue} are
-     * closed (SGN sets them to {@code None}): a put or get there throws
-     * {@code IllegalStateException} saying what to change, so that no item is lost unnoticed
-     * (the items this returns, an end-of-stream frame among them, are no longer in
-     * {@code outQueue}).
-     *
-     * @return the items the worker sent that were still in {@link #outQueue}, in order
-     * @throws IllegalArgumentException for a negative timeout
-     * @throws IllegalStateException when called a second time
-     * @throws RuntimeException if the worker does not end in time
-     * @throws WorkerStoppedException if the worker failed
-     * @param timeoutSeconds the longest wait, in seconds
-     */
-    public List<Object> subProcessShutdown(double timeoutSeconds) {
-        return parallel.shutdown(name(), timeoutSeconds);
-    }
-
-    /**
-     * {@link #subProcessShutdown(double)} with a {@link java.time.Duration}
-     * ({@code Duration.ZERO} waits as long as it takes, as 0 seconds does).
-     *
-     * @param timeout how long to wait for the worker to end
-     * @return the items the worker sent that were still in {@code outQueue}, in order
-     */
-    public List<Object> subProcessShutdown(java.time.Duration timeout) {
-        return subProcessShutdown(jvalkka.internal.Seconds.of(timeout));
-    }
-
-    /**
-     * {@link #subProcessShutdown(double)} waiting as long as it takes (SGN's default, {@code timeout=0}).
-     *
-     * @return the items the worker sent that were still in {@code outQueue}, in order
-     */
-    public List<Object> subProcessShutdown() {
-        return parallel.shutdown(name(), 0);
-    }
-
-    /**
-     * The exception that ended this element's worker (SGN's {@code get_worker_exception()}):
-     * what {@code workerProcess} threw (from a worker JVM: carried across with its type, message
-     * and stack trace), or an {@code IllegalStateException} describing a worker JVM that died;
-     * null while the worker runs, after a normal end, or before start.
-     *
-     * @return the exception that ended this element's worker (SGN's {@code get_worker_exception()}): what {@code workerProcess} threw (from a worker JVM: carried across with its type, message and stack trace), or an {@code IllegalStateException} describing a worker JVM that died; null while the worker runs, after a normal end, or before start
-     */
-    public Throwable workerException() {
-        Worker w = parallel.worker;
-        return w == null ? null : w.control.failure;
     }
 
     /**
@@ -149,45 +76,6 @@ public abstract class ParallelizeSinkElement extends SinkElement {
      */
     @Override
     public void internal() throws Exception {
-        if (terminated.isSet() && !atEos()) {
-            throw new WorkerStoppedException(workerException());
-        }
-    }
-
-    /**
-     * Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start.
-     *
-     * @param items the items
-     */
-    public void setQueueMaxsize(int items) {
-        parallel.queueMaxsize = items;
-    }
-
-    /**
-     * Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth).
-     *
-     * @param bytes the bytes
-     */
-    public void setRingBytes(int bytes) {
-        parallel.ringBytes = bytes;
-    }
-
-    /**
-     * JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start.
-     *
-     * @param options the backend options
-     */
-    public void setBackendOptions(BackendOptions options) {
-        parallel.options = options;
-    }
-
-    /**
-     * The worker JVM's pid, or -1 in thread mode or before start.
-     *
-     * @return the worker JVM's pid, or -1 in thread mode or before start
-     */
-    public long workerPid() {
-        Worker w = parallel.worker;
-        return w == null ? -1 : w.pid();
+        parallel.checkTerminated(this, atEos());
     }
 }

@@ -13,17 +13,17 @@ import jvalkka.jmx.internal.Jmx;
  */
 final class ParallelizeStats implements ParallelizeWorkerMXBean {
     private final Worker worker;
-    private final Parallel parallel;
+    private final ParallelState parallel;
     private ObjectName objectName;
 
-    private ParallelizeStats(Worker worker, Parallel parallel) {
+    private ParallelizeStats(Worker worker, ParallelState parallel) {
         this.worker = worker;
         this.parallel = parallel;
     }
 
     /** Registers the MBean of {@code worker}; returns its name, or null. */
     static ObjectName register(Worker worker) {
-        Parallel p = Parallel.of(worker.element);
+        ParallelState p = ParallelState.of(worker.element);
         if (p == null) {
             return null;
         }
@@ -39,7 +39,7 @@ final class ParallelizeStats implements ParallelizeWorkerMXBean {
 
     @Override
     public String getMode() {
-        return worker instanceof ProcessWorker ? "process" : "thread";
+        return worker instanceof JvmWorker ? "process" : "thread";
     }
 
     @Override

@@ -3,9 +3,9 @@ package jvalkka.sgn.subprocess;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 
-import jvalkka.shm.Futex;
+import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedMemory;
-import jvalkka.shm.Waiter;
+import jvalkka.shm.internal.Waiter;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
@@ -58,7 +58,7 @@ final class RingQueue extends DeadlineQueue {
     private final int spaceSeq;
     private final int spaceWait;
     private final boolean producer;
-    private final Peer peer;
+    private final OtherEnd peer;
     private final int maxMessage;
     private final String name;
     /** This end's wait ladder (one thread uses an end). */
@@ -84,7 +84,7 @@ final class RingQueue extends DeadlineQueue {
      * @param producer     whether this JVM writes into this ring
      * @param peer         checked while waiting
      */
-    RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, Peer peer, String name) {
+    RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, OtherEnd peer, String name) {
         int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
         this.ringBuffer = new UnsafeBuffer(segment.buffer(), CONTROL_BYTES + which * ringBytes, ringBytes);
         this.ring = new OneToOneRingBuffer(ringBuffer);

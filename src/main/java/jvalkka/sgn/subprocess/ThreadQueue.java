@@ -23,8 +23,8 @@ final class ThreadQueue extends DeadlineQueue {
     private final OneToOneConcurrentArrayQueue<Object> queue;
     private volatile Thread consumerWaiting;
     private volatile Thread producerWaiting;
-    private volatile Peer producerPeer; // what the consumer checks while waiting
-    private volatile Peer consumerPeer; // what the producer checks while waiting
+    private volatile OtherEnd producerPeer; // what the consumer checks while waiting
+    private volatile OtherEnd consumerPeer; // what the producer checks while waiting
 
     /** Consumer end on the main side: items moved out of {@link #queue} by {@link #spill()}, handed out first. */
     private final ArrayDeque<Object> spilled = new ArrayDeque<>();
@@ -74,14 +74,14 @@ final class ThreadQueue extends DeadlineQueue {
     }
 
     /** {@code producer}: how the getting end sees the putting end; {@code consumer}: the reverse. */
-    void peers(Peer producer, Peer consumer) {
+    void peers(OtherEnd producer, OtherEnd consumer) {
         this.producerPeer = producer;
         this.consumerPeer = consumer;
     }
 
     @Override
     public void put(Object item) {
-        Peer peer = consumerPeer;
+        OtherEnd peer = consumerPeer;
         if (peer != null) {
             peer.checkPut();
         }
@@ -122,7 +122,7 @@ final class ThreadQueue extends DeadlineQueue {
                 }
                 return e == NULL ? null : (T) e;
             }
-            Peer peer = producerPeer;
+            OtherEnd peer = producerPeer;
             if (peer != null && peer.gone()) {
                 if (!queue.isEmpty()) {
                     continue;
@@ -186,7 +186,7 @@ final class ThreadQueue extends DeadlineQueue {
     @Override
     public boolean isEmpty() {
         if (spilled.isEmpty() && queue.isEmpty()) {
-            Peer peer = producerPeer;
+            OtherEnd peer = producerPeer;
             if (peer != null) {
                 peer.checkEmpty();
             }

@@ -20,8 +20,8 @@ final class ThreadWorker extends Worker {
         in = new ThreadQueue(queueMaxsize);
         out = new ThreadQueue(queueMaxsize);
         in.spillWhileBlocked(out); // both queues full must not deadlock
-        Peer mainView = new Peer(control, true);
-        Peer workerView = new Peer(control, false);
+        OtherEnd mainView = new OtherEnd(control, true);
+        OtherEnd workerView = new OtherEnd(control, false);
         in.peers(workerView, mainView); // the worker gets from in: it sees the main side as producer
         out.peers(mainView, workerView);
         WorkerContext ctx = new WorkerContext(in, out, control, shm);

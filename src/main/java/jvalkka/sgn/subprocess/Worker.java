@@ -73,13 +73,13 @@ abstract class Worker {
     static Throwable loop(Element e, WorkerContext ctx) {
         try {
             while (!ctx.shouldStop()) {
-                Parallel.invoke(e, ctx);
+                ParallelState.invoke(e, ctx);
                 if (ctx.shouldShutdown() && ctx.inputQueue().isEmpty()) {
                     break;
                 }
             }
             return null;
-        } catch (Peer.StopRequested s) {
+        } catch (OtherEnd.StopRequested s) {
             return null;
         } catch (Throwable t) {
             return t;

@@ -99,7 +99,7 @@ public final class WorkerContext {
      * @return the context
      */
     public static WorkerContext standalone() {
-        return standalone(Parallel.DEFAULT_QUEUE_MAXSIZE, List.of());
+        return standalone(ParallelState.DEFAULT_QUEUE_MAXSIZE, List.of());
     }
 
     /**

@@ -45,7 +45,7 @@ final class WorkerProcess extends MessageProcess {
         this.ringBytes = ringBytes;
         this.elementClass = element.getClass().getName();
         this.elementName = element.name();
-        this.fields = Parallel.captureFields(element);
+        this.fields = ParallelState.captureFields(element);
         this.shmNames = new ArrayList<>();
         this.shmMetadata = new ArrayList<>();
         for (ShmRef r : shm) {
@@ -60,7 +60,7 @@ final class WorkerProcess extends MessageProcess {
     protected void preRun__() throws Exception {
         control = new WorkerContext.Control();
         shm = SharedMemory.open(segment);
-        Peer workerView = new Peer(control, false);
+        OtherEnd workerView = new OtherEnd(control, false);
         in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
         out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
         userShm = new ArrayList<>();
@@ -70,7 +70,7 @@ final class WorkerProcess extends MessageProcess {
             userShm.add(s);
             refs.add(new ShmRef(shmNames.get(i), s, shmMetadata.get(i)));
         }
-        Element element = Parallel.restore(elementClass, elementName, fields);
+        Element element = ParallelState.restore(elementClass, elementName, fields);
         WorkerContext ctx = new WorkerContext(in, out, control, refs);
         reported = new java.util.concurrent.atomic.AtomicBoolean();
         worker = new Thread(() -> {

@@ -118,7 +118,7 @@ class ManagerProgramTest {
         }
         // the workers halted without postRun__, so their segments stay until a sweep: the next run's, or this one
         assertTrue(!Workers.segments("-" + managerPid).isEmpty(), "the killed manager's segments should be there");
-        jvalkka.shm.RunRecord.sweepStale();
+        jvalkka.shm.internal.RunRecord.sweepStale();
         assertEquals(List.of(), Workers.segments("-" + managerPid), "the stale sweep left segments behind");
     }
 

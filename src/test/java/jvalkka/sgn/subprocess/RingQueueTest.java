@@ -33,8 +33,8 @@ class RingQueueTest {
         shm = SharedMemory.create("jvtest-ring-" + UUID.randomUUID().toString().substring(0, 8),
                 RingQueue.segmentSize(RING));
         control = new WorkerContext.Control();
-        producer = new RingQueue(shm, RING, 0, true, new Peer(control, true), "test in (producer)");
-        consumer = new RingQueue(shm, RING, 0, false, new Peer(control, false), "test in (consumer)");
+        producer = new RingQueue(shm, RING, 0, true, new OtherEnd(control, true), "test in (producer)");
+        consumer = new RingQueue(shm, RING, 0, false, new OtherEnd(control, false), "test in (consumer)");
     }
 
     @AfterEach
@@ -109,6 +109,6 @@ class RingQueueTest {
         consumer.wakeAll();
         Throwable t = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
-        assertTrue(t instanceof Peer.StopRequested, String.valueOf(t));
+        assertTrue(t instanceof OtherEnd.StopRequested, String.valueOf(t));
     }
 }

@@ -1,5 +1,6 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
+import jvalkka.shm.SharedMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,15 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class RecordTrustTest {
     @TempDir
+    Path runRoot;
+    /** The record directory in {@link #runRoot}, which the children's {@code jvalkka.run.dir} names. */
     Path runDir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void recordDirectory() throws java.io.IOException {
+        runDir = runRoot.resolve("run");
+        RunRecord.prepareDirectory(runDir);
+    }
 
     /** A process for a record to name; the caller ends it. */
     static Process victim() throws IOException {
@@ -67,7 +76,7 @@ class RecordTrustTest {
     void recordsAreWrittenWithMode0600() throws Exception {
         String name = "jvtest-mode-" + UUID.randomUUID().toString().substring(0, 8);
         JavaProgram creator = JavaProgram.start(ShmChild.class.getName(),
-                List.of("-D" + RunRecord.DIR_PROPERTY + "=" + runDir), "create", name);
+                List.of("-D" + RunRecord.DIR_PROPERTY + "=" + runRoot), "create", name);
         try {
             creator.awaitOutput("created " + name, 60);
             Path record = runDir.resolve(creator.pid() + ".rec");

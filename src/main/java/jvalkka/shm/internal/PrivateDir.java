@@ -1,4 +1,4 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

@@ -1,4 +1,4 @@
-package jvalkka.sync;
+package jvalkka.sync.internal;
 
 /**
  * The process on the other side of a synchronisation primitive: the one expected

@@ -1,4 +1,4 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -11,14 +11,15 @@ import jvalkka.sgn.SinkElement;
 import jvalkka.sgn.SinkPad;
 
 /**
- * The common part of {@link CollectSink} and {@link DequeSink}: one collection per sink pad,
+ * The common part of {@link CollectSink} and {@link DequeSink} (SGN's {@code DequeSink} extends its
+ * {@code CollectSink}; here both extend this base): one collection per sink pad,
  * each frame received appended to its pad's collection (its data when {@code extractData}, the
  * frame itself otherwise), gap frames skipped when {@code skipEmpty}. An EOS frame marks its pad
  * EOS (and is collected unless it is a skipped gap).
  *
  * @param <C> the collection type
  */
-public abstract class CollectingSink<C extends Collection<Object>> extends SinkElement {
+public abstract class AbstractCollectSink<C extends Collection<Object>> extends SinkElement {
     private final Collection<Object>[] collections;
     private final Map<String, C> byName;
     private final boolean extractData;
@@ -32,7 +33,7 @@ public abstract class CollectingSink<C extends Collection<Object>> extends SinkE
      * @param skipEmpty    skip gap frames
      */
     @SuppressWarnings("unchecked")
-    protected CollectingSink(String name, List<String> sinkPadNames, Supplier<? extends C> factory,
+    protected AbstractCollectSink(String name, List<String> sinkPadNames, Supplier<? extends C> factory,
             boolean extractData, boolean skipEmpty) {
         super(name, sinkPadNames);
         this.extractData = extractData;

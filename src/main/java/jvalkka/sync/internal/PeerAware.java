@@ -1,4 +1,4 @@
-package jvalkka.sync;
+package jvalkka.sync.internal;
 
 /**
  * A synchronisation handle that can be told which processes may signal it, so

@@ -1,4 +1,4 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
+import jvalkka.shm.SharedMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,14 +20,22 @@ import org.junit.jupiter.api.io.TempDir;
 /** Crashed runs (SIGKILL) leave segments and children; the sweep removes those and nothing else. */
 class StaleSweepTest {
     @TempDir
+    Path runRoot;
+    /** The record directory in {@link #runRoot}, which the children's {@code jvalkka.run.dir} names. */
     Path runDir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void recordDirectory() throws java.io.IOException {
+        runDir = runRoot.resolve("run");
+        RunRecord.prepareDirectory(runDir);
+    }
 
     @Test
     void sweepRemovesWhatAKilledJvmRecordedAndNothingElse() throws Exception {
         String name = "jvtest-sweep-" + UUID.randomUUID().toString().substring(0, 8);
         String decoy = "jvtest-decoy-" + UUID.randomUUID().toString().substring(0, 8);
         JavaProgram creator = JavaProgram.start(ShmChild.class.getName(),
-                List.of("-D" + RunRecord.DIR_PROPERTY + "=" + runDir), "create", name);
+                List.of("-D" + RunRecord.DIR_PROPERTY + "=" + runRoot), "create", name);
         JavaProgram orphan = null;
         try (SharedMemory mine = SharedMemory.create(decoy, 64)) {
             creator.awaitOutput("created " + name, 60);
@@ -91,7 +100,7 @@ class StaleSweepTest {
     @Test
     void cleanupMainReportsWhenThereIsNothing() throws Exception {
         JavaProgram.Result r = JavaProgram.start(Cleanup.class.getName(),
-                List.of("-D" + RunRecord.DIR_PROPERTY + "=" + runDir)).waitFor(60);
+                List.of("-D" + RunRecord.DIR_PROPERTY + "=" + runRoot)).waitFor(60);
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("nothing to clean up"), r.output());
     }

@@ -18,12 +18,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Process mode, main side: owns the segment with the two rings, the {@link WorkerProcess}, and a
+ * Process mode, main side: the worker is a JVM (beside {@link ThreadWorker}, where it is a
+ * thread; not to be confused with {@link WorkerProcess}, the process object running in that
+ * JVM). Owns the segment with the two rings, the {@link WorkerProcess}, and a
  * monitor thread that reads the process channel (the worker's "terminated" report) and notices
  * a dead worker JVM (channel closed) within a poll interval.
  */
-final class ProcessWorker extends Worker {
-    private static final Logger LOG = LoggerFactory.getLogger(ProcessWorker.class);
+final class JvmWorker extends Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(JvmWorker.class);
     private static final AtomicLong SEGMENTS = new AtomicLong();
 
     private final SharedMemory segment;
@@ -33,7 +35,7 @@ final class ProcessWorker extends Worker {
     private Thread monitor;
     private volatile boolean closing;
 
-    ProcessWorker(Element element, WorkerEvent terminated, int ringBytes, BackendOptions options, List<ShmRef> shm) {
+    JvmWorker(Element element, WorkerEvent terminated, int ringBytes, BackendOptions options, List<ShmRef> shm) {
         super(element, terminated);
         if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096) {
             throw new IllegalArgumentException("ringBytes must be a power of two of at least 4096, not " + ringBytes);
@@ -45,7 +47,7 @@ final class ProcessWorker extends Worker {
             throw new UncheckedIOException("cannot create the shared memory for the worker of " + element.name(), e);
         }
         try {
-            Peer mainView = new Peer(control, true);
+            OtherEnd mainView = new OtherEnd(control, true);
             in = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
             out = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
             in.spillWhileBlocked(out); // both rings full must not deadlock

@@ -1,4 +1,4 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
 /**
  * Removes what crashed jvalkka runs left behind (see {@link RunRecord#sweepStale()})
@@ -17,7 +17,7 @@ public final class Cleanup {
     public static void main(String[] args) {
         RunRecord.SweepResult r = RunRecord.sweepStale();
         for (String s : r.segments()) {
-            System.out.println("removed shared memory " + SharedMemory.DIRECTORY.resolve(s));
+            System.out.println("removed shared memory " + RunRecord.SHM_DIRECTORY.resolve(s));
         }
         for (String c : r.children()) {
             System.out.println("killed orphaned child " + c);

@@ -1,4 +1,4 @@
-package jvalkka.shm;
+package jvalkka.shm.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +50,17 @@ import org.slf4j.LoggerFactory;
  * {@value #DIR_PROPERTY} (the tests use a private one).
  */
 public final class RunRecord {
-    /** System property naming the record directory (default {@code /tmp/jvalkka-<uid>/run}). */
+    /**
+     * System property naming this user's run directory (default {@code /tmp/jvalkka-<uid>}, under
+     * {@code java.io.tmpdir}): the records live in its {@code run/}, the process channels' socket
+     * files in its {@code sock/}.
+     */
     public static final String DIR_PROPERTY = "jvalkka.run.dir";
+
+    /** Where POSIX shared memory segments live ({@code SharedMemory.DIRECTORY}). */
+    public static final Path SHM_DIRECTORY = Path.of("/dev/shm");
+    /** The longest segment name ({@code SharedMemory.MAX_NAME_LENGTH}). */
+    public static final int MAX_SEGMENT_NAME_LENGTH = 255;
 
     private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
     private static final String MAGIC = "jvalkka-run-record 1";
@@ -111,21 +120,28 @@ public final class RunRecord {
     }
 
     /**
-     * The record directory this JVM uses.
+     * The record directory this JVM uses: {@code run/} in the {@link #runDirectory()}.
      *
-     * @return the record directory this JVM uses
+     * @return the record directory
      */
     public static Path defaultDirectory() {
+        return runDirectory().resolve("run");
+    }
+
+    /**
+     * This user's run directory, the one place that computes it: the {@value #DIR_PROPERTY}
+     * property, else {@code <java.io.tmpdir>/jvalkka-<uid>} (not created here).
+     */
+    public static Path runDirectory() {
         String p = System.getProperty(DIR_PROPERTY);
         if (p != null && !p.isBlank()) {
             return Path.of(p);
         }
-        return PrivateDir.root().resolve("run");
+        return PrivateDir.root();
     }
 
     /**
-     * The private directory {@code /tmp/jvalkka-<uid>/<name>} (under
-     * {@code java.io.tmpdir}), created with mode 0700 if missing, and refused
+     * The private directory {@code <name>} in the {@link #runDirectory()}, created with mode 0700 if missing, and refused
      * (an {@link IOException} saying why) if it or its parent is a symbolic link
      * or belongs to another user. For the multiprocess core's socket files.
      *
@@ -137,7 +153,7 @@ public final class RunRecord {
         if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
             throw new IllegalArgumentException("not a plain directory name: " + name);
         }
-        return PrivateDir.ensure(PrivateDir.root().resolve(name));
+        return PrivateDir.ensure(runDirectory().resolve(name));
     }
 
     /**
@@ -150,13 +166,13 @@ public final class RunRecord {
     }
 
     /** Records a segment this JVM created. */
-    synchronized void addSegment(String name, long dev, long ino) {
+    public synchronized void addSegment(String name, long dev, long ino) {
         segments.put(name, new Segment(name, dev, ino));
         rewrite();
     }
 
     /** Forgets a segment this JVM created, once unlinked (only the entry for that inode). */
-    synchronized void removeSegment(String name, long ino) {
+    public synchronized void removeSegment(String name, long ino) {
         Segment s = segments.get(name);
         if (s != null && s.ino == ino) {
             segments.remove(name);
@@ -255,7 +271,7 @@ public final class RunRecord {
 
     private synchronized void exitCleanup() {
         for (Segment s : segments.values()) {
-            unlinkIfSame(SharedMemory.DIRECTORY.resolve(s.name), s.dev, s.ino);
+            unlinkIfSame(SHM_DIRECTORY.resolve(s.name), s.dev, s.ino);
         }
         segments.clear();
         children.clear(); // the core ends its children; the record only matters after a crash
@@ -268,7 +284,7 @@ public final class RunRecord {
     }
 
     /** Unlinks {@code path} if it still is the inode we recorded; true if it did. */
-    static boolean unlinkIfSame(Path path, long dev, long ino) {
+    public static boolean unlinkIfSame(Path path, long dev, long ino) {
         try {
             long d = ((Number) Files.getAttribute(path, "unix:dev", LinkOption.NOFOLLOW_LINKS)).longValue();
             long i = ((Number) Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
@@ -378,8 +394,8 @@ public final class RunRecord {
                 if (f[0].equals("segment") && f.length == 4) {
                     long dev = Long.parseLong(f[1]);
                     long ino = Long.parseLong(f[2]);
-                    if (SharedMemory.isValidName(f[3])
-                            && unlinkIfSame(SharedMemory.DIRECTORY.resolve(f[3]), dev, ino)) {
+                    if (isValidSegmentName(f[3])
+                            && unlinkIfSame(SHM_DIRECTORY.resolve(f[3]), dev, ino)) {
                         result.segments.add(f[3]);
                     }
                 } else if (f[0].equals("child") && f.length >= 4) {
@@ -461,5 +477,20 @@ public final class RunRecord {
         public String toString() {
             return "segments " + segments + ", children killed " + children + ", records " + records;
         }
+    }
+
+    /** Whether {@code name} is acceptable as a segment name ({@code SharedMemory.isValidName}). */
+    public static boolean isValidSegmentName(String name) {
+        if (name == null || name.isEmpty() || name.length() > MAX_SEGMENT_NAME_LENGTH || name.equals(".")
+                || name.equals("..")) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == ' ' || Character.isISOControl(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

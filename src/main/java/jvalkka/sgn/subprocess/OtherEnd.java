@@ -1,14 +1,15 @@
 package jvalkka.sgn.subprocess;
 
 /**
- * One end's view of the other end of its queues: lets a wait end when waiting is pointless.
+ * One end's view of the other end of its queues (named apart from {@code jvalkka.sync.internal.Peer}, the
+ * process a synchronisation waits on): lets a wait end when waiting is pointless.
  * On the main side the worker has failed or terminated; on the worker side a stop was requested.
  */
-final class Peer {
+final class OtherEnd {
     private final WorkerContext.Control control;
     private final boolean mainSide;
 
-    Peer(WorkerContext.Control control, boolean mainSide) {
+    OtherEnd(WorkerContext.Control control, boolean mainSide) {
         this.control = control;
         this.mainSide = mainSide;
     }

@@ -18,9 +18,9 @@ import jvalkka.sgn.Element;
 /**
  * What the three {@code Parallelize*Element} classes share (composition, since each extends its
  * own SGN element class): the queues, the {@code terminated} event, the options, and the worker
- * once started. Also the reflection that carries an element's fields to a worker JVM.
+ * once started. {@link ParallelizeElement}'s default methods are their API over it. Also the reflection that carries an element's fields to a worker JVM.
  */
-final class Parallel {
+final class ParallelState {
     static final int DEFAULT_QUEUE_MAXSIZE = 100;
     static final int DEFAULT_RING_BYTES = 8 << 20;
 
@@ -33,12 +33,17 @@ final class Parallel {
     /** Set by the pipeline's thread at start; read by others (workerPid). */
     volatile Worker worker;
 
-    Parallel(String elementName) {
+    ParallelState(String elementName) {
         inQueue = new SwitchQueue("inQueue of " + elementName);
         outQueue = new SwitchQueue("outQueue of " + elementName);
     }
 
-    static Parallel of(Element e) {
+    /** The state of {@code e} when it is a {@code Parallelize*Element}, else null. */
+    static ParallelState of(Element e) {
+        return e instanceof ParallelizeElement p ? of(p) : null;
+    }
+
+    static ParallelState of(ParallelizeElement e) {
         if (e instanceof ParallelizeSourceElement s) {
             return s.parallel;
         } else if (e instanceof ParallelizeTransformElement t) {
@@ -61,12 +66,19 @@ final class Parallel {
     }
 
     static void invoke(Element e, WorkerContext ctx) throws Exception {
-        if (e instanceof ParallelizeTransformElement t) {
-            t.workerProcess(ctx);
-        } else if (e instanceof ParallelizeSourceElement s) {
-            s.workerProcess(ctx);
-        } else {
-            ((ParallelizeSinkElement) e).workerProcess(ctx);
+        ((ParallelizeElement) e).workerProcess(ctx);
+    }
+
+    /**
+     * What every {@code Parallelize*Element.internal()} checks (SGN's
+     * {@code check_worker_terminated}): a worker that ended before its element reached EOS is a
+     * failure, noticed even by a main side that does not touch its queues.
+     *
+     * @throws WorkerStoppedException caused by the worker's exception (null after an ordinary end)
+     */
+    void checkTerminated(ParallelizeElement e, boolean atEos) {
+        if (terminated.isSet() && !atEos) {
+            throw new WorkerStoppedException(e.workerException());
         }
     }
 
