@@ -224,6 +224,7 @@ final class Frontend implements Peer {
         if (state != State.NEW) {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
+        Checks.beforeStart(owner);
         processBytes = serializeOwner();
         owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());

@@ -435,6 +435,7 @@ public abstract class MessageProcess implements Serializable {
         if (!api.isInterface()) {
             throw new IllegalArgumentException("proxy needs an interface, not " + api.getName());
         }
+        Checks.proxyParameterNames(api);
         Frontend f = frontend("proxy");
         for (Method m : api.getMethods()) {
             ValueTypes.allow(m.getGenericReturnType()); // the replies carry these
