@@ -3,7 +3,6 @@ package jvalkka.multiprocess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.NotSerializableException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -284,16 +283,8 @@ final class Frontend implements Peer {
         Crossing.begin();
         try {
             return ProcessTransfer.encode(owner);
-        } catch (NotSerializableException e) {
-            String path = FieldPath.findUnserializable(owner);
-            throw new BackendStartException(owner + " cannot start: "
-                    + (path != null ? "field " + path : "a " + e.getMessage())
-                    + " cannot cross to the backend: it is not Serializable. Mark the field transient and create "
-                    + "it in preRun__ (backend), or make its class Serializable", e);
         } catch (IOException | RuntimeException e) {
-            String path = FieldPath.findUnserializable(owner);
-            throw new BackendStartException(owner + " cannot start: serializing it failed"
-                    + (path != null ? " at field " + path : "") + ": " + e, e);
+            throw new BackendStartException(owner + " cannot start: " + Serializability.startError(owner, e), e);
         } finally {
             crossed = Crossing.end();
         }
