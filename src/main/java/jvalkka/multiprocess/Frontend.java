@@ -163,10 +163,7 @@ final class Frontend implements Peer {
         if (SELECTOR_PROVIDER != null && thisJava && !definesProperty(jvmArgs, SELECTOR_PROVIDER_PROPERTY)) {
             props.add("-D" + SELECTOR_PROVIDER_PROPERTY + "=" + SELECTOR_PROVIDER);
         }
-        String provider = System.getProperty("slf4j.provider");
-        if (provider == null && LogConfig.isActive()) {
-            provider = jvalkka.log.ValkkaServiceProvider.class.getName();
-        }
+        String provider = LogBinding.providerForBackends();
         if (provider != null && !definesProperty(jvmArgs, "slf4j.provider")) {
             props.add("-Dslf4j.provider=" + provider);
             props.add("-Dslf4j.internal.verbosity=WARN"); // else SLF4J announces the provider on every start

@@ -68,9 +68,12 @@ public abstract class MessageProcess implements Serializable {
 
     /** Seconds the backend loop waits for a message before it loops again (valkka's {@code timeout}). */
     protected double timeout = 1.0;
-    /** The name; the logger is {@code ClassName.name}. */
+    /** The name; the logger is {@code com.acme.ClassName.name} ({@link LogConfig#loggerName}). */
     protected final String name;
-    /** Logger named {@code ClassName.name}; usable in both halves. */
+    /**
+     * Logger named {@code com.acme.ClassName.name}, addressable by package in any logging
+     * framework; jvalkka's binding prints it as {@code ClassName.name}. Usable in both halves.
+     */
     protected transient Logger logger;
     /** Backend: the loop runs while this is true. */
     protected boolean loop = true;
@@ -86,7 +89,7 @@ public abstract class MessageProcess implements Serializable {
             throw new IllegalArgumentException("a MessageProcess needs a non-empty name");
         }
         this.name = name;
-        this.logger = LoggerFactory.getLogger(loggerName());
+        this.logger = LoggerFactory.getLogger(LogConfig.loggerName(getClass(), name));
     }
 
     protected MessageProcess() {
@@ -118,8 +121,7 @@ public abstract class MessageProcess implements Serializable {
      * levels there instead.
      */
     public static void formatLogger(Class<?> cls, Level level) {
-        String simple = cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
-        LogConfig.setLevel(simple, level);
+        LogConfig.setLevel(cls.getName(), level);
     }
 
     /** {@link #formatLogger(Class, Level)} for this object's class at {@code INFO}. */
@@ -134,7 +136,7 @@ public abstract class MessageProcess implements Serializable {
 
     /** Debug level for this process's logger only. */
     public void setDebug() {
-        LogConfig.setLevel(loggerName(), Level.DEBUG);
+        LogConfig.setLevel(LogConfig.loggerName(getClass(), name), Level.DEBUG);
     }
 
     // ------------------------------------------------------------------ backend
@@ -535,7 +537,7 @@ public abstract class MessageProcess implements Serializable {
 
     /** Completes a process object rebuilt in the backend (by either way of {@link ProcessTransfer}). */
     void restored() {
-        logger = LoggerFactory.getLogger(loggerName());
+        logger = LoggerFactory.getLogger(LogConfig.loggerName(getClass(), name));
     }
 
     /** Backend: a handler returned {@code stage}; {@link AsyncBackMessageProcess} tracks it. */
