@@ -179,7 +179,7 @@ final class Frontend implements Peer {
      *     25 an error while the VM starts, such as a missing system class loader)
      *     go to standard error, which a failed start() reports, rather than to
      *     standard output.</li>
-     * <li>On JDK 24 and 25, {@code --sun-misc-unsafe-memory-access=allow} and
+     * <li>On JDK 24 and later, {@code --sun-misc-unsafe-memory-access=allow} and
      *     {@code --enable-native-access=ALL-UNNAMED}: Agrona and jnr-ffi use
      *     {@code sun.misc.Unsafe} and native libraries, about which these JDKs
      *     warn once per JVM, which for a backend is once per start. Left out when
@@ -187,12 +187,16 @@ final class Frontend implements Peer {
      * </ul>
      */
     static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava) {
+        return jdkOptions(jvmArgs, thisJava, Runtime.version().feature());
+    }
+
+    /** {@link #jdkOptions(List, boolean)} for a JDK of feature version {@code feature}. */
+    static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava, int feature) {
         List<String> opts = new ArrayList<>();
         if (!jvmArgs.contains("-XX:-DisplayVMOutputToStderr")) {
             opts.add("-XX:+DisplayVMOutputToStderr");
         }
-        int feature = Runtime.version().feature();
-        if (thisJava && feature >= 24 && feature <= 25) {
+        if (thisJava && feature >= 24) {
             if (!startsWithAny(jvmArgs, "--sun-misc-unsafe-memory-access")) {
                 opts.add("--sun-misc-unsafe-memory-access=allow");
             }
