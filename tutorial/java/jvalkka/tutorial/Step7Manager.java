@@ -28,7 +28,9 @@ import jvalkka.shm.SharedArray;
  * are done. Run {@code scripts/tutorial 7 main} (Ctrl+C to end) or
  * {@code scripts/tutorial 7 test} (the manager runs in a thread for a few seconds).
  *
- * <p>Arguments: {@code main|test [workers (5)] [test seconds (4)]}.
+ * <p>Arguments: {@code main|test [workers (5)] [test seconds (4)] [-v]}: log lines at INFO, or
+ * at DEBUG with {@code -v} (or {@code JVALKKA_DEMO_DEBUG=1}). The manager ends with a summary
+ * line (workers, jobs done, messages, seconds).
  */
 public final class Step7Manager {
     private Step7Manager() {
@@ -70,8 +72,8 @@ public final class Step7Manager {
         }
 
         void c__doWork() throws InterruptedException {
-            logger.info("c__doWork: will change array values from {} to {}", array__.getDouble(0, 0), 3.0);
             int r = ThreadLocalRandom.current().nextInt(1, 6);
+            logger.info("c__doWork: will fill the array with {} and take {} s", (double) r, r);
             array__.fill(r);
             Thread.sleep(r * 1000L); // wait random secs
             logger.info("c__doWork: ..did that!");
@@ -106,6 +108,9 @@ public final class Step7Manager {
         private List<Object> readPipes;                    // pipes and channels to listen to
         private final Restarter<WorkerProcess> restarter =
                 new Restarter<>(Manager::newWorker, 3, Duration.ofMinutes(1));
+        private long startedAt;                            // for the closing summary
+        private int messages;                              // messages received from the workers
+        private int jobsDone;                              // "ready" messages among them
 
         Manager(int nWorkers) {
             this.nWorkers = nWorkers;
@@ -169,6 +174,7 @@ public final class Step7Manager {
                 availCache.remove(0).doWork();
             }
             loop = true;
+            startedAt = System.nanoTime();
             logger.debug("starting main loop");
             while (loop) {
                 Select.Result r = Select.safeSelect(readPipes, List.of(), List.of(), timeout);
@@ -179,7 +185,7 @@ public final class Step7Manager {
                 for (Object pipe : r.reads()) {
                     if (pipe == auxPipeRead) {
                         if (readAux() == Aux.STOP) {
-                            logger.error("debug mode exit");
+                            logger.info("stop requested: leaving the loop");
                         } else {
                             logger.warn("SIGTERM or CTRL-C: will exit asap");
                         }
@@ -198,11 +204,14 @@ public final class Step7Manager {
                         forget(p); // its exit was reported already
                         continue;
                     }
+                    messages++;
                     logger.debug("got message {}", obj);
                     handleMessage__(p, obj);
                 }
             }
             close();
+            logger.info("summary: {} workers, {} jobs done, {} messages received, {} s", nWorkers, jobsDone,
+                    messages, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - startedAt) / 1e9));
             logger.debug("bye!");
         }
 
@@ -222,6 +231,7 @@ public final class Step7Manager {
                 }
                 return;
             }
+            jobsDone++;
             double[] vals = new double[5]; // read the sharedmem
             for (int j = 0; j < vals.length; j++) {
                 vals[j] = p.getArray().getDouble(0, j);
@@ -250,16 +260,21 @@ public final class Step7Manager {
         }
     }
 
-    static void main(int nWorkers) {
-        MainContext.formatLogger(Manager.class, Level.DEBUG);       // of course in a real app, in some other way
-        MessageProcess.formatLogger(WorkerProcess.class, Level.DEBUG);
+    /** INFO, or DEBUG with {@code -v} or {@code JVALKKA_DEMO_DEBUG=1}. */
+    static void formatLoggers(boolean debug) {
+        Level level = debug ? Level.DEBUG : Level.INFO;
+        MainContext.formatLogger(Manager.class, level);       // of course in a real app, in some other way
+        MessageProcess.formatLogger(WorkerProcess.class, level);
+    }
+
+    static void main(int nWorkers, boolean debug) {
+        formatLoggers(debug);
         Manager manager = new Manager(nWorkers);
         manager.run();
     }
 
-    static void test(int nWorkers, double seconds) throws InterruptedException {
-        MainContext.formatLogger(Manager.class, Level.DEBUG);
-        MessageProcess.formatLogger(WorkerProcess.class, Level.DEBUG);
+    static void test(int nWorkers, double seconds, boolean debug) throws InterruptedException {
+        formatLoggers(debug);
         Manager manager = new Manager(nWorkers);
         manager.runAsThread();
         System.out.println("running manager for " + seconds + " secs");
@@ -270,16 +285,19 @@ public final class Step7Manager {
         System.out.println("bye!");
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] argv) throws InterruptedException {
+        List<String> all = new ArrayList<>(Arrays.asList(argv));
+        boolean debug = all.remove("-v") | "1".equals(System.getenv("JVALKKA_DEMO_DEBUG"));
+        String[] args = all.toArray(new String[0]);
         if (args.length < 1 || !(args[0].equals("main") || args[0].equals("test"))) {
             System.out.println("please give 'main' or 'test'");
             return;
         }
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         if (args[0].equals("main")) {
-            main(n);
+            main(n, debug);
         } else {
-            test(n, args.length > 2 ? Double.parseDouble(args[2]) : 4.0);
+            test(n, args.length > 2 ? Double.parseDouble(args[2]) : 4.0, debug);
         }
     }
 }

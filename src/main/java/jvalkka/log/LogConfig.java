@@ -50,6 +50,8 @@ public final class LogConfig {
             List.of("MEMPROF", "TRACE", "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL");
 
     private static final Map<String, Level> LEVELS = new ConcurrentHashMap<>();
+    /** Full logger name to the short form jvalkka's binding prints (see {@link #loggerName}). */
+    private static final Map<String, String> SHORT_NAMES = new ConcurrentHashMap<>();
     private static volatile Level root = Level.WARN;
     private static volatile int generation;
     private static volatile PrintStream out;
@@ -89,12 +91,52 @@ public final class LogConfig {
     }
 
     /**
-     * The effective level of a logger name: the longest configured prefix wins.
+     * The name of the logger of {@code cls} (and of one named instance of it, e.g. a process):
+     * the class's fully qualified name, then {@code "." + instance}, as {@code
+     * com.acme.Squarer.sq-0}, so that any logging framework's configuration can address it by
+     * package or class. jvalkka's binding prints it in valkka's short form, the simple class name
+     * then the instance ({@code Squarer.sq-0}), and a level set for that short form applies too.
      *
-     * @param name the name
-     * @return the effective level of a logger name: the longest configured prefix wins
+     * @param cls the class
+     * @param instance the instance name, or null for the class's own logger
+     * @return the logger name
+     */
+    public static String loggerName(Class<?> cls, String instance) {
+        String simple = cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
+        String full = instance == null ? cls.getName() : cls.getName() + "." + instance;
+        String shortName = instance == null ? simple : simple + "." + instance;
+        if (!full.equals(shortName) && !shortName.equals(SHORT_NAMES.get(full))) {
+            SHORT_NAMES.put(full, shortName);
+            generation++;
+        }
+        return full;
+    }
+
+    /** The form jvalkka's binding prints for a logger name (see {@link #loggerName}). */
+    static String shortName(String name) {
+        String s = SHORT_NAMES.get(name);
+        return s != null ? s : name;
+    }
+
+    /**
+     * The effective level of a logger name: the longest configured prefix wins; when no prefix
+     * of a name made by {@link #loggerName} is configured, the prefixes of its short form count.
+     *
+     * @param name the logger name
+     * @return its effective level
      */
     public static Level levelOf(String name) {
+        Level l = configured(name);
+        if (l == null) {
+            String s = SHORT_NAMES.get(name);
+            if (s != null) {
+                l = configured(s);
+            }
+        }
+        return l != null ? l : root;
+    }
+
+    private static Level configured(String name) {
         String n = name;
         while (true) {
             Level l = LEVELS.get(n);
@@ -103,7 +145,7 @@ public final class LogConfig {
             }
             int dot = n.lastIndexOf('.');
             if (dot < 0) {
-                return root;
+                return null;
             }
             n = n.substring(0, dot);
         }

@@ -62,7 +62,7 @@ final class ValkkaLogger extends LegacyAbstractLogger {
         String text = MessageFormatter.basicArrayFormat(pattern, args);
         // Python's logging calls WARNING "WARNING" and ERROR "ERROR"; keep its spelling.
         String levelName = level == Level.WARN ? "WARNING" : level.name();
-        String line = name + " - " + levelName + " - " + text;
+        String line = LogConfig.shortName(name) + " - " + levelName + " - " + text;
         PrintStream out = LogConfig.out();
         synchronized (out) {
             out.println(line);

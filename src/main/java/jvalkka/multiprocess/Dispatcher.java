@@ -75,6 +75,38 @@ final class Dispatcher {
         return new Dispatcher(Map.copyOf(found));
     }
 
+    /**
+     * Fails when a handler of {@code cls} has parameters whose names were not compiled in
+     * (the class was compiled without {@code -parameters}, Maven's and Gradle's default): such a
+     * handler cannot bind a message's parameters by name. A handler that takes the whole
+     * {@link MessageObject}, or nothing, needs no names.
+     *
+     * @throws IllegalStateException naming the class, its nameless handlers and the compiler
+     *     settings that fix it
+     */
+    static void requireParameterNames(Class<?> cls) {
+        List<String> nameless = null;
+        for (Handler h : of(cls).handlers.values()) {
+            if (!h.namesPresent && !h.wholeMessage) {
+                (nameless == null ? nameless = new ArrayList<>() : nameless).add(h.signature());
+            }
+        }
+        if (nameless != null) {
+            java.util.Collections.sort(nameless);
+            throw new IllegalStateException(missingNames(cls, nameless));
+        }
+    }
+
+    /** The error for handlers without parameter names: which class, which handlers, and the fix. */
+    static String missingNames(Class<?> cls, List<String> handlers) {
+        return cls.getName() + " was compiled without -parameters, so the parameter names of "
+                + String.join(", ", handlers) + " are unknown and a message's parameters cannot be bound"
+                + " to them by name. Compile it with javac -parameters: in Maven, maven-compiler-plugin's"
+                + " <configuration><parameters>true</parameters></configuration>; in Gradle,"
+                + " tasks.withType(JavaCompile) { options.compilerArgs += '-parameters' }."
+                + " (A handler taking the whole MessageObject needs no names.)";
+    }
+
     Handler handler(String command) {
         return handlers.get(command);
     }
@@ -112,7 +144,7 @@ final class Dispatcher {
                 names[i] = ps[i].getName();
                 raw[i] = ps[i].getType();
                 generic[i] = ps[i].getParameterizedType();
-                present &= ps[i].isNamePresent();
+                present &= ps[i].isNamePresent() || wholeMessage;
             }
             this.namesPresent = present;
         }
@@ -126,7 +158,11 @@ final class Dispatcher {
             return j.toString();
         }
 
-        /** Binds the message's parameters to arguments; reserved {@code __} keys are skipped. */
+        /**
+         * Binds the message's parameters to arguments by name; reserved {@code __} keys are skipped.
+         * A handler whose parameter names were not compiled in is never bound by position: that
+         * would silently swap values sent in another order.
+         */
         Object[] bind(MessageObject msg) throws DispatchError {
             if (wholeMessage) {
                 return new Object[] {msg};
@@ -134,46 +170,21 @@ final class Dispatcher {
             Map<String, Object> params = msg.parameters();
             Object[] args = new Object[names.length];
             List<String> missing = null;
-            if (namesPresent) {
-                for (int i = 0; i < names.length; i++) {
-                    if (!params.containsKey(names[i])) {
-                        (missing == null ? missing = new ArrayList<>() : missing).add(names[i]);
-                        continue;
-                    }
-                    args[i] = convert(names[i], params.get(names[i]), i);
-                }
-            } else {
-                // compiled without -parameters: names are arg0..; bind by position instead
-                int i = 0;
-                for (Map.Entry<String, Object> e : params.entrySet()) {
-                    if (e.getKey().startsWith("__")) {
-                        continue;
-                    }
-                    if (i >= names.length) {
-                        break;
-                    }
-                    args[i] = convert(e.getKey(), e.getValue(), i);
-                    i++;
-                }
-                if (i < names.length) {
-                    throw new DispatchError("missing parameters: " + signature() + " takes " + names.length
-                            + " (bound by position: the class was compiled without -parameters)", null);
-                }
+            if (!namesPresent) {
+                throw new DispatchError(missingNames(method.getDeclaringClass(), List.of(signature())), null);
             }
-            List<String> extra = null;
-            int bound = 0;
-            for (String k : params.keySet()) {
-                if (k.startsWith("__")) {
+            for (int i = 0; i < names.length; i++) {
+                if (!params.containsKey(names[i])) {
+                    (missing == null ? missing = new ArrayList<>() : missing).add(names[i]);
                     continue;
                 }
-                bound++;
-                if (namesPresent && !contains(names, k)) {
+                args[i] = convert(names[i], params.get(names[i]), i);
+            }
+            List<String> extra = null;
+            for (String k : params.keySet()) {
+                if (!k.startsWith("__") && !contains(names, k)) {
                     (extra == null ? extra = new ArrayList<>() : extra).add(k);
                 }
-            }
-            if (!namesPresent && bound > names.length) {
-                throw new DispatchError("too many parameters: " + signature() + " takes " + names.length
-                        + ", the message has " + bound, null);
             }
             if (missing != null || extra != null) {
                 StringBuilder b = new StringBuilder();

@@ -3,7 +3,6 @@ package jvalkka.multiprocess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.NotSerializableException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -164,10 +163,7 @@ final class Frontend implements Peer {
         if (SELECTOR_PROVIDER != null && thisJava && !definesProperty(jvmArgs, SELECTOR_PROVIDER_PROPERTY)) {
             props.add("-D" + SELECTOR_PROVIDER_PROPERTY + "=" + SELECTOR_PROVIDER);
         }
-        String provider = System.getProperty("slf4j.provider");
-        if (provider == null && LogConfig.isActive()) {
-            provider = jvalkka.log.ValkkaServiceProvider.class.getName();
-        }
+        String provider = LogBinding.providerForBackends();
         if (provider != null && !definesProperty(jvmArgs, "slf4j.provider")) {
             props.add("-Dslf4j.provider=" + provider);
             props.add("-Dslf4j.internal.verbosity=WARN"); // else SLF4J announces the provider on every start
@@ -183,7 +179,7 @@ final class Frontend implements Peer {
      *     25 an error while the VM starts, such as a missing system class loader)
      *     go to standard error, which a failed start() reports, rather than to
      *     standard output.</li>
-     * <li>On JDK 24 and 25, {@code --sun-misc-unsafe-memory-access=allow} and
+     * <li>On JDK 24 and later, {@code --sun-misc-unsafe-memory-access=allow} and
      *     {@code --enable-native-access=ALL-UNNAMED}: Agrona and jnr-ffi use
      *     {@code sun.misc.Unsafe} and native libraries, about which these JDKs
      *     warn once per JVM, which for a backend is once per start. Left out when
@@ -191,12 +187,16 @@ final class Frontend implements Peer {
      * </ul>
      */
     static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava) {
+        return jdkOptions(jvmArgs, thisJava, Runtime.version().feature());
+    }
+
+    /** {@link #jdkOptions(List, boolean)} for a JDK of feature version {@code feature}. */
+    static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava, int feature) {
         List<String> opts = new ArrayList<>();
         if (!jvmArgs.contains("-XX:-DisplayVMOutputToStderr")) {
             opts.add("-XX:+DisplayVMOutputToStderr");
         }
-        int feature = Runtime.version().feature();
-        if (thisJava && feature >= 24 && feature <= 25) {
+        if (thisJava && feature >= 24) {
             if (!startsWithAny(jvmArgs, "--sun-misc-unsafe-memory-access")) {
                 opts.add("--sun-misc-unsafe-memory-access=allow");
             }
@@ -224,6 +224,7 @@ final class Frontend implements Peer {
         if (state != State.NEW) {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
+        Checks.beforeStart(owner);
         processBytes = serializeOwner();
         owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
@@ -283,16 +284,8 @@ final class Frontend implements Peer {
         Crossing.begin();
         try {
             return ProcessTransfer.encode(owner);
-        } catch (NotSerializableException e) {
-            String path = FieldPath.findUnserializable(owner);
-            throw new BackendStartException(owner + " cannot start: "
-                    + (path != null ? "field " + path : "a " + e.getMessage())
-                    + " cannot cross to the backend: it is not Serializable. Mark the field transient and create "
-                    + "it in preRun__ (backend), or make its class Serializable", e);
         } catch (IOException | RuntimeException e) {
-            String path = FieldPath.findUnserializable(owner);
-            throw new BackendStartException(owner + " cannot start: serializing it failed"
-                    + (path != null ? " at field " + path : "") + ": " + e, e);
+            throw new BackendStartException(owner + " cannot start: " + Serializability.startError(owner, e), e);
         } finally {
             crossed = Crossing.end();
         }

@@ -109,7 +109,7 @@ public abstract class MainContext implements Runnable, AutoCloseable {
      * Opens the aux pipe; starts nothing (call {@link #start()} at the end of your constructor).
      */
     protected MainContext() {
-        this.logger = LoggerFactory.getLogger(loggerName(getClass()));
+        this.logger = LoggerFactory.getLogger(LogConfig.loggerName(getClass(), null));
         try {
             Pipe aux = Pipe.open();
             this.auxPipeRead = aux.source();
@@ -122,7 +122,7 @@ public abstract class MainContext implements Runnable, AutoCloseable {
     }
 
     private static String loggerName(Class<?> cls) {
-        return cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
+        return LogConfig.loggerName(cls, null); // com.acme.Manager, printed as Manager by jvalkka's binding
     }
 
     // ------------------------------------------------------------------ logging

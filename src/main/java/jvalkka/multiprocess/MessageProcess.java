@@ -73,9 +73,12 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
 
     /** Seconds the backend loop waits for a message before it loops again (valkka's {@code timeout}). */
     protected double timeout = 1.0;
-    /** The name; the logger is {@code ClassName.name}. */
+    /** The name; the logger is {@code com.acme.ClassName.name} ({@link LogConfig#loggerName}). */
     protected final String name;
-    /** Logger named {@code ClassName.name}; usable in both halves. */
+    /**
+     * Logger named {@code com.acme.ClassName.name}, addressable by package in any logging
+     * framework; jvalkka's binding prints it as {@code ClassName.name}. Usable in both halves.
+     */
     protected transient Logger logger;
     /** Backend: the loop runs while this is true. */
     protected boolean loop = true;
@@ -105,7 +108,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
             throw new IllegalArgumentException("a MessageProcess needs a non-empty name");
         }
         this.name = name;
-        this.logger = LoggerFactory.getLogger(loggerName());
+        this.logger = LoggerFactory.getLogger(LogConfig.loggerName(getClass(), name));
     }
 
     /** A process named after its class. */
@@ -142,8 +145,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * @param level the lowest level shown
      */
     public static void formatLogger(Class<?> cls, Level level) {
-        String simple = cls.getSimpleName().isEmpty() ? cls.getName() : cls.getSimpleName();
-        LogConfig.setLevel(simple, level);
+        LogConfig.setLevel(cls.getName(), level);
     }
 
     /** {@link #formatLogger(Class, Level)} for this object's class at {@code INFO}. */
@@ -162,7 +164,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
 
     /** Debug level for this process's logger only. */
     public void setDebug() {
-        LogConfig.setLevel(loggerName(), Level.DEBUG);
+        LogConfig.setLevel(LogConfig.loggerName(getClass(), name), Level.DEBUG);
     }
 
     // ------------------------------------------------------------------ backend
@@ -574,6 +576,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         if (!api.isInterface()) {
             throw new IllegalArgumentException("proxy needs an interface, not " + api.getName());
         }
+        Checks.proxyParameterNames(api);
         Frontend f = frontend("proxy");
         for (Method m : api.getMethods()) {
             ValueTypes.allow(m.getGenericReturnType()); // the replies carry these
@@ -686,7 +689,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
 
     /** Completes a process object rebuilt in the backend (by either way of {@link ProcessTransfer}). */
     void restored() {
-        logger = LoggerFactory.getLogger(loggerName());
+        logger = LoggerFactory.getLogger(LogConfig.loggerName(getClass(), name));
     }
 
     /** Backend: a handler returned {@code stage}; {@link AsyncBackMessageProcess} tracks it. */

@@ -94,6 +94,24 @@ public final class JavaProgram {
         return p;
     }
 
+    /**
+     * Starts {@code mainClass} with the {@code java} launcher given (null: this JVM's), the class
+     * path given (null: this JVM's) and {@code env} added to (or, for a null value, removed from)
+     * this JVM's environment.
+     */
+    public static JavaProgram start(String java, String classPath, String mainClass, List<String> jvmArgs,
+            java.util.Map<String, String> env, String... args) throws IOException {
+        JavaProgram p = new JavaProgram(mainClass, jvmArgs, args);
+        if (java != null) {
+            p.command.set(0, java);
+        }
+        if (classPath != null) {
+            p.command.set(p.command.indexOf("-cp") + 1, classPath);
+        }
+        p.environment = env;
+        return start(p);
+    }
+
     /** Runs to completion within {@code timeoutSeconds}; returns the result. */
     public static Result run(Class<?> mainClass, double timeoutSeconds, String... args) throws Exception {
         return start(mainClass, args).waitFor(timeoutSeconds);

@@ -1,9 +1,5 @@
 package jvalkka.sgn.subprocess;
 
-import java.io.IOException;
-import java.io.ObjectOutputStream;
-import java.io.OutputStream;
-import java.io.Serializable;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -132,20 +128,11 @@ final class ParallelState {
     }
 
     private static void checkSerializable(Element e, Class<?> c, Field f, Object v) {
-        String problem = null;
-        if (!(v instanceof Serializable)) {
-            problem = "its value, a " + v.getClass().getName() + ", is not Serializable";
-        } else {
-            try (ObjectOutputStream o = new ObjectOutputStream(OutputStream.nullOutputStream())) {
-                o.writeObject(v);
-            } catch (IOException x) {
-                problem = "its value cannot be serialized (" + x + ")";
-            }
-        }
-        if (problem != null) {
-            throw new IllegalArgumentException("field " + c.getName() + "." + f.getName() + " of element '" + e.name()
-                    + "' is a worker parameter but " + problem + ": make it Serializable, or mark it transient to"
-                    + " keep it in the main process only");
+        String why = jvalkka.multiprocess.Serializability.whyNot(v, c.getName() + "." + f.getName(),
+                "Mark the field transient to keep it in the main process only (create the value in the worker)");
+        if (why != null) {
+            throw new IllegalArgumentException("element '" + e.name() + "': a field is a worker parameter, so its"
+                    + " value must cross to the worker JVM: " + why);
         }
     }
 

@@ -31,7 +31,7 @@ class ManagerProgramTest {
 
     @Test
     void step7TestModeRunsTheManagerInAThreadAndCleansUp() throws Exception {
-        JavaProgram program = JavaProgram.start(STEP7, List.of(), "test", Integer.toString(WORKERS), "3");
+        JavaProgram program = JavaProgram.start(STEP7, List.of(), "test", Integer.toString(WORKERS), "3", "-v");
         try {
             JavaProgram.Result r = program.waitFor(120);
             assertEquals(0, r.exitCode(), r.output());
@@ -40,12 +40,13 @@ class ManagerProgramTest {
                     "Manager - INFO - startProcesses: all multiprocesses running",
                     "Manager - INFO - starting as thread",
                     "running manager for 3.0 secs",
-                    "c__doWork: will change array values from 0.0 to 3.0",
+                    "c__doWork: will fill the array with ",
                     "stopping manager",
                     "Manager - INFO - requesting thread stop",
-                    "Manager - ERROR - debug mode exit",
+                    "Manager - INFO - stop requested: leaving the loop",
                     "Manager - DEBUG - close: stopping processes",
                     "Manager - DEBUG - close: processes stopped",
+                    "Manager - INFO - summary: " + WORKERS + " workers, ",
                     "Manager - INFO - thread stopped",
                     "bye!");
             for (int i = 0; i < WORKERS; i++) {
@@ -60,7 +61,7 @@ class ManagerProgramTest {
     @ParameterizedTest(name = "SIG{0}")
     @ValueSource(strings = {"INT", "TERM"})
     void aSignalMakesTheManagerCloseEveryWorkerAndExit(String signal) throws Exception {
-        JavaProgram program = JavaProgram.startInOwnProcessGroup(STEP7, List.of(), "main", Integer.toString(WORKERS));
+        JavaProgram program = JavaProgram.startInOwnProcessGroup(STEP7, List.of(), "main", Integer.toString(WORKERS), "-v");
         try {
             List<Long> workers = awaitWorkersRunning(program);
             if (signal.equals("INT")) {
@@ -79,6 +80,7 @@ class ManagerProgramTest {
                     "Manager - WARNING - SIGTERM or CTRL-C: will exit asap",
                     "Manager - DEBUG - close: stopping processes",
                     "Manager - DEBUG - close: processes stopped",
+                    "Manager - INFO - summary: ",
                     "Manager - DEBUG - bye!");
             for (int i = 0; i < WORKERS; i++) {
                 // an orderly stop, not a death by the signal
