@@ -384,7 +384,7 @@ final class Frontend implements Peer {
         try {
             main.connect(channels[0]);
             internal.connect(channels[1]);
-            main.sendRaw(MessagePipe.KIND_BOOT, bootPayload(processBytes));
+            main.sendRaw(WireProtocol.BOOT, bootPayload(processBytes));
             processBytes = null;
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
@@ -392,7 +392,7 @@ final class Frontend implements Peer {
                     throw startFailure("the backend JVM was not ready within " + options.startTimeout().toMillis()
                             + " ms");
                 }
-                MessagePipe.Frame f;
+                FrameDecoder.Frame f;
                 try {
                     f = main.recvFrame(Math.min(left, 50));
                 } catch (PipeClosedException e) {
@@ -407,10 +407,10 @@ final class Frontend implements Peer {
                     }
                     continue;
                 }
-                if (f.kind() == MessagePipe.KIND_READY) {
+                if (f.kind() == WireProtocol.READY) {
                     break;
                 }
-                if (f.kind() == MessagePipe.KIND_FAIL) {
+                if (f.kind() == WireProtocol.FAIL) {
                     throw startFailure("the backend could not restore the process object:\n"
                             + new String(f.payload(), StandardCharsets.UTF_8));
                 }
