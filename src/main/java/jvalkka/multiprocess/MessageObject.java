@@ -152,7 +152,13 @@ public final class MessageObject {
     /** {@code <MessageObject: ping: {parameter=gotcha!}>}, like valkka's. */
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder("<MessageObject: ").append(command).append(": {");
+        StringBuilder b = new StringBuilder("<MessageObject: ").append(command).append(": ");
+        return appendParameters(b).append('>').toString();
+    }
+
+    /** Appends the parameters as {@code toString} shows them: {@code {a=1, b=[1, 2]}}. */
+    StringBuilder appendParameters(StringBuilder b) {
+        b.append('{');
         boolean first = true;
         for (Map.Entry<String, Object> e : parameters.entrySet()) {
             if (!first) {
@@ -161,7 +167,7 @@ public final class MessageObject {
             first = false;
             b.append(e.getKey()).append('=').append(show(e.getValue()));
         }
-        return b.append("}>").toString();
+        return b.append('}');
     }
 
     static String show(Object v) {

@@ -56,7 +56,7 @@ public final class Restarter<P extends MessageProcess> {
 
     /** Whether {@code m} is the event a dead worker's pipe gives ({@code MessageObject("exited", ...)}). */
     public static boolean isExited(MessageObject m) {
-        return m != null && MainContext.EXITED.equals(m.command());
+        return WireProtocol.isExited(m);
     }
 
     /**

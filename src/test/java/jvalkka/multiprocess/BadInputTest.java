@@ -139,6 +139,19 @@ class BadInputTest {
         assertAlive(5);
     }
 
+    /**
+     * A message is a call only when it comes in a call frame: a parameter that
+     * happens to carry the name of an old reply id is no call, and a failure of its
+     * handler reaches the frontend as an error event instead of a reply nobody reads.
+     */
+    @Test
+    void aParameterNamedLikeAReplyIdDoesNotMakeAMessageACall() {
+        p.sendMessageToBack(new MessageObject("boom", "why", "not a call", "__reply", 77L));
+        MessageObject e = expectError("c__boom raised java.lang.IllegalStateException: not a call");
+        assertTrue(((String) e.get("parameters")).contains("__reply=77"), "the report shows what was sent: " + e);
+        assertAlive(11);
+    }
+
     @Test
     void garbageBytesOnTheChannel() {
         p.getPipe().writeRawBytes("this is not a frame at all".getBytes());
