@@ -52,7 +52,7 @@ import java.util.function.Consumer;
  * tells whether {@code recv()} will return without touching the socket, which
  * {@code Select.safeSelect} takes into account.
  */
-public final class MessagePipe implements AutoCloseable {
+public final class MessagePipe extends FrameChannel {
     static final int MAX_TEXT_BYTES = WireProtocol.MAX_TEXT_BYTES;
 
     /** Default limit of one encoded message; bulk data belongs in shared memory. */
