@@ -134,6 +134,30 @@ class WireProtocolTest {
         assertTrue(faults.isEmpty(), faults.toString());
     }
 
+    /** A call id is binary and may hold the magic: a partly received call is not taken for a cut-short frame. */
+    @Test
+    void aCallIdThatHoldsTheMagicIsNoTruncationWhileTheCallArrives() {
+        FrameEncoder e = new FrameEncoder();
+        long id = ((long) WireProtocol.MAGIC << 32) | (WireProtocol.MAGIC & 0xFFFFFFFFL);
+        e.append(WireProtocol.CALL, id, new MessageObject("add", "a", 1), 1000);
+        for (int cut = 1; cut < e.size(); cut++) { // the call arrives in two reads, split anywhere
+            FrameDecoder d = new FrameDecoder("test");
+            d.onFault(faults::add);
+            List<FrameDecoder.Frame> got = new ArrayList<>();
+            d.feed(e.buf(), 0, cut);
+            for (FrameDecoder.Frame f; (f = d.next()) != null;) {
+                got.add(f);
+            }
+            d.feed(e.buf(), cut, e.size() - cut);
+            for (FrameDecoder.Frame f; (f = d.next()) != null;) {
+                got.add(f);
+            }
+            assertEquals(List.of(), faults, "split at " + cut);
+            assertEquals(1, got.size(), "split at " + cut);
+            assertEquals(id, WireProtocol.replyId(got.get(0).message()));
+        }
+    }
+
     @Test
     void garbageBeforeAFrameIsReportedOnceAndSkipped() {
         byte[] garbage = "not a frame at all".getBytes(StandardCharsets.US_ASCII);
