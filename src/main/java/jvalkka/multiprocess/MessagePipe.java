@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  * <h2>Frames</h2>
  *
  * <p>The frame header, the frame kinds and the reserved events are declared in
- * {@link WireProtocol}; {@link FrameEncoder} writes the frames and
- * {@link FrameDecoder} reads them (and resynchronises past garbage), so that this
+ * {@code WireProtocol}; {@code FrameEncoder} writes the frames and
+ * {@code FrameDecoder} reads them (and resynchronises past garbage), so that this
  * class only moves bytes. After the start handshake a pipe carries messages,
  * stop markers, proxy calls and their replies, and the backend's last words.
  *

@@ -87,7 +87,7 @@ final class WireProtocol {
         READY(WireProtocol.READY, true),
         /** The backend could not start: UTF-8 text. Handshake only. */
         FAIL(WireProtocol.FAIL, true),
-        /** The backend's last words, why its loop ended: UTF-8 text of at most {@link #MAX_TEXT_BYTES}. Any time. */
+        /** The backend's last words, why its loop ended: UTF-8 text of at most {@link WireProtocol#MAX_TEXT_BYTES}. Any time. */
         EXIT(WireProtocol.EXIT, false),
         /** A proxy call: call id, then the message; the backend answers with a {@link #REPLY} of that id. */
         CALL(WireProtocol.CALL, false),
