@@ -15,14 +15,17 @@ import jvalkka.sync.EventGroup;
  * sent from any thread (a pipe's sends take its send lock, never its receive lock).
  */
 final class Backend {
-    static final String REPLY = "__reply";
     /**
-     * On the internal pipe, once per backend: {@code preRun__} has returned (no
-     * {@code error}) or threw ({@code error}: the exception as
-     * {@link Throwables#encode} writes it). The frontend's start() waits for it
-     * when asked to; otherwise its reply router drops it.
+     * How a message failed, which decides how it is logged: a message that does
+     * not fit its handler is the sender's mistake (no stack trace); a handler that
+     * threw gets its trace logged.
      */
-    static final String STARTED = "__started";
+    private enum Failure {
+        /** No handler, or the parameters do not bind to it. */
+        NOT_BOUND,
+        /** The handler threw, or its future completed exceptionally. */
+        HANDLER
+    }
 
     final MessageProcess process;
     final MessagePipe main;
@@ -39,14 +42,19 @@ final class Backend {
         this.logger = logger;
     }
 
-    /** Sends {@link #STARTED} once; see {@code MessageProcess.preRunEnded}. */
+    /**
+     * Sends the started event ({@link WireProtocol#startedEvent}) once, on the internal
+     * pipe: {@code preRun__} returned ({@code failure} null) or threw. The frontend's
+     * start() waits for it when asked to; otherwise its reply router drops it. See
+     * {@code MessageProcess.preRunEnded}.
+     */
     void preRunEnded(Throwable failure) {
         if (startedSent) {
             return;
         }
         startedSent = true;
         try {
-            internal.send(new MessageObject(STARTED, "error", failure == null ? null : Throwables.encode(failure)));
+            internal.send(WireProtocol.startedEvent(failure == null ? null : Throwables.encode(failure)));
             internal.flush(); // a failed preRun__ ends the JVM at once: nothing may wait for the flusher
         } catch (RuntimeException e) {
             logger.debug("could not tell the frontend that preRun__ ended: {}", e.toString());
@@ -69,13 +77,13 @@ final class Backend {
      * track, or null.
      */
     CompletionStage<?> dispatch(MessageObject msg) {
-        Object replyTo = msg.get(REPLY);
+        long replyTo = WireProtocol.replyId(msg); // 0: no call, nobody waits for a reply
         EventGroup.Candidates synced = syncedEvents(msg);
         Dispatcher.Handler h = dispatcher.handler(msg.command());
         if (h == null) {
             failEvents(synced, msg, "no such method " + Dispatcher.PREFIX + msg.command(), null);
             fail(msg, replyTo, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
-                    + process.getClass().getName(), null);
+                    + process.getClass().getName(), null, Failure.NOT_BOUND);
             return null;
         }
         Object[] args;
@@ -83,7 +91,7 @@ final class Backend {
             args = h.bind(msg);
         } catch (Dispatcher.DispatchError e) {
             failEvents(synced, msg, e.getMessage(), e.getCause());
-            fail(msg, replyTo, e.getMessage(), e.getCause());
+            fail(msg, replyTo, e.getMessage(), e.getCause(), Failure.NOT_BOUND);
             return null;
         }
         Object result;
@@ -93,27 +101,27 @@ final class Backend {
             throw oom; // the JVM is not fit to go on: end the backend, whose frontend gets an "exited" event
         } catch (Throwable t) {
             failEvents(synced, msg, h.method.getName() + " raised " + t, t);
-            fail(msg, replyTo, h.method.getName() + " raised " + t, t);
+            fail(msg, replyTo, h.method.getName() + " raised " + t, t, Failure.HANDLER);
             return null;
         }
-        if (replyTo == null && result instanceof CompletionStage<?> stage) {
+        if (replyTo == 0 && result instanceof CompletionStage<?> stage) {
             // nobody waits for this result: a failure must still reach the frontend, as an "error" message
             stage.whenComplete((v, t) -> {
                 if (t != null) {
                     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                             ? t.getCause() : t;
                     failEvents(synced, msg, h.method.getName() + " completed with " + cause, cause);
-                    fail(msg, null, h.method.getName() + " completed with " + cause, cause);
+                    fail(msg, 0, h.method.getName() + " completed with " + cause, cause, Failure.HANDLER);
                 }
             });
         }
-        if (replyTo != null) {
+        if (replyTo != 0) {
             if (result instanceof CompletionStage<?> stage) {
                 stage.whenComplete((v, t) -> {
                     if (t != null) {
                         Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                                 ? t.getCause() : t;
-                        fail(msg, replyTo, h.method.getName() + " completed with " + cause, cause);
+                        fail(msg, replyTo, h.method.getName() + " completed with " + cause, cause, Failure.HANDLER);
                     } else {
                         reply(replyTo, v, null);
                     }
@@ -163,16 +171,16 @@ final class Backend {
         }
     }
 
-    private void reply(Object id, Object value, Throwable error) {
+    private void reply(long id, Object value, Throwable error) {
         try {
             if (error == null) {
-                internal.send(new MessageObject(REPLY, "id", id, "value", value));
+                internal.sendReply(id, WireProtocol.replyValue(value));
             } else {
-                internal.send(new MessageObject(REPLY, "id", id, "error", Throwables.encode(error)));
+                internal.sendReply(id, WireProtocol.replyError(Throwables.encode(error)));
             }
         } catch (IllegalArgumentException e) {
             // the value could not be encoded: the caller still gets an answer
-            internal.send(new MessageObject(REPLY, "id", id, "error",
+            internal.sendReply(id, WireProtocol.replyError(
                     Throwables.encode(new IllegalArgumentException("the backend's reply could not be sent: "
                             + e.getMessage(), e))));
         } catch (PipeClosedException e) {
@@ -181,19 +189,18 @@ final class Backend {
     }
 
     /** A message that could not be handled: log it, and tell the frontend. */
-    private void fail(MessageObject msg, Object replyTo, String reason, Throwable t) {
+    private void fail(MessageObject msg, long replyTo, String reason, Throwable t, Failure how) {
         String params = paramsForReport(msg);
-        if (t != null && !(t instanceof IllegalArgumentException && reason.startsWith("parameter"))) {
+        if (t != null && how == Failure.HANDLER) {
             logger.error("routeMainPipe__: {} with parameters {}: {}", msg.command(), params, reason, t);
         } else {
             logger.error("routeMainPipe__: {} with parameters {}: {}", msg.command(), params, reason);
         }
-        if (replyTo != null) {
+        if (replyTo != 0) {
             reply(replyTo, null, t != null ? t : new IllegalArgumentException(reason));
             return;
         }
-        report(new MessageObject("error", "command", msg.command(), "parameters", params, "reason", reason,
-                "exception", t == null ? null : t.getClass().getName(), "trace", t == null ? null : trace(t)));
+        report(WireProtocol.errorEvent(msg.command(), params, reason, t, t == null ? null : trace(t)));
     }
 
     /**
@@ -209,8 +216,7 @@ final class Backend {
     /** A fault on the channel itself (garbage, a truncated or undecodable frame). */
     void reportFault(String reason) {
         logger.error("routeMainPipe__: {}", reason);
-        report(new MessageObject("error", "command", null, "parameters", null, "reason", reason, "exception", null,
-                "trace", null));
+        report(WireProtocol.faultEvent(reason));
     }
 
     /** Error reports never block the backend: if the frontend is not reading, they wait in a buffer. */
@@ -225,10 +231,7 @@ final class Backend {
     }
 
     private static String paramsForReport(MessageObject msg) {
-        String s = msg.toString();
-        int at = s.indexOf(": {");
-        String p = at < 0 ? s : s.substring(at + 2, s.length() - 1);
-        p = p.replaceAll(", __reply=\\d+|__reply=\\d+(, )?", "");
+        String p = msg.appendParameters(new StringBuilder()).toString();
         return p.length() > 2000 ? p.substring(0, 2000) + "...}" : p;
     }
 

@@ -71,8 +71,8 @@ public final class BackendMain {
         try {
             main.connect(connect(socket, token, 0));
             internal.connect(connect(socket, token, 1));
-            MessagePipe.Frame f = main.recvFrame(120_000);
-            if (f == null || f.kind() != MessagePipe.KIND_BOOT) {
+            FrameDecoder.Frame f = main.recvFrame(120_000);
+            if (f == null || f.kind() != WireProtocol.BOOT) {
                 throw new IOException("no boot frame from the frontend");
             }
             try {
@@ -80,7 +80,7 @@ public final class BackendMain {
             } catch (Throwable t) {
                 StringWriter w = new StringWriter();
                 t.printStackTrace(new PrintWriter(w));
-                main.sendRaw(MessagePipe.KIND_FAIL, w.toString().getBytes(StandardCharsets.UTF_8));
+                main.sendRaw(WireProtocol.FAIL, w.toString().getBytes(StandardCharsets.UTF_8));
                 return 3;
             }
         } catch (IOException | RuntimeException e) {
@@ -90,7 +90,7 @@ public final class BackendMain {
         if (adoptStderr) {
             adoptParentStderr(ppid);
         }
-        main.sendRaw(MessagePipe.KIND_READY, new byte[0]);
+        main.sendRaw(WireProtocol.READY, new byte[0]);
         int status = process.runBackend(main, internal);
         System.out.flush();
         System.err.flush();

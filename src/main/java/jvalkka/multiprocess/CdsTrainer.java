@@ -133,9 +133,9 @@ public final class CdsTrainer {
             MessagePipe internal = new MessagePipe("trainer internal pipe");
             main.connect(channels[0]);
             internal.connect(channels[1]);
-            main.sendRaw(MessagePipe.KIND_BOOT, Frontend.bootPayload(ProcessTransfer.encode(process)));
-            MessagePipe.Frame ready = main.recvFrame(30_000);
-            if (ready == null || ready.kind() != MessagePipe.KIND_READY) {
+            main.sendRaw(WireProtocol.BOOT, Frontend.bootPayload(ProcessTransfer.encode(process)));
+            FrameDecoder.Frame ready = main.recvFrame(30_000);
+            if (ready == null || ready.kind() != WireProtocol.READY) {
                 throw new IOException("the trainer's backend did not start");
             }
             for (int i = 0; i < rounds; i++) {

@@ -123,7 +123,7 @@ final class Frontend implements Peer {
         String words = main.lastWords();
         String how = status < 0 ? "closed its channel but had not exited after 1 s" : describeStatus(status);
         String reason = words != null ? words + "; " + how : how;
-        return new MessageObject("exited", "name", owner.getName(), "pid", pid, "status", status, "reason", reason);
+        return WireProtocol.exitedEvent(owner.getName(), pid, status, reason);
     }
 
     void requireNew(String method) {
@@ -317,7 +317,7 @@ final class Frontend implements Peer {
             Map<SocketChannel, ByteBuffer> hello = new ConcurrentHashMap<>();
             while (channels[0] == null || channels[1] == null) {
                 if (!process.isAlive()) {
-                    throw startFailure("the backend JVM exited with exit status " + process.waitFor()
+                    throw startFailureStatusTold("the backend JVM exited with exit status " + process.waitFor()
                             + " before it connected");
                 }
                 if (System.nanoTime() > deadline) {
@@ -377,7 +377,7 @@ final class Frontend implements Peer {
         try {
             main.connect(channels[0]);
             internal.connect(channels[1]);
-            main.sendRaw(MessagePipe.KIND_BOOT, bootPayload(processBytes));
+            main.sendRaw(WireProtocol.BOOT, bootPayload(processBytes));
             processBytes = null;
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
@@ -385,7 +385,7 @@ final class Frontend implements Peer {
                     throw startFailure("the backend JVM was not ready within " + options.startTimeout().toMillis()
                             + " ms");
                 }
-                MessagePipe.Frame f;
+                FrameDecoder.Frame f;
                 try {
                     f = main.recvFrame(Math.min(left, 50));
                 } catch (PipeClosedException e) {
@@ -395,15 +395,15 @@ final class Frontend implements Peer {
                 }
                 if (f == null) {
                     if (!process.isAlive()) {
-                        throw startFailure("the backend JVM exited with exit status " + process.exitValue()
+                        throw startFailureStatusTold("the backend JVM exited with exit status " + process.exitValue()
                                 + " before it was ready");
                     }
                     continue;
                 }
-                if (f.kind() == MessagePipe.KIND_READY) {
+                if (f.kind() == WireProtocol.READY) {
                     break;
                 }
-                if (f.kind() == MessagePipe.KIND_FAIL) {
+                if (f.kind() == WireProtocol.FAIL) {
                     throw startFailure("the backend could not restore the process object:\n"
                             + new String(f.payload(), StandardCharsets.UTF_8));
                 }
@@ -434,7 +434,7 @@ final class Frontend implements Peer {
     }
 
     /**
-     * Waits for the backend's {@link Backend#STARTED} on the internal pipe: what
+     * Waits for the backend's {@link WireProtocol#isStarted started event} on the internal pipe: what
      * {@code return_out__} sent before it goes to {@code returnFromBack}; a
      * failed {@code preRun__} fails the start with its exception as the cause.
      */
@@ -457,8 +457,9 @@ final class Frontend implements Peer {
                 } catch (PipeClosedException e) {
                     throw exitedBeforePreRunReturned();
                 }
-                if (m != null && Backend.STARTED.equals(m.command())) {
-                    if (m.get("error") instanceof byte[] error) {
+                if (WireProtocol.isStarted(m)) {
+                    byte[] error = WireProtocol.startFailure(m);
+                    if (error != null) {
                         Throwable cause = Throwables.decode(error);
                         process.waitFor(2, TimeUnit.SECONDS); // it exits by itself, with its own status
                         throw startFailure("preRun__ raised " + cause, cause);
@@ -476,7 +477,7 @@ final class Frontend implements Peer {
     private BackendStartException exitedBeforePreRunReturned() throws InterruptedException {
         process.waitFor(2, TimeUnit.SECONDS);
         String words = main.lastWords();
-        return startFailure("the backend " + (process.isAlive() ? "closed its channel"
+        return startFailureStatusTold("the backend " + (process.isAlive() ? "closed its channel"
                 : describeStatus(process.exitValue())) + " before preRun__ returned"
                 + (words != null ? " (" + words + ")" : ""));
     }
@@ -485,7 +486,16 @@ final class Frontend implements Peer {
         return startFailure(what, null);
     }
 
+    /** As {@link #startFailure(String)}, for a {@code what} that gives the exit status itself. */
+    private BackendStartException startFailureStatusTold(String what) {
+        return startFailure(what, null, true);
+    }
+
     private BackendStartException startFailure(String what, Throwable cause) {
+        return startFailure(what, cause, false);
+    }
+
+    private BackendStartException startFailure(String what, Throwable cause, boolean statusTold) {
         if (process.isAlive()) {
             process.destroyForcibly();
         }
@@ -501,7 +511,7 @@ final class Frontend implements Peer {
         RunDir.removeChild(process);
         closeQuietly();
         return new BackendStartException(owner + " failed to start: " + what
-                + (process.isAlive() || what.contains("status") ? "" : " (exit status " + process.exitValue() + ")")
+                + (process.isAlive() || statusTold ? "" : " (exit status " + process.exitValue() + ")")
                 + (cause != null ? "" // it got that far: it writes to our stderr itself by now
                         : err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()), cause);
     }
@@ -522,10 +532,19 @@ final class Frontend implements Peer {
     // ------------------------------------------------------------- messaging
 
     void send(MessageObject m) {
+        send(m, 0);
+    }
+
+    /** Sends {@code m}; as proxy call {@code callId} (a call frame) unless that is 0. */
+    private void send(MessageObject m, long callId) {
         requireStarted("sendMessageToBack");
         sends.incrementAndGet(); // the router lifts the returnFromBack bound while a send is stuck
         try {
-            main.send(m);
+            if (callId == 0) {
+                main.send(m);
+            } else {
+                main.sendCall(callId, m);
+            }
         } catch (PipeClosedException e) {
             throw new PipeClosedException(label + ": cannot send " + m + ": " + describeDeath());
         } finally {
@@ -583,10 +602,8 @@ final class Frontend implements Peer {
         pending.put(id, new Pending(f, Codec.typeOf(valueType)));
         startRouter();
         returned.wake(); // the reply must not wait behind return_out__ objects that nobody takes
-        Map<String, Object> params = new java.util.LinkedHashMap<>(m.parameters());
-        params.put(Backend.REPLY, id);
         try {
-            send(new MessageObject(m.command(), params));
+            send(m, id);
         } catch (RuntimeException e) {
             pending.remove(id);
             throw e;
@@ -650,22 +667,23 @@ final class Frontend implements Peer {
         try {
             while (true) {
                 MessageObject m = internal.recv();
-                if (m != null && Backend.STARTED.equals(m.command())) {
+                if (WireProtocol.isStarted(m)) {
                     continue; // for a start() that waits for preRun__; nobody else wants it
                 }
-                if (m != null && Backend.REPLY.equals(m.command()) && m.get("id") instanceof Number n) {
-                    Pending p = pending.remove(n.longValue());
+                if (WireProtocol.isReply(m)) {
+                    Pending p = pending.remove(WireProtocol.replyId(m));
                     if (p == null) {
                         continue;
                     }
-                    if (m.has("error")) {
-                        p.future.completeExceptionally(Throwables.decode((byte[]) m.get("error")));
+                    byte[] error = WireProtocol.replyFailure(m);
+                    if (error != null) {
+                        p.future.completeExceptionally(Throwables.decode(error));
                     } else {
                         try {
-                            p.future.complete(Codec.convert(m.get("value"), p.type));
+                            p.future.complete(Codec.convert(WireProtocol.replyValue(m), p.type));
                         } catch (RuntimeException e) {
                             p.future.completeExceptionally(new IllegalStateException("the backend's reply "
-                                    + MessageObject.show(m.get("value")) + " is not a " + p.type.toCanonical(), e));
+                                    + MessageObject.show(WireProtocol.replyValue(m)) + " is not a " + p.type.toCanonical(), e));
                         }
                     }
                 } else {

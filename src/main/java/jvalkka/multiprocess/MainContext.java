@@ -66,7 +66,7 @@ import jvalkka.log.LogConfig;
  */
 public abstract class MainContext implements Runnable, AutoCloseable {
     /** The command of the event a worker's pipe gives when the worker died (see {@link MessagePipe#recv()}). */
-    public static final String EXITED = "exited";
+    public static final String EXITED = WireProtocol.EXITED;
 
     /** What made the aux pipe ready. */
     public enum Aux {

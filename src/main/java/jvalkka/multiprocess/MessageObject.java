@@ -26,6 +26,8 @@ import java.util.Objects;
 public final class MessageObject {
     private final String command;
     private final Map<String, Object> parameters;
+    /** The proxy call this message is (a CALL frame) or answers (a REPLY frame); 0 for a plain message. */
+    private final long callId;
 
     /**
      * @param command the command: the backend runs {@code c__<command>}
@@ -33,6 +35,7 @@ public final class MessageObject {
      */
     public MessageObject(String command, Object... keyValues) {
         this.command = requireCommand(command);
+        this.callId = 0;
         if (keyValues.length % 2 != 0) {
             throw new IllegalArgumentException("MessageObject(\"" + command
                     + "\", ...): parameters come in name/value pairs, got an odd count " + keyValues.length);
@@ -64,6 +67,7 @@ public final class MessageObject {
      */
     public MessageObject(String command, Map<String, ?> parameters) {
         this.command = requireCommand(command);
+        this.callId = 0;
         this.parameters = parameters.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
@@ -89,8 +93,23 @@ public final class MessageObject {
     }
 
     private MessageObject(String command, Map<String, Object> parameters, boolean trusted) {
+        this(command, parameters, 0L);
+    }
+
+    private MessageObject(String command, Map<String, Object> parameters, long callId) {
         this.command = command;
         this.parameters = parameters;
+        this.callId = callId;
+    }
+
+    /** This message as the call (or the reply) {@code id}: see {@link WireProtocol#replyId}. */
+    MessageObject withCallId(long id) {
+        return new MessageObject(command, parameters, id);
+    }
+
+    /** See {@link WireProtocol#replyId}. */
+    long callId() {
+        return callId;
     }
 
     private static String requireCommand(String command) {
@@ -162,7 +181,13 @@ public final class MessageObject {
     /** {@code <MessageObject: ping: {parameter=gotcha!}>}, like valkka's. */
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder("<MessageObject: ").append(command).append(": {");
+        StringBuilder b = new StringBuilder("<MessageObject: ").append(command).append(": ");
+        return appendParameters(b).append('>').toString();
+    }
+
+    /** Appends the parameters as {@code toString} shows them: {@code {a=1, b=[1, 2]}}. */
+    StringBuilder appendParameters(StringBuilder b) {
+        b.append('{');
         boolean first = true;
         for (Map.Entry<String, Object> e : parameters.entrySet()) {
             if (!first) {
@@ -171,7 +196,7 @@ public final class MessageObject {
             first = false;
             b.append(e.getKey()).append('=').append(show(e.getValue()));
         }
-        return b.append("}>").toString();
+        return b.append('}');
     }
 
     static String show(Object v) {

@@ -1,7 +1,6 @@
 package jvalkka.multiprocess;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
@@ -26,37 +25,11 @@ import java.util.function.Consumer;
  *
  * <h2>Frames</h2>
  *
- * <pre>
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +---------------+---------------+---------------+---------------+
- *  |     0xFF      |     0xFE      |      'J'      |      'V'      |  magic
- *  +---------------+---------------+---------------+---------------+
- *  |               payload length L (int32, big-endian)            |
- *  +---------------+---------------+---------------+---------------+
- *  |     kind      | header check  |       payload (L bytes)      ...
- *  +---------------+---------------+-------------------------------+
- * </pre>
- *
- * <table>
- * <caption>Frame kinds</caption>
- * <tr><th>kind</th><th>payload</th><th>when</th></tr>
- * <tr><td>1 message</td><td>UTF-8 JSON, at most the pipe's message limit</td><td>any time</td></tr>
- * <tr><td>2 stop</td><td>none (L = 0): the {@code null} stop marker</td><td>any time</td></tr>
- * <tr><td>3 boot</td><td>the process object (binary)</td><td>handshake only</td></tr>
- * <tr><td>4 ready</td><td>none (L = 0)</td><td>handshake only</td></tr>
- * <tr><td>5 fail</td><td>UTF-8 text</td><td>handshake only</td></tr>
- * <tr><td>6 exit</td><td>UTF-8 text, at most {@value #MAX_TEXT_BYTES} bytes: the backend's last words</td>
- * <td>any time</td></tr>
- * </table>
- *
- * <p>The header check is a hash of the length and the kind ({@link #headerCheck}).
- * Text and JSON payloads never contain the byte {@code FF}, so a magic inside one
- * means that its frame was cut short. A reader that meets garbage, a header that
- * fails its check, a kind or length not allowed at that point, or a frame cut
- * short reports the fault once and resynchronises at the next magic: it loses
- * the bad frame and nothing after it, and does not wait for bytes that a bad
- * length claims.
+ * <p>The frame header, the frame kinds and the reserved events are declared in
+ * {@code WireProtocol}; {@code FrameEncoder} writes the frames and
+ * {@code FrameDecoder} reads them (and resynchronises past garbage), so that this
+ * class only moves bytes. After the start handshake a pipe carries messages,
+ * stop markers, proxy calls and their replies, and the backend's last words.
  *
  * <h2>Threads and waiting</h2>
  *
@@ -79,24 +52,11 @@ import java.util.function.Consumer;
  * tells whether {@code recv()} will return without touching the socket, which
  * {@code Select.safeSelect} takes into account.
  */
-public final class MessagePipe implements AutoCloseable {
-    static final int MAGIC = 0xFFFE4A56;
-    static final int LENGTH_OFFSET = 4;
-    static final int KIND_OFFSET = 8;
-    static final int CHECK_OFFSET = 9;
-    static final int HEADER = 10;
-    static final byte KIND_MESSAGE = 1;
-    static final byte KIND_STOP = 2;
-    static final byte KIND_BOOT = 3;
-    static final byte KIND_READY = 4;
-    static final byte KIND_FAIL = 5;
-    /** The backend's last words: why its loop ended (UTF-8 text), sent just before it exits. */
-    static final byte KIND_EXIT = 6;
-    /** The longest payload of a text frame ({@link #KIND_EXIT}, {@link #KIND_FAIL}). */
-    static final int MAX_TEXT_BYTES = 64 * 1024;
+public final class MessagePipe extends FrameChannel {
+    static final int MAX_TEXT_BYTES = WireProtocol.MAX_TEXT_BYTES;
 
     /** Default limit of one encoded message; bulk data belongs in shared memory. */
-    public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = WireProtocol.DEFAULT_MAX_MESSAGE_BYTES;
 
     private final String label;
     private volatile SocketChannel channel;
@@ -107,27 +67,15 @@ public final class MessagePipe implements AutoCloseable {
 
     // receiving side: guarded by recvLock
     private final ReentrantLock recvLock = new ReentrantLock();
-    private static final int IN_SIZE = 64 * 1024;
-    /** A receive buffer larger than this (grown to take a burst in) is let go once it is empty. */
-    private static final int MAX_KEPT_IN = 4 << 20;
-    private ByteBuffer in = ByteBuffer.allocate(IN_SIZE); // data between position 0 and in.position()
-    private int readPos;      // start of the next unread frame within in
-    private int scannedTo;    // how far the partial frame at readPos was checked for an embedded magic
+    private final FrameDecoder decoder;
     private volatile Selector readSelector;
-    private static final Consumer<String> IGNORE_FAULTS = new Consumer<>() { // not a lambda: see Select
-        @Override
-        public void accept(String reason) {
-        }
-    };
-    private Consumer<String> faultListener = IGNORE_FAULTS;
+    private Consumer<String> faultListener = FrameDecoder.IGNORE_FAULTS;
     private boolean eof;
-    private long garbageRun;   // garbage bytes skipped since the last good frame, not yet reported
-    private boolean resyncing; // the bytes being skipped follow a fault that was already reported
     private volatile String lastWords;
     private volatile java.util.function.Supplier<MessageObject> exitEvent;
     private boolean exitDelivered;
     /** A frame taken from the buffer ahead of recv (by poll, or to settle past a fault). */
-    private Frame ahead;
+    private FrameDecoder.Frame ahead;
     /** The receiving thread was interrupted while it waited: its status is set again when it leaves. */
     private boolean interruptedWhileWaiting;
     /** Whether recv() returns without waiting: a whole frame at readPos, or the end of the stream. */
@@ -143,7 +91,7 @@ public final class MessagePipe implements AutoCloseable {
     /** How long {@link #release()} waits for a receiving thread before it leaves the release to it. */
     private static final long RELEASE_WAIT_MILLIS = 2000;
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final Out out = new Out();
+    private final FrameEncoder out = new FrameEncoder();
     private volatile long lastWriteNanos;
     /** Messages sent and received (not stop markers): plain counts for JMX, written under sendLock / recvLock. */
     private long messagesSent;
@@ -159,29 +107,12 @@ public final class MessagePipe implements AutoCloseable {
 
     MessagePipe(String label) {
         this.label = label;
+        this.decoder = new FrameDecoder(label);
     }
 
     void connect(SocketChannel ch) throws IOException {
         ch.configureBlocking(false);
         this.channel = ch;
-    }
-
-    /**
-     * The check byte of a frame header: a hash of the length and the kind, so that
-     * bytes that merely contain the magic are not taken for a frame.
-     */
-    static byte headerCheck(int len, byte kind) {
-        int h = len * 0x9E3779B1 + kind * 0x7FEB352D;
-        h ^= h >>> 15;
-        h *= 0x2C1B3C6D;
-        return (byte) (h >>> 24);
-    }
-
-    /** A frame header (for the tests, which forge frames). */
-    static byte[] header(int len, byte kind) {
-        byte[] h = new byte[HEADER];
-        Out.putHeader(h, 0, len, kind);
-        return h;
     }
 
     /**
@@ -205,10 +136,12 @@ public final class MessagePipe implements AutoCloseable {
      */
     void onFault(Consumer<String> listener) {
         this.faultListener = listener;
+        decoder.onFault(listener);
     }
 
     void maxMessageBytes(int max) {
         this.maxMessageBytes = max;
+        decoder.maxMessageBytes(max);
     }
 
     /** A short name for logs, such as {@code MyProcess.my-process main pipe (frontend)}. */
@@ -269,32 +202,29 @@ public final class MessagePipe implements AutoCloseable {
      * @param m the message
      */
     public void send(MessageObject m) {
+        send(WireProtocol.MESSAGE, 0, m);
+    }
+
+    /**
+     * Sends a proxy call: {@code m} in a {@link WireProtocol.Kind#CALL} frame of call
+     * {@code id}, which the backend answers with a reply of that id. As {@link #send}.
+     */
+    void sendCall(long id, MessageObject m) {
+        send(WireProtocol.CALL, id, m);
+    }
+
+    /** Sends the reply to call {@code id}: see {@link WireProtocol#replyValue(Object)}. As {@link #send}. */
+    void sendReply(long id, MessageObject reply) {
+        send(WireProtocol.REPLY, id, reply);
+    }
+
+    private void send(byte kind, long id, MessageObject m) {
         sendLock.lock();
         try {
             if (!lateReports.isEmpty()) {
                 appendLateReports();
             }
-            int start = out.size;
-            out.reserveHeader();
-            byte kind = KIND_STOP;
-            if (m != null) {
-                kind = KIND_MESSAGE;
-                try {
-                    Codec.encode(m, out);
-                } catch (IOException | RuntimeException e) {
-                    out.size = start;
-                    throw new IllegalArgumentException("cannot send " + m + ": " + e.getMessage(), e);
-                }
-            }
-            int len = out.size - start - HEADER;
-            int max = maxMessageBytes;
-            if (len > max) {
-                out.size = start;
-                throw new IllegalArgumentException("cannot send " + shortForm(m) + ": it encodes to " + len
-                        + " bytes, over this pipe's limit of " + max
-                        + " bytes; carry bulk data in SharedMemory/SharedArray and send its name");
-            }
-            Out.putHeader(out.buf, start, len, kind);
+            out.append(kind, id, m, maxMessageBytes);
             sendOrDefer();
             if (m != null) {
                 messagesSent++;
@@ -314,7 +244,7 @@ public final class MessagePipe implements AutoCloseable {
      * hundred microseconds.
      */
     private void sendOrDefer() {
-        if (COALESCE_NANOS > 0 && out.size < COALESCE_LIMIT && System.nanoTime() - lastWriteNanos < COALESCE_NANOS) {
+        if (COALESCE_NANOS > 0 && out.size() < COALESCE_LIMIT && System.nanoTime() - lastWriteNanos < COALESCE_NANOS) {
             scheduleFlush();
             return;
         }
@@ -339,7 +269,7 @@ public final class MessagePipe implements AutoCloseable {
             if (!lateReports.isEmpty()) {
                 appendLateReports();
             }
-            if (out.size > 0) {
+            if (!out.isEmpty()) {
                 writeAll();
             }
         } finally {
@@ -369,7 +299,7 @@ public final class MessagePipe implements AutoCloseable {
             if (!lateReports.isEmpty()) {
                 appendLateReports();
             }
-            return out.size == 0 || writeAll(deadline);
+            return out.isEmpty() || writeAll(deadline);
         } finally {
             sendLock.unlock();
         }
@@ -393,11 +323,11 @@ public final class MessagePipe implements AutoCloseable {
             if (!lateReports.isEmpty()) {
                 appendLateReports();
             }
-            if (out.size == 0 || channel == null || closedReason != null) {
+            if (out.isEmpty() || channel == null || closedReason != null) {
                 return false;
             }
             writeSome();
-            if (out.size > 0) {
+            if (!out.isEmpty()) {
                 flushScheduled = true;
                 return true;
             }
@@ -426,21 +356,13 @@ public final class MessagePipe implements AutoCloseable {
         return lastWriteNanos;
     }
 
-    private static String shortForm(MessageObject m) {
-        String s = String.valueOf(m);
-        return s.length() > 120 ? s.substring(0, 120) + "...>" : s;
-    }
-
     void sendRaw(byte kind, byte[] payload) {
-        if (kind == KIND_EXIT && payload.length > MAX_TEXT_BYTES) {
+        if (kind == WireProtocol.EXIT && payload.length > MAX_TEXT_BYTES) {
             payload = java.util.Arrays.copyOf(payload, MAX_TEXT_BYTES);
         }
         sendLock.lock();
         try {
-            int start = out.size;
-            out.reserveHeader();
-            out.write(payload, 0, payload.length);
-            Out.putHeader(out.buf, start, payload.length, kind);
+            out.appendRaw(kind, payload);
             writeAll();
         } finally {
             sendLock.unlock();
@@ -471,7 +393,7 @@ public final class MessagePipe implements AutoCloseable {
      */
     private boolean writeAll(long deadline) {
         SocketChannel ch = channelOrThrow();
-        ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
+        ByteBuffer b = ByteBuffer.wrap(out.buf(), 0, out.size());
         boolean interrupted = false;
         try {
             while (b.hasRemaining()) {
@@ -487,10 +409,10 @@ public final class MessagePipe implements AutoCloseable {
                     awaitWritable(ch, Math.min(left, 1000));
                 }
             }
-            out.size = 0;
+            out.clear();
             return true;
         } catch (IOException | ClosedSelectorException | CancelledKeyException e) {
-            out.size = 0;
+            out.clear();
             throw closed("send failed: " + e); // close() in another thread closes the selector and the key
         } finally {
             lastWriteNanos = System.nanoTime();
@@ -522,7 +444,7 @@ public final class MessagePipe implements AutoCloseable {
             }
             channelOrThrow();
             writeSome();
-            if (out.size > 0) {
+            if (!out.isEmpty()) {
                 scheduleFlush();
                 return false;
             }
@@ -537,20 +459,12 @@ public final class MessagePipe implements AutoCloseable {
      * {@code out}; false (nothing added) if it cannot be encoded.
      */
     private boolean append(MessageObject m) {
-        int start = out.size;
-        out.reserveHeader();
-        if (m == null) {
-            Out.putHeader(out.buf, start, 0, KIND_STOP);
-            return true;
-        }
         try {
-            Codec.encode(m, out);
-        } catch (IOException | RuntimeException e) {
-            out.size = start;
+            out.append(WireProtocol.MESSAGE, 0, m, maxMessageBytes);
+            return true;
+        } catch (IllegalArgumentException e) {
             return false;
         }
-        Out.putHeader(out.buf, start, out.size - start - HEADER, KIND_MESSAGE);
-        return true;
     }
 
     private void appendLateReports() {
@@ -563,14 +477,14 @@ public final class MessagePipe implements AutoCloseable {
     /** Under sendLock: writes pending bytes as far as the socket takes them now. */
     private void writeSome() {
         SocketChannel ch = channel;
-        if (out.size == 0 || ch == null) {
+        if (out.isEmpty() || ch == null) {
             return;
         }
-        ByteBuffer b = ByteBuffer.wrap(out.buf, 0, out.size);
+        ByteBuffer b = ByteBuffer.wrap(out.buf(), 0, out.size());
         try {
             ch.write(b);
         } catch (IOException e) {
-            out.size = 0; // the pipe is broken: the receiving side reports it
+            out.clear(); // the pipe is broken: the receiving side reports it
             return;
         }
         if (b.position() > 0) {
@@ -585,11 +499,11 @@ public final class MessagePipe implements AutoCloseable {
      * another thread is sending (that thread writes it). The flusher sends the rest.
      */
     void flushBeforeWait() {
-        if (out.size > 0 && sendLock.tryLock()) { // a racy read is fine: the flusher has the last word
+        if (!out.isEmpty() && sendLock.tryLock()) { // a racy read is fine: the flusher has the last word
             try {
-                if (out.size > 0 && closedReason == null) {
+                if (!out.isEmpty() && closedReason == null) {
                     writeSome();
-                    if (out.size > 0) {
+                    if (!out.isEmpty()) {
                         scheduleFlush();
                     }
                 }
@@ -742,17 +656,17 @@ public final class MessagePipe implements AutoCloseable {
                 if (closedHere) {
                     throw closedByClose();
                 }
-                Frame f = ahead;
+                FrameDecoder.Frame f = ahead;
                 if (f != null) {
                     ahead = null;
                 } else {
                     f = nextDeliverable();
                 }
                 if (f != null) {
-                    if (f.message != null) {
+                    if (f.message() != null) {
                         messagesReceived++;
                     }
-                    return f.message; // null for the stop marker
+                    return f.message(); // null for the stop marker
                 }
                 if (eof) {
                     java.util.function.Supplier<MessageObject> ev = exitEvent;
@@ -783,18 +697,16 @@ public final class MessagePipe implements AutoCloseable {
      * Under recvLock: the next message or stop frame in the buffer (faults reported
      * and skipped, last words kept), or null when none is complete.
      */
-    private Frame nextDeliverable() {
+    private FrameDecoder.Frame nextDeliverable() {
         while (true) {
-            Frame f = nextFrame();
+            FrameDecoder.Frame f = decoder.next();
             if (f == null) {
                 return null;
             }
-            if (f.kind == KIND_STOP || (f.kind == KIND_MESSAGE && f.message != null)) {
-                return f;
+            if (f.kind() != WireProtocol.EXIT) {
+                return f; // a message, call, reply or stop marker
             }
-            if (f.kind == KIND_EXIT) {
-                lastWords = new String(f.payload, StandardCharsets.UTF_8);
-            } // else an undecodable message: reported, skipped
+            lastWords = new String(f.payload(), StandardCharsets.UTF_8);
         }
     }
 
@@ -805,10 +717,10 @@ public final class MessagePipe implements AutoCloseable {
      * a message after them does not wait for the socket to bring more.
      */
     private void noteBuffered(boolean settle) {
-        if (settle && ahead == null && in.position() - readPos >= 4 && !completeFrameAt(readPos)) {
+        if (settle && ahead == null && decoder.hasBytes() && !decoder.hasWholeFrame()) {
             ahead = nextDeliverable();
         }
-        boolean b = closedHere || ahead != null || completeFrameAt(readPos) || (eof && channel != null);
+        boolean b = closedHere || ahead != null || decoder.hasWholeFrame() || (eof && channel != null);
         if (buffered != b) {
             buffered = b;
         }
@@ -834,19 +746,14 @@ public final class MessagePipe implements AutoCloseable {
     }
 
     /** Reads the next raw frame (for the start handshake); {@code null} on timeout. */
-    Frame recvFrame(long timeoutMillis) throws IOException {
+    FrameDecoder.Frame recvFrame(long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         recvLock.lock();
         try {
             while (true) {
-                int at = readPos;
-                if (completeFrameAt(at)) {
-                    int len = in.getInt(at + LENGTH_OFFSET);
-                    byte kind = in.get(at + KIND_OFFSET);
-                    byte[] payload = new byte[len];
-                    in.get(at + HEADER, payload, 0, len);
-                    consume(HEADER + len);
-                    return new Frame(kind, payload, null);
+                FrameDecoder.Frame f = decoder.nextRaw();
+                if (f != null) {
+                    return f;
                 }
                 if (eof) {
                     throw closed("the other end closed the channel");
@@ -863,190 +770,6 @@ public final class MessagePipe implements AutoCloseable {
         }
     }
 
-    record Frame(byte kind, byte[] payload, MessageObject message) {
-    }
-
-    /** Whether a whole frame with a sound header starts at {@code at}. */
-    private boolean completeFrameAt(int at) {
-        int avail = in.position() - at;
-        if (avail < HEADER || in.getInt(at) != MAGIC) {
-            return false;
-        }
-        int len = in.getInt(at + LENGTH_OFFSET);
-        byte kind = in.get(at + KIND_OFFSET);
-        return len >= 0 && len <= maxMessageBytes && avail >= HEADER + len
-                && in.get(at + CHECK_OFFSET) == headerCheck(len, kind);
-    }
-
-    /** Why a header that passed its check cannot start a frame here (after the handshake), or null. */
-    private String refusal(int len, byte kind) {
-        switch (kind) {
-            case KIND_MESSAGE:
-                return len < 0 || len > maxMessageBytes ? "claims " + Integer.toUnsignedString(len) + " bytes, over the limit of "
-                        + maxMessageBytes + ": garbage or an oversized message" : null;
-            case KIND_STOP:
-                return len != 0 ? "is a stop marker that claims " + Integer.toUnsignedString(len) + " bytes" : null;
-            case KIND_EXIT:
-                return len < 0 || len > MAX_TEXT_BYTES ? "carries last words that claim "
-                        + Integer.toUnsignedString(len) + " bytes, over " + MAX_TEXT_BYTES : null;
-            case KIND_BOOT:
-            case KIND_READY:
-            case KIND_FAIL:
-                return "is of kind " + kind + ", which belongs to the start handshake";
-            default:
-                return "is of unknown kind " + kind;
-        }
-    }
-
-    /** The next frame in the buffer, resynchronising past garbage; {@code null} when none is complete. */
-    private Frame nextFrame() {
-        while (true) {
-            int avail = in.position() - readPos;
-            if (avail < 4) {
-                return null;
-            }
-            if (in.getInt(readPos) != MAGIC) {
-                skipGarbage();
-                continue;
-            }
-            if (avail < HEADER) {
-                return null;
-            }
-            int len = in.getInt(readPos + LENGTH_OFFSET);
-            byte kind = in.get(readPos + KIND_OFFSET);
-            if (in.get(readPos + CHECK_OFFSET) != headerCheck(len, kind)) {
-                // garbage that holds a magic: part of a run of garbage, not a frame
-                garbageRun += 1;
-                consume(1);
-                continue;
-            }
-            if (garbageRun > 0 || resyncing) {
-                endGarbageRun();
-            }
-            String refused = refusal(len, kind);
-            if (refused != null) {
-                faultListener.accept("a frame on " + label + " " + refused + ": skipped");
-                resyncing = true;
-                consume(1);
-                continue;
-            }
-            if (avail < HEADER + len) {
-                // a text payload never holds 0xFF: a magic inside means this frame was cut short
-                int from = Math.max(readPos + HEADER, scannedTo);
-                int end = in.position();
-                int cut = magicWithin(from, end);
-                if (cut >= 0) {
-                    faultListener.accept("a truncated frame on " + label + " (" + (cut - readPos - HEADER)
-                            + " of " + len + " bytes): skipped");
-                    consume(cut - readPos);
-                    scannedTo = 0;
-                    continue;
-                }
-                scannedTo = Math.max(readPos + HEADER, end - 3);
-                ensureRoom(HEADER + len);
-                return null;
-            }
-            scannedTo = 0;
-            int payloadAt = readPos + HEADER;
-            if (kind != KIND_MESSAGE) {
-                int cut = magicWithin(payloadAt, payloadAt + len);
-                if (cut >= 0) { // last words that run over the frames after them
-                    faultListener.accept("a truncated frame on " + label + " (" + (cut - payloadAt)
-                            + " of " + len + " bytes): skipped");
-                    consume(cut - readPos);
-                    continue;
-                }
-                byte[] payload = new byte[len];
-                in.get(payloadAt, payload, 0, len);
-                consume(HEADER + len);
-                return new Frame(kind, payload, null);
-            }
-            MessageObject m = null;
-            try {
-                m = Codec.decode(in.array(), payloadAt, len);
-            } catch (IOException | RuntimeException e) {
-                String preview = new String(in.array(), payloadAt, Math.min(len, 80), StandardCharsets.UTF_8);
-                faultListener.accept("an undecodable message on " + label + " (" + String.valueOf(e.getMessage())
-                        .lines().findFirst().orElse("") + "), " + len + " bytes starting '" + preview + "': skipped");
-                // resync after the bad header: a frame that was cut short hides the next one
-                resyncing = true;
-                consume(1);
-                continue;
-            }
-            consume(HEADER + len);
-            return new Frame(kind, null, m);
-        }
-    }
-
-    /** The position of the first magic that starts within [from, end), or -1. */
-    private int magicWithin(int from, int end) {
-        byte[] a = in.array();
-        for (int i = from; i + 4 <= end; i++) {
-            if (a[i] == (byte) 0xFF && in.getInt(i) == MAGIC) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * Skips bytes up to the next frame magic. One run of garbage is reported once,
-     * with its length, when its end is found; bytes skipped to resynchronise after
-     * a fault already reported are not reported again.
-     */
-    private void skipGarbage() {
-        int end = in.position();
-        int i = readPos + 1;
-        byte[] a = in.array();
-        while (i + 4 <= end && !(a[i] == (byte) 0xFF && in.getInt(i) == MAGIC)) {
-            i++;
-        }
-        boolean found = i + 4 <= end;
-        if (!found) {
-            i = Math.max(readPos + 1, end - 3); // keep a possible partial magic
-        }
-        garbageRun += i - readPos;
-        consume(i - readPos);
-    }
-
-    private void endGarbageRun() {
-        if (garbageRun > 0 && !resyncing) {
-            faultListener.accept(garbageRun + " bytes of garbage on " + label + ": skipped");
-        }
-        garbageRun = 0;
-        resyncing = false;
-    }
-
-    private void consume(int n) {
-        readPos += n;
-        if (readPos == in.position()) {
-            if (in.capacity() > MAX_KEPT_IN) {
-                in = ByteBuffer.allocate(IN_SIZE); // a burst taken in is not kept for ever
-            } else {
-                in.clear();
-            }
-            readPos = 0;
-            scannedTo = 0;
-        }
-    }
-
-    private void ensureRoom(int frameBytes) {
-        if (in.capacity() - readPos >= frameBytes) {
-            return;
-        }
-        int used = in.position() - readPos;
-        ByteBuffer bigger = in.capacity() >= frameBytes ? in : ByteBuffer.allocate(Math.max(frameBytes, in.capacity() * 2));
-        int shift = readPos;
-        byte[] src = in.array();
-        System.arraycopy(src, readPos, bigger.array(), 0, used);
-        bigger.position(used);
-        in = bigger;
-        readPos = 0;
-        if (scannedTo > 0) {
-            scannedTo -= shift;
-        }
-    }
-
     /**
      * Under recvLock: reads what the socket has; waits up to {@code waitMillis} (0:
      * no wait). Returns whether bytes arrived.
@@ -1057,10 +780,7 @@ public final class MessagePipe implements AutoCloseable {
             throw new IllegalStateException(label + ": the process has not started yet; call start() first");
         }
         try {
-            if (!in.hasRemaining()) {
-                ensureRoom(in.capacity() + 1); // grows: a bigger buffer takes a burst in fewer reads
-            }
-            int n = ch.read(in);
+            int n = ch.read(decoder.writable());
             if (n > 0) {
                 return true;
             }
@@ -1084,7 +804,7 @@ public final class MessagePipe implements AutoCloseable {
             interruptedWhileWaiting |= Thread.interrupted(); // else select returns at once, again and again
             s.select(waitMillis);
             s.selectedKeys().clear();
-            n = ch.read(in);
+            n = ch.read(decoder.writable());
             if (n < 0) {
                 endOfStream();
             }
@@ -1187,10 +907,7 @@ public final class MessagePipe implements AutoCloseable {
             }
             try {
                 while (!eof) {
-                    if (!in.hasRemaining()) {
-                        ensureRoom(in.capacity() + 1);
-                    }
-                    int n = ch.read(in);
+                    int n = ch.read(decoder.writable());
                     if (n <= 0) {
                         eof = true;
                     }
@@ -1228,55 +945,6 @@ public final class MessagePipe implements AutoCloseable {
         }
         if (failed != null) {
             throw new UncheckedIOException(label + ": closing failed", failed);
-        }
-    }
-
-    /** A growable byte buffer that Jackson writes into, with room for the frame header. */
-    private static final class Out extends OutputStream implements Codec.Sink {
-        byte[] buf = new byte[8192];
-        int size;
-
-        void reserveHeader() {
-            ensure(HEADER);
-            size += HEADER;
-        }
-
-        /** Writes a frame header at {@code at}: see the diagram in the class comment. */
-        static void putHeader(byte[] buf, int at, int len, byte kind) {
-            buf[at] = (byte) (MAGIC >>> 24);
-            buf[at + 1] = (byte) (MAGIC >>> 16);
-            buf[at + 2] = (byte) (MAGIC >>> 8);
-            buf[at + 3] = (byte) MAGIC;
-            buf[at + LENGTH_OFFSET] = (byte) (len >>> 24);
-            buf[at + LENGTH_OFFSET + 1] = (byte) (len >>> 16);
-            buf[at + LENGTH_OFFSET + 2] = (byte) (len >>> 8);
-            buf[at + LENGTH_OFFSET + 3] = (byte) len;
-            buf[at + KIND_OFFSET] = kind;
-            buf[at + CHECK_OFFSET] = headerCheck(len, kind);
-        }
-
-        void compactFrom(int written) {
-            System.arraycopy(buf, written, buf, 0, size - written);
-            size -= written;
-        }
-
-        private void ensure(int more) {
-            if (size + more > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(size + more, buf.length * 2));
-            }
-        }
-
-        @Override
-        public void write(int b) {
-            ensure(1);
-            buf[size++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            ensure(len);
-            System.arraycopy(b, off, buf, size, len);
-            size += len;
         }
     }
 }

@@ -656,7 +656,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
             preRunEnded(t); // a run() of its own that failed before it read its pipe
             // last words first: the frontend's "exited" event carries them, and logging may fail after an OOM
             try {
-                main.sendRaw(MessagePipe.KIND_EXIT, ("the backend loop ended with " + t)
+                main.sendRaw(WireProtocol.EXIT, ("the backend loop ended with " + t)
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } catch (Throwable ignored) {
                 // the frontend is gone; nobody to tell

@@ -61,7 +61,7 @@ public final class Restarter<P extends MessageProcess> {
      * @return whether {@code m} is the event a dead worker's pipe gives ({@code MessageObject("exited", ...)})
      */
     public static boolean isExited(MessageObject m) {
-        return m != null && MainContext.EXITED.equals(m.command());
+        return WireProtocol.isExited(m);
     }
 
     /**

@@ -104,7 +104,7 @@ public final class Select {
         wanted.clear();
         boolean immediate = false;
         for (Object o : reads) {
-            if (o instanceof MessagePipe mp && mp.isConnected()) {
+            if (o instanceof FrameChannel mp && mp.isConnected()) {
                 mp.watchedBy(selector); // first: a send that takes messages in from now on wakes us
                 mp.flushBeforeWait(); // a request deferred for coalescing must leave before we wait for its reply
                 if (mp.hasBufferedMessage()) {
@@ -190,7 +190,7 @@ public final class Select {
         selector.selectedKeys().clear();
         for (Object o : reads) {
             Interest in = wanted.get(channelOf(o));
-            boolean buffered = o instanceof MessagePipe mp && mp.hasBufferedMessage();
+            boolean buffered = o instanceof FrameChannel mp && mp.hasBufferedMessage();
             if (in.readyRead || in.closed || buffered) {
                 readyReads.add(o);
             }
@@ -267,7 +267,7 @@ public final class Select {
                 return;
             }
             for (Object o : reads) {
-                if (o instanceof MessagePipe mp && mp.hasBufferedMessage()) {
+                if (o instanceof FrameChannel mp && mp.hasBufferedMessage()) {
                     return;
                 }
             }
@@ -297,7 +297,7 @@ public final class Select {
     }
 
     static SelectableChannel channelOf(Object o) {
-        if (o instanceof MessagePipe mp) {
+        if (o instanceof FrameChannel mp) {
             try {
                 return mp.channel();
             } catch (IllegalStateException e) {

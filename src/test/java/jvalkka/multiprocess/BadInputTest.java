@@ -139,6 +139,19 @@ class BadInputTest {
         assertAlive(5);
     }
 
+    /**
+     * A message is a call only when it comes in a call frame: a parameter that
+     * happens to carry the name of an old reply id is no call, and a failure of its
+     * handler reaches the frontend as an error event instead of a reply nobody reads.
+     */
+    @Test
+    void aParameterNamedLikeAReplyIdDoesNotMakeAMessageACall() {
+        p.sendMessageToBack(new MessageObject("boom", "why", "not a call", "__reply", 77L));
+        MessageObject e = expectError("c__boom raised java.lang.IllegalStateException: not a call");
+        assertTrue(((String) e.get("parameters")).contains("__reply=77"), "the report shows what was sent: " + e);
+        assertAlive(11);
+    }
+
     @Test
     void garbageBytesOnTheChannel() {
         p.getPipe().writeRawBytes("this is not a frame at all".getBytes());
@@ -151,7 +164,7 @@ class BadInputTest {
     @Test
     void truncatedFrame() {
         byte[] body = "[\"ping\",{\"i\":".getBytes();
-        p.getPipe().writeRawBytes(frame(MessagePipe.KIND_MESSAGE, 100, body));
+        p.getPipe().writeRawBytes(frame(WireProtocol.MESSAGE, 100, body));
         p.sendMessageToBack(new MessageObject("ping", "i", 7));
         expectError("truncated");
         assertEquals(7, next().get("i"));
@@ -160,7 +173,7 @@ class BadInputTest {
     @Test
     void undecodableFrame() {
         byte[] body = "[\"ping\",{\"i\":[\"no.such.Type\",1]}]".getBytes();
-        p.getPipe().writeRawBytes(frame(MessagePipe.KIND_MESSAGE, body.length, body));
+        p.getPipe().writeRawBytes(frame(WireProtocol.MESSAGE, body.length, body));
         expectError("undecodable");
         assertAlive(8);
     }
@@ -171,7 +184,7 @@ class BadInputTest {
                 () -> p.sendMessageToBack(new MessageObject("ping", "i", new byte[100_000])));
         assertTrue(e.getMessage().contains("over this pipe's limit of 65536 bytes"), e.getMessage());
         // a frame header claiming a huge size (garbage or another sender) is refused by the backend too
-        p.getPipe().writeRawBytes(MessagePipe.header(1 << 30, MessagePipe.KIND_MESSAGE));
+        p.getPipe().writeRawBytes(WireProtocol.header(1 << 30, WireProtocol.MESSAGE));
         MessageObject err = expectError("over the limit");
         assertNotNull(err);
         assertAlive(9);
@@ -185,8 +198,8 @@ class BadInputTest {
      * kinds) included.
      */
     @ParameterizedTest
-    @ValueSource(bytes = {MessagePipe.KIND_EXIT, MessagePipe.KIND_BOOT, MessagePipe.KIND_READY, MessagePipe.KIND_FAIL,
-            MessagePipe.KIND_STOP, MessagePipe.KIND_MESSAGE, 42})
+    @ValueSource(bytes = {WireProtocol.EXIT, WireProtocol.BOOT, WireProtocol.READY, WireProtocol.FAIL,
+            WireProtocol.STOP, WireProtocol.MESSAGE, WireProtocol.CALL, WireProtocol.REPLY, 42})
     void aFrameThatClaimsMoreThanItCarriesSwallowsNothing(byte kind) {
         byte[] body = "only a few bytes".getBytes();
         byte[] frame = frame(kind, 60_000, body); // under the backend's limit of 64 KB
@@ -206,8 +219,8 @@ class BadInputTest {
 
     /** A frame with a sound header (it passes the header check) that declares {@code declaredLength}. */
     static byte[] frame(byte kind, int declaredLength, byte[] body) {
-        ByteBuffer b = ByteBuffer.allocate(MessagePipe.HEADER + body.length);
-        b.put(MessagePipe.header(declaredLength, kind)).put(body);
+        ByteBuffer b = ByteBuffer.allocate(WireProtocol.HEADER_LENGTH + body.length);
+        b.put(WireProtocol.header(declaredLength, kind)).put(body);
         return b.array();
     }
 

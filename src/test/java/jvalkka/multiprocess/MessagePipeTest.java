@@ -66,7 +66,7 @@ class MessagePipeTest {
     static byte[] frameOf(MessageObject m) {
         byte[] json = Codec.encode(m);
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        o.writeBytes(MessagePipe.header(json.length, MessagePipe.KIND_MESSAGE));
+        o.writeBytes(WireProtocol.header(json.length, WireProtocol.MESSAGE));
         o.writeBytes(json);
         return o.toByteArray();
     }
@@ -109,8 +109,8 @@ class MessagePipeTest {
 
     @Test
     void bytesThatHoldTheMagicWithoutASoundHeaderAreGarbage() throws Exception {
-        byte[] fake = MessagePipe.header(500, MessagePipe.KIND_MESSAGE);
-        fake[MessagePipe.CHECK_OFFSET] ^= 0x5A; // the header check fails
+        byte[] fake = WireProtocol.header(500, WireProtocol.MESSAGE);
+        fake[WireProtocol.CHECK_OFFSET] ^= 0x5A; // the header check fails
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.writeBytes(fake);
         o.writeBytes("[\"not\",{}]".getBytes());
@@ -126,7 +126,7 @@ class MessagePipeTest {
         // the declared length ends inside the frames that follow, which arrive in the same read
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         byte[] text = "last words".getBytes();
-        o.writeBytes(MessagePipe.header(text.length + 30, MessagePipe.KIND_EXIT));
+        o.writeBytes(WireProtocol.header(text.length + 30, WireProtocol.EXIT));
         o.writeBytes(text);
         for (int i = 0; i < 5; i++) {
             o.writeBytes(frameOf(new MessageObject("next", "i", i)));
