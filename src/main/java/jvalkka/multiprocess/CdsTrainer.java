@@ -127,7 +127,7 @@ public final class CdsTrainer {
             MessagePipe internal = new MessagePipe("trainer internal pipe");
             main.connect(channels[0]);
             internal.connect(channels[1]);
-            main.sendRaw(MessagePipe.KIND_BOOT, Frontend.bootPayload(ProcessTransfer.encode(process)));
+            main.sendRaw(MessagePipe.KIND_BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
             MessagePipe.Frame ready = main.recvFrame(30_000);
             if (ready == null || ready.kind() != MessagePipe.KIND_READY) {
                 throw new IOException("the trainer's backend did not start");

@@ -178,8 +178,8 @@ final class ClassDataSharing {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(p.backendJvmArgs);
-            cmd.addAll(Frontend.backendProperties(p.backendJvmArgs, true));
-            cmd.addAll(Frontend.jdkOptions(p.backendJvmArgs, true));
+            cmd.addAll(BackendCommand.backendProperties(p.backendJvmArgs, true));
+            cmd.addAll(BackendCommand.jdkOptions(p.backendJvmArgs, true));
             cmd.add("-XX:ArchiveClassesAtExit=" + tmp);
             cmd.add("-Xlog:cds=off");
             cmd.add("-Xlog:cds+dynamic=off");

@@ -1,0 +1,256 @@
+package jvalkka.multiprocess;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+
+import jvalkka.log.LogConfig;
+
+/**
+ * The frontend's side of connecting to one backend: the listening socket in the
+ * private run directory, the boot line the backend reads on its standard input,
+ * accepting its two connections (each one's peer checked by {@link PeerCheck},
+ * then its one-time token and pipe number read), the boot frame, and the wait
+ * for the backend's ready frame.
+ *
+ * <p>Failures are thrown as {@link Failed}, which the caller turns into its
+ * start failure (with the backend's stderr and exit status).
+ */
+final class BackendConnection {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final AtomicLong SOCKET_SEQ = new AtomicLong();
+    private static final int TOKEN_BYTES = 16;
+
+    private final Logger logger;
+    private final byte[] token = new byte[TOKEN_BYTES];
+    private Path socketPath;
+    private ServerSocketChannel server;
+
+    BackendConnection(Logger logger) {
+        this.logger = logger;
+    }
+
+    /** Why a start failed, and (for a failed {@code preRun__}) the backend's exception. */
+    static final class Failed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Throwable backendCause;
+
+        Failed(String what) {
+            this(what, null);
+        }
+
+        Failed(String what, Throwable backendCause) {
+            super(what, null, false, false);
+            this.backendCause = backendCause;
+        }
+    }
+
+    /** Opens the listening socket, never more open than 0600 (see {@link PeerCheck#bindListener}). */
+    void open() throws IOException {
+        RANDOM.nextBytes(token);
+        try {
+            socketPath = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-" + SOCKET_SEQ.incrementAndGet());
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            PeerCheck.bindListener(server, socketPath);
+            server.configureBlocking(false);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Where the listening socket is (null before {@link #open}). */
+    Path socketPath() {
+        return socketPath;
+    }
+
+    /** The line the backend reads on its standard input: the socket, the token, this JVM's pid. */
+    byte[] bootLine() {
+        String boot = socketPath + " " + HexFormat.of().formatHex(token) + " " + ProcessHandle.current().pid() + "\n";
+        return boot.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Accepts the backend's two connections (main, then internal, in either
+     * order) until {@code deadlineNanos}; every other connection is refused and
+     * closed. Closes the listening socket and removes its names, whatever
+     * happens.
+     */
+    SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
+        SocketChannel[] channels = new SocketChannel[2];
+        try (Selector sel = Selector.open()) {
+            server.register(sel, SelectionKey.OP_ACCEPT);
+            List<Hello> hellos = new ArrayList<>();
+            while (channels[0] == null || channels[1] == null) {
+                if (!process.isAlive()) {
+                    throw new Failed("the backend JVM exited with exit status " + process.waitFor()
+                            + " before it connected");
+                }
+                if (System.nanoTime() > deadlineNanos) {
+                    throw new Failed("the backend JVM did not connect within " + timeoutMillis + " ms");
+                }
+                sel.select(20);
+                sel.selectedKeys().clear();
+                acceptPending(sel, process.pid(), hellos);
+                readHellos(sel, hellos, channels);
+            }
+            sel.selectNow(); // deregister the accepted channels before they go to the pipes
+            return channels;
+        } catch (IOException e) {
+            closeAll(channels);
+            throw new Failed("the process channel failed: " + e);
+        } catch (RuntimeException | InterruptedException e) {
+            closeAll(channels);
+            throw e;
+        } finally {
+            close();
+        }
+    }
+
+    /** An accepted connection whose peer passed the check, while its token and pipe number come in. */
+    private record Hello(SocketChannel channel, ByteBuffer bytes) {
+    }
+
+    private void acceptPending(Selector sel, long pid, List<Hello> hellos) throws IOException {
+        PeerCheck.UnixTable table = null; // read only if a check needs it, and then once per round
+        try {
+            SocketChannel c;
+            while ((c = server.accept()) != null) {
+                if (table == null) {
+                    table = new PeerCheck.UnixTable();
+                }
+                String refused = PeerCheck.whyNotFrom(c, socketPath, pid, table);
+                if (refused != null) {
+                    logger.warn("start: a connection on {} was refused: {}", socketPath, refused);
+                    c.close();
+                    continue;
+                }
+                c.configureBlocking(false);
+                c.register(sel, SelectionKey.OP_READ);
+                hellos.add(new Hello(c, ByteBuffer.allocate(TOKEN_BYTES + 1)));
+            }
+        } finally {
+            if (table != null) {
+                table.release(); // its buffer serves the next round's table
+            }
+        }
+    }
+
+    private void readHellos(Selector sel, List<Hello> hellos, SocketChannel[] channels) throws IOException {
+        for (Hello h : List.copyOf(hellos)) {
+            SocketChannel u = h.channel();
+            ByteBuffer b = h.bytes();
+            if (u.read(b) < 0) {
+                hellos.remove(h);
+                u.close();
+                continue;
+            }
+            if (b.hasRemaining()) {
+                continue;
+            }
+            hellos.remove(h);
+            byte[] got = new byte[TOKEN_BYTES];
+            b.flip();
+            b.get(got);
+            int which = b.get();
+            if (!MessageDigest.isEqual(got, token) || which < 0 || which > 1 || channels[which] != null) {
+                logger.warn("start: a connection with a wrong handshake on {} was refused", socketPath);
+                u.close();
+                continue;
+            }
+            u.keyFor(sel).cancel();
+            channels[which] = u;
+        }
+    }
+
+    private static void closeAll(SocketChannel[] channels) {
+        for (SocketChannel c : channels) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // it was never handed out
+                }
+            }
+        }
+    }
+
+    /** What the boot frame carries: the logging configuration, then the process object. */
+    static byte[] bootPayload(byte[] processBytes) throws IOException {
+        ByteArrayOutputStream boot = new ByteArrayOutputStream(processBytes.length + 256);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(boot)) {
+            out.writeUTF(LogConfig.snapshot().encode());
+            out.writeInt(processBytes.length);
+            out.write(processBytes);
+        }
+        return boot.toByteArray();
+    }
+
+    /**
+     * Sends the boot frame on {@code main} and waits until {@code deadlineNanos}
+     * for the backend's ready frame (its restored process object).
+     */
+    static void boot(MessagePipe main, byte[] processBytes, Process process, long deadlineNanos, long timeoutMillis)
+            throws IOException, InterruptedException {
+        main.sendRaw(MessagePipe.KIND_BOOT, bootPayload(processBytes));
+        while (true) {
+            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new Failed("the backend JVM was not ready within " + timeoutMillis + " ms");
+            }
+            MessagePipe.Frame f;
+            try {
+                f = main.recvFrame(Math.min(left, 50));
+            } catch (PipeClosedException e) {
+                process.waitFor(2, TimeUnit.SECONDS);
+                throw new Failed("the backend JVM closed its channel"
+                        + (process.isAlive() ? "" : " and exited with status " + process.exitValue()));
+            }
+            if (f == null) {
+                if (!process.isAlive()) {
+                    throw new Failed("the backend JVM exited with exit status " + process.exitValue()
+                            + " before it was ready");
+                }
+                continue;
+            }
+            if (f.kind() == MessagePipe.KIND_READY) {
+                return;
+            }
+            if (f.kind() == MessagePipe.KIND_FAIL) {
+                throw new Failed("the backend could not restore the process object:\n"
+                        + new String(f.payload(), StandardCharsets.UTF_8));
+            }
+            throw new Failed("unexpected frame kind " + f.kind() + " during the handshake");
+        }
+    }
+
+    /** Closes the listening socket and removes its names; the accepted connections stay. */
+    void close() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+            if (socketPath != null) {
+                PeerCheck.deleteNames(socketPath);
+            }
+        } catch (IOException ignored) {
+            // a leftover socket file in our private directory is harmless
+        }
+    }
+}

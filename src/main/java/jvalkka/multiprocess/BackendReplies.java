@@ -1,0 +1,204 @@
+package jvalkka.multiprocess;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JavaType;
+
+/**
+ * What comes back from one backend on its internal pipe, routed: a reply
+ * completes its proxy call; everything else ({@code return_out__}) waits in a
+ * {@link ReturnQueue} for {@code returnFromBack}, at most
+ * {@link BackendOptions#returnCapacity()} objects. While that many wait, the
+ * pipe is not read, so the backend's {@code return_out__} blocks once the socket
+ * is full too. Proxy replies travel on the same pipe, behind those objects, so
+ * the bound is lifted (see {@link #mayExceedReturnBound}) whenever waiting could
+ * deadlock.
+ */
+final class BackendReplies {
+    /** Stands for a {@code null} the backend returned (a queue holds no nulls). */
+    static final Object NULL_RETURN = new Object();
+    /** How long a frontend send must make no progress before the router counts it as stuck. */
+    private static final long SEND_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Frontend sends: the low 32 bits count those in progress, the high bits those finished. */
+    private static final long SEND_FINISHED = (1L << 32) - 1;
+
+    private final String label;
+    private final MessagePipe internal;
+    private final Lifecycle life;
+    private final ReturnQueue returned;
+    private final AtomicLong callIds = new AtomicLong();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong sends = new AtomicLong();
+    private long sendsSeen = -1; // the router's last look at sends, and when it changed
+    private long sendsSeenAt;
+    private volatile Thread router;
+
+    private record Pending(CompletableFuture<Object> future, JavaType type) {
+    }
+
+    BackendReplies(String label, MessagePipe internal, Lifecycle life, int returnCapacity) {
+        this.label = label;
+        this.internal = internal;
+        this.life = life;
+        this.returned = new ReturnQueue(returnCapacity);
+    }
+
+    /** Queues what {@code return_out__} sent while nobody could take it yet (start() waiting for preRun__). */
+    void addUnbounded(MessageObject m) {
+        returned.add(m == null ? NULL_RETURN : m);
+    }
+
+    /** A frontend send begins: while one makes no progress, the bound is lifted. */
+    void sendStarted() {
+        sends.incrementAndGet();
+    }
+
+    void sendFinished() {
+        sends.addAndGet(SEND_FINISHED);
+    }
+
+    /** Registers a proxy call waiting for a reply of {@code type}; returns its id. */
+    long expect(CompletableFuture<Object> future, JavaType type) {
+        long id = callIds.incrementAndGet();
+        pending.put(id, new Pending(future, type));
+        start();
+        returned.wake(); // the reply must not wait behind return_out__ objects that nobody takes
+        return id;
+    }
+
+    void forget(long id) {
+        pending.remove(id);
+    }
+
+    /** Starts reading the internal pipe (once). */
+    synchronized void start() {
+        if (router != null) {
+            return;
+        }
+        router = new Thread(null, this::route, "jvalkka-replies-" + label, 256 * 1024);
+        router.setDaemon(true);
+        router.start();
+    }
+
+    /** The backend exited: with no router to do it after reading what it sent, fail the waiting calls now. */
+    void backendExited() {
+        if (router == null) {
+            failPending();
+        } // else the router fails them once it has read what the backend sent before it exited
+    }
+
+    /** The next object the backend returned; waits for it; throws once the backend is gone and none is left. */
+    MessageObject take() {
+        start();
+        while (true) {
+            Object o;
+            try {
+                o = returned.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("returnFromBack interrupted", e);
+            }
+            if (o instanceof MessageObject m) {
+                return m;
+            }
+            if (o == NULL_RETURN) {
+                return null;
+            }
+            if (o == null && life.state() == Lifecycle.State.EXITED && !router.isAlive() && returned.isEmpty()) {
+                throw new PipeClosedException(label + ": returnFromBack: " + life.describeDeath());
+            }
+        }
+    }
+
+    private void route() {
+        try {
+            while (true) {
+                deliver(internal.recv());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            life.awaitExit(2000);
+            failPending();
+        } catch (RuntimeException e) {
+            // the backend is gone (or the pipe closed): fail whatever waits, saying how it ended
+            life.awaitExit(2000);
+            failPending();
+        }
+    }
+
+    /** Routes one message from the internal pipe, waiting while the return queue is full. */
+    private void deliver(MessageObject m) throws InterruptedException {
+        if (m != null && Backend.STARTED.equals(m.command())) {
+            return; // for a start() that waits for preRun__; nobody else wants it
+        }
+        if (m != null && Backend.REPLY.equals(m.command()) && m.get("id") instanceof Number n) {
+            complete(pending.remove(n.longValue()), m);
+        } else {
+            returned.put(m == null ? NULL_RETURN : m, this::mayExceedReturnBound);
+        }
+    }
+
+    private static void complete(Pending p, MessageObject m) {
+        if (p == null) {
+            return;
+        }
+        if (m.has("error")) {
+            p.future.completeExceptionally(Throwables.decode((byte[]) m.get("error")));
+            return;
+        }
+        try {
+            p.future.complete(Codec.convert(m.get("value"), p.type));
+        } catch (RuntimeException e) {
+            p.future.completeExceptionally(new IllegalStateException("the backend's reply "
+                    + MessageObject.show(m.get("value")) + " is not a " + p.type.toCanonical(), e));
+        }
+    }
+
+    /**
+     * Whether the router may queue past the returnFromBack bound now, because
+     * waiting for returnFromBack could deadlock. Router thread only. True while
+     * <ul>
+     * <li>a proxy call waits for its reply (the reply may be behind the unread
+     *     objects, or the backend may be blocked in {@code return_out__} before
+     *     it can answer);</li>
+     * <li>a stop was requested, or the backend has exited (what it still sends is
+     *     finite, and it must be able to finish its handler and see the stop);</li>
+     * <li>a {@code sendMessageToBack} has made no progress for
+     *     {@link #SEND_STUCK_NANOS}: the backend is not reading because it is
+     *     blocked in {@code return_out__}, and the sending thread may be the one
+     *     that would take the objects afterwards (send a burst, then read).</li>
+     * </ul>
+     */
+    private boolean mayExceedReturnBound() {
+        if (!pending.isEmpty() || life.stopRequested() || life.state() == Lifecycle.State.EXITED) {
+            return true;
+        }
+        long s = sends.get();
+        if ((int) s == 0) {
+            sendsSeen = -1;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (s != sendsSeen) {
+            sendsSeen = s;
+            sendsSeenAt = now;
+            return false;
+        }
+        return now - sendsSeenAt >= SEND_STUCK_NANOS;
+    }
+
+    /** Fails every call still waiting for a reply, saying how the backend ended. */
+    void failPending() {
+        for (Long id : List.copyOf(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.future.completeExceptionally(new PipeClosedException(label + ": no reply: " + life.describeDeath()));
+            }
+        }
+    }
+}
