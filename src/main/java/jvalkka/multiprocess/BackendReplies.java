@@ -1,5 +1,7 @@
 package jvalkka.multiprocess;
 
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +19,7 @@ import com.fasterxml.jackson.databind.JavaType;
  * pipe is not read, so the backend's {@code return_out__} blocks once the socket
  * is full too. Proxy replies travel on the same pipe, behind those objects, so
  * the bound is lifted (see {@link #mayExceedReturnBound}) whenever waiting could
- * deadlock.
+ * deadlock. The reading is done by the shared {@link ReplyRouter}.
  */
 final class BackendReplies {
     /** Stands for a {@code null} the backend returned (a queue holds no nulls). */
@@ -36,7 +38,11 @@ final class BackendReplies {
     private final AtomicLong sends = new AtomicLong();
     private long sendsSeen = -1; // the router's last look at sends, and when it changed
     private long sendsSeenAt;
-    private volatile Thread router;
+    private boolean routed; // under this
+    private volatile boolean ended; // the pipe ended and the waiting calls were failed
+    private SelectionKey key; // router thread only, as are the next two
+    private Object parked; // read, waiting for room in the return queue
+    private boolean more; // a pump stopped at its batch size
 
     private record Pending(CompletableFuture<Object> future, JavaType type) {
     }
@@ -75,21 +81,25 @@ final class BackendReplies {
         pending.remove(id);
     }
 
-    /** Starts reading the internal pipe (once). */
-    synchronized void start() {
-        if (router != null) {
-            return;
+    /** Starts reading the internal pipe (once), on the shared {@link ReplyRouter}. */
+    void start() {
+        synchronized (this) {
+            if (routed) {
+                return;
+            }
+            routed = true;
         }
-        router = new Thread(null, this::route, "jvalkka-replies-" + label, 256 * 1024);
-        router.setDaemon(true);
-        router.start();
+        returned.onSpace(ReplyRouter::wake);
+        ReplyRouter.add(this);
     }
 
-    /** The backend exited: with no router to do it after reading what it sent, fail the waiting calls now. */
+    /** The backend exited: the router reads what it sent and the end; with no router, fail the calls now. */
     void backendExited() {
-        if (router == null) {
+        if (routed) {
+            ReplyRouter.wake(); // its pipe is released: the router sees no readiness, only this
+        } else {
             failPending();
-        } // else the router fails them once it has read what the backend sent before it exited
+        }
     }
 
     /** The next object the backend returned; waits for it; throws once the backend is gone and none is left. */
@@ -109,38 +119,90 @@ final class BackendReplies {
             if (o == NULL_RETURN) {
                 return null;
             }
-            if (o == null && life.state() == Lifecycle.State.EXITED && !router.isAlive() && returned.isEmpty()) {
+            if (o == null && life.state() == Lifecycle.State.EXITED && ended && returned.isEmpty()) {
                 throw new PipeClosedException(label + ": returnFromBack: " + life.describeDeath());
             }
         }
     }
 
-    private void route() {
-        try {
-            while (true) {
-                deliver(internal.recv());
+    // ----------------------------------------------------- router thread only
+
+    /** What a {@link #pump} left. */
+    enum Pumped { IDLE, MORE, WAITING_FOR_ROOM, ENDED }
+
+    /** How many messages one pump routes before the router turns to the other backends. */
+    private static final int PUMP_BATCH = 64;
+
+    SelectionKey key() {
+        return key;
+    }
+
+    void key(SelectionKey k) {
+        key = k;
+    }
+
+    SelectableChannel channel() {
+        return internal.channel();
+    }
+
+    /**
+     * Routes what the internal pipe has, without waiting: at most
+     * {@link #PUMP_BATCH} messages, and none while an object waits for room in
+     * the return queue. {@code readable}: the selector saw the socket readable
+     * (or it is closed).
+     */
+    Pumped pump(boolean readable) {
+        if (parked != null) {
+            if (!returned.offer(parked, this::mayExceedReturnBound)) {
+                return Pumped.WAITING_FOR_ROOM;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            life.awaitExit(2000);
-            failPending();
+            parked = null;
+        } else if (!readable && !more && !internal.hasBufferedMessage()) {
+            return Pumped.IDLE;
+        }
+        more = false;
+        try {
+            for (int i = 0; i < PUMP_BATCH; i++) {
+                if (!internal.poll(0)) {
+                    return Pumped.IDLE;
+                }
+                Object o = deliver(internal.recv());
+                if (o != null && !returned.offer(o, this::mayExceedReturnBound)) {
+                    parked = o;
+                    return Pumped.WAITING_FOR_ROOM;
+                }
+            }
+            more = true;
+            return Pumped.MORE;
         } catch (RuntimeException e) {
             // the backend is gone (or the pipe closed): fail whatever waits, saying how it ended
-            life.awaitExit(2000);
-            failPending();
+            endRoute();
+            return Pumped.ENDED;
         }
     }
 
-    /** Routes one message from the internal pipe, waiting while the return queue is full. */
-    private void deliver(MessageObject m) throws InterruptedException {
+    /** The pipe ended: once the exit status is in (within 2 s), the waiting calls fail with it. */
+    private void endRoute() {
+        Process p = life.process();
+        p.onExit().completeOnTimeout(p, 2, TimeUnit.SECONDS).whenComplete((x, t) -> {
+            if (!p.isAlive()) {
+                life.exited();
+            }
+            failPending();
+            ended = true;
+        });
+    }
+
+    /** A reply completes its call (null back); anything else is returned for the queue. */
+    private Object deliver(MessageObject m) {
         if (m != null && Backend.STARTED.equals(m.command())) {
-            return; // for a start() that waits for preRun__; nobody else wants it
+            return null; // for a start() that waits for preRun__; nobody else wants it
         }
         if (m != null && Backend.REPLY.equals(m.command()) && m.get("id") instanceof Number n) {
             complete(pending.remove(n.longValue()), m);
-        } else {
-            returned.put(m == null ? NULL_RETURN : m, this::mayExceedReturnBound);
+            return null;
         }
+        return m == null ? NULL_RETURN : m;
     }
 
     private static void complete(Pending p, MessageObject m) {
