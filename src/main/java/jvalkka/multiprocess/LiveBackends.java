@@ -5,10 +5,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import jvalkka.shm.ExitSequence;
+
 /**
  * The backends this JVM has launched and that have not exited yet, JVM-wide, so
  * that they are stopped when this JVM exits: each is asked to stop, given a
- * moment, then killed.
+ * moment, then killed ({@link ExitSequence.Phase#STOP_BACKENDS}).
  */
 final class LiveBackends {
     private static final Set<Frontend> LIVE = ConcurrentHashMap.newKeySet();
@@ -16,7 +18,8 @@ final class LiveBackends {
     static final long STOP_AT_EXIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(LiveBackends::stopAll, "jvalkka-stop-backends"));
+        // first in the one exit sequence: the backends may still use the segments removed after
+        ExitSequence.add(ExitSequence.Phase.STOP_BACKENDS, LiveBackends::stopAll);
     }
 
     private LiveBackends() {
