@@ -119,6 +119,8 @@ final class BackendConnection {
             closeAll(channels);
             throw e;
         } finally {
+            closeAll(unchecked.toArray(new SocketChannel[0]));
+            unchecked.clear();
             close();
         }
     }
@@ -127,28 +129,42 @@ final class BackendConnection {
     private record Hello(SocketChannel channel, ByteBuffer bytes) {
     }
 
+    /** Rounds an accepted connection waits for the backend's other one, to be checked with it. */
+    private static final int CHECK_WAIT_ROUNDS = 2;
+    private final List<SocketChannel> unchecked = new ArrayList<>();
+    private int uncheckedRounds;
+
+    /**
+     * Accepts what is pending. The backend's two connections are checked
+     * together, once both are in (or after {@link #CHECK_WAIT_ROUNDS} rounds):
+     * one reading of the tables serves both.
+     */
     private void acceptPending(Selector sel, long pid, List<Hello> hellos) throws IOException {
-        PeerCheck.UnixTable table = null; // read only if a check needs it, and then once per round
+        SocketChannel c;
+        while ((c = server.accept()) != null) {
+            unchecked.add(c);
+        }
+        if (unchecked.isEmpty() || (unchecked.size() < 2 && ++uncheckedRounds < CHECK_WAIT_ROUNDS)) {
+            return;
+        }
+        PeerCheck.UnixTable table = new PeerCheck.UnixTable();
         try {
-            SocketChannel c;
-            while ((c = server.accept()) != null) {
-                if (table == null) {
-                    table = new PeerCheck.UnixTable();
-                }
-                String refused = PeerCheck.whyNotFrom(c, socketPath, pid, table);
-                if (refused != null) {
-                    logger.warn("start: a connection on {} was refused: {}", socketPath, refused);
-                    c.close();
+            List<String> refused = PeerCheck.whyNotFrom(unchecked, socketPath, pid, table);
+            for (int i = 0; i < unchecked.size(); i++) {
+                SocketChannel u = unchecked.get(i);
+                if (refused.get(i) != null) {
+                    logger.warn("start: a connection on {} was refused: {}", socketPath, refused.get(i));
+                    u.close();
                     continue;
                 }
-                c.configureBlocking(false);
-                c.register(sel, SelectionKey.OP_READ);
-                hellos.add(new Hello(c, ByteBuffer.allocate(TOKEN_BYTES + 1)));
+                u.configureBlocking(false);
+                u.register(sel, SelectionKey.OP_READ);
+                hellos.add(new Hello(u, ByteBuffer.allocate(TOKEN_BYTES + 1)));
             }
         } finally {
-            if (table != null) {
-                table.release(); // its buffer serves the next round's table
-            }
+            unchecked.clear();
+            uncheckedRounds = 0;
+            table.release(); // its buffer serves the next check's table
         }
     }
 
