@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jvalkka.shm.internal.ExitSequence;
+
 /**
  * Application class-data sharing for backend JVMs: the lever that brings a
  * backend's start from about 270 ms to about 100 ms and keeps its memory small.
@@ -178,8 +180,8 @@ final class ClassDataSharing {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(p.backendJvmArgs);
-            cmd.addAll(Frontend.backendProperties(p.backendJvmArgs, true));
-            cmd.addAll(Frontend.jdkOptions(p.backendJvmArgs, true));
+            cmd.addAll(BackendCommand.backendProperties(p.backendJvmArgs, true));
+            cmd.addAll(BackendCommand.jdkOptions(p.backendJvmArgs, true));
             cmd.add("-XX:ArchiveClassesAtExit=" + tmp);
             cmd.add("-Xlog:cds=off");
             cmd.add("-Xlog:cds+dynamic=off");
@@ -189,7 +191,7 @@ final class ClassDataSharing {
             Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             // a trainer must not outlive this JVM: if we exit first, end it and drop its partial archive
-            Thread reaper = new Thread(() -> {
+            Runnable reaper = () -> {
                 proc.destroyForcibly();
                 try {
                     proc.waitFor(5, TimeUnit.SECONDS);
@@ -197,17 +199,13 @@ final class ClassDataSharing {
                 } catch (IOException | InterruptedException ignored) {
                     // best effort at exit; a stray temporary file is pruned later
                 }
-            }, "jvalkka-cds-trainer-exit");
-            Runtime.getRuntime().addShutdownHook(reaper);
+            };
+            ExitSequence.add(ExitSequence.Phase.ARCHIVE_TRAINER, reaper); // last: after backends and segments
             boolean done;
             try {
                 done = proc.waitFor(120, TimeUnit.SECONDS);
             } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(reaper);
-                } catch (IllegalStateException exiting) {
-                    // the hook runs now
-                }
+                ExitSequence.remove(ExitSequence.Phase.ARCHIVE_TRAINER, reaper); // the trainer is done: nothing to end at exit
             }
             if (!done) {
                 proc.destroyForcibly();

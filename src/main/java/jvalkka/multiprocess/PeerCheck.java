@@ -28,7 +28,12 @@ import jdk.net.UnixDomainPrincipal;
  * {@link #clientName} before it connects. {@code /proc/net/unix} gives the inode
  * of the socket bound at a name, and {@code /proc/<pid>/fd} says whether a
  * process holds it. So the frontend checks that an accepted connection's peer,
- * named by its address, is its child's. The backend checks only the user: the
+ * named by its address, is its child's; the backend's two connections are
+ * checked together (one reading of the table, one listing of the child's
+ * descriptors). The JDK gives no peer pid ({@code SO_PEERCRED}'s pid is dropped),
+ * and a native {@code getsockopt} would need both a native binding, whose first
+ * load costs a frontend more CPU than a hundred of these checks, and the
+ * channel's descriptor, which the JDK does not expose. The backend checks only the user: the
  * same check of its parent would scan the parent's descriptors (hundreds, with
  * many backends), 5 to 23 ms of each backend's start, to tell apart only
  * processes of this same user (see {@code BackendMain.connect}).
@@ -87,30 +92,38 @@ final class PeerCheck {
         }
     }
 
-    /** Throws unless exactly one socket is bound at {@code name} and the process {@code pid} holds it. */
-    private static void requireHeldBy(Path name, long pid, UnixTable table) throws IOException {
-        String inode = table.inodeBoundAt(name);
-        // descriptors are numbered upwards, and the socket is among the newest of the holder's: look from the top
-        String[] names = new java.io.File("/proc/" + pid + "/fd").list();
-        if (names == null) {
+    /**
+     * Throws unless, for each name, exactly one socket is bound at it and the
+     * process {@code pid} holds it: one listing of the process's descriptors
+     * serves every name.
+     */
+    private static void requireHeldBy(List<Path> names, long pid, UnixTable table) throws IOException {
+        java.util.Set<String> want = new java.util.HashSet<>();
+        for (Path name : names) {
+            want.add("socket:[" + table.inodeBoundAt(name) + "]");
+        }
+        // descriptors are numbered upwards, and the sockets are among the newest of the holder's: look from the top
+        String[] fdNames = new java.io.File("/proc/" + pid + "/fd").list();
+        if (fdNames == null) {
             throw new IOException("process " + pid + " is gone (or not ours to inspect)");
         }
-        int[] fds = new int[names.length];
-        for (int i = 0; i < names.length; i++) {
-            fds[i] = Integer.parseInt(names[i]);
+        int[] fds = new int[fdNames.length];
+        for (int i = 0; i < fdNames.length; i++) {
+            fds[i] = Integer.parseInt(fdNames[i]);
         }
         java.util.Arrays.sort(fds);
-        String want = "socket:[" + inode + "]";
-        for (int i = fds.length - 1; i >= 0; i--) {
+        String prefix = "/proc/" + pid + "/fd/";
+        for (int i = fds.length - 1; i >= 0 && !want.isEmpty(); i--) {
             try {
-                if (Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fds[i])).toString().equals(want)) {
-                    return;
-                }
+                want.remove(Files.readSymbolicLink(Path.of(prefix + fds[i])).toString());
             } catch (IOException closedMeanwhile) {
                 // next descriptor
             }
         }
-        throw new IOException("the socket bound at " + name + " is not held by process " + pid);
+        if (!want.isEmpty()) {
+            throw new IOException("the socket bound at " + (names.size() == 1 ? names.get(0) : names)
+                    + " is not held by process " + pid);
+        }
     }
 
     /**
@@ -210,16 +223,49 @@ final class PeerCheck {
      * is not from the process {@code pid} of this user, or null when it is.
      */
     static String whyNotFrom(SocketChannel c, Path socketPath, long pid, UnixTable table) {
-        try {
-            requireSameUser(c);
-            if (!(c.getRemoteAddress() instanceof java.net.UnixDomainSocketAddress a)
-                    || !(a.getPath().equals(clientName(socketPath, 0)) || a.getPath().equals(clientName(socketPath, 1)))) {
-                return "its peer is not bound at one of the backend's names";
+        return whyNotFrom(List.of(c), socketPath, pid, table).get(0);
+    }
+
+    /**
+     * For each accepted connection on the channel at {@code socketPath}, why it
+     * is not from the process {@code pid} of this user, or null when it is. The
+     * connections are checked together: one reading of {@code /proc/net/unix} and
+     * one listing of the process's descriptors serve them all (the backend's two
+     * connections cost the frontend one check, not two); when they fail together,
+     * each is checked alone, so a good one is not refused for a bad one.
+     */
+    static List<String> whyNotFrom(List<SocketChannel> cs, Path socketPath, long pid, UnixTable table) {
+        String[] why = new String[cs.size()];
+        List<Path> names = new java.util.ArrayList<>();
+        List<Integer> candidates = new java.util.ArrayList<>();
+        for (int i = 0; i < cs.size(); i++) {
+            try {
+                requireSameUser(cs.get(i));
+                if (!(cs.get(i).getRemoteAddress() instanceof java.net.UnixDomainSocketAddress a)
+                        || !(a.getPath().equals(clientName(socketPath, 0))
+                                || a.getPath().equals(clientName(socketPath, 1)))) {
+                    why[i] = "its peer is not bound at one of the backend's names";
+                    continue;
+                }
+                names.add(a.getPath());
+                candidates.add(i);
+            } catch (IOException | RuntimeException e) {
+                why[i] = e.getMessage();
             }
-            requireHeldBy(a.getPath(), pid, table);
-            return null;
-        } catch (IOException | RuntimeException e) {
-            return e.getMessage();
         }
+        try {
+            if (!names.isEmpty()) {
+                requireHeldBy(names, pid, table);
+            }
+        } catch (IOException | RuntimeException together) {
+            for (int k = 0; k < names.size(); k++) {
+                try {
+                    requireHeldBy(List.of(names.get(k)), pid, table);
+                } catch (IOException | RuntimeException e) {
+                    why[candidates.get(k)] = e.getMessage();
+                }
+            }
+        }
+        return java.util.Arrays.asList(why);
     }
 }

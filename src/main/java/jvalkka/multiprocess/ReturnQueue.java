@@ -29,6 +29,7 @@ final class ReturnQueue {
     private final Condition notFull = lock.newCondition();
     private final ArrayDeque<Object> items = new ArrayDeque<>();
     private final int capacity;
+    private volatile Runnable spaceListener;
 
     ReturnQueue(int capacity) {
         if (capacity < 1) {
@@ -59,6 +60,35 @@ final class ReturnQueue {
     }
 
     /**
+     * Adds {@code o} at the tail unless {@code capacity} objects wait and
+     * {@code lifted} says the bound holds now; never waits.
+     *
+     * @return whether {@code o} was added
+     */
+    boolean offer(Object o, BooleanSupplier lifted) {
+        lock.lock();
+        try {
+            if (items.size() >= capacity && !lifted.getAsBoolean()) {
+                return false;
+            }
+            items.add(o);
+            notEmpty.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code listener} (quickly, on the calling thread) whenever a full queue
+     * gets room and whenever {@link #wake()} is called: for a router that does not
+     * wait in {@link #put} but offers again when told.
+     */
+    void onSpace(Runnable listener) {
+        this.spaceListener = listener;
+    }
+
+    /**
      * Adds {@code o} at the tail whatever the bound: for what {@code return_out__}
      * sends while {@code start()} waits for {@code preRun__}, when nobody can take
      * it yet (waiting there would only run out the start timeout).
@@ -84,11 +114,22 @@ final class ReturnQueue {
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
+            boolean wasFull = items.size() >= capacity;
             Object o = items.poll();
             notFull.signal();
+            if (wasFull) {
+                tellSpace();
+            }
             return o;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void tellSpace() {
+        Runnable r = spaceListener;
+        if (r != null) {
+            r.run();
         }
     }
 
@@ -100,6 +141,7 @@ final class ReturnQueue {
         } finally {
             lock.unlock();
         }
+        tellSpace();
     }
 
     boolean isEmpty() {

@@ -88,7 +88,7 @@ public final class RunRecord {
 
     /**
      * This JVM's record. The first call prepares the directory, sweeps stale
-     * records of dead JVMs once, and installs the shutdown hook.
+     * records of dead JVMs once, and adds its clean-up to the {@link ExitSequence}.
      *
      * @return this JVM's record
      */
@@ -110,8 +110,8 @@ public final class RunRecord {
                         LOG.warn("cannot keep a run record in {} ({}); segments of a crashed run will not be"
                                 + " found automatically", r.dir, e.toString());
                     }
-                    Thread hook = new Thread(r::exitCleanup, "jvalkka-run-record-exit");
-                    Runtime.getRuntime().addShutdownHook(hook);
+                    // after the backends stopped (they may use the segments), before the trainer ends
+                    ExitSequence.add(ExitSequence.Phase.REMOVE_SEGMENTS, r::exitCleanup);
                     instance = r;
                 }
             }

@@ -1,0 +1,146 @@
+package jvalkka.multiprocess;
+
+import java.util.ArrayList;
+import java.util.List;
+
+
+/**
+ * The command line that starts a backend JVM, as a pure function of its
+ * {@link Inputs}: the same inputs give the same list, and nothing is read from
+ * this JVM while building it. {@link #inputs} gathers the inputs from this JVM
+ * (its selector provider, its SLF4J provider, its JDK's version).
+ */
+final class BackendCommand {
+    static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
+    /**
+     * The JDK's own selector provider when this JVM uses it (no provider was
+     * installed), else null. A backend is told its name: looking for installed
+     * providers opens and indexes every jar on the class path, the largest single
+     * cost of a backend's start after the JVM itself.
+     */
+    private static final String SELECTOR_PROVIDER = platformSelectorProvider();
+
+    private BackendCommand() {
+    }
+
+    /**
+     * Everything the command line depends on.
+     *
+     * @param javaCommand the {@code java} to run
+     * @param jvmArgs the user's JVM options ({@link BackendOptions#jvmArgs()})
+     * @param cdsArgs the class-data sharing options
+     * @param classPath the backend's class path
+     * @param label the backend's name, shown in {@code ps} as {@code -Djvalkka.process=}
+     * @param thisJava whether {@code javaCommand} is this JVM's own JDK
+     * @param jdkFeature the feature version of that JDK ({@code Runtime.version().feature()})
+     * @param selectorProvider this JVM's platform selector provider's class name, or null
+     * @param slf4jProvider the SLF4J provider the backend should use, or null
+     */
+    record Inputs(String javaCommand, List<String> jvmArgs, List<String> cdsArgs, String classPath, String label,
+            boolean thisJava, int jdkFeature, String selectorProvider, String slf4jProvider) {
+    }
+
+    /** The backend's command line: java, the user's options, sharing, name, providers, JDK options, main class. */
+    static List<String> of(Inputs in) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(in.javaCommand());
+        cmd.addAll(in.jvmArgs());
+        cmd.addAll(in.cdsArgs());
+        cmd.add("-Djvalkka.process=" + in.label());
+        cmd.addAll(backendProperties(in.jvmArgs(), in.thisJava(), in.selectorProvider(), in.slf4jProvider()));
+        cmd.addAll(jdkOptions(in.jvmArgs(), in.thisJava(), in.jdkFeature()));
+        cmd.add("-cp");
+        cmd.add(in.classPath());
+        cmd.add(BackendMain.class.getName());
+        return cmd;
+    }
+
+    /** The inputs for a backend of this JVM with {@code options} and class-data sharing {@code cds}. */
+    static Inputs inputs(BackendOptions options, ClassDataSharing.Plan cds, String label) {
+        return new Inputs(options.javaCommand(), options.jvmArgs(), cds.jvmArgs(), cds.classPath(), label,
+                options.runsThisJava(), Runtime.version().feature(), SELECTOR_PROVIDER, slf4jProvider());
+    }
+
+    /** The SLF4J provider this JVM names (or its own logger's, when that is active), or null. */
+    static String slf4jProvider() {
+        return LogBinding.providerForBackends();
+    }
+
+    private static String platformSelectorProvider() {
+        String name = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
+        return name.equals("sun.nio.ch.EPollSelectorProvider") ? name : null;
+    }
+
+    /** {@link #backendProperties(List, boolean, String, String)} with this JVM's providers. */
+    static List<String> backendProperties(List<String> jvmArgs, boolean thisJava) {
+        return backendProperties(jvmArgs, thisJava, SELECTOR_PROVIDER, slf4jProvider());
+    }
+
+    /**
+     * System properties that spare a backend JVM work at start: each names a
+     * provider that the JDK or SLF4J would otherwise look for by scanning every
+     * jar on the class path. Properties set in {@code jvmArgs} are left alone; the
+     * selector provider is named only to this JVM's own JDK.
+     */
+    static List<String> backendProperties(List<String> jvmArgs, boolean thisJava, String selectorProvider,
+            String slf4jProvider) {
+        List<String> props = new ArrayList<>();
+        if (selectorProvider != null && thisJava && !definesProperty(jvmArgs, SELECTOR_PROVIDER_PROPERTY)) {
+            props.add("-D" + SELECTOR_PROVIDER_PROPERTY + "=" + selectorProvider);
+        }
+        if (slf4jProvider != null && !definesProperty(jvmArgs, "slf4j.provider")) {
+            props.add("-Dslf4j.provider=" + slf4jProvider);
+            props.add("-Dslf4j.internal.verbosity=WARN"); // else SLF4J announces the provider on every start
+        }
+        return props;
+    }
+
+    /** {@link #jdkOptions(List, boolean, int)} for this JVM's JDK version. */
+    static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava) {
+        return jdkOptions(jvmArgs, thisJava, Runtime.version().feature());
+    }
+
+    /**
+     * JVM options for what a backend's JDK would otherwise print where the
+     * frontend cannot report it, or print on every start:
+     * <ul>
+     * <li>{@code -XX:+DisplayVMOutputToStderr}: the VM's own messages (since JDK
+     *     25 an error while the VM starts, such as a missing system class loader)
+     *     go to standard error, which a failed start() reports, rather than to
+     *     standard output.</li>
+     * <li>On JDK 24 and later, {@code --sun-misc-unsafe-memory-access=allow} and
+     *     {@code --enable-native-access=ALL-UNNAMED}: Agrona and jnr-ffi use
+     *     {@code sun.misc.Unsafe} and native libraries, about which these JDKs
+     *     warn once per JVM, which for a backend is once per start. Left out when
+     *     {@code jvmArgs} chooses for itself, and for another JDK.</li>
+     * </ul>
+     */
+    static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava, int feature) {
+        List<String> opts = new ArrayList<>();
+        if (!jvmArgs.contains("-XX:-DisplayVMOutputToStderr")) {
+            opts.add("-XX:+DisplayVMOutputToStderr");
+        }
+        if (thisJava && feature >= 24) {
+            if (!startsWithAny(jvmArgs, "--sun-misc-unsafe-memory-access")) {
+                opts.add("--sun-misc-unsafe-memory-access=allow");
+            }
+            if (!startsWithAny(jvmArgs, "--enable-native-access")) {
+                opts.add("--enable-native-access=ALL-UNNAMED");
+            }
+        }
+        return opts;
+    }
+
+    private static boolean startsWithAny(List<String> jvmArgs, String prefix) {
+        for (String a : jvmArgs) {
+            if (a.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean definesProperty(List<String> jvmArgs, String property) {
+        return startsWithAny(jvmArgs, "-D" + property + "=");
+    }
+}

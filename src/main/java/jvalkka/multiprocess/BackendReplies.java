@@ -1,0 +1,267 @@
+package jvalkka.multiprocess;
+
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JavaType;
+
+/**
+ * What comes back from one backend on its internal pipe, routed: a reply
+ * completes its proxy call; everything else ({@code return_out__}) waits in a
+ * {@link ReturnQueue} for {@code returnFromBack}, at most
+ * {@link BackendOptions#returnCapacity()} objects. While that many wait, the
+ * pipe is not read, so the backend's {@code return_out__} blocks once the socket
+ * is full too. Proxy replies travel on the same pipe, behind those objects, so
+ * the bound is lifted (see {@link #mayExceedReturnBound}) whenever waiting could
+ * deadlock. The reading is done by the shared {@link ReplyRouter}.
+ */
+final class BackendReplies {
+    /** Stands for a {@code null} the backend returned (a queue holds no nulls). */
+    static final Object NULL_RETURN = new Object();
+    /** How long a frontend send must make no progress before the router counts it as stuck. */
+    private static final long SEND_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Frontend sends: the low 32 bits count those in progress, the high bits those finished. */
+    private static final long SEND_FINISHED = (1L << 32) - 1;
+
+    private final String label;
+    private final MessagePipe internal;
+    private final Lifecycle life;
+    private final ReturnQueue returned;
+    private final AtomicLong callIds = new AtomicLong();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong sends = new AtomicLong();
+    private long sendsSeen = -1; // the router's last look at sends, and when it changed
+    private long sendsSeenAt;
+    private boolean routed; // under this
+    private volatile boolean ended; // the pipe ended and the waiting calls were failed
+    private SelectionKey key; // router thread only, as are the next two
+    private Object parked; // read, waiting for room in the return queue
+    private boolean more; // a pump stopped at its batch size
+
+    private record Pending(CompletableFuture<Object> future, JavaType type) {
+    }
+
+    BackendReplies(String label, MessagePipe internal, Lifecycle life, int returnCapacity) {
+        this.label = label;
+        this.internal = internal;
+        this.life = life;
+        this.returned = new ReturnQueue(returnCapacity);
+    }
+
+    /** Queues what {@code return_out__} sent while nobody could take it yet (start() waiting for preRun__). */
+    void addUnbounded(MessageObject m) {
+        returned.add(m == null ? NULL_RETURN : m);
+    }
+
+    /** A frontend send begins: while one makes no progress, the bound is lifted. */
+    void sendStarted() {
+        sends.incrementAndGet();
+    }
+
+    void sendFinished() {
+        sends.addAndGet(SEND_FINISHED);
+    }
+
+    /** Registers a proxy call waiting for a reply of {@code type}; returns its id. */
+    long expect(CompletableFuture<Object> future, JavaType type) {
+        long id = callIds.incrementAndGet();
+        pending.put(id, new Pending(future, type));
+        start();
+        returned.wake(); // the reply must not wait behind return_out__ objects that nobody takes
+        return id;
+    }
+
+    void forget(long id) {
+        pending.remove(id);
+    }
+
+    /** Starts reading the internal pipe (once), on the shared {@link ReplyRouter}. */
+    void start() {
+        synchronized (this) {
+            if (routed) {
+                return;
+            }
+            routed = true;
+        }
+        returned.onSpace(ReplyRouter::wake);
+        ReplyRouter.add(this);
+    }
+
+    /** The backend exited: the router reads what it sent and the end; with no router, fail the calls now. */
+    void backendExited() {
+        if (routed) {
+            ReplyRouter.wake(); // its pipe is released: the router sees no readiness, only this
+        } else {
+            failPending();
+        }
+    }
+
+    /** The next object the backend returned; waits for it; throws once the backend is gone and none is left. */
+    MessageObject take() {
+        start();
+        while (true) {
+            Object o;
+            try {
+                o = returned.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("returnFromBack interrupted", e);
+            }
+            if (o instanceof MessageObject m) {
+                return m;
+            }
+            if (o == NULL_RETURN) {
+                return null;
+            }
+            if (o == null && life.state() == Lifecycle.State.EXITED && ended && returned.isEmpty()) {
+                throw new PipeClosedException(label + ": returnFromBack: " + life.describeDeath());
+            }
+        }
+    }
+
+    // ----------------------------------------------------- router thread only
+
+    /** What a {@link #pump} left. */
+    enum Pumped { IDLE, MORE, WAITING_FOR_ROOM, ENDED }
+
+    /** How many messages one pump routes before the router turns to the other backends. */
+    private static final int PUMP_BATCH = 64;
+
+    SelectionKey key() {
+        return key;
+    }
+
+    void key(SelectionKey k) {
+        key = k;
+    }
+
+    SelectableChannel channel() {
+        return internal.channel();
+    }
+
+    /**
+     * Routes what the internal pipe has, without waiting: at most
+     * {@link #PUMP_BATCH} messages, and none while an object waits for room in
+     * the return queue. {@code readable}: the selector saw the socket readable
+     * (or it is closed).
+     */
+    Pumped pump(boolean readable) {
+        if (parked != null) {
+            if (!returned.offer(parked, this::mayExceedReturnBound)) {
+                return Pumped.WAITING_FOR_ROOM;
+            }
+            parked = null;
+        } else if (!readable && !more && !internal.hasBufferedMessage()) {
+            return Pumped.IDLE;
+        }
+        more = false;
+        try {
+            for (int i = 0; i < PUMP_BATCH; i++) {
+                if (!internal.poll(0)) {
+                    return Pumped.IDLE;
+                }
+                Object o = deliver(internal.recv());
+                if (o != null && !returned.offer(o, this::mayExceedReturnBound)) {
+                    parked = o;
+                    return Pumped.WAITING_FOR_ROOM;
+                }
+            }
+            more = true;
+            return Pumped.MORE;
+        } catch (RuntimeException e) {
+            // the backend is gone (or the pipe closed): fail whatever waits, saying how it ended
+            endRoute();
+            return Pumped.ENDED;
+        }
+    }
+
+    /** The pipe ended: once the exit status is in (within 2 s), the waiting calls fail with it. */
+    private void endRoute() {
+        Process p = life.process();
+        p.onExit().completeOnTimeout(p, 2, TimeUnit.SECONDS).whenComplete((x, t) -> {
+            if (!p.isAlive()) {
+                life.exited();
+            }
+            failPending();
+            ended = true;
+        });
+    }
+
+    /** A reply completes its call (null back); anything else is returned for the queue. */
+    private Object deliver(MessageObject m) {
+        if (WireProtocol.isStarted(m)) {
+            return null; // for a start() that waits for preRun__; nobody else wants it
+        }
+        if (WireProtocol.isReply(m)) {
+            complete(pending.remove(WireProtocol.replyId(m)), m);
+            return null;
+        }
+        return m == null ? NULL_RETURN : m;
+    }
+
+    private static void complete(Pending p, MessageObject m) {
+        if (p == null) {
+            return;
+        }
+        byte[] error = WireProtocol.replyFailure(m);
+        if (error != null) {
+            p.future.completeExceptionally(Throwables.decode(error));
+            return;
+        }
+        try {
+            p.future.complete(Codec.convert(WireProtocol.replyValue(m), p.type));
+        } catch (RuntimeException e) {
+            p.future.completeExceptionally(new IllegalStateException("the backend's reply "
+                    + MessageObject.show(WireProtocol.replyValue(m)) + " is not a " + p.type.toCanonical(), e));
+        }
+    }
+
+    /**
+     * Whether the router may queue past the returnFromBack bound now, because
+     * waiting for returnFromBack could deadlock. Router thread only. True while
+     * <ul>
+     * <li>a proxy call waits for its reply (the reply may be behind the unread
+     *     objects, or the backend may be blocked in {@code return_out__} before
+     *     it can answer);</li>
+     * <li>a stop was requested, or the backend has exited (what it still sends is
+     *     finite, and it must be able to finish its handler and see the stop);</li>
+     * <li>a {@code sendMessageToBack} has made no progress for
+     *     {@link #SEND_STUCK_NANOS}: the backend is not reading because it is
+     *     blocked in {@code return_out__}, and the sending thread may be the one
+     *     that would take the objects afterwards (send a burst, then read).</li>
+     * </ul>
+     */
+    private boolean mayExceedReturnBound() {
+        if (!pending.isEmpty() || life.stopRequested() || life.state() == Lifecycle.State.EXITED) {
+            return true;
+        }
+        long s = sends.get();
+        if ((int) s == 0) {
+            sendsSeen = -1;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (s != sendsSeen) {
+            sendsSeen = s;
+            sendsSeenAt = now;
+            return false;
+        }
+        return now - sendsSeenAt >= SEND_STUCK_NANOS;
+    }
+
+    /** Fails every call still waiting for a reply, saying how the backend ended. */
+    void failPending() {
+        for (Long id : List.copyOf(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.future.completeExceptionally(new PipeClosedException(label + ": no reply: " + life.describeDeath()));
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread, JVM-wide, that reads every running backend's internal pipe and
+ * routes what comes (see {@link BackendReplies#pump}): a thread per backend cost
+ * each start about a millisecond and a stack. It waits in one {@link Selector}
+ * over all the pipes; it is started with the first backend and ends when none
+ * is left (the next start starts it again).
+ *
+ * <p>A backend whose return queue is full is not read (so its {@code return_out__}
+ * blocks: backpressure) until the queue has room or its bound is lifted; the
+ * router looks again when the queue tells it ({@link ReturnQueue#onSpace}) and at
+ * least every {@link ReturnQueue#RECHECK_NANOS}.
+ */
+final class ReplyRouter {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplyRouter.class);
+    private static final long RECHECK_MILLIS = Math.max(1, TimeUnit.NANOSECONDS.toMillis(ReturnQueue.RECHECK_NANOS));
+    private static final Object LOCK = new Object();
+    private static final Queue<BackendReplies> ARRIVING = new ConcurrentLinkedQueue<>();
+    private static int routes; // registered or arriving; under LOCK
+    private static volatile Selector selector; // the running thread's; written under LOCK
+    private static Thread thread; // under LOCK
+
+    private ReplyRouter() {
+    }
+
+    /** Starts routing {@code r}'s internal pipe, starting the router thread if none runs. */
+    static void add(BackendReplies r) {
+        synchronized (LOCK) {
+            routes++;
+            ARRIVING.add(r);
+            if (thread != null) {
+                selector.wakeup();
+                return;
+            }
+            try {
+                selector = Selector.open();
+            } catch (IOException e) {
+                routes--;
+                ARRIVING.remove(r);
+                throw new java.io.UncheckedIOException("cannot open the reply router's selector", e);
+            }
+            Selector s = selector;
+            thread = new Thread(null, () -> run(s), "jvalkka-replies", 256 * 1024);
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** The router looks at every backend again now (a queue has room, a bound may be lifted, a pipe ended). */
+    static void wake() {
+        Selector s = selector; // a stale read only delays the look to the next recheck
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    /** Whether the router thread runs (for the tests). */
+    static boolean isRunning() {
+        synchronized (LOCK) {
+            return thread != null;
+        }
+    }
+
+    private static void run(Selector sel) {
+        List<BackendReplies> active = new ArrayList<>();
+        try {
+            while (true) {
+                admit(sel, active);
+                boolean again = false;
+                for (int i = active.size() - 1; i >= 0; i--) {
+                    BackendReplies r = active.get(i);
+                    SelectionKey k0 = r.key();
+                    boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
+                    BackendReplies.Pumped p = r.pump(readable);
+                    if (p == BackendReplies.Pumped.ENDED) {
+                        active.remove(i);
+                        SelectionKey k = r.key();
+                        if (k != null) {
+                            k.cancel();
+                        }
+                        synchronized (LOCK) {
+                            routes--;
+                        }
+                    } else if (p != BackendReplies.Pumped.IDLE) {
+                        again = true; // more to read, or an object waits for room in its queue
+                    }
+                }
+                sel.selectedKeys().clear();
+                synchronized (LOCK) {
+                    if (routes == 0 && ARRIVING.isEmpty()) {
+                        thread = null;
+                        selector = null;
+                        return;
+                    }
+                }
+                select(sel, again);
+            }
+        } finally {
+            try {
+                sel.close();
+            } catch (IOException e) {
+                LOG.debug("closing the reply router's selector failed: {}", e.toString());
+            }
+        }
+    }
+
+    private static void admit(Selector sel, List<BackendReplies> active) {
+        BackendReplies r;
+        while ((r = ARRIVING.poll()) != null) {
+            try {
+                r.key(r.channel().register(sel, SelectionKey.OP_READ));
+            } catch (ClosedChannelException | IllegalStateException e) {
+                // already ended (or released): what it sent is buffered, the pump reads it and the end
+            }
+            active.add(r);
+        }
+    }
+
+    private static void select(Selector sel, boolean again) {
+        try {
+            if (again) {
+                sel.select(RECHECK_MILLIS);
+            } else {
+                sel.select();
+            }
+        } catch (IOException e) {
+            LOG.warn("the reply router's select failed: {}", e.toString());
+        }
+    }
+}
