@@ -27,5 +27,6 @@ final class ClusterLeftovers {
             }
         }
         assertEquals(List.of(), RunRecord.get().segmentNames(), "segments left in /dev/shm");
+        assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm(), "namespaces or links left");
     }
 }
