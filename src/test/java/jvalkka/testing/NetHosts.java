@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  *
  * <p>{@link Mode#NETNS} (root, with {@code ip netns}): each host is a network
  * namespace joined to a bridge namespace by a veth pair, addresses in
- * 192.0.2.0/24 (see {@code netns-hosts.sh}, which builds and removes them); a
+ * 192.0.2.0/24, or in 198.51.100.0/24 or 203.0.113.0/24 where this machine's own
+ * network is 192.0.2.0/24 (see {@code netns-hosts.sh}, which builds and removes them); a
  * process started on a host runs there in a mount namespace of its own with a
  * private {@code /dev/shm} and {@code /tmp}, so nothing can work through shared
  * memory or a Unix socket by accident. {@link #linkDown} cuts a host off (a

@@ -11,8 +11,8 @@
 # namespace jvn-OWNER-RND-hI, joined to the bridge by a veth pair (jvRNDhI inside the host, named
 # eth0 there, and jvRNDbI on the bridge); the driver (the test JVM, in the root namespace) is
 # joined by jvRNDd (root side) and jvRNDD (bridge side). Addresses come from 192.0.2.0/24
-# (TEST-NET-1, no route out): the run takes a free /27 slot S, the driver 192.0.2.(32S+1) and
-# host i 192.0.2.(32S+1+i). Nothing binds here; processes are started in the namespaces by
+# (TEST-NET-1, no route out), or from TEST-NET-2 or -3 where this machine's own network is
+# 192.0.2.0/24; the run takes a free /27 slot S, the driver NET.(32S+1) and host i NET.(32S+1+i). Nothing binds here; processes are started in the namespaces by
 # NetHosts. Every loop is bounded.
 set -u
 export LC_ALL=C
@@ -62,31 +62,42 @@ up)
   fail() { echo "error $*"; exit 1; }
   exec 9>/run/lock/jvalkka-netns.lock || fail "cannot open /run/lock/jvalkka-netns.lock"
   flock -w 10 9 || fail "another run holds the slot lock"
+  # the test network: the first of the three documentation networks that this machine's own
+  # interfaces and routes do not use (a machine may sit on 192.0.2.0/24 itself: then taking an
+  # address or a route there would shadow its own address or gateway)
+  net=
+  for cand in 192.0.2 198.51.100 203.0.113; do
+    re="${cand//./\\.}\\."
+    ip -4 -o addr show | grep -v -E ' jv[0-9a-f]{5}d ' | awk '{print $4}' | grep -q -E "^$re" && continue
+    ip -4 route show | grep -v -E 'dev jv[0-9a-f]{5}d' | grep -q -E "(^| )$re" && continue
+    net=$cand; break
+  done
+  [ -n "$net" ] || fail "192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24 are all in use on this machine"
   slot=-1
   used=$(ip -4 -o addr show 2>/dev/null | awk '{print $4}')
   for s in 0 1 2 3 4 5 6 7; do
-    echo "$used" | grep -q "^192\.0\.2\.$((32 * s + 1))/" || { slot=$s; break; }
+    echo "$used" | grep -q "^$net\.$((32 * s + 1))/" || { slot=$s; break; }
   done
-  [ $slot -ge 0 ] || fail "all eight 192.0.2.0/27 slots are in use"
+  [ $slot -ge 0 ] || fail "all eight /27 slots of $net.0/24 are in use"
   base=$((32 * slot))
   ip netns add "$br" || fail "ip netns add $br"
   ip -n "$br" link set lo up
   ip -n "$br" link add br0 type bridge && ip -n "$br" link set br0 up || fail "bridge"
   ip link add "jv${rnd}d" type veth peer name "jv${rnd}D" netns "$br" || fail "driver link"
   ip -n "$br" link set "jv${rnd}D" master br0 up
-  ip addr add "192.0.2.$((base + 1))/27" dev "jv${rnd}d" && ip link set "jv${rnd}d" up || fail "driver address"
+  ip addr add "$net.$((base + 1))/27" dev "jv${rnd}d" && ip link set "jv${rnd}d" up || fail "driver address"
   flock -u 9
-  echo "driver 192.0.2.$((base + 1))"
+  echo "driver $net.$((base + 1))"
   for i in $(seq 1 "$n"); do
     h="$run-h$i"
     ip netns add "$h" || fail "ip netns add $h"
     ip -n "$h" link set lo up
     ip link add "jv${rnd}h$i" netns "$h" type veth peer name "jv${rnd}b$i" netns "$br" || fail "host $i link"
     ip -n "$h" link set "jv${rnd}h$i" name eth0
-    ip -n "$h" addr add "192.0.2.$((base + 1 + i))/27" dev eth0
+    ip -n "$h" addr add "$net.$((base + 1 + i))/27" dev eth0
     ip -n "$h" link set eth0 up
     ip -n "$br" link set "jv${rnd}b$i" master br0 up || fail "host $i on the bridge"
-    echo "host $i $h 192.0.2.$((base + 1 + i)) jv${rnd}b$i"
+    echo "host $i $h $net.$((base + 1 + i)) jv${rnd}b$i"
   done
   echo "bridge $br"
   echo ready
