@@ -12,11 +12,11 @@ import java.util.concurrent.TimeUnit;
  * is a cluster of its own, with its own certificate authority. They live in the
  * build directory, not in /tmp, because a test host's /tmp is private.
  */
-final class TestKeys {
+public final class TestKeys {
     private TestKeys() {
     }
 
-    static synchronized Path of(String name) throws IOException, InterruptedException {
+    public static synchronized Path of(String name) throws IOException, InterruptedException {
         Path dir = Path.of("target", "cluster-test-keys", name).toAbsolutePath();
         if (Files.isRegularFile(dir.resolve("node.p12")) && Files.isRegularFile(dir.resolve("password"))
                 && Files.isRegularFile(dir.resolve("trust.p12"))) {
