@@ -231,7 +231,7 @@ public final class ClusterSettings {
         c.append("pekko.cluster.roles = ").append(roles.stream().map(ClusterSettings::quote).toList()).append('\n');
         c.append("pekko.cluster.jmx.enabled = off\n");
         c.append("pekko.cluster.log-info = ").append(logLevel.equals("INFO") || logLevel.equals("DEBUG") ? "on" : "off").append('\n');
-        Duration tick = min(Duration.ofSeconds(1), acceptablePause.dividedBy(4));
+        Duration tick = min(Duration.ofSeconds(1), acceptablePause.dividedBy(8));
         c.append("pekko.cluster.failure-detector.heartbeat-interval = ").append(ms(heartbeat)).append('\n');
         c.append("pekko.cluster.failure-detector.acceptable-heartbeat-pause = ").append(ms(acceptablePause)).append('\n');
         c.append("pekko.cluster.failure-detector.expected-response-after = ")

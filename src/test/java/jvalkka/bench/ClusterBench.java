@@ -17,7 +17,7 @@ import jvalkka.testing.TcpPingPong;
  * {@code scripts/bench cluster}: across two test hosts (network namespaces as
  * root, else 127.x addresses; the mode is printed on stderr), the plain TCP round
  * trip that remote messages are measured against, and how long the driver takes
- * to see a node agent killed with kill -9 (mutual TLS, 300 ms heartbeats, 1.5 s
+ * to see a node agent killed with kill -9 (mutual TLS, 200 ms heartbeats, 1 s
  * acceptable pause; {@code -Dpause=..., -Dheartbeat=...} change them). Later
  * rounds add the remote MessageProcess figures.
  */
@@ -26,8 +26,8 @@ public final class ClusterBench {
     }
 
     public static void main(String[] args) throws Exception {
-        String heartbeat = System.getProperty("heartbeat", "300ms");
-        String pause = System.getProperty("pause", "1500ms");
+        String heartbeat = System.getProperty("heartbeat", "200ms");
+        String pause = System.getProperty("pause", "1000ms");
         String why = NetHosts.unavailableReason();
         if (why != null) {
             System.err.println("cluster bench: " + why);
