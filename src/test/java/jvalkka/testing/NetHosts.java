@@ -293,11 +293,25 @@ public final class NetHosts implements AutoCloseable {
      * leftover check for after a test class), or an empty list.
      */
     public static List<String> leftoversOfThisJvm() throws IOException {
+        return leftoversOf(ProcessHandle.current().pid());
+    }
+
+    /** The namespaces and driver links of the runs that JVM {@code pid} made that still exist. */
+    public static List<String> leftoversOf(long pid) throws IOException {
         if (!netnsAvailable()) {
             return List.of();
         }
-        String out = run("bash", scriptPath().toString(), "list", Long.toString(ProcessHandle.current().pid()));
+        String out = run("bash", scriptPath().toString(), "list", Long.toString(pid));
         return out.lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** For a test: makes one host, starts a sleeping process there, says "ready", and waits to be killed. */
+    public static void main(String[] args) throws Exception {
+        NetHosts h = create(1);
+        HostProcess p = h.start(1, List.of("sleep", "600"));
+        System.out.println("ready " + p.pid() + " " + h.namespace(1));
+        System.out.flush();
+        Thread.sleep(600_000);
     }
 
     /** Removes the runs of JVMs that are gone. */

@@ -97,4 +97,29 @@ class NetHostsTest {
         }
         assertTrue(s.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
     }
+
+    @Test
+    void aKilledTestJvmLeavesNoNamespaceLinkOrProcess() throws Exception {
+        Assumptions.assumeTrue(hosts.mode() == NetHosts.Mode.NETNS, "namespaces only; ran " + hosts.mode());
+        JavaProgram owner = JavaProgram.start(NetHosts.class);
+        String ready;
+        try {
+            owner.awaitOutput("ready", 60);
+            ready = owner.output().lines().filter(l -> l.startsWith("ready")).findFirst().orElseThrow();
+            assertEquals(3, NetHosts.leftoversOf(owner.pid()).size(), "the run's bridge and host namespaces and driver link exist");
+        } finally {
+            owner.process().destroyForcibly(); // kill -9: no finally, no shutdown hook runs in it
+            owner.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        long sleeper = Long.parseLong(ready.split(" ")[1]);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        List<String> left = NetHosts.leftoversOf(owner.pid());
+        while ((!left.isEmpty() || ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100); // polling /run/netns and /proc: there is nothing to wait on
+            left = NetHosts.leftoversOf(owner.pid());
+        }
+        assertEquals(List.of(), left, "namespaces or links of the killed JVM's run");
+        assertFalse(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false), "its host's process lives on");
+    }
 }

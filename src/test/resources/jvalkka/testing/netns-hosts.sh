@@ -43,6 +43,7 @@ list)
   if [ -n "${2:-}" ]; then runs | grep "^jvn-$2-" || true; else runs; fi
   ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^jv[0-9a-f]{5}d$' \
     | while read -r l; do [ -z "${2:-}" ] && echo "$l" || { runs | grep -q "^jvn-$2-${l:2:5}-" && echo "$l"; }; done
+  exit 0
   ;;
 sweep)
   for run in $(runs | cut -d- -f1-3 | sort -u); do
