@@ -65,8 +65,8 @@ public final class NetHosts implements AutoCloseable {
         this.mode = mode;
         this.tag = HexFormat.of().formatHex(SecureRandom.getSeed(3)).substring(0, 5);
         this.runDir = Files.createTempDirectory("jvn-" + ProcessHandle.current().pid() + "-" + tag);
+        sweep();
         if (mode == Mode.NETNS) {
-            sweep();
             script = new ProcessBuilder("bash", scriptPath().toString(), "up",
                     Long.toString(ProcessHandle.current().pid()), tag, Integer.toString(n))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -314,9 +314,28 @@ public final class NetHosts implements AutoCloseable {
         Thread.sleep(600_000);
     }
 
-    /** Removes the runs of JVMs that are gone. */
+    /** Removes the runs of JVMs that are gone: their namespaces and links, and their run directories. */
     public static void sweep() throws IOException {
-        run("bash", scriptPath().toString(), "sweep");
+        if (netnsAvailable()) {
+            run("bash", scriptPath().toString(), "sweep");
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        try (var dirs = Files.newDirectoryStream(tmp, "jvn-*")) {
+            for (Path d : dirs) {
+                String[] f = d.getFileName().toString().split("-");
+                if (f.length < 3 || !f[1].matches("[0-9]+") || ProcessHandle.of(Long.parseLong(f[1])).isPresent()
+                        || !Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        || !me.equals(Files.getAttribute(d, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                    continue; // a live run, or not ours
+                }
+                try (var s = Files.walk(d)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
     }
 
     private static Boolean netns;

@@ -120,6 +120,10 @@ class NetHostsTest {
             left = NetHosts.leftoversOf(owner.pid());
         }
         assertEquals(List.of(), left, "namespaces or links of the killed JVM's run");
+        NetHosts.sweep(); // its run directory, which only a sweep can remove
+        try (var dirs = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "jvn-" + owner.pid() + "-*")) {
+            assertFalse(dirs.iterator().hasNext(), "the killed JVM's run directory was not swept");
+        }
         assertFalse(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false), "its host's process lives on");
     }
 }
