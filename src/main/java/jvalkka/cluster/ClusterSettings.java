@@ -1,0 +1,274 @@
+package jvalkka.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+/**
+ * How a member (a node agent or a driver) joins the cluster: its bind address,
+ * the seed addresses, the transport and its keys, and the failure detector.
+ * Immutable; {@code with*} return a copy.
+ *
+ * <p>Defaults: mutual TLS ({@code tls-tcp}) with the keys of
+ * {@link #withKeys(Path)}, which must be given unless {@link #withPlainTcp()}
+ * was asked for; Pekko's failure detector with a 1 s heartbeat and a 3 s
+ * acceptable pause; an unreachable member is downed (removed) by the
+ * split-brain resolver, keep-majority, after {@code downAfter} (20 s). Tests use
+ * short settings: {@code withFailureDetector(100 ms, 500 ms).withDownAfter(1 s)}.
+ * Java serialization is off; agent messages use {@link AgentSerializer}.
+ * The bind address is the address given, never a wildcard unless given as one.
+ */
+public final class ClusterSettings {
+    /** The actor system's name, the same on every member of one cluster. */
+    public static final String DEFAULT_SYSTEM = "jvalkka";
+    /** The port a node agent binds by default. */
+    public static final int DEFAULT_PORT = 25520;
+
+    private final String system;
+    private final String host;
+    private final int port;
+    private final List<String> seeds;
+    private final Path keys;
+    private final boolean plainTcp;
+    private final Duration heartbeat;
+    private final Duration acceptablePause;
+    private final Duration downAfter;
+    private final List<String> roles;
+    private final String logLevel;
+
+    private ClusterSettings(String system, String host, int port, List<String> seeds, Path keys, boolean plainTcp,
+            Duration heartbeat, Duration acceptablePause, Duration downAfter, List<String> roles, String logLevel) {
+        this.system = system;
+        this.host = host;
+        this.port = port;
+        this.seeds = List.copyOf(seeds);
+        this.keys = keys;
+        this.plainTcp = plainTcp;
+        this.heartbeat = heartbeat;
+        this.acceptablePause = acceptablePause;
+        this.downAfter = downAfter;
+        this.roles = List.copyOf(roles);
+        this.logLevel = logLevel;
+    }
+
+    /**
+     * Settings for a member that binds {@code host:port} ({@code port} 0: any
+     * free port). {@code host} is an address or a name of this machine; it is
+     * what other members connect to, and the only address bound.
+     */
+    public static ClusterSettings bind(String host, int port) {
+        Objects.requireNonNull(host, "host");
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("a bind address is needed (a wildcard only if given as 0.0.0.0)");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        return new ClusterSettings(DEFAULT_SYSTEM, host, port, List.of(), null, false,
+                Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(20), List.of(), "WARNING");
+    }
+
+    /** The seed members' addresses, {@code host:port}; a member that is its own first seed starts the cluster. */
+    public ClusterSettings withSeeds(List<String> hostPorts) {
+        for (String s : hostPorts) {
+            parseHostPort(s);
+        }
+        return new ClusterSettings(system, host, port, hostPorts, keys, plainTcp, heartbeat, acceptablePause,
+                downAfter, roles, logLevel);
+    }
+
+    /** The directory that {@code scripts/node-keys} made: {@code node.p12}, {@code trust.p12}, {@code password}. */
+    public ClusterSettings withKeys(Path dir) {
+        return new ClusterSettings(system, host, port, seeds, dir, false, heartbeat, acceptablePause, downAfter,
+                roles, logLevel);
+    }
+
+    /** Plain TCP, no authentication: for a trusted network only, and only when asked for. */
+    public ClusterSettings withPlainTcp() {
+        return new ClusterSettings(system, host, port, seeds, null, true, heartbeat, acceptablePause, downAfter,
+                roles, logLevel);
+    }
+
+    /** The failure detector's heartbeat interval and acceptable pause (a member silent longer is unreachable). */
+    public ClusterSettings withFailureDetector(Duration heartbeatInterval, Duration pause) {
+        if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || pause.compareTo(heartbeatInterval) < 0) {
+            throw new IllegalArgumentException("need 0 < heartbeat <= pause, not " + heartbeatInterval + ", " + pause);
+        }
+        return new ClusterSettings(system, host, port, seeds, keys, plainTcp, heartbeatInterval, pause, downAfter,
+                roles, logLevel);
+    }
+
+    /** How long a member stays unreachable before the others remove it (the split-brain resolver's stable-after). */
+    public ClusterSettings withDownAfter(Duration d) {
+        return new ClusterSettings(system, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, d, roles,
+                logLevel);
+    }
+
+    /** The actor system's name (all members of one cluster share it). */
+    public ClusterSettings withSystemName(String name) {
+        return new ClusterSettings(name, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, downAfter,
+                roles, logLevel);
+    }
+
+    ClusterSettings withRoles(List<String> r) {
+        return new ClusterSettings(system, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, downAfter,
+                r, logLevel);
+    }
+
+    /** Pekko's log level: OFF, ERROR, WARNING (default), INFO, DEBUG. */
+    public ClusterSettings withLogLevel(String level) {
+        return new ClusterSettings(system, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, downAfter,
+                roles, level);
+    }
+
+    public String systemName() {
+        return system;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public List<String> seeds() {
+        return seeds;
+    }
+
+    public boolean plainTcp() {
+        return plainTcp;
+    }
+
+    public Duration acceptablePause() {
+        return acceptablePause;
+    }
+
+    static String[] parseHostPort(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new IllegalArgumentException("expected host:port, got '" + s + "'");
+        }
+        int p = Integer.parseInt(s.substring(colon + 1));
+        if (p <= 0 || p > 65535) {
+            throw new IllegalArgumentException("port out of range in '" + s + "'");
+        }
+        return new String[] {s.substring(0, colon), s.substring(colon + 1)};
+    }
+
+    private static String ms(Duration d) {
+        return d.toMillis() + "ms";
+    }
+
+    private static String quote(String s) {
+        return ConfigFactory.empty().withValue("x", com.typesafe.config.ConfigValueFactory.fromAnyRef(s))
+                .root().get("x").render(com.typesafe.config.ConfigRenderOptions.concise());
+    }
+
+    /**
+     * The Pekko configuration: these settings over the user's
+     * {@code application.conf} and Pekko's defaults.
+     *
+     * @throws IOException if the keys directory is missing, incomplete, or
+     *     readable by other users
+     */
+    public Config toConfig() throws IOException {
+        if (!plainTcp && keys == null) {
+            throw new IllegalStateException("mutual TLS needs a keys directory (scripts/node-keys DIR; --keys DIR), "
+                    + "or ask for plain TCP on a trusted network (--insecure-plain-tcp)");
+        }
+        StringBuilder c = new StringBuilder();
+        c.append("pekko.loglevel = ").append(logLevel).append('\n');
+        c.append("pekko.stdout-loglevel = ").append(logLevel).append('\n');
+        c.append("pekko.actor.provider = cluster\n");
+        c.append("pekko.actor.allow-java-serialization = off\n");
+        c.append("pekko.actor.warn-about-java-serializer-usage = on\n");
+        c.append("pekko.actor.serializers.jvalkka-agent = \"").append(AgentSerializer.class.getName()).append("\"\n");
+        c.append("pekko.actor.serialization-bindings { \"").append(AgentMessage.class.getName())
+                .append("\" = jvalkka-agent }\n");
+        c.append("pekko.actor.serialization-identifiers { \"").append(AgentSerializer.class.getName())
+                .append("\" = ").append(AgentSerializer.ID).append(" }\n");
+        c.append("pekko.remote.artery.transport = ").append(plainTcp ? "tcp" : "tls-tcp").append('\n');
+        c.append("pekko.remote.artery.canonical.hostname = ").append(quote(host)).append('\n');
+        c.append("pekko.remote.artery.canonical.port = ").append(port).append('\n');
+        c.append("pekko.remote.artery.bind.hostname = ").append(quote(host)).append('\n');
+        if (!plainTcp) {
+            Path node = keys.resolve("node.p12");
+            Path trust = keys.resolve("trust.p12");
+            String password = readPassword(keys.resolve("password"));
+            for (Path p : List.of(node, trust)) {
+                if (!Files.isRegularFile(p)) {
+                    throw new IOException("missing " + p + " (make the keys with scripts/node-keys)");
+                }
+            }
+            String e = "pekko.remote.artery.ssl.config-ssl-engine.";
+            c.append(e).append("key-store = ").append(quote(node.toString())).append('\n');
+            c.append(e).append("trust-store = ").append(quote(trust.toString())).append('\n');
+            c.append(e).append("key-store-password = ").append(quote(password)).append('\n');
+            c.append(e).append("key-password = ").append(quote(password)).append('\n');
+            c.append(e).append("trust-store-password = ").append(quote(password)).append('\n');
+            c.append(e).append("require-mutual-authentication = on\n");
+            c.append(e).append("protocol = \"TLSv1.3\"\n");
+        }
+        List<String> seedUris = new ArrayList<>();
+        for (String s : seeds) {
+            String[] hp = parseHostPort(s);
+            seedUris.add(quote("pekko://" + system + "@" + hp[0] + ":" + hp[1]));
+        }
+        c.append("pekko.cluster.seed-nodes = ").append(seedUris).append('\n');
+        c.append("pekko.cluster.roles = ").append(roles.stream().map(ClusterSettings::quote).toList()).append('\n');
+        c.append("pekko.cluster.jmx.enabled = off\n");
+        c.append("pekko.cluster.log-info = ").append(logLevel.equals("INFO") || logLevel.equals("DEBUG") ? "on" : "off").append('\n');
+        Duration tick = min(Duration.ofSeconds(1), acceptablePause.dividedBy(8));
+        c.append("pekko.cluster.failure-detector.heartbeat-interval = ").append(ms(heartbeat)).append('\n');
+        c.append("pekko.cluster.failure-detector.acceptable-heartbeat-pause = ").append(ms(acceptablePause)).append('\n');
+        c.append("pekko.cluster.failure-detector.expected-response-after = ")
+                .append(ms(min(Duration.ofSeconds(1), heartbeat.multipliedBy(2)))).append('\n');
+        c.append("pekko.cluster.unreachable-nodes-reaper-interval = ").append(ms(tick)).append('\n');
+        c.append("pekko.cluster.periodic-tasks-initial-delay = ").append(ms(tick)).append('\n');
+        c.append("pekko.cluster.gossip-interval = ").append(ms(min(Duration.ofSeconds(1), acceptablePause.dividedBy(2)))).append('\n');
+        c.append("pekko.cluster.leader-actions-interval = ").append(ms(min(Duration.ofSeconds(1), acceptablePause.dividedBy(2)))).append('\n');
+        c.append("pekko.cluster.seed-node-timeout = ").append(ms(min(Duration.ofSeconds(5), acceptablePause.multipliedBy(2)))).append('\n');
+        c.append("pekko.cluster.retry-unsuccessful-join-after = ").append(ms(min(Duration.ofSeconds(10), acceptablePause.multipliedBy(2)))).append('\n');
+        c.append("pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"\n");
+        c.append("pekko.cluster.split-brain-resolver.active-strategy = keep-majority\n");
+        c.append("pekko.cluster.split-brain-resolver.stable-after = ").append(ms(downAfter)).append('\n');
+        c.append("pekko.cluster.run-coordinated-shutdown-when-down = on\n");
+        return ConfigFactory.parseString(c.toString()).withFallback(ConfigFactory.load());
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** The keystores' password, from a file only this user may read. */
+    private static String readPassword(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("missing " + file + " (make the keys with scripts/node-keys)");
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        for (PosixFilePermission p : perms) {
+            if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+                throw new IOException(file + " is readable by other users (mode " + perms + "); chmod 600 it");
+            }
+        }
+        Object owner = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (!owner.equals(me)) {
+            throw new IOException(file + " belongs to uid " + owner + ", not to this user (" + me + ")");
+        }
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
+    }
+}

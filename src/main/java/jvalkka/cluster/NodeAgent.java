@@ -1,0 +1,245 @@
+package jvalkka.cluster;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.Cluster;
+
+import com.typesafe.config.ConfigFactory;
+
+/**
+ * A node agent: one per host, a member of the cluster that advertises the host,
+ * its cores and the user's labels under {@link #SERVICE} (Pekko's receptionist),
+ * so that drivers find it ({@link ClusterDriver}). Started by {@code scripts/node}
+ * ({@link #main}) or in a program with {@link #start}.
+ *
+ * <p>It binds the address it is given and no other; a wildcard address only if
+ * {@code --allow-wildcard} is given as well. It leaves the cluster cleanly on
+ * SIGTERM, Ctrl+C or {@link #close()}; an agent that the others removed (it was
+ * unreachable longer than the down-after time) exits, for its supervisor to
+ * start again. Later rounds add starting backends on its host when asked.
+ */
+public final class NodeAgent implements AutoCloseable {
+    /** The receptionist key under which every agent registers. */
+    public static final ServiceKey<AgentMessage> SERVICE = ServiceKey.create(AgentMessage.class, "jvalkka-node-agent");
+    /** The role of agents in the cluster. */
+    public static final String ROLE = "agent";
+
+    private final ActorSystem<AgentMessage> system;
+    private final AgentInfo info;
+
+    private NodeAgent(ActorSystem<AgentMessage> system, AgentInfo info) {
+        this.system = system;
+        this.info = info;
+    }
+
+    /**
+     * Starts an agent with {@code settings}, advertising {@code host},
+     * {@code cores} and {@code labels}. Returns when its actor system runs; it
+     * joins the seeds in the background ({@link #awaitUp}).
+     */
+    public static NodeAgent start(ClusterSettings settings, String host, int cores, Map<String, String> labels)
+            throws IOException {
+        return start(settings, host, cores, labels, false);
+    }
+
+    static NodeAgent start(ClusterSettings settings, String host, int cores, Map<String, String> labels,
+            boolean exitJvmWhenDown) throws IOException {
+        var config = settings.withRoles(List.of(ROLE)).toConfig();
+        if (exitJvmWhenDown) {
+            config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(config);
+        }
+        AgentInfo[] holder = new AgentInfo[1];
+        Behavior<AgentMessage> behavior = Behaviors.setup(ctx -> {
+            ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE, ctx.getSelf()));
+            return Behaviors.receive(AgentMessage.class)
+                    .onMessage(AgentMessage.Describe.class, d -> {
+                        d.replyTo().tell(holder[0]);
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+        // the info needs the bound address, known once the system runs; the behaviour reads it only on a Describe
+        ActorSystem<AgentMessage> system = ActorSystem.create(behavior, settings.systemName(), config);
+        String address = Cluster.get(system).selfMember().address().toString();
+        holder[0] = new AgentInfo(host, address, cores, labels, ProcessHandle.current().pid());
+        return new NodeAgent(system, holder[0]);
+    }
+
+    /** What this agent advertises. */
+    public AgentInfo info() {
+        return info;
+    }
+
+    /** Waits until this agent is an Up member of the cluster; false if {@code timeout} passed first. */
+    public boolean awaitUp(Duration timeout) throws InterruptedException {
+        CompletableFuture<Void> up = new CompletableFuture<>();
+        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
+        try {
+            up.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Leaves the cluster and stops, waiting up to 10 s. */
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // terminated as far as it could
+        }
+    }
+
+    static Duration parseDuration(String s) {
+        String t = s.strip();
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        if (t.endsWith("s")) {
+            return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+        }
+        throw new IllegalArgumentException("a duration is like 500ms or 2s, not '" + s + "'");
+    }
+
+    private static final String USAGE = String.join("\n",
+            "usage: scripts/node --bind ADDRESS[:PORT] [--seed HOST:PORT ...] --keys DIR [options]",
+            "  --bind ADDRESS[:PORT]   the address (and port, default " + ClusterSettings.DEFAULT_PORT
+                    + ") to bind and advertise; never a wildcard unless --allow-wildcard",
+            "  --seed HOST:PORT        a seed member (repeat, or comma-separated); none: this agent starts a cluster",
+            "  --keys DIR              mutual TLS keys made by scripts/node-keys",
+            "  --insecure-plain-tcp    no TLS, no authentication: trusted networks only",
+            "  --host NAME             the host name to advertise (default: this machine's name)",
+            "  --cores N               the cores to offer (default: the available processors)",
+            "  --label KEY=VALUE       a user label (repeat)",
+            "  --heartbeat D           failure detector heartbeat interval (default 1s)",
+            "  --failure-pause D       a member silent longer is unreachable (default 3s)",
+            "  --down-after D          an unreachable member is removed after this (default 20s)",
+            "  --system NAME           the cluster's actor system name (default jvalkka)",
+            "  --log-level LEVEL       Pekko's log level: OFF ERROR WARNING INFO DEBUG (default WARNING)",
+            "  --allow-wildcard        allow --bind 0.0.0.0 or ::");
+
+    /** {@code scripts/node}: see {@link #USAGE}, printed by {@code --help}. */
+    public static void main(String[] args) throws Exception {
+        String bind = null;
+        List<String> seeds = new ArrayList<>();
+        Path keys = null;
+        boolean plain = false;
+        boolean wildcard = false;
+        String host = null;
+        int cores = Runtime.getRuntime().availableProcessors();
+        Map<String, String> labels = new LinkedHashMap<>();
+        Duration heartbeat = Duration.ofSeconds(1);
+        Duration pause = Duration.ofSeconds(3);
+        Duration downAfter = Duration.ofSeconds(20);
+        String system = ClusterSettings.DEFAULT_SYSTEM;
+        String logLevel = "WARNING";
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--help") || a.equals("-h")) {
+                    System.out.println(USAGE);
+                    return;
+                }
+                if (a.equals("--insecure-plain-tcp")) {
+                    plain = true;
+                    continue;
+                }
+                if (a.equals("--allow-wildcard")) {
+                    wildcard = true;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--bind" -> bind = v;
+                    case "--seed" -> {
+                        for (String s : v.split(",")) {
+                            if (!s.isBlank()) {
+                                seeds.add(s.strip());
+                            }
+                        }
+                    }
+                    case "--keys" -> keys = Path.of(v);
+                    case "--host" -> host = v;
+                    case "--cores" -> cores = Integer.parseInt(v);
+                    case "--label" -> {
+                        int eq = v.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException("--label needs KEY=VALUE, not '" + v + "'");
+                        }
+                        labels.put(v.substring(0, eq), v.substring(eq + 1));
+                    }
+                    case "--heartbeat" -> heartbeat = parseDuration(v);
+                    case "--failure-pause" -> pause = parseDuration(v);
+                    case "--down-after" -> downAfter = parseDuration(v);
+                    case "--system" -> system = v;
+                    case "--log-level" -> logLevel = v;
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (bind == null) {
+                throw new IllegalArgumentException("--bind ADDRESS[:PORT] is required (no wildcard default)");
+            }
+            if (keys == null && !plain) {
+                throw new IllegalArgumentException("--keys DIR is required (scripts/node-keys DIR makes them), "
+                        + "or --insecure-plain-tcp on a trusted network");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("scripts/node: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        String bindHost = bind;
+        int port = ClusterSettings.DEFAULT_PORT;
+        if (bind.startsWith("[") || bind.chars().filter(c -> c == ':').count() == 1) {
+            String[] hp = ClusterSettings.parseHostPort(bind);
+            bindHost = hp[0].replace("[", "").replace("]", "");
+            port = Integer.parseInt(hp[1]);
+        }
+        if (!wildcard && InetAddress.getByName(bindHost).isAnyLocalAddress()) {
+            System.err.println("scripts/node: " + bindHost + " is a wildcard address; give the host's own address, "
+                    + "or add --allow-wildcard");
+            System.exit(2);
+            return;
+        }
+        if (host == null) {
+            host = InetAddress.getLocalHost().getHostName();
+        }
+        ClusterSettings s = ClusterSettings.bind(bindHost, port).withSeeds(seeds)
+                .withFailureDetector(heartbeat, pause).withDownAfter(downAfter).withSystemName(system)
+                .withLogLevel(logLevel);
+        s = plain ? s.withPlainTcp() : s.withKeys(keys);
+        NodeAgent agent = start(s, host, cores, labels, true);
+        AgentInfo info = agent.info();
+        System.out.println("jvalkka node: started " + info.address() + " host=" + info.host() + " cores="
+                + info.cores() + " labels=" + info.labels() + " transport=" + (plain ? "plain-tcp" : "mutual-tls")
+                + " seeds=" + seeds);
+        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(agent.system)).registerOnMemberUp(
+                () -> System.out.println("jvalkka node: up " + info.address()));
+        agent.system.getWhenTerminated().toCompletableFuture().join();
+        System.out.println("jvalkka node: stopped " + info.address());
+    }
+}

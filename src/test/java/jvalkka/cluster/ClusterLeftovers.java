@@ -1,0 +1,32 @@
+package jvalkka.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jvalkka.shm.RunRecord;
+
+/** Checks that a cluster test class left no child process, segment, namespace or link of its own behind. */
+final class ClusterLeftovers {
+    private ClusterLeftovers() {
+    }
+
+    static void assertNone() throws Exception {
+        for (ProcessHandle k : ProcessHandle.current().children().toList()) {
+            String cmd = k.info().commandLine().orElse("");
+            if (!cmd.contains("jvalkka.")) {
+                continue;
+            }
+            try {
+                k.onExit().get(10, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                k.destroyForcibly();
+                throw new AssertionError("a child was left running: pid " + k.pid() + " " + cmd);
+            }
+        }
+        assertEquals(List.of(), RunRecord.get().segmentNames(), "segments left in /dev/shm");
+        assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm(), "namespaces or links left");
+    }
+}

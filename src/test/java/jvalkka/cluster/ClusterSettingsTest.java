@@ -1,0 +1,97 @@
+package jvalkka.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.typesafe.config.Config;
+
+import jvalkka.testing.JavaProgram;
+
+/** The cluster's configuration: TLS unless asked otherwise, no Java serialization, no wildcard, safe keys. */
+@Timeout(60)
+class ClusterSettingsTest {
+
+    @AfterAll
+    static void noLeftovers() throws Exception {
+        ClusterLeftovers.assertNone();
+    }
+
+    private static Path keys(Path dir, String mode) throws IOException {
+        Files.writeString(dir.resolve("node.p12"), "x");
+        Files.writeString(dir.resolve("trust.p12"), "x");
+        Path pw = dir.resolve("password");
+        Files.writeString(pw, "secret\n");
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString(mode));
+        return dir;
+    }
+
+    @Test
+    void withoutKeysOrAnExplicitPlainTcpThereIsNoConfiguration() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ClusterSettings.bind("192.0.2.9", 25520).toConfig());
+        assertTrue(e.getMessage().contains("scripts/node-keys"), e.getMessage());
+    }
+
+    @Test
+    void theDefaultIsMutualTlsOnTheGivenAddressWithJavaSerializationOff(@TempDir Path dir) throws IOException {
+        Config c = ClusterSettings.bind("192.0.2.9", 25520).withSeeds(List.of("192.0.2.8:25520"))
+                .withKeys(keys(dir, "rw-------")).toConfig();
+        assertEquals("tls-tcp", c.getString("pekko.remote.artery.transport"));
+        assertTrue(c.getBoolean("pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication"));
+        assertEquals("secret", c.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store-password"));
+        assertEquals("192.0.2.9", c.getString("pekko.remote.artery.canonical.hostname"));
+        assertEquals("192.0.2.9", c.getString("pekko.remote.artery.bind.hostname"));
+        assertFalse(c.getBoolean("pekko.actor.allow-java-serialization"));
+        assertEquals(List.of("pekko://jvalkka@192.0.2.8:25520"), c.getStringList("pekko.cluster.seed-nodes"));
+        assertEquals("jvalkka-agent", c.getString("pekko.actor.serialization-bindings.\"jvalkka.cluster.AgentMessage\""));
+    }
+
+    @Test
+    void aPasswordFileOthersCanReadIsRefused(@TempDir Path dir) throws IOException {
+        IOException e = assertThrows(IOException.class,
+                () -> ClusterSettings.bind("192.0.2.9", 25520).withKeys(keys(dir, "rw-r--r--")).toConfig());
+        assertTrue(e.getMessage().contains("readable by other users"), e.getMessage());
+    }
+
+    @Test
+    void plainTcpOnlyWhenAskedFor() throws IOException {
+        assertEquals("tcp", ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp().toConfig()
+                .getString("pekko.remote.artery.transport"));
+    }
+
+    @Test
+    void agentInfoCrossesAsItsOwnBinaryFormAndBadInputIsRefused() throws Exception {
+        AgentSerializer s = new AgentSerializer(null);
+        AgentInfo info = new AgentInfo("node1", "pekko://jvalkka@192.0.2.2:25520", 4, Map.of("zone", "a"), 42);
+        byte[] bytes = s.toBinary(info);
+        assertEquals(info, s.fromBinary(bytes, s.manifest(info)));
+        assertThrows(NotSerializableException.class, () -> s.fromBinary(bytes, "X"));
+        assertThrows(NotSerializableException.class, () -> s.fromBinary(new byte[] {1, 2}, "I"));
+        assertThrows(IllegalArgumentException.class, () -> s.toBinary("not an agent message"));
+    }
+
+    @Test
+    void theAgentRefusesAWildcardAddressUnlessAskedFor() throws Exception {
+        JavaProgram.Result r = JavaProgram.run(NodeAgent.class, 60, "--bind", "0.0.0.0", "--insecure-plain-tcp");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.output().contains("wildcard"), r.output());
+        JavaProgram.Result noKeys = JavaProgram.run(NodeAgent.class, 60, "--bind", "192.0.2.9");
+        assertEquals(2, noKeys.exitCode(), noKeys.output());
+        assertTrue(noKeys.output().contains("scripts/node-keys"), noKeys.output());
+    }
+}
