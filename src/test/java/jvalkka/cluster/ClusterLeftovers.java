@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import jvalkka.shm.RunRecord;
+import jvalkka.shm.internal.RunRecord;
 
 /** Checks that a cluster test class left no child process, segment, namespace or link of its own behind. */
 final class ClusterLeftovers {
