@@ -103,7 +103,9 @@ public abstract class MainContext implements Runnable, AutoCloseable {
     private final Map<String, sun.misc.SignalHandler> previousHandlers = new LinkedHashMap<>();
     private final AtomicInteger signalsSeen = new AtomicInteger();
     /** The JMX view: {@code jvalkka:type=MainContext,name=CLASS} and its workers' MBeans. */
-    private final ContextStats stats = new ContextStats(loggerName(getClass()));
+    /** Its MBean, named by the class's simple name as the README says ({@code jvalkka:type=MainContext,name=Manager}). */
+    private final ContextStats stats = new ContextStats(
+            getClass().getSimpleName().isEmpty() ? getClass().getName() : getClass().getSimpleName());
 
     /**
      * Opens the aux pipe; starts nothing (call {@link #start()} at the end of your constructor).

@@ -15,7 +15,7 @@ final class ClusterLeftovers {
 
     static void assertNone() throws Exception {
         for (ProcessHandle k : ProcessHandle.current().children().toList()) {
-            String cmd = k.info().commandLine().orElse("");
+            String cmd = jvalkka.testing.CommandLines.of(k);
             if (!cmd.contains("jvalkka.")) {
                 continue;
             }

@@ -13,7 +13,7 @@ final class Leftovers {
 
     static void assertNone() throws Exception {
         List<ProcessHandle> kids = ProcessHandle.current().children()
-                .filter(p -> p.info().commandLine().orElse("").contains("jvalkka.multiprocess.BackendMain")).toList();
+                .filter(p -> jvalkka.testing.CommandLines.of(p).contains("jvalkka.multiprocess.BackendMain")).toList();
         for (ProcessHandle k : kids) {
             try {
                 k.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);

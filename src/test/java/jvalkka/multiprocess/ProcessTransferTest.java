@@ -119,7 +119,7 @@ class ProcessTransferTest {
         // as with Java serialization: no constructor or field initializer runs for transient fields
         assertNull(got.cache);
         assertEquals(0, got.transientInt);
-        assertEquals("Plain.plain", got.logger.getName());
+        assertEquals(Plain.class.getName() + ".plain", got.logger.getName());
         assertEquals(sent.toString(), got.toString());
     }
 
@@ -129,7 +129,7 @@ class ProcessTransferTest {
         assertFalse(ProcessTransfer.isPlain(sent));
         WithList got = (WithList) roundTrip(sent);
         assertEquals(List.of(1, 2, 3), got.items);
-        assertEquals("WithList.with-list", got.logger.getName());
+        assertEquals(WithList.class.getName() + ".with-list", got.logger.getName());
     }
 
     @Test

@@ -104,21 +104,4 @@ class DemoTest {
         assumeTrue(java != null, "no JDK 25 or later under /usr/lib/jvm or /opt");
         assertQuietAndSummarised(demo(java.toString(), "2", "2"));
     }
-
-    @Test
-    void backendsOfEveryJdkFrom24UpAreGivenTheAccessOptions() throws Exception {
-        var m = Class.forName("jvalkka.multiprocess.Frontend").getDeclaredMethod("jdkOptions", List.class,
-                boolean.class, int.class);
-        m.setAccessible(true);
-        for (int feature : new int[] {24, 25, 26, 30}) {
-            @SuppressWarnings("unchecked")
-            List<String> opts = (List<String>) m.invoke(null, List.of(), true, feature);
-            assertTrue(opts.contains("--sun-misc-unsafe-memory-access=allow"), feature + ": " + opts);
-            assertTrue(opts.contains("--enable-native-access=ALL-UNNAMED"), feature + ": " + opts);
-        }
-        @SuppressWarnings("unchecked")
-        List<String> on17 = (List<String>) m.invoke(null, List.of(), true, 17);
-        assertTrue(!on17.contains("--enable-native-access=ALL-UNNAMED"), on17.toString());
-    }
-
 }

@@ -382,14 +382,23 @@ public class StatsSource extends SourceElement {
         return out;
     }
 
+    /**
+     * The child's {@code -Djvalkka.process=} label, else its command's file name. Read from
+     * {@code /proc/<pid>/cmdline}: {@code ProcessHandle.Info.arguments()} is empty when the
+     * arguments pass a page, as a backend's class path of repository jars easily does.
+     */
     private static String workerName(ProcessHandle h) {
-        ProcessHandle.Info info = h.info();
-        for (String arg : info.arguments().orElse(new String[0])) {
-            if (arg.startsWith("-Djvalkka.process=")) {
-                return arg.substring("-Djvalkka.process=".length());
+        try {
+            byte[] raw = java.nio.file.Files.readAllBytes(Path.of("/proc/" + h.pid() + "/cmdline"));
+            for (String arg : new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                if (arg.startsWith("-Djvalkka.process=")) {
+                    return arg.substring("-Djvalkka.process=".length());
+                }
             }
+        } catch (java.io.IOException | RuntimeException e) {
+            // gone, or not ours to read: fall back to the command's name
         }
-        return info.command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
+        return h.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
     }
 
     /** Metrics of one process; those that cannot be read are left out. */

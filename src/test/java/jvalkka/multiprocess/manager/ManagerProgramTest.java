@@ -132,7 +132,7 @@ class ManagerProgramTest {
         }
         // only the backends: the manager may also be training the class-data archive in a child JVM of its own
         List<Long> pids = ProcessHandle.of(program.pid()).orElseThrow().children()
-                .filter(p -> p.info().commandLine().orElse("").contains("jvalkka.multiprocess.BackendMain"))
+                .filter(p -> jvalkka.testing.CommandLines.of(p).contains("jvalkka.multiprocess.BackendMain"))
                 .map(ProcessHandle::pid).toList();
         assertEquals(WORKERS, pids.size(), "worker JVMs: " + pids);
         return pids;

@@ -64,7 +64,7 @@ final class Workers {
         List<ProcessHandle> left;
         while (!(left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty()) {
             if (System.nanoTime() > deadline) {
-                String what = left.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList()
+                String what = left.stream().map(h -> h.pid() + " " + jvalkka.testing.CommandLines.of(h)).toList()
                         .toString();
                 left.forEach(ProcessHandle::destroyForcibly);
                 throw new AssertionError("child processes left behind: " + what);

@@ -36,7 +36,7 @@ class ParallelizeTest {
             ProcessHandle.current().descendants().findFirst().ifPresent(h -> h.onExit().join());
         }
         assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "child JVMs left");
+                .map(h -> h.pid() + " " + jvalkka.testing.CommandLines.of(h)).toList(), "child JVMs left");
         assertEquals(List.of(), ourSegments(), "segments left in /dev/shm");
     }
 

@@ -33,7 +33,7 @@ class WorkerParameterErrorsTest {
     @AfterEach
     void nothingLeft() throws Exception {
         assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-                .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "child JVMs left");
+                .map(h -> h.pid() + " " + jvalkka.testing.CommandLines.of(h)).toList(), "child JVMs left");
         assertEquals(List.of(), ParallelizeTest.ourSegments(), "segments left in /dev/shm");
     }
 
