@@ -15,6 +15,18 @@ import java.util.Objects;
  */
 public record AgentInfo(String host, String address, int cores, Map<String, String> labels, long pid)
         implements AgentMessage {
+    /**
+     * Checks the components and copies the labels.
+     *
+     * @param host    the host name given with {@code --host}
+     * @param address the agent's cluster address, {@code pekko://SYSTEM@HOST:PORT}
+     * @param cores   the cores it offers, at least 1
+     * @param labels  the user's labels, copied (later changes to the map are not seen)
+     * @param pid     the agent's process id on its host
+     * @throws NullPointerException when {@code host}, {@code address} or {@code labels}, or a label's
+     *     key or value, is null
+     * @throws IllegalArgumentException when {@code cores} is below 1
+     */
     public AgentInfo {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(address, "address");
@@ -24,7 +36,12 @@ public record AgentInfo(String host, String address, int cores, Map<String, Stri
         }
     }
 
-    /** The value of label {@code key}, or null. */
+    /**
+     * The value of label {@code key}, or null.
+     *
+     * @param key the label's name, as given in {@code --label key=value}
+     * @return its value, or null when the agent has no such label
+     */
     public String label(String key) {
         return labels.get(key);
     }

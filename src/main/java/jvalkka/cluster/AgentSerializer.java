@@ -31,6 +31,12 @@ public final class AgentSerializer extends SerializerWithStringManifest {
     private final ExtendedActorSystem system;
     private volatile ActorRefResolver resolver;
 
+    /**
+     * Called by Pekko, which creates its serializers by reflection from the configuration; not for
+     * direct use.
+     *
+     * @param system the actor system whose actor references this serializer writes and resolves
+     */
     public AgentSerializer(ExtendedActorSystem system) {
         this.system = system;
     }

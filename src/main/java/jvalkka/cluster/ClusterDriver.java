@@ -142,7 +142,16 @@ public final class ClusterDriver implements AutoCloseable {
         system = ActorSystem.create(behavior, settings.systemName(), settings.withRoles(List.of(ROLE)).toConfig());
     }
 
-    /** Joins the cluster as a driver with {@code settings} (its own bind address, the seeds, the keys). */
+    /**
+     * Joins the cluster as a driver with {@code settings} (its own bind address, the seeds, the keys).
+     * Returns once the driver's actor system runs; the join itself, and the discovery of agents,
+     * go on in the background ({@link #awaitAgents}).
+     *
+     * @param settings this member's settings; the driver adds its role, {@link #ROLE}
+     * @return the driver; {@link #close()} leaves the cluster
+     * @throws IOException if the keys cannot be read ({@link ClusterSettings#toConfig()})
+     * @throws IllegalStateException when the settings have neither keys nor plain TCP
+     */
     public static ClusterDriver join(ClusterSettings settings) throws IOException {
         return new ClusterDriver(settings);
     }
@@ -158,12 +167,20 @@ public final class ClusterDriver implements AutoCloseable {
         }
     }
 
-    /** This driver's own cluster address. */
+    /**
+     * This driver's own cluster address.
+     *
+     * @return the address, {@code pekko://SYSTEM@HOST:PORT} (with the port actually bound)
+     */
     public String address() {
         return Cluster.get(system).selfMember().address().toString();
     }
 
-    /** The agents known now and reachable, in no particular order. */
+    /**
+     * The agents known now and reachable, in no particular order.
+     *
+     * @return a new list: agents that answered the driver's describe request and are not unreachable now
+     */
     public List<AgentInfo> agents() {
         List<AgentInfo> out = new ArrayList<>();
         for (AgentInfo a : agents.values()) {
@@ -174,7 +191,13 @@ public final class ClusterDriver implements AutoCloseable {
         return out;
     }
 
-    /** The agents whose label {@code key} is {@code value}. */
+    /**
+     * The agents whose label {@code key} is {@code value}.
+     *
+     * @param key the label's name
+     * @param value the value it must have (compared with {@code equals}; not null)
+     * @return the reachable agents that carry this label with this value, in no particular order
+     */
     public List<AgentInfo> agentsLabelled(String key, String value) {
         return agents().stream().filter(a -> value.equals(a.label(key))).toList();
     }
@@ -182,7 +205,11 @@ public final class ClusterDriver implements AutoCloseable {
     /**
      * Waits until at least {@code n} agents are known and reachable.
      *
+     * @param n how many agents to wait for
+     * @param timeout the longest wait
+     * @return the reachable agents at that moment (at least {@code n})
      * @throws java.util.concurrent.TimeoutException naming the agents seen, if {@code timeout} passes first
+     * @throws InterruptedException if the thread is interrupted while it waits
      */
     public List<AgentInfo> awaitAgents(int n, Duration timeout)
             throws InterruptedException, java.util.concurrent.TimeoutException {
@@ -206,6 +233,13 @@ public final class ClusterDriver implements AutoCloseable {
     /**
      * Waits for an event that matches {@code match} and was seen at or after
      * {@code sinceNanoTime}; returns it, or null if {@code timeout} passed first.
+     * Only the last 1,000 events are kept, so an older match may have been dropped.
+     *
+     * @param match the condition, tested on the driver's kept events (oldest first) under its lock
+     * @param sinceNanoTime a {@link System#nanoTime()} value; earlier events are skipped
+     * @param timeout the longest wait
+     * @return the oldest matching event, or null when none came in time
+     * @throws InterruptedException if the thread is interrupted while it waits
      */
     public Event awaitEvent(Predicate<Event> match, long sinceNanoTime, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -225,7 +259,11 @@ public final class ClusterDriver implements AutoCloseable {
         }
     }
 
-    /** The events kept so far, oldest first. */
+    /**
+     * The events kept so far, oldest first.
+     *
+     * @return an unmodifiable copy of the last (at most 1,000) events
+     */
     public List<Event> events() {
         synchronized (events) {
             return List.copyOf(events);

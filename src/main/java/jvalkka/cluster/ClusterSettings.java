@@ -66,6 +66,12 @@ public final class ClusterSettings {
      * Settings for a member that binds {@code host:port} ({@code port} 0: any
      * free port). {@code host} is an address or a name of this machine; it is
      * what other members connect to, and the only address bound.
+     *
+     * @param host the address or host name to bind and advertise; {@code 0.0.0.0} binds every interface
+     * @param port the port, 0..65535 (0: any free port)
+     * @return settings with the defaults of the class comment, no seeds and no keys yet
+     * @throws NullPointerException when {@code host} is null
+     * @throws IllegalArgumentException when {@code host} is blank or {@code port} is out of range
      */
     public static ClusterSettings bind(String host, int port) {
         Objects.requireNonNull(host, "host");
@@ -79,7 +85,14 @@ public final class ClusterSettings {
                 Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(20), List.of(), "WARNING");
     }
 
-    /** The seed members' addresses, {@code host:port}; a member that is its own first seed starts the cluster. */
+    /**
+     * The seed members' addresses, {@code host:port}; a member that is its own first seed starts the cluster.
+     *
+     * @param hostPorts the seeds, each {@code host:port} with a port of 1..65535, in the order tried
+     * @return a copy with these seeds (replacing any given before)
+     * @throws IllegalArgumentException (a {@link NumberFormatException} for a port that is no number)
+     *     when an entry is not {@code host:port}
+     */
     public ClusterSettings withSeeds(List<String> hostPorts) {
         for (String s : hostPorts) {
             parseHostPort(s);
@@ -88,19 +101,36 @@ public final class ClusterSettings {
                 downAfter, roles, logLevel);
     }
 
-    /** The directory that {@code scripts/node-keys} made: {@code node.p12}, {@code trust.p12}, {@code password}. */
+    /**
+     * The directory that {@code scripts/node-keys} made: {@code node.p12}, {@code trust.p12}, {@code password}.
+     *
+     * @param dir the keys directory; read (and checked) only by {@link #toConfig()}
+     * @return a copy that uses mutual TLS with these keys (undoing {@link #withPlainTcp()})
+     */
     public ClusterSettings withKeys(Path dir) {
         return new ClusterSettings(system, host, port, seeds, dir, false, heartbeat, acceptablePause, downAfter,
                 roles, logLevel);
     }
 
-    /** Plain TCP, no authentication: for a trusted network only, and only when asked for. */
+    /**
+     * Plain TCP, no authentication: for a trusted network only, and only when asked for.
+     *
+     * @return a copy that uses plain TCP and no keys (undoing {@link #withKeys(Path)})
+     */
     public ClusterSettings withPlainTcp() {
         return new ClusterSettings(system, host, port, seeds, null, true, heartbeat, acceptablePause, downAfter,
                 roles, logLevel);
     }
 
-    /** The failure detector's heartbeat interval and acceptable pause (a member silent longer is unreachable). */
+    /**
+     * The failure detector's heartbeat interval and acceptable pause (a member silent longer is unreachable).
+     *
+     * @param heartbeatInterval how often members send heartbeats; positive
+     * @param pause how long a member may be silent before it is marked unreachable; at least
+     *     {@code heartbeatInterval}. The cluster's gossip and reaper intervals are derived from it
+     * @return a copy with this failure detector
+     * @throws IllegalArgumentException unless {@code 0 < heartbeatInterval <= pause}
+     */
     public ClusterSettings withFailureDetector(Duration heartbeatInterval, Duration pause) {
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || pause.compareTo(heartbeatInterval) < 0) {
             throw new IllegalArgumentException("need 0 < heartbeat <= pause, not " + heartbeatInterval + ", " + pause);
@@ -109,13 +139,23 @@ public final class ClusterSettings {
                 roles, logLevel);
     }
 
-    /** How long a member stays unreachable before the others remove it (the split-brain resolver's stable-after). */
+    /**
+     * How long a member stays unreachable before the others remove it (the split-brain resolver's stable-after).
+     *
+     * @param d the time an unreachable member is kept before it is downed (not checked here)
+     * @return a copy with this delay
+     */
     public ClusterSettings withDownAfter(Duration d) {
         return new ClusterSettings(system, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, d, roles,
                 logLevel);
     }
 
-    /** The actor system's name (all members of one cluster share it). */
+    /**
+     * The actor system's name (all members of one cluster share it).
+     *
+     * @param name the name, part of every member's address; members with another name do not join
+     * @return a copy with this name
+     */
     public ClusterSettings withSystemName(String name) {
         return new ClusterSettings(name, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, downAfter,
                 roles, logLevel);
@@ -126,32 +166,67 @@ public final class ClusterSettings {
                 r, logLevel);
     }
 
-    /** Pekko's log level: OFF, ERROR, WARNING (default), INFO, DEBUG. */
+    /**
+     * Pekko's log level: OFF, ERROR, WARNING (default), INFO, DEBUG.
+     *
+     * @param level one of those names, written into the configuration as given (not checked here)
+     * @return a copy with this level; INFO and DEBUG also turn on the cluster's info log
+     */
     public ClusterSettings withLogLevel(String level) {
         return new ClusterSettings(system, host, port, seeds, keys, plainTcp, heartbeat, acceptablePause, downAfter,
                 roles, level);
     }
 
+    /**
+     * The actor system's name.
+     *
+     * @return the name given to {@link #withSystemName(String)}, else {@link #DEFAULT_SYSTEM}
+     */
     public String systemName() {
         return system;
     }
 
+    /**
+     * The bind address.
+     *
+     * @return the address or host name given to {@link #bind(String, int)}
+     */
     public String host() {
         return host;
     }
 
+    /**
+     * The bind port.
+     *
+     * @return the port given to {@link #bind(String, int)}; 0 means any free port, chosen at start
+     */
     public int port() {
         return port;
     }
 
+    /**
+     * The seed members' addresses.
+     *
+     * @return the seeds, {@code host:port}, unmodifiable; empty unless {@link #withSeeds(List)} set them
+     */
     public List<String> seeds() {
         return seeds;
     }
 
+    /**
+     * Whether the transport is plain TCP rather than mutual TLS.
+     *
+     * @return true after {@link #withPlainTcp()}, false (mutual TLS) otherwise
+     */
     public boolean plainTcp() {
         return plainTcp;
     }
 
+    /**
+     * The failure detector's acceptable pause.
+     *
+     * @return how long a member may be silent before it is marked unreachable (default 3 s)
+     */
     public Duration acceptablePause() {
         return acceptablePause;
     }
@@ -181,8 +256,10 @@ public final class ClusterSettings {
      * The Pekko configuration: these settings over the user's
      * {@code application.conf} and Pekko's defaults.
      *
-     * @throws IOException if the keys directory is missing, incomplete, or
-     *     readable by other users
+     * @return the configuration to create the actor system with
+     * @throws IOException if the keys directory is missing, incomplete, or its
+     *     {@code password} file is readable by other users or owned by another user
+     * @throws IllegalStateException when neither keys nor plain TCP were given
      */
     public Config toConfig() throws IOException {
         if (!plainTcp && keys == null) {

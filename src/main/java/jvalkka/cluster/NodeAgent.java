@@ -51,6 +51,14 @@ public final class NodeAgent implements AutoCloseable {
      * Starts an agent with {@code settings}, advertising {@code host},
      * {@code cores} and {@code labels}. Returns when its actor system runs; it
      * joins the seeds in the background ({@link #awaitUp}).
+     *
+     * @param settings this member's settings; the agent adds its role, {@link #ROLE}
+     * @param host the host name to advertise
+     * @param cores the cores to offer, at least 1
+     * @param labels the user's labels, copied
+     * @return the running agent; {@link #close()} leaves the cluster
+     * @throws IOException if the keys cannot be read ({@link ClusterSettings#toConfig()})
+     * @throws IllegalStateException when the settings have neither keys nor plain TCP
      */
     public static NodeAgent start(ClusterSettings settings, String host, int cores, Map<String, String> labels)
             throws IOException {
@@ -80,12 +88,22 @@ public final class NodeAgent implements AutoCloseable {
         return new NodeAgent(system, holder[0]);
     }
 
-    /** What this agent advertises. */
+    /**
+     * What this agent advertises.
+     *
+     * @return the agent's info, its bound address included
+     */
     public AgentInfo info() {
         return info;
     }
 
-    /** Waits until this agent is an Up member of the cluster; false if {@code timeout} passed first. */
+    /**
+     * Waits until this agent is an Up member of the cluster; false if {@code timeout} passed first.
+     *
+     * @param timeout the longest wait
+     * @return true once the agent is Up, false when the timeout passed first
+     * @throws InterruptedException if the thread is interrupted while it waits
+     */
     public boolean awaitUp(Duration timeout) throws InterruptedException {
         CompletableFuture<Void> up = new CompletableFuture<>();
         org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
@@ -138,7 +156,14 @@ public final class NodeAgent implements AutoCloseable {
             "  --log-level LEVEL       Pekko's log level: OFF ERROR WARNING INFO DEBUG (default WARNING)",
             "  --allow-wildcard        allow --bind 0.0.0.0 or ::");
 
-    /** {@code scripts/node}: see {@link #USAGE}, printed by {@code --help}. */
+    /**
+     * {@code scripts/node}: see {@link #USAGE}, printed by {@code --help}. Runs until the agent's
+     * actor system ends (SIGTERM, Ctrl+C, or removal from the cluster, which exits the JVM).
+     * Bad options print the usage and exit with status 2.
+     *
+     * @param args the command line options of {@code scripts/node}
+     * @throws Exception when the agent cannot start (unreadable keys, an address that cannot be bound)
+     */
     public static void main(String[] args) throws Exception {
         String bind = null;
         List<String> seeds = new ArrayList<>();

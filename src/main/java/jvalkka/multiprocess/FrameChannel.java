@@ -42,7 +42,11 @@ import java.nio.channels.Selector;
  * {@link MessagePipe}: they are package-private here.
  */
 abstract class FrameChannel implements AutoCloseable {
-    /** Sends a message frame ({@code null}: the stop marker); see {@link MessagePipe#send}. */
+    /**
+     * Sends a message frame ({@code null}: the stop marker); see {@link MessagePipe#send}.
+     *
+     * @param m the message, or {@code null} for the stop marker
+     */
     public abstract void send(MessageObject m);
 
     /** Sends a proxy call: {@code m} in a call frame of id {@code id} (not 0). */
@@ -63,13 +67,26 @@ abstract class FrameChannel implements AutoCloseable {
      */
     abstract MessageObject recv(long timeoutMillis);
 
-    /** Whether {@code recv} would return within {@code timeoutSeconds} (0 polls); true also at the end. */
+    /**
+     * Whether {@code recv} would return within {@code timeoutSeconds} (0 polls); true also at the end.
+     *
+     * @param timeoutSeconds how long to wait for a frame; 0 only looks
+     * @return true when a frame is buffered or the other end closed (so {@code recv} does not wait)
+     */
     public abstract boolean poll(double timeoutSeconds);
 
-    /** Whether a whole message is already buffered, so that {@code recv} returns at once. Never waits. */
+    /**
+     * Whether a whole message is already buffered, so that {@code recv} returns at once. Never waits.
+     *
+     * @return true when a whole frame (or the end of the stream) is buffered already
+     */
     public abstract boolean hasBufferedMessage();
 
-    /** The selectable channel to register for {@code OP_READ}; non-blocking. */
+    /**
+     * The selectable channel to register for {@code OP_READ}; non-blocking.
+     *
+     * @return the underlying channel, in non-blocking mode
+     */
     public abstract SelectableChannel channel();
 
     /** Closes this end; idempotent; a thread blocked in it wakes with {@link PipeClosedException}. */

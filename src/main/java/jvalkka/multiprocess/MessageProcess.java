@@ -209,18 +209,30 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * Backend: the loop's start phase; runs {@link #preRun__()}. Subclasses that
      * add a start step call {@code super.onStart__()} first. A failure ends the
      * backend with status 1 (see {@link BackendLoop}).
+     *
+     * @throws Exception whatever {@code preRun__} (or the override) throws: the loop
+     *     does not run, the close phase neither, and the backend ends with status 1
      */
     protected void onStart__() throws Exception {
         preRun__();
     }
 
-    /** Backend: runs after each {@link #readPipes__(double)} of the loop, on the loop's thread. Default: nothing. */
+    /**
+     * Backend: runs after each {@link #readPipes__(double)} of the loop, on the loop's thread. Default: nothing.
+     *
+     * @throws Exception to end the loop: the close phase still runs, then the backend
+     *     ends with status 1 and the frontend's {@code "exited"} event names the exception
+     */
     protected void onTurn__() throws Exception {
     }
 
     /**
      * Backend: the loop's close phase, after the loop ends and before the stop
      * marker and {@link #postRun__()}; it runs also when the parent died. Default: nothing.
+     *
+     * @throws Exception ends the backend with status 1; the stop marker and
+     *     {@code postRun__} are then not run (when the loop itself failed, this
+     *     failure is attached to that one as suppressed)
      */
     protected void onClose__() throws Exception {
     }

@@ -42,6 +42,8 @@ public final class Serializability {
      *     {@code "field com.acme.MyElement.model"}); field paths are appended to it
      * @param transientAdvice what to advise for a plain field that cannot cross, as a sentence
      *     without its full stop, e.g. {@code "Mark the field transient and create it in preRun__"}
+     * @return {@code null} when {@code value} is null or serializes; otherwise one message that
+     *     starts with {@code label} (and the path below it) and ends with the fix
      */
     public static String whyNot(Object value, String label, String transientAdvice) {
         if (value == null) {

@@ -17,8 +17,11 @@ public interface RunHook {
      * Runs {@code pipeline} and returns true when this hook must run it; returns false at once,
      * without side effects, when the pipeline is none of its business.
      *
+     * @param pipeline the pipeline whose {@code run} was called
      * @param timeout as {@link Pipeline#run(Duration, long)}; null for no time limit
      * @param maxLoops as {@link Pipeline#run(Duration, long)}
+     * @return true when this hook ran the pipeline (the caller then must not run it),
+     *     false when it left it alone
      */
     boolean runIfNeeded(Pipeline pipeline, Duration timeout, long maxLoops);
 }

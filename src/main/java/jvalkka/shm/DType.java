@@ -22,9 +22,9 @@ public enum DType {
     INT16("int16", 2, false),
     /** A signed 8-bit integer (1 byte). */
     INT8("int8", 1, false),
-    /** A signed 8-bit integer (1 byte). */
+    /** An unsigned 8-bit integer (1 byte). */
     UINT8("uint8", 1, false),
-    /** A signed 16-bit integer (2 bytes). */
+    /** An unsigned 16-bit integer (2 bytes). */
     UINT16("uint16", 2, false);
 
     private final String numpyName;

@@ -83,7 +83,14 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * Creates the segment {@code name} sized for {@code shape} of {@code dtype}
      * (zero-filled) and lays the array over it. This JVM owns the name.
      *
+     * @param name the segment's name (see {@link SharedMemory#create})
+     * @param dtype the element type
+     * @param shape the length of each axis, each at least 1 (none: a single element)
+     * @return the array; it owns its segment view ({@link #close()} closes it, {@link #unlink()} removes the name)
      * @throws SegmentExistsException if the name exists
+     * @throws IllegalArgumentException for a bad name, or a shape with a negative or zero length
+     *     or too large for one segment; no segment is left behind
+     * @throws IOException if the segment cannot be created or mapped
      */
     public static SharedArray create(String name, DType dtype, int... shape) throws IOException {
         long nbytes = checkShape(shape) * dtype.itemSize();
@@ -97,7 +104,17 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Opens the existing segment {@code name} and lays the array over it; the segment must be large enough. */
+    /**
+     * Opens the existing segment {@code name} and lays the array over it; the segment must be large enough.
+     *
+     * @param name the segment's name
+     * @param dtype the element type, as its creator laid it out (not checked: the segment holds no type)
+     * @param shape the length of each axis, as its creator laid it out
+     * @return the array; it owns its segment view, which {@link #close()} closes
+     * @throws IllegalArgumentException when the segment is smaller than {@code shape} of {@code dtype},
+     *     or for a bad shape; the view is closed again
+     * @throws IOException if no segment of that name exists or it cannot be mapped
+     */
     public static SharedArray open(String name, DType dtype, int... shape) throws IOException {
         SharedMemory shm = SharedMemory.open(name);
         try {
@@ -108,40 +125,82 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Lays an array over the start of {@code segment}; the caller keeps ownership of the segment. */
+    /**
+     * Lays an array over the start of {@code segment}; the caller keeps ownership of the segment.
+     *
+     * @param segment an open segment at least as large as {@code shape} of {@code dtype}
+     * @param dtype the element type
+     * @param shape the length of each axis
+     * @return the array; its {@link #close()} leaves {@code segment} open
+     * @throws IllegalArgumentException when the segment is too small or the shape is bad
+     */
     public static SharedArray wrap(SharedMemory segment, DType dtype, int... shape) {
         return new SharedArray(segment, dtype, shape, false);
     }
 
+    /**
+     * The length of each axis.
+     *
+     * @return a copy of the shape (changing it does not change the array)
+     */
     public int[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The number of axes.
+     *
+     * @return the number of axes (0 for a single element laid out without axes)
+     */
     public int ndim() {
         return shape.length;
     }
 
+    /**
+     * The element type.
+     *
+     * @return the element type
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return the product of the shape's lengths
+     */
     public long size() {
         return size;
     }
 
-    /** Bytes used by the elements. */
+    /**
+     * Bytes used by the elements.
+     *
+     * @return {@link #size()} times the dtype's item size; the segment may be larger
+     */
     public long nbytes() {
         return size * dtype.itemSize();
     }
 
+    /**
+     * The segment under the array.
+     *
+     * @return the segment, owned by this array when it came from {@link #create} or {@link #open}
+     */
     public SharedMemory segment() {
         return segment;
     }
 
     // --- indexing ---
 
-    /** The flat (row-major) index of {@code idx}, bounds-checked. */
+    /**
+     * The flat (row-major) index of {@code idx}, bounds-checked.
+     *
+     * @param idx one index per axis; negative counts from the end
+     * @return the flat index, in {@code 0..size()-1}
+     * @throws IndexOutOfBoundsException for the wrong number of indices or one out of bounds
+     */
     public long flatIndex(int... idx) {
         if (idx.length != shape.length) {
             throw new IndexOutOfBoundsException("array of shape " + shapeString(shape) + " takes " + shape.length
@@ -184,15 +243,39 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as double ---
 
+    /**
+     * The element at {@code idx}, converted to double.
+     *
+     * @param idx one index per axis; negative counts from the end
+     * @return the element (exact but for int64 values beyond 2<sup>53</sup>)
+     * @throws IndexOutOfBoundsException for bad indices
+     * @throws IllegalStateException after {@link #close()}
+     */
     public double getDouble(int... idx) {
         return getDouble(flatIndex(idx));
     }
 
+    /**
+     * The element at {@code (i, j)} of a 2-d array, converted to double; no index array is allocated.
+     *
+     * @param i the index on axis 0; negative counts from the end
+     * @param j the index on axis 1; negative counts from the end
+     * @return the element
+     * @throws IndexOutOfBoundsException when the array is not 2-d or an index is out of bounds
+     * @throws IllegalStateException after {@link #close()}
+     */
     public double getDouble(int i, int j) {
         return getDouble(flat2(i, j));
     }
 
-    /** The element at flat index {@code flat}, converted to double. */
+    /**
+     * The element at flat index {@code flat}, converted to double.
+     *
+     * @param flat the row-major index, {@code 0..size()-1}
+     * @return the element
+     * @throws IndexOutOfBoundsException for a flat index out of bounds
+     * @throws IllegalStateException after {@link #close()}
+     */
     public double getDouble(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -208,15 +291,39 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Stores {@code v} at {@code idx}, converted to the dtype (floats to integers truncate and wrap).
+     *
+     * @param v the value
+     * @param idx one index per axis; negative counts from the end
+     * @throws IndexOutOfBoundsException for bad indices
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void set(double v, int... idx) {
         setDouble(flatIndex(idx), v);
     }
 
+    /**
+     * Stores {@code v} at {@code (i, j)} of a 2-d array, converted to the dtype; no index array is allocated.
+     *
+     * @param v the value
+     * @param i the index on axis 0; negative counts from the end
+     * @param j the index on axis 1; negative counts from the end
+     * @throws IndexOutOfBoundsException when the array is not 2-d or an index is out of bounds
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void set(double v, int i, int j) {
         setDouble(flat2(i, j), v);
     }
 
-    /** Stores {@code v} at flat index {@code flat}, converted to the dtype. */
+    /**
+     * Stores {@code v} at flat index {@code flat}, converted to the dtype.
+     *
+     * @param flat the row-major index, {@code 0..size()-1}
+     * @param v the value (to an integer dtype: truncated toward zero, wrapped to its width)
+     * @throws IndexOutOfBoundsException for a flat index out of bounds
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void setDouble(long flat, double v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -229,11 +336,26 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- element access as long (exact for int64) ---
 
+    /**
+     * The element at {@code idx}, converted to long (exact for every integer dtype; floats truncate).
+     *
+     * @param idx one index per axis; negative counts from the end
+     * @return the element
+     * @throws IndexOutOfBoundsException for bad indices
+     * @throws IllegalStateException after {@link #close()}
+     */
     public long getLong(int... idx) {
         return getLong(flatIndex(idx));
     }
 
-    /** The element at flat index {@code flat}, converted to long (floats truncate). */
+    /**
+     * The element at flat index {@code flat}, converted to long (floats truncate).
+     *
+     * @param flat the row-major index, {@code 0..size()-1}
+     * @return the element
+     * @throws IndexOutOfBoundsException for a flat index out of bounds
+     * @throws IllegalStateException after {@link #close()}
+     */
     public long getLong(long flat) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -249,11 +371,26 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Stores {@code v} at {@code idx}, converted to the dtype (integers wrap to its width).
+     *
+     * @param v the value
+     * @param idx one index per axis; negative counts from the end
+     * @throws IndexOutOfBoundsException for bad indices
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void set(long v, int... idx) {
         setLong(flatIndex(idx), v);
     }
 
-    /** Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width). */
+    /**
+     * Stores {@code v} at flat index {@code flat}, converted to the dtype (integers wrap to its width).
+     *
+     * @param flat the row-major index, {@code 0..size()-1}
+     * @param v the value
+     * @throws IndexOutOfBoundsException for a flat index out of bounds
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void setLong(long flat, long v) {
         int o = (int) offset(flat);
         switch (kind) {
@@ -275,7 +412,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- bulk ---
 
-    /** Sets every element to {@code v}. */
+    /**
+     * Sets every element to {@code v}, converted to the dtype.
+     *
+     * @param v the value
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void fill(double v) {
         offset(0);
         if (v == 0.0 && Double.doubleToRawLongBits(v) == 0) {
@@ -294,52 +436,112 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    /** Copies {@code src} (one value per element, row-major) in, converting to the dtype. */
+    /**
+     * Copies {@code src} (one value per element, row-major) in, converting to the dtype.
+     *
+     * @param src exactly {@link #size()} values, row-major
+     * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyFrom(double[] src) {
         copyIn(src, src.length, DType.FLOAT64);
     }
 
-    /** Copies every element out into {@code dst}, converted to double. */
+    /**
+     * Copies every element out into {@code dst}, converted to double.
+     *
+     * @param dst exactly {@link #size()} places, filled row-major
+     * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyTo(double[] dst) {
         copyOut(dst, dst.length, DType.FLOAT64);
     }
 
-    /** Copies in; a raw copy for float32, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for float32, a converting one otherwise.
+     *
+     * @param src exactly {@link #size()} values, row-major
+     * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyFrom(float[] src) {
         copyIn(src, src.length, DType.FLOAT32);
     }
 
-    /** Copies every element out into {@code dst}; a raw copy for float32, a converting one otherwise. */
+    /**
+     * Copies every element out into {@code dst}; a raw copy for float32, a converting one otherwise.
+     *
+     * @param dst exactly {@link #size()} places, filled row-major
+     * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyTo(float[] dst) {
         copyOut(dst, dst.length, DType.FLOAT32);
     }
 
-    /** Copies in; a raw copy for int32, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int32, a converting one otherwise.
+     *
+     * @param src exactly {@link #size()} values, row-major
+     * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyFrom(int[] src) {
         copyIn(src, src.length, DType.INT32);
     }
 
-    /** Copies every element out into {@code dst}; a raw copy for int32, a converting (wrapping) one otherwise. */
+    /**
+     * Copies every element out into {@code dst}; a raw copy for int32, a converting (wrapping) one otherwise.
+     *
+     * @param dst exactly {@link #size()} places, filled row-major
+     * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyTo(int[] dst) {
         copyOut(dst, dst.length, DType.INT32);
     }
 
-    /** Copies in; a raw copy for int64, a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int64, a converting one otherwise.
+     *
+     * @param src exactly {@link #size()} values, row-major
+     * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyFrom(long[] src) {
         copyIn(src, src.length, DType.INT64);
     }
 
-    /** Copies every element out into {@code dst}; a raw copy for int64, a converting one otherwise. */
+    /**
+     * Copies every element out into {@code dst}; a raw copy for int64, a converting one otherwise.
+     *
+     * @param dst exactly {@link #size()} places, filled row-major
+     * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyTo(long[] dst) {
         copyOut(dst, dst.length, DType.INT64);
     }
 
-    /** Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise. */
+    /**
+     * Copies in; a raw copy for int8 and uint8 (so byte -1 becomes uint8 255), a converting one otherwise.
+     *
+     * @param src exactly {@link #size()} values, row-major
+     * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyFrom(byte[] src) {
         copyIn(src, src.length, DType.INT8);
     }
 
-    /** Copies every element out into {@code dst}; a raw copy for int8 and uint8, a converting (wrapping) one otherwise. */
+    /**
+     * Copies every element out into {@code dst}; a raw copy for int8 and uint8, a converting (wrapping) one otherwise.
+     *
+     * @param dst exactly {@link #size()} places, filled row-major
+     * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
+     * @throws IllegalStateException after {@link #close()}
+     */
     public void copyTo(byte[] dst) {
         copyOut(dst, dst.length, DType.INT8);
     }
@@ -434,7 +636,11 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- lifecycle ---
 
-    /** Unlinks the segment's name (see {@link SharedMemory#unlink()}). */
+    /**
+     * Unlinks the segment's name (see {@link SharedMemory#unlink()}).
+     *
+     * @return whether this call removed the name (false when it was gone already or names another segment now)
+     */
     public boolean unlink() {
         return segment.unlink();
     }
@@ -537,6 +743,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
 
     // --- serialization: as a handle ---
 
+    /**
+     * Serializes the array as a handle (segment, dtype, shape), never its elements.
+     *
+     * @return the handle that the stream writes instead of this array
+     * @throws ObjectStreamException ({@link InvalidObjectException}) when the array is closed
+     */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
             throw new InvalidObjectException("SharedArray over '" + segment.name() + "' is closed");
@@ -545,6 +757,12 @@ public final class SharedArray implements AutoCloseable, Serializable {
         return new Handle(segment, dtype, shape, ownsSegment);
     }
 
+    /**
+     * Refuses a stream that holds a SharedArray itself: only its handle is ever written.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("SharedArray crosses as a Handle");
     }

@@ -458,6 +458,9 @@ public class Parallelize implements AutoCloseable {
     /**
      * Whether workers are threads unless the pipeline or the element says otherwise (SGN's
      * {@code use_threading_default}); false unless set.
+     *
+     * @return true when new Parallelize instances run their workers as threads by default,
+     *     false when as worker JVMs
      */
     public static boolean useThreadingDefault() {
         return useThreadingDefault;
@@ -466,6 +469,9 @@ public class Parallelize implements AutoCloseable {
     /**
      * Sets {@link #useThreadingDefault()} for the Parallelize instances created after this call,
      * in this JVM (SGN's {@code _use_threading_override}).
+     *
+     * @param threads true: workers are threads unless the pipeline or the element says
+     *     otherwise; false: worker JVMs
      */
     public static void useThreadingDefault(boolean threads) {
         useThreadingDefault = threads;

@@ -12,13 +12,19 @@ import jvalkka.sgn.Element;
  * public names are the three element classes.
  */
 interface ParallelizeElement {
-    /** The element's name ({@link Element#name()}). */
+    /**
+     * The element's name ({@link Element#name()}).
+     *
+     * @return the name, which also labels the worker and its queues in messages
+     */
     String name();
 
     /**
      * Runs in the worker, again and again until the worker stops; do one unit of work per call
      * (never a loop of your own) and wait on queues with a timeout.
      *
+     * @param ctx the worker's side of the element: its {@code inQueue}, {@code outQueue} and
+     *     shared-memory arrays
      * @throws Exception ends the worker; the main side gets {@link WorkerStoppedException}
      */
     void workerProcess(WorkerContext ctx) throws Exception;
@@ -32,6 +38,7 @@ interface ParallelizeElement {
      * (the items this returns, an end-of-stream frame among them, are no longer in
      * {@code outQueue}).
      *
+     * @param timeoutSeconds the longest wait for the worker to end, in seconds; 0: as long as it takes
      * @return the items the worker sent that were still in {@code outQueue}, in order
      * @throws IllegalArgumentException for a negative timeout
      * @throws IllegalStateException when called a second time
@@ -66,28 +73,48 @@ interface ParallelizeElement {
      * what {@code workerProcess} threw (from a worker JVM: carried across with its type, message
      * and stack trace), or an {@code IllegalStateException} describing a worker JVM that died;
      * null while the worker runs, after a normal end, or before start.
+     *
+     * @return the worker's failure, or {@code null} when there is none (yet)
      */
     default Throwable workerException() {
         Worker w = ParallelState.of(this).worker;
         return w == null ? null : w.control.failure;
     }
 
-    /** Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start. */
+    /**
+     * Bounds of the thread-mode queues in items (default 100; rounded up to a power of two). Before start.
+     *
+     * @param items the bound of {@code inQueue} and of {@code outQueue}, each; read when the
+     *     worker starts, so a call after start has no effect (below 2 counts as 2)
+     */
     default void setQueueMaxsize(int items) {
         ParallelState.of(this).queueMaxsize = items;
     }
 
-    /** Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth). */
+    /**
+     * Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth).
+     *
+     * @param bytes the capacity of each of the two rings (in and out); a power of two of at
+     *     least 4096, checked when the worker starts ({@link IllegalArgumentException} then)
+     */
     default void setRingBytes(int bytes) {
         ParallelState.of(this).ringBytes = bytes;
     }
 
-    /** JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start. */
+    /**
+     * JVM options of the process-mode worker (default {@link BackendOptions#defaults()}). Before start.
+     *
+     * @param options the worker JVM's options; {@code null}: the defaults. Ignored in thread mode
+     */
     default void setBackendOptions(BackendOptions options) {
         ParallelState.of(this).options = options;
     }
 
-    /** The worker JVM's pid, or -1 in thread mode or before start. */
+    /**
+     * The worker JVM's pid, or -1 in thread mode or before start.
+     *
+     * @return the pid of the worker JVM, or -1 when there is none
+     */
     default long workerPid() {
         Worker w = ParallelState.of(this).worker;
         return w == null ? -1 : w.pid();

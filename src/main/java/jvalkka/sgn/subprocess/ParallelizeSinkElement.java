@@ -54,6 +54,12 @@ public abstract class ParallelizeSinkElement extends SinkElement implements Para
     /** Set once the worker has ended (normally or not). */
     protected final WorkerEvent terminated;
 
+    /**
+     * Creates the element and its main-side queues; the worker starts when a {@link Parallelize} runs it.
+     *
+     * @param name         unique element name, or null/empty for a generated one
+     * @param sinkPadNames at least one short pad name
+     */
     protected ParallelizeSinkElement(String name, List<String> sinkPadNames) {
         super(name, sinkPadNames);
         parallel = new ParallelState(name());
@@ -62,7 +68,12 @@ public abstract class ParallelizeSinkElement extends SinkElement implements Para
         terminated = parallel.terminated;
     }
 
-    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
+    /**
+     * Overrides, for this element, whether its worker is a thread or a worker JVM. Override to fix it.
+     *
+     * @return {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null}
+     *     (default): the {@link Parallelize}'s setting decides
+     */
     protected Boolean useThreadingOverride() {
         return null;
     }

@@ -61,6 +61,12 @@ public abstract class ParallelizeSourceElement extends SourceElement implements 
     /** Main side: this element has seen end of stream (SGN's {@code at_eos}); for subclasses to use. */
     protected boolean atEos;
 
+    /**
+     * Creates the element and its main-side queues; the worker starts when a {@link Parallelize} runs it.
+     *
+     * @param name           unique element name, or null/empty for a generated one
+     * @param sourcePadNames at least one short pad name
+     */
     protected ParallelizeSourceElement(String name, List<String> sourcePadNames) {
         super(name, sourcePadNames);
         parallel = new ParallelState(name());
@@ -69,7 +75,12 @@ public abstract class ParallelizeSourceElement extends SourceElement implements 
         terminated = parallel.terminated;
     }
 
-    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
+    /**
+     * Overrides, for this element, whether its worker is a thread or a worker JVM. Override to fix it.
+     *
+     * @return {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null}
+     *     (default): the {@link Parallelize}'s setting decides
+     */
     protected Boolean useThreadingOverride() {
         return null;
     }

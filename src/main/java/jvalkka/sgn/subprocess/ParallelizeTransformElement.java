@@ -59,6 +59,13 @@ public abstract class ParallelizeTransformElement extends TransformElement imple
     /** Main side: this element has seen end of stream (SGN's {@code at_eos}); for subclasses to use. */
     protected boolean atEos;
 
+    /**
+     * Creates the element and its main-side queues; the worker starts when a {@link Parallelize} runs it.
+     *
+     * @param name           unique element name, or null/empty for a generated one
+     * @param sinkPadNames   at least one short sink pad name
+     * @param sourcePadNames at least one short source pad name
+     */
     protected ParallelizeTransformElement(String name, List<String> sinkPadNames, List<String> sourcePadNames) {
         super(name, sinkPadNames, sourcePadNames);
         parallel = new ParallelState(name());
@@ -67,7 +74,12 @@ public abstract class ParallelizeTransformElement extends TransformElement imple
         terminated = parallel.terminated;
     }
 
-    /** {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null} (default): the pipeline decides. */
+    /**
+     * Overrides, for this element, whether its worker is a thread or a worker JVM. Override to fix it.
+     *
+     * @return {@code TRUE}: always a thread; {@code FALSE}: always a process; {@code null}
+     *     (default): the {@link Parallelize}'s setting decides
+     */
     protected Boolean useThreadingOverride() {
         return null;
     }
