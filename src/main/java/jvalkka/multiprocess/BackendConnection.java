@@ -242,7 +242,7 @@ final class BackendConnection {
             if (left <= 0) {
                 throw new Failed("the backend JVM was not ready within " + timeoutMillis + " ms");
             }
-            FrameDecoder.Frame f;
+            WireCodec.Frame f;
             try {
                 f = main.recvFrame(Math.min(left, 50));
             } catch (PipeClosedException e) {

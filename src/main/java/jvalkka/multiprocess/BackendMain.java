@@ -71,7 +71,7 @@ public final class BackendMain {
         try {
             main.connect(connect(socket, token, 0));
             internal.connect(connect(socket, token, 1));
-            FrameDecoder.Frame f = main.recvFrame(120_000);
+            WireCodec.Frame f = main.recvFrame(120_000);
             if (f == null || f.kind() != WireProtocol.BOOT) {
                 throw new IOException("no boot frame from the frontend");
             }

@@ -134,7 +134,7 @@ public final class CdsTrainer {
             main.connect(channels[0]);
             internal.connect(channels[1]);
             main.sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
-            FrameDecoder.Frame ready = main.recvFrame(30_000);
+            WireCodec.Frame ready = main.recvFrame(30_000);
             if (ready == null || ready.kind() != WireProtocol.READY) {
                 throw new IOException("the trainer's backend did not start");
             }

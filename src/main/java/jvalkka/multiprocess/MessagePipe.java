@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  * <h2>Frames</h2>
  *
  * <p>The frame header, the frame kinds and the reserved events are declared in
- * {@code WireProtocol}; {@code FrameEncoder} writes the frames and
- * {@code FrameDecoder} reads them (and resynchronises past garbage), so that this
+ * {@code WireProtocol}; {@code WireCodec.Encoder} writes the frames and
+ * {@code WireCodec.Decoder} reads them (and resynchronises past garbage), so that this
  * class only moves bytes. After the start handshake a pipe carries messages,
  * stop markers, proxy calls and their replies, and the backend's last words.
  *
@@ -67,15 +67,15 @@ public final class MessagePipe extends FrameChannel {
 
     // receiving side: guarded by recvLock
     private final ReentrantLock recvLock = new ReentrantLock();
-    private final FrameDecoder decoder;
+    private final WireCodec.Decoder decoder;
     private volatile Selector readSelector;
-    private Consumer<String> faultListener = FrameDecoder.IGNORE_FAULTS;
+    private Consumer<String> faultListener = WireCodec.Decoder.IGNORE_FAULTS;
     private boolean eof;
     private volatile String lastWords;
     private volatile java.util.function.Supplier<MessageObject> exitEvent;
     private boolean exitDelivered;
     /** A frame taken from the buffer ahead of recv (by poll, or to settle past a fault). */
-    private FrameDecoder.Frame ahead;
+    private WireCodec.Frame ahead;
     /** The receiving thread was interrupted while it waited: its status is set again when it leaves. */
     private boolean interruptedWhileWaiting;
     /** Whether recv() returns without waiting: a whole frame at readPos, or the end of the stream. */
@@ -91,7 +91,7 @@ public final class MessagePipe extends FrameChannel {
     /** How long {@link #release()} waits for a receiving thread before it leaves the release to it. */
     private static final long RELEASE_WAIT_MILLIS = 2000;
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final FrameEncoder out = new FrameEncoder();
+    private final WireCodec.Encoder out = new WireCodec.Encoder();
     private volatile long lastWriteNanos;
     /** Messages sent and received (not stop markers): plain counts for JMX, written under sendLock / recvLock. */
     private long messagesSent;
@@ -107,7 +107,7 @@ public final class MessagePipe extends FrameChannel {
 
     MessagePipe(String label) {
         this.label = label;
-        this.decoder = new FrameDecoder(label);
+        this.decoder = new WireCodec.Decoder(label);
     }
 
     void connect(SocketChannel ch) throws IOException {
@@ -656,7 +656,7 @@ public final class MessagePipe extends FrameChannel {
                 if (closedHere) {
                     throw closedByClose();
                 }
-                FrameDecoder.Frame f = ahead;
+                WireCodec.Frame f = ahead;
                 if (f != null) {
                     ahead = null;
                 } else {
@@ -697,9 +697,9 @@ public final class MessagePipe extends FrameChannel {
      * Under recvLock: the next message or stop frame in the buffer (faults reported
      * and skipped, last words kept), or null when none is complete.
      */
-    private FrameDecoder.Frame nextDeliverable() {
+    private WireCodec.Frame nextDeliverable() {
         while (true) {
-            FrameDecoder.Frame f = decoder.next();
+            WireCodec.Frame f = decoder.next();
             if (f == null) {
                 return null;
             }
@@ -746,12 +746,12 @@ public final class MessagePipe extends FrameChannel {
     }
 
     /** Reads the next raw frame (for the start handshake); {@code null} on timeout. */
-    FrameDecoder.Frame recvFrame(long timeoutMillis) throws IOException {
+    WireCodec.Frame recvFrame(long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         recvLock.lock();
         try {
             while (true) {
-                FrameDecoder.Frame f = decoder.nextRaw();
+                WireCodec.Frame f = decoder.nextRaw();
                 if (f != null) {
                     return f;
                 }

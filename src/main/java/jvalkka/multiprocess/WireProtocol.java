@@ -3,7 +3,7 @@ package jvalkka.multiprocess;
 /**
  * The wire protocol between a frontend and its backend, declared in one place:
  * the frame header, the frame kinds, and the reserved events that travel as
- * messages. {@link FrameEncoder} writes frames, {@link FrameDecoder} reads them;
+ * messages. {@link WireCodec.Encoder} writes frames, {@link WireCodec.Decoder} reads them;
  * neither touches a socket. No other class holds these numbers or names.
  *
  * <h2>The frame header</h2>

@@ -25,14 +25,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class WireProtocolTest {
     private final List<String> faults = new ArrayList<>();
-    private final FrameDecoder decoder = new FrameDecoder("test");
+    private final WireCodec.Decoder decoder = new WireCodec.Decoder("test");
 
     WireProtocolTest() {
         decoder.onFault(faults::add);
     }
 
     private static byte[] frames(MessageObject... ms) {
-        FrameEncoder e = new FrameEncoder(16);
+        WireCodec.Encoder e = new WireCodec.Encoder(16);
         for (MessageObject m : ms) {
             e.append(WireProtocol.MESSAGE, 0, m, WireProtocol.DEFAULT_MAX_MESSAGE_BYTES);
         }
@@ -53,17 +53,17 @@ class WireProtocolTest {
         return all;
     }
 
-    private List<FrameDecoder.Frame> decodeAll(byte[] bytes) {
+    private List<WireCodec.Frame> decodeAll(byte[] bytes) {
         decoder.feed(bytes, 0, bytes.length);
-        List<FrameDecoder.Frame> got = new ArrayList<>();
-        for (FrameDecoder.Frame f; (f = decoder.next()) != null;) {
+        List<WireCodec.Frame> got = new ArrayList<>();
+        for (WireCodec.Frame f; (f = decoder.next()) != null;) {
             got.add(f);
         }
         return got;
     }
 
     private MessageObject roundTrip(MessageObject m) {
-        List<FrameDecoder.Frame> got = decodeAll(frames(m));
+        List<WireCodec.Frame> got = decodeAll(frames(m));
         assertEquals(1, got.size(), "frames decoded from " + m);
         assertEquals(WireProtocol.MESSAGE, got.get(0).kind());
         return got.get(0).message();
@@ -98,10 +98,10 @@ class WireProtocolTest {
 
     @Test
     void theStopMarkerIsAFrameOfItsOwnWithoutPayload() {
-        FrameEncoder e = new FrameEncoder();
+        WireCodec.Encoder e = new WireCodec.Encoder();
         e.append(WireProtocol.MESSAGE, 0, null, 100);
         assertEquals(WireProtocol.HEADER_LENGTH, e.size());
-        List<FrameDecoder.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
+        List<WireCodec.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
         assertEquals(1, got.size());
         assertEquals(WireProtocol.STOP, got.get(0).kind());
         assertTrue(WireProtocol.isStop(got.get(0).message()));
@@ -111,11 +111,11 @@ class WireProtocolTest {
     void callsAndRepliesCarryTheirIdInTheFrameNotInTheMessage() {
         long[] ids = {1, 0xFFFE4A56FFFE4A56L, Long.MAX_VALUE};
         for (long id : ids) {
-            FrameEncoder e = new FrameEncoder();
+            WireCodec.Encoder e = new WireCodec.Encoder();
             e.append(WireProtocol.CALL, id, new MessageObject("add", "a", 1), 1000);
             e.append(WireProtocol.REPLY, id, WireProtocol.replyValue(42), 1000);
             e.append(WireProtocol.REPLY, id, WireProtocol.replyError(new byte[] {1, 2}), 1000);
-            List<FrameDecoder.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
+            List<WireCodec.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
             assertEquals(3, got.size(), "frames of call " + Long.toHexString(id) + "; faults " + faults);
             MessageObject call = got.get(0).message();
             assertEquals(WireProtocol.CALL, got.get(0).kind());
@@ -137,19 +137,19 @@ class WireProtocolTest {
     /** A call id is binary and may hold the magic: a partly received call is not taken for a cut-short frame. */
     @Test
     void aCallIdThatHoldsTheMagicIsNoTruncationWhileTheCallArrives() {
-        FrameEncoder e = new FrameEncoder();
+        WireCodec.Encoder e = new WireCodec.Encoder();
         long id = ((long) WireProtocol.MAGIC << 32) | (WireProtocol.MAGIC & 0xFFFFFFFFL);
         e.append(WireProtocol.CALL, id, new MessageObject("add", "a", 1), 1000);
         for (int cut = 1; cut < e.size(); cut++) { // the call arrives in two reads, split anywhere
-            FrameDecoder d = new FrameDecoder("test");
+            WireCodec.Decoder d = new WireCodec.Decoder("test");
             d.onFault(faults::add);
-            List<FrameDecoder.Frame> got = new ArrayList<>();
+            List<WireCodec.Frame> got = new ArrayList<>();
             d.feed(e.buf(), 0, cut);
-            for (FrameDecoder.Frame f; (f = d.next()) != null;) {
+            for (WireCodec.Frame f; (f = d.next()) != null;) {
                 got.add(f);
             }
             d.feed(e.buf(), cut, e.size() - cut);
-            for (FrameDecoder.Frame f; (f = d.next()) != null;) {
+            for (WireCodec.Frame f; (f = d.next()) != null;) {
                 got.add(f);
             }
             assertEquals(List.of(), faults, "split at " + cut);
@@ -161,7 +161,7 @@ class WireProtocolTest {
     @Test
     void garbageBeforeAFrameIsReportedOnceAndSkipped() {
         byte[] garbage = "not a frame at all".getBytes(StandardCharsets.US_ASCII);
-        List<FrameDecoder.Frame> got = decodeAll(concat(garbage, frames(new MessageObject("ping", "i", 1))));
+        List<WireCodec.Frame> got = decodeAll(concat(garbage, frames(new MessageObject("ping", "i", 1))));
         assertEquals(1, got.size());
         assertEquals(1, got.get(0).message().get("i"));
         assertEquals(List.of(garbage.length + " bytes of garbage on test: skipped"), faults);
@@ -171,7 +171,7 @@ class WireProtocolTest {
     void bytesThatHoldTheMagicWithoutASoundHeaderAreGarbage() {
         byte[] fake = WireProtocol.header(5, WireProtocol.MESSAGE);
         fake[WireProtocol.CHECK_OFFSET] ^= 0x5A;
-        List<FrameDecoder.Frame> got = decodeAll(concat(fake, frames(new MessageObject("ping"))));
+        List<WireCodec.Frame> got = decodeAll(concat(fake, frames(new MessageObject("ping"))));
         assertEquals(1, got.size());
         assertEquals(1, faults.size(), faults.toString());
         assertTrue(faults.get(0).contains("garbage"), faults.toString());
@@ -181,7 +181,7 @@ class WireProtocolTest {
     void aTruncatedFrameLosesOnlyItself() {
         byte[] whole = frames(new MessageObject("cut", "s", "x".repeat(100)));
         byte[] cut = Arrays.copyOf(whole, 40);
-        List<FrameDecoder.Frame> got = decodeAll(concat(cut, frames(new MessageObject("a"), new MessageObject("b"))));
+        List<WireCodec.Frame> got = decodeAll(concat(cut, frames(new MessageObject("a"), new MessageObject("b"))));
         assertEquals(List.of("a", "b"), got.stream().map(f -> f.message().command()).toList());
         assertEquals(1, faults.size(), faults.toString());
         assertTrue(faults.get(0).startsWith("a truncated frame on test (30 of"), faults.toString());
@@ -191,7 +191,7 @@ class WireProtocolTest {
     void anUndecodableMessageIsReportedAndTheNextOneArrives() {
         byte[] body = "[\"ping\",{\"i\":[\"no.such.Type\",1]}]".getBytes(StandardCharsets.US_ASCII);
         byte[] bad = concat(WireProtocol.header(body.length, WireProtocol.MESSAGE), body);
-        List<FrameDecoder.Frame> got = decodeAll(concat(bad, frames(new MessageObject("after"))));
+        List<WireCodec.Frame> got = decodeAll(concat(bad, frames(new MessageObject("after"))));
         assertEquals(1, got.size());
         assertEquals("after", got.get(0).message().command());
         assertEquals(1, faults.size(), faults.toString());
@@ -202,10 +202,10 @@ class WireProtocolTest {
     void framesSplitAtEveryByteDecodeAsWhole() {
         byte[] all = concat("junk".getBytes(StandardCharsets.US_ASCII),
                 frames(new MessageObject("a", "v", 1), null, new MessageObject("b", "v", new int[] {1, 2})));
-        List<FrameDecoder.Frame> got = new ArrayList<>();
+        List<WireCodec.Frame> got = new ArrayList<>();
         for (int i = 0; i < all.length; i++) {
             decoder.feed(all, i, 1);
-            for (FrameDecoder.Frame f; (f = decoder.next()) != null;) {
+            for (WireCodec.Frame f; (f = decoder.next()) != null;) {
                 got.add(f);
             }
         }
@@ -218,7 +218,7 @@ class WireProtocolTest {
 
     @Test
     void aMessageOverTheLimitIsRefusedBeforeItIsSentAndNothingIsWritten() {
-        FrameEncoder e = new FrameEncoder();
+        WireCodec.Encoder e = new WireCodec.Encoder();
         e.append(WireProtocol.MESSAGE, 0, new MessageObject("before"), WireProtocol.DEFAULT_MAX_MESSAGE_BYTES);
         int size = e.size();
         byte[] big = new byte[WireProtocol.DEFAULT_MAX_MESSAGE_BYTES];
@@ -229,7 +229,7 @@ class WireProtocolTest {
         // a message just under the limit goes through
         byte[] fits = new byte[WireProtocol.DEFAULT_MAX_MESSAGE_BYTES / 2 - 100];
         e.append(WireProtocol.MESSAGE, 0, new MessageObject("fits", "b", fits), WireProtocol.DEFAULT_MAX_MESSAGE_BYTES);
-        List<FrameDecoder.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
+        List<WireCodec.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
         assertEquals(2, got.size(), faults.toString());
         assertArrayEquals(fits, (byte[]) got.get(1).message().get("b"));
     }
@@ -237,7 +237,7 @@ class WireProtocolTest {
     @Test
     void aHeaderThatClaimsMoreThanTheLimitIsRefusedWithoutWaitingForItsBytes() {
         byte[] huge = WireProtocol.header(WireProtocol.DEFAULT_MAX_MESSAGE_BYTES + 1, WireProtocol.MESSAGE);
-        List<FrameDecoder.Frame> got = decodeAll(concat(huge, frames(new MessageObject("next"))));
+        List<WireCodec.Frame> got = decodeAll(concat(huge, frames(new MessageObject("next"))));
         assertEquals(1, got.size(), "the message after it is not swallowed");
         assertEquals("next", got.get(0).message().command());
         assertEquals(1, faults.size(), faults.toString());
@@ -248,14 +248,14 @@ class WireProtocolTest {
     void handshakeAndUnknownKindsAreRefusedAfterTheHandshake() {
         for (byte kind : new byte[] {WireProtocol.BOOT, WireProtocol.READY, WireProtocol.FAIL, 42}) {
             faults.clear();
-            List<FrameDecoder.Frame> got = decodeAll(concat(WireProtocol.header(0, kind), frames(new MessageObject("n"))));
+            List<WireCodec.Frame> got = decodeAll(concat(WireProtocol.header(0, kind), frames(new MessageObject("n"))));
             assertEquals(1, got.size());
             assertEquals(1, faults.size(), faults.toString());
         }
-        FrameEncoder e = new FrameEncoder();
+        WireCodec.Encoder e = new WireCodec.Encoder();
         e.appendRaw(WireProtocol.READY, new byte[0]);
         decoder.feed(e.buf(), 0, e.size());
-        FrameDecoder.Frame raw = decoder.nextRaw();
+        WireCodec.Frame raw = decoder.nextRaw();
         assertNotNull(raw);
         assertEquals(WireProtocol.Kind.READY, WireProtocol.Kind.of(raw.kind()));
         assertTrue(WireProtocol.Kind.READY.handshakeOnly);
@@ -263,9 +263,9 @@ class WireProtocolTest {
 
     @Test
     void lastWordsAreAFrameOfTheirOwn() {
-        FrameEncoder e = new FrameEncoder();
+        WireCodec.Encoder e = new WireCodec.Encoder();
         e.appendRaw(WireProtocol.EXIT, "bye".getBytes(StandardCharsets.UTF_8));
-        List<FrameDecoder.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
+        List<WireCodec.Frame> got = decodeAll(Arrays.copyOf(e.buf(), e.size()));
         assertEquals(WireProtocol.EXIT, got.get(0).kind());
         assertEquals("bye", new String(got.get(0).payload(), StandardCharsets.UTF_8));
     }
