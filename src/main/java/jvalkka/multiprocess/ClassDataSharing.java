@@ -70,17 +70,22 @@ final class ClassDataSharing {
         }
     }
 
-    static Plan plan(List<String> jvmArgs) {
-        String parentCp = System.getProperty("java.class.path");
+    /**
+     * The plan for backends with {@code jvmArgs} and the class path {@code classPath}
+     * (see {@link BackendClassPath}).
+     */
+    static Plan plan(List<String> jvmArgs, List<String> classPath) {
         if (!ENABLED) {
-            return none(jvmArgs);
+            return none(jvmArgs, classPath);
         }
-        return PLANS.computeIfAbsent(String.join("\u0000", jvmArgs), k -> build(parentCp, jvmArgs)).withArchiveIfReady();
+        String key = String.join("\u0000", jvmArgs) + "\u0001" + String.join("\u0000", classPath);
+        return PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs))
+                .withArchiveIfReady();
     }
 
-    /** A plan without an archive: the parent's class path as it is. */
-    static Plan none(List<String> jvmArgs) {
-        return new Plan(System.getProperty("java.class.path"), List.of(), null, List.of(), jvmArgs);
+    /** A plan without an archive: the class path as it is. */
+    static Plan none(List<String> jvmArgs, List<String> classPath) {
+        return new Plan(String.join(File.pathSeparator, classPath), List.of(), null, List.of(), jvmArgs);
     }
 
     private static Plan build(String parentCp, List<String> jvmArgs) {
@@ -156,8 +161,8 @@ final class ClassDataSharing {
      * Makes the archive for backends with {@code jvmArgs} now, waiting for it.
      * @return whether backends will start with an archive
      */
-    static boolean prepare(List<String> jvmArgs) {
-        Plan p = plan(jvmArgs);
+    static boolean prepare(List<String> jvmArgs, List<String> classPath) {
+        Plan p = plan(jvmArgs, classPath);
         if (p.archive == null) {
             return false;
         }

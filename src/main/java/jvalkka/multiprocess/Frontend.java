@@ -224,6 +224,7 @@ final class Frontend implements Peer {
         if (state != State.NEW) {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
+        BackendClassPath where = BackendClassPath.of(options, owner.getClass(), owner); // fails here, or fits
         processBytes = serializeOwner();
         owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
@@ -241,8 +242,9 @@ final class Frontend implements Peer {
             throw new BackendStartException(owner + ": cannot open the process channel"
                     + (socketPath == null ? "" : " at " + socketPath) + ": " + e.getMessage(), e);
         }
-        ClassDataSharing.Plan cds = options.runsThisJava() ? ClassDataSharing.plan(options.jvmArgs())
-                : ClassDataSharing.none(options.jvmArgs());
+        ClassDataSharing.Plan cds = options.runsThisJava() && where.classPathOnly()
+                ? ClassDataSharing.plan(options.jvmArgs(), where.classPath())
+                : ClassDataSharing.none(options.jvmArgs(), where.classPath());
         List<String> cmd = new ArrayList<>();
         cmd.add(options.javaCommand());
         cmd.addAll(options.jvmArgs());
@@ -250,9 +252,7 @@ final class Frontend implements Peer {
         cmd.add("-Djvalkka.process=" + label);
         cmd.addAll(backendProperties(options.jvmArgs(), options.runsThisJava()));
         cmd.addAll(jdkOptions(options.jvmArgs(), options.runsThisJava()));
-        cmd.add("-cp");
-        cmd.add(cds.classPath());
-        cmd.add(BackendMain.class.getName());
+        cmd.addAll(where.launchArgs(cds.classPath()));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.PIPE)
