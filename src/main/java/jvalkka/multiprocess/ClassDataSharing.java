@@ -3,7 +3,6 @@ package jvalkka.multiprocess;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +30,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A CDS archive can only hold classes that come from jars, and a JVM uses it
  * only when its class path starts with the class path the archive was made with.
- * So a backend's class path is the parent's jars first (in their order), then its
- * directories; when jvalkka itself is a directory (a build tree), a jar snapshot
- * of it, keyed by its content, comes first. The archive is made once per JDK,
+ * So each directory on a backend's class path (a build tree's {@code classes})
+ * is replaced, in its place, by a jar snapshot of it, keyed by its content, made
+ * when the first backend with that class path starts in this JVM: the order never
+ * changes, so a class or resource in a directory and in a later jar comes from
+ * the directory in the backend as in the frontend. (Moving the directories after
+ * the jars, and archiving the jars alone, would start backends as fast but load
+ * the jar's copy; leaving such a class path unarchived would cost each backend
+ * start some 170 ms.) Files added to such a directory later in this JVM's life
+ * reach backends only with {@code -Djvalkka.cds=false}. The archive is made once per JDK,
  * JVM options and set of jars, in the background by {@link CdsTrainer} (which
  * runs a backend's real start path) the first time a backend starts without one,
  * and kept in
@@ -46,7 +51,7 @@ final class ClassDataSharing {
     private static final Logger LOG = LoggerFactory.getLogger(ClassDataSharing.class);
     private static final boolean ENABLED = !"false".equals(System.getProperty("jvalkka.cds"));
     private static final ConcurrentHashMap<String, Plan> PLANS = new ConcurrentHashMap<>();
-    private static final int KEEP_FILES = 12;
+    private static final int KEEP_FILES = 24; // a class path has a snapshot per directory
     /**
      * Map the archive where it was made to be mapped. JDK 17 updates and later map it
      * at a random address by default, and then rewrite its pointers: every backend
@@ -68,6 +73,16 @@ final class ClassDataSharing {
         Plan withArchiveIfReady() {
             return withArchiveIfReadyImpl(this);
         }
+
+        /** Whether every jar is still there (the cache's pruning may remove an old snapshot). */
+        boolean jarsExist() {
+            for (String j : archiveClassPath) {
+                if (!Files.isRegularFile(Path.of(j))) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /**
@@ -79,8 +94,12 @@ final class ClassDataSharing {
             return none(jvmArgs, classPath);
         }
         String key = String.join("\u0000", jvmArgs) + "\u0001" + String.join("\u0000", classPath);
-        return PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs))
-                .withArchiveIfReady();
+        Plan p = PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs));
+        if (!p.jarsExist()) {
+            PLANS.remove(key, p);
+            p = PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs));
+        }
+        return p.withArchiveIfReady();
     }
 
     /** A plan without an archive: the class path as it is. */
@@ -91,21 +110,20 @@ final class ClassDataSharing {
     private static Plan build(String parentCp, List<String> jvmArgs) {
         try {
             Path cache = cacheDir();
+            // every entry keeps its place: a class or resource in a directory and in a later jar must come
+            // from the directory in the backend too, as it does in the frontend
             List<String> jars = new ArrayList<>();
-            List<String> dirs = new ArrayList<>();
             for (String e : parentCp.split(File.pathSeparator)) {
-                if (e.isEmpty()) {
+                Path p = e.isEmpty() ? null : Path.of(e);
+                if (p == null) {
                     continue;
-                }
-                if (e.endsWith(".jar") && Files.isRegularFile(Path.of(e))) {
+                } else if (e.endsWith("*") && (e.length() == 1 || e.endsWith(File.separator + "*"))) {
+                    jars.addAll(wildcard(e)); // the java launcher's dir/* form, as it expands it
+                } else if (Files.isRegularFile(p)) {
                     jars.add(e);
-                } else {
-                    dirs.add(e);
-                }
-            }
-            Path self = selfLocation();
-            if (self != null && Files.isDirectory(self)) {
-                jars.add(0, snapshotJar(self, cache).toString());
+                } else if (Files.isDirectory(p)) {
+                    jars.add(snapshotJar(p, cache).toString());
+                } // else there is nothing to load from it, here or there
             }
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             update(d, System.getProperty("java.home"));
@@ -119,13 +137,23 @@ final class ClassDataSharing {
             }
             String key = HexFormat.of().formatHex(d.digest()).substring(0, 24);
             Path archive = cache.resolve("backend-" + key + ".jsa");
-            List<String> order = new ArrayList<>(jars);
-            order.addAll(dirs);
-            return new Plan(String.join(File.pathSeparator, order), List.of(), archive, List.copyOf(jars),
+            return new Plan(String.join(File.pathSeparator, jars), List.of(), archive, List.copyOf(jars),
                     List.copyOf(jvmArgs));
         } catch (IOException | RuntimeException | NoSuchAlgorithmException e) {
             LOG.debug("class-data sharing is off for backends: {}", e.toString());
             return new Plan(parentCp, List.of(), null, List.of(), jvmArgs);
+        }
+    }
+
+    /** The jars a class path entry {@code dir/*} stands for: those in {@code dir}, sorted by name. */
+    private static List<String> wildcard(String entry) throws IOException {
+        Path dir = Path.of(entry.length() == 1 ? "." : entry.substring(0, entry.length() - 2));
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.toString().endsWith(".jar") || f.toString().endsWith(".JAR"))
+                    .filter(Files::isRegularFile).map(Path::toString).sorted().toList();
         }
     }
 
@@ -263,17 +291,9 @@ final class ClassDataSharing {
         return jar;
     }
 
-    private static Path selfLocation() {
-        try {
-            return Path.of(ClassDataSharing.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | RuntimeException e) {
-            return null;
-        }
-    }
-
     /**
-     * The cache directory. Its snapshot jar comes first on every backend's class
-     * path, so it must be this user's alone: the directory and its parent must be
+     * The cache directory. Its snapshot jars stand on backends' class paths for
+     * directories, so it must be this user's alone: the directory and its parent must be
      * this user's (not links) and writable by nobody else; otherwise class-data
      * sharing is off (and says why).
      */

@@ -216,6 +216,20 @@ class LaunchFormsTest {
         assertTrue(out.contains("Spring Boot"), out);
     }
 
+    // ------------------------------------------------------------------ the same classes in every JVM
+
+    @Test
+    void aClassAndAResourceShadowedByADirectoryComeFromTheDirectoryInBothJvms() throws Exception {
+        // a patched copy in a directory before the jar, as target/classes before a dependency
+        Path shadow = tmp.resolve("shadow");
+        javac(shadow, "--class-path", app.toString(), sources(FIXTURES.resolve("shadow")));
+        Files.copy(FIXTURES.resolve("shadow/app/shadow.txt"), shadow.resolve("app/shadow.txt"));
+        String out = run(tmp, java(), "-cp", classPath(shadow, List.of(app, jvalkka)) + java.io.File.pathSeparator
+                + classPath(deps.get(0), deps.subList(1, deps.size())), "app.Main", "prepare");
+        assertTrue(out.contains("ARCHIVE true"), out); // the backend starts with class-data sharing
+        assertTrue(out.contains("ANSWER 42 backend=dir/dir frontend=dir/dir"), out);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static List<Path> jvalkkaAndDeps() {
