@@ -178,7 +178,7 @@ final class ClassDataSharing {
                     "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), p.archive, p.archiveClassPath, p.backendJvmArgs);
         }
         if (TRAINING.putIfAbsent(p.archive, Boolean.TRUE) == null) {
-            Thread t = new Thread(() -> train(p), "jvalkka-cds-trainer");
+            Thread t = new Thread(() -> trainOnce(p), "jvalkka-cds-trainer");
             t.setDaemon(true);
             t.start();
         }
@@ -194,15 +194,21 @@ final class ClassDataSharing {
         if (p.archive == null) {
             return false;
         }
-        if (!Files.isRegularFile(p.archive)) {
-            synchronized (ClassDataSharing.class) {
-                if (!Files.isRegularFile(p.archive)) {
-                    TRAINING.put(p.archive, Boolean.TRUE);
-                    train(p);
-                }
+        TRAINING.put(p.archive, Boolean.TRUE);
+        trainOnce(p); // after the background trainer plan() may just have started, if it did
+        return Files.isRegularFile(p.archive);
+    }
+
+    /**
+     * Trains unless the archive exists, one trainer at a time: two trainers in this
+     * JVM would share the temporary archive's name.
+     */
+    private static void trainOnce(Plan p) {
+        synchronized (ClassDataSharing.class) {
+            if (!Files.isRegularFile(p.archive)) {
+                train(p);
             }
         }
-        return Files.isRegularFile(p.archive);
     }
 
     private static void train(Plan p) {

@@ -85,6 +85,17 @@ class LaunchFormsTest {
     @AfterAll
     static void noLeftovers() throws Exception {
         Leftovers.assertNone();
+        // the applications' own backends and class-data trainers: their command lines name this directory
+        List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
+                .map(c -> c.contains(tmp.toString()) && c.contains("jvalkka.multiprocess.")).orElse(false)).toList();
+        for (ProcessHandle h : left) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                h.destroyForcibly();
+                throw new AssertionError("an application's JVM was left running: " + h.pid() + " " + h.info());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the launch forms
