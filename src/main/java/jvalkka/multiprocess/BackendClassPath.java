@@ -87,7 +87,7 @@ final class BackendClassPath {
 
     /**
      * The backend's class path and module path for {@code processClass} under
-     * {@code options}.
+     * {@code options}; {@code owner} names the process in the error.
      * @throws BackendStartException when they are not given and cannot be derived
      */
     static BackendClassPath of(BackendOptions options, Class<?> processClass, Object owner) {
