@@ -29,14 +29,15 @@ final class BackendCommand {
      * @param javaCommand the {@code java} to run
      * @param jvmArgs the user's JVM options ({@link BackendOptions#jvmArgs()})
      * @param cdsArgs the class-data sharing options
-     * @param classPath the backend's class path
+     * @param launchArgs the class path or module path and the main class
+     *     ({@link BackendClassPath#launchArgs}), the command line's tail
      * @param label the backend's name, shown in {@code ps} as {@code -Djvalkka.process=}
      * @param thisJava whether {@code javaCommand} is this JVM's own JDK
      * @param jdkFeature the feature version of that JDK ({@code Runtime.version().feature()})
      * @param selectorProvider this JVM's platform selector provider's class name, or null
      * @param slf4jProvider the SLF4J provider the backend should use, or null
      */
-    record Inputs(String javaCommand, List<String> jvmArgs, List<String> cdsArgs, String classPath, String label,
+    record Inputs(String javaCommand, List<String> jvmArgs, List<String> cdsArgs, List<String> launchArgs, String label,
             boolean thisJava, int jdkFeature, String selectorProvider, String slf4jProvider) {
     }
 
@@ -49,15 +50,14 @@ final class BackendCommand {
         cmd.add("-Djvalkka.process=" + in.label());
         cmd.addAll(backendProperties(in.jvmArgs(), in.thisJava(), in.selectorProvider(), in.slf4jProvider()));
         cmd.addAll(jdkOptions(in.jvmArgs(), in.thisJava(), in.jdkFeature()));
-        cmd.add("-cp");
-        cmd.add(in.classPath());
-        cmd.add(BackendMain.class.getName());
+        cmd.addAll(in.launchArgs());
         return cmd;
     }
 
     /** The inputs for a backend of this JVM with {@code options} and class-data sharing {@code cds}. */
-    static Inputs inputs(BackendOptions options, ClassDataSharing.Plan cds, String label) {
-        return new Inputs(options.javaCommand(), options.jvmArgs(), cds.jvmArgs(), cds.classPath(), label,
+    static Inputs inputs(BackendOptions options, ClassDataSharing.Plan cds, BackendClassPath where, String label) {
+        return new Inputs(options.javaCommand(), options.jvmArgs(), cds.jvmArgs(), where.launchArgs(cds.classPath()),
+                label,
                 options.runsThisJava(), Runtime.version().feature(), SELECTOR_PROVIDER, slf4jProvider());
     }
 

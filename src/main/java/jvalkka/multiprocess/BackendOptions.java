@@ -32,7 +32,7 @@ public final class BackendOptions {
     public static final int DEFAULT_RETURN_CAPACITY = 10_000;
 
     private static volatile BackendOptions defaults = new BackendOptions(SMALL_JVM, Duration.ofSeconds(60),
-            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null, DEFAULT_RETURN_CAPACITY, false);
+            Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null, DEFAULT_RETURN_CAPACITY, false, null, null);
 
     private final List<String> jvmArgs;
     private final Duration startTimeout;
@@ -41,9 +41,11 @@ public final class BackendOptions {
     private final String javaCommand;
     private final int returnCapacity;
     private final boolean awaitPreRun;
+    private final String classPath;
+    private final String modulePath;
 
     private BackendOptions(List<String> jvmArgs, Duration startTimeout, Duration stopTimeout, int maxMessageBytes,
-            String javaCommand, int returnCapacity, boolean awaitPreRun) {
+            String javaCommand, int returnCapacity, boolean awaitPreRun, String classPath, String modulePath) {
         this.jvmArgs = List.copyOf(jvmArgs);
         this.startTimeout = Objects.requireNonNull(startTimeout);
         this.stopTimeout = Objects.requireNonNull(stopTimeout);
@@ -57,6 +59,8 @@ public final class BackendOptions {
         }
         this.returnCapacity = returnCapacity;
         this.awaitPreRun = awaitPreRun;
+        this.classPath = classPath;
+        this.modulePath = modulePath;
     }
 
     /**
@@ -168,7 +172,8 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withAwaitPreRun(boolean await) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, await);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, await, classPath,
+                modulePath);
     }
 
     /**
@@ -197,7 +202,56 @@ public final class BackendOptions {
      * @return whether an archive is ready for backends with these options
      */
     public boolean prepareArchive() {
-        return runsThisJava() && ClassDataSharing.prepare(jvmArgs);
+        if (!runsThisJava()) {
+            return false;
+        }
+        BackendClassPath where = BackendClassPath.of(this, BackendMain.class, "the class-data archive");
+        return where.classPathOnly() && ClassDataSharing.prepare(jvmArgs, where.classPath());
+    }
+
+    /**
+     * The backend's class path as given to {@link #withClassPath(String)}, or null:
+     * derived from where this JVM loaded the process's class and jvalkka from.
+     */
+    public String classPath() {
+        return classPath;
+    }
+
+    /** The backend's module path as given to {@link #withModulePath(String)}, or null. */
+    public String modulePath() {
+        return modulePath;
+    }
+
+    /**
+     * Starts backends with this class path ({@code java -cp} form: entries joined
+     * by {@link java.io.File#pathSeparator}) instead of deriving one. By default a
+     * backend's class path (and module path) is derived from where this JVM loaded
+     * jvalkka and the process's class from: {@code java -cp}, {@code java -jar}
+     * (the jar's manifest {@code Class-Path} included), a shaded jar,
+     * {@code mvn exec:java} and other class loaders with {@code file:} URLs, and the
+     * module path all work so. Set it where that cannot be done, and
+     * {@code start()} says so: a Spring Boot executable jar (jars inside a jar; give
+     * the unpacked application's {@code BOOT-INF/classes} and {@code BOOT-INF/lib/*}
+     * jars), or a class loader that does not say where its classes come from. The
+     * class path must hold jvalkka, the process's class and what it uses. Setting
+     * either this or {@link #withModulePath(String)} turns derivation off for both;
+     * null turns it back on.
+     */
+    public BackendOptions withClassPath(String classPath) {
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity,
+                awaitPreRun, classPath, modulePath);
+    }
+
+    /**
+     * Starts backends with this module path (entries joined by
+     * {@link java.io.File#pathSeparator}), every module on it resolved
+     * ({@code --add-modules ALL-MODULE-PATH}), instead of deriving one; see
+     * {@link #withClassPath(String)}. When a module on it holds jvalkka, the backend
+     * runs as that module's main class; otherwise jvalkka must be on the class path.
+     */
+    public BackendOptions withModulePath(String modulePath) {
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity,
+                awaitPreRun, classPath, modulePath);
     }
 
     /**
@@ -207,7 +261,8 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withJvmArgs(List<String> args) {
-        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
+        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun, classPath,
+                modulePath);
     }
 
     /**
@@ -229,7 +284,8 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withStartTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
+        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun, classPath,
+                modulePath);
     }
 
     /**
@@ -239,7 +295,8 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withStopTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun);
+        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun, classPath,
+                modulePath);
     }
 
     /**
@@ -249,7 +306,8 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withMaxMessageBytes(int max) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity, awaitPreRun);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity, awaitPreRun, classPath,
+                modulePath);
     }
 
     /**
@@ -259,7 +317,8 @@ public final class BackendOptions {
      * @return these options with another {@link #returnCapacity()} (at least 1)
      */
     public BackendOptions withReturnCapacity(int capacity) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity, awaitPreRun);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity, awaitPreRun, classPath,
+                modulePath);
     }
 
     /**
@@ -271,6 +330,7 @@ public final class BackendOptions {
      * @return these options with that executable
      */
     public BackendOptions withJavaCommand(String java) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity, awaitPreRun);
+        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity, awaitPreRun, classPath,
+                modulePath);
     }
 }

@@ -3,7 +3,6 @@ package jvalkka.multiprocess;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +32,15 @@ import jvalkka.shm.internal.ExitSequence;
  *
  * <p>A CDS archive can only hold classes that come from jars, and a JVM uses it
  * only when its class path starts with the class path the archive was made with.
- * So a backend's class path is the parent's jars first (in their order), then its
- * directories; when jvalkka itself is a directory (a build tree), a jar snapshot
- * of it, keyed by its content, comes first. The archive is made once per JDK,
+ * So each directory on a backend's class path (a build tree's {@code classes})
+ * is replaced, in its place, by a jar snapshot of it, keyed by its content, made
+ * when the first backend with that class path starts in this JVM: the order never
+ * changes, so a class or resource in a directory and in a later jar comes from
+ * the directory in the backend as in the frontend. (Moving the directories after
+ * the jars, and archiving the jars alone, would start backends as fast but load
+ * the jar's copy; leaving such a class path unarchived would cost each backend
+ * start some 170 ms.) Files added to such a directory later in this JVM's life
+ * reach backends only with {@code -Djvalkka.cds=false}. The archive is made once per JDK,
  * JVM options and set of jars, in the background by {@link CdsTrainer} (which
  * runs a backend's real start path) the first time a backend starts without one,
  * and kept in
@@ -48,7 +53,7 @@ final class ClassDataSharing {
     private static final Logger LOG = LoggerFactory.getLogger(ClassDataSharing.class);
     private static final boolean ENABLED = !"false".equals(System.getProperty("jvalkka.cds"));
     private static final ConcurrentHashMap<String, Plan> PLANS = new ConcurrentHashMap<>();
-    private static final int KEEP_FILES = 12;
+    private static final int KEEP_FILES = 24; // a class path has a snapshot per directory
     /**
      * Map the archive where it was made to be mapped. JDK 17 updates and later map it
      * at a random address by default, and then rewrite its pointers: every backend
@@ -70,39 +75,57 @@ final class ClassDataSharing {
         Plan withArchiveIfReady() {
             return withArchiveIfReadyImpl(this);
         }
-    }
 
-    static Plan plan(List<String> jvmArgs) {
-        String parentCp = System.getProperty("java.class.path");
-        if (!ENABLED) {
-            return none(jvmArgs);
+        /** Whether every jar is still there (the cache's pruning may remove an old snapshot). */
+        boolean jarsExist() {
+            for (String j : archiveClassPath) {
+                if (!Files.isRegularFile(Path.of(j))) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return PLANS.computeIfAbsent(String.join("\u0000", jvmArgs), k -> build(parentCp, jvmArgs)).withArchiveIfReady();
     }
 
-    /** A plan without an archive: the parent's class path as it is. */
-    static Plan none(List<String> jvmArgs) {
-        return new Plan(System.getProperty("java.class.path"), List.of(), null, List.of(), jvmArgs);
+    /**
+     * The plan for backends with {@code jvmArgs} and the class path {@code classPath}
+     * (see {@link BackendClassPath}).
+     */
+    static Plan plan(List<String> jvmArgs, List<String> classPath) {
+        if (!ENABLED) {
+            return none(jvmArgs, classPath);
+        }
+        String key = String.join("\u0000", jvmArgs) + "\u0001" + String.join("\u0000", classPath);
+        Plan p = PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs));
+        if (!p.jarsExist()) {
+            PLANS.remove(key, p);
+            p = PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs));
+        }
+        return p.withArchiveIfReady();
+    }
+
+    /** A plan without an archive: the class path as it is. */
+    static Plan none(List<String> jvmArgs, List<String> classPath) {
+        return new Plan(String.join(File.pathSeparator, classPath), List.of(), null, List.of(), jvmArgs);
     }
 
     private static Plan build(String parentCp, List<String> jvmArgs) {
         try {
             Path cache = cacheDir();
+            // every entry keeps its place: a class or resource in a directory and in a later jar must come
+            // from the directory in the backend too, as it does in the frontend
             List<String> jars = new ArrayList<>();
-            List<String> dirs = new ArrayList<>();
             for (String e : parentCp.split(File.pathSeparator)) {
-                if (e.isEmpty()) {
+                Path p = e.isEmpty() ? null : Path.of(e);
+                if (p == null) {
                     continue;
-                }
-                if (e.endsWith(".jar") && Files.isRegularFile(Path.of(e))) {
+                } else if (e.endsWith("*") && (e.length() == 1 || e.endsWith(File.separator + "*"))) {
+                    jars.addAll(wildcard(e)); // the java launcher's dir/* form, as it expands it
+                } else if (Files.isRegularFile(p)) {
                     jars.add(e);
-                } else {
-                    dirs.add(e);
-                }
-            }
-            Path self = selfLocation();
-            if (self != null && Files.isDirectory(self)) {
-                jars.add(0, snapshotJar(self, cache).toString());
+                } else if (Files.isDirectory(p)) {
+                    jars.add(snapshotJar(p, cache).toString());
+                } // else there is nothing to load from it, here or there
             }
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             update(d, System.getProperty("java.home"));
@@ -116,13 +139,23 @@ final class ClassDataSharing {
             }
             String key = HexFormat.of().formatHex(d.digest()).substring(0, 24);
             Path archive = cache.resolve("backend-" + key + ".jsa");
-            List<String> order = new ArrayList<>(jars);
-            order.addAll(dirs);
-            return new Plan(String.join(File.pathSeparator, order), List.of(), archive, List.copyOf(jars),
+            return new Plan(String.join(File.pathSeparator, jars), List.of(), archive, List.copyOf(jars),
                     List.copyOf(jvmArgs));
         } catch (IOException | RuntimeException | NoSuchAlgorithmException e) {
             LOG.debug("class-data sharing is off for backends: {}", e.toString());
             return new Plan(parentCp, List.of(), null, List.of(), jvmArgs);
+        }
+    }
+
+    /** The jars a class path entry {@code dir/*} stands for: those in {@code dir}, sorted by name. */
+    private static List<String> wildcard(String entry) throws IOException {
+        Path dir = Path.of(entry.length() == 1 ? "." : entry.substring(0, entry.length() - 2));
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.toString().endsWith(".jar") || f.toString().endsWith(".JAR"))
+                    .filter(Files::isRegularFile).map(Path::toString).sorted().toList();
         }
     }
 
@@ -147,7 +180,7 @@ final class ClassDataSharing {
                     "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), p.archive, p.archiveClassPath, p.backendJvmArgs);
         }
         if (TRAINING.putIfAbsent(p.archive, Boolean.TRUE) == null) {
-            Thread t = new Thread(() -> train(p), "jvalkka-cds-trainer");
+            Thread t = new Thread(() -> trainOnce(p), "jvalkka-cds-trainer");
             t.setDaemon(true);
             t.start();
         }
@@ -158,20 +191,26 @@ final class ClassDataSharing {
      * Makes the archive for backends with {@code jvmArgs} now, waiting for it.
      * @return whether backends will start with an archive
      */
-    static boolean prepare(List<String> jvmArgs) {
-        Plan p = plan(jvmArgs);
+    static boolean prepare(List<String> jvmArgs, List<String> classPath) {
+        Plan p = plan(jvmArgs, classPath);
         if (p.archive == null) {
             return false;
         }
-        if (!Files.isRegularFile(p.archive)) {
-            synchronized (ClassDataSharing.class) {
-                if (!Files.isRegularFile(p.archive)) {
-                    TRAINING.put(p.archive, Boolean.TRUE);
-                    train(p);
-                }
+        TRAINING.put(p.archive, Boolean.TRUE);
+        trainOnce(p); // after the background trainer plan() may just have started, if it did
+        return Files.isRegularFile(p.archive);
+    }
+
+    /**
+     * Trains unless the archive exists, one trainer at a time: two trainers in this
+     * JVM would share the temporary archive's name.
+     */
+    private static void trainOnce(Plan p) {
+        synchronized (ClassDataSharing.class) {
+            if (!Files.isRegularFile(p.archive)) {
+                train(p);
             }
         }
-        return Files.isRegularFile(p.archive);
     }
 
     private static void train(Plan p) {
@@ -256,17 +295,9 @@ final class ClassDataSharing {
         return jar;
     }
 
-    private static Path selfLocation() {
-        try {
-            return Path.of(ClassDataSharing.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | RuntimeException e) {
-            return null;
-        }
-    }
-
     /**
-     * The cache directory. Its snapshot jar comes first on every backend's class
-     * path, so it must be this user's alone: the directory and its parent must be
+     * The cache directory. Its snapshot jars stand on backends' class paths for
+     * directories, so it must be this user's alone: the directory and its parent must be
      * this user's (not links) and writable by nobody else; otherwise class-data
      * sharing is off (and says why).
      */

@@ -105,6 +105,7 @@ final class Frontend {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
         Checks.beforeStart(owner);
+        BackendClassPath where = BackendClassPath.of(options, owner.getClass(), owner); // fails here, or fits
         processBytes = serializeOwner();
         owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
@@ -118,9 +119,10 @@ final class Frontend {
             throw new BackendStartException(owner + ": cannot open the process channel"
                     + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
         }
-        ClassDataSharing.Plan cds = options.runsThisJava() ? ClassDataSharing.plan(options.jvmArgs())
-                : ClassDataSharing.none(options.jvmArgs());
-        List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, label));
+        ClassDataSharing.Plan cds = options.runsThisJava() && where.classPathOnly()
+                ? ClassDataSharing.plan(options.jvmArgs(), where.classPath())
+                : ClassDataSharing.none(options.jvmArgs(), where.classPath());
+        List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.PIPE)

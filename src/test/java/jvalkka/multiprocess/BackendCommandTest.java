@@ -21,7 +21,7 @@ class BackendCommandTest {
     private static BackendCommand.Inputs inputs(List<String> jvmArgs, boolean thisJava, int feature,
             String slf4j) {
         return new BackendCommand.Inputs("/jdk/bin/java", jvmArgs, List.of("-XX:SharedArchiveFile=/a.jsa"),
-                "/app/classes:/app/lib.jar", "Worker.w-1", thisJava, feature, EPOLL, slf4j);
+                List.of("-cp", "/app/classes:/app/lib.jar", BackendMain.class.getName()), "Worker.w-1", thisJava, feature, EPOLL, slf4j);
     }
 
     private static long count(List<String> cmd, String prefix) {
