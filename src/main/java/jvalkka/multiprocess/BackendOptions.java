@@ -212,12 +212,18 @@ public final class BackendOptions {
     /**
      * The backend's class path as given to {@link #withClassPath(String)}, or null:
      * derived from where this JVM loaded the process's class and jvalkka from.
+     *
+     * @return the given class path, or null when it is derived
      */
     public String classPath() {
         return classPath;
     }
 
-    /** The backend's module path as given to {@link #withModulePath(String)}, or null. */
+    /**
+     * The backend's module path as given to {@link #withModulePath(String)}, or null.
+     *
+     * @return the given module path, or null when it is derived
+     */
     public String modulePath() {
         return modulePath;
     }
@@ -236,6 +242,9 @@ public final class BackendOptions {
      * class path must hold jvalkka, the process's class and what it uses. Setting
      * either this or {@link #withModulePath(String)} turns derivation off for both;
      * null turns it back on.
+     *
+     * @param classPath the class path, or null to derive it
+     * @return these options with that class path
      */
     public BackendOptions withClassPath(String classPath) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity,
@@ -248,6 +257,9 @@ public final class BackendOptions {
      * ({@code --add-modules ALL-MODULE-PATH}), instead of deriving one; see
      * {@link #withClassPath(String)}. When a module on it holds jvalkka, the backend
      * runs as that module's main class; otherwise jvalkka must be on the class path.
+     *
+     * @param modulePath the module path, or null to derive it
+     * @return these options with that module path
      */
     public BackendOptions withModulePath(String modulePath) {
         return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity,
