@@ -38,8 +38,10 @@ public final class Step3SendAndReceive {
         MessagePipe pipe = p.getPipe(); // the pipe to listen to: use it for small messages only
         p.start();
         Thread.sleep(1000);
-        p.ping("gotcha!");
+        // said before the ping leaves: printed after it, this line would race the backend's
+        // first log line (two processes writing to one terminal), and come first or second
         System.out.println("main: waiting reply from multiprocessing backend");
+        p.ping("gotcha!");
         Select.safeSelect(List.of(pipe), List.of(), List.of());
         MessageObject msg = pipe.recv();
         System.out.println("main: got " + msg.command() + " with some " + msg.get("result"));
