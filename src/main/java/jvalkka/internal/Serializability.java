@@ -1,4 +1,4 @@
-package jvalkka.multiprocess;
+package jvalkka.internal;
 
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -65,7 +65,7 @@ public final class Serializability {
      * Why a process object cannot cross to its backend, after serializing it failed with
      * {@code e}: the path of the value and the fix, or (when no value is to blame) the failure.
      */
-    static String startError(MessageProcess owner, Exception e) {
+    public static String startError(Object owner, Exception e) {
         String why = walk(owner, shortName(owner.getClass()), null, null, new IdentityHashMap<>(), 0,
                 "Mark the field transient and create it in preRun__ (backend)");
         return why != null ? why : "serializing it failed: " + e;

@@ -29,7 +29,7 @@ import jvalkka.log.LogConfig;
  * parent died (even by kill -9), and the backend then halts at once, so a backend
  * never outlives its parent.
  */
-public final class BackendMain {
+final class BackendMain {
     private BackendMain() {
     }
 

@@ -23,7 +23,7 @@ import jvalkka.log.LogConfig;
  * of carrying the process object are walked. Run by {@link ClassDataSharing};
  * not for users.
  */
-public final class CdsTrainer {
+final class CdsTrainer {
     private CdsTrainer() {
     }
 

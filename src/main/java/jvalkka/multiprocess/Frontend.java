@@ -1,5 +1,6 @@
 package jvalkka.multiprocess;
 
+import jvalkka.internal.Serializability;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Method;

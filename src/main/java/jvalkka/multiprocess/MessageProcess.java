@@ -399,7 +399,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      */
     public void sendMessageToBack(MessageObject message) {
         Frontend f = frontend("sendMessageToBack");
-        if (!jvalkka.sync.SyncIndex.openOnThisThread()) {
+        if (!jvalkka.sync.internal.SendNotes.openOnThisThread()) {
             f.send(message);
             return;
         }
@@ -409,14 +409,14 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         String[] names = new String[size];
         int[] values = new int[size];
         int n = intParameters(message, names, values);
-        jvalkka.sync.SyncIndex.noteSending(names, values, n, f.pid());
+        jvalkka.sync.internal.SendNotes.noteSending(names, values, n, f.pid());
         try {
             f.send(message);
         } catch (RuntimeException e) {
-            jvalkka.sync.SyncIndex.noteSend(values, n, false);
+            jvalkka.sync.internal.SendNotes.noteSend(values, n, false);
             throw e;
         }
-        jvalkka.sync.SyncIndex.noteSend(values, n, true);
+        jvalkka.sync.internal.SendNotes.noteSend(values, n, true);
     }
 
     /** Fills {@code names} and {@code values} with the message's int parameters; returns how many. */
@@ -605,8 +605,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
             if (method.isDefault()) {
                 return java.lang.reflect.InvocationHandler.invokeDefault(px, method, args);
             }
-            if (jvalkka.sync.SyncIndex.openOnThisThread()) {
-                jvalkka.sync.SyncIndex.noteSend(NO_INTS, 0, true); // a message leaves: a SyncIndex open here waits
+            if (jvalkka.sync.internal.SendNotes.openOnThisThread()) {
+                jvalkka.sync.internal.SendNotes.noteSend(NO_INTS, 0, true); // a message leaves: a SyncIndex open here waits
             }
             return f.call(method, toMessage(method, args));
         });

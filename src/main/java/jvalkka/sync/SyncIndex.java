@@ -61,6 +61,25 @@ public final class SyncIndex implements AutoCloseable {
     private final long timeoutNanos;
     /** This thread's SyncIndexes that are not closed yet. */
     private static final ThreadLocal<ArrayList<SyncIndex>> OPEN = new ThreadLocal<>();
+
+    static { // the hooks by which MessageProcess, in another package, notes its sends
+        jvalkka.sync.internal.SendNotes.install(new jvalkka.sync.internal.SendNotes.Hooks() {
+            @Override
+            public boolean openOnThisThread() {
+                return SyncIndex.openOnThisThread();
+            }
+
+            @Override
+            public void noteSending(String[] names, int[] values, int count, long peerPid) {
+                SyncIndex.noteSending(names, values, count, peerPid);
+            }
+
+            @Override
+            public void noteSend(int[] values, int count, boolean sent) {
+                SyncIndex.noteSend(values, count, sent);
+            }
+        });
+    }
     private static volatile boolean everOpened;
     private boolean cancelled;
     private boolean closed;
@@ -101,11 +120,11 @@ public final class SyncIndex implements AutoCloseable {
     }
 
     /**
-     * Framework hook for senders: whether this thread has open SyncIndexes whose sends are worth noting.
+     * Reached through {@link jvalkka.sync.internal.SendNotes}: whether this thread has open SyncIndexes whose sends are worth noting.
      *
      * @return whether this thread has such SyncIndexes
      */
-    public static boolean openOnThisThread() {
+    static boolean openOnThisThread() {
         if (!everOpened) {
             return false;
         }
@@ -114,7 +133,7 @@ public final class SyncIndex implements AutoCloseable {
     }
 
     /**
-     * Framework hook, called by {@code MessageProcess.sendMessageToBack} on the
+     * Reached through {@code SendNotes}, called by {@code MessageProcess.sendMessageToBack} on the
      * sending thread just before a message leaves for the backend
      * {@code peerPid}, with its int parameters ({@code names[k] = values[k]},
      * {@code count} of them): the events of this thread's open SyncIndexes whose
@@ -126,7 +145,7 @@ public final class SyncIndex implements AutoCloseable {
      * @param count how many of them are valid
      * @param peerPid the pid of the backend that gets the message
      */
-    public static void noteSending(String[] names, int[] values, int count, long peerPid) {
+    static void noteSending(String[] names, int[] values, int count, long peerPid) {
         ArrayList<SyncIndex> open = OPEN.get();
         if (open == null) {
             return;
@@ -141,7 +160,7 @@ public final class SyncIndex implements AutoCloseable {
     }
 
     /**
-     * Framework hook, called by {@code MessageProcess.sendMessageToBack} on the
+     * Reached through {@code SendNotes}, called by {@code MessageProcess.sendMessageToBack} on the
      * sending thread with the int parameters of a message (the first
      * {@code count} of {@code values}) and whether it was sent: an open SyncIndex whose index travelled only in messages that failed
      * to send will not be set, so its close() does not wait.
@@ -150,7 +169,7 @@ public final class SyncIndex implements AutoCloseable {
      * @param count how many of them are valid
      * @param sent whether the message went out
      */
-    public static void noteSend(int[] values, int count, boolean sent) {
+    static void noteSend(int[] values, int count, boolean sent) {
         ArrayList<SyncIndex> open = OPEN.get();
         if (open == null) {
             return;

@@ -1,5 +1,6 @@
 package jvalkka.multiprocess;
 
+import jvalkka.internal.Serializability;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package jvalkka.sgn.subprocess;
 
+import jvalkka.internal.Serializability;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -128,7 +129,7 @@ final class ParallelState {
     }
 
     private static void checkSerializable(Element e, Class<?> c, Field f, Object v) {
-        String why = jvalkka.multiprocess.Serializability.whyNot(v, c.getName() + "." + f.getName(),
+        String why = Serializability.whyNot(v, c.getName() + "." + f.getName(),
                 "Mark the field transient to keep it in the main process only (create the value in the worker)");
         if (why != null) {
             throw new IllegalArgumentException("element '" + e.name() + "': a field is a worker parameter, so its"
