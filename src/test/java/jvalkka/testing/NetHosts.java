@@ -229,17 +229,41 @@ public final class NetHosts implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         if (mode == Mode.NETNS) {
             // each exec keeps the pid: the Process is the program itself
+            // a private /dev/shm and /tmp; what the host needs from the real /tmp (this JVM's
+            // class path and working directory, when a checkout lives there) is bound back in,
+            // reached through a mount of the real /tmp parked in the private /dev/shm meanwhile
             cmd.addAll(List.of("ip", "netns", "exec", namespaces.get(i - 1),
                     "unshare", "--mount", "--propagation", "private", "sh", "-c",
-                    "mount -t tmpfs -o mode=1777 tmpfs /dev/shm && mount -t tmpfs -o mode=1777 tmpfs /tmp && exec \"$@\"",
+                    "mount -t tmpfs -o mode=1777 tmpfs /dev/shm"
+                            + " && mkdir /dev/shm/.real-tmp && mount --bind /tmp /dev/shm/.real-tmp"
+                            + " && mount -t tmpfs -o mode=1777 tmpfs /tmp"
+                            + " && for p in $JVN_KEEP_TMP; do"
+                            + "   if [ -d \"/dev/shm/.real-tmp/${p#/tmp/}\" ]; then mkdir -p \"$p\"; else touch \"$p\"; fi"
+                            + "   && mount --bind \"/dev/shm/.real-tmp/${p#/tmp/}\" \"$p\" || exit 1; done"
+                            + " && umount -l /dev/shm/.real-tmp && rmdir /dev/shm/.real-tmp && exec \"$@\"",
                     "sh"));
         }
         cmd.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("JVN_KEEP_TMP", String.join(" ", keptFromTmp()));
         HostProcess p = new HostProcess(i, pb.start());
         started.add(p);
         return p;
+    }
+
+    /** The top-level entries of /tmp that this JVM's class path and working directory live in. */
+    private static java.util.Set<String> keptFromTmp() {
+        java.util.Set<String> keep = new java.util.TreeSet<>();
+        List<String> paths = new ArrayList<>(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+        paths.add(System.getProperty("user.dir"));
+        for (String p : paths) {
+            Path abs = Path.of(p).toAbsolutePath().normalize();
+            if (abs.getNameCount() >= 2 && abs.startsWith("/tmp") && !abs.toString().contains(" ")) {
+                keep.add("/tmp/" + abs.getName(1));
+            }
+        }
+        return keep;
     }
 
     @Override
