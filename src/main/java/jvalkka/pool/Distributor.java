@@ -537,11 +537,21 @@ final class Distributor implements Runnable {
     }
 
     private int batchSize(int queued, int live, int room) {
-        double nanosPerItem = nanosPerItem();
+        return batchSize(nanosPerItem(), queued, live, room, config.maxBatch());
+    }
+
+    /**
+     * The size of the next batch, a pure function of what the distributor knows: about
+     * {@link #TARGET_BATCH_NANOS} of work at the measured {@code nanosPerItem} (8 items
+     * before any is measured, negative), never more than a fair share (half of
+     * {@code queued} spread over {@code live} workers, so that every worker gets work
+     * twice), than {@code room} in the worker's hold, or than {@code maxBatch}; at least 1.
+     */
+    static int batchSize(double nanosPerItem, int queued, int live, int room, int maxBatch) {
         int bySpeed = nanosPerItem < 0 ? 8
-                : (int) Math.max(1, Math.min(config.maxBatch(), TARGET_BATCH_NANOS / Math.max(1.0, nanosPerItem)));
+                : (int) Math.max(1, Math.min(maxBatch, TARGET_BATCH_NANOS / Math.max(1.0, nanosPerItem)));
         int fair = (int) Math.max(1, (queued + 2L * live - 1) / (2L * live));
-        return Math.max(1, Math.min(Math.min(bySpeed, fair), Math.min(room, config.maxBatch())));
+        return Math.max(1, Math.min(Math.min(bySpeed, fair), Math.min(room, maxBatch)));
     }
 
     private void send(WorkerSlot s, List<Task> batch) {

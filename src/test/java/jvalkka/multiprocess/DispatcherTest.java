@@ -1,0 +1,124 @@
+package jvalkka.multiprocess;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Finding a {@code c__} handler and binding a message to it, in this JVM: no backend is started. */
+@Timeout(10)
+class DispatcherTest {
+    static class Base {
+        String last;
+
+        void c__hello(String who) {
+            last = "base " + who;
+        }
+
+        void c__only(int x) {
+            last = "only " + x;
+        }
+    }
+
+    static class Handlers extends Base {
+        @Override
+        void c__hello(String who) {
+            last = "sub " + who;
+        }
+
+        void c__pair(int a, int b) {
+            last = a + "," + b;
+        }
+
+        void c__sum(List<Integer> values, double scale) {
+            last = String.valueOf(values.stream().mapToInt(Integer::intValue).sum() * scale);
+        }
+
+        void c__whole(MessageObject m) {
+            last = m.command();
+        }
+
+        void notAHandler(int x) {
+        }
+    }
+
+    static class Overloaded {
+        void c__twice(int a) {
+        }
+
+        void c__twice(String a) {
+        }
+    }
+
+    private static Object[] bind(String command, Object... params) throws Exception {
+        return Dispatcher.of(Handlers.class).handler(command).bind(new MessageObject(command, params));
+    }
+
+    @Test
+    void parametersBindByNameWhateverTheirOrder() throws Exception {
+        assertArrayEquals(new Object[] {1, 2}, bind("pair", "b", 2, "a", 1));
+        assertArrayEquals(new Object[] {1, 2}, bind("pair", "a", 1, "b", 2));
+    }
+
+    @Test
+    void valuesAreConvertedToTheDeclaredTypes() throws Exception {
+        Object[] args = bind("sum", "values", List.of(1, 2, 3), "scale", 2);
+        assertEquals(List.of(1, 2, 3), args[0]);
+        assertEquals(2.0, args[1]);
+    }
+
+    @Test
+    void aMissingOrUnexpectedParameterIsNamedWithTheSignature() {
+        Dispatcher.DispatchError e = assertThrows(Dispatcher.DispatchError.class, () -> bind("pair", "a", 1, "c", 3));
+        assertTrue(e.getMessage().contains("missing parameter b"), e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected parameter c"), e.getMessage());
+        assertTrue(e.getMessage().contains("c__pair(int a, int b)"), e.getMessage());
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsRefused() {
+        assertThrows(Dispatcher.DispatchError.class, () -> bind("pair", "a", "one", "b", 2));
+    }
+
+    @Test
+    void aHandlerTakingTheMessageGetsItWhole() throws Exception {
+        MessageObject m = new MessageObject("whole", "anything", 1);
+        Object[] args = Dispatcher.of(Handlers.class).handler("whole").bind(m);
+        assertEquals(1, args.length);
+        assertSame(m, args[0]);
+    }
+
+    @Test
+    void aSubclassHandlerOverridesItsSuperclassAndInheritedOnesAreFound() throws Throwable {
+        Handlers h = new Handlers();
+        Dispatcher d = Dispatcher.of(Handlers.class);
+        d.handler("hello").invoke(h, new Object[] {"x"});
+        assertEquals("sub x", h.last);
+        d.handler("only").invoke(h, new Object[] {7});
+        assertEquals("only 7", h.last);
+    }
+
+    @Test
+    void onlyMethodsNamedCUnderscoreUnderscoreAreHandlers() {
+        assertNull(Dispatcher.of(Handlers.class).handler("notAHandler"));
+        assertNull(Dispatcher.of(Handlers.class).handler("nothing"));
+    }
+
+    @Test
+    void overloadedHandlersAreRefusedAsAmbiguous() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Dispatcher.of(Overloaded.class));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
+    }
+
+    @Test
+    void reservedParametersAreSkipped() throws Exception {
+        assertArrayEquals(new Object[] {1, 2}, bind("pair", "a", 1, "b", 2, "__sync", 5));
+    }
+}
