@@ -26,7 +26,10 @@ final class ClusterLeftovers {
                 throw new AssertionError("a child was left running: pid " + k.pid() + " " + cmd);
             }
         }
-        assertEquals(List.of(), RunRecord.get().segmentNames(), "segments left in /dev/shm");
+        // the record also keeps names whose files a test removed by hand (TestSegments): only files count
+        assertEquals(List.of(), RunRecord.get().segmentNames().stream()
+                .filter(n -> java.nio.file.Files.exists(java.nio.file.Path.of("/dev/shm", n))).toList(),
+                "segments left in /dev/shm");
         assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm(), "namespaces or links left");
     }
 }
