@@ -273,13 +273,6 @@ public final class ClusterDriver implements AutoCloseable {
     /** Leaves the cluster and stops, waiting up to 10 s. */
     @Override
     public void close() {
-        system.terminate();
-        try {
-            system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            // terminated as far as it could
-        }
+        ActorSystems.terminate(system);
     }
 }
