@@ -58,12 +58,7 @@ final class BackendCommand {
     static Inputs inputs(BackendOptions options, ClassDataSharing.Plan cds, BackendClassPath where, String label) {
         return new Inputs(options.javaCommand(), options.jvmArgs(), cds.jvmArgs(), where.launchArgs(cds.classPath()),
                 label,
-                options.runsThisJava(), Runtime.version().feature(), SELECTOR_PROVIDER, slf4jProvider());
-    }
-
-    /** The SLF4J provider this JVM names (or its own logger's, when that is active), or null. */
-    static String slf4jProvider() {
-        return LogBinding.providerForBackends();
+                options.runsThisJava(), Runtime.version().feature(), SELECTOR_PROVIDER, LogBinding.providerForBackends());
     }
 
     private static String platformSelectorProvider() {
@@ -73,7 +68,7 @@ final class BackendCommand {
 
     /** {@link #backendProperties(List, boolean, String, String)} with this JVM's providers. */
     static List<String> backendProperties(List<String> jvmArgs, boolean thisJava) {
-        return backendProperties(jvmArgs, thisJava, SELECTOR_PROVIDER, slf4jProvider());
+        return backendProperties(jvmArgs, thisJava, SELECTOR_PROVIDER, LogBinding.providerForBackends());
     }
 
     /**

@@ -182,7 +182,7 @@ final class Dispatcher {
             }
             List<String> extra = null;
             for (String k : params.keySet()) {
-                if (!k.startsWith("__") && !contains(names, k)) {
+                if (!k.startsWith(WireProtocol.RESERVED_PREFIX) && !contains(names, k)) {
                     (extra == null ? extra = new ArrayList<>() : extra).add(k);
                 }
             }
