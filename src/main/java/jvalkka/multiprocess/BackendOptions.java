@@ -34,33 +34,49 @@ public final class BackendOptions {
     private static volatile BackendOptions defaults = new BackendOptions(SMALL_JVM, Duration.ofSeconds(60),
             Duration.ofSeconds(10), MessagePipe.DEFAULT_MAX_MESSAGE_BYTES, null, DEFAULT_RETURN_CAPACITY, false, null, null);
 
-    private final List<String> jvmArgs;
-    private final Duration startTimeout;
-    private final Duration stopTimeout;
-    private final int maxMessageBytes;
-    private final String javaCommand;
-    private final int returnCapacity;
-    private final boolean awaitPreRun;
-    private final String classPath;
-    private final String modulePath;
+    private List<String> jvmArgs;
+    private Duration startTimeout;
+    private Duration stopTimeout;
+    private int maxMessageBytes;
+    private String javaCommand;
+    private int returnCapacity;
+    private boolean awaitPreRun;
+    private String classPath;
+    private String modulePath;
+    private Placement placement;
 
     private BackendOptions(List<String> jvmArgs, Duration startTimeout, Duration stopTimeout, int maxMessageBytes,
             String javaCommand, int returnCapacity, boolean awaitPreRun, String classPath, String modulePath) {
         this.jvmArgs = List.copyOf(jvmArgs);
-        this.startTimeout = Objects.requireNonNull(startTimeout);
-        this.stopTimeout = Objects.requireNonNull(stopTimeout);
-        if (maxMessageBytes < 1024) {
-            throw new IllegalArgumentException("maxMessageBytes must be at least 1024, got " + maxMessageBytes);
-        }
+        this.startTimeout = startTimeout;
+        this.stopTimeout = stopTimeout;
         this.maxMessageBytes = maxMessageBytes;
         this.javaCommand = javaCommand;
-        if (returnCapacity < 1) {
-            throw new IllegalArgumentException("returnCapacity must be at least 1, got " + returnCapacity);
-        }
         this.returnCapacity = returnCapacity;
         this.awaitPreRun = awaitPreRun;
         this.classPath = classPath;
         this.modulePath = modulePath;
+        checked();
+    }
+
+    /** Checks every field (the one place that does), and returns these options. */
+    private BackendOptions checked() {
+        Objects.requireNonNull(startTimeout, "startTimeout");
+        Objects.requireNonNull(stopTimeout, "stopTimeout");
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("maxMessageBytes must be at least 1024, got " + maxMessageBytes);
+        }
+        if (returnCapacity < 1) {
+            throw new IllegalArgumentException("returnCapacity must be at least 1, got " + returnCapacity);
+        }
+        return this;
+    }
+
+    /** A copy of {@code o}, for one {@code with...} method to change one field of before it returns it. */
+    private BackendOptions(BackendOptions o) {
+        this(o.jvmArgs, o.startTimeout, o.stopTimeout, o.maxMessageBytes, o.javaCommand, o.returnCapacity,
+                o.awaitPreRun, o.classPath, o.modulePath);
+        this.placement = o.placement;
     }
 
     /**
@@ -172,8 +188,9 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withAwaitPreRun(boolean await) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, await, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.awaitPreRun = await;
+        return c.checked();
     }
 
     /**
@@ -247,8 +264,9 @@ public final class BackendOptions {
      * @return these options with that class path
      */
     public BackendOptions withClassPath(String classPath) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity,
-                awaitPreRun, classPath, modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.classPath = classPath;
+        return c.checked();
     }
 
     /**
@@ -262,8 +280,9 @@ public final class BackendOptions {
      * @return these options with that module path
      */
     public BackendOptions withModulePath(String modulePath) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity,
-                awaitPreRun, classPath, modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.modulePath = modulePath;
+        return c.checked();
     }
 
     /**
@@ -273,8 +292,9 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withJvmArgs(List<String> args) {
-        return new BackendOptions(args, startTimeout, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.jvmArgs = List.copyOf(args);
+        return c.checked();
     }
 
     /**
@@ -296,8 +316,9 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withStartTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, d, stopTimeout, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.startTimeout = d;
+        return c.checked();
     }
 
     /**
@@ -307,8 +328,9 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withStopTimeout(Duration d) {
-        return new BackendOptions(jvmArgs, startTimeout, d, maxMessageBytes, javaCommand, returnCapacity, awaitPreRun, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.stopTimeout = d;
+        return c.checked();
     }
 
     /**
@@ -318,8 +340,9 @@ public final class BackendOptions {
      * @return these options with that changed
      */
     public BackendOptions withMaxMessageBytes(int max) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, max, javaCommand, returnCapacity, awaitPreRun, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.maxMessageBytes = max;
+        return c.checked();
     }
 
     /**
@@ -329,8 +352,9 @@ public final class BackendOptions {
      * @return these options with another {@link #returnCapacity()} (at least 1)
      */
     public BackendOptions withReturnCapacity(int capacity) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, javaCommand, capacity, awaitPreRun, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.returnCapacity = capacity;
+        return c.checked();
     }
 
     /**
@@ -342,7 +366,32 @@ public final class BackendOptions {
      * @return these options with that executable
      */
     public BackendOptions withJavaCommand(String java) {
-        return new BackendOptions(jvmArgs, startTimeout, stopTimeout, maxMessageBytes, java, returnCapacity, awaitPreRun, classPath,
-                modulePath);
+        BackendOptions c = new BackendOptions(this);
+        c.javaCommand = java;
+        return c.checked();
+    }
+
+    /**
+     * Where the backend runs: null (the default) on this host, as a child of this
+     * JVM; otherwise on a node of the cluster that this JVM joined through
+     * {@code jvalkka.cluster.ClusterDriver}, chosen by the placement.
+     *
+     * @return the placement, or null for this host
+     */
+    public Placement placement() {
+        return placement;
+    }
+
+    /**
+     * These options with a {@link #placement()}: the backend starts on a node of
+     * the cluster that the placement selects, instead of on this host.
+     *
+     * @param placement where the backend runs; null for this host
+     * @return these options with that placement
+     */
+    public BackendOptions withPlacement(Placement placement) {
+        BackendOptions c = new BackendOptions(this);
+        c.placement = placement;
+        return c.checked();
     }
 }
