@@ -49,7 +49,7 @@ import java.util.function.Consumer;
  * the sending side (coalescing buffer, deferred bytes, flush, the send lock),
  * {@code PipeReceiver} the receiving side (receive buffer and frame parsing,
  * the receive lock, the end of the stream), and {@code ByteLink} how bytes move
- * on the socket: straight ({@code ByteLink.Plain}).
+ * on the socket: straight ({@code ByteLink.Plain}) or through TLS ({@code TlsLink}).
  */
 public final class MessagePipe extends FrameChannel {
     static final int MAX_TEXT_BYTES = WireProtocol.MAX_TEXT_BYTES;
@@ -82,6 +82,31 @@ public final class MessagePipe extends FrameChannel {
     void connect(SocketChannel ch) throws IOException {
         ch.configureBlocking(false);
         this.link = new ByteLink.Plain(ch);
+    }
+
+    /**
+     * Connects over TLS: runs the handshake of {@code engine} (in the client or
+     * server mode it was given, with its client-authentication setting) on
+     * {@code ch}, for at most {@code handshakeTimeoutMillis}, then behaves exactly
+     * as {@link #connect(SocketChannel)}: the same frames, flow control and
+     * coalescing, {@link #channel()} selectable beside other channels, with the
+     * bytes encrypted under it. TLS post-handshake messages (session tickets, key
+     * updates) are handled within; {@link #close()} sends {@code close_notify} when
+     * no sender is busy; the peer's {@code close_notify} (or a bare end of the TCP
+     * stream) is the end of the stream.
+     *
+     * @throws javax.net.ssl.SSLHandshakeException when the peer is refused (its
+     *         certificate is not signed by a trusted authority, it gave none, it
+     *         does not speak TLS); {@code ch} is closed then
+     * @throws java.net.SocketTimeoutException when the handshake did not finish in
+     *         time; {@code ch} is closed then
+     * @throws IOException when the connection broke; {@code ch} is closed then
+     */
+    void connect(SocketChannel ch, javax.net.ssl.SSLEngine engine, long handshakeTimeoutMillis) throws IOException {
+        ch.configureBlocking(false);
+        TlsLink l = TlsLink.handshake(label, ch, engine, handshakeTimeoutMillis, sender::linkWantsToWrite);
+        this.link = l;
+        receiver.takeInitial();
     }
 
     /**

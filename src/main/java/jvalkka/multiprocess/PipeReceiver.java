@@ -332,9 +332,13 @@ final class PipeReceiver {
      */
     private void drain(ByteLink link) throws IOException {
         while (link.hasBufferedInput()) {
-            if (link.read(decoder.writable()) < 0) {
+            int n = link.read(decoder.writable());
+            if (n < 0) {
                 endOfStream();
                 return;
+            }
+            if (n == 0) {
+                return; // a record that gives no bytes, such as a session ticket, was the last one here
             }
         }
     }
