@@ -51,7 +51,7 @@ final class TlsLink extends ByteLink {
     private ByteBuffer appIn;
     private boolean inboundDone;
     // sending (under the send lock): in read mode, encrypted bytes not on the socket yet
-    private ByteBuffer netOut;
+    private final ByteBuffer netOut;
     /** The engine has bytes of its own to send (a key update, an answer to one). */
     private volatile boolean wrapWanted;
 
