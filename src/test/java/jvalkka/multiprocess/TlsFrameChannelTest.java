@@ -170,6 +170,21 @@ class TlsFrameChannelTest extends FrameChannelContract {
     }
 
     @Test
+    void theStartHandshakesRawFramesAndANonBlockingSendCrossTls() throws Exception {
+        MessagePipe client = (MessagePipe) a;
+        MessagePipe server = (MessagePipe) b;
+        byte[] boot = "the process object".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        server.sendRaw(WireProtocol.BOOT, boot);
+        WireCodec.Frame f = client.recvFrame(10_000);
+        assertEquals(WireProtocol.BOOT, f.kind());
+        assertArrayEquals(boot, f.payload());
+        client.sendRaw(WireProtocol.READY, new byte[0]);
+        assertEquals(WireProtocol.READY, server.recvFrame(10_000).kind());
+        client.trySendNow(new MessageObject("error", "reason", "a report that never waits"));
+        assertEquals("a report that never waits", server.recv(10_000).get("reason"));
+    }
+
+    @Test
     void keyUpdatesMidStreamLoseNothingEitherWay() throws Exception {
         int n = 3000;
         CompletableFuture<Void> readB = CompletableFuture.runAsync(() -> {
