@@ -119,9 +119,7 @@ final class TlsLink extends ByteLink {
                             await(s, key, SelectionKey.OP_READ, deadline, timeoutMillis);
                         } else if (firstRead) {
                             firstRead = false;
-                            if (!engine.getUseClientMode()) {
-                                refuseNonTls();
-                            }
+                            refuseNonTls();
                         }
                     }
                 } else {
@@ -142,7 +140,7 @@ final class TlsLink extends ByteLink {
         return h;
     }
 
-    /** A server's first bytes from the peer are not a TLS record: say so, instead of a parser's complaint. */
+    /** The first bytes from the peer are not a TLS record: say so, instead of a parser's complaint. */
     private void refuseNonTls() throws SSLHandshakeException {
         int type = netIn.get(netIn.position());
         if (type != 22 && type != 21) { // handshake, alert

@@ -121,6 +121,27 @@ class TlsFrameChannelTest extends FrameChannelContract {
     }
 
     @Test
+    void aTlsClientTalkingToAPlainTcpServerIsRefusedClearly() throws Exception {
+        try (ServerSocketChannel server = TcpChannels.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            InetSocketAddress at = (InetSocketAddress) server.getLocalAddress();
+            CompletableFuture<MessagePipe> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    MessagePipe plain = TcpChannels.accept("plain", server, 20_000);
+                    plain.send(new MessageObject("hello"));
+                    plain.flush();
+                    return plain;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
+                    () -> TcpChannels.connectTls("client", at, keys, 20_000));
+            assertTrue(e.getMessage().contains("client: the peer does not speak TLS"), e.getMessage());
+            within(accepted, 20, "the plain server").close();
+        }
+    }
+
+    @Test
     void aPeerThatNeverAnswersTheHandshakeTimesOut() throws Exception {
         try (ServerSocketChannel server = TcpChannels.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 SocketChannel silent = SocketChannel.open(server.getLocalAddress())) {
