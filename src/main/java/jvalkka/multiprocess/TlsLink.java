@@ -97,6 +97,10 @@ final class TlsLink extends ByteLink {
         try (Selector s = Selector.open()) {
             SelectionKey key = ch.register(s, 0);
             while (true) {
+                if (System.nanoTime() - deadline > 0) { // also bounds an engine that makes no progress
+                    throw new SocketTimeoutException(label + ": the TLS handshake did not finish within "
+                            + timeoutMillis + " ms");
+                }
                 HandshakeStatus hs = engine.getHandshakeStatus();
                 if (hs == HandshakeStatus.NEED_TASK) {
                     runTasks();
