@@ -260,7 +260,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      */
     protected void readPipes__(double timeout) {
         MessagePipe pipe = backPipe__();
-        Select.Result r = Select.safeSelect(mainList, List.of(), List.of(), timeout);
+        Select.Ready r = Select.safeSelect(mainList, List.of(), List.of(), timeout);
         if (!r.reads().isEmpty()) {
             handleBackPipe__(pipe);
         }
