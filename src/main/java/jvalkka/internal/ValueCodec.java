@@ -21,13 +21,18 @@ import sun.misc.Unsafe;
  * process transfer the scalar ones ({@link #isScalar}), SGN's {@code FrameCodec} all of them,
  * plus its own kinds through an {@link Extension} (a {@code Frame}, a value Jackson writes).
  *
- * <p>The binary form: one tag byte, then the value in native byte order (every platform the
- * JDK ships for servers is little-endian; both halves of a process run the same build).
+ * <p>The binary form: one tag byte, then the value, little-endian (native on every platform
+ * jvalkka runs on, so that the Agrona-buffer form copies primitive arrays in bulk).
  * Fixed-size values follow their tag; a string is an {@code int} byte count and its UTF-8
  * bytes; a primitive array an {@code int} element count and its elements (one bulk copy); a
  * list or {@code Object[]} an {@code int} count and its elements; a map an {@code int} count,
  * then each key as a string and its value. Tags from {@link #FIRST_EXTENSION_TAG} on belong to
  * an {@link Extension}.
+ *
+ * <p>Two {@link Writer}s and {@link Reader}s share the value logic: on Agrona buffers
+ * ({@link Writer#on}, {@link Reader#on}: SGN's rings, off-heap included) and on plain byte
+ * arrays ({@link Writer#onArray}, {@link Reader#onArray}: no {@code sun.misc.Unsafe}, so the
+ * frontend needs no {@code jdk.unsupported}).
  *
  * <p>The {@link Reader} checks every count and length against the bytes it was given, and a
  * bounded nesting depth: malformed input gives a {@link MalformedValueException} naming what is
@@ -35,8 +40,6 @@ import sun.misc.Unsafe;
  * of the API.
  */
 public final class ValueCodec {
-    static final Unsafe UNSAFE = org.agrona.UnsafeAccess.UNSAFE;
-
     public static final byte NULL = 0;
     public static final byte TRUE = 1;
     public static final byte FALSE = 2;
@@ -224,7 +227,17 @@ public final class ValueCodec {
      * @param bytes how many
      */
     public static void copyFromArray(Object array, long base, long from, MutableDirectBuffer dst, int index, int bytes) {
-        UNSAFE.copyMemory(array, base + from, dst.byteArray(), dst.addressOffset() + index, bytes);
+        Direct.UNSAFE.copyMemory(array, base + from, dst.byteArray(), dst.addressOffset() + index, bytes);
+    }
+
+    /**
+     * {@code sun.misc.Unsafe}, for the bulk copies of the Agrona-buffer {@link Writer} and
+     * {@link Reader} only: loaded on their first use, so that the JSON messages (which use
+     * {@link #tag}) and the process transfer (which uses the array forms) run without
+     * {@code jdk.unsupported}, as on the module path, where an application does not resolve it.
+     */
+    private static final class Direct {
+        static final Unsafe UNSAFE = org.agrona.UnsafeAccess.UNSAFE;
     }
 
     /** The bytes given to a {@link Reader} are not a value the codec wrote. */
@@ -262,57 +275,73 @@ public final class ValueCodec {
     }
 
     /**
-     * Writes values into a buffer from a position on; an expandable buffer grows as needed.
-     * Reused, it allocates nothing for scalars, ASCII strings and collections of them. Not
-     * thread-safe.
+     * Writes values from a position on; the buffer grows as needed. Reused, it allocates
+     * nothing for scalars, ASCII strings and collections of them. Not thread-safe.
      */
-    public static final class Writer {
-        private final MutableDirectBuffer buf;
+    public abstract static class Writer {
         private final Extension extension;
-        private int pos;
+        /** The position of the next byte. */
+        int pos;
         private int depth;
 
-        /**
-         * @param buf where to write (an expandable one grows; another must have room)
-         * @param extension the kinds of the codec's user, or null for none
-         */
-        public Writer(MutableDirectBuffer buf, Extension extension) {
-            this.buf = buf;
+        Writer(Extension extension) {
             this.extension = extension;
         }
 
-        /** @return the buffer written into */
-        public MutableDirectBuffer buffer() {
-            return buf;
+        /**
+         * A writer into an Agrona buffer (an expandable one grows; another must have room).
+         *
+         * @param buf where to write
+         * @param extension the kinds of the codec's user, or null for none
+         * @return the writer, at position 0
+         */
+        public static BufferWriter on(MutableDirectBuffer buf, Extension extension) {
+            return new BufferWriter(buf, extension);
+        }
+
+        /**
+         * A writer into a growable byte array, without {@code sun.misc.Unsafe}.
+         *
+         * @param initialCapacity the array's first size
+         * @param extension the kinds of the codec's user, or null for none
+         * @return the writer, at position 0
+         */
+        public static ArrayWriter onArray(int initialCapacity, Extension extension) {
+            return new ArrayWriter(initialCapacity, extension);
         }
 
         /** @return the position after the last byte written */
-        public int position() {
+        public final int position() {
             return pos;
         }
 
         /** @param p where the next byte goes */
-        public void position(int p) {
+        public final void position(int p) {
             pos = p;
             depth = 0;
         }
 
         /** @param b a byte (a tag, flags) */
-        public void putByte(int b) {
-            buf.putByte(pos++, (byte) b);
-        }
+        public abstract void putByte(int b);
 
-        /** @param v an int, native order */
-        public void putInt(int v) {
-            buf.putInt(pos, v);
-            pos += 4;
-        }
+        /** @param v an int */
+        public abstract void putInt(int v);
+
+        abstract void putLong(long v);
+
+        abstract void putShort(short v);
 
         /** @param b bytes, without a count */
-        public void putBytes(byte[] b) {
-            buf.putBytes(pos, b);
-            pos += b.length;
-        }
+        public abstract void putBytes(byte[] b);
+
+        /** Writes {@code bytes} bytes of the primitive array {@code a} of array tag {@code t}. */
+        abstract void putArray(byte t, Object a, int bytes);
+
+        /** Makes room for {@code n} more bytes. */
+        abstract void ensure(int n);
+
+        /** Writes an ASCII char at {@code p} (room ensured). */
+        abstract void putAsciiAt(int p, char c);
 
         /**
          * A string without its tag: its UTF-8 byte count, then the bytes. An ASCII string is
@@ -320,23 +349,22 @@ public final class ValueCodec {
          *
          * @param s the string
          */
-        public void putString(String s) {
+        public final void putString(String s) {
             int n = s.length();
             int at = pos;
-            buf.checkLimit(at + 4 + n);
+            ensure(4 + n);
             int p = at + 4;
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
                 if (c >= 0x80) {
                     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                    buf.putInt(at, b.length);
-                    buf.putBytes(at + 4, b);
-                    pos = at + 4 + b.length;
+                    putInt(b.length);
+                    putBytes(b);
                     return;
                 }
-                buf.putByte(p++, (byte) c);
+                putAsciiAt(p++, c);
             }
-            buf.putInt(at, n);
+            putInt(n);
             pos = p;
         }
 
@@ -347,7 +375,7 @@ public final class ValueCodec {
          * @throws IllegalArgumentException when it is of neither (the message names its class),
          *         or nested deeper than {@link #MAX_DEPTH} (a cycle)
          */
-        public void value(Object o) {
+        public final void value(Object o) {
             byte t = tag(o);
             switch (t) {
                 case NULL, TRUE, FALSE -> putByte(t);
@@ -361,23 +389,19 @@ public final class ValueCodec {
                 }
                 case LONG -> {
                     putByte(LONG);
-                    buf.putLong(pos, (Long) o);
-                    pos += 8;
+                    putLong((Long) o);
                 }
                 case DOUBLE -> {
                     putByte(DOUBLE);
-                    buf.putDouble(pos, (Double) o);
-                    pos += 8;
+                    putLong(Double.doubleToRawLongBits((Double) o));
                 }
                 case FLOAT -> {
                     putByte(FLOAT);
-                    buf.putFloat(pos, (Float) o);
-                    pos += 4;
+                    putInt(Float.floatToRawIntBits((Float) o));
                 }
                 case SHORT -> {
                     putByte(SHORT);
-                    buf.putShort(pos, (Short) o);
-                    pos += 2;
+                    putShort((Short) o);
                 }
                 case BYTE -> {
                     putByte(BYTE);
@@ -385,10 +409,17 @@ public final class ValueCodec {
                 }
                 case CHAR -> {
                     putByte(CHAR);
-                    buf.putChar(pos, (Character) o);
-                    pos += 2;
+                    putShort((short) ((Character) o).charValue());
                 }
-                case BYTES, SHORTS, INTS, LONGS, FLOATS, DOUBLES, CHARS, BOOLEANS -> array(t, o);
+                case BYTES, SHORTS, INTS, LONGS, FLOATS, DOUBLES, CHARS, BOOLEANS -> {
+                    int n = arrayLength(t, o);
+                    int bytes = Math.multiplyExact(n, elementSize(t));
+                    putByte(t);
+                    putInt(n);
+                    ensure(bytes);
+                    putArray(t, o, bytes);
+                    pos += bytes;
+                }
                 case LIST -> {
                     List<?> list = (List<?>) o;
                     enter(o);
@@ -412,16 +443,6 @@ public final class ValueCodec {
                 }
                 default -> other(o);
             }
-        }
-
-        private void array(byte t, Object o) {
-            int n = arrayLength(t, o);
-            int bytes = Math.multiplyExact(n, elementSize(t));
-            putByte(t);
-            putInt(n);
-            buf.checkLimit(pos + bytes);
-            copyFromArray(o, baseOffset(t), 0, buf, pos, bytes);
-            pos += bytes;
         }
 
         private void map(Map<?, ?> map) {
@@ -457,69 +478,254 @@ public final class ValueCodec {
         }
     }
 
+    /** A {@link Writer} into an Agrona buffer, in native order, primitive arrays in one bulk copy. */
+    public static final class BufferWriter extends Writer {
+        private final MutableDirectBuffer buf;
+
+        BufferWriter(MutableDirectBuffer buf, Extension extension) {
+            super(extension);
+            this.buf = buf;
+        }
+
+        /** @return the buffer written into */
+        public MutableDirectBuffer buffer() {
+            return buf;
+        }
+
+        @Override
+        public void putByte(int b) {
+            buf.putByte(pos++, (byte) b);
+        }
+
+        @Override
+        public void putInt(int v) {
+            buf.putInt(pos, v);
+            pos += 4;
+        }
+
+        @Override
+        void putLong(long v) {
+            buf.putLong(pos, v);
+            pos += 8;
+        }
+
+        @Override
+        void putShort(short v) {
+            buf.putShort(pos, v);
+            pos += 2;
+        }
+
+        @Override
+        public void putBytes(byte[] b) {
+            buf.putBytes(pos, b);
+            pos += b.length;
+        }
+
+        @Override
+        void putArray(byte t, Object a, int bytes) {
+            copyFromArray(a, baseOffset(t), 0, buf, pos, bytes);
+        }
+
+        @Override
+        void ensure(int n) {
+            buf.checkLimit(pos + n);
+        }
+
+        @Override
+        void putAsciiAt(int p, char c) {
+            buf.putByte(p, (byte) c);
+        }
+    }
+
+    /** A {@link Writer} into a growable byte array, little-endian, without {@code sun.misc.Unsafe}. */
+    public static final class ArrayWriter extends Writer {
+        private byte[] buf;
+
+        ArrayWriter(int initialCapacity, Extension extension) {
+            super(extension);
+            buf = new byte[Math.max(16, initialCapacity)];
+        }
+
+        /** @return a copy of the bytes written, from 0 to {@link #position()} */
+        public byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, pos);
+        }
+
+        @Override
+        void ensure(int n) {
+            if (pos + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, Math.addExact(pos, n)));
+            }
+        }
+
+        @Override
+        public void putByte(int b) {
+            ensure(1);
+            buf[pos++] = (byte) b;
+        }
+
+        @Override
+        public void putInt(int v) {
+            ensure(4);
+            for (int i = 0; i < 4; i++) {
+                buf[pos++] = (byte) (v >>> 8 * i);
+            }
+        }
+
+        @Override
+        void putLong(long v) {
+            ensure(8);
+            for (int i = 0; i < 8; i++) {
+                buf[pos++] = (byte) (v >>> 8 * i);
+            }
+        }
+
+        @Override
+        void putShort(short v) {
+            ensure(2);
+            buf[pos++] = (byte) v;
+            buf[pos++] = (byte) (v >>> 8);
+        }
+
+        @Override
+        public void putBytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
+
+        @Override
+        void putArray(byte t, Object a, int bytes) {
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, pos, bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            switch (t) {
+                case BYTES -> bb.put((byte[]) a);
+                case SHORTS -> bb.asShortBuffer().put((short[]) a);
+                case CHARS -> bb.asCharBuffer().put((char[]) a);
+                case INTS -> bb.asIntBuffer().put((int[]) a);
+                case FLOATS -> bb.asFloatBuffer().put((float[]) a);
+                case LONGS -> bb.asLongBuffer().put((long[]) a);
+                case DOUBLES -> bb.asDoubleBuffer().put((double[]) a);
+                default -> {
+                    boolean[] z = (boolean[]) a;
+                    for (int i = 0; i < z.length; i++) {
+                        buf[pos + i] = (byte) (z[i] ? 1 : 0);
+                    }
+                }
+            }
+        }
+
+        @Override
+        void putAsciiAt(int p, char c) {
+            buf[p] = (byte) c;
+        }
+    }
+
     /**
-     * Reads values from a range of a buffer. Reused: {@link #wrap} it on each buffer. Not
-     * thread-safe.
+     * Reads values from a range of bytes. Reused: wrap it on each buffer. Not thread-safe.
      */
-    public static final class Reader {
+    public abstract static class Reader {
         private final Extension extension;
-        private DirectBuffer buf;
-        private int pos;
-        private int limit;
+        /** The position of the next byte, and the end of the range. */
+        int pos;
+        int limit;
         private int depth;
 
-        /** @param extension the kinds of the codec's user, or null for none */
-        public Reader(Extension extension) {
+        Reader(Extension extension) {
             this.extension = extension;
         }
 
         /**
-         * @param buffer where to read
-         * @param index the first byte
-         * @param length how many bytes are there to read
-         * @return this
+         * A reader of Agrona buffers (heap or off-heap); {@link BufferReader#wrap} it.
+         *
+         * @param extension the kinds of the codec's user, or null for none
+         * @return the reader
          */
-        public Reader wrap(DirectBuffer buffer, int index, int length) {
-            this.buf = buffer;
+        public static BufferReader on(Extension extension) {
+            return new BufferReader(extension);
+        }
+
+        /**
+         * A reader of {@code b[index, index + length)}, without {@code sun.misc.Unsafe}.
+         *
+         * @param b the bytes
+         * @param index the first
+         * @param length how many
+         * @param extension the kinds of the codec's user, or null for none
+         * @return the reader
+         */
+        public static Reader onArray(byte[] b, int index, int length, Extension extension) {
+            return new ArrayReader(extension).wrap(b, index, length);
+        }
+
+        final void range(int index, int length) {
             this.pos = index;
             this.limit = index + length;
             this.depth = 0;
-            return this;
-        }
-
-        /** Drops the buffer, so that this reader does not keep it alive. */
-        public void release() {
-            buf = null;
         }
 
         /** @return the position of the next byte */
-        public int position() {
+        public final int position() {
             return pos;
         }
 
         /** @return the bytes left */
-        public int remaining() {
+        public final int remaining() {
             return limit - pos;
         }
 
-        private void need(long n, String what) {
+        final void need(long n, String what) {
             if (n < 0 || n > limit - pos) {
                 throw new MalformedValueException("malformed value: " + what + " needs " + n + " bytes at offset "
                         + pos + ", " + (limit - pos) + " left");
             }
         }
 
+        /** The byte at {@code p} (checked). */
+        abstract byte byteAt(int p);
+
+        /** The int at {@code p} (checked). */
+        abstract int intAt(int p);
+
+        /** The long at {@code p} (checked). */
+        abstract long longAt(int p);
+
+        /** The short at {@code p} (checked). */
+        abstract short shortAt(int p);
+
+        /** Copies {@code n} bytes from {@code p} into {@code dst} (checked). */
+        abstract void copyTo(int p, byte[] dst, int n);
+
+        /** A string of the {@code n} UTF-8 bytes at {@code p} (checked). */
+        abstract String stringAt(int p, int n);
+
+        /** A primitive array of tag {@code t} and {@code n} elements from the bytes at {@code p} (checked). */
+        abstract Object arrayAt(int p, byte t, int n);
+
         /** @return the next byte */
-        public byte getByte() {
+        public final byte getByte() {
             need(1, "a byte");
-            return buf.getByte(pos++);
+            return byteAt(pos++);
         }
 
         /** @return the next int */
-        public int getInt() {
+        public final int getInt() {
             need(4, "an int");
-            int v = buf.getInt(pos);
+            int v = intAt(pos);
             pos += 4;
+            return v;
+        }
+
+        private long getLong(String what) {
+            need(8, what);
+            long v = longAt(pos);
+            pos += 8;
+            return v;
+        }
+
+        private short getShort(String what) {
+            need(2, what);
+            short v = shortAt(pos);
+            pos += 2;
             return v;
         }
 
@@ -528,7 +734,7 @@ public final class ValueCodec {
          * @param minBytesEach the fewest bytes each counted item takes
          * @return the next int as a count, checked against the bytes left
          */
-        public int getCount(String what, int minBytesEach) {
+        public final int getCount(String what, int minBytesEach) {
             int n = getInt();
             if (n < 0) {
                 throw new MalformedValueException("malformed value: negative " + what + " " + n + " at offset " + (pos - 4));
@@ -541,26 +747,18 @@ public final class ValueCodec {
          * @param n how many
          * @return the next {@code n} bytes
          */
-        public byte[] getBytes(int n) {
+        public final byte[] getBytes(int n) {
             need(n, "a byte string");
             byte[] b = new byte[n];
-            buf.getBytes(pos, b);
+            copyTo(pos, b, n);
             pos += n;
             return b;
         }
 
         /** @return a string without its tag ({@link Writer#putString}) */
-        public String getString() {
+        public final String getString() {
             int n = getCount("string bytes", 1);
-            String s;
-            byte[] array = buf.byteArray();
-            if (array != null) {
-                s = new String(array, buf.wrapAdjustment() + pos, n, StandardCharsets.UTF_8);
-            } else {
-                byte[] b = new byte[n];
-                buf.getBytes(pos, b);
-                s = new String(b, StandardCharsets.UTF_8);
-            }
+            String s = stringAt(pos, n);
             pos += n;
             return s;
         }
@@ -572,7 +770,7 @@ public final class ValueCodec {
          * @throws MalformedValueException when the bytes are not a value: an unknown tag, a
          *         count or length beyond the bytes, nesting deeper than {@link #MAX_DEPTH}
          */
-        public Object value() {
+        public final Object value() {
             byte tag = getByte();
             switch (tag) {
                 case NULL:
@@ -583,46 +781,26 @@ public final class ValueCodec {
                     return Boolean.FALSE;
                 case INT:
                     return getInt();
-                case LONG: {
-                    need(8, "a long");
-                    long v = buf.getLong(pos);
-                    pos += 8;
-                    return v;
-                }
-                case DOUBLE: {
-                    need(8, "a double");
-                    double v = buf.getDouble(pos);
-                    pos += 8;
-                    return v;
-                }
+                case LONG:
+                    return getLong("a long");
+                case DOUBLE:
+                    return Double.longBitsToDouble(getLong("a double"));
                 case FLOAT: {
                     need(4, "a float");
-                    float v = buf.getFloat(pos);
-                    pos += 4;
-                    return v;
+                    return Float.intBitsToFloat(getInt());
                 }
-                case SHORT: {
-                    need(2, "a short");
-                    short v = buf.getShort(pos);
-                    pos += 2;
-                    return v;
-                }
+                case SHORT:
+                    return getShort("a short");
                 case BYTE:
                     return getByte();
-                case CHAR: {
-                    need(2, "a char");
-                    char v = buf.getChar(pos);
-                    pos += 2;
-                    return v;
-                }
+                case CHAR:
+                    return (char) getShort("a char");
                 case STRING:
                     return getString();
                 case BYTES, SHORTS, INTS, LONGS, FLOATS, DOUBLES, CHARS, BOOLEANS: {
                     int n = getCount("array elements", elementSize(tag));
-                    int bytes = n * elementSize(tag);
-                    Object a = newArray(tag, n);
-                    UNSAFE.copyMemory(buf.byteArray(), buf.addressOffset() + pos, a, baseOffset(tag), bytes);
-                    pos += bytes;
+                    Object a = arrayAt(pos, tag, n);
+                    pos += n * elementSize(tag);
                     return a;
                 }
                 case LIST: {
@@ -669,6 +847,143 @@ public final class ValueCodec {
                 throw new MalformedValueException("malformed value: containers nested more than " + MAX_DEPTH
                         + " deep at offset " + pos);
             }
+        }
+    }
+
+    /** A {@link Reader} of Agrona buffers, heap or off-heap, native order, arrays in one bulk copy. */
+    public static final class BufferReader extends Reader {
+        private DirectBuffer buf;
+
+        BufferReader(Extension extension) {
+            super(extension);
+        }
+
+        /**
+         * @param buffer where to read
+         * @param index the first byte
+         * @param length how many bytes are there to read
+         * @return this
+         */
+        public BufferReader wrap(DirectBuffer buffer, int index, int length) {
+            this.buf = buffer;
+            range(index, length);
+            return this;
+        }
+
+        /** Drops the buffer, so that this reader does not keep it alive. */
+        public void release() {
+            buf = null;
+        }
+
+        @Override
+        byte byteAt(int p) {
+            return buf.getByte(p);
+        }
+
+        @Override
+        int intAt(int p) {
+            return buf.getInt(p);
+        }
+
+        @Override
+        long longAt(int p) {
+            return buf.getLong(p);
+        }
+
+        @Override
+        short shortAt(int p) {
+            return buf.getShort(p);
+        }
+
+        @Override
+        void copyTo(int p, byte[] dst, int n) {
+            buf.getBytes(p, dst, 0, n);
+        }
+
+        @Override
+        String stringAt(int p, int n) {
+            byte[] array = buf.byteArray();
+            if (array != null) {
+                return new String(array, buf.wrapAdjustment() + p, n, StandardCharsets.UTF_8);
+            }
+            byte[] b = new byte[n];
+            buf.getBytes(p, b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        Object arrayAt(int p, byte t, int n) {
+            Object a = newArray(t, n);
+            Direct.UNSAFE.copyMemory(buf.byteArray(), buf.addressOffset() + p, a, baseOffset(t), (long) n * elementSize(t));
+            return a;
+        }
+    }
+
+    /** A {@link Reader} of a byte array, little-endian, without {@code sun.misc.Unsafe}. */
+    static final class ArrayReader extends Reader {
+        private byte[] buf;
+
+        ArrayReader(Extension extension) {
+            super(extension);
+        }
+
+        ArrayReader wrap(byte[] b, int index, int length) {
+            java.util.Objects.checkFromIndexSize(index, length, b.length);
+            this.buf = b;
+            range(index, length);
+            return this;
+        }
+
+        @Override
+        byte byteAt(int p) {
+            return buf[p];
+        }
+
+        @Override
+        int intAt(int p) {
+            return buf[p] & 0xFF | (buf[p + 1] & 0xFF) << 8 | (buf[p + 2] & 0xFF) << 16 | (buf[p + 3] & 0xFF) << 24;
+        }
+
+        @Override
+        long longAt(int p) {
+            return intAt(p) & 0xFFFFFFFFL | (long) intAt(p + 4) << 32;
+        }
+
+        @Override
+        short shortAt(int p) {
+            return (short) (buf[p] & 0xFF | (buf[p + 1] & 0xFF) << 8);
+        }
+
+        @Override
+        void copyTo(int p, byte[] dst, int n) {
+            System.arraycopy(buf, p, dst, 0, n);
+        }
+
+        @Override
+        String stringAt(int p, int n) {
+            return new String(buf, p, n, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        Object arrayAt(int p, byte t, int n) {
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, p, n * elementSize(t)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            Object a = newArray(t, n);
+            switch (t) {
+                case BYTES -> bb.get((byte[]) a);
+                case SHORTS -> bb.asShortBuffer().get((short[]) a);
+                case CHARS -> bb.asCharBuffer().get((char[]) a);
+                case INTS -> bb.asIntBuffer().get((int[]) a);
+                case FLOATS -> bb.asFloatBuffer().get((float[]) a);
+                case LONGS -> bb.asLongBuffer().get((long[]) a);
+                case DOUBLES -> bb.asDoubleBuffer().get((double[]) a);
+                default -> {
+                    boolean[] z = (boolean[]) a;
+                    for (int i = 0; i < n; i++) {
+                        z[i] = buf[p + i] != 0;
+                    }
+                }
+            }
+            return a;
         }
     }
 }

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import jvalkka.internal.ValueCodec;
-import org.agrona.ExpandableArrayBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Carries a process object to its backend JVM.
@@ -54,7 +52,7 @@ final class ProcessTransfer {
     static byte[] encode(MessageProcess p) throws IOException {
         List<Field> fields = plainFields(p);
         if (fields != null) {
-            ValueCodec.Writer out = new ValueCodec.Writer(new ExpandableArrayBuffer(512), null);
+            ValueCodec.ArrayWriter out = ValueCodec.Writer.onArray(512, null);
             out.putByte(PLAIN);
             out.putString(p.getClass().getName());
             out.putInt(fields.size());
@@ -63,9 +61,7 @@ final class ProcessTransfer {
                 out.putString(f.getName());
                 out.value(get(f, p));
             }
-            byte[] plain = new byte[out.position()];
-            out.buffer().getBytes(0, plain);
-            return plain;
+            return out.toByteArray();
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         bytes.write(SERIALIZED);
@@ -95,7 +91,7 @@ final class ProcessTransfer {
             throw new IOException("unknown process encoding " + data[0]);
         }
         try {
-            ValueCodec.Reader in = new ValueCodec.Reader(null).wrap(new UnsafeBuffer(data), 1, data.length - 1);
+            ValueCodec.Reader in = ValueCodec.Reader.onArray(data, 1, data.length - 1, null);
             Class<?> cls = Class.forName(in.getString(), false, loader);
             if (!MessageProcess.class.isAssignableFrom(cls)) {
                 throw new IOException(cls.getName() + " is not a MessageProcess");

@@ -129,7 +129,7 @@ final class FrameCodec {
     /** Encodes one item into a reusable head buffer plus an optional primitive-array tail. */
     static final class Encoder {
         final ExpandableArrayBuffer head = new ExpandableArrayBuffer(256);
-        private final ValueCodec.Writer out = new ValueCodec.Writer(head, Kinds.INSTANCE);
+        private final ValueCodec.Writer out = ValueCodec.Writer.on(head, Kinds.INSTANCE);
         int headLength;
         /** The payload array copied after the head, or null. */
         Object tail;
@@ -178,7 +178,7 @@ final class FrameCodec {
 
     /** Decodes one item from a buffer. Not thread-safe. */
     static final class Decoder {
-        private final ValueCodec.Reader in = new ValueCodec.Reader(Kinds.INSTANCE);
+        private final ValueCodec.BufferReader in = ValueCodec.Reader.on(Kinds.INSTANCE);
 
         /**
          * Decodes the item in {@code buffer[index, index + length)}.

@@ -80,7 +80,7 @@ class FrameCodecTest {
     void aFrameWhoseSpecIsNotADataSpecIsMalformed() {
         // FRAME, flags = spec, then a string where the spec belongs, then the data
         ExpandableArrayBuffer b = new ExpandableArrayBuffer();
-        ValueCodec.Writer w = new ValueCodec.Writer(b, null);
+        ValueCodec.Writer w = ValueCodec.Writer.on(b, null);
         w.putByte(40);
         w.putByte(4);
         w.value("not a spec");
