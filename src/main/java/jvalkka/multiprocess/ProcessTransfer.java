@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import jvalkka.internal.ValueCodec;
+import jvalkka.internal.ValueReader;
+import jvalkka.internal.ValueWriter;
 
 /**
  * Carries a process object to its backend JVM.
@@ -52,7 +54,7 @@ final class ProcessTransfer {
     static byte[] encode(MessageProcess p) throws IOException {
         List<Field> fields = plainFields(p);
         if (fields != null) {
-            ValueCodec.ArrayWriter out = ValueCodec.Writer.onArray(512, null);
+            ValueWriter.OnArray out = ValueWriter.onArray(512, null);
             out.putByte(PLAIN);
             out.putString(p.getClass().getName());
             out.putInt(fields.size());
@@ -91,7 +93,7 @@ final class ProcessTransfer {
             throw new IOException("unknown process encoding " + data[0]);
         }
         try {
-            ValueCodec.Reader in = ValueCodec.Reader.onArray(data, 1, data.length - 1, null);
+            ValueReader in = ValueReader.onArray(data, 1, data.length - 1, null);
             Class<?> cls = Class.forName(in.getString(), false, loader);
             if (!MessageProcess.class.isAssignableFrom(cls)) {
                 throw new IOException(cls.getName() + " is not a MessageProcess");

@@ -39,11 +39,11 @@ class ValueCodecTest {
 
     /** Encodes with both writers, which must agree byte for byte; returns the bytes. */
     private static byte[] encode(Object v, ValueCodec.Extension ext) {
-        ValueCodec.BufferWriter w = ValueCodec.Writer.on(new ExpandableArrayBuffer(8), ext);
+        ValueWriter.OnBuffer w = ValueWriter.on(new ExpandableArrayBuffer(8), ext);
         w.value(v);
         byte[] b = new byte[w.position()];
         w.buffer().getBytes(0, b);
-        ValueCodec.ArrayWriter a = ValueCodec.Writer.onArray(8, ext);
+        ValueWriter.OnArray a = ValueWriter.onArray(8, ext);
         a.value(v);
         assertArrayEquals(b, a.toByteArray(), "the Agrona-buffer and the byte-array writer agree on " + v);
         return b;
@@ -51,10 +51,10 @@ class ValueCodecTest {
 
     /** Decodes with both readers, which must agree; returns the value. */
     private static Object decode(byte[] b, ValueCodec.Extension ext) {
-        ValueCodec.Reader r = ValueCodec.Reader.on(ext).wrap(new UnsafeBuffer(b), 0, b.length);
+        ValueReader r = ValueReader.on(ext).wrap(new UnsafeBuffer(b), 0, b.length);
         Object v = r.value();
         assertEquals(0, r.remaining(), "the value ends where its bytes do");
-        ValueCodec.Reader a = ValueCodec.Reader.onArray(b, 0, b.length, ext);
+        ValueReader a = ValueReader.onArray(b, 0, b.length, ext);
         assertSameValue(v, a.value());
         assertEquals(0, a.remaining(), "the value ends where its bytes do");
         return v;
@@ -63,9 +63,9 @@ class ValueCodecTest {
     /** Both readers refuse {@code b} with a {@link ValueCodec.MalformedValueException}; returns the buffer reader's. */
     private static ValueCodec.MalformedValueException assertMalformed(byte[] b, String what) {
         ValueCodec.MalformedValueException e = assertThrows(ValueCodec.MalformedValueException.class,
-                () -> ValueCodec.Reader.on(null).wrap(new UnsafeBuffer(b), 0, b.length).value(), what);
+                () -> ValueReader.on(null).wrap(new UnsafeBuffer(b), 0, b.length).value(), what);
         ValueCodec.MalformedValueException a = assertThrows(ValueCodec.MalformedValueException.class,
-                () -> ValueCodec.Reader.onArray(b, 0, b.length, null).value(), what);
+                () -> ValueReader.onArray(b, 0, b.length, null).value(), what);
         assertEquals(e.getMessage(), a.getMessage(), what);
         assertTrue(e.getMessage().startsWith("malformed value"), e.getMessage());
         return e;
@@ -126,7 +126,7 @@ class ValueCodecTest {
 
     @Test
     void aReusedWriterStartsAfreshAtItsPosition() {
-        ValueCodec.BufferWriter w = ValueCodec.Writer.on(new ExpandableArrayBuffer(4), null);
+        ValueWriter.OnBuffer w = ValueWriter.on(new ExpandableArrayBuffer(4), null);
         for (Object v : everyKind()) {
             w.position(0);
             w.value(v);
@@ -140,7 +140,7 @@ class ValueCodecTest {
     void anExtensionCarriesItsOwnKindsInsideTheCodecsContainers() {
         ValueCodec.Extension sb = new ValueCodec.Extension() {
             @Override
-            public boolean write(ValueCodec.Writer w, Object value) {
+            public boolean write(ValueWriter w, Object value) {
                 if (!(value instanceof StringBuilder s)) {
                     return false;
                 }
@@ -150,7 +150,7 @@ class ValueCodecTest {
             }
 
             @Override
-            public Object read(ValueCodec.Reader r, byte tag) {
+            public Object read(ValueReader r, byte tag) {
                 if (tag != ValueCodec.FIRST_EXTENSION_TAG) {
                     throw new ValueCodec.MalformedValueException("not mine: " + tag);
                 }

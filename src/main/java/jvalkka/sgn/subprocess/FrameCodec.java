@@ -5,6 +5,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jvalkka.internal.ValueCodec;
+import jvalkka.internal.ValueReader;
+import jvalkka.internal.ValueWriter;
 import jvalkka.sgn.DataSpec;
 import jvalkka.sgn.Frame;
 import org.agrona.DirectBuffer;
@@ -52,7 +54,7 @@ final class FrameCodec {
         static final Kinds INSTANCE = new Kinds();
 
         @Override
-        public boolean write(ValueCodec.Writer w, Object o) {
+        public boolean write(ValueWriter w, Object o) {
             if (o.getClass() == Frame.class) {
                 w.value(frameHeader(w, (Frame) o));
                 return true;
@@ -73,7 +75,7 @@ final class FrameCodec {
         }
 
         @Override
-        public Object read(ValueCodec.Reader r, byte tag) {
+        public Object read(ValueReader r, byte tag) {
             switch (tag) {
                 case FRAME: {
                     int flags = r.getByte();
@@ -110,7 +112,7 @@ final class FrameCodec {
     }
 
     /** Writes a Frame's tag, flags, spec and metadata; returns its data, which comes next. */
-    private static Object frameHeader(ValueCodec.Writer w, Frame f) {
+    private static Object frameHeader(ValueWriter w, Frame f) {
         boolean meta = f.hasMetadata();
         DataSpec spec = f.spec();
         w.putByte(FRAME);
@@ -129,7 +131,7 @@ final class FrameCodec {
     /** Encodes one item into a reusable head buffer plus an optional primitive-array tail. */
     static final class Encoder {
         final ExpandableArrayBuffer head = new ExpandableArrayBuffer(256);
-        private final ValueCodec.Writer out = ValueCodec.Writer.on(head, Kinds.INSTANCE);
+        private final ValueWriter out = ValueWriter.on(head, Kinds.INSTANCE);
         int headLength;
         /** The payload array copied after the head, or null. */
         Object tail;
@@ -178,7 +180,7 @@ final class FrameCodec {
 
     /** Decodes one item from a buffer. Not thread-safe. */
     static final class Decoder {
-        private final ValueCodec.BufferReader in = ValueCodec.Reader.on(Kinds.INSTANCE);
+        private final ValueReader.OnBuffer in = ValueReader.on(Kinds.INSTANCE);
 
         /**
          * Decodes the item in {@code buffer[index, index + length)}.

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import jvalkka.internal.ValueCodec;
+import jvalkka.internal.ValueReader;
+import jvalkka.internal.ValueWriter;
 import jvalkka.sgn.DataSpec;
 import jvalkka.sgn.Frame;
 import org.agrona.ExpandableArrayBuffer;
@@ -80,7 +82,7 @@ class FrameCodecTest {
     void aFrameWhoseSpecIsNotADataSpecIsMalformed() {
         // FRAME, flags = spec, then a string where the spec belongs, then the data
         ExpandableArrayBuffer b = new ExpandableArrayBuffer();
-        ValueCodec.Writer w = ValueCodec.Writer.on(b, null);
+        ValueWriter w = ValueWriter.on(b, null);
         w.putByte(40);
         w.putByte(4);
         w.value("not a spec");
