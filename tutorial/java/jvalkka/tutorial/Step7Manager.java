@@ -177,7 +177,7 @@ public final class Step7Manager {
             startedAt = System.nanoTime();
             logger.debug("starting main loop");
             while (loop) {
-                Select.Result r = Select.safeSelect(readPipes, List.of(), List.of(), timeout);
+                Select.Ready r = Select.safeSelect(readPipes, List.of(), List.of(), timeout);
                 if (r.reads().isEmpty()) { // reading operation timeout
                     logger.debug("still alive");
                     continue;

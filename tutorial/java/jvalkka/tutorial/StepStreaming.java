@@ -83,7 +83,7 @@ public final class StepStreaming {
             boolean ringFull = pending__ != null && pending__.position() > 0 && !drainToRing();
             List<Object> reads = device__ == null || ringFull ? List.of(pipe) : List.of(pipe, device__);
             // while frames wait for room in the ring, poll briefly instead of sleeping the whole timeout
-            Select.Result r = Select.safeSelect(reads, List.of(), List.of(), ringFull ? 0.001 : timeout);
+            Select.Ready r = Select.safeSelect(reads, List.of(), List.of(), ringFull ? 0.001 : timeout);
             if (r.reads().contains(pipe)) {
                 handleBackPipe__(pipe);
             }

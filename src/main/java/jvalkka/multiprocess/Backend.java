@@ -156,7 +156,7 @@ final class Backend {
         int size = msg.parameters().size();
         String[] names = new String[size];
         int[] values = new int[size];
-        int n = MessageProcess.intParameters(msg, names, values);
+        int n = SyncSends.intParameters(msg, names, values);
         return n == 0 ? null : EventGroup.candidates(names, values, n);
     }
 

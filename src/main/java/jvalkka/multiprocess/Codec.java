@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.type.TypeFactory;
+import jvalkka.internal.ValueCodec;
 
 /**
  * Encodes {@link MessageObject}s with Jackson so that every parameter arrives
@@ -100,18 +101,17 @@ final class Codec {
             for (Map.Entry<String, Object> e : m.parameters().entrySet()) {
                 g.writeFieldName(e.getKey());
                 Object v = e.getValue();
-                if (v == null) {
-                    g.writeNull();
-                } else if (v instanceof String s) {
-                    g.writeString(s);
-                } else if (v instanceof Integer i) {
-                    g.writeNumber(i);
-                } else if (v instanceof Double d && Double.isFinite(d)) {
-                    g.writeNumber(d); // NaN and infinities go typed: bare, Jackson would quote them as strings
-                } else if (v instanceof Boolean b) {
-                    g.writeBoolean(b);
-                } else {
+                if (!PlainJson.isPlain(v)) {
+                    // NaN and infinities go typed too: bare, Jackson would quote them as strings
                     Databind.ANY_WRITER.writeValue(g, v);
+                } else {
+                    switch (ValueCodec.tag(v)) {
+                        case ValueCodec.NULL -> g.writeNull();
+                        case ValueCodec.STRING -> g.writeString((String) v);
+                        case ValueCodec.INT -> g.writeNumber((Integer) v);
+                        case ValueCodec.DOUBLE -> g.writeNumber((Double) v);
+                        default -> g.writeBoolean((Boolean) v);
+                    }
                 }
             }
             g.writeEndObject();

@@ -3,9 +3,6 @@ package jvalkka.multiprocess;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
-import java.lang.reflect.Method;
-import java.lang.reflect.Parameter;
-import java.lang.reflect.Proxy;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -263,7 +260,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      */
     protected void readPipes__(double timeout) {
         MessagePipe pipe = backPipe__();
-        Select.Result r = Select.safeSelect(mainList, List.of(), List.of(), timeout);
+        Select.Ready r = Select.safeSelect(mainList, List.of(), List.of(), timeout);
         if (!r.reads().isEmpty()) {
             handleBackPipe__(pipe);
         }
@@ -398,40 +395,7 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * @param message the message
      */
     public void sendMessageToBack(MessageObject message) {
-        Frontend f = frontend("sendMessageToBack");
-        if (!jvalkka.sync.internal.SendNotes.openOnThisThread()) {
-            f.send(message);
-            return;
-        }
-        // a SyncIndex waiting for an index that never left would wait for ever: tell it;
-        // and arm its event, so that the backend can fail it if the handler fails
-        int size = message == null ? 0 : message.parameters().size();
-        String[] names = new String[size];
-        int[] values = new int[size];
-        int n = intParameters(message, names, values);
-        jvalkka.sync.internal.SendNotes.noteSending(names, values, n, f.pid());
-        try {
-            f.send(message);
-        } catch (RuntimeException e) {
-            jvalkka.sync.internal.SendNotes.noteSend(values, n, false);
-            throw e;
-        }
-        jvalkka.sync.internal.SendNotes.noteSend(values, n, true);
-    }
-
-    /** Fills {@code names} and {@code values} with the message's int parameters; returns how many. */
-    static int intParameters(MessageObject message, String[] names, int[] values) {
-        if (message == null) {
-            return 0;
-        }
-        int n = 0;
-        for (java.util.Map.Entry<String, Object> e : message.parameters().entrySet()) {
-            if (e.getValue() instanceof Integer i && n < values.length) {
-                names[n] = e.getKey();
-                values[n++] = i;
-            }
-        }
-        return n;
+        SyncSends.send(frontend("sendMessageToBack"), message);
     }
 
     /**
@@ -583,45 +547,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      * @param api the interface the backend's handlers implement
      * @return the proxy
      */
-    @SuppressWarnings("unchecked")
     public <T> T proxy(Class<T> api) {
-        if (!api.isInterface()) {
-            throw new IllegalArgumentException("proxy needs an interface, not " + api.getName());
-        }
-        Checks.proxyParameterNames(api);
-        Frontend f = frontend("proxy");
-        for (Method m : api.getMethods()) {
-            ValueTypes.allow(m.getGenericReturnType()); // the replies carry these
-        }
-        return (T) Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (px, method, args) -> {
-            if (method.getDeclaringClass() == Object.class) {
-                return switch (method.getName()) {
-                    case "toString" -> "<proxy " + api.getSimpleName() + " of " + this + ">";
-                    case "hashCode" -> System.identityHashCode(px);
-                    case "equals" -> px == args[0];
-                    default -> throw new UnsupportedOperationException(method.toString());
-                };
-            }
-            if (method.isDefault()) {
-                return java.lang.reflect.InvocationHandler.invokeDefault(px, method, args);
-            }
-            if (jvalkka.sync.internal.SendNotes.openOnThisThread()) {
-                jvalkka.sync.internal.SendNotes.noteSend(NO_INTS, 0, true); // a message leaves: a SyncIndex open here waits
-            }
-            return f.call(method, toMessage(method, args));
-        });
-    }
-
-    private static final int[] NO_INTS = new int[0];
-
-    private static MessageObject toMessage(Method method, Object[] args) {
-        Parameter[] ps = method.getParameters();
-        Object[] kv = new Object[ps.length * 2];
-        for (int i = 0; i < ps.length; i++) {
-            kv[2 * i] = ps[i].getName();
-            kv[2 * i + 1] = args[i];
-        }
-        return new MessageObject(method.getName(), kv);
+        return ProcessProxy.of(this, api, frontend("proxy"));
     }
 
     private Frontend frontend(String method) {
@@ -653,29 +580,13 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
 
     /** Called by the backend launcher with the connected pipes; returns the exit status. */
     int runBackend(MessagePipe main, MessagePipe internal) {
-        allowHandlerTypes(); // before the first message is decoded
-        back = new Backend(this, logger, main, internal);
-        mainList = List.of(main);
-        main.onFault(back.faultReporter());
-        if (!sigint) {
-            Signals.ignore("INT");
-        }
-        try {
-            run();
-            preRunEnded(null);
-            return 0;
-        } catch (Throwable t) {
-            preRunEnded(t); // a run() of its own that failed before it read its pipe
-            // last words first: the frontend's "exited" event carries them, and logging may fail after an OOM
-            try {
-                main.sendRaw(WireProtocol.EXIT, ("the backend loop ended with " + t)
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            } catch (Throwable ignored) {
-                // the frontend is gone; nobody to tell
-            }
-            logger.error("the backend loop ended with {}", t.toString(), t);
-            return 1;
-        }
+        return BackendRunner.run(this, main, internal);
+    }
+
+    /** Backend: the backend half is {@code b}, whose main pipe is the one-element read list {@code mainList}. */
+    void attach(Backend b, List<Object> mainList) {
+        this.back = b;
+        this.mainList = mainList;
     }
 
     /** Lets messages carry this class's handler parameter types (see {@link MessageObject}). */

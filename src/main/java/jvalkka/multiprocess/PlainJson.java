@@ -4,11 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import jvalkka.internal.ValueCodec;
+
 /**
  * The wire form of messages whose values are all "plain" — strings, ints,
  * finite doubles, booleans, nulls — written and read without Jackson. Such
  * messages are most of the traffic, and a backend runs on the C1 compiler, where
  * Jackson's per-message set-up costs about 0.5 µs each way; this costs a fraction.
+ *
+ * <p>The plain kinds are {@link ValueCodec}'s (the one tagged value codec's) null, string,
+ * int, boolean and double tags; the process transfer and SGN frames write the same kinds in
+ * that codec's binary form. Messages stay JSON text: typed values go through Jackson with
+ * their class names, checked by {@link ValueTypes}, and a message is one JSON document.
  *
  * <p>The bytes are ordinary JSON, the same envelope {@link Codec} writes:
  * {@code ["command",{"name":value,...}]}. The reader is strict and gives up
@@ -24,12 +31,23 @@ final class PlainJson {
     /** Whether every value of {@code m} is plain (so {@link #encode} can write it). */
     static boolean isPlain(MessageObject m) {
         for (Object v : m.parameters().values()) {
-            if (!(v == null || v instanceof String || v instanceof Integer || v instanceof Boolean
-                    || v instanceof Double d && Double.isFinite(d))) {
+            if (!isPlain(v)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Whether {@code v} is of a plain kind ({@link ValueCodec#tag}): null, a string, an int,
+     * a boolean, a finite double (JSON has no NaN or infinity).
+     */
+    static boolean isPlain(Object v) {
+        return switch (ValueCodec.tag(v)) {
+            case ValueCodec.NULL, ValueCodec.STRING, ValueCodec.INT, ValueCodec.TRUE, ValueCodec.FALSE -> true;
+            case ValueCodec.DOUBLE -> Double.isFinite((Double) v);
+            default -> false;
+        };
     }
 
     /** Writes a plain message (check {@link #isPlain} first). */
@@ -47,16 +65,14 @@ final class PlainJson {
             string(e.getKey(), out);
             out.write(':');
             Object v = e.getValue();
-            if (v == null) {
-                ascii("null", out);
-            } else if (v instanceof String s) {
-                string(s, out);
-            } else if (v instanceof Integer i) {
-                ascii(Integer.toString(i), out);
-            } else if (v instanceof Boolean b) {
-                ascii(b ? "true" : "false", out);
-            } else {
-                ascii(Double.toString((Double) v), out); // finite: "1.5", "1.0E-5", "-0.0" are JSON numbers
+            switch (ValueCodec.tag(v)) {
+                case ValueCodec.NULL -> ascii("null", out);
+                case ValueCodec.STRING -> string((String) v, out);
+                case ValueCodec.INT -> ascii(Integer.toString((Integer) v), out);
+                case ValueCodec.TRUE -> ascii("true", out);
+                case ValueCodec.FALSE -> ascii("false", out);
+                // finite: "1.5", "1.0E-5", "-0.0" are JSON numbers
+                default -> ascii(Double.toString((Double) v), out);
             }
         }
         out.write('}');

@@ -2,8 +2,6 @@ package jvalkka.multiprocess;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.Externalizable;
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -12,9 +10,12 @@ import java.io.ObjectStreamClass;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+
+import jvalkka.internal.ValueCodec;
+import jvalkka.internal.ValueReader;
+import jvalkka.internal.ValueWriter;
 
 /**
  * Carries a process object to its backend JVM.
@@ -28,6 +29,9 @@ import java.util.List;
  * goes by Java serialization. Both ways give the backend the same object: Java
  * serialization, too, runs no constructor of a serializable class and leaves
  * transient fields at their defaults.
+ *
+ * <p>The plain form is {@link ValueCodec}'s, the one tagged value codec: the class name,
+ * the field count, then each field's declaring class, name and tagged value.
  *
  * <p>Why two ways: in a fresh JVM, {@link ObjectInputStream} costs about 20 ms of
  * CPU before it reads a byte (class descriptors, a digest for each
@@ -49,20 +53,19 @@ final class ProcessTransfer {
      */
     static byte[] encode(MessageProcess p) throws IOException {
         List<Field> fields = plainFields(p);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         if (fields != null) {
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeByte(PLAIN);
-                out.writeUTF(p.getClass().getName());
-                out.writeInt(fields.size());
-                for (Field f : fields) {
-                    out.writeUTF(f.getDeclaringClass().getName());
-                    out.writeUTF(f.getName());
-                    writeValue(out, get(f, p));
-                }
+            ValueWriter.OnArray out = ValueWriter.onArray(512, null);
+            out.putByte(PLAIN);
+            out.putString(p.getClass().getName());
+            out.putInt(fields.size());
+            for (Field f : fields) {
+                out.putString(f.getDeclaringClass().getName());
+                out.putString(f.getName());
+                out.value(get(f, p));
             }
-            return bytes.toByteArray();
+            return out.toByteArray();
         }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         bytes.write(SERIALIZED);
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(p);
@@ -89,21 +92,32 @@ final class ProcessTransfer {
         if (data[0] != PLAIN) {
             throw new IOException("unknown process encoding " + data[0]);
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1));
-        Class<?> cls = Class.forName(in.readUTF(), false, loader);
-        if (!MessageProcess.class.isAssignableFrom(cls)) {
-            throw new IOException(cls.getName() + " is not a MessageProcess");
+        try {
+            ValueReader in = ValueReader.onArray(data, 1, data.length - 1, null);
+            Class<?> cls = Class.forName(in.getString(), false, loader);
+            if (!MessageProcess.class.isAssignableFrom(cls)) {
+                throw new IOException(cls.getName() + " is not a MessageProcess");
+            }
+            MessageProcess p = (MessageProcess) Allocator.UNSAFE.allocateInstance(cls);
+            int n = in.getCount("fields", 9);
+            for (int i = 0; i < n; i++) {
+                Class<?> declaring = Class.forName(in.getString(), false, loader);
+                Field f = declaring.getDeclaredField(in.getString());
+                Object v = in.value();
+                if (!ValueCodec.isScalar(v)) {
+                    throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
+                }
+                f.setAccessible(true);
+                f.set(p, v);
+            }
+            if (in.remaining() != 0) {
+                throw new IOException(in.remaining() + " bytes after the process's fields");
+            }
+            p.restored();
+            return p;
+        } catch (ValueCodec.MalformedValueException e) {
+            throw new IOException("malformed process object: " + e.getMessage(), e);
         }
-        MessageProcess p = (MessageProcess) Allocator.UNSAFE.allocateInstance(cls);
-        int n = in.readInt();
-        for (int i = 0; i < n; i++) {
-            Class<?> declaring = Class.forName(in.readUTF(), false, loader);
-            Field f = declaring.getDeclaredField(in.readUTF());
-            f.setAccessible(true);
-            f.set(p, readValue(in));
-        }
-        p.restored();
-        return p;
     }
 
     /** The fields to send, or null when {@code p} must go by Java serialization. */
@@ -118,7 +132,7 @@ final class ProcessTransfer {
                 if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
                     continue;
                 }
-                if (!f.trySetAccessible() || !isPlainValue(get(f, p))) {
+                if (!f.trySetAccessible() || !ValueCodec.isScalar(get(f, p))) {
                     return null;
                 }
                 out.add(f);
@@ -149,79 +163,6 @@ final class ProcessTransfer {
             return f.get(o);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(f + " was made accessible", e);
-        }
-    }
-
-    private static boolean isPlainValue(Object v) {
-        return v == null || v instanceof String || v instanceof Integer || v instanceof Long
-                || v instanceof Double || v instanceof Boolean || v instanceof Float || v instanceof Short
-                || v instanceof Byte || v instanceof Character;
-    }
-
-    private static void writeValue(DataOutputStream out, Object v) throws IOException {
-        if (v == null) {
-            out.writeByte('N');
-        } else if (v instanceof String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            out.writeByte('T');
-            out.writeInt(b.length);
-            out.write(b);
-        } else if (v instanceof Integer i) {
-            out.writeByte('I');
-            out.writeInt(i);
-        } else if (v instanceof Long l) {
-            out.writeByte('J');
-            out.writeLong(l);
-        } else if (v instanceof Double d) {
-            out.writeByte('D');
-            out.writeDouble(d);
-        } else if (v instanceof Boolean b) {
-            out.writeByte('Z');
-            out.writeBoolean(b);
-        } else if (v instanceof Float f) {
-            out.writeByte('F');
-            out.writeFloat(f);
-        } else if (v instanceof Short s) {
-            out.writeByte('S');
-            out.writeShort(s);
-        } else if (v instanceof Byte b) {
-            out.writeByte('B');
-            out.writeByte(b);
-        } else if (v instanceof Character c) {
-            out.writeByte('C');
-            out.writeChar(c);
-        } else {
-            throw new IllegalArgumentException("not a plain value: " + v.getClass().getName());
-        }
-    }
-
-    private static Object readValue(DataInputStream in) throws IOException {
-        byte type = in.readByte();
-        switch (type) {
-            case 'N':
-                return null;
-            case 'T':
-                byte[] b = new byte[in.readInt()];
-                in.readFully(b);
-                return new String(b, StandardCharsets.UTF_8);
-            case 'I':
-                return in.readInt();
-            case 'J':
-                return in.readLong();
-            case 'D':
-                return in.readDouble();
-            case 'Z':
-                return in.readBoolean();
-            case 'F':
-                return in.readFloat();
-            case 'S':
-                return in.readShort();
-            case 'B':
-                return in.readByte();
-            case 'C':
-                return in.readChar();
-            default:
-                throw new IOException("unknown value type " + type);
         }
     }
 

@@ -55,16 +55,62 @@ public final class Select {
     private Select() {
     }
 
-    /** What was ready: subsets of the three collections given. */
-    public record Result(List<Object> reads, List<Object> writes, List<Object> others) {
+    /**
+     * What was ready: subsets of the three collections given (valkka's {@code safe_select}
+     * returns them as a tuple).
+     *
+     * @param reads the channels ready to read (or accept)
+     * @param writes the channels ready to write (or connect)
+     * @param others the watched channels found closed
+     */
+    public record Ready(List<Object> reads, List<Object> writes, List<Object> others) implements Result {
         /**
          * Whether nothing was ready (a timeout, or an interrupt).
          *
          * @return whether nothing was ready (a timeout, or an interrupt)
          */
+        @Override
         public boolean isEmpty() {
             return reads.isEmpty() && writes.isEmpty() && others.isEmpty();
         }
+    }
+
+    /**
+     * The former name of {@link Ready}, kept so that code written against it
+     * ({@code Select.Result r = Select.safeSelect(...)}) still compiles.
+     *
+     * @deprecated renamed {@link Ready}: {@code jvalkka.pool.Result} is a ProcessQueue item's
+     *     outcome, and two public {@code Result}s made a reader ask which one a line means
+     */
+    @Deprecated(since = "0.9.1")
+    public sealed interface Result permits Ready {
+        /**
+         * The channels ready to read.
+         *
+         * @return the channels ready to read (or accept)
+         */
+        List<Object> reads();
+
+        /**
+         * The channels ready to write.
+         *
+         * @return the channels ready to write (or connect)
+         */
+        List<Object> writes();
+
+        /**
+         * The watched channels found closed.
+         *
+         * @return the watched channels found closed
+         */
+        List<Object> others();
+
+        /**
+         * Whether nothing was ready.
+         *
+         * @return whether nothing was ready (a timeout, or an interrupt)
+         */
+        boolean isEmpty();
     }
 
     /**
@@ -75,7 +121,7 @@ public final class Select {
      * @param others channels watched for closing
      * @return the ready subsets
      */
-    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others) {
+    public static Ready safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others) {
         return safeSelect(reads, writes, others, -1);
     }
 
@@ -90,7 +136,7 @@ public final class Select {
      * @throws IllegalArgumentException for an object that is neither a {@link MessagePipe} nor a
      *         {@link SelectableChannel}, or a pipe whose process has not started
      */
-    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
+    public static Ready safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
             double timeoutSeconds) {
         Cache cache = CACHE.get();
         Selector selector = cache.selector();
@@ -98,7 +144,7 @@ public final class Select {
         List<Object> readyWrites = new ArrayList<>(0);
         List<Object> readyOthers = new ArrayList<>(0);
         if (Thread.currentThread().isInterrupted()) {
-            return new Result(readyReads, readyWrites, readyOthers);
+            return new Ready(readyReads, readyWrites, readyOthers);
         }
         Map<SelectableChannel, Interest> wanted = cache.wanted;
         wanted.clear();
@@ -172,7 +218,7 @@ public final class Select {
             throw new UncheckedIOException(e);
         } catch (java.nio.channels.ClosedSelectorException e) {
             CACHE.remove();
-            return new Result(readyReads, readyWrites, readyOthers);
+            return new Ready(readyReads, readyWrites, readyOthers);
         }
         for (SelectionKey k : selector.selectedKeys()) {
             Interest in = wanted.get(k.channel());
@@ -210,7 +256,7 @@ public final class Select {
         for (Interest in : wanted.values()) {
             in.reset();
         }
-        return new Result(readyReads, readyWrites, readyOthers);
+        return new Ready(readyReads, readyWrites, readyOthers);
     }
 
     /** Whether every channel is a {@link MessagePipe} read, whose closing wakes the selector watching it. */
@@ -235,7 +281,7 @@ public final class Select {
      * @param timeout the longest wait ({@code Duration.ZERO} polls; a negative one waits without limit)
      * @return the ready subsets; all empty on timeout or interrupt
      */
-    public static Result safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
+    public static Ready safeSelect(Collection<?> reads, Collection<?> writes, Collection<?> others,
             java.time.Duration timeout) {
         return safeSelect(reads, writes, others, jvalkka.internal.Seconds.of(timeout));
     }

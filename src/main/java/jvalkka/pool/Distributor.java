@@ -223,7 +223,7 @@ final class Distributor implements Runnable {
                 reads.add(s.pipe);
             }
         }
-        Select.Result r = Select.safeSelect(reads, List.of(), List.of(), progress != null ? 0.25 : 1.0);
+        Select.Ready r = Select.safeSelect(reads, List.of(), List.of(), progress != null ? 0.25 : 1.0);
         asleep.set(false);
         for (Object o : r.reads()) {
             if (o == wake.source()) {

@@ -87,7 +87,7 @@ class BackendLifetimeTest {
         }
         for (int i = 0; i < ps.size(); i++) {
             MessagePipe pipe = ps.get(i).getPipe();
-            Select.Result r = Select.safeSelect(List.of(pipe), List.of(), List.of(), 30);
+            Select.Ready r = Select.safeSelect(List.of(pipe), List.of(), List.of(), 30);
             assertEquals(List.of(pipe), r.reads(), "no pong within 30 s");
             assertEquals(i, pipe.recv().get("n", Integer.class));
             if (i % 2 == 0) { // half of them start their reply router thread, which must end too

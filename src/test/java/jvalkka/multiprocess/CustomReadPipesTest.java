@@ -48,7 +48,7 @@ class CustomReadPipesTest {
             reads.add(backPipe__());
             reads.add(server);
             reads.addAll(clients);
-            Select.Result r = Select.safeSelect(reads, List.of(), List.of(), timeout);
+            Select.Ready r = Select.safeSelect(reads, List.of(), List.of(), timeout);
             for (Object o : r.reads()) {
                 if (o == backPipe__()) {
                     handleBackPipe__(backPipe__());

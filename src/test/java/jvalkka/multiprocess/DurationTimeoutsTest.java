@@ -42,7 +42,7 @@ class DurationTimeoutsTest {
         try {
             p.source().configureBlocking(false);
             long t0 = System.nanoTime();
-            Select.Result r = Select.safeSelect(List.of(p.source()), List.of(), List.of(), Duration.ofMillis(300));
+            Select.Ready r = Select.safeSelect(List.of(p.source()), List.of(), List.of(), Duration.ofMillis(300));
             double waited = (System.nanoTime() - t0) / 1e9;
             assertTrue(r.reads().isEmpty());
             assertTrue(waited >= 0.25, "returned after " + waited + " s, before its timeout");

@@ -48,6 +48,11 @@ class LaunchFormsTest {
     private static final String ANSWER = "ANSWER 42 backend=jar/jar frontend=jar/jar";
     private static final Path FIXTURES = Path.of(System.getProperty("basedir", "."), "src", "test", "fixtures");
 
+    /** Jars on the test class path that a consumer of jvalkka does not get (test-only, or optional). */
+    private static final List<String> NOT_PASSED_ON = List.of("junit-", "opentest4j", "apiguardian", "spring-boot",
+            "surefire-", "common-java5", "pekko-", "scala-", "config-", "ssl-config-", "asn-one", "reactive-streams",
+            "lmdbjava");
+
     @TempDir
     static Path tmp;
     /** jvalkka as a jar, and the jars it needs. */
@@ -65,13 +70,14 @@ class LaunchFormsTest {
         } else {
             jvalkka = self;
         }
+        // what a consumer's build gives it: jvalkka's own dependencies, not the test-only jars, nor the
+        // optional cluster ones (Pekko, Scala: ~25 MB that Maven does not pass on, and that every form
+        // below would otherwise copy, jar or resolve for nothing)
         deps = new ArrayList<>();
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path p = Path.of(e);
             String n = p.getFileName().toString();
-            if (n.endsWith(".jar") && Files.isRegularFile(p) && !p.equals(self) && !n.startsWith("junit-")
-                    && !n.startsWith("opentest4j") && !n.startsWith("apiguardian") && !n.startsWith("spring-boot")
-                    && !n.startsWith("surefire-") && !n.startsWith("common-java5")) {
+            if (n.endsWith(".jar") && Files.isRegularFile(p) && !p.equals(self) && NOT_PASSED_ON.stream().noneMatch(n::startsWith)) {
                 deps.add(p);
             }
         }
@@ -119,8 +125,15 @@ class LaunchFormsTest {
         }
         Files.writeString(project.resolve("pom.xml"), Files.readString(FIXTURES.resolve("consumer/pom.xml.template"))
                 .replace("DEPENDENCIES", dependencies));
-        // not offline: Maven fetches the plugins once if this repository lacks them, then finds them here
+        // offline once this repository has the plugins (no update checks against a remote repository on every
+        // run); online otherwise, so that Maven fetches them once
         List<String> mvn = new ArrayList<>(List.of("mvn", "-B", "-q"));
+        Path repo = Path.of(System.getProperty("maven.repo.local",
+                Path.of(System.getProperty("user.home"), ".m2", "repository").toString()));
+        if (Stream.of("org/codehaus/mojo/exec-maven-plugin/3.5.0", "org/apache/maven/plugins/maven-compiler-plugin/3.13.0",
+                "org/apache/maven/plugins/maven-resources-plugin/3.3.1").allMatch(d -> Files.isDirectory(repo.resolve(d)))) {
+            mvn.add("-o");
+        }
         mvn.addAll(List.of("compile", "org.codehaus.mojo:exec-maven-plugin:3.5.0:java"));
         String out = run(project, mvn.toArray(String[]::new));
         assertTrue(out.contains(ANSWER), out);

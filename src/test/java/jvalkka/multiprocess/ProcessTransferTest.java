@@ -157,4 +157,19 @@ class ProcessTransferTest {
                 () -> ProcessTransfer.decode(new byte[] {'X', 1, 2}, getClass().getClassLoader()));
         assertThrows(IOException.class, () -> ProcessTransfer.decode(new byte[0], getClass().getClassLoader()));
     }
+
+    @Test
+    void everyTruncationOfAPlainProcessIsAnIOExceptionThatSaysWhatIsMissing() throws Exception {
+        byte[] whole = ProcessTransfer.encode(new Plain("cut"));
+        for (int n = 1; n < whole.length; n++) {
+            byte[] cut = java.util.Arrays.copyOf(whole, n);
+            IOException e = assertThrows(IOException.class,
+                    () -> ProcessTransfer.decode(cut, getClass().getClassLoader()), "the first " + n + " bytes");
+            assertTrue(e.getMessage() != null && e.getMessage().contains("malformed process object"),
+                    "the first " + n + " bytes: " + e);
+        }
+        byte[] longer = java.util.Arrays.copyOf(whole, whole.length + 1);
+        IOException extra = assertThrows(IOException.class, () -> ProcessTransfer.decode(longer, getClass().getClassLoader()));
+        assertTrue(extra.getMessage().contains("after the process's fields"), extra.getMessage());
+    }
 }

@@ -329,7 +329,7 @@ final class RingQueue extends DeadlineQueue {
         public void onMessage(int type, MutableDirectBuffer buffer, int index, int length) {
             switch (type) {
                 case MSG_WHOLE -> {
-                    value = decoder.decode(buffer, index);
+                    value = decoder.decode(buffer, index, length);
                     ready = true;
                 }
                 case MSG_FIRST -> {
@@ -346,7 +346,7 @@ final class RingQueue extends DeadlineQueue {
                     filled += length;
                     if (filled == assembly.length) {
                         assembled.wrap(assembly);
-                        value = decoder.decode((DirectBuffer) assembled, 0);
+                        value = decoder.decode((DirectBuffer) assembled, 0, assembly.length);
                         assembled.wrap(new byte[0]);
                         assembly = null;
                         ready = true;

@@ -47,7 +47,7 @@ class SelectTest {
                 MessageProcess.startAll(List.of(w1, w2));
                 List<Object> reads = List.of(p1, server, source, p2);
                 // the server is ready to accept the client's connection
-                Select.Result r = Select.safeSelect(reads, List.of(), List.of(), 10);
+                Select.Ready r = Select.safeSelect(reads, List.of(), List.of(), 10);
                 assertEquals(List.of(server), r.reads());
                 assertSame(server, r.reads().get(0), "the caller's own object comes back");
                 try (SocketChannel accepted = server.accept()) {
@@ -92,21 +92,21 @@ class SelectTest {
         Pipe nio = Pipe.open();
         try (Pipe.SourceChannel source = nio.source(); Pipe.SinkChannel sink = nio.sink()) {
             AtomicBoolean flagKept = new AtomicBoolean();
-            CompletableFuture<Select.Result> result = new CompletableFuture<>();
+            CompletableFuture<Select.Ready> result = new CompletableFuture<>();
             CompletableFuture<Void> waiting = new CompletableFuture<>();
             Thread t = new Thread(() -> {
                 waiting.complete(null);
                 result.complete(Select.safeSelect(List.of(source), List.of(), List.of(), -1));
                 flagKept.set(Thread.currentThread().isInterrupted());
                 // the flag still set: the next call returns at once, empty
-                Select.Result again = Select.safeSelect(List.of(source), List.of(), List.of(), -1);
+                Select.Ready again = Select.safeSelect(List.of(source), List.of(), List.of(), -1);
                 flagKept.compareAndSet(true, again.isEmpty());
             });
             t.start();
             waiting.get(10, TimeUnit.SECONDS);
             awaitInSelect(t);
             t.interrupt();
-            Select.Result r = result.get(10, TimeUnit.SECONDS);
+            Select.Ready r = result.get(10, TimeUnit.SECONDS);
             t.join(10_000);
             assertTrue(r.isEmpty(), "an interrupted wait returns nothing ready: " + r);
             assertTrue(flagKept.get(), "the interrupt flag stays set for the caller");
@@ -123,20 +123,20 @@ class SelectTest {
         try (Pipe.SinkChannel sink = nio.sink(); Pipe.SourceChannel otherSource = other.source();
                 Pipe.SinkChannel otherSink = other.sink()) {
             Pipe.SourceChannel source = nio.source();
-            CompletableFuture<Select.Result> result = new CompletableFuture<>();
+            CompletableFuture<Select.Ready> result = new CompletableFuture<>();
             Thread t = new Thread(() -> result.complete(
                     Select.safeSelect(List.of(otherSource, source), List.of(), List.of(source), 30)));
             t.start();
             awaitInSelect(t);
             long t0 = System.nanoTime();
             source.close(); // closed by another thread while the select waits on it
-            Select.Result r = result.get(10, TimeUnit.SECONDS);
+            Select.Ready r = result.get(10, TimeUnit.SECONDS);
             double waited = (System.nanoTime() - t0) / 1e9;
             t.join(10_000);
             assertEquals(List.of(source), r.reads(), "a closed channel reads as ready");
             assertTrue(waited < 5, "the wait ended when the channel closed, not at the 30 s timeout: " + waited);
             // and a later select with the closed channel returns at once
-            Select.Result again = Select.safeSelect(List.of(otherSource, source), List.of(), List.of(source), 30);
+            Select.Ready again = Select.safeSelect(List.of(otherSource, source), List.of(), List.of(source), 30);
             assertEquals(List.of(source), again.reads());
             assertEquals(List.of(source), again.others());
             assertFalse(source.isOpen());
@@ -149,7 +149,7 @@ class SelectTest {
         w.start();
         try {
             MessagePipe pipe = w.getPipe();
-            CompletableFuture<Select.Result> result = new CompletableFuture<>();
+            CompletableFuture<Select.Ready> result = new CompletableFuture<>();
             Thread t = new Thread(() -> result.complete(Select.safeSelect(List.of(pipe), List.of(), List.of(), 30)));
             t.start();
             long t0 = System.nanoTime();
