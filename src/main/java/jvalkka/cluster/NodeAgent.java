@@ -180,7 +180,8 @@ public final class NodeAgent implements AutoCloseable {
             "  --seed HOST:PORT        a seed member (repeat, or comma-separated); none: this agent starts a cluster",
             "  --keys DIR              mutual TLS keys made by scripts/node-keys",
             "  --insecure-plain-tcp    no TLS, no authentication: trusted networks only",
-            "  --host NAME             the host name to advertise (default: this machine's name)",
+            "  --name NAME             the node's name, which Placement.node(NAME) selects (default: this",
+            "                          machine's host name; --host NAME is the same)",
             "  --cores N               the cores to offer (default: the available processors)",
             "  --label KEY=VALUE       a user label (repeat)",
             "  --heartbeat D           failure detector heartbeat interval (default 1s)",
@@ -241,7 +242,7 @@ public final class NodeAgent implements AutoCloseable {
                         }
                     }
                     case "--keys" -> keys = Path.of(v);
-                    case "--host" -> host = v;
+                    case "--host", "--name" -> host = v;
                     case "--cores" -> cores = Integer.parseInt(v);
                     case "--label" -> {
                         int eq = v.indexOf('=');
