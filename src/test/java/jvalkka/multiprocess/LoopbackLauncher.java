@@ -73,28 +73,38 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     public void close() throws Exception {
         RemoteLaunchers.uninstall(this);
         for (Backend b : started) {
-            if (b.isAlive()) {
-                b.destroyForcibly();
+            if (b.p.isAlive()) {
+                b.p.destroyForcibly();
             }
-            b.waitFor(10, TimeUnit.SECONDS);
+            b.p.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
     /** The backend on "test-node": the real child JVM, seen as a remote backend. */
     static final class Backend extends RemoteBackend {
         final Process p;
-        private final CompletableFuture<Process> exit;
+        private final CompletableFuture<Process> exit = new CompletableFuture<>();
         volatile String lostBecause;
 
         Backend(Process p) {
             this.p = p;
-            this.exit = p.onExit().thenApply(x -> this);
+            p.onExit().thenRun(() -> exit.complete(this));
         }
 
         /** Simulates the loss of the node: the reason is set, then the JVM killed. */
         void lose(String reason) {
             lostBecause = reason;
             p.destroyForcibly();
+        }
+
+        /**
+         * Simulates a partition: the JVM is stopped (SIGSTOP), so its connections
+         * stay open and silent, and the "cluster" reports the node lost at once.
+         */
+        void partition(String reason) throws Exception {
+            new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            lostBecause = reason;
+            exit.complete(this);
         }
 
         @Override
@@ -124,17 +134,32 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
 
         @Override
         public int waitFor() throws InterruptedException {
-            return p.waitFor();
+            try {
+                exit.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+            return exitValue();
         }
 
         @Override
         public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-            return p.waitFor(timeout, unit);
+            try {
+                exit.get(timeout, unit);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
         public int exitValue() {
-            return p.exitValue();
+            if (!exit.isDone()) {
+                throw new IllegalThreadStateException("the backend on " + HOST + " runs");
+            }
+            return p.isAlive() ? -1 : p.exitValue();
         }
 
         @Override
@@ -150,7 +175,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
 
         @Override
         public boolean isAlive() {
-            return p.isAlive();
+            return !exit.isDone();
         }
 
         @Override

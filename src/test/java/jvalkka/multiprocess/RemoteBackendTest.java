@@ -243,6 +243,24 @@ class RemoteBackendTest {
     }
 
     @Test
+    void aPartitionedNodeEndsTheProcessAtOnceThoughItsConnectionsStayOpen() throws Exception {
+        Remote r = started();
+        Api api = r.proxy(Api.class);
+        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(api::block);
+        assertEquals("blocking", r.getPipe().recv(30_000).command());
+        CompletableFuture<MessageObject> returned = CompletableFuture.supplyAsync(r::returnFromBack);
+        launcher.started.get(0).partition("node test-node (127.0.0.1) unreachable");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("unreachable"), e.getCause().getMessage());
+        MessageObject exited = r.getPipe().recv(30_000);
+        assertEquals("exited", exited.command());
+        assertTrue(exited.get("reason", String.class).contains("unreachable"), exited.toString());
+        ExecutionException ended = assertThrows(ExecutionException.class, () -> returned.get(30, TimeUnit.SECONDS));
+        assertTrue(ended.getCause() instanceof PipeClosedException, ended.toString());
+        assertThrows(PipeClosedException.class, () -> r.sendMessageToBack(new MessageObject("ping", "i", 1)));
+    }
+
+    @Test
     void aPlacementWithoutAClusterFailsTheStartClearly() throws Exception {
         launcher.close();
         Remote r = new Remote();
