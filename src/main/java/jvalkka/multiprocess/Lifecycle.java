@@ -124,7 +124,7 @@ final class Lifecycle implements Peer {
                 return;
             }
             // the report first: a thread that sees EXITED may read it at once
-            report = "backend " + label + " (pid " + process.pid() + ") " + describeStatus(process.exitValue());
+            report = "backend " + label + " (pid " + process.pid() + where(process) + ") " + howEnded(process);
             deathReport = report;
             state = State.EXITED;
         }
@@ -135,6 +135,17 @@ final class Lifecycle implements Peer {
         if (!stopRequested) {
             logger.warn("the backend exited without being asked to stop: {}", report);
         }
+    }
+
+    /** " on host" for a backend on another host, else nothing. */
+    private static String where(Process p) {
+        return p instanceof jvalkka.internal.RemoteBackend rb ? " on " + rb.host() : "";
+    }
+
+    /** How an exited backend ended: its status, or why a backend on another host was lost (naming the host). */
+    private static String howEnded(Process p) {
+        String lost = p instanceof jvalkka.internal.RemoteBackend rb ? rb.exitReason() : null;
+        return lost != null ? "was lost: " + lost : describeStatus(p.exitValue());
     }
 
     static String describeStatus(int status) {

@@ -60,6 +60,9 @@ final class WireProtocol {
     /** Bytes of the call id that opens a {@link Kind#CALL} or {@link Kind#REPLY} payload. */
     static final int CALL_ID_LENGTH = 8;
 
+    /** Bytes of the one-time token a backend proves itself with (the boot line carries it in hex). */
+    static final int TOKEN_BYTES = 16;
+
     /** The longest payload of a text frame ({@link Kind#EXIT}, {@link Kind#FAIL}). */
     static final int MAX_TEXT_BYTES = 64 * 1024;
     /** Default limit of one encoded message; bulk data belongs in shared memory. */
@@ -74,6 +77,7 @@ final class WireProtocol {
     static final byte EXIT = 6;
     static final byte CALL = 7;
     static final byte REPLY = 8;
+    static final byte HELLO = 9;
 
     /** The kinds of frame, with the code each has in the header's kind byte. */
     enum Kind {
@@ -92,7 +96,14 @@ final class WireProtocol {
         /** A proxy call: call id, then the message; the backend answers with a {@link #REPLY} of that id. */
         CALL(WireProtocol.CALL, false),
         /** The answer to a {@link #CALL}: call id, then a message holding the value or the error. */
-        REPLY(WireProtocol.REPLY, false);
+        REPLY(WireProtocol.REPLY, false),
+        /**
+         * A backend on another host proves itself: the first frame on each TCP
+         * connection, backend to frontend, carrying the boot line's one-time token
+         * ({@link WireProtocol#TOKEN_BYTES} bytes), then the pipe's number (0 main,
+         * 1 internal). Handshake only; see {@code RemoteConnection}.
+         */
+        HELLO(WireProtocol.HELLO, true);
 
         private static final Kind[] BY_CODE = new Kind[16];
 
