@@ -227,7 +227,8 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
      * @param settings this member's settings; the driver adds its role, {@link #ROLE}
      * @return the driver; {@link #close()} leaves the cluster
      * @throws IOException if the keys cannot be read ({@link ClusterSettings#toConfig()})
-     * @throws IllegalStateException when the settings have neither keys nor plain TCP
+     * @throws IllegalStateException when the settings have neither keys nor plain TCP, or another
+     *     driver runs in this JVM
      */
     public static ClusterDriver join(ClusterSettings settings) throws IOException {
         return new ClusterDriver(settings);

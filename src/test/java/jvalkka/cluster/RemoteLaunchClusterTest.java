@@ -208,13 +208,15 @@ class RemoteLaunchClusterTest {
         assertEquals(List.of("node1", "node3", "node3"), hostsOf);
     }
 
-    @Test
-    @Order(5)
-    void aKilledDriversBackendsAreStoppedOnEveryNode() throws Exception {
-        NetHosts.HostProcess other = hosts.startJava(3, TestDriverMain.class.getName(),
-                NodeAgentClusterTest.agentJvm(), hosts.address(3) + ":" + (PORT + 2), hosts.address(1) + ":" + PORT,
+    /** Starts a {@link TestDriverMain} on host 3, port {@code port}, with {@code more} arguments; returns the pids of its backends. */
+    private static List<Long> otherDriver(NetHosts.HostProcess[] started, int port, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of(hosts.address(3) + ":" + port, hosts.address(1) + ":" + PORT,
                 keys.toString(), NodeAgentClusterTest.HEARTBEAT, NodeAgentClusterTest.PAUSE,
-                NodeAgentClusterTest.DOWN_AFTER, "3");
+                NodeAgentClusterTest.DOWN_AFTER, "3"));
+        args.addAll(List.of(more));
+        NetHosts.HostProcess other = hosts.startJava(3, TestDriverMain.class.getName(),
+                NodeAgentClusterTest.agentJvm(), args.toArray(String[]::new));
+        started[0] = other;
         String line = other.awaitLine(l -> l.startsWith("backends "), Duration.ofSeconds(60));
         assertNotNull(line, other.output());
         List<Long> pids = new ArrayList<>();
@@ -224,7 +226,27 @@ class RemoteLaunchClusterTest {
             pids.add(pid);
         }
         assertEquals(3, pids.size(), line);
-        other.kill(); // kill -9
+        return pids;
+    }
+
+    @Test
+    @Order(5)
+    void aDriverThatLeavesCleanlyHasItsBackendsStoppedOnEveryNode() throws Exception {
+        NetHosts.HostProcess[] other = new NetHosts.HostProcess[1];
+        List<Long> pids = otherDriver(other, PORT + 2, "close");
+        assertNotNull(other[0].awaitLine(l -> l.equals("closed"), Duration.ofSeconds(30)), other[0].output());
+        for (long pid : pids) {
+            assertGone(pid, Duration.ofSeconds(10));
+        }
+        assertTrue(other[0].process().waitFor(20, TimeUnit.SECONDS), other[0].output());
+    }
+
+    @Test
+    @Order(6)
+    void aKilledDriversBackendsAreStoppedOnEveryNode() throws Exception {
+        NetHosts.HostProcess[] other = new NetHosts.HostProcess[1];
+        List<Long> pids = otherDriver(other, PORT + 3);
+        other[0].kill(); // kill -9
         // the agents learn it when the cluster removes the driver: detection, then the down-after time
         Duration bound = NodeAgent.parseDuration(NodeAgentClusterTest.DOWN_AFTER).plusSeconds(20);
         for (long pid : pids) {
@@ -233,7 +255,7 @@ class RemoteLaunchClusterTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aStoppedNodeEndsItsBackendsWithAReasonNamingItAndTheyAreStoppedWhenItComesBack() throws Exception {
         Assumptions.assumeTrue(hosts.canPartition(), "SIGSTOP test runs with namespaces; ran " + hosts.mode());
         RemoteBackend b = launch("node1", Map.of(), "on-stopped");
@@ -254,7 +276,7 @@ class RemoteLaunchClusterTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aNodeCutOffEndsItsBackendsWithAReasonNamingItAndLeavesNoneRunning() throws Exception {
         Assumptions.assumeTrue(hosts.canPartition(), "a partition needs network namespaces; ran " + hosts.mode());
         RemoteBackend b = launch("node2", Map.of(), "on-cut-off");
@@ -277,7 +299,7 @@ class RemoteLaunchClusterTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aKilledAgentEndsItsBackendsWithAReasonNamingItAndLeavesNoneRunning() throws Exception {
         RemoteBackend b = launch("node3", Map.of(), "on-killed");
         long t0 = System.nanoTime();
