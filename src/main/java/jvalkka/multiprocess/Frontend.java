@@ -161,6 +161,11 @@ final class Frontend {
 
     /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
     private void launchRemote() {
+        RemoteCrossing.refuseSegments(owner, crossed, options.placement());
+        RemoteCrossing.Groups groups = new RemoteCrossing.Groups(crossed);
+        if (!groups.isEmpty()) {
+            replies.remoteGroups(groups);
+        }
         RemoteConnection remote = RemoteConnection.open(owner.toString(), options.placement(), logger);
         connection = remote;
         launchedAt = System.nanoTime();
