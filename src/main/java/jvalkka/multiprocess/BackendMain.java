@@ -71,6 +71,8 @@ final class BackendMain {
         try {
             if (remote) {
                 connectTcp(RemoteConnection.address(boot[0]), token, main, internal);
+                // no shared memory with the frontend: its EventGroups cross as copies that report here
+                jvalkka.sync.internal.RemoteEvents.connect(new RemoteCrossing.EventLink(internal));
             } else {
                 Path socket = Path.of(boot[0]);
                 main.connect(connect(socket, token, 0));

@@ -81,14 +81,10 @@ final class Frontend {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        String lost = p instanceof jvalkka.internal.RemoteBackend rb ? rb.exitReason() : null;
-        int status = p.isAlive() || lost != null ? -1 : p.exitValue();
+        int status = Lifecycle.exitStatus(p);
         String words = main.lastWords();
-        String how = lost != null ? lost : status < 0 ? "closed its channel but had not exited after 1 s"
-                : describeStatus(status);
-        if (p instanceof jvalkka.internal.RemoteBackend rb && lost == null) {
-            how = how + " on " + rb.host();
-        }
+        String how = status < 0 && Lifecycle.lostReason(p) == null ? "closed its channel but had not exited after 1 s"
+                : Lifecycle.howEnded(p);
         String reason = words != null ? words + "; " + how : how;
         return WireProtocol.exitedEvent(owner.getName(), p.pid(), status, reason);
     }
@@ -161,6 +157,11 @@ final class Frontend {
 
     /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
     private void launchRemote() {
+        RemoteCrossing.refuseSegments(owner, crossed, options.placement());
+        RemoteCrossing.Groups groups = new RemoteCrossing.Groups(crossed);
+        if (!groups.isEmpty()) {
+            replies.remoteGroups(groups);
+        }
         RemoteConnection remote = RemoteConnection.open(owner.toString(), options.placement(), logger);
         connection = remote;
         launchedAt = System.nanoTime();

@@ -124,7 +124,7 @@ final class Lifecycle implements Peer {
                 return;
             }
             // the report first: a thread that sees EXITED may read it at once
-            report = "backend " + label + " (pid " + process.pid() + where(process) + ") " + howEnded(process);
+            report = "backend " + label + " (pid " + process.pid() + ") " + howEnded(process);
             deathReport = report;
             state = State.EXITED;
         }
@@ -142,10 +142,20 @@ final class Lifecycle implements Peer {
         return p instanceof jvalkka.internal.RemoteBackend rb ? " on " + rb.host() : "";
     }
 
-    /** How an exited backend ended: its status, or why a backend on another host was lost (naming the host). */
-    private static String howEnded(Process p) {
-        String lost = p instanceof jvalkka.internal.RemoteBackend rb ? rb.exitReason() : null;
-        return lost != null ? "was lost: " + lost : describeStatus(p.exitValue());
+    /** Why a backend on another host was lost (naming the host), or null: it exited with a status, or runs. */
+    static String lostReason(Process p) {
+        return p instanceof jvalkka.internal.RemoteBackend rb ? rb.exitReason() : null;
+    }
+
+    /** The exit status for the "exited" event: -1 while it runs, or for a backend whose node was lost. */
+    static int exitStatus(Process p) {
+        return p.isAlive() || lostReason(p) != null ? -1 : p.exitValue();
+    }
+
+    /** How an exited backend ended: its status (and host, if another), or why its host was lost (naming it). */
+    static String howEnded(Process p) {
+        String lost = lostReason(p);
+        return lost != null ? "was lost: " + lost : describeStatus(p.exitValue()) + where(p);
     }
 
     static String describeStatus(int status) {

@@ -186,6 +186,12 @@ final class WireProtocol {
     static final String STARTED = "__started";
     /** Command of the message inside a {@link Kind#REPLY} frame. */
     static final String REPLY_COMMAND = "__reply";
+    /**
+     * Command of the internal pipe's event from a backend on another host: it set or
+     * failed an event of an {@code EventGroup} that crossed from the frontend (there
+     * is no shared memory across hosts); see {@link #eventSet}, {@link #eventFailed}.
+     */
+    static final String EVENT = "__event";
     /** Parameter names start with this are the protocol's; a handler never binds them. */
     static final String RESERVED_PREFIX = "__";
 
@@ -243,6 +249,30 @@ final class WireProtocol {
     /** The encoded exception of a failed {@code preRun__} in a started event, or null when it returned. */
     static byte[] startFailure(MessageObject started) {
         return started.get("error") instanceof byte[] b ? b : null;
+    }
+
+    /** Whether {@code m} is an {@link #EVENT}. */
+    static boolean isEvent(MessageObject m) {
+        return m != null && EVENT.equals(m.command());
+    }
+
+    /** A remote backend set event {@code index} of the frontend's group {@code group}. */
+    static MessageObject eventSet(String group, int index) {
+        return new MessageObject(EVENT, "group", group, "index", index);
+    }
+
+    /**
+     * A remote backend failed event {@code index} of {@code group}: the handler of a
+     * message that carried it in {@code parameter} (null: failed by hand) failed, as
+     * {@code report} (encoded by {@code jvalkka.sync.FailureReport}) says.
+     */
+    static MessageObject eventFailed(String group, int index, String parameter, byte[] report) {
+        return new MessageObject(EVENT, "group", group, "index", index, "parameter", parameter, "report", report);
+    }
+
+    /** The failure report of an {@link #EVENT}, or null when the event was set. */
+    static byte[] eventFailure(MessageObject m) {
+        return m.get("report") instanceof byte[] b ? b : null;
     }
 
     /** The message inside a reply frame that carries a value. */
