@@ -1,6 +1,7 @@
 package jvalkka.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -167,6 +168,10 @@ class RemoteLaunchClusterTest {
         assertTrue(commandLine(b.pid()).contains("-Djvalkka.process=remote-one"), commandLine(b.pid()));
         if (hosts.mode() == NetHosts.Mode.NETNS) {
             assertEquals(netns(agents.get(1).pid()), netns(b.pid()), "runs in host 2's network namespace");
+            // and in its agent's mount namespace, with a /dev/shm and /tmp of its own
+            String mnt = Files.readSymbolicLink(Path.of("/proc/" + b.pid() + "/ns/mnt")).toString();
+            assertEquals(Files.readSymbolicLink(Path.of("/proc/" + agents.get(1).pid() + "/ns/mnt")).toString(), mnt);
+            assertNotEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString(), mnt);
         }
         b.destroyForcibly();
         assertTrue(b.waitFor(10, TimeUnit.SECONDS), "not stopped: " + b);
