@@ -34,7 +34,7 @@ public final class AgentSerializer extends SerializerWithStringManifest {
     private static final String STARTED = "T";
     private static final String START_FAILED = "F";
     private static final String STOP = "P";
-    private static final String EXITED = "X";
+    private static final String EXITED = "E";
     private static final int MAX_JVM_ARGS = 1024;
     private static final int MAX_TEXT = 1 << 20;
     private static final int MAX_LABELS = 256;
