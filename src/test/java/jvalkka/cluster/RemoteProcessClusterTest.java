@@ -32,7 +32,8 @@ import jvalkka.pool.ProcessQueue;
 /**
  * MessageProcess backends and ProcessQueue workers on cluster nodes, end to end:
  * three agents on three test hosts (shared by the methods, which run in order;
- * the last one kills an agent), the frontends in this JVM, reached over TCP.
+ * the last two cut one node off and kill another's agent), the frontends in this
+ * JVM, reached over TCP.
  */
 @Timeout(240)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -179,6 +180,34 @@ class RemoteProcessClusterTest {
 
     @Test
     @Order(4)
+    void aCallBlockedOnANodeThatIsCutOffFailsAndTheExitedEventNamesTheNode() throws Exception {
+        Assumptions.assumeTrue(cluster.hosts.canPartition(), "a partition needs namespaces; ran " + cluster.hosts.mode());
+        Server s = placed("cut-off", Placement.node("node2"));
+        s.start();
+        Api api = s.proxy(Api.class);
+        assertEquals(3, api.add(1, 2));
+        long t0 = System.nanoTime();
+        cluster.hosts.linkDown(2);
+        try {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> api.add(2, 2), "a call to a lost node");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            System.out.println("blocked call failed " + ms + " ms after the link went down: " + e);
+            assertTrue(ms <= NodeAgentClusterTest.DETECT_LIMIT.toMillis() + 1000, "failed after " + ms + " ms");
+            MessageObject exited = recv(s, 10);
+            assertEquals(MainContext.EXITED, exited.command());
+            assertEquals(-1, ((Number) exited.get("status")).intValue(), exited.toString());
+            assertTrue(String.valueOf(exited.get("reason")).contains("node node2 (" + cluster.hosts.address(2)
+                    + ") unreachable"), exited.toString());
+            // the cut-off agent downs itself and exits: its backend goes with it
+            TestCluster.assertGone(s.pid(), Duration.ofSeconds(40));
+        } finally {
+            cluster.hosts.linkUp(2);
+            s.stop();
+        }
+    }
+
+    @Test
+    @Order(5)
     void aKilledAgentsProcessGetsAnExitedEventNamingItsNodeAndAQueueRetriesItsItemsElsewhere() throws Exception {
         Server victim = placed("on-node3", Placement.node("node3"));
         victim.start();
@@ -191,8 +220,7 @@ class RemoteProcessClusterTest {
                 Thread.currentThread().interrupt();
             }
             return x + 1;
-        }).name("lossy").workers(3).placements(Placement.node("node1"), Placement.node("node2"),
-                Placement.node("node3")).start()) {
+        }).name("lossy").workers(3).placements(Placement.node("node1"), Placement.node("node3")).start()) {
             List<Long> onNode3 = cluster.backendsOn(3);
             assertEquals(2, onNode3.size(), "the process and one worker on host 3: " + onNode3);
             Integer[] out = new Integer[in.size()];
