@@ -78,28 +78,10 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     private final InetAddress frontendAddress;
     private final Map<String, AgentInfo> agents = new ConcurrentHashMap<>();
     private final Map<String, ActorRef<AgentMessage>> agentRefs = new ConcurrentHashMap<>();
-    private final DriverBackends backends = new DriverBackends(new DriverBackends.View() {
-        @Override
-        public List<AgentInfo> agents() {
-            return ClusterDriver.this.agents();
-        }
-
-        @Override
-        public ActorRef<AgentMessage> agentRef(String address) {
-            return agentRefs.get(address);
-        }
-
-        @Override
-        public void watch(String address, ActorRef<AgentMessage> agent) {
-            system.tell(new WatchAgent(address, agent));
-        }
-
-        @Override
-        public Scheduler scheduler() {
-            return system.scheduler();
-        }
-    });
+    private final DriverBackends backends = new DriverBackends(this);
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    /** Agents that left or are leaving: no longer offered for new backends. */
+    private final Set<String> leaving = ConcurrentHashMap.newKeySet();
     private final Deque<Event> events = new ArrayDeque<>();
 
     private interface Msg {
@@ -189,11 +171,14 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
                             record(Kind.REMOVED, address);
                             agents.remove(address);
                             agentRefs.remove(address);
+                            leaving.remove(address);
                             unreachable.remove(address);
                             asked.remove(address);
                         } else if (m.event() instanceof ClusterEvent.MemberLeft
                                 || m.event() instanceof ClusterEvent.MemberExited) {
-                            backends.nodeLost(m.event().member().address().toString(), "left the cluster");
+                            String address = m.event().member().address().toString();
+                            leaving.add(address);
+                            backends.nodeLost(address, "left the cluster");
                         }
                         return Behaviors.same();
                     })
@@ -245,6 +230,19 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
         }
     }
 
+    ActorRef<AgentMessage> agentRef(String address) {
+        return agentRefs.get(address);
+    }
+
+    /** Death-watches the agent at {@code address}: its actor stopping ends the backends placed there. */
+    void watchAgent(String address, ActorRef<AgentMessage> agent) {
+        system.tell(new WatchAgent(address, agent));
+    }
+
+    Scheduler scheduler() {
+        return system.scheduler();
+    }
+
     /**
      * This driver's own cluster address.
      *
@@ -257,12 +255,13 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     /**
      * The agents known now and reachable, in no particular order.
      *
-     * @return a new list: agents that answered the driver's describe request and are not unreachable now
+     * @return a new list: agents that answered the driver's describe request and are neither unreachable
+     *     nor leaving the cluster now
      */
     public List<AgentInfo> agents() {
         List<AgentInfo> out = new ArrayList<>();
         for (AgentInfo a : agents.values()) {
-            if (!unreachable.contains(a.address())) {
+            if (!unreachable.contains(a.address()) && !leaving.contains(a.address())) {
                 out.add(a);
             }
         }

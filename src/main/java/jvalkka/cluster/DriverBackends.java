@@ -14,7 +14,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import jvalkka.internal.RemoteLauncher;
@@ -29,27 +28,13 @@ final class DriverBackends {
     /** How long a start request may take to be answered: the agent answers once the JVM is forked. */
     static final Duration START_ANSWER = Duration.ofSeconds(15);
 
-    /** What the driver knows of the cluster, for the choice of a node. */
-    interface View {
-        /** The agents known and reachable. */
-        List<AgentInfo> agents();
-
-        /** The actor of the agent at {@code address}, or null. */
-        ActorRef<AgentMessage> agentRef(String address);
-
-        /** Death-watches the agent at {@code address} (its actor stopping ends its backends). */
-        void watch(String address, ActorRef<AgentMessage> agent);
-
-        Scheduler scheduler();
-    }
-
-    private final View view;
+    private final ClusterDriver view;
     private final Map<Long, ClusterBackend> backends = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile ActorRef<AgentMessage> events;
     private volatile boolean closed;
 
-    DriverBackends(View view) {
+    DriverBackends(ClusterDriver view) {
         this.view = view;
     }
 
@@ -153,7 +138,7 @@ final class DriverBackends {
             backends.remove(b.id);
             throw new IllegalStateException("cannot start " + r.label() + ": " + b.exitReason());
         }
-        view.watch(chosen.address(), ref);
+        view.watchAgent(chosen.address(), ref);
         return b;
     }
 
