@@ -68,6 +68,10 @@ class RemoteBackendTest {
             next = i + 1;
         }
 
+        void c__padded(int i, byte[] pad) {
+            c__n(i);
+        }
+
         long c__received() {
             return next;
         }
@@ -86,6 +90,14 @@ class RemoteBackendTest {
 
         int c__length(String s) {
             return s.length();
+        }
+
+        /** Reads nothing while {@code path} exists. */
+        void c__holdWhile(String path) throws InterruptedException {
+            send_out__(new MessageObject("holding"));
+            while (java.nio.file.Files.exists(java.nio.file.Path.of(path))) {
+                Thread.sleep(10);
+            }
         }
 
         int c__block() throws InterruptedException {
@@ -163,6 +175,46 @@ class RemoteBackendTest {
         assertEquals(n, api.received(), "messages lost");
         assertEquals(0, api.disorder(), "messages out of order");
         System.out.printf("remote burst: %d messages in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Test
+    void aBackendThatDoesNotReadSlowsTheSenderInsteadOfFillingItsMemory() throws Exception {
+        Remote r = started();
+        Api api = r.proxy(Api.class);
+        java.nio.file.Path hold = java.nio.file.Files.createTempFile("jvalkka-remote-hold", "");
+        try {
+            r.sendMessageToBack(new MessageObject("holdWhile", "path", hold.toString()));
+            assertEquals("holding", r.getPipe().recv(30_000).command());
+            int n = 600;
+            byte[] pad = new byte[64 * 1024]; // 37.5 MiB in all: more than the sockets hold
+            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < n; i++) {
+                    r.sendMessageToBack(new MessageObject("padded", "i", i, "pad", pad));
+                    sent.incrementAndGet();
+                }
+            });
+            int before;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sent.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            do { // until the sender makes no progress for half a second
+                before = sent.get();
+                Thread.sleep(500);
+            } while (sent.get() != before && System.nanoTime() < deadline);
+            assertFalse(sender.isDone(), "the sender waits while the backend does not read");
+            long buffered = (long) sent.get() * pad.length;
+            System.out.printf("remote slow reader: the sender stopped after %d messages (%d KiB)%n", sent.get(),
+                    buffered >> 10);
+            assertTrue(buffered < 24L << 20, "at most socket buffers' worth is in flight, not " + buffered + " bytes");
+            java.nio.file.Files.delete(hold);
+            sender.get(60, TimeUnit.SECONDS);
+            assertEquals(n, api.received(), "nothing was lost");
+            assertEquals(0, api.disorder(), "nor reordered");
+        } finally {
+            java.nio.file.Files.deleteIfExists(hold);
+        }
     }
 
     @Test
