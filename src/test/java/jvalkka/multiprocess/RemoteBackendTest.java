@@ -57,6 +57,10 @@ class RemoteBackendTest {
             super("remote");
         }
 
+        void c__echo(int i) {
+            send_out__(new MessageObject("echo", "i", i, "pid", ProcessHandle.current().pid()));
+        }
+
         void c__ping(int i) {
             return_out__(new MessageObject("pong", "i", i, "pid", ProcessHandle.current().pid()));
         }
@@ -151,6 +155,28 @@ class RemoteBackendTest {
             assertEquals(launcher.started.get(0).pid(), pong.get("pid", Long.class));
         }
         assertEquals(launcher.started.get(0).pid(), r.pid());
+    }
+
+    @Test
+    void startAllStartsPlacedAndLocalProcessesWhosePipesAreSelectedTogether() {
+        Remote remote = new Remote();
+        remote.setOptions(BackendOptions.defaults().withPlacement(NODE));
+        Remote local = new Remote();
+        processes.add(remote);
+        processes.add(local);
+        MessageProcess.startAll(List.of(remote, local));
+        assertEquals(1, launcher.requests.size(), "only the placed one went through the launcher");
+        remote.sendMessageToBack(new MessageObject("echo", "i", 1));
+        local.sendMessageToBack(new MessageObject("echo", "i", 2));
+        java.util.Map<Object, Integer> got = new java.util.HashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (got.size() < 2 && System.nanoTime() < deadline) {
+            for (Object ready : Select.safeSelect(List.of(remote.getPipe(), local.getPipe()), List.of(), List.of(), 1.0)
+                    .reads()) {
+                got.put(ready, ((MessagePipe) ready).recv().get("i", Integer.class));
+            }
+        }
+        assertEquals(java.util.Map.of(remote.getPipe(), 1, local.getPipe(), 2), got);
     }
 
     @Test
@@ -258,6 +284,18 @@ class RemoteBackendTest {
             assertEquals(-1, s.socket().getInputStream().read(), "the frontend closed the stranger's connection");
             s.close();
         }
+    }
+
+    @Test
+    void aBackendWithTheWrongTokenIsRefusedAndTheStartFailsClearly() {
+        launcher.bootLine = line -> line.replaceFirst(" [0-9a-f]{32} ", " " + "0".repeat(32) + " ");
+        Remote r = new Remote();
+        r.setOptions(BackendOptions.defaults().withPlacement(NODE).withStartTimeout(java.time.Duration.ofSeconds(60)));
+        long t0 = System.nanoTime();
+        BackendStartException e = assertThrows(BackendStartException.class, r::start);
+        assertTrue(e.getMessage().contains("the backend on " + LoopbackLauncher.HOST), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "it failed when the backend gave up, not at the deadline");
+        assertFalse(launcher.started.get(0).isAlive());
     }
 
     @Test
