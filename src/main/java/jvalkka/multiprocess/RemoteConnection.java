@@ -193,10 +193,10 @@ final class RemoteConnection implements BackendListener {
             sel.selectNow(); // deregister the accepted channels before they go to the pipes
             return channels;
         } catch (IOException e) {
-            closeAll(List.of(channels));
+            closeAll(java.util.Arrays.asList(channels));
             throw new BackendConnection.Failed("the process channel failed: " + e);
         } catch (RuntimeException | InterruptedException e) {
-            closeAll(List.of(channels));
+            closeAll(java.util.Arrays.asList(channels));
             throw e;
         } finally {
             for (Pending p : pending) {

@@ -29,6 +29,8 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     final List<RemoteLauncher.Request> requests = new CopyOnWriteArrayList<>();
     /** Runs before each backend JVM starts, given the request (a test connects by hand here). */
     volatile Consumer<RemoteLauncher.Request> beforeStart = r -> { };
+    /** What the "node" writes to the backend's standard input, given the boot line (a test may spoil it). */
+    volatile java.util.function.UnaryOperator<String> bootLine = line -> line;
 
     /** Makes and installs one; {@link #close()} uninstalls it. */
     static LoopbackLauncher install() {
@@ -58,7 +60,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         try {
             Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            p.getOutputStream().write(request.bootLine().getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().write(bootLine.apply(request.bootLine()).getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().flush();
             Backend b = new Backend(p);
             started.add(b);

@@ -57,6 +57,10 @@ class RemoteBackendTest {
             super("remote");
         }
 
+        void c__echo(int i) {
+            send_out__(new MessageObject("echo", "i", i, "pid", ProcessHandle.current().pid()));
+        }
+
         void c__ping(int i) {
             return_out__(new MessageObject("pong", "i", i, "pid", ProcessHandle.current().pid()));
         }
@@ -66,6 +70,10 @@ class RemoteBackendTest {
                 disorder++;
             }
             next = i + 1;
+        }
+
+        void c__padded(int i, byte[] pad) {
+            c__n(i);
         }
 
         long c__received() {
@@ -86,6 +94,14 @@ class RemoteBackendTest {
 
         int c__length(String s) {
             return s.length();
+        }
+
+        /** Reads nothing while {@code path} exists. */
+        void c__holdWhile(String path) throws InterruptedException {
+            send_out__(new MessageObject("holding"));
+            while (java.nio.file.Files.exists(java.nio.file.Path.of(path))) {
+                Thread.sleep(10);
+            }
         }
 
         int c__block() throws InterruptedException {
@@ -142,6 +158,28 @@ class RemoteBackendTest {
     }
 
     @Test
+    void startAllStartsPlacedAndLocalProcessesWhosePipesAreSelectedTogether() {
+        Remote remote = new Remote();
+        remote.setOptions(BackendOptions.defaults().withPlacement(NODE));
+        Remote local = new Remote();
+        processes.add(remote);
+        processes.add(local);
+        MessageProcess.startAll(List.of(remote, local));
+        assertEquals(1, launcher.requests.size(), "only the placed one went through the launcher");
+        remote.sendMessageToBack(new MessageObject("echo", "i", 1));
+        local.sendMessageToBack(new MessageObject("echo", "i", 2));
+        java.util.Map<Object, Integer> got = new java.util.HashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (got.size() < 2 && System.nanoTime() < deadline) {
+            for (Object ready : Select.safeSelect(List.of(remote.getPipe(), local.getPipe()), List.of(), List.of(), 1.0)
+                    .reads()) {
+                got.put(ready, ((MessagePipe) ready).recv().get("i", Integer.class));
+            }
+        }
+        assertEquals(java.util.Map.of(remote.getPipe(), 1, local.getPipe(), 2), got);
+    }
+
+    @Test
     void proxyCallsReturnValuesAndRethrowTheBackendsExceptions() {
         Api api = started().proxy(Api.class);
         assertEquals(5, api.add(2, 3));
@@ -163,6 +201,46 @@ class RemoteBackendTest {
         assertEquals(n, api.received(), "messages lost");
         assertEquals(0, api.disorder(), "messages out of order");
         System.out.printf("remote burst: %d messages in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Test
+    void aBackendThatDoesNotReadSlowsTheSenderInsteadOfFillingItsMemory() throws Exception {
+        Remote r = started();
+        Api api = r.proxy(Api.class);
+        java.nio.file.Path hold = java.nio.file.Files.createTempFile("jvalkka-remote-hold", "");
+        try {
+            r.sendMessageToBack(new MessageObject("holdWhile", "path", hold.toString()));
+            assertEquals("holding", r.getPipe().recv(30_000).command());
+            int n = 600;
+            byte[] pad = new byte[64 * 1024]; // 37.5 MiB in all: more than the sockets hold
+            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < n; i++) {
+                    r.sendMessageToBack(new MessageObject("padded", "i", i, "pad", pad));
+                    sent.incrementAndGet();
+                }
+            });
+            int before;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sent.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            do { // until the sender makes no progress for half a second
+                before = sent.get();
+                Thread.sleep(500);
+            } while (sent.get() != before && System.nanoTime() < deadline);
+            assertFalse(sender.isDone(), "the sender waits while the backend does not read");
+            long buffered = (long) sent.get() * pad.length;
+            System.out.printf("remote slow reader: the sender stopped after %d messages (%d KiB)%n", sent.get(),
+                    buffered >> 10);
+            assertTrue(buffered < 24L << 20, "at most socket buffers' worth is in flight, not " + buffered + " bytes");
+            java.nio.file.Files.delete(hold);
+            sender.get(60, TimeUnit.SECONDS);
+            assertEquals(n, api.received(), "nothing was lost");
+            assertEquals(0, api.disorder(), "nor reordered");
+        } finally {
+            java.nio.file.Files.deleteIfExists(hold);
+        }
     }
 
     @Test
@@ -206,6 +284,18 @@ class RemoteBackendTest {
             assertEquals(-1, s.socket().getInputStream().read(), "the frontend closed the stranger's connection");
             s.close();
         }
+    }
+
+    @Test
+    void aBackendWithTheWrongTokenIsRefusedAndTheStartFailsClearly() {
+        launcher.bootLine = line -> line.replaceFirst(" [0-9a-f]{32} ", " " + "0".repeat(32) + " ");
+        Remote r = new Remote();
+        r.setOptions(BackendOptions.defaults().withPlacement(NODE).withStartTimeout(java.time.Duration.ofSeconds(60)));
+        long t0 = System.nanoTime();
+        BackendStartException e = assertThrows(BackendStartException.class, r::start);
+        assertTrue(e.getMessage().contains("the backend on " + LoopbackLauncher.HOST), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "it failed when the backend gave up, not at the deadline");
+        assertFalse(launcher.started.get(0).isAlive());
     }
 
     @Test
