@@ -1,6 +1,8 @@
 package jvalkka.cluster;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,11 +18,16 @@ import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
+
+import jvalkka.internal.RemoteBackend;
+import jvalkka.internal.RemoteLauncher;
+import jvalkka.internal.RemoteLaunchers;
 
 /**
  * The driver's view of the cluster: the node agents, their labels, and what
@@ -34,10 +41,15 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * }
  * }</pre>
  *
- * Thread-safe. Events ({@link Event}) are kept, the last 1,000, for
+ * While it runs, it is this JVM's {@link RemoteLauncher} (at most one driver per
+ * JVM): a {@code MessageProcess} whose options carry a
+ * {@link jvalkka.multiprocess.Placement} starts its backend on a node agent it
+ * chooses ({@link #launch}).
+ *
+ * <p>Thread-safe. Events ({@link Event}) are kept, the last 1,000, for
  * {@link #awaitEvent}.
  */
-public final class ClusterDriver implements AutoCloseable {
+public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     /** The role of drivers in the cluster. */
     public static final String ROLE = "driver";
     private static final int KEPT_EVENTS = 1000;
@@ -62,8 +74,14 @@ public final class ClusterDriver implements AutoCloseable {
     }
 
     private final ActorSystem<Msg> system;
+    private final ClusterSettings settings;
+    private final InetAddress frontendAddress;
     private final Map<String, AgentInfo> agents = new ConcurrentHashMap<>();
+    private final Map<String, ActorRef<AgentMessage>> agentRefs = new ConcurrentHashMap<>();
+    private final DriverBackends backends = new DriverBackends(this);
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    /** Agents that left or are leaving: no longer offered for new backends. */
+    private final Set<String> leaving = ConcurrentHashMap.newKeySet();
     private final Deque<Event> events = new ArrayDeque<>();
 
     private interface Msg {
@@ -84,8 +102,24 @@ public final class ClusterDriver implements AutoCloseable {
     private record Membership(ClusterEvent.MemberEvent event) implements Msg {
     }
 
+    private record WatchAgent(String address, ActorRef<AgentMessage> agent) implements Msg {
+    }
+
+    private record AgentGone(String address) implements Msg {
+    }
+
     private ClusterDriver(ClusterSettings settings) throws IOException {
+        this.settings = settings;
+        this.frontendAddress = InetAddress.getByName(settings.host());
+        String lostAfter = "unreachable: no heartbeat within the failure detector's "
+                + settings.acceptablePause().toMillis() + " ms";
         Behavior<Msg> behavior = Behaviors.setup(ctx -> {
+            backends.events(ctx.spawn(Behaviors.receive(AgentMessage.class)
+                    .onMessage(AgentMessage.BackendExited.class, x -> {
+                        backends.exited(x);
+                        return Behaviors.same();
+                    }).build(), "backends"));
+            Set<String> watched = new HashSet<>();
             ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.SERVICE, listings));
             Cluster cluster = Cluster.get(ctx.getSystem());
@@ -100,6 +134,7 @@ public final class ClusterDriver implements AutoCloseable {
                     .onMessage(Listed.class, l -> {
                         for (ActorRef<AgentMessage> ref : l.listing().getServiceInstances(NodeAgent.SERVICE)) {
                             String address = ref.path().address().toString();
+                            agentRefs.put(address, ref);
                             if (asked.add(address)) {
                                 ctx.ask(AgentInfo.class, ref, Duration.ofSeconds(10), AgentMessage.Describe::new,
                                         (info, err) -> info != null ? new Described(info) : new NotDescribed(address));
@@ -120,9 +155,11 @@ public final class ClusterDriver implements AutoCloseable {
                         String address = r.event().member().address().toString();
                         if (r.event() instanceof ClusterEvent.UnreachableMember) {
                             unreachable.add(address);
+                            backends.nodeLost(address, lostAfter);
                             record(Kind.UNREACHABLE, address);
                         } else {
                             unreachable.remove(address);
+                            backends.nodeBack(address);
                             record(Kind.REACHABLE, address);
                         }
                         return Behaviors.same();
@@ -130,16 +167,41 @@ public final class ClusterDriver implements AutoCloseable {
                     .onMessage(Membership.class, m -> {
                         if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
                             String address = removed.member().address().toString();
+                            backends.nodeRemoved(address);
                             record(Kind.REMOVED, address);
                             agents.remove(address);
+                            agentRefs.remove(address);
+                            leaving.remove(address);
                             unreachable.remove(address);
                             asked.remove(address);
+                        } else if (m.event() instanceof ClusterEvent.MemberLeft
+                                || m.event() instanceof ClusterEvent.MemberExited) {
+                            String address = m.event().member().address().toString();
+                            leaving.add(address);
+                            backends.nodeLost(address, "left the cluster");
                         }
+                        return Behaviors.same();
+                    })
+                    .onMessage(WatchAgent.class, w -> {
+                        if (watched.add(w.address())) {
+                            ctx.watchWith(w.agent(), new AgentGone(w.address()));
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessage(AgentGone.class, g -> {
+                        watched.remove(g.address());
+                        backends.nodeLost(g.address(), "lost its agent (the agent stopped)");
                         return Behaviors.same();
                     })
                     .build();
         });
         system = ActorSystem.create(behavior, settings.systemName(), settings.withRoles(List.of(ROLE)).toConfig());
+        try {
+            RemoteLaunchers.install(this);
+        } catch (IllegalStateException e) {
+            ActorSystems.terminate(system);
+            throw e;
+        }
     }
 
     /**
@@ -150,7 +212,8 @@ public final class ClusterDriver implements AutoCloseable {
      * @param settings this member's settings; the driver adds its role, {@link #ROLE}
      * @return the driver; {@link #close()} leaves the cluster
      * @throws IOException if the keys cannot be read ({@link ClusterSettings#toConfig()})
-     * @throws IllegalStateException when the settings have neither keys nor plain TCP
+     * @throws IllegalStateException when the settings have neither keys nor plain TCP, or another
+     *     driver runs in this JVM
      */
     public static ClusterDriver join(ClusterSettings settings) throws IOException {
         return new ClusterDriver(settings);
@@ -167,6 +230,19 @@ public final class ClusterDriver implements AutoCloseable {
         }
     }
 
+    ActorRef<AgentMessage> agentRef(String address) {
+        return agentRefs.get(address);
+    }
+
+    /** Death-watches the agent at {@code address}: its actor stopping ends the backends placed there. */
+    void watchAgent(String address, ActorRef<AgentMessage> agent) {
+        system.tell(new WatchAgent(address, agent));
+    }
+
+    Scheduler scheduler() {
+        return system.scheduler();
+    }
+
     /**
      * This driver's own cluster address.
      *
@@ -179,12 +255,13 @@ public final class ClusterDriver implements AutoCloseable {
     /**
      * The agents known now and reachable, in no particular order.
      *
-     * @return a new list: agents that answered the driver's describe request and are not unreachable now
+     * @return a new list: agents that answered the driver's describe request and are neither unreachable
+     *     nor leaving the cluster now
      */
     public List<AgentInfo> agents() {
         List<AgentInfo> out = new ArrayList<>();
         for (AgentInfo a : agents.values()) {
-            if (!unreachable.contains(a.address())) {
+            if (!unreachable.contains(a.address()) && !leaving.contains(a.address())) {
                 out.add(a);
             }
         }
@@ -270,9 +347,54 @@ public final class ClusterDriver implements AutoCloseable {
         }
     }
 
-    /** Leaves the cluster and stops, waiting up to 10 s. */
+    /**
+     * This driver's bind address: where its frontends listen for the backends they start on nodes.
+     *
+     * @return the address of {@link ClusterSettings#host()}
+     */
+    @Override
+    public InetAddress frontendAddress() {
+        return frontendAddress;
+    }
+
+    /**
+     * The cluster's keys directory, for mutual TLS on the data path as between members.
+     *
+     * @return {@link ClusterSettings#keysDir()}: null when the cluster runs plain TCP
+     */
+    @Override
+    public Path keysDir() {
+        return settings.keysDir();
+    }
+
+    /**
+     * Starts a backend on an Up, reachable agent that matches the request's node name (the agent's
+     * {@code --host}) and labels: among those, the one with the fewest backends this driver placed
+     * there per core it offers. Waits for the agent's answer (up to 15 s), not for the backend.
+     * The backend ends ({@link RemoteBackend#onExit()}) when the agent reports its exit, or with
+     * status -1 and a reason naming the node when the driver loses the agent: unreachable (the
+     * failure detector's acceptable pause), left or removed from the cluster, its actor stopped.
+     * {@code destroy()} and {@code destroyForcibly()} ask the agent to end it.
+     *
+     * @param request what to start and where
+     * @return the backend, its pid the one on the node's host
+     * @throws IllegalStateException naming the placement and the nodes seen when none matches; with
+     *     the agent's reason when it could not start the JVM or did not answer
+     */
+    @Override
+    public RemoteBackend launch(Request request) {
+        return backends.launch(request);
+    }
+
+    /**
+     * Ends the backends this driver placed (asking their agents to stop them; each counts as
+     * ended with status -1), leaves the cluster and stops, waiting up to 10 s. Agents also end a
+     * driver's backends by themselves when the driver is gone, even after a {@code kill -9}.
+     */
     @Override
     public void close() {
+        RemoteLaunchers.uninstall(this);
+        backends.close();
         ActorSystems.terminate(system);
     }
 }

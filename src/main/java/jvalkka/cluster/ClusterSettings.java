@@ -219,6 +219,15 @@ public final class ClusterSettings {
     }
 
     /**
+     * The keys directory.
+     *
+     * @return the directory given to {@link #withKeys(Path)}, or null with plain TCP
+     */
+    public Path keysDir() {
+        return keys;
+    }
+
+    /**
      * The failure detector's acceptable pause.
      *
      * @return how long a member may be silent before it is marked unreachable (default 3 s)

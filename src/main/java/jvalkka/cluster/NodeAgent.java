@@ -12,7 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -31,7 +33,16 @@ import com.typesafe.config.ConfigFactory;
  * {@code --allow-wildcard} is given as well. It leaves the cluster cleanly on
  * SIGTERM, Ctrl+C or {@link #close()}; an agent that the others removed (it was
  * unreachable longer than the down-after time) exits, for its supervisor to
- * start again. Later rounds add starting backends on its host when asked.
+ * start again.
+ *
+ * <p>It starts backends on its host when a driver asks ({@link AgentMessage.StartBackend}), with
+ * {@link jvalkka.multiprocess.NodeLaunch}: the agent is their parent, so they end with it (even
+ * on {@code kill -9}), and the run record and {@code scripts/cleanup} cover them. Their standard
+ * error goes to the agent's, each line prefixed with the host, the process label and the pid. It
+ * watches each driver that placed a backend here and ends that driver's backends when the
+ * driver is gone (it left, or the cluster removed it after a crash). The agent's class path must
+ * hold the application's classes (the process objects' classes), as the driver's does. A member
+ * of the cluster may run any JVM options here: the cluster's members trust each other (mutual TLS).
  */
 public final class NodeAgent implements AutoCloseable {
     /** The receptionist key under which every agent registers. */
@@ -42,9 +53,12 @@ public final class NodeAgent implements AutoCloseable {
     private final ActorSystem<AgentMessage> system;
     private final AgentInfo info;
 
-    private NodeAgent(ActorSystem<AgentMessage> system, AgentInfo info) {
+    private final AgentBackends backends;
+
+    private NodeAgent(ActorSystem<AgentMessage> system, AgentInfo info, AgentBackends backends) {
         this.system = system;
         this.info = info;
+        this.backends = backends;
     }
 
     /**
@@ -72,6 +86,7 @@ public final class NodeAgent implements AutoCloseable {
             config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(config);
         }
         AgentInfo[] holder = new AgentInfo[1];
+        AgentBackends backends = new AgentBackends(host);
         Behavior<AgentMessage> behavior = Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE, ctx.getSelf()));
             return Behaviors.receive(AgentMessage.class)
@@ -79,13 +94,29 @@ public final class NodeAgent implements AutoCloseable {
                         d.replyTo().tell(holder[0]);
                         return Behaviors.same();
                     })
+                    .onMessage(AgentMessage.StartBackend.class, b -> {
+                        ctx.watch(b.driver()); // its backends go when it goes (watching twice is watching once)
+                        backends.start(b);
+                        return Behaviors.same();
+                    })
+                    .onMessage(AgentMessage.StopBackend.class, b -> {
+                        backends.stop(b.pid(), b.forcibly());
+                        return Behaviors.same();
+                    })
+                    .onSignal(Terminated.class, t -> {
+                        backends.driverGone(t.getRef());
+                        return Behaviors.same();
+                    })
                     .build();
         });
         // the info needs the bound address, known once the system runs; the behaviour reads it only on a Describe
         ActorSystem<AgentMessage> system = ActorSystem.create(behavior, settings.systemName(), config);
+        // stopping (close(), SIGTERM, removal from the cluster) ends the backends first
+        CoordinatedShutdown.get(system).addJvmShutdownHook(backends::close);
+        system.getWhenTerminated().thenRun(backends::close);
         String address = Cluster.get(system).selfMember().address().toString();
         holder[0] = new AgentInfo(host, address, cores, labels, ProcessHandle.current().pid());
-        return new NodeAgent(system, holder[0]);
+        return new NodeAgent(system, holder[0], backends);
     }
 
     /**
@@ -115,9 +146,19 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Leaves the cluster and stops, waiting up to 10 s. */
+    /**
+     * How many backends this agent started that still run.
+     *
+     * @return the number of running backends it started
+     */
+    public int backendsRunning() {
+        return backends.running();
+    }
+
+    /** Ends the backends it started, leaves the cluster and stops, waiting up to 10 s. */
     @Override
     public void close() {
+        backends.close();
         ActorSystems.terminate(system);
     }
 
@@ -139,7 +180,8 @@ public final class NodeAgent implements AutoCloseable {
             "  --seed HOST:PORT        a seed member (repeat, or comma-separated); none: this agent starts a cluster",
             "  --keys DIR              mutual TLS keys made by scripts/node-keys",
             "  --insecure-plain-tcp    no TLS, no authentication: trusted networks only",
-            "  --host NAME             the host name to advertise (default: this machine's name)",
+            "  --name NAME             the node's name, which Placement.node(NAME) selects (default: this",
+            "                          machine's host name; --host NAME is the same)",
             "  --cores N               the cores to offer (default: the available processors)",
             "  --label KEY=VALUE       a user label (repeat)",
             "  --heartbeat D           failure detector heartbeat interval (default 1s)",
@@ -200,7 +242,7 @@ public final class NodeAgent implements AutoCloseable {
                         }
                     }
                     case "--keys" -> keys = Path.of(v);
-                    case "--host" -> host = v;
+                    case "--host", "--name" -> host = v;
                     case "--cores" -> cores = Integer.parseInt(v);
                     case "--label" -> {
                         int eq = v.indexOf('=');

@@ -1,6 +1,10 @@
 /**
  * jvalkka across hosts: node agents that form an Apache Pekko cluster, and the
- * driver's view of them.
+ * driver that sees them and places backends on them: while a
+ * {@link jvalkka.cluster.ClusterDriver} runs, a {@code MessageProcess} whose
+ * options carry a {@link jvalkka.multiprocess.Placement} starts its backend on a
+ * node agent's host ({@link jvalkka.multiprocess.NodeLaunch} there), and the
+ * frontend reaches it over TCP.
  *
  * <h2>Packaging: Pekko is an optional dependency</h2>
  *

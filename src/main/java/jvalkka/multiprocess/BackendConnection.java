@@ -32,10 +32,10 @@ import jvalkka.log.LogConfig;
  * <p>Failures are thrown as {@link Failed}, which the caller turns into its
  * start failure (with the backend's stderr and exit status).
  */
-final class BackendConnection {
+final class BackendConnection implements BackendListener {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicLong SOCKET_SEQ = new AtomicLong();
-    private static final int TOKEN_BYTES = 16;
+    private static final int TOKEN_BYTES = WireProtocol.TOKEN_BYTES;
 
     private final Logger logger;
     private final byte[] token = new byte[TOKEN_BYTES];
@@ -92,8 +92,13 @@ final class BackendConnection {
         return socketPath;
     }
 
-    /** The line the backend reads on its standard input: the socket, the token, this JVM's pid. */
-    byte[] bootLine() {
+    /**
+     * The line the backend reads on its standard input: {@code <socket path> <token hex> <frontend pid>}.
+     * A backend on another host gets {@code tcp:<host>:<port> <token hex> <frontend pid>} instead
+     * (see {@link RemoteConnection#bootLine}).
+     */
+    @Override
+    public byte[] bootLine() {
         String boot = socketPath + " " + HexFormat.of().formatHex(token) + " " + ProcessHandle.current().pid() + "\n";
         return boot.getBytes(StandardCharsets.UTF_8);
     }
@@ -104,7 +109,8 @@ final class BackendConnection {
      * closed. Closes the listening socket and removes its names, whatever
      * happens.
      */
-    SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
+    @Override
+    public SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
         SocketChannel[] channels = new SocketChannel[2];
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);
@@ -270,7 +276,8 @@ final class BackendConnection {
     }
 
     /** Closes the listening socket and removes its names; the accepted connections stay. */
-    void close() {
+    @Override
+    public void close() {
         try {
             if (server != null) {
                 server.close();

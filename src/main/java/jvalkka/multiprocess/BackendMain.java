@@ -62,15 +62,22 @@ final class BackendMain {
      * it too, so that the class-data archive holds what this path loads.
      */
     static int serve(String label, String[] boot, boolean adoptStderr) {
-        Path socket = Path.of(boot[0]);
+        boolean remote = boot[0].startsWith(RemoteConnection.SCHEME);
         byte[] token = HexFormat.of().parseHex(boot[1]);
         long ppid = Long.parseLong(boot[2]);
         MessagePipe main = new MessagePipe(label + " main pipe (backend)");
         MessagePipe internal = new MessagePipe(label + " internal pipe (backend)");
         MessageProcess process;
         try {
-            main.connect(connect(socket, token, 0));
-            internal.connect(connect(socket, token, 1));
+            if (remote) {
+                connectTcp(RemoteConnection.address(boot[0]), token, main, internal);
+                // no shared memory with the frontend: its EventGroups cross as copies that report here
+                jvalkka.sync.internal.RemoteEvents.connect(new RemoteCrossing.EventLink(internal));
+            } else {
+                Path socket = Path.of(boot[0]);
+                main.connect(connect(socket, token, 0));
+                internal.connect(connect(socket, token, 1));
+            }
             WireCodec.Frame f = main.recvFrame(120_000);
             if (f == null || f.kind() != WireProtocol.BOOT) {
                 throw new IOException("no boot frame from the frontend");
@@ -87,7 +94,7 @@ final class BackendMain {
             System.err.println("jvalkka backend " + label + ": cannot reach the frontend: " + e);
             return 2;
         }
-        if (adoptStderr) {
+        if (adoptStderr && !remote) { // the pid of a remote frontend is on another host
             adoptParentStderr(ppid);
         }
         main.sendRaw(WireProtocol.READY, new byte[0]);
@@ -145,6 +152,35 @@ final class BackendMain {
             ch.write(hello);
         }
         return ch;
+    }
+
+    /**
+     * Connects to a frontend on another host (a {@code tcp:} boot line, see
+     * {@link RemoteConnection}): main first, then internal, each proven by its
+     * hello frame with the one-time token. Nothing about the frontend can be
+     * checked here: the boot line came through the node that started us, and
+     * only the frontend that made it knows the token.
+     */
+    /** How long a remote backend tries to reach its frontend (the frontend's start timeout ends it sooner). */
+    private static final int CONNECT_MILLIS = 60_000;
+
+    private static void connectTcp(java.net.InetSocketAddress at, byte[] token, MessagePipe main,
+            MessagePipe internal) throws IOException {
+        MessagePipe[] pipes = {main, internal};
+        for (int which = 0; which < 2; which++) {
+            SocketChannel ch = SocketChannel.open();
+            try {
+                ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                ch.socket().connect(at, CONNECT_MILLIS);
+                pipes[which].connect(ch);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw new IOException("cannot connect to the frontend at " + at + ": " + e.getMessage(), e);
+            }
+            byte[] hello = java.util.Arrays.copyOf(token, token.length + 1);
+            hello[token.length] = (byte) which;
+            pipes[which].sendRaw(WireProtocol.HELLO, hello);
+        }
     }
 
     private static String readLine(InputStream in) throws IOException {

@@ -44,6 +44,8 @@ final class BackendReplies {
     private SelectionKey key; // router thread only, as are the next two
     private Object parked; // read, waiting for room in the return queue
     private boolean more; // a pump stopped at its batch size
+    /** The event groups that crossed to a backend on another host, whose sets come here; null for a local one. */
+    private volatile RemoteCrossing.Groups groups;
 
     private record Pending(CompletableFuture<Object> future, JavaType type) {
     }
@@ -55,9 +57,26 @@ final class BackendReplies {
         this.returned = new ReturnQueue(returnCapacity);
     }
 
+    /** Routes the {@link WireProtocol#EVENT}s of a backend on another host to these groups. */
+    void remoteGroups(RemoteCrossing.Groups g) {
+        groups = g;
+    }
+
     /** Queues what {@code return_out__} sent while nobody could take it yet (start() waiting for preRun__). */
     void addUnbounded(MessageObject m) {
-        returned.add(m == null ? NULL_RETURN : m);
+        if (!remoteEvent(m)) {
+            returned.add(m == null ? NULL_RETURN : m);
+        }
+    }
+
+    /** Applies {@code m} if it is a remote backend's event (see {@link RemoteCrossing}). */
+    private boolean remoteEvent(MessageObject m) {
+        RemoteCrossing.Groups g = groups;
+        if (g == null || !WireProtocol.isEvent(m)) {
+            return false;
+        }
+        g.apply(m, life.pid());
+        return true;
     }
 
     /** A frontend send begins: while one makes no progress, the bound is lifted. */
@@ -208,6 +227,9 @@ final class BackendReplies {
             complete(pending.remove(WireProtocol.replyId(m)), m);
             return null;
         }
+        if (remoteEvent(m)) {
+            return null;
+        }
         return m == null ? NULL_RETURN : m;
     }
 
@@ -237,6 +259,8 @@ final class BackendReplies {
      *     it can answer);</li>
      * <li>a stop was requested, or the backend has exited (what it still sends is
      *     finite, and it must be able to finish its handler and see the stop);</li>
+     * <li>a thread waits for an event that this backend, on another host, sets by
+     *     a message behind the unread objects (see {@link RemoteCrossing});</li>
      * <li>a {@code sendMessageToBack} has made no progress for
      *     {@link #SEND_STUCK_NANOS}: the backend is not reading because it is
      *     blocked in {@code return_out__}, and the sending thread may be the one
@@ -245,6 +269,10 @@ final class BackendReplies {
      */
     private boolean mayExceedReturnBound() {
         if (!pending.isEmpty() || life.stopRequested() || life.state() == Lifecycle.State.EXITED) {
+            return true;
+        }
+        RemoteCrossing.Groups g = groups;
+        if (g != null && g.anyWaiting()) {
             return true;
         }
         long s = sends.get();

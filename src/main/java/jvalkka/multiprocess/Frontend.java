@@ -37,7 +37,7 @@ final class Frontend {
     private volatile BackendOptions options = BackendOptions.defaults();
 
     private OutputStream stdin;
-    private BackendConnection connection;
+    private BackendListener connection;
     private byte[] processBytes;
     private List<Object> crossed = List.of();
     private final StderrPump stderr = new StderrPump();
@@ -81,9 +81,10 @@ final class Frontend {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        int status = p.isAlive() ? -1 : p.exitValue();
+        int status = Lifecycle.exitStatus(p);
         String words = main.lastWords();
-        String how = status < 0 ? "closed its channel but had not exited after 1 s" : describeStatus(status);
+        String how = status < 0 && Lifecycle.lostReason(p) == null ? "closed its channel but had not exited after 1 s"
+                : Lifecycle.howEnded(p);
         String reason = words != null ? words + "; " + how : how;
         return WireProtocol.exitedEvent(owner.getName(), p.pid(), status, reason);
     }
@@ -112,11 +113,16 @@ final class Frontend {
         main.maxMessageBytes(options.maxMessageBytes());
         internal.maxMessageBytes(options.maxMessageBytes());
         replies = new BackendReplies(label, internal, life, options.returnCapacity());
-        connection = new BackendConnection(logger);
+        if (options.placement() != null) {
+            launchRemote();
+            return;
+        }
+        BackendConnection local = new BackendConnection(logger);
+        connection = local;
         try {
-            connection.open();
+            local.open();
         } catch (IOException | java.io.UncheckedIOException e) {
-            Object at = connection.socketPath();
+            Object at = local.socketPath();
             throw new BackendStartException(owner + ": cannot open the process channel"
                     + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
         }
@@ -147,6 +153,21 @@ final class Frontend {
         life.launched(process);
         LiveBackends.add(this);
         RunDir.addChild(process, label);
+    }
+
+    /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
+    private void launchRemote() {
+        RemoteCrossing.refuseSegments(owner, crossed, options.placement());
+        RemoteCrossing.Groups groups = new RemoteCrossing.Groups(crossed);
+        if (!groups.isEmpty()) {
+            replies.remoteGroups(groups);
+        }
+        RemoteConnection remote = RemoteConnection.open(owner.toString(), options.placement(), logger);
+        connection = remote;
+        launchedAt = System.nanoTime();
+        Process process = remote.launch(owner.toString(), label, options.jvmArgs());
+        life.launched(process);
+        LiveBackends.add(this);
     }
 
     private byte[] serializeOwner() {
@@ -267,12 +288,14 @@ final class Frontend {
         String err = stderr.awaitCaptured(2000);
         life.failedToStart();
         LiveBackends.remove(this);
-        RunDir.removeChild(process);
+        forgetChild(process);
         connection.close();
         closeQuietly();
         return new BackendStartException(owner + " failed to start: " + what
                 + (process.isAlive() || statusTold ? "" : " (exit status " + process.exitValue() + ")")
                 + (cause != null ? "" // it got that far: it writes to our stderr itself by now
+                        : process instanceof jvalkka.internal.RemoteBackend rb ? "; its stderr is in the log of the "
+                        + "node on " + rb.host()
                         : err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()), cause);
     }
 
@@ -404,9 +427,11 @@ final class Frontend {
         main.closedBecause(deathReport);
         internal.closedBecause(deathReport);
         LiveBackends.remove(this);
-        RunDir.removeChild(life.process());
+        forgetChild(life.process());
         try {
-            stdin.close();
+            if (stdin != null) {
+                stdin.close();
+            }
         } catch (IOException ignored) {
             // it was the backend's; nothing is lost
         }
@@ -415,6 +440,13 @@ final class Frontend {
         releaseQuietly(main);
         releaseQuietly(internal);
         replies.backendExited();
+    }
+
+    /** Takes a local child out of the run record (a backend on another host is in its node's). */
+    private static void forgetChild(Process p) {
+        if (!(p instanceof jvalkka.internal.RemoteBackend)) {
+            RunDir.removeChild(p);
+        }
     }
 
     static String describeStatus(int status) {

@@ -124,7 +124,7 @@ final class Lifecycle implements Peer {
                 return;
             }
             // the report first: a thread that sees EXITED may read it at once
-            report = "backend " + label + " (pid " + process.pid() + ") " + describeStatus(process.exitValue());
+            report = "backend " + label + " (pid " + process.pid() + ") " + howEnded(process);
             deathReport = report;
             state = State.EXITED;
         }
@@ -135,6 +135,27 @@ final class Lifecycle implements Peer {
         if (!stopRequested) {
             logger.warn("the backend exited without being asked to stop: {}", report);
         }
+    }
+
+    /** " on host" for a backend on another host, else nothing. */
+    private static String where(Process p) {
+        return p instanceof jvalkka.internal.RemoteBackend rb ? " on " + rb.host() : "";
+    }
+
+    /** Why a backend on another host was lost (naming the host), or null: it exited with a status, or runs. */
+    static String lostReason(Process p) {
+        return p instanceof jvalkka.internal.RemoteBackend rb ? rb.exitReason() : null;
+    }
+
+    /** The exit status for the "exited" event: -1 while it runs, or for a backend whose node was lost. */
+    static int exitStatus(Process p) {
+        return p.isAlive() || lostReason(p) != null ? -1 : p.exitValue();
+    }
+
+    /** How an exited backend ended: its status (and host, if another), or why its host was lost (naming it). */
+    static String howEnded(Process p) {
+        String lost = lostReason(p);
+        return lost != null ? "was lost: " + lost : describeStatus(p.exitValue()) + where(p);
     }
 
     static String describeStatus(int status) {

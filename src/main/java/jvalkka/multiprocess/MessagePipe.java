@@ -110,6 +110,33 @@ public final class MessagePipe extends FrameChannel {
     }
 
     /**
+     * Start handshake only: gives up the connected socket, open, for another pipe
+     * to {@link #connect} (a remote backend's hello frame, read on this pipe, said
+     * which pipe it belongs to). Its selectors are closed; this pipe is closed.
+     *
+     * @throws IllegalStateException when bytes past the frames read are buffered here
+     */
+    SocketChannel handOver() throws IOException {
+        recvLock.lock();
+        try {
+            if (decoder.hasBytes()) {
+                throw new IllegalStateException(label + ": bytes after the handshake would be lost");
+            }
+            SocketChannel ch = channel;
+            channel = null;
+            closedHere = true;
+            for (Selector s : new Selector[] {readSelector, writeSelector}) {
+                if (s != null) {
+                    s.close(); // deregisters ch; the socket stays open
+                }
+            }
+            return ch;
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /**
      * What {@link #recv()} returns once at the end of the stream, before it throws
      * {@link PipeClosedException}: the frontend's "exited" event (the supplier may
      * return null for none, and may wait briefly for the exit status).

@@ -347,6 +347,7 @@ final class WireCodec {
                 case WireProtocol.BOOT:
                 case WireProtocol.READY:
                 case WireProtocol.FAIL:
+                case WireProtocol.HELLO:
                     return "is of kind " + kind + ", which belongs to the start handshake";
                 default:
                     return "is of unknown kind " + kind;

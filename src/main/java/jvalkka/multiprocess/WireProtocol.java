@@ -60,6 +60,9 @@ final class WireProtocol {
     /** Bytes of the call id that opens a {@link Kind#CALL} or {@link Kind#REPLY} payload. */
     static final int CALL_ID_LENGTH = 8;
 
+    /** Bytes of the one-time token a backend proves itself with (the boot line carries it in hex). */
+    static final int TOKEN_BYTES = 16;
+
     /** The longest payload of a text frame ({@link Kind#EXIT}, {@link Kind#FAIL}). */
     static final int MAX_TEXT_BYTES = 64 * 1024;
     /** Default limit of one encoded message; bulk data belongs in shared memory. */
@@ -74,6 +77,7 @@ final class WireProtocol {
     static final byte EXIT = 6;
     static final byte CALL = 7;
     static final byte REPLY = 8;
+    static final byte HELLO = 9;
 
     /** The kinds of frame, with the code each has in the header's kind byte. */
     enum Kind {
@@ -92,7 +96,14 @@ final class WireProtocol {
         /** A proxy call: call id, then the message; the backend answers with a {@link #REPLY} of that id. */
         CALL(WireProtocol.CALL, false),
         /** The answer to a {@link #CALL}: call id, then a message holding the value or the error. */
-        REPLY(WireProtocol.REPLY, false);
+        REPLY(WireProtocol.REPLY, false),
+        /**
+         * A backend on another host proves itself: the first frame on each TCP
+         * connection, backend to frontend, carrying the boot line's one-time token
+         * ({@link WireProtocol#TOKEN_BYTES} bytes), then the pipe's number (0 main,
+         * 1 internal). Handshake only; see {@code RemoteConnection}.
+         */
+        HELLO(WireProtocol.HELLO, true);
 
         private static final Kind[] BY_CODE = new Kind[16];
 
@@ -175,6 +186,12 @@ final class WireProtocol {
     static final String STARTED = "__started";
     /** Command of the message inside a {@link Kind#REPLY} frame. */
     static final String REPLY_COMMAND = "__reply";
+    /**
+     * Command of the internal pipe's event from a backend on another host: it set or
+     * failed an event of an {@code EventGroup} that crossed from the frontend (there
+     * is no shared memory across hosts); see {@link #eventSet}, {@link #eventFailed}.
+     */
+    static final String EVENT = "__event";
     /** Parameter names start with this are the protocol's; a handler never binds them. */
     static final String RESERVED_PREFIX = "__";
 
@@ -232,6 +249,30 @@ final class WireProtocol {
     /** The encoded exception of a failed {@code preRun__} in a started event, or null when it returned. */
     static byte[] startFailure(MessageObject started) {
         return started.get("error") instanceof byte[] b ? b : null;
+    }
+
+    /** Whether {@code m} is an {@link #EVENT}. */
+    static boolean isEvent(MessageObject m) {
+        return m != null && EVENT.equals(m.command());
+    }
+
+    /** A remote backend set event {@code index} of the frontend's group {@code group}. */
+    static MessageObject eventSet(String group, int index) {
+        return new MessageObject(EVENT, "group", group, "index", index);
+    }
+
+    /**
+     * A remote backend failed event {@code index} of {@code group}: the handler of a
+     * message that carried it in {@code parameter} (null: failed by hand) failed, as
+     * {@code report} (encoded by {@code jvalkka.sync.FailureReport}) says.
+     */
+    static MessageObject eventFailed(String group, int index, String parameter, byte[] report) {
+        return new MessageObject(EVENT, "group", group, "index", index, "parameter", parameter, "report", report);
+    }
+
+    /** The failure report of an {@link #EVENT}, or null when the event was set. */
+    static byte[] eventFailure(MessageObject m) {
+        return m.get("report") instanceof byte[] b ? b : null;
     }
 
     /** The message inside a reply frame that carries a value. */

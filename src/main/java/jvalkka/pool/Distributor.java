@@ -19,6 +19,7 @@ import jvalkka.multiprocess.BackendException;
 import jvalkka.multiprocess.MessageObject;
 import jvalkka.multiprocess.MessageProcess;
 import jvalkka.multiprocess.PipeClosedException;
+import jvalkka.multiprocess.Placement;
 import jvalkka.multiprocess.Select;
 import jvalkka.pool.ItemFailedException.Kind;
 import jvalkka.pool.WorkerSlot.Notice;
@@ -55,6 +56,8 @@ final class Distributor implements Runnable {
     private static final double COST_DECAY = 0.97;
 
     private final ProcessQueue.Config config;
+    /** Where each worker of a pool with placements runs (distributor thread, and start() before it). */
+    private final Map<PoolWorker, Placement> placements = new java.util.concurrent.ConcurrentHashMap<>();
     private final Queues queues;
     private final ProgressView progress;
     private final Pipe wake;
@@ -92,8 +95,9 @@ final class Distributor implements Runnable {
     /** Starts the first workers (in parallel) and the thread; on failure nothing is left running. */
     void start() {
         List<PoolWorker> first = new ArrayList<>();
+        List<Placement> where = config.placements();
         for (int i = 0; i < config.workers(); i++) {
-            first.add(newWorker());
+            first.add(newWorker(where.isEmpty() ? null : where.get(i % where.size())));
         }
         try {
             MessageProcess.startAll(first);
@@ -114,9 +118,13 @@ final class Distributor implements Runnable {
         thread.start();
     }
 
-    private PoolWorker newWorker() {
+    /** A worker with the pool's options, placed at {@code placement} when the pool has placements (else null). */
+    private PoolWorker newWorker(Placement placement) {
         PoolWorker w = new PoolWorker(config.name() + "-" + (++workerSeq), config.function(), config.functionClass());
-        w.setOptions(config.options());
+        w.setOptions(placement == null ? config.options() : config.options().withPlacement(placement));
+        if (placement != null) {
+            placements.put(w, placement);
+        }
         return w;
     }
 
@@ -387,6 +395,7 @@ final class Distributor implements Runnable {
         }
         s.gone = true;
         slots.remove(s);
+        Placement placement = placements.remove(s.worker);
         stats.left(s.worker.getName());
         stopQuietly(s.worker); // reaps it; it has exited already
         if (shuttingDown) {
@@ -425,14 +434,15 @@ final class Distributor implements Runnable {
             LOG.error("ProcessQueue {}: {}", config.name(), noWorkersReason.getMessage());
             return;
         }
-        respawn();
+        respawn(placement);
     }
 
-    private void respawn() {
+    /** Starts a replacement, placed as the worker it replaces was (with Placement.any(), on any node left). */
+    private void respawn(Placement placement) {
         if (queues.closed() || noWorkersReason != null) {
             return;
         }
-        PoolWorker w = newWorker();
+        PoolWorker w = newWorker(placement);
         WorkerSlot s = new WorkerSlot(w);
         starting++;
         Thread t = new Thread(() -> {

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jvalkka.multiprocess.BackendOptions;
+import jvalkka.multiprocess.Placement;
 import jvalkka.multiprocess.BackendStartException;
 
 /**
@@ -85,7 +86,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
 
     /** What a pool was built with. */
     record Config(String name, int workers, int capacity, int outputCapacity, int maxBatch, BackendOptions options, Boolean progress,
-            SerializableFunction<?, ?> function, Class<?> functionClass) {
+            SerializableFunction<?, ?> function, Class<?> functionClass, List<Placement> placements) {
     }
 
     /** The input queue's bound unless {@link Builder#capacity} says otherwise. */
@@ -393,6 +394,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         private int maxBatch = 256;
         private BackendOptions options = BackendOptions.defaults().withJvmArgs(WORKER_JVM);
         private Boolean progress;
+        private List<Placement> placements = List.of();
 
         private Builder(SerializableFunction<I, O> function, Class<?> functionClass) {
             this.function = function;
@@ -487,6 +489,32 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         }
 
         /**
+         * Workers on the nodes of a cluster (this JVM runs a {@code jvalkka.cluster.ClusterDriver}):
+         * worker {@code k} starts with {@code placements[k % placements.length]}, so
+         * {@code placements(Placement.any())} with n workers lets the driver spread them over the
+         * nodes (fewest workers per core first), and a list of {@link Placement#node} names puts
+         * them where they are named. A worker that dies, or whose node is lost (unreachable, its
+         * agent killed), is replaced with the same placement: with {@code any()} on a node that is
+         * left; a node named alone and lost leaves the pool a worker short (its start fails and is
+         * logged). The items the lost worker was computing go back to the others, once, as for a
+         * crashed worker; results still come in input order. No placement (the default): workers
+         * run on this host, or where {@link #options}' placement says.
+         *
+         * @param placements one or more placements, used in turn
+         * @return this
+         */
+        public Builder<I, O> placements(Placement... placements) {
+            if (placements.length == 0) {
+                throw new IllegalArgumentException("placements() needs at least one placement");
+            }
+            for (Placement p : placements) {
+                Objects.requireNonNull(p, "a placement");
+            }
+            this.placements = List.of(placements);
+            return this;
+        }
+
+        /**
          * Progress line on stderr: true always, false never; by default only on a terminal.
          *
          * @param on whether to show it
@@ -507,7 +535,7 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
          */
         public ProcessQueue<I, O> start() {
             return new ProcessQueue<>(new Config(name, workers, capacity, outputCapacity, maxBatch, options, progress, function,
-                    functionClass));
+                    functionClass, placements));
         }
     }
 }

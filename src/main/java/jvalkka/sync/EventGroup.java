@@ -2,6 +2,7 @@ package jvalkka.sync;
 
 import jvalkka.sync.internal.Peer;
 import jvalkka.sync.internal.PeerAware;
+import jvalkka.sync.internal.RemoteEvents;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
@@ -114,7 +115,10 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     }
     private static volatile int openedMax;
 
-    private final transient SharedMemory shm;
+    private final transient SharedMemory shm; // null for a remote group's copy
+    private final transient String name;
+    /** Where a remote group's sets and failures go (a copy in a backend on another host), else null. */
+    private final transient RemoteEvents.Link link;
     private final transient UnsafeBuffer buf;
     private final transient long address;
     private final transient int n;
@@ -143,9 +147,15 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     }
 
     private EventGroup(SharedMemory shm, int n, boolean init) {
+        this(shm, shm.name(), shm.buffer(), n, init, null);
+    }
+
+    private EventGroup(SharedMemory shm, String name, UnsafeBuffer buf, int n, boolean init, RemoteEvents.Link link) {
         this.shm = shm;
-        this.buf = shm.buffer();
-        this.address = shm.address();
+        this.name = name;
+        this.link = link;
+        this.buf = buf;
+        this.address = buf.addressOffset();
         this.n = n;
         if (init) {
             buf.putInt(4, VERSION);
@@ -160,6 +170,42 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             free[i] = i;
         }
         this.freeCount = n;
+    }
+
+    static { // how the core applies what a remote backend sent to this JVM's groups
+        RemoteEvents.install(new RemoteEvents.Receiver() {
+            @Override
+            public void set(Object group, int index) {
+                ((EventGroup) group).set(index);
+            }
+
+            @Override
+            public void fail(Object group, int index, String parameter, long peerPid, byte[] report) {
+                ((EventGroup) group).failFromPeer(index, parameter, peerPid, report);
+            }
+
+            @Override
+            public boolean hasSleepingWaiter(Object group) {
+                return ((EventGroup) group).hasSleepingWaiter();
+            }
+        });
+    }
+
+    /**
+     * A backend on another host: the frontend's group {@code name} as a copy in
+     * this JVM's memory (there is no shared memory across hosts), whose
+     * {@link #set} and {@link #fail} also go to the frontend through {@code link}.
+     * Waiting here sees only what this JVM set.
+     */
+    static EventGroup remoteCopy(String name, int n, RemoteEvents.Link link) throws IOException {
+        if (n < 1 || n > MAX_EVENTS) {
+            throw new IOException("EventGroup '" + name + "' crossed with a bad size " + n);
+        }
+        UnsafeBuffer mem = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect((int) segmentBytes(n)));
+        EventGroup g = new EventGroup(null, name, mem, n, true, link);
+        OPENED.add(g);
+        updateOpenedMax();
+        return g;
     }
 
     private static SharedMemory createSegment(int n) {
@@ -227,7 +273,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * @return the segment's name
      */
     public String name() {
-        return shm.name();
+        return name;
     }
 
     /**
@@ -236,7 +282,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * @return whether this JVM created the group (and unlinks it)
      */
     public boolean isOwner() {
-        return shm.isOwner();
+        return shm != null && shm.isOwner();
     }
 
     // --- the events ---
@@ -250,6 +296,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         int o = offset(i);
         if (buf.getAndSetInt(o, SET) == WAITING && Futex.AVAILABLE) {
             Futex.wake(address + o, Integer.MAX_VALUE); // only when someone sleeps: no syscall otherwise
+        }
+        if (link != null) {
+            link.set(name, i); // a copy in a backend on another host: the frontend's group is the one waited on
         }
     }
 
@@ -277,11 +326,54 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * @param cause the cause
      */
     public void fail(int i, String what, Throwable cause) {
+        fail(i, null, what, cause);
+    }
+
+    /** {@link #fail(int, String, Throwable)} for the event that message parameter {@code parameter} carried (or null). */
+    private void fail(int i, String parameter, String what, Throwable cause) {
         int o = offset(i);
         if (buf.getIntVolatile(o) == SET) {
             return;
         }
-        writeReport(o, what, cause);
+        byte[] report = FailureReport.encode(what, cause, REPORT_SLOT_BYTES - 8);
+        if (link != null) {
+            link.fail(name, i, parameter, report);
+        }
+        writeReport(o, report);
+        markFailed(o);
+    }
+
+    /**
+     * In the frontend: a backend on another host ({@code peerPid}) failed event
+     * {@code i}. Applied only if the event was armed for that backend and that
+     * parameter (see {@link #arm}; any arming for a failure by hand, {@code
+     * parameter} null) and is not set: the backend cannot know what this JVM armed.
+     */
+    private void failFromPeer(int i, String parameter, long peerPid, byte[] report) {
+        int o = offset(i);
+        if (buf.getLongVolatile(o + ARMED_PID) != peerPid
+                || parameter != null && buf.getInt(o + ARMED_NAME) != parameter.hashCode()
+                || buf.getIntVolatile(o) == SET) {
+            return;
+        }
+        writeReport(o, report != null && report.length <= REPORT_SLOT_BYTES - 8 ? report : new byte[0]);
+        markFailed(o);
+    }
+
+    /** Whether a thread sleeps on the futex of one of the events (the words say WAITING). */
+    private boolean hasSleepingWaiter() {
+        if (closed) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (buf.getIntVolatile(HEADER + i * STRIDE) == WAITING) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void markFailed(int o) {
         while (true) {
             int v = buf.getIntVolatile(o);
             if (v == SET || v == FAILED) {
@@ -296,8 +388,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
     }
 
-    private void writeReport(int o, String what, Throwable cause) {
-        byte[] report = FailureReport.encode(what, cause, REPORT_SLOT_BYTES - 8);
+    private void writeReport(int o, byte[] report) {
         int seq;
         do {
             seq = buf.getAndAddInt(FAILURE_COUNTER, 1) + 1;
@@ -392,12 +483,14 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                     continue;
                 }
                 int o = HEADER + i * STRIDE;
-                if (g.buf.getLongVolatile(o + ARMED_PID) == Me.PID && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode()
-                        && g.buf.getIntVolatile(o) != SET) {
+                // a remote copy cannot see what the frontend armed: the frontend checks (failFromPeer)
+                boolean armed = g.link != null || g.buf.getLongVolatile(o + ARMED_PID) == Me.PID
+                        && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode();
+                if (armed && g.buf.getIntVolatile(o) != SET) {
                     if (c == null) {
                         c = new Candidates();
                     }
-                    c.add(g, i, g.buf.getIntVolatile(o + GENERATION));
+                    c.add(g, i, g.buf.getIntVolatile(o + GENERATION), names[k]);
                 }
             }
         }
@@ -411,8 +504,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         private Candidates() {
         }
 
-        void add(EventGroup g, int i, int generation) {
-            events.add(new Object[] {g, i, generation});
+        void add(EventGroup g, int i, int generation, String parameter) {
+            events.add(new Object[] {g, i, generation, parameter});
         }
 
         /**
@@ -428,7 +521,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                 if (g.closed || g.buf.getIntVolatile(HEADER + i * STRIDE + GENERATION) != (Integer) e[2]) {
                     continue;
                 }
-                g.fail(i, what, cause);
+                g.fail(i, (String) e[3], what, cause);
             }
         }
     }
@@ -445,11 +538,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     private int offset(int i) {
         if (closed) {
-            throw new IllegalStateException("EventGroup '" + shm.name() + "' is closed");
+            throw new IllegalStateException("EventGroup '" + name + "' is closed");
         }
         if (i < 0 || i >= n) {
             throw new IndexOutOfBoundsException("event index " + i + " is out of range for EventGroup '"
-                    + shm.name() + "' of " + n + " events");
+                    + name + "' of " + n + " events");
         }
         return HEADER + i * STRIDE;
     }
@@ -465,7 +558,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         int i;
         synchronized (lock) {
             if (freeCount == 0) {
-                throw new NotEnoughEvents("all " + n + " events of EventGroup '" + shm.name() + "' are reserved:"
+                throw new NotEnoughEvents("all " + n + " events of EventGroup '" + name + "' are reserved:"
                         + " close a SyncIndex (release an event) first, or create the group with more events");
             }
             i = free[head];
@@ -500,7 +593,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         offset(index);
         synchronized (lock) {
             if (!reserved[index]) {
-                throw new IllegalStateException("event " + index + " of EventGroup '" + shm.name()
+                throw new IllegalStateException("event " + index + " of EventGroup '" + name
                         + "' is not reserved (released twice?)");
             }
             reserved[index] = false;
@@ -530,7 +623,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     public int asIndex(Event event) {
         if (event.group != this) {
             throw new IllegalArgumentException("event " + event.index + " belongs to EventGroup '"
-                    + event.group.name() + "', not to this EventGroup '" + shm.name() + "'");
+                    + event.group.name() + "', not to this EventGroup '" + name + "'");
         }
         return event.index;
     }
@@ -704,10 +797,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         if (OPENED.remove(this)) {
             updateOpenedMax();
         }
-        if (shm.isOwner()) {
-            shm.unlink();
+        if (shm != null) {
+            if (shm.isOwner()) {
+                shm.unlink();
+            }
+            shm.close();
         }
-        shm.close();
     }
 
     /** {@return whether {@link #close()} was called} */
@@ -718,7 +813,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** Like valkka's: {@code <EventGroup jvalkka-eg-..: f0 R1 ...>}, f = free, R = reserved. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("<EventGroup ").append(shm.name()).append(':');
+        StringBuilder sb = new StringBuilder("<EventGroup ").append(name).append(':');
         synchronized (lock) {
             for (int i = 0; i < n; i++) {
                 sb.append(' ').append(reserved[i] ? 'R' : 'f').append(i);
@@ -737,10 +832,10 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      */
     private Object writeReplace() throws ObjectStreamException {
         if (closed) {
-            throw new InvalidObjectException("EventGroup '" + shm.name() + "' is closed");
+            throw new InvalidObjectException("EventGroup '" + name + "' is closed");
         }
         Crossing.note(this);
-        return new Handle(shm.name());
+        return new Handle(name, n);
     }
 
     /**
@@ -756,13 +851,18 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     static final class Handle extends jvalkka.shm.internal.NamedHandle {
         private static final long serialVersionUID = 1L;
 
-        Handle(String name) {
+        /** The number of events: what a backend on another host needs to make its copy. */
+        private final int size;
+
+        Handle(String name, int size) {
             super(name);
+            this.size = size;
         }
 
         @Override
         protected Object reopen(String name) throws IOException {
-            return EventGroup.open(name);
+            RemoteEvents.Link link = RemoteEvents.link();
+            return link != null ? EventGroup.remoteCopy(name, size, link) : EventGroup.open(name);
         }
 
         @Override

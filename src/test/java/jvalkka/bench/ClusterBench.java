@@ -2,28 +2,74 @@ package jvalkka.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import jvalkka.cluster.AgentInfo;
 import jvalkka.cluster.ClusterDriver;
 import jvalkka.cluster.ClusterSettings;
 import jvalkka.cluster.NodeAgent;
 import jvalkka.cluster.TestKeys;
+import jvalkka.multiprocess.BackendOptions;
+import jvalkka.multiprocess.MessageObject;
+import jvalkka.multiprocess.MessageProcess;
+import jvalkka.multiprocess.Placement;
+import jvalkka.multiprocess.Select;
+import jvalkka.pool.ProcessQueue;
 import jvalkka.testing.NetHosts;
 import jvalkka.testing.TcpPingPong;
 
 /**
- * {@code scripts/bench cluster}: across two test hosts (network namespaces as
- * root, else 127.x addresses; the mode is printed on stderr), the plain TCP round
- * trip that remote messages are measured against, and how long the driver takes
- * to see a node agent killed with kill -9 (mutual TLS, 200 ms heartbeats, 1 s
- * acceptable pause; {@code -Dpause=..., -Dheartbeat=...} change them). Later
- * rounds add the remote MessageProcess figures.
+ * {@code scripts/bench cluster}: on test hosts (network namespaces as root, else
+ * 127.x addresses; the mode is printed on stderr), the plain TCP round trip
+ * between two hosts that remote messages are measured against; a
+ * {@code MessageProcess} in this JVM (the driver's namespace) with its backend on
+ * node2 (another namespace): round trip p50/p99 (send, {@code c__ping},
+ * {@code send_out__}, receive), one-way messages/s, synchronous proxy calls/s and
+ * the start to the first reply; a {@code ProcessQueue} with sleep-bound items (10
+ * ms) and two workers per node on three nodes against one; and how long the
+ * driver takes to see a node agent killed with kill -9 (mutual TLS, 200 ms
+ * heartbeats, 1 s acceptable pause; {@code -Dpause=..., -Dheartbeat=...} change
+ * them). {@code scripts/bench cluster small} runs small counts (a check that it
+ * runs, not figures).
  */
 public final class ClusterBench {
     private ClusterBench() {
     }
+
+    /** What the remote figures run. */
+    public interface Api {
+        int add(int a, int b);
+    }
+
+    static class Echo extends MessageProcess {
+        private long count;
+
+        Echo(String name) {
+            super(name);
+        }
+
+        void c__ping(int i) {
+            send_out__(new MessageObject("pong", "i", i));
+        }
+
+        void c__count(int i) {
+            count++;
+        }
+
+        void c__ack() {
+            send_out__(new MessageObject("ack", "count", count));
+        }
+
+        int c__add(int a, int b) {
+            return a + b;
+        }
+    }
+
+    private static boolean small;
 
     public static void main(String[] args) throws Exception {
         String heartbeat = System.getProperty("heartbeat", "200ms");
@@ -33,10 +79,11 @@ public final class ClusterBench {
             System.err.println("cluster bench: " + why);
             System.exit(2);
         }
-        try (NetHosts hosts = NetHosts.create(2)) {
+        small = args.length > 0 && args[0].equals("small");
+        try (NetHosts hosts = NetHosts.create(3)) {
             System.err.println(hosts.describe());
             tcpFloor(hosts);
-            killDetect(hosts, heartbeat, pause);
+            cluster(hosts, heartbeat, pause);
         }
     }
 
@@ -47,30 +94,35 @@ public final class ClusterBench {
             throw new IllegalStateException("the ping-pong server did not start: " + server.output());
         }
         NetHosts.HostProcess client = hosts.startJava(1, TcpPingPong.class.getName(), List.of(),
-                "client", hosts.address(2), "7100", "20000", "5000");
+                "client", hosts.address(2), "7100", small ? "2000" : "20000", small ? "500" : "5000");
         if (client.awaitLine(l -> l.startsWith("tcp_floor_rtt_p99_us"), Duration.ofSeconds(120)) == null) {
             throw new IllegalStateException("the ping-pong client did not finish: " + client.output());
         }
+        // the line matched may still be arriving: read the output once the client has ended
+        client.process().waitFor(10, TimeUnit.SECONDS);
+        client.kill();
         client.output().lines().filter(l -> l.startsWith("tcp_floor_")).forEach(System.out::println);
         server.process().waitFor(10, TimeUnit.SECONDS);
     }
 
-    private static void killDetect(NetHosts hosts, String heartbeat, String pause) throws Exception {
+    private static void cluster(NetHosts hosts, String heartbeat, String pause) throws Exception {
         Path keys = TestKeys.of("cluster-a");
         String seed = hosts.address(1) + ":" + ClusterSettings.DEFAULT_PORT;
-        NetHosts.HostProcess[] agents = new NetHosts.HostProcess[2];
-        for (int i = 1; i <= 2; i++) {
+        NetHosts.HostProcess[] agents = new NetHosts.HostProcess[hosts.size()];
+        for (int i = 1; i <= hosts.size(); i++) {
             agents[i - 1] = hosts.startJava(i, NodeAgent.class.getName(),
                     List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"),
                     "--bind", hosts.address(i) + ":" + ClusterSettings.DEFAULT_PORT, "--seed", seed,
-                    "--keys", keys.toString(), "--host", "node" + i,
+                    "--keys", keys.toString(), "--name", "node" + i, "--cores", "2",
                     "--heartbeat", heartbeat, "--failure-pause", pause, "--down-after", "10s");
         }
         try (ClusterDriver driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0)
                 .withSeeds(List.of(seed)).withKeys(keys)
                 .withFailureDetector(NodeAgentArgs.duration(heartbeat), NodeAgentArgs.duration(pause))
                 .withDownAfter(Duration.ofSeconds(10)))) {
-            driver.awaitAgents(2, Duration.ofSeconds(90));
+            driver.awaitAgents(hosts.size(), Duration.ofSeconds(90));
+            remote();
+            processQueue();
             // let the failure detector learn the heartbeat intervals of a settled cluster
             Thread.sleep(3000);
             AgentInfo victim = driver.agents().stream().filter(a -> a.host().equals("node2")).findFirst().orElseThrow();
@@ -82,6 +134,119 @@ public final class ClusterBench {
                 throw new IllegalStateException("the killed agent was not detected within 30 s: " + driver.events());
             }
             System.out.println("agent_kill_detect_ms " + TimeUnit.NANOSECONDS.toMillis(e.nanoTime() - t0) + " ms");
+        }
+    }
+
+    private static Echo echo(String name) {
+        Echo p = new Echo(name);
+        p.setOptions(BackendOptions.defaults().withPlacement(Placement.node("node2")));
+        return p;
+    }
+
+    private static MessageObject reply(Echo p) {
+        if (Select.safeSelect(List.of(p.getPipe()), List.of(), List.of(), 10.0).reads().isEmpty()) {
+            throw new IllegalStateException("no reply from " + p + " within 10 s");
+        }
+        return p.getPipe().recv();
+    }
+
+    /** The MessageProcess figures, the backend on node2. */
+    private static void remote() {
+        List<Long> startMs = new ArrayList<>();
+        // start 0 is not counted: the node makes its class-data-sharing archive (in the background) on a first start
+        for (int i = 0; i <= (small ? 3 : 7); i++) {
+            Echo p = echo("start-" + i);
+            long t0 = System.nanoTime();
+            p.start();
+            p.sendMessageToBack(new MessageObject("ping", "i", 1));
+            reply(p);
+            if (i > 0) {
+                startMs.add((System.nanoTime() - t0) / 1_000_000);
+            }
+            p.stop();
+        }
+        startMs.sort(null);
+        Echo p = echo("remote");
+        p.start();
+        try {
+            long[] t = new long[small ? 2_000 : 20_000];
+            for (int round = 0; round < 2; round++) {
+                int n = round == 0 ? t.length / 4 : t.length;
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    p.sendMessageToBack(new MessageObject("ping", "i", i));
+                    MessageObject m = reply(p);
+                    if (round == 1) {
+                        t[i] = System.nanoTime() - t0;
+                    }
+                    if (!m.get("i").equals(i)) {
+                        throw new IllegalStateException("wrong reply " + m);
+                    }
+                }
+            }
+            Arrays.sort(t);
+            System.out.printf("remote_rtt_p50_us %.1f us%n", t[t.length / 2] / 1e3);
+            System.out.printf("remote_rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
+            int n = small ? 20_000 : 200_000;
+            double rate = 0;
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    p.sendMessageToBack(new MessageObject("count", "i", i));
+                }
+                p.sendMessageToBack(new MessageObject("ack"));
+                MessageObject ack = reply(p);
+                long t1 = System.nanoTime();
+                if (((Number) ack.get("count")).longValue() != (long) n * (round + 1)) {
+                    throw new IllegalStateException("lost messages: " + ack);
+                }
+                rate = n / ((t1 - t0) / 1e9);
+            }
+            System.out.printf("remote_oneway_msgs_per_s %.0f msgs/s%n", rate);
+            Api api = p.proxy(Api.class);
+            int calls = small ? 1_000 : 10_000;
+            double callRate = 0;
+            for (int round = 0; round < 2; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    if (api.add(i, 1) != i + 1) {
+                        throw new IllegalStateException("wrong sum");
+                    }
+                }
+                callRate = calls / ((System.nanoTime() - t0) / 1e9);
+            }
+            System.out.printf("remote_proxy_calls_per_s %.0f calls/s%n", callRate);
+        } finally {
+            p.stop();
+        }
+        System.out.printf("remote_start_ms %d ms%n", startMs.get(startMs.size() / 2));
+    }
+
+    /** Sleep-bound items: two workers per node on one node, then on three. */
+    private static void processQueue() throws InterruptedException {
+        List<Integer> items = IntStream.range(0, small ? 120 : 600).boxed().toList();
+        double one = pqSeconds(items, Placement.node("node1"));
+        double three = pqSeconds(items, Placement.node("node1"), Placement.node("node2"), Placement.node("node3"));
+        System.out.printf("pq_3node_speedup %.2f x%n", one / three);
+    }
+
+    private static double pqSeconds(List<Integer> items, Placement... nodes) throws InterruptedException {
+        try (ProcessQueue<Integer, Integer> q = ProcessQueue.<Integer, Integer>of(x -> {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return x;
+        }).name("bench-" + nodes.length).workers(2 * nodes.length).placements(nodes).start()) {
+            q.map(items.subList(0, 20 * nodes.length)); // every worker up and warm
+            long t0 = System.nanoTime();
+            List<Integer> out = q.map(items);
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (!out.equals(items)) {
+                throw new IllegalStateException("wrong results");
+            }
+            return s;
         }
     }
 

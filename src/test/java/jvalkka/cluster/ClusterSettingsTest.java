@@ -86,6 +86,24 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void theStartProtocolsRepliesCrossAsTheirOwnBinaryFormAndBadInputIsRefused() throws Exception {
+        AgentSerializer s = new AgentSerializer(null);
+        String lines = "Exception in thread \"main\" java.lang.NoClassDefFoundError: app/Worker\n\tat x.y(Z.java:1)";
+        for (AgentMessage m : List.of(new AgentMessage.Started(7, 12345), new AgentMessage.StartFailed(8, "no java"),
+                new AgentMessage.StopBackend(12345, true), new AgentMessage.BackendExited(7, 12345, 137, lines),
+                new AgentMessage.BackendExited(9, 1, 0, "x".repeat(70_000)))) {
+            assertEquals(m, s.fromBinary(s.toBinary(m), s.manifest(m)));
+        }
+        // a text longer than 1 MiB is refused, not allocated
+        byte[] huge = java.nio.ByteBuffer.allocate(16).putLong(8).putInt(Integer.MAX_VALUE).putInt(0).array();
+        assertThrows(NotSerializableException.class, () -> s.fromBinary(huge, s.manifest(
+                new AgentMessage.StartFailed(0, ""))));
+        byte[] stop = s.toBinary(new AgentMessage.StopBackend(1, false));
+        assertThrows(NotSerializableException.class, () -> s.fromBinary(java.util.Arrays.copyOf(stop, 4),
+                s.manifest(new AgentMessage.StopBackend(1, false))));
+    }
+
+    @Test
     void theAgentRefusesAWildcardAddressUnlessAskedFor() throws Exception {
         JavaProgram.Result r = JavaProgram.run(NodeAgent.class, 60, "--bind", "0.0.0.0", "--insecure-plain-tcp");
         assertEquals(2, r.exitCode(), r.output());

@@ -1,0 +1,322 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+
+import jvalkka.internal.RemoteBackend;
+import jvalkka.internal.RemoteLauncher;
+import jvalkka.internal.RemoteLaunchers;
+
+/**
+ * The frontend's side of connecting to a backend on another host (a process
+ * whose options carry a {@link Placement}): a TCP listening socket on the
+ * cluster's {@link RemoteLauncher#frontendAddress()} (an ephemeral port, never a
+ * wildcard address), the launch through the installed {@link RemoteLauncher},
+ * and the backend's two connections, each proven by a {@link WireProtocol.Kind#HELLO}
+ * frame that carries the boot line's one-time token. No peer check by pid or
+ * user is possible across hosts: the token is the proof (compared in constant
+ * time), so the boot line must reach the backend only through the node that
+ * starts it. A connection with a wrong token or no hello within
+ * {@link #HELLO_MILLIS} is closed, and the wait for the right ones goes on until
+ * the start deadline.
+ *
+ * <h2>The boot line</h2>
+ *
+ * <pre>
+ *   tcp:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;\n
+ * </pre>
+ *
+ * <p>{@code host} is the listening address as a literal (IPv6 in brackets),
+ * {@code token} 32 lowercase hex digits, the pid that of the frontend's JVM on
+ * its own host (the backend does not use it: its parent is the node's agent).
+ * The launcher hands the line unchanged to the node, which writes it as the
+ * first line of the new backend JVM's standard input and keeps that pipe open
+ * for the backend's life (its end is the backend's parent-death signal).
+ * {@link BackendMain} then connects over TCP ({@code TCP_NODELAY}) twice, main
+ * first, and sends each pipe's hello.
+ *
+ * <p>TLS: once the data path has TLS, each accepted channel is wrapped before
+ * its hello is read ({@link #helloPipe}), and the backend's in {@code BackendMain.connectTcp}.
+ */
+final class RemoteConnection implements BackendListener {
+    /** The prefix of a boot line whose backend connects over TCP. */
+    static final String SCHEME = "tcp:";
+    /** How long an accepted connection may take to send its hello before it is closed. */
+    static final long HELLO_MILLIS = 10_000;
+    /** How many reads an accepted connection gets to complete its hello (bounds what a stranger makes us buffer). */
+    private static final int HELLO_READS = 4;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Logger logger;
+    private final RemoteLauncher launcher;
+    private final Placement placement;
+    private final byte[] token = new byte[WireProtocol.TOKEN_BYTES];
+    private ServerSocketChannel server;
+    private InetSocketAddress bound;
+    private String host = "another host";
+
+    private RemoteConnection(Logger logger, RemoteLauncher launcher, Placement placement) {
+        this.logger = logger;
+        this.launcher = launcher;
+        this.placement = placement;
+    }
+
+    /**
+     * Opens the listening socket for a process to place at {@code placement}.
+     *
+     * @throws BackendStartException when no cluster driver runs in this JVM, or no socket can be opened
+     */
+    static RemoteConnection open(String owner, Placement placement, Logger logger) {
+        RemoteLauncher launcher = RemoteLaunchers.installed();
+        if (launcher == null) {
+            throw new BackendStartException(owner + " cannot start at " + placement + ": no cluster driver runs in "
+                    + "this JVM; join the cluster first (jvalkka.cluster.ClusterDriver.join), or start it on this "
+                    + "host (no placement)");
+        }
+        RemoteConnection c = new RemoteConnection(logger, launcher, placement);
+        InetAddress at = launcher.frontendAddress();
+        try {
+            RANDOM.nextBytes(c.token);
+            c.server = TcpChannels.listen(new InetSocketAddress(at, 0));
+            c.server.configureBlocking(false);
+            c.bound = (InetSocketAddress) c.server.getLocalAddress();
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw new BackendStartException(owner + ": cannot listen for its backend on " + at + ": " + e.getMessage(),
+                    e);
+        }
+        return c;
+    }
+
+    /**
+     * Asks the launcher for the backend, and returns at once.
+     *
+     * @throws BackendStartException (and closes this) when the launcher refuses
+     */
+    RemoteBackend launch(String owner, String label, List<String> jvmArgs) {
+        RemoteBackend b;
+        try {
+            b = launcher.launch(new RemoteLauncher.Request(placement.nodeName(), placement.labels(), label, jvmArgs,
+                    new String(bootLine(), StandardCharsets.UTF_8)));
+        } catch (RuntimeException e) {
+            close();
+            throw new BackendStartException(owner + " cannot start at " + placement + ": " + e.getMessage(), e);
+        }
+        if (b == null) {
+            close();
+            throw new BackendStartException(owner + " cannot start at " + placement + ": the launcher gave no backend");
+        }
+        host = b.host();
+        return b;
+    }
+
+    @Override
+    public byte[] bootLine() {
+        InetAddress a = bound.getAddress();
+        String h = a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+        return (SCHEME + h + ":" + bound.getPort() + " " + HexFormat.of().formatHex(token) + " "
+                + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The address in a boot line's first word ({@code tcp:host:port}). */
+    static InetSocketAddress address(String word) {
+        String hp = word.substring(SCHEME.length());
+        int colon = hp.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("not tcp:<host>:<port>: " + word);
+        }
+        String h = hp.substring(0, colon);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return new InetSocketAddress(h, Integer.parseInt(hp.substring(colon + 1)));
+    }
+
+    /** One accepted connection while its hello comes in. */
+    private static final class Pending {
+        final SocketChannel channel;
+        final MessagePipe pipe;
+        final long since = System.nanoTime();
+        int reads;
+
+        Pending(SocketChannel channel, MessagePipe pipe) {
+            this.channel = channel;
+            this.pipe = pipe;
+        }
+    }
+
+    @Override
+    public SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
+        SocketChannel[] channels = new SocketChannel[2];
+        List<Pending> pending = new ArrayList<>();
+        try (Selector sel = Selector.open()) {
+            server.register(sel, SelectionKey.OP_ACCEPT);
+            while (channels[0] == null || channels[1] == null) {
+                if (!process.isAlive()) {
+                    throw BackendConnection.Failed.statusTold("the backend on " + host + " " + ended(process)
+                            + " before it connected");
+                }
+                if (System.nanoTime() > deadlineNanos) {
+                    throw new BackendConnection.Failed("the backend on " + host + " did not connect to " + bound
+                            + " within " + timeoutMillis + " ms");
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted while the backend on " + host + " connected");
+                }
+                sel.select(20);
+                for (SelectionKey k : sel.selectedKeys()) {
+                    if (k.attachment() instanceof Pending p && k.isValid()) {
+                        hello(k, p, pending, channels);
+                    }
+                }
+                sel.selectedKeys().clear();
+                acceptPending(sel, pending);
+                dropStale(pending);
+            }
+            sel.selectNow(); // deregister the accepted channels before they go to the pipes
+            return channels;
+        } catch (IOException e) {
+            closeAll(java.util.Arrays.asList(channels));
+            throw new BackendConnection.Failed("the process channel failed: " + e);
+        } catch (RuntimeException | InterruptedException e) {
+            closeAll(java.util.Arrays.asList(channels));
+            throw e;
+        } finally {
+            for (Pending p : pending) {
+                p.pipe.close();
+            }
+            close();
+        }
+    }
+
+    private void acceptPending(Selector sel, List<Pending> pending) throws IOException {
+        SocketChannel c;
+        while ((c = server.accept()) != null) {
+            try {
+                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Pending p = new Pending(c, helloPipe(c));
+                c.register(sel, SelectionKey.OP_READ, p);
+                pending.add(p);
+            } catch (IOException e) {
+                logger.debug("start: an accepted connection failed at once: {}", e.toString());
+                c.close();
+            }
+        }
+    }
+
+    /** A pipe on an accepted connection, to read its hello on. */
+    private static MessagePipe helloPipe(SocketChannel c) throws IOException {
+        MessagePipe p = new MessagePipe("hello from " + c.getRemoteAddress());
+        p.maxMessageBytes(WireProtocol.TOKEN_BYTES + 1); // a claim of more never completes: nothing big is buffered
+        p.connect(c);
+        return p;
+    }
+
+    /** Reads {@code p}'s hello if it is in; a right one takes its pipe's place in {@code channels}. */
+    private void hello(SelectionKey k, Pending p, List<Pending> pending, SocketChannel[] channels) throws IOException {
+        WireCodec.Frame f;
+        try {
+            f = p.pipe.recvFrame(1);
+        } catch (PipeClosedException e) {
+            f = null;
+            p.reads = HELLO_READS;
+        }
+        if (f == null) {
+            if (++p.reads >= HELLO_READS) {
+                refuse(k, p, pending, "it sent no hello");
+            }
+            return;
+        }
+        ByteBuffer b = f.payload() == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(f.payload());
+        byte[] got = new byte[WireProtocol.TOKEN_BYTES];
+        if (f.kind() != WireProtocol.HELLO || b.remaining() != got.length + 1) {
+            refuse(k, p, pending, "its first frame was not a hello");
+            return;
+        }
+        b.get(got);
+        int which = b.get();
+        if (!MessageDigest.isEqual(got, token) || which < 0 || which > 1 || channels[which] != null) {
+            refuse(k, p, pending, "a wrong token");
+            return;
+        }
+        k.cancel();
+        pending.remove(p);
+        channels[which] = p.pipe.handOver();
+    }
+
+    private void refuse(SelectionKey k, Pending p, List<Pending> pending, String why) {
+        logger.warn("start: a connection to {} from {} was refused: {}", bound, remote(p.channel), why);
+        k.cancel();
+        pending.remove(p);
+        p.pipe.close();
+    }
+
+    private void dropStale(List<Pending> pending) {
+        long now = System.nanoTime();
+        for (Pending p : List.copyOf(pending)) {
+            if (now - p.since > TimeUnit.MILLISECONDS.toNanos(HELLO_MILLIS)) {
+                logger.warn("start: a connection to {} from {} was refused: no hello within {} ms", bound,
+                        remote(p.channel), HELLO_MILLIS);
+                pending.remove(p);
+                p.pipe.close();
+            }
+        }
+    }
+
+    private static String remote(SocketChannel c) {
+        try {
+            return String.valueOf(c.getRemoteAddress());
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** How a remote backend ended, naming its host, for messages: "was lost: node n2 unreachable". */
+    static String ended(Process process) {
+        String reason = process instanceof RemoteBackend rb ? rb.exitReason() : null;
+        if (reason != null) {
+            return "was lost (" + reason + ")";
+        }
+        return process.isAlive() ? "is running" : Lifecycle.describeStatus(process.exitValue());
+    }
+
+    private static void closeAll(List<SocketChannel> channels) {
+        for (SocketChannel c : channels) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // it was never handed out
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException ignored) {
+            // nothing was accepted from it
+        }
+    }
+}

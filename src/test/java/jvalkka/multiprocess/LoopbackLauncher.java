@@ -1,0 +1,193 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import jvalkka.internal.RemoteBackend;
+import jvalkka.internal.RemoteLauncher;
+import jvalkka.internal.RemoteLaunchers;
+
+/**
+ * A test-only {@link RemoteLauncher}: "another host" is this one. It starts the
+ * backend JVM with the command a local start uses, writes the boot line to its
+ * standard input (as a node agent does) and keeps that pipe open, and the
+ * frontend reaches it over TCP on 127.0.0.1, never through a Unix socket.
+ */
+final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
+    static final String HOST = "test-node (127.0.0.1)";
+
+    final List<Backend> started = new CopyOnWriteArrayList<>();
+    final List<RemoteLauncher.Request> requests = new CopyOnWriteArrayList<>();
+    /** Runs before each backend JVM starts, given the request (a test connects by hand here). */
+    volatile Consumer<RemoteLauncher.Request> beforeStart = r -> { };
+    /** What the "node" writes to the backend's standard input, given the boot line (a test may spoil it). */
+    volatile java.util.function.UnaryOperator<String> bootLine = line -> line;
+
+    /** Makes and installs one; {@link #close()} uninstalls it. */
+    static LoopbackLauncher install() {
+        LoopbackLauncher l = new LoopbackLauncher();
+        RemoteLaunchers.install(l);
+        return l;
+    }
+
+    @Override
+    public InetAddress frontendAddress() {
+        return InetAddress.getLoopbackAddress();
+    }
+
+    @Override
+    public Path keysDir() {
+        return null;
+    }
+
+    @Override
+    public RemoteBackend launch(RemoteLauncher.Request request) {
+        requests.add(request);
+        beforeStart.accept(request);
+        BackendOptions o = BackendOptions.defaults().withJvmArgs(request.jvmArgs());
+        BackendClassPath where = BackendClassPath.of(o, LoopbackLauncher.class, "the loopback launcher");
+        List<String> cmd = BackendCommand.of(BackendCommand.inputs(o,
+                ClassDataSharing.none(o.jvmArgs(), where.classPath()), where, request.label()));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            p.getOutputStream().write(bootLine.apply(request.bootLine()).getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().flush();
+            Backend b = new Backend(p);
+            started.add(b);
+            return b;
+        } catch (IOException e) {
+            throw new IllegalStateException("node test-node cannot start " + request.label() + ": " + e, e);
+        }
+    }
+
+    /** Uninstalls; kills what is still running (a test's stop() should have ended it). */
+    @Override
+    public void close() throws Exception {
+        RemoteLaunchers.uninstall(this);
+        for (Backend b : started) {
+            if (b.p.isAlive()) {
+                b.p.destroyForcibly();
+            }
+            b.p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The backend on "test-node": the real child JVM, seen as a remote backend. */
+    static final class Backend extends RemoteBackend {
+        final Process p;
+        private final CompletableFuture<Process> exit = new CompletableFuture<>();
+        volatile String lostBecause;
+
+        Backend(Process p) {
+            this.p = p;
+            p.onExit().thenRun(() -> exit.complete(this));
+        }
+
+        /** Simulates the loss of the node: the reason is set, then the JVM killed. */
+        void lose(String reason) {
+            lostBecause = reason;
+            p.destroyForcibly();
+        }
+
+        /**
+         * Simulates a partition: the JVM is stopped (SIGSTOP), so its connections
+         * stay open and silent, and the "cluster" reports the node lost at once.
+         */
+        void partition(String reason) throws Exception {
+            new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            lostBecause = reason;
+            exit.complete(this);
+        }
+
+        @Override
+        public String host() {
+            return HOST;
+        }
+
+        @Override
+        public String exitReason() {
+            return lostBecause;
+        }
+
+        @Override
+        public OutputStream getOutputStream() {
+            return OutputStream.nullOutputStream();
+        }
+
+        @Override
+        public InputStream getInputStream() {
+            return InputStream.nullInputStream();
+        }
+
+        @Override
+        public InputStream getErrorStream() {
+            return InputStream.nullInputStream();
+        }
+
+        @Override
+        public int waitFor() throws InterruptedException {
+            try {
+                exit.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+            return exitValue();
+        }
+
+        @Override
+        public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+            try {
+                exit.get(timeout, unit);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public int exitValue() {
+            if (!exit.isDone()) {
+                throw new IllegalThreadStateException("the backend on " + HOST + " runs");
+            }
+            return p.isAlive() ? -1 : p.exitValue();
+        }
+
+        @Override
+        public void destroy() {
+            p.destroy();
+        }
+
+        @Override
+        public Process destroyForcibly() {
+            p.destroyForcibly();
+            return this;
+        }
+
+        @Override
+        public boolean isAlive() {
+            return !exit.isDone();
+        }
+
+        @Override
+        public long pid() {
+            return p.pid();
+        }
+
+        @Override
+        public CompletableFuture<Process> onExit() {
+            return exit;
+        }
+    }
+}
