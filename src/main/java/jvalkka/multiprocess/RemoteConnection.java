@@ -234,7 +234,7 @@ final class RemoteConnection implements BackendListener {
         WireCodec.Frame f;
         try {
             f = p.pipe.recvFrame(1);
-        } catch (PipeClosedException e) {
+        } catch (PipeClosedException | IOException e) { // a stranger's connection must not fail the start
             f = null;
             p.reads = HELLO_READS;
         }
@@ -258,7 +258,7 @@ final class RemoteConnection implements BackendListener {
         }
         k.cancel();
         pending.remove(p);
-        channels[which] = p.pipe.handOver();
+        channels[which] = p.pipe.handOver(); // the backend sends nothing more before the boot frame
     }
 
     private void refuse(SelectionKey k, Pending p, List<Pending> pending, String why) {
