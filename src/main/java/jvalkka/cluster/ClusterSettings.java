@@ -1,16 +1,12 @@
 package jvalkka.cluster;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -284,7 +280,7 @@ public final class ClusterSettings {
         if (!plainTcp) {
             Path node = keys.resolve("node.p12");
             Path trust = keys.resolve("trust.p12");
-            String password = readPassword(keys.resolve("password"));
+            String password = jvalkka.internal.NodeKeys.password(keys);
             for (Path p : List.of(node, trust)) {
                 if (!Files.isRegularFile(p)) {
                     throw new IOException("missing " + p + " (make the keys with scripts/node-keys)");
@@ -328,24 +324,5 @@ public final class ClusterSettings {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    /** The keystores' password, from a file only this user may read. */
-    private static String readPassword(Path file) throws IOException {
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("missing " + file + " (make the keys with scripts/node-keys)");
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-        for (PosixFilePermission p : perms) {
-            if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
-                throw new IOException(file + " is readable by other users (mode " + perms + "); chmod 600 it");
-            }
-        }
-        Object owner = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        if (!owner.equals(me)) {
-            throw new IOException(file + " belongs to uid " + owner + ", not to this user (" + me + ")");
-        }
-        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
     }
 }

@@ -29,6 +29,9 @@ package jvalkka.multiprocess;
  *     own): the close phase still runs (its own failures are attached as
  *     suppressed), then the backend ends with status 1 and the frontend's
  *     {@code "exited"} event names the exception.</li>
+ * <li>A step of the close phase throws ({@code onClose__}, {@code postRun__}):
+ *     the steps after it still run ({@code postRun__} always does), then the
+ *     backend ends with status 1 naming the first failure.</li>
  * <li>A {@link VirtualMachineError} (out of memory): the backend ends at once.</li>
  * <li>The frontend went away (the parent died): the loop ends, and the close
  *     phase runs whole, {@code postRun__} included.</li>
@@ -61,23 +64,37 @@ final class BackendLoop {
         } catch (Throwable t) {
             failed = t;
         }
-        try {
-            p.onClose__();
-            if (failed == null) {
-                p.sendStopMarker__();
-            }
-            p.postRun__();
-        } catch (Throwable t) {
-            if (failed == null) {
-                throw t;
-            }
-            failed.addSuppressed(t);
+        // each close step runs whatever the one before it did: a failing onClose__ must not cost postRun__
+        failed = closeStep(failed, p::onClose__);
+        if (failed == null) {
+            failed = closeStep(null, p::sendStopMarker__);
         }
+        failed = closeStep(failed, p::postRun__);
         if (failed instanceof Exception e) {
             throw e;
         }
         if (failed instanceof Error e) {
             throw e;
         }
+    }
+
+    /** One step of the close phase. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step}; returns the first failure so far, a later one attached to it as suppressed. */
+    private static Throwable closeStep(Throwable failed, Step step) {
+        try {
+            step.run();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            if (failed == null) {
+                return t;
+            }
+            failed.addSuppressed(t);
+        }
+        return failed;
     }
 }

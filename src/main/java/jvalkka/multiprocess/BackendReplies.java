@@ -40,6 +40,7 @@ final class BackendReplies {
     private long sendsSeenAt;
     private boolean routed; // under this
     private volatile boolean ended; // the pipe ended and the waiting calls were failed
+    private volatile Throwable routerFailure; // why the router could not read this backend, if it could not
     private SelectionKey key; // router thread only, as are the next two
     private Object parked; // read, waiting for room in the return queue
     private boolean more; // a pump stopped at its batch size
@@ -137,6 +138,11 @@ final class BackendReplies {
             }
             if (o == NULL_RETURN) {
                 return null;
+            }
+            Throwable failure = routerFailure;
+            if (o == null && failure != null && returned.isEmpty()) {
+                throw new IllegalStateException(label + ": returnFromBack: the frontend could not read the backend's"
+                        + " replies", failure);
             }
             if (o == null && life.state() == Lifecycle.State.EXITED && ended && returned.isEmpty()) {
                 throw new PipeClosedException(label + ": returnFromBack: " + life.describeDeath());
@@ -238,7 +244,7 @@ final class BackendReplies {
         }
         try {
             p.future.complete(Codec.convert(WireProtocol.replyValue(m), p.type));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // a reply type whose class fails to load fails its call only
             p.future.completeExceptionally(new IllegalStateException("the backend's reply "
                     + MessageObject.show(WireProtocol.replyValue(m)) + " is not a " + p.type.toCanonical(), e));
         }
@@ -281,6 +287,34 @@ final class BackendReplies {
             return false;
         }
         return now - sendsSeenAt >= SEND_STUCK_NANOS;
+    }
+
+    /**
+     * The router could not go on reading this backend ({@code t} escaped a pump):
+     * its replies can no longer be delivered, so the backend is ended (it would
+     * block in {@code return_out__} otherwise), and its waiting calls and
+     * {@code returnFromBack} fail with {@code t} as the cause. Router thread only.
+     */
+    void routerFailed(Throwable t) {
+        routerFailure = t;
+        for (Long id : List.copyOf(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.future.completeExceptionally(new IllegalStateException(label
+                        + ": the frontend could not read the backend's replies", t));
+            }
+        }
+        Process p = life.process();
+        if (p != null && p.isAlive()) {
+            p.destroyForcibly();
+        }
+        ended = true;
+        returned.wake();
+    }
+
+    @Override
+    public String toString() {
+        return label;
     }
 
     /** Fails every call still waiting for a reply, saying how the backend ended. */

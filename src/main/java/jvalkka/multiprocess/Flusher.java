@@ -4,14 +4,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One daemon thread per JVM that sends the bytes a {@link MessagePipe} deferred
+ * One daemon thread per JVM that sends the bytes a {@link MessagePipe} ({@link PipeSender}) deferred
  * to coalesce a burst, once the burst has paused, and error reports that found
  * the pipe busy. It never blocks on a pipe: a pipe whose socket is full, or whose
  * send lock another thread holds for more than a moment, is retried a
  * millisecond later.
  */
 final class Flusher {
-    private static final ConcurrentLinkedQueue<MessagePipe> QUEUE = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<PipeSender> QUEUE = new ConcurrentLinkedQueue<>();
     private static final Thread THREAD;
 
     static {
@@ -23,19 +23,19 @@ final class Flusher {
     private Flusher() {
     }
 
-    static void schedule(MessagePipe pipe) {
+    static void schedule(PipeSender pipe) {
         QUEUE.add(pipe);
         LockSupport.unpark(THREAD);
     }
 
     private static void loop() {
         while (true) {
-            MessagePipe p = QUEUE.poll();
+            PipeSender p = QUEUE.poll();
             if (p == null) {
                 LockSupport.park();
                 continue;
             }
-            long due = p.lastWriteNanos() + MessagePipe.COALESCE_NANOS;
+            long due = p.lastWriteNanos() + PipeSender.COALESCE_NANOS;
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);

@@ -13,9 +13,10 @@ import java.nio.channels.Selector;
  * <p>{@link MessagePipe} implements it over any connected stream socket: a
  * Unix-domain socket between the two halves of a local {@link MessageProcess},
  * or a TCP connection ({@link TcpChannels}), which is what a backend on another
- * host needs (the connection's authentication is the connector's job, before the
- * channel is made). The contract, which {@code FrameChannelContract} tests on
- * every implementation:
+ * host needs, plain or through mutual TLS 1.3 under the pipe
+ * ({@code MessagePipe.connect(SocketChannel, SSLEngine, long)}: the connection is
+ * authenticated before the channel carries a frame). The contract, which
+ * {@code FrameChannelContract} tests on every implementation (Unix socket, TCP, TLS):
  *
  * <ul>
  * <li>frames arrive whole, in the order they were sent, none lost or

@@ -78,36 +78,21 @@ final class ReplyRouter {
     private static void run(Selector sel) {
         List<BackendReplies> active = new ArrayList<>();
         try {
-            while (true) {
-                admit(sel, active);
-                boolean again = false;
-                for (int i = active.size() - 1; i >= 0; i--) {
-                    BackendReplies r = active.get(i);
-                    SelectionKey k0 = r.key();
-                    boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
-                    BackendReplies.Pumped p = r.pump(readable);
-                    if (p == BackendReplies.Pumped.ENDED) {
-                        active.remove(i);
-                        SelectionKey k = r.key();
-                        if (k != null) {
-                            k.cancel();
-                        }
-                        synchronized (LOCK) {
-                            routes--;
-                        }
-                    } else if (p != BackendReplies.Pumped.IDLE) {
-                        again = true; // more to read, or an object waits for room in its queue
-                    }
+            route(sel, active);
+        } catch (Throwable t) {
+            // the loop itself failed (its selector, say): fail every route it had, and let the next start begin again
+            LOG.error("the reply router failed: {}; the calls of {} backends fail", t.toString(), active.size(), t);
+            synchronized (LOCK) {
+                thread = null;
+                selector = null;
+                BackendReplies r;
+                while ((r = ARRIVING.poll()) != null) {
+                    active.add(r);
                 }
-                sel.selectedKeys().clear();
-                synchronized (LOCK) {
-                    if (routes == 0 && ARRIVING.isEmpty()) {
-                        thread = null;
-                        selector = null;
-                        return;
-                    }
-                }
-                select(sel, again);
+                routes -= active.size();
+            }
+            for (BackendReplies r : active) {
+                r.routerFailed(t);
             }
         } finally {
             try {
@@ -115,6 +100,48 @@ final class ReplyRouter {
             } catch (IOException e) {
                 LOG.debug("closing the reply router's selector failed: {}", e.toString());
             }
+        }
+    }
+
+    private static void route(Selector sel, List<BackendReplies> active) {
+        while (true) {
+            admit(sel, active);
+            boolean again = false;
+            for (int i = active.size() - 1; i >= 0; i--) {
+                BackendReplies r = active.get(i);
+                SelectionKey k0 = r.key();
+                boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
+                BackendReplies.Pumped p;
+                try {
+                    p = r.pump(readable);
+                } catch (Throwable t) { // one backend's failure must not end the routing of the others
+                    LOG.error("the reply router cannot read {}: {}; its calls fail and it is stopped",
+                            r, t.toString(), t);
+                    r.routerFailed(t);
+                    p = BackendReplies.Pumped.ENDED;
+                }
+                if (p == BackendReplies.Pumped.ENDED) {
+                    active.remove(i);
+                    SelectionKey k = r.key();
+                    if (k != null) {
+                        k.cancel();
+                    }
+                    synchronized (LOCK) {
+                        routes--;
+                    }
+                } else if (p != BackendReplies.Pumped.IDLE) {
+                    again = true; // more to read, or an object waits for room in its queue
+                }
+            }
+            sel.selectedKeys().clear();
+            synchronized (LOCK) {
+                if (routes == 0 && ARRIVING.isEmpty()) {
+                    thread = null;
+                    selector = null;
+                    return;
+                }
+            }
+            select(sel, again);
         }
     }
 

@@ -9,16 +9,25 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
+import javax.net.ssl.SSLContext;
+
+import jvalkka.internal.NodeKeys;
+
 /**
  * Frame channels ({@link FrameChannel}) over TCP: the same {@link MessagePipe},
  * frames and flow control as between the two halves of a local process, carried
  * by a TCP connection instead of a Unix-domain socket. The byte path for
  * backends on other hosts.
  *
- * <p>This class only makes the connection; it does not authenticate the peer.
- * Whoever uses it across hosts must authenticate the connection (mutual TLS, a
- * one-time token) before a byte of the process object or a message is trusted.
- * Nothing listens on a wildcard address: {@link #listen} refuses one.
+ * <p>{@link #connect(String, InetSocketAddress)} and {@link #accept(String,
+ * ServerSocketChannel, long)} only make the connection; they do not authenticate
+ * the peer. The TLS forms ({@link #connectTls}, {@link #acceptTls}) run a mutual
+ * TLS 1.3 handshake under the pipe ({@link MessagePipe#connect(SocketChannel,
+ * javax.net.ssl.SSLEngine, long)}): the accepting end is the TLS server and needs
+ * the client's certificate; both trust only their cluster's authority
+ * ({@link jvalkka.internal.NodeKeys}). Across hosts, authenticate before a byte of
+ * the process object or a message is trusted. Nothing listens on a wildcard
+ * address: {@link #listen} refuses one.
  */
 final class TcpChannels {
     private TcpChannels() {
@@ -52,11 +61,41 @@ final class TcpChannels {
     }
 
     /**
+     * Connects to {@code address} as the TLS client of {@code keys} (from
+     * {@link NodeKeys#context}): a pipe once the handshake finished within
+     * {@code handshakeMillis}.
+     *
+     * @throws javax.net.ssl.SSLHandshakeException when either end refused the other
+     * @throws java.net.SocketTimeoutException when the handshake took longer
+     */
+    static MessagePipe connectTls(String label, InetSocketAddress address, SSLContext keys, long handshakeMillis)
+            throws IOException {
+        SocketChannel ch = SocketChannel.open(address);
+        return tlsPipe(label, ch, keys, false, handshakeMillis);
+    }
+
+    /**
+     * Accepts one connection within {@code timeoutMillis} and runs the TLS
+     * handshake as its server, needing the client's certificate, within as long again.
+     *
+     * @throws java.net.SocketTimeoutException when none came, or its handshake took longer
+     * @throws javax.net.ssl.SSLHandshakeException when either end refused the other
+     */
+    static MessagePipe acceptTls(String label, ServerSocketChannel server, long timeoutMillis, SSLContext keys)
+            throws IOException {
+        return tlsPipe(label, acceptChannel(server, timeoutMillis), keys, true, timeoutMillis);
+    }
+
+    /**
      * Accepts one connection within {@code timeoutMillis}.
      *
      * @throws java.net.SocketTimeoutException when none came
      */
     static MessagePipe accept(String label, ServerSocketChannel server, long timeoutMillis) throws IOException {
+        return pipe(label, acceptChannel(server, timeoutMillis));
+    }
+
+    private static SocketChannel acceptChannel(ServerSocketChannel server, long timeoutMillis) throws IOException {
         server.configureBlocking(false);
         try (Selector s = Selector.open()) {
             server.register(s, SelectionKey.OP_ACCEPT);
@@ -64,7 +103,7 @@ final class TcpChannels {
             while (true) {
                 SocketChannel ch = server.accept();
                 if (ch != null) {
-                    return pipe(label, ch);
+                    return ch;
                 }
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
@@ -74,6 +113,19 @@ final class TcpChannels {
                 s.select(left);
                 s.selectedKeys().clear();
             }
+        }
+    }
+
+    private static MessagePipe tlsPipe(String label, SocketChannel ch, SSLContext keys, boolean server,
+            long handshakeMillis) throws IOException {
+        try {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            MessagePipe p = new MessagePipe(label);
+            p.connect(ch, server ? NodeKeys.serverEngine(keys) : NodeKeys.clientEngine(keys), handshakeMillis);
+            return p;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
     }
 

@@ -198,6 +198,35 @@ class BackendLoopTest {
         }
     }
 
+    static class OnCloseFails extends WritesOnPostRun {
+        OnCloseFails(String file) {
+            super(file);
+        }
+
+        @Override
+        protected void onClose__() {
+            throw new IllegalStateException("onClose__ broke");
+        }
+    }
+
+    @Test
+    void aCloseStepThatThrowsStillRunsPostRunThenEndsWithStatusOne() throws Exception {
+        Path dir = Files.createTempDirectory("jvalkka-postrun");
+        Path file = dir.resolve("done");
+        OnCloseFails p = new OnCloseFails(file.toString());
+        try {
+            p.start();
+            p.requestStop();
+            p.waitStop();
+            assertTrue(Files.exists(file), "postRun__ ran although onClose__ threw");
+            assertEquals(1, p.exitCode(), "the backend ends with status 1 when its close phase fails");
+        } finally {
+            p.stop();
+            Files.deleteIfExists(file);
+            Files.delete(dir);
+        }
+    }
+
     // ------------------------------------------------------------ asyncPre__
 
     static class FailingAsyncPre extends AsyncBackMessageProcess {

@@ -42,8 +42,25 @@ class ProxyTest {
         }
     }
 
+    /** A reply type whose class cannot initialise in the frontend (its conversion throws an Error). */
+    public record Fragile(int x) {
+        static final int LOADED = refuse();
+
+        static int refuse() {
+            throw new IllegalStateException("Fragile refuses to load");
+        }
+    }
+
+    public interface FragileApi {
+        Fragile fragile();
+    }
+
     static class Server extends MessageProcess {
         private int memory;
+
+        java.util.Map<String, Integer> c__fragile() {
+            return java.util.Map.of("x", 1);
+        }
 
         Server() {
             super("server");
@@ -92,6 +109,20 @@ class ProxyTest {
     static void stop() throws Exception {
         server.stop();
         Leftovers.assertNone();
+    }
+
+    @Test
+    void aReplyThatThrowsAnErrorWhileConvertedFailsItsCallAndTheRouterServesOn() {
+        FragileApi fragile = server.proxy(FragileApi.class);
+        Throwable e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> assertThrows(Throwable.class, fragile::fragile));
+        boolean named = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            named |= t instanceof ExceptionInInitializerError || String.valueOf(t.getMessage()).contains("Fragile");
+        }
+        assertTrue(named, "the failure names the conversion's error: " + e);
+        assertEquals(5, org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> api.add(2, 3)), "later calls are still answered");
     }
 
     @Test

@@ -1,0 +1,400 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The receiving side of a {@link MessagePipe}: bytes read through the pipe's
+ * {@link ByteLink} into a {@link WireCodec.Decoder} under the receive lock, whole
+ * frames handed out by {@code recv} and {@code poll}, faults reported and resynchronised
+ * past by the decoder, the end of the stream and the frontend's "exited" event after it.
+ * A send that waits for the socket reads here too ({@link #takeIn()}), if no thread
+ * is receiving.
+ */
+final class PipeReceiver {
+    /** How long {@link #release()} waits for a receiving thread before it leaves the release to it. */
+    private static final long RELEASE_WAIT_MILLIS = 2000;
+
+    private final MessagePipe pipe;
+    private final String label;
+    private final ReentrantLock recvLock = new ReentrantLock();
+    private final WireCodec.Decoder decoder;
+    private Consumer<String> faultListener = WireCodec.Decoder.IGNORE_FAULTS;
+    private PipeSender sender;
+    private boolean eof;
+    private volatile String lastWords;
+    private volatile Supplier<MessageObject> exitEvent;
+    private boolean exitDelivered;
+    /** A frame taken from the buffer ahead of recv (by poll, or to settle past a fault). */
+    private WireCodec.Frame ahead;
+    /** The receiving thread was interrupted while it waited: its status is set again when it leaves. */
+    private boolean interruptedWhileWaiting;
+    /** Whether recv() returns without waiting: a whole frame at readPos, or the end of the stream. */
+    private volatile boolean buffered;
+    /** Messages received (not stop markers): a plain count for JMX, written under recvLock. */
+    private long messagesReceived;
+    /** The "exited" event recv() gave, or null (for JMX). */
+    private volatile MessageObject exitReported;
+
+    PipeReceiver(MessagePipe pipe, String label) {
+        this.pipe = pipe;
+        this.label = label;
+        this.decoder = new WireCodec.Decoder(label);
+    }
+
+    void sender(PipeSender s) {
+        this.sender = s;
+    }
+
+    void onEndOfStream(Supplier<MessageObject> event) {
+        this.exitEvent = event;
+    }
+
+    String lastWords() {
+        return lastWords;
+    }
+
+    void onFault(Consumer<String> listener) {
+        this.faultListener = listener;
+        decoder.onFault(listener);
+    }
+
+    void maxMessageBytes(int max) {
+        decoder.maxMessageBytes(max);
+    }
+
+    boolean hasBufferedMessage() {
+        return buffered;
+    }
+
+    /** The pipe was closed here: a reader that selects on it finds out at once. */
+    void markClosed() {
+        buffered = true;
+    }
+
+    long messagesReceived() {
+        return messagesReceived;
+    }
+
+    MessageObject exitReported() {
+        return exitReported;
+    }
+
+    /** Whether bytes are buffered that no frame read so far took (see {@code MessagePipe.handOver}). */
+    boolean hasBytes() {
+        recvLock.lock();
+        try {
+            return ahead != null || decoder.hasBytes();
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /** A link just connected may hold bytes already (a TLS handshake's last read): they are taken in now. */
+    void takeInitial() {
+        recvLock.lock();
+        try {
+            ByteLink link = pipe.link;
+            if (link != null && link.hasBufferedInput()) {
+                fill(0);
+            }
+        } finally {
+            noteBuffered(false);
+            recvLock.unlock();
+        }
+    }
+
+    /**
+     * A waiting send reads what arrived into the receive buffer, so that the other
+     * side, perhaps itself waiting to send to us, can go on.
+     *
+     * @return 1 when it read all there was (the wait may include readability), 0 when
+     *         another thread is receiving (it drains the socket; try again soon), -1 at
+     *         the end of the stream
+     */
+    int takeIn() {
+        if (recvLock.isHeldByCurrentThread() || !recvLock.tryLock()) {
+            return 0;
+        }
+        boolean took = false;
+        try {
+            if (eof) {
+                return -1;
+            }
+            for (int i = 0; i < 16 && fill(0); i++) {
+                took = true;
+            }
+            if (took) {
+                noteBuffered(false); // the receiving thread reports faults, in its turn
+            }
+            return eof ? -1 : 1;
+        } finally {
+            recvLock.unlock();
+            if (took) {
+                Selector w = pipe.watcher;
+                if (w != null) {
+                    w.wakeup();
+                }
+            }
+        }
+    }
+
+    /** See {@link MessagePipe#poll(double)}. */
+    boolean poll(double timeoutSeconds) {
+        long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
+        recvLock.lock();
+        try {
+            while (true) {
+                if (ahead == null) {
+                    ahead = nextDeliverable();
+                }
+                if (pipe.closedHere || ahead != null || eof) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (timeoutSeconds > 0 && left <= 0) {
+                    return false;
+                }
+                sender.flushBeforeWait();
+                if (!fill(timeoutSeconds <= 0 ? 0 : Math.max(1, Math.min(left / 1_000_000, 1000)))
+                        && timeoutSeconds <= 0) {
+                    ahead = nextDeliverable();
+                    return ahead != null || eof;
+                }
+            }
+        } finally {
+            noteBuffered(true);
+            leaveReceiving();
+        }
+    }
+
+    /** See {@link MessagePipe#recv(long)}. */
+    MessageObject recv(long timeoutMillis) {
+        long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000;
+        recvLock.lock();
+        try {
+            while (true) {
+                if (pipe.closedHere) {
+                    throw pipe.closedByClose();
+                }
+                WireCodec.Frame f = ahead;
+                if (f != null) {
+                    ahead = null;
+                } else {
+                    f = nextDeliverable();
+                }
+                if (f != null) {
+                    if (f.message() != null) {
+                        messagesReceived++;
+                    }
+                    return f.message(); // null for the stop marker
+                }
+                if (eof) {
+                    MessageObject m = exitEventOnce();
+                    if (m != null) {
+                        return m;
+                    }
+                    throw pipe.closed("the other end closed the channel");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new MessagePipe.TimeoutWaiting(label + ": no message within " + timeoutMillis + " ms");
+                }
+                sender.flushBeforeWait();
+                fill(Math.max(1, Math.min(left / 1_000_000, 1000)));
+            }
+        } finally {
+            noteBuffered(true);
+            leaveReceiving();
+        }
+    }
+
+    /** Under recvLock, at the end of the stream: the frontend's "exited" event, the first time only; else null. */
+    private MessageObject exitEventOnce() {
+        Supplier<MessageObject> ev = exitEvent;
+        if (ev != null && !exitDelivered) {
+            exitDelivered = true;
+            MessageObject m = ev.get();
+            if (m != null) {
+                exitReported = m;
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Under recvLock: the next message or stop frame in the buffer (faults reported
+     * and skipped, last words kept), or null when none is complete.
+     */
+    private WireCodec.Frame nextDeliverable() {
+        while (true) {
+            WireCodec.Frame f = decoder.next();
+            if (f == null) {
+                return null;
+            }
+            if (f.kind() != WireProtocol.EXIT) {
+                return f; // a message, call, reply or stop marker
+            }
+            lastWords = new String(f.payload(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Under recvLock: publishes whether recv() would return at once. With
+     * {@code settle}, bytes at the read position that are not the start of a
+     * sound frame (garbage, a bad or cut-short frame) are dealt with now, so that
+     * a message after them does not wait for the socket to bring more.
+     */
+    private void noteBuffered(boolean settle) {
+        if (settle && ahead == null && decoder.hasBytes() && !decoder.hasWholeFrame()) {
+            ahead = nextDeliverable();
+        }
+        boolean b = pipe.closedHere || ahead != null || decoder.hasWholeFrame() || (eof && pipe.link != null);
+        if (buffered != b) {
+            buffered = b;
+        }
+    }
+
+    /** Under recvLock: releases it, with the interrupt status that a wait cleared set again. */
+    private void leaveReceiving() {
+        boolean interrupted = interruptedWhileWaiting;
+        interruptedWhileWaiting = false;
+        recvLock.unlock();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** See {@link MessagePipe#recvFrame(long)}. */
+    WireCodec.Frame recvFrame(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        recvLock.lock();
+        try {
+            while (true) {
+                WireCodec.Frame f = decoder.nextRaw();
+                if (f != null) {
+                    return f;
+                }
+                if (eof) {
+                    throw pipe.closed("the other end closed the channel");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                fill(Math.max(1, Math.min(left / 1_000_000, 1000)));
+            }
+        } finally {
+            noteBuffered(false);
+            leaveReceiving();
+        }
+    }
+
+    /**
+     * Under recvLock: reads what the socket has; waits up to {@code waitMillis} (0:
+     * no wait). Returns whether bytes arrived.
+     */
+    private boolean fill(long waitMillis) {
+        ByteLink link = pipe.link; // readable until the end of stream, even after the other side exited
+        if (link == null) {
+            throw new IllegalStateException(label + ": the process has not started yet; call start() first");
+        }
+        try {
+            int n = link.read(decoder.writable());
+            if (n > 0) {
+                drain(link);
+                return true;
+            }
+            if (n < 0) {
+                endOfStream();
+                return false;
+            }
+            if (waitMillis <= 0) {
+                return false;
+            }
+            interruptedWhileWaiting |= Thread.interrupted(); // else select returns at once, again and again
+            link.awaitReadable(waitMillis);
+            n = link.read(decoder.writable());
+            if (n < 0) {
+                endOfStream();
+            } else if (n > 0) {
+                drain(link);
+            }
+            return n > 0;
+        } catch (IOException | ClosedSelectorException e) {
+            endOfStream(); // closed under us, or a broken connection: the end either way
+            return false;
+        }
+    }
+
+    /**
+     * Under recvLock: takes in what the link holds already (TLS: records read with
+     * the last ones), which no selector would report. Never touches the socket for
+     * a plain link.
+     */
+    private void drain(ByteLink link) throws IOException {
+        while (link.hasBufferedInput()) {
+            int n = link.read(decoder.writable());
+            if (n < 0) {
+                endOfStream();
+                return;
+            }
+            if (n == 0) {
+                return; // a record that gives no bytes, such as a session ticket, was the last one here
+            }
+        }
+    }
+
+    /** Nothing more can come: the descriptors go back now; what was read stays for recv. */
+    private void endOfStream() {
+        eof = true;
+        try {
+            pipe.releaseDescriptors();
+        } catch (UncheckedIOException e) {
+            faultListener.accept(e.getMessage() + ": " + e.getCause());
+        }
+    }
+
+    /** See {@link MessagePipe#release()}. */
+    void release() {
+        boolean locked;
+        try {
+            locked = recvLock.tryLock(RELEASE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            return; // a thread is receiving: it reads up to the end of the stream, which releases them
+        }
+        try {
+            ByteLink link = pipe.link;
+            if (link == null || !link.isOpen()) {
+                eof = link != null || eof;
+                return;
+            }
+            try {
+                while (!eof) {
+                    int n = link.read(decoder.writable());
+                    if (n <= 0) {
+                        eof = true;
+                    }
+                }
+            } catch (IOException e) {
+                eof = true;
+            }
+            pipe.releaseDescriptors();
+            noteBuffered(false);
+        } finally {
+            recvLock.unlock();
+        }
+    }
+}
