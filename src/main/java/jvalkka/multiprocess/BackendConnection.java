@@ -110,7 +110,14 @@ final class BackendConnection implements BackendListener {
      * happens.
      */
     @Override
-    public SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
+    public void acceptInto(MessagePipe main, MessagePipe internal, Process process, long deadlineNanos,
+            long timeoutMillis) throws InterruptedException, IOException {
+        SocketChannel[] channels = accept(process, deadlineNanos, timeoutMillis);
+        main.connect(channels[0]);
+        internal.connect(channels[1]);
+    }
+
+    SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
         SocketChannel[] channels = new SocketChannel[2];
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);

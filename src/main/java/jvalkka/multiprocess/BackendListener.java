@@ -1,6 +1,6 @@
 package jvalkka.multiprocess;
 
-import java.nio.channels.SocketChannel;
+import java.io.IOException;
 
 /**
  * The frontend's side of connecting to one backend it launched: a listening
@@ -20,12 +20,13 @@ interface BackendListener {
 
     /**
      * Accepts the backend's main and internal connections until {@code deadlineNanos},
-     * refusing every other one, and closes the listening socket whatever happens.
+     * refusing every other one, connects {@code main} and {@code internal} to them,
+     * and closes the listening socket whatever happens.
      *
-     * @return the main and the internal channel, in that order
      * @throws BackendConnection.Failed when the backend exited or did not connect in time
      */
-    SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException;
+    void acceptInto(MessagePipe main, MessagePipe internal, Process process, long deadlineNanos, long timeoutMillis)
+            throws InterruptedException, IOException;
 
     /** Closes the listening socket (the accepted connections stay); idempotent. */
     void close();

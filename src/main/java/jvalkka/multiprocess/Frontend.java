@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -191,9 +190,7 @@ final class Frontend {
         long deadline = launchedAt + options.startTimeout().toNanos();
         long timeoutMs = options.startTimeout().toMillis();
         try {
-            SocketChannel[] channels = connection.accept(life.process(), deadline, timeoutMs);
-            main.connect(channels[0]);
-            internal.connect(channels[1]);
+            connection.acceptInto(main, internal, life.process(), deadline, timeoutMs);
             BackendConnection.boot(main, processBytes, life.process(), deadline, timeoutMs);
             processBytes = null;
             if (options.awaitPreRun()) {

@@ -110,30 +110,27 @@ public final class MessagePipe extends FrameChannel {
     }
 
     /**
-     * Start handshake only: gives up the connected socket, open, for another pipe
-     * to {@link #connect} (a remote backend's hello frame, read on this pipe, said
-     * which pipe it belongs to). Its selectors are closed; this pipe is closed.
+     * Start handshake only: gives up this pipe's connection (its socket, and its
+     * TLS session if it has one) for another pipe to {@link #connect(ByteLink) take
+     * over}: a remote backend's hello frame, read on this pipe, said which pipe it
+     * belongs to. This pipe is closed; the connection stays open.
      *
      * @throws IllegalStateException when bytes past the frames read are buffered here
      */
-    SocketChannel handOver() throws IOException {
-        recvLock.lock();
-        try {
-            if (decoder.hasBytes()) {
-                throw new IllegalStateException(label + ": bytes after the handshake would be lost");
-            }
-            SocketChannel ch = channel;
-            channel = null;
-            closedHere = true;
-            for (Selector s : new Selector[] {readSelector, writeSelector}) {
-                if (s != null) {
-                    s.close(); // deregisters ch; the socket stays open
-                }
-            }
-            return ch;
-        } finally {
-            recvLock.unlock();
+    ByteLink handOver() {
+        ByteLink l = link;
+        if (l == null || receiver.hasBytes() || l.hasBufferedInput()) {
+            throw new IllegalStateException(label + ": nothing to hand over, or bytes after the handshake");
         }
+        link = null;
+        closedHere = true;
+        return l;
+    }
+
+    /** Takes over the connection another pipe {@link #handOver handed over}. */
+    void connect(ByteLink l) {
+        this.link = l;
+        receiver.takeInitial();
     }
 
     /**

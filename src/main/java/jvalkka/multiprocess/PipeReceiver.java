@@ -87,6 +87,16 @@ final class PipeReceiver {
         return exitReported;
     }
 
+    /** Whether bytes are buffered that no frame read so far took (see {@code MessagePipe.handOver}). */
+    boolean hasBytes() {
+        recvLock.lock();
+        try {
+            return ahead != null || decoder.hasBytes();
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
     /** A link just connected may hold bytes already (a TLS handshake's last read): they are taken in now. */
     void takeInitial() {
         recvLock.lock();

@@ -163,8 +163,15 @@ final class RemoteConnection implements BackendListener {
     }
 
     @Override
-    public SocketChannel[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
-        SocketChannel[] channels = new SocketChannel[2];
+    public void acceptInto(MessagePipe main, MessagePipe internal, Process process, long deadlineNanos,
+            long timeoutMillis) throws InterruptedException {
+        ByteLink[] links = accept(process, deadlineNanos, timeoutMillis);
+        main.connect(links[0]);
+        internal.connect(links[1]);
+    }
+
+    private ByteLink[] accept(Process process, long deadlineNanos, long timeoutMillis) throws InterruptedException {
+        ByteLink[] channels = new ByteLink[2];
         List<Pending> pending = new ArrayList<>();
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);
@@ -230,11 +237,11 @@ final class RemoteConnection implements BackendListener {
     }
 
     /** Reads {@code p}'s hello if it is in; a right one takes its pipe's place in {@code channels}. */
-    private void hello(SelectionKey k, Pending p, List<Pending> pending, SocketChannel[] channels) throws IOException {
+    private void hello(SelectionKey k, Pending p, List<Pending> pending, ByteLink[] channels) {
         WireCodec.Frame f;
         try {
             f = p.pipe.recvFrame(1);
-        } catch (PipeClosedException e) {
+        } catch (PipeClosedException | IOException e) { // a stranger's connection must not fail the start
             f = null;
             p.reads = HELLO_READS;
         }
@@ -258,7 +265,7 @@ final class RemoteConnection implements BackendListener {
         }
         k.cancel();
         pending.remove(p);
-        channels[which] = p.pipe.handOver();
+        channels[which] = p.pipe.handOver(); // the backend sends nothing more before the boot frame
     }
 
     private void refuse(SelectionKey k, Pending p, List<Pending> pending, String why) {
@@ -297,12 +304,12 @@ final class RemoteConnection implements BackendListener {
         return process.isAlive() ? "is running" : Lifecycle.describeStatus(process.exitValue());
     }
 
-    private static void closeAll(List<SocketChannel> channels) {
-        for (SocketChannel c : channels) {
-            if (c != null) {
+    private static void closeAll(List<ByteLink> links) {
+        for (ByteLink l : links) {
+            if (l != null) {
                 try {
-                    c.close();
-                } catch (IOException ignored) {
+                    l.release("a refused connection");
+                } catch (RuntimeException ignored) {
                     // it was never handed out
                 }
             }
