@@ -39,6 +39,10 @@ final class BackendMain {
      * @param args the arguments the frontend passes
      */
     public static void main(String[] args) {
+        boolean warm = Boolean.getBoolean(WarmPool.WARM_PROPERTY); // a constant: WarmPool itself is not loaded
+        if (warm) {
+            warmUp();
+        }
         String label = System.getProperty("jvalkka.process", "backend");
         String[] boot;
         try {
@@ -46,6 +50,13 @@ final class BackendMain {
         } catch (IOException e) {
             Runtime.getRuntime().halt(2);
             return;
+        }
+        if (warm && boot.length == 4) {
+            // taken from the pool: from here on it is that process's backend, as if started for it
+            label = java.net.URLDecoder.decode(boot[3], StandardCharsets.UTF_8);
+            System.setProperty("jvalkka.process", label);
+            System.clearProperty(WarmPool.WARM_PROPERTY);
+            boot = java.util.Arrays.copyOf(boot, 3);
         }
         if (boot.length != 3) {
             System.err.println("jvalkka backend " + label + ": this program is started by MessageProcess.start(), "
@@ -145,6 +156,44 @@ final class BackendMain {
             ch.write(hello);
         }
         return ch;
+    }
+
+    /**
+     * Jvalkka's own classes on a backend's start path: a warm JVM loads them
+     * before it waits, without initialising them (their static state is made
+     * when the backend first uses them, as in a fresh JVM). Names that no
+     * longer exist are skipped.
+     */
+    private static final String[] START_PATH = {"MessagePipe", "WireCodec", "WireCodec$Frame", "WireProtocol",
+        "ProcessTransfer", "MessageProcess", "MessageObject", "BackendLoop", "Dispatcher", "Codec", "PlainJson",
+        "PeerCheck", "Flusher", "FrameChannel", "Select", "Throwables", "ValueTypes", "BackendReplies"};
+
+    /**
+     * What a warm JVM does before it waits for its boot line: loads
+     * {@link #START_PATH} (never a class of the application, whose statics must
+     * be fresh for the process that takes this JVM), brings up the JDK's
+     * Unix-domain sockets and selector, then tells the pool it is ready with
+     * {@link WarmPool#READY_BYTE} on standard error.
+     */
+    private static void warmUp() {
+        ClassLoader loader = BackendMain.class.getClassLoader();
+        String pkg = BackendMain.class.getPackageName() + ".";
+        for (String name : START_PATH) {
+            try {
+                Class.forName(pkg + name, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // renamed or gone: nothing to warm
+            }
+        }
+        try {
+            SocketChannel.open(StandardProtocolFamily.UNIX).close();
+            java.nio.channels.Selector.open().close();
+            Class.forName("java.io.ObjectInputStream", true, null);
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            // the start does this again, and reports what fails
+        }
+        System.err.write(WarmPool.READY_BYTE);
+        System.err.flush();
     }
 
     private static String readLine(InputStream in) throws IOException {
