@@ -81,7 +81,7 @@ public final class WarmPool {
     /** By kind (the command without label and sharing options), least recently asked for first. */
     private static final LinkedHashMap<List<String>, Kind> KINDS = new LinkedHashMap<>(16, 0.75f, true);
     /** Warm JVMs being started by the refiller (stopped at exit too). */
-    private static final Set<Process> STARTING = ConcurrentHashMap.newKeySet();
+    private static final Map<Process, Kind> STARTING = new ConcurrentHashMap<>();
     /** Warm JVMs being started that {@link #stopAll} ended: their end is no failure. */
     private static final Set<Process> ENDED = ConcurrentHashMap.newKeySet();
     private static Thread refiller;
@@ -202,7 +202,7 @@ public final class WarmPool {
                 cmd.set(k.labelAt, LABEL_OPTION + "warm-" + SEQ.incrementAndGet());
                 cmd.add(k.labelAt + 1, "-D" + WARM_PROPERTY + "=true");
             }
-            Process p = startOne(cmd);
+            Process p = startOne(cmd, k);
             synchronized (WarmPool.class) {
                 k.starting--;
                 if (p == null) {
@@ -256,7 +256,7 @@ public final class WarmPool {
      * Starts one warm JVM and waits for it to be ready (its {@link #READY_BYTE}
      * on standard error); null when it exits first.
      */
-    private static Process startOne(List<String> cmd) {
+    private static Process startOne(List<String> cmd, Kind kind) {
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -265,7 +265,7 @@ public final class WarmPool {
             LOG.warn("warm pool: cannot run {}: {}", cmd.get(0), e.getMessage());
             return null;
         }
-        STARTING.add(p);
+        STARTING.put(p, kind);
         RunDir.addChild(p, "warm");
         AtomicBoolean ready = new AtomicBoolean();
         CompletableFuture.runAsync(() -> {
@@ -339,7 +339,7 @@ public final class WarmPool {
      * @return how many warm JVMs were stopped
      */
     public static int stop(BackendOptions options) {
-        return stopWhere(k -> k.options == options, false);
+        return stopWhere(k -> k.options == options);
     }
 
     /**
@@ -350,7 +350,7 @@ public final class WarmPool {
      * @return how many warm JVMs were stopped
      */
     public static int stopAll() {
-        return stopWhere(k -> true, true);
+        return stopWhere(k -> true);
     }
 
     /**
@@ -381,12 +381,14 @@ public final class WarmPool {
         }
     }
 
-    private static int stopWhere(java.util.function.Predicate<Kind> which, boolean starting) {
+    private static int stopWhere(java.util.function.Predicate<Kind> which) {
         List<Process> stopped = new ArrayList<>();
         synchronized (WarmPool.class) {
-            if (starting) {
-                ENDED.addAll(STARTING);
-                stopped.addAll(STARTING); // its refiller sees it end, and forgets it
+            for (Map.Entry<Process, Kind> s : STARTING.entrySet()) {
+                if (which.test(s.getValue())) {
+                    ENDED.add(s.getKey());
+                    stopped.add(s.getKey()); // its refiller sees it end, and forgets it
+                }
             }
             for (Iterator<Map.Entry<List<String>, Kind>> it = KINDS.entrySet().iterator(); it.hasNext();) {
                 Kind k = it.next().getValue();
@@ -416,7 +418,7 @@ public final class WarmPool {
 
     /** At exit: no more refills; every warm JVM, idle or starting, is ended. */
     private static void atExit() {
-        List<Process> all = new ArrayList<>(STARTING);
+        List<Process> all = new ArrayList<>(STARTING.keySet());
         synchronized (WarmPool.class) {
             exiting = true;
             for (Kind k : KINDS.values()) {
