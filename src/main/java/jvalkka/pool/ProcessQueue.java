@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jvalkka.multiprocess.BackendOptions;
-import jvalkka.multiprocess.WarmPool;
 import jvalkka.multiprocess.BackendStartException;
 
 /**
@@ -51,10 +50,10 @@ import jvalkka.multiprocess.BackendStartException;
  * and the worker carries on. A worker that dies is replaced; the items it was
  * computing are retried once, each alone, then fail as
  * {@link ItemFailedException.Kind#WORKER_DIED}. Every item put yields exactly one
- * result. Replacements come from a {@linkplain WarmPool warm pool} of
+ * result. Replacements come from a {@linkplain jvalkka.multiprocess.WarmPool warm pool} of
  * {@value #DEFAULT_WARM_POOL} JVM (started in the background while the pool
  * starts; it costs an idle worker's memory while the pool is open, and is
- * stopped by {@link #close()}), so a crashed worker's replacement takes work a
+ * stopped with the workers, at the end or by {@link #close()}), so a crashed worker's replacement takes work a
  * few milliseconds after the crash; options with their own
  * {@link BackendOptions#withWarmPool(int)} (0 turns it off) override it.
  *
@@ -360,7 +359,6 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
         }
         List<Task> waiting = queues.close();
         distributor.close();
-        WarmPool.stop(config.options()); // the spare the workers' replacements would have taken
         jvalkka.jmx.internal.Jmx.unregister(jmxName);
         int abandoned = waiting.size() + distributor.abandoned();
         if (abandoned > 0) {
