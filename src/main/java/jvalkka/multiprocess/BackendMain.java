@@ -159,38 +159,20 @@ final class BackendMain {
     }
 
     /**
-     * Jvalkka's own classes on a backend's start path: a warm JVM loads them
-     * before it waits, without initialising them (their static state is made
-     * when the backend first uses them, as in a fresh JVM). Names that no
-     * longer exist are skipped.
-     */
-    private static final String[] START_PATH = {"MessagePipe", "WireCodec", "WireCodec$Frame", "WireProtocol",
-        "ProcessTransfer", "MessageProcess", "MessageObject", "BackendLoop", "Dispatcher", "Codec", "PlainJson",
-        "PeerCheck", "Flusher", "FrameChannel", "Select", "Throwables", "ValueTypes", "BackendReplies"};
-
-    /**
-     * What a warm JVM does before it waits for its boot line: loads
-     * {@link #START_PATH} (never a class of the application, whose statics must
-     * be fresh for the process that takes this JVM), brings up the JDK's
-     * Unix-domain sockets and selector, then tells the pool it is ready with
-     * {@link WarmPool#READY_BYTE} on standard error.
+     * What a warm JVM does before it waits for its boot line: rehearses a
+     * backend's start with a process class of jvalkka's own ({@link WarmUp};
+     * never a class of the application, whose statics must be fresh for the
+     * process that takes this JVM), then tells the pool it is ready with
+     * {@link WarmPool#READY_BYTE} on standard error. A failed rehearsal ends
+     * this JVM, saying why on standard error (the pool reports it).
      */
     private static void warmUp() {
-        ClassLoader loader = BackendMain.class.getClassLoader();
-        String pkg = BackendMain.class.getPackageName() + ".";
-        for (String name : START_PATH) {
-            try {
-                Class.forName(pkg + name, false, loader);
-            } catch (ClassNotFoundException | LinkageError e) {
-                // renamed or gone: nothing to warm
-            }
-        }
         try {
-            SocketChannel.open(StandardProtocolFamily.UNIX).close();
-            java.nio.channels.Selector.open().close();
-            Class.forName("java.io.ObjectInputStream", true, null);
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
-            // the start does this again, and reports what fails
+            WarmUp.rehearse();
+        } catch (Throwable t) {
+            System.err.println("jvalkka warm backend: the rehearsal of a start failed: " + t);
+            System.err.flush();
+            Runtime.getRuntime().halt(3);
         }
         System.err.write(WarmPool.READY_BYTE);
         System.err.flush();

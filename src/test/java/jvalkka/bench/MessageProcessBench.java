@@ -174,15 +174,18 @@ public final class MessageProcessBench {
         first.start(); // cold: it tells the pool what to keep warm
         first.stop();
         long[] t = new long[starts];
+        long[] cpu = new long[starts];
         for (int i = 0; i < starts; i++) {
             long warmPid = awaitIdleWarm();
             Echo p = new Echo("warm-" + i);
             p.setOptions(pool);
+            long c0 = cpuTicks(warmPid);
             long t0 = System.nanoTime();
             p.start();
             p.sendMessageToBack(new MessageObject("ping", "i", 1));
             p.getPipe().recv();
             t[i] = System.nanoTime() - t0;
+            cpu[i] = cpuTicks(warmPid) - c0;
             TAKEN.add(p.pid());
             if (p.pid() != warmPid) {
                 throw new IllegalStateException("start " + i + " did not take the warm JVM " + warmPid);
@@ -192,6 +195,8 @@ public final class MessageProcessBench {
         Arrays.sort(t);
         System.out.printf("warm_start_ms_p50 %.1f ms%n", t[t.length / 2] / 1e6);
         System.out.printf("warm_start_ms_p99 %.1f ms%n", t[Math.min(t.length - 1, (int) (t.length * 0.99))] / 1e6);
+        Arrays.sort(cpu);
+        System.out.printf("warm_start_cpu_ms %d ms%n", cpu[cpu.length / 2] * 10); // the taken JVM's CPU to its reply
         long idle = awaitIdleWarm();
         System.out.printf("warm_idle_rss_mb %.1f MB%n", rssMb(idle));
         long cpu0 = cpuTicks(idle);
@@ -215,9 +220,18 @@ public final class MessageProcessBench {
             Thread.sleep(1);
         }
         return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains("-Djvalkka.warm=true"))
-                        .orElse(false))
+                .filter(h -> cmdline(h.pid()).contains("\0-Djvalkka.warm=true\0"))
                 .mapToLong(ProcessHandle::pid).filter(pid -> !TAKEN.contains(pid)).findFirst().orElseThrow();
+    }
+
+    /** The command line of {@code pid}, arguments separated by NUL, or "". */
+    static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            return "";
+        }
     }
 
     /** utime + stime of {@code pid} in clock ticks (1/100 s), or -1. */
