@@ -28,6 +28,12 @@ import jvalkka.log.LogConfig;
  * the parent lives: the first line names the channel; end of input means the
  * parent died (even by kill -9), and the backend then halts at once, so a backend
  * never outlives its parent.
+ *
+ * <p>A warm backend ({@code -Djvalkka.warm=true}, started by {@link WarmPool})
+ * first rehearses a start ({@link WarmUp}), writes {@link WarmPool#READY_BYTE}
+ * on standard error, and only then reads its boot line, which carries a fourth
+ * field: the name of the process that took it. The end of its input before that
+ * line halts it as it does any backend.
  */
 final class BackendMain {
     private BackendMain() {

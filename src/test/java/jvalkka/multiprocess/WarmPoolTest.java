@@ -171,7 +171,7 @@ class WarmPoolTest {
         }
     }
 
-    /** A program with a pool of two: prints its warm JVMs' pids, then waits to be killed, or exits. */
+    /** A program with a pool of two: prints its warm JVMs' pids, then waits to be killed, or exits once the file {@code args[0]} exists. */
     public static final class PoolProgram {
         public static void main(String[] args) throws Exception {
             Counted p = new Counted(1);
@@ -184,8 +184,14 @@ class WarmPoolTest {
             }
             System.out.println("warm: " + pids.toString().trim() + ".");
             System.out.flush();
-            if (args.length > 0 && args[0].equals("wait")) {
+            if (args[0].equals("wait")) {
                 Thread.sleep(120_000);
+                return;
+            }
+            // exit once the test has seen the warm JVMs: it creates this file
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!java.nio.file.Files.exists(java.nio.file.Path.of(args[0])) && System.nanoTime() < deadline) {
+                Thread.sleep(10); // polling a condition, not synchronising by time
             }
         }
     }
@@ -234,15 +240,21 @@ class WarmPoolTest {
 
     @Test
     void warmJvmsAreStoppedWhenTheirParentExits() throws Exception {
-        JavaProgram prog = JavaProgram.start(PoolProgram.class.getName(), List.of());
+        java.nio.file.Path go = java.nio.file.Files.createTempDirectory("warmpool").resolve("go");
+        JavaProgram prog = JavaProgram.start(PoolProgram.class.getName(), List.of(), go.toString());
         List<ProcessHandle> warm;
         try {
             warm = warmOf(prog);
+            java.nio.file.Files.createFile(go);
         } catch (AssertionError | RuntimeException e) {
             prog.destroyTree();
+            java.nio.file.Files.deleteIfExists(go);
+            java.nio.file.Files.delete(go.getParent());
             throw e;
         }
         JavaProgram.Result r = prog.waitFor(30);
+        java.nio.file.Files.delete(go);
+        java.nio.file.Files.delete(go.getParent());
         assertEquals(0, r.exitCode(), r.output());
         assertGoneWithin(warm, 10);
         assertNotEquals(true, r.output().contains("Exception"), r.output());
