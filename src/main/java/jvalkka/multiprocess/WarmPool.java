@@ -1,8 +1,6 @@
 package jvalkka.multiprocess;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -12,10 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -33,9 +29,9 @@ import jvalkka.shm.internal.ExitSequence;
  * class-data sharing), shown in {@code ps} as
  * {@code -Djvalkka.process=warm-<n> -Djvalkka.warm=true}; that stays its
  * command line after it was taken (a JVM cannot change it), while its backend
- * names itself after the process. Before it blocks it loads jvalkka's own
- * start-path classes, without initialising them, and never a class of the
- * application. A {@code start()} whose command matches one (the label aside)
+ * names itself after the process. Before it blocks it rehearses a backend's
+ * start with jvalkka's own process classes ({@link WarmUp}), never with a class
+ * of the application. A {@code start()} whose command matches one (the label aside)
  * takes it, writes it the boot line and goes on exactly as with a fresh JVM:
  * the peer of both connections must be that JVM's pid, the process object is
  * sent and restored as always. A request that matches no idle warm JVM starts
@@ -51,8 +47,8 @@ import jvalkka.shm.internal.ExitSequence;
  * are never counted as this JVM's processes (no {@code MainContext} or
  * {@code ProcessQueue} statistics, no JMX bean) until they are taken.
  *
- * <p><b>What it costs.</b> Each idle warm JVM holds its resident memory (about
- * as much as an idle backend, some 30 to 45 MB with the default JVM options;
+ * <p><b>What it costs.</b> Each idle warm JVM holds its resident memory (a
+ * little more than an idle backend, some 40 to 55 MB with the default JVM options;
  * {@code scripts/bench messageprocess} reports it as {@code warm_idle_rss_mb})
  * and no CPU. Refilling the pool costs a JVM's start (its CPU) in the
  * background, one JVM at a time, after each start that took one. At most
@@ -85,7 +81,7 @@ public final class WarmPool {
     /** Warm JVMs being started that {@link #stopAll} ended: their end is no failure. */
     private static final Set<Process> ENDED = ConcurrentHashMap.newKeySet();
     private static Thread refiller;
-    private static boolean exiting;
+    private static volatile boolean exiting;
 
     static {
         ExitSequence.add(ExitSequence.Phase.STOP_BACKENDS, WarmPool::atExit);
@@ -209,7 +205,7 @@ public final class WarmPool {
                     k.failed = true;
                 } else if (exiting || k.generation != generation || k.idle.size() >= k.target
                         || KINDS.get(k.key) != k) {
-                    stop(p);
+                    WarmJvm.stop(p);
                 } else {
                     k.idle.addLast(p);
                     p.onExit().thenRun(() -> gone(p));
@@ -244,7 +240,7 @@ public final class WarmPool {
     private static boolean evictOtherThan(Kind k) {
         for (Kind o : KINDS.values()) {
             if (o != k && !o.idle.isEmpty()) {
-                stop(o.idle.pollFirst());
+                WarmJvm.stop(o.idle.pollFirst());
                 o.target = o.idle.size() + o.starting; // it gave way: it asks again at its next start
                 return true;
             }
@@ -259,44 +255,28 @@ public final class WarmPool {
     private static Process startOne(List<String> cmd, Kind kind) {
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.PIPE).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = WarmJvm.spawn(cmd);
         } catch (IOException e) {
             LOG.warn("warm pool: cannot run {}: {}", cmd.get(0), e.getMessage());
             return null;
         }
         STARTING.put(p, kind);
-        RunDir.addChild(p, "warm");
-        AtomicBoolean ready = new AtomicBoolean();
-        CompletableFuture.runAsync(() -> {
-            if (!ready.get()) {
-                p.destroyForcibly(); // it never got ready: its read below ends
-            }
-        }, CompletableFuture.delayedExecutor(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        ByteArrayOutputStream before = new ByteArrayOutputStream();
+        WarmJvm.Ready r;
         try {
-            InputStream err = p.getErrorStream(); // the same stream the start's StderrPump reads on from here
-            int c;
-            while ((c = err.read()) >= 0 && c != READY_BYTE) {
-                before.write(c);
-            }
-            ready.set(c == READY_BYTE);
-        } catch (IOException e) {
-            // it closed its standard error: as good as dead
+            r = WarmJvm.awaitReady(p, READY_TIMEOUT_SECONDS);
         } finally {
             STARTING.remove(p);
         }
-        String said = before.toString(StandardCharsets.UTF_8).strip();
-        if (!ready.get() || !p.isAlive()) {
-            stop(p);
+        if (!r.ready()) {
+            WarmJvm.stop(p);
             if (!ENDED.remove(p) && !exiting) {
                 LOG.warn("warm pool: a warm backend JVM exited before it was ready{}",
-                        said.isEmpty() ? "" : "; its stderr:\n" + said);
+                        r.said().isEmpty() ? "" : "; its stderr:\n" + r.said());
             }
             return null;
         }
-        if (!said.isEmpty()) {
-            LOG.warn("warm pool: a warm backend JVM said at its start: {}", said);
+        if (!r.said().isEmpty()) {
+            LOG.warn("warm pool: a warm backend JVM said at its start: {}", r.said());
         }
         return p;
     }
@@ -316,16 +296,6 @@ public final class WarmPool {
                 }
             }
         }
-    }
-
-    private static void stop(Process p) {
-        try {
-            p.getOutputStream().close(); // the end of its input: it halts
-        } catch (IOException ignored) {
-            // it is going anyway
-        }
-        p.destroyForcibly();
-        RunDir.removeChild(p);
     }
 
     // ---------------------------------------------------------------- stopping
@@ -402,7 +372,7 @@ public final class WarmPool {
             }
         }
         for (Process p : stopped) {
-            stop(p);
+            WarmJvm.stop(p);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         for (Process p : stopped) {
@@ -428,7 +398,7 @@ public final class WarmPool {
             WarmPool.class.notifyAll();
         }
         for (Process p : all) {
-            stop(p);
+            WarmJvm.stop(p);
         }
     }
 }
