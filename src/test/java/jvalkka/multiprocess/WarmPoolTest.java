@@ -171,6 +171,19 @@ class WarmPoolTest {
         }
     }
 
+    @Test
+    void aWarmJvmMatchesAStartThatDiffersOnlyInItsNameAndItsSharingOptions() {
+        List<String> before = List.of("java", "-Xss1m", "-Djvalkka.process=a", "-cp", "x.jar", "Main");
+        List<String> after = List.of("java", "-Xss1m", "-XX:SharedArchiveFile=b.jsa", "-Xshare:auto",
+                "-Djvalkka.process=b", "-cp", "x.jar", "Main");
+        assertEquals(WarmPool.key(before, 2, List.of()),
+                WarmPool.key(after, 4, List.of("-XX:SharedArchiveFile=b.jsa", "-Xshare:auto")),
+                "a warm JVM started before the archive was ready serves a start with it");
+        List<String> other = List.of("java", "-Xss2m", "-Djvalkka.process=a", "-cp", "x.jar", "Main");
+        assertNotEquals(WarmPool.key(before, 2, List.of()), WarmPool.key(other, 2, List.of()),
+                "other JVM options are another kind");
+    }
+
     /** A program with a pool of two: prints its warm JVMs' pids, then waits to be killed, or exits once the file {@code args[0]} exists. */
     public static final class PoolProgram {
         public static void main(String[] args) throws Exception {
