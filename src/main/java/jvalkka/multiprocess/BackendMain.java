@@ -28,6 +28,12 @@ import jvalkka.log.LogConfig;
  * the parent lives: the first line names the channel; end of input means the
  * parent died (even by kill -9), and the backend then halts at once, so a backend
  * never outlives its parent.
+ *
+ * <p>A warm backend ({@code -Djvalkka.warm=true}, started by {@link WarmPool})
+ * first rehearses a start ({@link WarmUp}), writes {@link WarmPool#READY_BYTE}
+ * on standard error, and only then reads its boot line, which carries a fourth
+ * field: the name of the process that took it. The end of its input before that
+ * line halts it as it does any backend.
  */
 final class BackendMain {
     private BackendMain() {
@@ -39,6 +45,10 @@ final class BackendMain {
      * @param args the arguments the frontend passes
      */
     public static void main(String[] args) {
+        boolean warm = Boolean.getBoolean(WarmPool.WARM_PROPERTY); // a constant: WarmPool itself is not loaded
+        if (warm) {
+            warmUp();
+        }
         String label = System.getProperty("jvalkka.process", "backend");
         String[] boot;
         try {
@@ -46,6 +56,13 @@ final class BackendMain {
         } catch (IOException e) {
             Runtime.getRuntime().halt(2);
             return;
+        }
+        if (warm && boot.length == 4) {
+            // taken from the pool: from here on it is that process's backend, as if started for it
+            label = java.net.URLDecoder.decode(boot[3], StandardCharsets.UTF_8);
+            System.setProperty("jvalkka.process", label);
+            System.clearProperty(WarmPool.WARM_PROPERTY);
+            boot = java.util.Arrays.copyOf(boot, 3);
         }
         if (boot.length != 3) {
             System.err.println("jvalkka backend " + label + ": this program is started by MessageProcess.start(), "
@@ -154,6 +171,9 @@ final class BackendMain {
         return ch;
     }
 
+    /** How long a remote backend tries to reach its frontend (the frontend's start timeout ends it sooner). */
+    private static final int CONNECT_MILLIS = 60_000;
+
     /**
      * Connects to a frontend on another host (a {@code tcp:} boot line, see
      * {@link RemoteConnection}): main first, then internal, each proven by its
@@ -161,9 +181,6 @@ final class BackendMain {
      * checked here: the boot line came through the node that started us, and
      * only the frontend that made it knows the token.
      */
-    /** How long a remote backend tries to reach its frontend (the frontend's start timeout ends it sooner). */
-    private static final int CONNECT_MILLIS = 60_000;
-
     private static void connectTcp(java.net.InetSocketAddress at, byte[] token, MessagePipe main,
             MessagePipe internal) throws IOException {
         MessagePipe[] pipes = {main, internal};
@@ -181,6 +198,26 @@ final class BackendMain {
             hello[token.length] = (byte) which;
             pipes[which].sendRaw(WireProtocol.HELLO, hello);
         }
+    }
+
+    /**
+     * What a warm JVM does before it waits for its boot line: rehearses a
+     * backend's start with a process class of jvalkka's own ({@link WarmUp};
+     * never a class of the application, whose statics must be fresh for the
+     * process that takes this JVM), then tells the pool it is ready with
+     * {@link WarmPool#READY_BYTE} on standard error. A failed rehearsal ends
+     * this JVM, saying why on standard error (the pool reports it).
+     */
+    private static void warmUp() {
+        try {
+            WarmUp.rehearse();
+        } catch (Throwable t) {
+            System.err.println("jvalkka warm backend: the rehearsal of a start failed: " + t);
+            System.err.flush();
+            Runtime.getRuntime().halt(3);
+        }
+        System.err.write(WarmPool.READY_BYTE);
+        System.err.flush();
     }
 
     private static String readLine(InputStream in) throws IOException {

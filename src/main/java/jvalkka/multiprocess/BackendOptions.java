@@ -44,6 +44,7 @@ public final class BackendOptions {
     private String classPath;
     private String modulePath;
     private Placement placement;
+    private int warmPool = -1; // -1: not chosen (no pool, unless a user of these options gives a default)
 
     private BackendOptions(List<String> jvmArgs, Duration startTimeout, Duration stopTimeout, int maxMessageBytes,
             String javaCommand, int returnCapacity, boolean awaitPreRun, String classPath, String modulePath) {
@@ -66,6 +67,10 @@ public final class BackendOptions {
         if (maxMessageBytes < 1024) {
             throw new IllegalArgumentException("maxMessageBytes must be at least 1024, got " + maxMessageBytes);
         }
+        if (warmPool < -1 || warmPool > WarmPool.MAX_PER_KIND) {
+            throw new IllegalArgumentException("a warm pool holds 0 to " + WarmPool.MAX_PER_KIND
+                    + " JVMs, not " + warmPool);
+        }
         if (returnCapacity < 1) {
             throw new IllegalArgumentException("returnCapacity must be at least 1, got " + returnCapacity);
         }
@@ -77,6 +82,7 @@ public final class BackendOptions {
         this(o.jvmArgs, o.startTimeout, o.stopTimeout, o.maxMessageBytes, o.javaCommand, o.returnCapacity,
                 o.awaitPreRun, o.classPath, o.modulePath);
         this.placement = o.placement;
+        this.warmPool = o.warmPool;
     }
 
     /**
@@ -393,5 +399,54 @@ public final class BackendOptions {
         BackendOptions c = new BackendOptions(this);
         c.placement = placement;
         return c.checked();
+    }
+
+    /**
+     * How many warm backend JVMs {@code start()} keeps ready for processes with
+     * these options (0, the default for a plain {@code MessageProcess}: none). A
+     * warm JVM is a backend JVM started ahead of time with the same {@code java},
+     * class path and JVM options, booted as far as it can be without a process
+     * object, and then blocked (using no CPU) until a {@code start()} takes it:
+     * {@code start()} then hands it the process object exactly as it would a fresh
+     * JVM's, and returns in a few milliseconds instead of a JVM's start time. See
+     * {@link WarmPool} for what a warm JVM costs and what it guarantees.
+     *
+     * @return the number of warm JVMs to keep ready, 0 for none
+     */
+    public int warmPool() {
+        return Math.max(0, warmPool);
+    }
+
+    /**
+     * These options with a warm pool of {@code n} JVMs (0 turns it off); see
+     * {@link #warmPool()}. The pool is filled in the background after the first
+     * {@code start()} with these options: that start, and any start while the
+     * pool is empty, starts a JVM as without a pool.
+     *
+     * @param n how many warm JVMs to keep ready (0 to {@value WarmPool#MAX_PER_KIND})
+     * @return these options with that pool
+     * @throws IllegalArgumentException when {@code n} is out of range
+     */
+    public BackendOptions withWarmPool(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("a warm pool holds 0 or more JVMs, not " + n);
+        }
+        BackendOptions c = new BackendOptions(this);
+        c.warmPool = n;
+        return c.checked();
+    }
+
+    /**
+     * These options with a warm pool of {@code n} JVMs unless a pool was chosen
+     * with {@link #withWarmPool(int)} (0 included): how {@code ProcessQueue},
+     * {@code Restarter} and {@code Parallelize}, which know they will start
+     * replacements, give their workers a default pool that the user's choice
+     * overrides.
+     *
+     * @param n the default pool
+     * @return these options, or these options with a pool of {@code n}
+     */
+    public BackendOptions withWarmPoolDefault(int n) {
+        return warmPool >= 0 ? this : withWarmPool(n);
     }
 }

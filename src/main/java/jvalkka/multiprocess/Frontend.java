@@ -94,6 +94,10 @@ final class Frontend {
         }
     }
 
+    BackendOptions options() {
+        return options;
+    }
+
     void setOptions(BackendOptions o) {
         requireNew("setOptions");
         this.options = o;
@@ -134,9 +138,12 @@ final class Frontend {
                 .redirectError(ProcessBuilder.Redirect.PIPE)
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         launchedAt = System.nanoTime();
-        Process process;
+        Process process = WarmPool.take(options, cmd, label, cds.jvmArgs()); // null: none idle, or no pool
+        boolean warm = process != null;
         try {
-            process = pb.start();
+            if (!warm) {
+                process = pb.start();
+            }
         } catch (IOException e) {
             connection.close();
             throw new BackendStartException(owner + ": cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
@@ -144,7 +151,7 @@ final class Frontend {
         stdin = process.getOutputStream();
         stderr.start(process.getErrorStream(), label);
         try {
-            stdin.write(connection.bootLine());
+            stdin.write(warm ? WarmPool.bootLine(connection.bootLine(), label) : connection.bootLine());
             stdin.flush();
         } catch (IOException e) {
             // the JVM died at once; awaitReady reports its status and stderr

@@ -378,6 +378,11 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
         frontend("setOptions").setOptions(options);
     }
 
+    /** The options this process starts (or started) with. */
+    BackendOptions options() {
+        return frontend("options").options();
+    }
+
     /**
      * Frontend: the pipe that carries the backend's {@code send_out__} messages.
      * Available before {@code start()} (to put in maps and select lists); it can be

@@ -30,10 +30,22 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Replacements come from a {@linkplain WarmPool warm pool}: unless the
+ * factory's process chose a pool itself ({@link BackendOptions#withWarmPool},
+ * 0 turns it off), a replacement is started with a pool of
+ * {@value #DEFAULT_WARM_POOL}, so after the first restart one warm JVM of the
+ * workers' kind waits, and the next replacement answers a few milliseconds after
+ * its predecessor's death is reported instead of a JVM's start later. Give the
+ * workers' own options a pool to have the first restart warm too. The warm JVM
+ * costs an idle backend's memory until this JVM exits, or until
+ * {@link WarmPool#stopAll()}.
+ *
  * Used by one thread (the manager's loop).
  */
 public final class Restarter<P extends MessageProcess> {
     private static final Logger LOG = LoggerFactory.getLogger("Restarter");
+    /** The warm pool a replacement starts with unless its options choose one. */
+    public static final int DEFAULT_WARM_POOL = 1;
 
     private final Function<String, ? extends P> factory;
     private final int maxRestarts;
@@ -89,6 +101,7 @@ public final class Restarter<P extends MessageProcess> {
         }
         times.addLast(now);
         P fresh = factory.apply(name);
+        fresh.setOptions(fresh.options().withWarmPoolDefault(DEFAULT_WARM_POOL));
         fresh.start();
         ContextStats.replaced(dead, fresh, why);
         LOG.warn("{} died ({}): restarted as pid {}", dead, reason, fresh.pid());

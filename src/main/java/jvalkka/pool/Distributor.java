@@ -672,6 +672,7 @@ final class Distributor implements Runnable {
         for (WorkerSlot s : slots) {
             s.joinReader(1000);
         }
+        jvalkka.multiprocess.WarmPool.stop(config.options()); // no more replacements: the spare goes too
     }
 
     private void stopQuietly(PoolWorker w) {

@@ -51,7 +51,12 @@ import jvalkka.multiprocess.BackendStartException;
  * and the worker carries on. A worker that dies is replaced; the items it was
  * computing are retried once, each alone, then fail as
  * {@link ItemFailedException.Kind#WORKER_DIED}. Every item put yields exactly one
- * result.
+ * result. Replacements come from a {@linkplain jvalkka.multiprocess.WarmPool warm pool} of
+ * {@value #DEFAULT_WARM_POOL} JVM (started in the background while the pool
+ * starts; it costs an idle worker's memory while the pool is open, and is
+ * stopped with the workers, at the end or by {@link #close()}), so a crashed worker's replacement takes work a
+ * few milliseconds after the crash; options with their own
+ * {@link BackendOptions#withWarmPool(int)} (0 turns it off) override it.
  *
  * <p><b>Memory: both queues are bounded.</b> At most {@code capacity} items
  * (default {@value #DEFAULT_CAPACITY}) wait in the input queue, and at most
@@ -88,6 +93,9 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
     record Config(String name, int workers, int capacity, int outputCapacity, int maxBatch, BackendOptions options, Boolean progress,
             SerializableFunction<?, ?> function, Class<?> functionClass, List<Placement> placements) {
     }
+
+    /** The warm JVMs kept for the workers' replacements unless the options choose ({@link BackendOptions#withWarmPool}). */
+    public static final int DEFAULT_WARM_POOL = 1;
 
     /** The input queue's bound unless {@link Builder#capacity} says otherwise. */
     public static final int DEFAULT_CAPACITY = 1000;
@@ -534,8 +542,8 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
          *         no worker is left running then
          */
         public ProcessQueue<I, O> start() {
-            return new ProcessQueue<>(new Config(name, workers, capacity, outputCapacity, maxBatch, options, progress, function,
-                    functionClass, placements));
+            return new ProcessQueue<>(new Config(name, workers, capacity, outputCapacity, maxBatch,
+                    options.withWarmPoolDefault(DEFAULT_WARM_POOL), progress, function, functionClass, placements));
         }
     }
 }

@@ -116,6 +116,46 @@ public final class ManagerBench {
         System.out.printf("stop_workers_s %.2f s%n", (t3 - t2) / 1e9);
         System.out.printf("boot_cpu_ms_per_worker %.0f ms%n", cpu.get(cpu.size() / 2));
         System.out.printf("frontend_cpu_s %.2f s%n", frontendCpu / 1000);
+        restart(Integer.getInteger("jvalkka.bench.restarts", 20));
+    }
+
+    /**
+     * {@code restart_ms}: the median time from a killed worker's "exited" event on its pipe to
+     * its Restarter replacement's first answer, the replacement taking the warm JVM that the
+     * previous one left (the worker's options ask for a pool of one; the wait for the pool to
+     * refill between kills is not timed).
+     */
+    static void restart(int kills) {
+        java.util.function.Function<String, Idle> make = name -> {
+            Idle p = new Idle(name);
+            p.setOptions(jvalkka.multiprocess.BackendOptions.defaults().withWarmPool(1));
+            return p;
+        };
+        jvalkka.multiprocess.Restarter<Idle> restarter = new jvalkka.multiprocess.Restarter<>(make, kills + 1,
+                java.time.Duration.ofHours(1));
+        Idle w = make.apply("restarted");
+        w.start(); // cold: it tells the pool what to keep warm
+        List<Long> ms = new ArrayList<>();
+        try {
+            for (int i = 0; i < kills; i++) {
+                MessageProcessBench.awaitIdleWarm();
+                ProcessHandle.of(w.pid()).orElseThrow().destroyForcibly();
+                MessageObject death = w.getPipe().recv();
+                long t0 = System.nanoTime(); // the death is reported
+                Idle fresh = restarter.restart(w, death);
+                fresh.sendMessageToBack(new MessageObject("ping", "i", i));
+                fresh.getPipe().recv();
+                ms.add((System.nanoTime() - t0) / 1000);
+                w = fresh;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            w.stop();
+            jvalkka.multiprocess.WarmPool.stopAll();
+        }
+        ms.sort(null);
+        System.out.printf("restart_ms %.1f ms%n", ms.get(ms.size() / 2) / 1000.0);
     }
 
     /** User plus system CPU time of a whole process so far, from /proc (10 ms resolution). */

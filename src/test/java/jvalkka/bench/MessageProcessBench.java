@@ -18,7 +18,9 @@ import jvalkka.sync.SyncIndex;
  * {@code scripts/bench messageprocess}: the core's costs, one {@code name value unit} line each.
  * Counts: RTT and SyncIndex 20,000 round trips after 5,000 of warm-up; one-way 200,000
  * messages, the last of three bursts (the first two warm up); start time the median of 7
- * starts (each to its first reply); RSS of the idle RTT backend after its round trips.
+ * starts (each to its first reply); RSS of the idle RTT backend after its round trips; warm
+ * start time over 50 starts that each take a warm JVM ({@code -Djvalkka.bench.warmStarts=N}),
+ * and an idle warm JVM's RSS and CPU ({@code scripts/bench messageprocess warm} alone).
  */
 public final class MessageProcessBench {
     static class Echo extends MessageProcess {
@@ -62,6 +64,9 @@ public final class MessageProcessBench {
         }
         if (only.equals("all") || only.equals("start")) {
             start();
+        }
+        if (only.equals("all") || only.equals("warm")) {
+            warmStart(Integer.getInteger("jvalkka.bench.warmStarts", 50));
         }
     }
 
@@ -154,6 +159,90 @@ public final class MessageProcessBench {
         }
         ms.sort(null);
         System.out.printf("start_ms %d ms%n", ms.get(3));
+    }
+
+    /**
+     * {@code warm_start_ms_p50/p99}: start() with a warm pool of one, each start taking the
+     * warm JVM the pool made ready (the pool refills between starts, which is not timed), to
+     * the first reply; {@code warm_idle_rss_mb}: the idle warm JVM's VmRSS;
+     * {@code warm_idle_cpu_pct}: its CPU use over one second of waiting.
+     */
+    static void warmStart(int starts) throws InterruptedException {
+        BackendOptions pool = BackendOptions.defaults().withWarmPool(1);
+        Echo first = new Echo("warm-first");
+        first.setOptions(pool);
+        first.start(); // cold: it tells the pool what to keep warm
+        first.stop();
+        long[] t = new long[starts];
+        long[] cpu = new long[starts];
+        for (int i = 0; i < starts; i++) {
+            long warmPid = awaitIdleWarm();
+            Echo p = new Echo("warm-" + i);
+            p.setOptions(pool);
+            long c0 = cpuTicks(warmPid);
+            long t0 = System.nanoTime();
+            p.start();
+            p.sendMessageToBack(new MessageObject("ping", "i", 1));
+            p.getPipe().recv();
+            t[i] = System.nanoTime() - t0;
+            cpu[i] = cpuTicks(warmPid) - c0;
+            TAKEN.add(p.pid());
+            if (p.pid() != warmPid) {
+                throw new IllegalStateException("start " + i + " did not take the warm JVM " + warmPid);
+            }
+            p.stop();
+        }
+        Arrays.sort(t);
+        System.out.printf("warm_start_ms_p50 %.1f ms%n", t[t.length / 2] / 1e6);
+        System.out.printf("warm_start_ms_p99 %.1f ms%n", t[Math.min(t.length - 1, (int) (t.length * 0.99))] / 1e6);
+        Arrays.sort(cpu);
+        System.out.printf("warm_start_cpu_ms %d ms%n", cpu[cpu.length / 2] * 10); // the taken JVM's CPU to its reply
+        long idle = awaitIdleWarm();
+        System.out.printf("warm_idle_rss_mb %.1f MB%n", rssMb(idle));
+        long cpu0 = cpuTicks(idle);
+        long w0 = System.nanoTime();
+        Thread.sleep(1000);
+        long cpu1 = cpuTicks(idle);
+        double pct = (cpu1 - cpu0) * 10.0 / ((System.nanoTime() - w0) / 1e9); // 100 ticks/s: 1 tick = 1% of a second
+        System.out.printf("warm_idle_cpu_pct %.1f %%%n", pct);
+        jvalkka.multiprocess.WarmPool.stopAll();
+    }
+
+    private static final java.util.Set<Long> TAKEN = new java.util.HashSet<>();
+
+    /** Waits (up to a minute) until a warm JVM is idle; returns its pid. */
+    static long awaitIdleWarm() throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (jvalkka.multiprocess.WarmPool.idle() < 1) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no warm JVM ready within 60 s");
+            }
+            Thread.sleep(1);
+        }
+        return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(h -> cmdline(h.pid()).contains("\0-Djvalkka.warm=true\0"))
+                .mapToLong(ProcessHandle::pid).filter(pid -> !TAKEN.contains(pid)).findFirst().orElseThrow();
+    }
+
+    /** The command line of {@code pid}, arguments separated by NUL, or "". */
+    static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** utime + stime of {@code pid} in clock ticks (1/100 s), or -1. */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     static double rssMb(long pid) {

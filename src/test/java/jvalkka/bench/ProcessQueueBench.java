@@ -33,6 +33,7 @@ import jvalkka.tutorial.CalPow;
  *     adaptive size picks anyway, so that the warm-up goes one item a message.
  *     {@code frontend_cpu_share} is this JVM's CPU time over the 2-worker runs'
  *     wall time (what it took from the workers).</li>
+ * <li>{@code pq_replace_ms}: see {@link #replace}.</li>
  * </ul>
  */
 public final class ProcessQueueBench {
@@ -57,6 +58,40 @@ public final class ProcessQueueBench {
         if (only.equals("all") || only.equals("speedup")) {
             speedup(args.length > 1 ? Double.parseDouble(args[1]) : 6.0);
         }
+        if (only.equals("all") || only.equals("replace")) {
+            replace(Integer.getInteger("jvalkka.bench.replacements", 10));
+        }
+    }
+
+    static Long workerPid(Integer x) {
+        return ProcessHandle.current().pid();
+    }
+
+    /**
+     * {@code pq_replace_ms}: the median time from a kill -9 of a one-worker pool's worker until
+     * the next item is answered by its replacement, which takes the pool's default warm JVM
+     * (the wait for the spare to be ready again between kills is not timed).
+     */
+    static void replace(int kills) throws Exception {
+        List<Double> ms = new ArrayList<>();
+        try (ProcessQueue<Integer, Long> q = ProcessQueue.of(ProcessQueueBench::workerPid).workers(1).start()) {
+            q.put(0);
+            long pid = q.get().getOrThrow();
+            for (int i = 1; i <= kills; i++) {
+                MessageProcessBench.awaitIdleWarm();
+                long t0 = System.nanoTime();
+                ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+                q.put(i);
+                long next = q.get().getOrThrow();
+                ms.add((System.nanoTime() - t0) / 1e6);
+                if (next == pid) {
+                    throw new IllegalStateException("the killed worker answered");
+                }
+                pid = next;
+            }
+        }
+        ms.sort(null);
+        System.out.printf(Locale.ROOT, "pq_replace_ms %.1f ms%n", ms.get(ms.size() / 2));
     }
 
     static void speedup(double targetSeconds) throws Exception {

@@ -44,6 +44,8 @@ import jvalkka.sgn.transforms.CallableTransform;
  * (16 MiB rings, so each frame is one message), MB = 10^6 bytes counted once per frame. The
  * worker JVM runs with the full JIT. Median of 3 timed runs after 2 warm-up runs; each run
  * starts its own worker, outside the timing.
+ *
+ * <p>{@code start}: {@code parallelize_start_ms}, see {@link #parallelizeStart}.
  */
 public final class SgnBench {
     private static final Map<String, Consumer<Out>> SECTIONS = new LinkedHashMap<>();
@@ -51,6 +53,7 @@ public final class SgnBench {
     static {
         SECTIONS.put("inprocess", SgnBench::inprocess);
         SECTIONS.put("parallel", SgnBench::parallel);
+        SECTIONS.put("start", SgnBench::parallelizeStart);
     }
 
     private SgnBench() {
@@ -186,7 +189,11 @@ public final class SgnBench {
         transient boolean ended;
 
         PassOn(boolean threads) {
-            super("pass", List.of("in"), List.of("out"));
+            this(threads, "pass");
+        }
+
+        PassOn(boolean threads, String name) {
+            super(name, List.of("in"), List.of("out"));
             this.threads = threads;
         }
 
@@ -237,6 +244,7 @@ public final class SgnBench {
     static final class CountSink extends SinkElement {
         long frames;
         long bytes;
+        long firstAt;
 
         CountSink() {
             super("snk", "in");
@@ -245,6 +253,9 @@ public final class SgnBench {
         @Override
         public void pull(SinkPad pad, Frame frame) {
             if (!frame.isGap()) {
+                if (frames == 0) {
+                    firstAt = System.nanoTime();
+                }
                 frames++;
                 if (frame.data() instanceof byte[] b) {
                     bytes += b.length;
@@ -302,5 +313,61 @@ public final class SgnBench {
         byte[] mib = new byte[1 << 20];
         Arrays.fill(blobs, mib);
         out.figure("process_1mib_mb_per_s", Math.round(parallelRun(false, blobs, 1 << 24)[1] / 1e6), "MB/s");
+    }
+
+    // ------------------------------------------------------------------ start
+
+    /**
+     * {@code parallelize_start_ms}: source -> two process-mode pass-on elements -> sink, one
+     * frame; from {@code new Parallelize(pipeline)} (which starts both worker JVMs) until the
+     * frame reaches the sink, the median of 10 runs after a first one whose cold workers
+     * filled Parallelize's default warm pool (each run waits, untimed, for the pool to be full
+     * again, then takes two warm JVMs).
+     */
+    private static void parallelizeStart(Out out) {
+        int runs = Integer.getInteger("jvalkka.bench.parallelizeRuns", 10);
+        double[] ms = new double[runs];
+        for (int run = -1; run < runs; run++) {
+            if (run >= 0) {
+                awaitWarm(Parallelize.DEFAULT_WARM_POOL);
+            }
+            ArraySource src = new ArraySource();
+            src.data = new Object[] {1};
+            PassOn a = new PassOn(false, "pass-a");
+            PassOn b = new PassOn(false, "pass-b");
+            CountSink snk = new CountSink();
+            Pipeline p = new Pipeline();
+            p.connect(src, a);
+            p.connect(a, b);
+            p.connect(b, snk);
+            long t0 = System.nanoTime();
+            try (Parallelize par = new Parallelize(p)) {
+                par.run();
+            }
+            if (snk.frames != 1) {
+                throw new AssertionError("got " + snk.frames + " frames of 1");
+            }
+            if (run >= 0) {
+                ms[run] = (snk.firstAt - t0) / 1e6;
+            }
+        }
+        jvalkka.multiprocess.WarmPool.stopAll();
+        Arrays.sort(ms);
+        out.figure("parallelize_start_ms", ms[runs / 2], "ms");
+    }
+
+    private static void awaitWarm(int n) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (jvalkka.multiprocess.WarmPool.idle() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the warm pool did not fill within 60 s");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

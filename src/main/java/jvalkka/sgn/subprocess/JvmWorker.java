@@ -53,7 +53,8 @@ final class JvmWorker extends Worker {
             in.spillWhileBlocked(out); // both rings full must not deadlock
             process = new WorkerProcess(element, name, ringBytes, shm);
             process.ignoreSIGINT(); // Ctrl+C reaches the whole process group: the main side coordinates
-            process.setOptions(options == null ? BackendOptions.defaults() : options);
+            process.setOptions((options == null ? BackendOptions.defaults() : options)
+                    .withWarmPoolDefault(Parallelize.DEFAULT_WARM_POOL));
         } catch (RuntimeException e) {
             segment.close();
             segment.unlink();

@@ -32,7 +32,12 @@ import jvalkka.shm.SharedMemory;
  * is its {@code useThreadingOverride()} if not null, else this pipeline's {@code useThreading},
  * else the class-wide {@link #useThreadingDefault()}. {@link #close()} stops every worker, waits
  * up to {@link #joinTimeout} for each, then kills it, and removes the segments made by
- * {@link #toShm} that this instance adopted. Like SGN's, it also turns SIGINT/SIGTERM into end
+ * {@link #toShm} that this instance adopted. Process-mode workers come from a
+ * {@linkplain jvalkka.multiprocess.WarmPool warm pool} of {@value #DEFAULT_WARM_POOL} JVMs
+ * unless their {@code setBackendOptions} choose one ({@code withWarmPool(0)} turns it off): the
+ * first run starts its workers' JVMs, the pool fills in the background, and the next run's
+ * workers take warm JVMs and start in milliseconds. The warm JVMs cost an idle backend's
+ * memory each until this JVM exits or {@link jvalkka.multiprocess.WarmPool#stopAll()}. Like SGN's, it also turns SIGINT/SIGTERM into end
  * of stream while it is open ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the
  * pipeline in order.
  *
@@ -69,6 +74,9 @@ import jvalkka.shm.SharedMemory;
  * </ul>
  */
 public class Parallelize implements AutoCloseable {
+    /** The warm JVMs kept for process-mode workers unless their options choose. */
+    public static final int DEFAULT_WARM_POOL = 2;
+
     /** See {@link #useThreadingDefault()}. */
     private static volatile boolean useThreadingDefault = false;
 

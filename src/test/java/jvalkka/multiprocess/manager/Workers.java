@@ -60,6 +60,7 @@ final class Workers {
 
     /** Fails unless every child process of this JVM has ended within {@code seconds}. */
     static void assertNoChildren(double seconds) {
+        jvalkka.multiprocess.WarmPool.stopAll(); // the spare a Restarter keeps for the next replacement
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<ProcessHandle> left;
         while (!(left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty()) {

@@ -31,6 +31,7 @@ class ParallelizeTest {
 
     @AfterEach
     void nothingLeft() throws Exception {
+        jvalkka.multiprocess.WarmPool.stopAll(); // the spares Parallelize keeps for the next run
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
             ProcessHandle.current().descendants().findFirst().ifPresent(h -> h.onExit().join());

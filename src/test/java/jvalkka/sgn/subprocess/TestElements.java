@@ -71,7 +71,11 @@ final class TestElements {
         transient boolean batch;
 
         Squarer() {
-            super("squarer", List.of("in"), List.of("out"));
+            this("squarer");
+        }
+
+        Squarer(String name) {
+            super(name, List.of("in"), List.of("out"));
         }
 
         @Override
@@ -149,6 +153,13 @@ final class TestElements {
     }
 
     static class ProcessSquarer extends Squarer {
+        ProcessSquarer() {
+        }
+
+        ProcessSquarer(String name) {
+            super(name);
+        }
+
         @Override
         protected Boolean useThreadingOverride() {
             return false;

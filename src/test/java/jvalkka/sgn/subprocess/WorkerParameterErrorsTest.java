@@ -32,6 +32,7 @@ class WorkerParameterErrorsTest {
 
     @AfterEach
     void nothingLeft() throws Exception {
+        jvalkka.multiprocess.WarmPool.stopAll(); // the spares Parallelize keeps for the next run
         assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
                 .map(h -> h.pid() + " " + jvalkka.testing.CommandLines.of(h)).toList(), "child JVMs left");
         assertEquals(List.of(), ParallelizeTest.ourSegments(), "segments left in /dev/shm");

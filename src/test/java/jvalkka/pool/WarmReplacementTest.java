@@ -1,0 +1,70 @@
+package jvalkka.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import jvalkka.multiprocess.BackendOptions;
+import jvalkka.multiprocess.WarmPool;
+
+/** A ProcessQueue's crashed worker is replaced by a warm JVM of its default pool, which close() stops. */
+@Timeout(120)
+class WarmReplacementTest {
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void noChildren() throws InterruptedException {
+        Testing.assertNoChildren();
+    }
+
+    /** "warm" or "cold": how the worker answering was started; -1 halts the worker the first time it is seen. */
+    static String probe(int x, String crashedOnce) {
+        try {
+            return probeOrThrow(x, crashedOnce);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String probeOrThrow(int x, String crashedOnce) throws java.io.IOException {
+        if (x < 0 && !Files.exists(Path.of(crashedOnce))) {
+            Files.createFile(Path.of(crashedOnce));
+            Runtime.getRuntime().halt(1);
+        }
+        String cmd = new String(Files.readAllBytes(Path.of("/proc/self/cmdline")), java.nio.charset.StandardCharsets.UTF_8);
+        return cmd.contains("-Djvalkka.warm=true") ? "warm" : "cold";
+    }
+
+    @Test
+    void aCrashedWorkersReplacementIsAWarmJvm() throws Exception {
+        String flag = dir.resolve("crashed").toString();
+        try (ProcessQueue<Integer, String> q = ProcessQueue.<Integer, String>of(x -> probe(x, flag)).workers(1)
+                .start()) {
+            q.put(0);
+            assertEquals("cold", q.get().getOrThrow(), "the first worker starts cold");
+            Testing.await(() -> WarmPool.idle() == ProcessQueue.DEFAULT_WARM_POOL, "the spare is ready");
+            q.put(-1); // the worker dies; the item is retried on the replacement
+            assertEquals("warm", q.get().getOrThrow(), "the replacement took the warm JVM");
+            assertTrue(Files.exists(Path.of(flag)));
+        }
+        assertEquals(0, WarmPool.idle(), "close() stopped the spare");
+    }
+
+    @Test
+    void optionsWithoutAPoolKeepNoSpare() throws Exception {
+        try (ProcessQueue<Integer, String> q = ProcessQueue.<Integer, String>of(x -> probe(x, "/nonexistent"))
+                .options(BackendOptions.defaults().withWarmPool(0)).workers(1).start()) {
+            q.put(0);
+            assertEquals("cold", q.get().getOrThrow());
+            assertEquals(0, WarmPool.idle());
+        }
+    }
+}
