@@ -90,6 +90,9 @@ final class BackendMain {
         if (adoptStderr) {
             adoptParentStderr(ppid);
         }
+        if (process.ignoresSigint()) {
+            Signals.ignore("INT"); // before READY: a Ctrl+C right after start() returns must find it ignored
+        }
         main.sendRaw(WireProtocol.READY, new byte[0]);
         int status = process.runBackend(main, internal);
         System.out.flush();

@@ -107,10 +107,16 @@ final class ClassDataSharing {
             return withArchiveIfReadyImpl(this);
         }
 
-        /** Whether every jar is still there (the cache's pruning may remove an old snapshot). */
+        /**
+         * Whether every snapshot jar is still there (the cache's pruning, in this JVM
+         * or another, may remove an old one). The user's own jars are not looked at:
+         * one that went away is skipped by the backend's JVM, and then, its class path
+         * no longer matching, the archive too, as it would be without this check.
+         */
         boolean jarsExist() {
+            String cache = cachePrefix;
             for (String j : archiveClassPath) {
-                if (!Files.isRegularFile(Path.of(j))) {
+                if (cache != null && j.startsWith(cache) && !Files.isRegularFile(Path.of(j))) {
                     return false;
                 }
             }
@@ -137,6 +143,21 @@ final class ClassDataSharing {
 
     /** The plan for backends run by {@code java} with {@code jvmArgs} and the class path {@code classPath}. */
     static Plan plan(String java, List<String> jvmArgs, List<String> classPath) {
+        Last last = lastPlan;
+        if (last != null && last.java.equals(java) && last.jvmArgs == jvmArgs && last.classPath == classPath) {
+            // the same options and class path as the last start (immutable lists): no key to build
+            return last.plan.jarsExist() ? last.plan.withArchiveIfReady() : planFor(java, jvmArgs, classPath);
+        }
+        return planFor(java, jvmArgs, classPath);
+    }
+
+    /** The plan of the last {@link #plan} call, for its next one with the same lists (they are immutable). */
+    private record Last(String java, List<String> jvmArgs, List<String> classPath, Plan plan) {
+    }
+
+    private static volatile Last lastPlan;
+
+    private static Plan planFor(String java, List<String> jvmArgs, List<String> classPath) {
         if (!ENABLED || choosesOwnSharing(jvmArgs)) {
             return none(jvmArgs, classPath);
         }
@@ -150,7 +171,18 @@ final class ClassDataSharing {
             PLANS.remove(key, p);
             p = PLANS.computeIfAbsent(key, k -> build(String.join(File.pathSeparator, classPath), jvmArgs, java, jdk));
         }
+        if (isImmutable(jvmArgs) && isImmutable(classPath)) {
+            lastPlan = new Last(java, jvmArgs, classPath, p);
+        }
         return p.withArchiveIfReady();
+    }
+
+    private static final Class<?> IMMUTABLE_LIST = List.of(1, 2, 3).getClass();
+    private static final Class<?> IMMUTABLE_LIST12 = List.of(1).getClass();
+
+    /** Whether {@code l} is one of the JDK's unmodifiable lists ({@code List.of}, {@code List.copyOf}). */
+    private static boolean isImmutable(List<String> l) {
+        return l.getClass() == IMMUTABLE_LIST || l.getClass() == IMMUTABLE_LIST12;
     }
 
     private static boolean choosesOwnSharing(List<String> jvmArgs) {
@@ -231,21 +263,7 @@ final class ClassDataSharing {
             return p;
         }
         if (Files.isRegularFile(p.archive)) {
-            List<String> args = new ArrayList<>();
-            if (p.aot()) {
-                args.add("-XX:AOTCache=" + p.archive); // -XX:AOTMode=auto: a cache it cannot use is passed over
-            } else {
-                args.add("-XX:SharedArchiveFile=" + p.archive);
-                args.add("-Xshare:auto");
-            }
-            args.addAll(quietSharing(p.feature));
-            if (ARCHIVE_AT_BASE && p.feature >= 14 && p.feature <= 25
-                    && p.backendJvmArgs.stream().noneMatch(a -> a.startsWith("-XX:ArchiveRelocationMode="))) {
-                args.add("-XX:+UnlockDiagnosticVMOptions");
-                args.add("-XX:ArchiveRelocationMode=0");
-            }
-            return new Plan(p.classPath, List.copyOf(args), p.archive, p.archiveClassPath, p.backendJvmArgs, p.java,
-                    p.feature);
+            return READY.computeIfAbsent(p, ClassDataSharing::ready);
         }
         if (TRAINING.putIfAbsent(p.archive, Boolean.TRUE) == null) {
             LOG.debug("backends start without {} until it is made", p.archive);
@@ -254,6 +272,28 @@ final class ClassDataSharing {
             t.start();
         }
         return p;
+    }
+
+    /** The plans with their archive's options, made once per plan (a plan is a key: a record of immutable parts). */
+    private static final ConcurrentHashMap<Plan, Plan> READY = new ConcurrentHashMap<>();
+
+    /** {@code p} with the options that make a backend use its archive. */
+    private static Plan ready(Plan p) {
+        List<String> args = new ArrayList<>();
+        if (p.aot()) {
+            args.add("-XX:AOTCache=" + p.archive); // -XX:AOTMode=auto: a cache it cannot use is passed over
+        } else {
+            args.add("-XX:SharedArchiveFile=" + p.archive);
+            args.add("-Xshare:auto");
+        }
+        args.addAll(quietSharing(p.feature));
+        if (ARCHIVE_AT_BASE && p.feature >= 14 && p.feature <= 25
+                && p.backendJvmArgs.stream().noneMatch(a -> a.startsWith("-XX:ArchiveRelocationMode="))) {
+            args.add("-XX:+UnlockDiagnosticVMOptions");
+            args.add("-XX:ArchiveRelocationMode=0");
+        }
+        return new Plan(p.classPath, List.copyOf(args), p.archive, p.archiveClassPath, p.backendJvmArgs, p.java,
+                p.feature);
     }
 
     /**
@@ -417,6 +457,9 @@ final class ClassDataSharing {
      * this user's (not links) and writable by nobody else; otherwise class-data
      * sharing is off (and says why).
      */
+    /** The cache directory's path and a separator, once known: the snapshot jars' prefix. */
+    private static volatile String cachePrefix;
+
     private static Path cacheDir() throws IOException {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
@@ -436,6 +479,7 @@ final class ClassDataSharing {
                 Files.setPosixFilePermissions(p, perms); // ours: nobody else may put classes there
             }
         }
+        cachePrefix = dir + File.separator;
         return dir;
     }
 
