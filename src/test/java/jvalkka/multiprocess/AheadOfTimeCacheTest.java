@@ -157,6 +157,7 @@ class AheadOfTimeCacheTest {
             }
         } finally {
             Files.deleteIfExists(cache);
+            Files.deleteIfExists(foreign); // made for this test's options alone
         }
     }
 
