@@ -50,8 +50,10 @@ import jvalkka.shm.internal.ExitSequence;
  * <p><b>The JDK's ahead-of-time cache.</b> Where the backend's {@code java} is
  * JDK 24 or later ({@link JavaRuntime}), the archive is an AOT cache
  * ({@code -XX:AOTCache}, JEP 483; on JDK 25 it also holds method profiles, JEP
- * 515) instead of a dynamic CDS archive: classes come loaded <em>and linked</em>,
- * which halves what a backend's start costs again. It is made the same way (the
+ * 515) instead of a dynamic CDS archive: classes come loaded <em>and linked</em>
+ * (measured on JDK 25: a backend's boot CPU about a third below a start without it;
+ * JDK 25's JIT threads still make it cost more than JDK 17 with its CDS archive).
+ * It is made the same way (the
  * same trainer, in the background, in the same directory, under the same keys:
  * the JDK, the JVM options, the jars) in two steps, {@code -XX:AOTMode=record}
  * then {@code -XX:AOTMode=create}, each a child process of this JVM that ends
