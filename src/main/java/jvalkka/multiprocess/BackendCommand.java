@@ -32,8 +32,9 @@ final class BackendCommand {
      * @param launchArgs the class path or module path and the main class
      *     ({@link BackendClassPath#launchArgs}), the command line's tail
      * @param label the backend's name, shown in {@code ps} as {@code -Djvalkka.process=}
-     * @param thisJava whether {@code javaCommand} is this JVM's own JDK
-     * @param jdkFeature the feature version of that JDK ({@code Runtime.version().feature()})
+     * @param thisJava whether {@code javaCommand} is a JDK whose version is known
+     *     ({@link #knownJdk}): this JVM's own, or one whose {@code release} file was read
+     * @param jdkFeature the feature version of that JDK ({@code Runtime.version().feature()} in it)
      * @param selectorProvider this JVM's platform selector provider's class name, or null
      * @param slf4jProvider the SLF4J provider the backend should use, or null
      */
@@ -56,9 +57,17 @@ final class BackendCommand {
 
     /** The inputs for a backend of this JVM with {@code options} and class-data sharing {@code cds}. */
     static Inputs inputs(BackendOptions options, ClassDataSharing.Plan cds, BackendClassPath where, String label) {
+        JavaRuntime jdk = JavaRuntime.of(options.javaCommand());
         return new Inputs(options.javaCommand(), options.jvmArgs(), cds.jvmArgs(), where.launchArgs(cds.classPath()),
-                label,
-                options.runsThisJava(), Runtime.version().feature(), SELECTOR_PROVIDER, LogBinding.providerForBackends());
+                label, knownJdk(jdk), jdk.feature(), SELECTOR_PROVIDER, LogBinding.providerForBackends());
+    }
+
+    /**
+     * Whether the options that depend on the backend's JDK may be given to {@code jdk}:
+     * it is this JVM's own, or a JDK 17 or later whose version {@link JavaRuntime} read.
+     */
+    static boolean knownJdk(JavaRuntime jdk) {
+        return jdk.isThisJava() || jdk.feature() >= 17;
     }
 
     private static String platformSelectorProvider() {
@@ -66,7 +75,7 @@ final class BackendCommand {
         return name.equals("sun.nio.ch.EPollSelectorProvider") ? name : null;
     }
 
-    /** {@link #backendProperties(List, boolean, String, String)} with this JVM's providers. */
+    /** {@link #backendProperties(List, boolean, String, String)} with this JVM's providers ({@code thisJava}: see {@link #knownJdk}). */
     static List<String> backendProperties(List<String> jvmArgs, boolean thisJava) {
         return backendProperties(jvmArgs, thisJava, SELECTOR_PROVIDER, LogBinding.providerForBackends());
     }
@@ -75,7 +84,7 @@ final class BackendCommand {
      * System properties that spare a backend JVM work at start: each names a
      * provider that the JDK or SLF4J would otherwise look for by scanning every
      * jar on the class path. Properties set in {@code jvmArgs} are left alone; the
-     * selector provider is named only to this JVM's own JDK.
+     * selector provider is named only to a JDK whose version is known ({@link #knownJdk}).
      */
     static List<String> backendProperties(List<String> jvmArgs, boolean thisJava, String selectorProvider,
             String slf4jProvider) {
@@ -107,7 +116,8 @@ final class BackendCommand {
      *     {@code --enable-native-access=ALL-UNNAMED}: Agrona and jnr-ffi use
      *     {@code sun.misc.Unsafe} and native libraries, about which these JDKs
      *     warn once per JVM, which for a backend is once per start. Left out when
-     *     {@code jvmArgs} chooses for itself, and for another JDK.</li>
+     *     {@code jvmArgs} chooses for itself, and for a JDK whose version is not
+     *     known.</li>
      * </ul>
      */
     static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava, int feature) {

@@ -121,16 +121,22 @@ final class BackendConnection implements BackendListener {
         SocketChannel[] channels = new SocketChannel[2];
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);
+            // its death wakes the wait (a closed selector ignores the wakeup): no polling while a JVM boots, which
+            // cost the frontend CPU for every backend waited for (several at once in startAll)
+            process.onExit().thenRun(sel::wakeup);
             List<Hello> hellos = new ArrayList<>();
             while (channels[0] == null || channels[1] == null) {
                 if (!process.isAlive()) {
                     throw Failed.statusTold("the backend JVM exited with exit status " + process.waitFor()
                             + " before it connected");
                 }
-                if (System.nanoTime() > deadlineNanos) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left < 0) {
                     throw new Failed("the backend JVM did not connect within " + timeoutMillis + " ms");
                 }
-                sel.select(20);
+                // short rounds only while a connection waits for its twin (CHECK_WAIT_ROUNDS)
+                sel.select(unchecked.isEmpty() && hellos.isEmpty() ? Math.max(1, Math.min(left / 1_000_000 + 1, 1000))
+                        : 20);
                 sel.selectedKeys().clear();
                 acceptPending(sel, process.pid(), hellos);
                 readHellos(sel, hellos, channels);
@@ -257,7 +263,7 @@ final class BackendConnection implements BackendListener {
             }
             WireCodec.Frame f;
             try {
-                f = main.recvFrame(Math.min(left, 50));
+                f = main.recvFrame(Math.min(left, 250)); // its death closes the channel: this is a fallback
             } catch (PipeClosedException e) {
                 process.waitFor(2, TimeUnit.SECONDS);
                 throw new Failed("the backend JVM closed its channel"

@@ -114,6 +114,9 @@ final class BackendMain {
         if (adoptStderr && !remote) { // the pid of a remote frontend is on another host
             adoptParentStderr(ppid);
         }
+        if (process.ignoresSigint()) {
+            Signals.ignore("INT"); // before READY: a Ctrl+C right after start() returns must find it ignored
+        }
         main.sendRaw(WireProtocol.READY, new byte[0]);
         int status = process.runBackend(main, internal);
         System.out.flush();

@@ -216,7 +216,8 @@ public final class BackendOptions {
     }
 
     /**
-     * Makes the class-data-sharing archive for backends with these options now,
+     * Makes the class-data-sharing archive (on JDK 24 and later, the JDK's
+     * ahead-of-time cache) for backends with these options now,
      * waiting for it (a second or two, once per build of your code and JVM
      * options), instead of in the background at the first start. Call it before
      * starting many backends at once. Backends start without an archive when this
@@ -225,11 +226,8 @@ public final class BackendOptions {
      * @return whether an archive is ready for backends with these options
      */
     public boolean prepareArchive() {
-        if (!runsThisJava()) {
-            return false;
-        }
         BackendClassPath where = BackendClassPath.of(this, BackendMain.class, "the class-data archive");
-        return where.classPathOnly() && ClassDataSharing.prepare(jvmArgs, where.classPath());
+        return where.classPathOnly() && ClassDataSharing.prepare(javaCommand(), jvmArgs, where.classPath());
     }
 
     /**

@@ -129,9 +129,7 @@ final class Frontend {
             throw new BackendStartException(owner + ": cannot open the process channel"
                     + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
         }
-        ClassDataSharing.Plan cds = options.runsThisJava() && where.classPathOnly()
-                ? ClassDataSharing.plan(options.jvmArgs(), where.classPath())
-                : ClassDataSharing.none(options.jvmArgs(), where.classPath());
+        ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)

@@ -448,38 +448,86 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
 
     /**
      * Frontend: starts several processes at once: their JVMs boot in parallel,
-     * which is much faster than starting them one after the other.
+     * which is much faster than starting them one after the other. At most a few
+     * boot at a time ({@code -Djvalkka.startWindow=N}; by default twice as many as
+     * this machine has cores): a hundred JVMs booting at once mostly wait for
+     * each other. Each of these start threads starts its next process as soon as its
+     * last one is ready, so one slow backend holds up no other.
+     *
+     * <p>Returns when every process has started or failed to. When some failed,
+     * every other one is started and running all the same (stop them, for example
+     * in your {@code MainContext.close()}, or let {@link #isAlive()} tell which
+     * started), and this throws the first failure in the list's order, the others
+     * {@linkplain Throwable#getSuppressed() suppressed}.
      *
      * @param processes the processes
+     * @throws BackendStartException when a process fails to start, as {@link #start()} would
      */
     public static void startAll(Collection<? extends MessageProcess> processes) {
-        RuntimeException failure = null;
-        // a few JVMs booting at a time finish sooner than all at once: a hundred booting JVMs
-        // (each with its compiler and GC threads) mostly wait for each other on a small machine
-        int window = Integer.getInteger("jvalkka.startWindow", Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
-        java.util.ArrayDeque<MessageProcess> booting = new java.util.ArrayDeque<>();
-        java.util.Iterator<? extends MessageProcess> next = processes.iterator();
-        while (next.hasNext() || !booting.isEmpty()) {
-            while (next.hasNext() && booting.size() < window) {
-                MessageProcess p = next.next();
-                p.frontend("startAll").launch();
-                booting.add(p);
-            }
-            MessageProcess p = booting.poll();
-            try {
-                p.front.awaitReady();
-                ContextStats.started(p);
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
+        List<MessageProcess> list = new java.util.ArrayList<>(processes);
+        Throwable[] failed = new Throwable[list.size()];
+        int window = Math.min(list.size(), startWindow());
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable starter = () -> {
+            for (int i = next.getAndIncrement(); i < list.size(); i = next.getAndIncrement()) {
+                try {
+                    Frontend f = list.get(i).frontend("startAll");
+                    f.launch();
+                    f.awaitReady();
+                } catch (Throwable t) {
+                    failed[i] = t;
                 }
             }
+        };
+        if (window <= 1) {
+            starter.run();
+        } else {
+            Thread[] threads = new Thread[window];
+            for (int k = 0; k < window; k++) {
+                threads[k] = new Thread(starter, "jvalkka-startAll-" + k);
+                threads[k].setDaemon(true);
+                threads[k].start();
+            }
+            boolean interrupted = false;
+            for (Thread t : threads) {
+                while (t.isAlive()) {
+                    try {
+                        t.join(); // each start is bounded by its start timeout
+                    } catch (InterruptedException e) {
+                        interrupted = true; // every start must end as started or failed: none is left half-done
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        if (failure != null) {
-            throw failure;
+        Throwable failure = null;
+        for (int i = 0; i < list.size(); i++) {
+            if (failed[i] == null) {
+                ContextStats.started(list.get(i)); // on the caller's thread: it knows the MainContext starting them
+            } else if (failure == null) {
+                failure = failed[i];
+            } else {
+                failure.addSuppressed(failed[i]);
+            }
         }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        } else if (failure != null) {
+            throw new BackendStartException("startAll: " + failure, failure);
+        }
+    }
+
+    /**
+     * How many JVMs {@link #startAll} boots at once: {@code -Djvalkka.startWindow}, else
+     * twice the number of cores (see {@code scripts/bench manager}).
+     */
+    static int startWindow() {
+        return Math.max(1, Integer.getInteger("jvalkka.startWindow",
+                Math.max(2, 2 * Runtime.getRuntime().availableProcessors())));
     }
 
     /**

@@ -19,6 +19,8 @@ import jvalkka.multiprocess.Select;
  * {@code boot_cpu_ms_per_worker}: the median CPU time (user + system, /proc, 10 ms steps) a worker
  * had used when all had answered, which is its start; {@code frontend_cpu_s}: this JVM's CPU time.
  * On 2 cores the start is CPU-bound: start_workers_s is about (100 x boot CPU + frontend CPU) / 2.
+ * {@code --java PATH} (or {@code JVALKKA_BENCH_JAVA}): the backends run that java (JDK 17: CDS archive;
+ * JDK 24+: AOT cache); {@code -Djvalkka.startWindow=N} in {@code JV_JAVA_OPTS}: JVMs booting at once.
  */
 public final class ManagerBench {
     static final class Idle extends MessageProcess {
@@ -90,6 +92,7 @@ public final class ManagerBench {
     }
 
     public static void main(String[] args) {
+        args = BenchJava.apply(args); // --java PATH: the backends' java
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         if (!jvalkka.multiprocess.BackendOptions.defaults().prepareArchive()) {
             System.err.println("note: backends start without a class-data-sharing archive");

@@ -49,6 +49,7 @@ public final class MessageProcessBench {
     }
 
     public static void main(String[] args) throws Exception {
+        args = BenchJava.apply(args); // --java PATH: the backends' java
         String only = args.length > 0 ? args[0] : "all";
         if (!BackendOptions.defaults().prepareArchive()) {
             System.err.println("note: backends start without a class-data-sharing archive");
