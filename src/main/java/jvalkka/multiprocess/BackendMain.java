@@ -79,7 +79,7 @@ final class BackendMain {
      * it too, so that the class-data archive holds what this path loads.
      */
     static int serve(String label, String[] boot, boolean adoptStderr) {
-        boolean remote = boot[0].startsWith(RemoteConnection.SCHEME);
+        boolean remote = RemoteConnection.isRemote(boot[0]);
         byte[] token = HexFormat.of().parseHex(boot[1]);
         long ppid = Long.parseLong(boot[2]);
         MessagePipe main = new MessagePipe(label + " main pipe (backend)");
@@ -87,7 +87,8 @@ final class BackendMain {
         MessageProcess process;
         try {
             if (remote) {
-                connectTcp(RemoteConnection.address(boot[0]), token, main, internal);
+                connectTcp(RemoteConnection.address(boot[0]), boot[0].startsWith(RemoteConnection.TLS_SCHEME),
+                        token, main, internal);
                 // no shared memory with the frontend: its EventGroups cross as copies that report here
                 jvalkka.sync.internal.RemoteEvents.connect(new RemoteCrossing.EventLink(internal));
             } else {
@@ -184,15 +185,28 @@ final class BackendMain {
      * checked here: the boot line came through the node that started us, and
      * only the frontend that made it knows the token.
      */
-    private static void connectTcp(java.net.InetSocketAddress at, byte[] token, MessagePipe main,
+    private static void connectTcp(java.net.InetSocketAddress at, boolean tls, byte[] token, MessagePipe main,
             MessagePipe internal) throws IOException {
+        javax.net.ssl.SSLContext keys = null;
+        if (tls) {
+            String dir = System.getProperty(RemoteConnection.KEYS_PROPERTY);
+            if (dir == null) {
+                throw new IOException("the frontend at " + at + " wants TLS, but -D" + RemoteConnection.KEYS_PROPERTY
+                        + "=<keys directory> is not set");
+            }
+            keys = jvalkka.internal.NodeKeys.context(Path.of(dir));
+        }
         MessagePipe[] pipes = {main, internal};
         for (int which = 0; which < 2; which++) {
             SocketChannel ch = SocketChannel.open();
             try {
                 ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 ch.socket().connect(at, CONNECT_MILLIS);
-                pipes[which].connect(ch);
+                if (keys != null) {
+                    pipes[which].connect(ch, jvalkka.internal.NodeKeys.clientEngine(keys), CONNECT_MILLIS);
+                } else {
+                    pipes[which].connect(ch);
+                }
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw new IOException("cannot connect to the frontend at " + at + ": " + e.getMessage(), e);

@@ -40,7 +40,8 @@ import jvalkka.internal.RemoteLaunchers;
  * <h2>The boot line</h2>
  *
  * <pre>
- *   tcp:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;\n
+ *   tcp:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;\n      (plain TCP)
+ *   tls:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;\n      (mutual TLS)
  * </pre>
  *
  * <p>{@code host} is the listening address as a literal (IPv6 in brackets),
@@ -52,12 +53,24 @@ import jvalkka.internal.RemoteLaunchers;
  * {@link BackendMain} then connects over TCP ({@code TCP_NODELAY}) twice, main
  * first, and sends each pipe's hello.
  *
- * <p>TLS: once the data path has TLS, each accepted channel is wrapped before
- * its hello is read ({@link #helloPipe}), and the backend's in {@code BackendMain.connectTcp}.
+ * <p>TLS: when the launcher names the cluster's keys ({@link RemoteLauncher#keysDir()}),
+ * the scheme is {@code tls:} instead of {@code tcp:}, and each connection is
+ * mutual TLS 1.3 ({@code jvalkka.internal.NodeKeys}: this end the server, needing
+ * the backend's certificate of the same cluster) before its hello is read
+ * ({@link #helloPipe}); the token then travels encrypted. The node must start a
+ * {@code tls:} backend with {@code -Djvalkka.node.keys=<its keys directory>}
+ * ({@link #KEYS_PROPERTY}); the backend is the TLS client ({@code BackendMain.connectTcp}).
  */
 final class RemoteConnection implements BackendListener {
-    /** The prefix of a boot line whose backend connects over TCP. */
+    /** The prefix of a boot line whose backend connects over plain TCP (the cluster has no keys). */
     static final String SCHEME = "tcp:";
+    /** The prefix of a boot line whose backend connects over mutual TLS with its node's keys. */
+    static final String TLS_SCHEME = "tls:";
+    /**
+     * The system property that names a TLS backend's keys directory (its node's
+     * {@code scripts/node-keys} directory): the node adds it to the command line.
+     */
+    static final String KEYS_PROPERTY = "jvalkka.node.keys";
     /** How long an accepted connection may take to send its hello before it is closed. */
     static final long HELLO_MILLIS = 10_000;
     /** How many reads an accepted connection gets to complete its hello (bounds what a stranger makes us buffer). */
@@ -70,6 +83,8 @@ final class RemoteConnection implements BackendListener {
     private final byte[] token = new byte[WireProtocol.TOKEN_BYTES];
     private ServerSocketChannel server;
     private InetSocketAddress bound;
+    /** The cluster's keys for mutual TLS, or null for plain TCP. */
+    private javax.net.ssl.SSLContext keys;
     private String host = "another host";
 
     private RemoteConnection(Logger logger, RemoteLauncher launcher, Placement placement) {
@@ -94,6 +109,9 @@ final class RemoteConnection implements BackendListener {
         InetAddress at = launcher.frontendAddress();
         try {
             RANDOM.nextBytes(c.token);
+            if (launcher.keysDir() != null) {
+                c.keys = jvalkka.internal.NodeKeys.context(launcher.keysDir());
+            }
             c.server = TcpChannels.listen(new InetSocketAddress(at, 0));
             c.server.configureBlocking(false);
             c.bound = (InetSocketAddress) c.server.getLocalAddress();
@@ -131,13 +149,18 @@ final class RemoteConnection implements BackendListener {
     public byte[] bootLine() {
         InetAddress a = bound.getAddress();
         String h = a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
-        return (SCHEME + h + ":" + bound.getPort() + " " + HexFormat.of().formatHex(token) + " "
+        return ((keys != null ? TLS_SCHEME : SCHEME) + h + ":" + bound.getPort() + " " + HexFormat.of().formatHex(token) + " "
                 + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The address in a boot line's first word ({@code tcp:host:port}). */
+    /** Whether a boot line's first word names a frontend on another host ({@code tcp:} or {@code tls:}). */
+    static boolean isRemote(String word) {
+        return word.startsWith(SCHEME) || word.startsWith(TLS_SCHEME);
+    }
+
+    /** The address in a boot line's first word ({@code tcp:host:port} or {@code tls:host:port}). */
     static InetSocketAddress address(String word) {
-        String hp = word.substring(SCHEME.length());
+        String hp = word.substring(SCHEME.length()); // both schemes are four characters
         int colon = hp.lastIndexOf(':');
         if (colon < 0) {
             throw new IllegalArgumentException("not tcp:<host>:<port>: " + word);
@@ -218,23 +241,34 @@ final class RemoteConnection implements BackendListener {
         while ((c = server.accept()) != null) {
             try {
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Pending p = new Pending(c, helloPipe(c));
+                Pending p = new Pending(c, helloPipe(c, keys));
                 c.register(sel, SelectionKey.OP_READ, p);
                 pending.add(p);
             } catch (IOException e) {
-                logger.debug("start: an accepted connection failed at once: {}", e.toString());
+                logger.warn("start: a connection to {} was refused: {}", bound, e.toString());
                 c.close();
             }
         }
     }
 
-    /** A pipe on an accepted connection, to read its hello on. */
-    private static MessagePipe helloPipe(SocketChannel c) throws IOException {
+    /**
+     * A pipe on an accepted connection, to read its hello on: over TLS (this end
+     * the server, needing the backend's certificate of the same cluster) when the
+     * cluster has keys. The handshake waits at most {@link #HANDSHAKE_MILLIS}.
+     */
+    private static MessagePipe helloPipe(SocketChannel c, javax.net.ssl.SSLContext keys) throws IOException {
         MessagePipe p = new MessagePipe("hello from " + c.getRemoteAddress());
         p.maxMessageBytes(WireProtocol.TOKEN_BYTES + 1); // a claim of more never completes: nothing big is buffered
-        p.connect(c);
+        if (keys != null) {
+            p.connect(c, jvalkka.internal.NodeKeys.serverEngine(keys), HANDSHAKE_MILLIS);
+        } else {
+            p.connect(c);
+        }
         return p;
     }
+
+    /** How long the TLS handshake of one accepted connection may take (the accepting loop waits for it). */
+    static final long HANDSHAKE_MILLIS = 5_000;
 
     /** Reads {@code p}'s hello if it is in; a right one takes its pipe's place in {@code channels}. */
     private void hello(SelectionKey k, Pending p, List<Pending> pending, ByteLink[] channels) {

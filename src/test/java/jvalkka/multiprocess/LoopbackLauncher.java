@@ -44,16 +44,24 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         return InetAddress.getLoopbackAddress();
     }
 
+    /** The frontend's keys for TLS on the data path (null: plain TCP), and the "node's" (the backend's). */
+    volatile Path keys;
+    volatile Path nodeKeys;
+
     @Override
     public Path keysDir() {
-        return null;
+        return keys;
     }
 
     @Override
     public RemoteBackend launch(RemoteLauncher.Request request) {
         requests.add(request);
         beforeStart.accept(request);
-        BackendOptions o = BackendOptions.defaults().withJvmArgs(request.jvmArgs());
+        List<String> jvmArgs = new java.util.ArrayList<>(request.jvmArgs());
+        if (nodeKeys != null) {
+            jvmArgs.add("-D" + RemoteConnection.KEYS_PROPERTY + "=" + nodeKeys); // as a node agent adds its own
+        }
+        BackendOptions o = BackendOptions.defaults().withJvmArgs(jvmArgs);
         BackendClassPath where = BackendClassPath.of(o, LoopbackLauncher.class, "the loopback launcher");
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(o,
                 ClassDataSharing.none(o.jvmArgs(), where.classPath()), where, request.label()));

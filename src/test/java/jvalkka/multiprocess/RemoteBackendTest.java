@@ -180,6 +180,23 @@ class RemoteBackendTest {
     }
 
     @Test
+    void withTheClustersKeysTheDataPathIsMutualTlsAndAnotherClustersBackendIsRefused() throws Exception {
+        launcher.keys = jvalkka.cluster.TestKeys.of("tls");
+        launcher.nodeKeys = launcher.keys;
+        Remote r = started();
+        assertTrue(launcher.requests.get(0).bootLine().startsWith("tls:127.0.0.1:"), launcher.requests.get(0).bootLine());
+        assertEquals(5, r.proxy(Api.class).add(2, 3));
+        r.sendMessageToBack(new MessageObject("ping", "i", 7));
+        assertEquals(7, r.returnFromBack().get("i", Integer.class));
+
+        launcher.nodeKeys = jvalkka.cluster.TestKeys.of("tls-other");
+        Remote stranger = new Remote();
+        stranger.setOptions(BackendOptions.defaults().withPlacement(NODE));
+        BackendStartException e = assertThrows(BackendStartException.class, stranger::start);
+        assertTrue(e.getMessage().contains("the backend on " + LoopbackLauncher.HOST), e.getMessage());
+    }
+
+    @Test
     void proxyCallsReturnValuesAndRethrowTheBackendsExceptions() {
         Api api = started().proxy(Api.class);
         assertEquals(5, api.add(2, 3));
