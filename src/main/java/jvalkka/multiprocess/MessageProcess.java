@@ -562,6 +562,23 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
     }
 
     /**
+     * Frontend: ends the backend at once, without {@code postRun__} (as
+     * Python's {@code Process.terminate()}): SIGTERM to a backend on this host,
+     * a stop request to its node for one placed on another host. The frontend
+     * then sees its {@code "exited"} event as for any death. Never waits; does
+     * nothing before {@code start()} or after the backend exited. Use it for a
+     * backend that must not finish what it is doing; {@link #stop()} otherwise.
+     * (Its {@link #pid()} is a pid on the backend's own host: never signal it
+     * from here for a placed process.)
+     */
+    public void terminate() {
+        Frontend f = front;
+        if (f != null && f.isAlive()) {
+            f.process().destroy();
+        }
+    }
+
+    /**
      * Frontend: whether the backend JVM is running.
      *
      * @return whether the backend JVM is running

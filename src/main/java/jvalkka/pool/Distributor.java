@@ -648,8 +648,9 @@ final class Distributor implements Runnable {
         if (abandon) {
             for (WorkerSlot s : slots) {
                 if (!s.batches.isEmpty()) {
-                    // it would finish its batches first; we started it, so we may end it (by its pid)
-                    ProcessHandle.of(s.worker.pid()).ifPresent(ProcessHandle::destroy);
+                    // it would finish its batches first; ended through its Process, never by a pid, which for a
+                    // worker placed on another host names a process of that host, not of this one
+                    s.worker.terminate();
                 }
             }
         }

@@ -95,6 +95,8 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         final Process p;
         private final CompletableFuture<Process> exit = new CompletableFuture<>();
         volatile String lostBecause;
+        /** How many times the frontend asked the "node" to end this backend. */
+        final java.util.concurrent.atomic.AtomicInteger destroyRequests = new java.util.concurrent.atomic.AtomicInteger();
 
         Backend(Process p) {
             this.p = p;
@@ -174,6 +176,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
 
         @Override
         public void destroy() {
+            destroyRequests.incrementAndGet();
             p.destroy();
         }
 

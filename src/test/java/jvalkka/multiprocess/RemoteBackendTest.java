@@ -141,6 +141,16 @@ class RemoteBackendTest {
     }
 
     @Test
+    void terminateEndsAPlacedBackendThroughItsNodeAndTheFrontendSeesItExit() {
+        Remote r = started();
+        r.terminate();
+        assertEquals(1, launcher.started.get(0).destroyRequests.get(), "asked through the node, not by a local pid");
+        MessageObject exited = r.getPipe().recv();
+        assertEquals("exited", exited.command(), exited.toString());
+        assertTrue(!r.isAlive());
+    }
+
+    @Test
     void aPlacedProcessStartsThroughTheLauncherAndAnswersOverTcp() {
         Remote r = started();
         assertEquals(1, launcher.requests.size());
