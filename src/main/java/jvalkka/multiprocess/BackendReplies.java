@@ -215,6 +215,7 @@ final class BackendReplies {
             }
             failPending();
             ended = true;
+            returned.wakeTakers(); // returnFromBack ends now, not at its next look (a pool's replacement waits for it)
         });
     }
 
@@ -310,6 +311,7 @@ final class BackendReplies {
         }
         ended = true;
         returned.wake();
+        returned.wakeTakers();
     }
 
     @Override

@@ -134,6 +134,16 @@ final class ReturnQueue {
     }
 
     /** A waiting {@link #put} asks its lifted condition again now. */
+    /** Wakes every thread waiting in {@link #poll} to look again (the backend's end came: it must not wait a turn). */
+    void wakeTakers() {
+        lock.lock();
+        try {
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void wake() {
         lock.lock();
         try {
