@@ -116,6 +116,7 @@ public final class ClusterDemo {
         private int jobsDone;
         private int jobsWrong;
         private int workersLost;
+        private boolean signalled;                         // SIGTERM or Ctrl+C: the program ends after the manager
         private final Map<String, Integer> jobsByNode = new TreeMap<>();
 
         Manager(List<Placement> placements, int jobsPerWorker, Map<Long, String> nodeByAgentPid, Duration quiet) {
@@ -183,7 +184,8 @@ public final class ClusterDemo {
                 }
                 for (Object pipe : r.reads()) {
                     if (pipe == auxPipeRead) {
-                        logger.warn("{}: leaving the loop", readAux() == Aux.STOP ? "stop requested" : "SIGTERM or CTRL-C");
+                        signalled = readAux() != Aux.STOP;
+                        logger.warn("{}: leaving the loop", signalled ? "SIGTERM or CTRL-C" : "stop requested");
                         loop = false;
                         continue;
                     }
@@ -211,7 +213,7 @@ public final class ClusterDemo {
                 return;
             }
             if (Restarter.isExited(msg)) {
-                // a remote worker's exit names its node: "node n2 (127.0.0.1:25522) unreachable", ...
+                // a remote worker's exit names its node: "node n2 (127.0.0.1) unreachable", ...
                 logger.error("handleMessage__ : {} died: {}", p, msg);
                 workersLost++;
                 forget(p);
@@ -308,6 +310,11 @@ public final class ClusterDemo {
                 m.run();
             } finally {
                 m.close();
+            }
+            if (m.signalled) {
+                LOG.warn("stopped by a signal: no process queue; leaving the cluster");
+                driver.close();
+                System.exit(130);
             }
             LOG.info("manager: {} jobs done on nodes {}, {} wrong, {} workers lost", m.jobsDone, m.jobsByNode,
                     m.jobsWrong, m.workersLost);

@@ -87,7 +87,11 @@ class ClusterDemoTest {
         pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         pb.environment().put("TMPDIR", tmp.toString());
         pb.environment().put(marker.substring(0, marker.indexOf('=')), marker.substring(marker.indexOf('=') + 1));
-        pb.environment().remove("JV_JAVA_OPTS");
+        // the agents' backends without class-data sharing: its snapshot jars live in a per-user cache that
+        // keeps the newest 24 files, and where several checkouts build at once (CI runners, a shared
+        // machine) another JVM may prune a jar an agent planned with before its backend starts
+        // ("Could not find or load main class jvalkka.multiprocess.BackendMain"; seen once here)
+        pb.environment().put("JV_JAVA_OPTS", "-Djvalkka.cds=false");
         Process p = pb.start();
         String out;
         try {
@@ -134,8 +138,12 @@ class ClusterDemoTest {
             assertTrue(out.matches("(?s).*ClusterDemo - INFO - summary: 3 nodes, 3 workers, 6 jobs done, 9 items in"
                     + " order, [0-9.]+ s: ok\n.*"), out);
             for (String line : out.split("\n")) {
-                assertFalse(line.startsWith("WARNING") || line.contains(" - WARNING - ") || line.contains(" - ERROR - ")
-                        || line.startsWith("scripts/cluster-demo: pid"), "an unexpected line: " + line + "\n" + out);
+                // Pekko's failure detector warns of late heartbeats when the machine is busy: expected here
+                boolean late = line.contains("heartbeat interval is growing too large")
+                        || line.contains("Scheduled sending of heartbeat was delayed");
+                assertFalse(!late && (line.startsWith("WARNING") || line.contains(" - WARNING - ")
+                        || line.contains(" - ERROR - ") || line.startsWith("scripts/cluster-demo: pid")),
+                        "an unexpected line: " + line + "\n" + out);
             }
             // nothing left: no process, no run record of theirs, no keys
             assertTrue(seen.size() >= 1 + 3 + 1 + 3, "the agents, driver and backends were seen: " + seen);
