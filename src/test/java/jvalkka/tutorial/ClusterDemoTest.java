@@ -31,9 +31,9 @@ import jvalkka.shm.internal.RunRecord;
  * three node agents on this machine, the manager's workers each answering from the node it was
  * placed on, the queue's results in input order, the summary, no WARNING or ERROR line, and
  * nothing left afterwards: no process it started (agent, driver, backend, keytool: each carries a
- * tag in its environment, which the test watches for while the script runs), no run record of
- * theirs (a JVM's record outlives it only if it died holding a backend or a /dev/shm segment), no
- * keys in the temp directory.
+ * tag in its environment, which the test watches for while the script runs), no /dev/shm file
+ * they were seen to map, no run record of theirs (a JVM's record outlives it only if it died
+ * holding a backend or a segment), no keys in the temp directory.
  */
 @Timeout(300)
 class ClusterDemoTest {
@@ -63,6 +63,22 @@ class ClusterDemoTest {
         return found;
     }
 
+    /** Adds the /dev/shm files that the processes {@code pids} have mapped to {@code into}. */
+    static void shmMappedBy(Set<Long> pids, Set<String> into) {
+        for (long pid : pids) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
+                    int at = line.indexOf("/dev/shm/");
+                    if (at >= 0) {
+                        into.add(line.substring(at).replace(" (deleted)", ""));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone
+            }
+        }
+    }
+
     static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
@@ -81,6 +97,7 @@ class ClusterDemoTest {
         String marker = "JVALKKA_CLUSTER_DEMO_TEST=" + UUID.randomUUID();
         Path tmp = Files.createTempDirectory("cluster-demo-test");
         Set<Long> seen = new ConcurrentSkipListSet<>();
+        Set<String> segments = new TreeSet<>();
         ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("scripts/cluster-demo").toString(), "3", "9")
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("JV_NO_BUILD", "1");
@@ -104,7 +121,9 @@ class ClusterDemoTest {
             });
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(270);
             while (!p.waitFor(250, TimeUnit.MILLISECONDS)) {
-                seen.addAll(tagged(marker));
+                Set<Long> now = tagged(marker);
+                seen.addAll(now);
+                shmMappedBy(now, segments);
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("scripts/cluster-demo did not end within 270 s");
                 }
@@ -155,6 +174,8 @@ class ClusterDemoTest {
                 }
             }
             assertEquals(List.of(), records, "run records (backends or segments) left");
+            assertEquals(List.of(), segments.stream().filter(f -> Files.exists(Path.of(f))).toList(),
+                    "/dev/shm segments the demo's processes mapped are left");
             try (var s = Files.list(tmp)) {
                 assertEquals(List.of(), s.toList(), "the demo's temp directory (its keys) was left");
             }
