@@ -74,6 +74,13 @@ final class ClassDataSharing {
     private static final ConcurrentHashMap<String, Plan> PLANS = new ConcurrentHashMap<>();
     private static final int KEEP_FILES = 24; // a class path has a snapshot per directory
     /**
+     * Pruning never removes a file younger than this: a snapshot jar may stand on
+     * the class path of a backend that a long-lived JVM (a node agent) is starting
+     * right now, while other builds fill the cache (plans in use refresh their jars'
+     * time, see {@link Plan#jarsExist}).
+     */
+    private static final long PRUNE_AGE_MILLIS = 3_600_000L;
+    /**
      * Map the archive where it was made to be mapped. JDK 17 updates and later map it
      * at a random address by default, and then rewrite its pointers: every backend
      * copies some 16 MB of archive pages instead of sharing them, which costs each
@@ -117,9 +124,17 @@ final class ClassDataSharing {
          */
         boolean jarsExist() {
             String cache = cachePrefix;
+            long now = System.currentTimeMillis();
             for (String j : archiveClassPath) {
-                if (cache != null && j.startsWith(cache) && !Files.isRegularFile(Path.of(j))) {
-                    return false;
+                if (cache != null && j.startsWith(cache)) {
+                    File f = new File(j);
+                    long modified = f.lastModified(); // 0: gone
+                    if (modified == 0L) {
+                        return false;
+                    }
+                    if (now - modified > PRUNE_AGE_MILLIS / 2) {
+                        f.setLastModified(now); // in use: the pruning of a JVM that outlives an hour keeps it
+                    }
                 }
             }
             return true;
@@ -486,15 +501,16 @@ final class ClassDataSharing {
     }
 
     /** Keeps the newest few archives and snapshots: every build of the code makes new ones. */
-    private static void prune(Path dir) {
+    static void prune(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            long hourAgo = System.currentTimeMillis() - 3_600_000L;
+            long hourAgo = System.currentTimeMillis() - PRUNE_AGE_MILLIS;
             List<Path> all = s.filter(f -> f.toString().endsWith(".jsa") || f.toString().endsWith(".aot")
-                            || f.toString().endsWith(".jar")
-                            || f.toString().endsWith(".tmp") && f.toFile().lastModified() < hourAgo)
+                            || f.toString().endsWith(".jar") || f.toString().endsWith(".tmp"))
                     .sorted(Comparator.comparingLong((Path f) -> f.toFile().lastModified()).reversed()).toList();
             for (Path old : all.subList(Math.min(all.size(), KEEP_FILES), all.size())) {
-                Files.deleteIfExists(old);
+                if (old.toFile().lastModified() < hourAgo) { // a young one may be on a starting backend's path
+                    Files.deleteIfExists(old);
+                }
             }
         } catch (IOException ignored) {
             // pruning is best effort
