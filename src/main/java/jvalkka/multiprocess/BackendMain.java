@@ -47,7 +47,7 @@ final class BackendMain {
             Runtime.getRuntime().halt(2);
             return;
         }
-        if (boot.length != 3) {
+        if (boot.length != 3 && !(boot.length == 4 && boot[3].equals(RemoteConnection.TLS_WORD))) {
             System.err.println("jvalkka backend " + label + ": this program is started by MessageProcess.start(), "
                     + "not by hand");
             System.exit(2);
@@ -70,7 +70,9 @@ final class BackendMain {
         MessageProcess process;
         try {
             if (remote) {
-                connectTcp(RemoteConnection.address(boot[0]), token, main, internal);
+                javax.net.ssl.SSLContext tls = boot.length > 3 && boot[3].equals(RemoteConnection.TLS_WORD)
+                        ? nodeTls() : null;
+                connectTcp(RemoteConnection.address(boot[0]), token, main, internal, tls);
                 // no shared memory with the frontend: its EventGroups cross as copies that report here
                 jvalkka.sync.internal.RemoteEvents.connect(new RemoteCrossing.EventLink(internal));
             } else {
@@ -154,25 +156,45 @@ final class BackendMain {
         return ch;
     }
 
-    /**
-     * Connects to a frontend on another host (a {@code tcp:} boot line, see
-     * {@link RemoteConnection}): main first, then internal, each proven by its
-     * hello frame with the one-time token. Nothing about the frontend can be
-     * checked here: the boot line came through the node that started us, and
-     * only the frontend that made it knows the token.
-     */
     /** How long a remote backend tries to reach its frontend (the frontend's start timeout ends it sooner). */
     private static final int CONNECT_MILLIS = 60_000;
 
+    /**
+     * The TLS context of the keys the node gave this backend (the directory in
+     * {@value RemoteConnection#KEYS_ENV}; the password from its file, with
+     * {@link jvalkka.internal.NodeKeys#password}'s owner and mode checks).
+     */
+    private static javax.net.ssl.SSLContext nodeTls() throws IOException {
+        String dir = System.getenv(RemoteConnection.KEYS_ENV);
+        if (dir == null || dir.isEmpty()) {
+            throw new IOException("the frontend asks for TLS, but the node gave this backend no keys ("
+                    + RemoteConnection.KEYS_ENV + " is not set: does the node run plain TCP?)");
+        }
+        return jvalkka.internal.NodeKeys.context(Path.of(dir));
+    }
+
+    /**
+     * Connects to a frontend on another host (a {@code tcp:} boot line, see
+     * {@link RemoteConnection}): main first, then internal, each over mutual TLS
+     * when {@code tls} is not null (the handshake before any byte of ours), each
+     * proven by its hello frame with the one-time token. With TLS the frontend is
+     * known to be a member of the cluster; without it nothing about the frontend
+     * can be checked here: the boot line came through the node that started us,
+     * and only the frontend that made it knows the token.
+     */
     private static void connectTcp(java.net.InetSocketAddress at, byte[] token, MessagePipe main,
-            MessagePipe internal) throws IOException {
+            MessagePipe internal, javax.net.ssl.SSLContext tls) throws IOException {
         MessagePipe[] pipes = {main, internal};
         for (int which = 0; which < 2; which++) {
             SocketChannel ch = SocketChannel.open();
             try {
                 ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 ch.socket().connect(at, CONNECT_MILLIS);
-                pipes[which].connect(ch);
+                if (tls == null) {
+                    pipes[which].connect(ch);
+                } else {
+                    pipes[which].connect(ch, jvalkka.internal.NodeKeys.clientEngine(tls), CONNECT_MILLIS);
+                }
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw new IOException("cannot connect to the frontend at " + at + ": " + e.getMessage(), e);

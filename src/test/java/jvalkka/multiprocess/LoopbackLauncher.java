@@ -32,9 +32,21 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     /** What the "node" writes to the backend's standard input, given the boot line (a test may spoil it). */
     volatile java.util.function.UnaryOperator<String> bootLine = line -> line;
 
-    /** Makes and installs one; {@link #close()} uninstalls it. */
+    /** The cluster's keys as the frontend sees them ({@link #keysDir()}); null: plain TCP. */
+    volatile Path keys;
+    /** The keys the "node" gives its backends (in {@code JVALKKA_KEYS_DIR}); null: none. */
+    volatile Path nodeKeys;
+
+    /** Makes and installs one for a plain cluster; {@link #close()} uninstalls it. */
     static LoopbackLauncher install() {
+        return install(null);
+    }
+
+    /** Makes and installs one for a cluster with {@code keys} (null: plain TCP), given to frontend and node alike. */
+    static LoopbackLauncher install(Path keys) {
         LoopbackLauncher l = new LoopbackLauncher();
+        l.keys = keys;
+        l.nodeKeys = keys;
         RemoteLaunchers.install(l);
         return l;
     }
@@ -46,7 +58,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
 
     @Override
     public Path keysDir() {
-        return null;
+        return keys;
     }
 
     @Override
@@ -58,8 +70,15 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(o,
                 ClassDataSharing.none(o.jvmArgs(), where.classPath()), where, request.label()));
         try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            Path k = nodeKeys;
+            if (k != null) {
+                pb.environment().put(RemoteConnection.KEYS_ENV, k.toString());
+            } else {
+                pb.environment().remove(RemoteConnection.KEYS_ENV);
+            }
+            Process p = pb.start();
             p.getOutputStream().write(bootLine.apply(request.bootLine()).getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().flush();
             Backend b = new Backend(p);
