@@ -32,6 +32,8 @@ final class AgentBackends {
     private static final long GRACE_MILLIS = 2000;
 
     private final String host;
+    /** The cluster's keys, given to each backend for its TLS connection; null when the cluster runs plain TCP. */
+    private final java.nio.file.Path keysDir;
     private final Map<Long, Child> children = new ConcurrentHashMap<>();
     /** Starts run here, off the actor's thread: a JVM's fork and the first class-data plan take a while. */
     private final ExecutorService launcher = Executors.newSingleThreadExecutor(r -> {
@@ -44,8 +46,9 @@ final class AgentBackends {
     private record Child(long id, String label, Process process, ActorRef<AgentMessage> driver) {
     }
 
-    AgentBackends(String host) {
+    AgentBackends(String host, java.nio.file.Path keysDir) {
         this.host = host;
+        this.keysDir = keysDir;
     }
 
     /** Starts the backend {@code b} asks for and answers {@code b.replyTo()}; returns at once. */
@@ -57,7 +60,7 @@ final class AgentBackends {
             }
             Process p;
             try {
-                p = NodeLaunch.start(b.label(), b.jvmArgs(), b.bootLine());
+                p = NodeLaunch.start(b.label(), b.jvmArgs(), b.bootLine(), keysDir);
             } catch (IOException | RuntimeException e) {
                 b.replyTo().tell(new AgentMessage.StartFailed(b.id(), "node " + host + " cannot start backend "
                         + b.label() + ": " + e.getMessage()));

@@ -86,7 +86,7 @@ public final class NodeAgent implements AutoCloseable {
             config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(config);
         }
         AgentInfo[] holder = new AgentInfo[1];
-        AgentBackends backends = new AgentBackends(host);
+        AgentBackends backends = new AgentBackends(host, settings.plainTcp() ? null : settings.keysDir());
         Behavior<AgentMessage> behavior = Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE, ctx.getSelf()));
             return Behaviors.receive(AgentMessage.class)

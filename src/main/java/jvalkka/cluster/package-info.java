@@ -34,7 +34,16 @@
  *
  * <p>Members authenticate each other with mutual TLS (Pekko Artery's
  * {@code tls-tcp} transport; keystores from {@code scripts/node-keys}); plain
- * TCP only when asked for ({@code --insecure-plain-tcp}). Pekko's Java
+ * TCP only when asked for ({@code --insecure-plain-tcp}). The data path
+ * between a frontend and a backend it placed on a node runs over mutual TLS with
+ * the same keys: the driver's {@code keysDir()} makes the frontend the TLS
+ * server (client certificate required) of its backend's two connections, and
+ * the agent gives each backend it starts the keys directory in the environment
+ * variable {@code JVALKKA_KEYS_DIR} (a path, no secret: the password is read
+ * from the directory's file, which must be this user's, mode 0600); the one-time
+ * token of the boot line is checked inside the TLS session. A member with
+ * plain TCP and one with TLS do not talk: an agent refuses a boot line that
+ * disagrees with it on TLS. Pekko's Java
  * serialization is off: the agents' own messages travel through
  * {@link jvalkka.cluster.AgentSerializer}. An agent binds the address it is
  * given, never a wildcard address by default.

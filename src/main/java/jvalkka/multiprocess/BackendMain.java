@@ -64,7 +64,7 @@ final class BackendMain {
             System.clearProperty(WarmPool.WARM_PROPERTY);
             boot = java.util.Arrays.copyOf(boot, 3);
         }
-        if (boot.length != 3) {
+        if (boot.length != 3 && !(boot.length == 4 && boot[3].equals(RemoteConnection.TLS_WORD))) {
             System.err.println("jvalkka backend " + label + ": this program is started by MessageProcess.start(), "
                     + "not by hand");
             System.exit(2);
@@ -79,7 +79,7 @@ final class BackendMain {
      * it too, so that the class-data archive holds what this path loads.
      */
     static int serve(String label, String[] boot, boolean adoptStderr) {
-        boolean remote = RemoteConnection.isRemote(boot[0]);
+        boolean remote = boot[0].startsWith(RemoteConnection.SCHEME);
         byte[] token = HexFormat.of().parseHex(boot[1]);
         long ppid = Long.parseLong(boot[2]);
         MessagePipe main = new MessagePipe(label + " main pipe (backend)");
@@ -87,8 +87,9 @@ final class BackendMain {
         MessageProcess process;
         try {
             if (remote) {
-                connectTcp(RemoteConnection.address(boot[0]), boot[0].startsWith(RemoteConnection.TLS_SCHEME),
-                        token, main, internal);
+                javax.net.ssl.SSLContext tls = boot.length > 3 && boot[3].equals(RemoteConnection.TLS_WORD)
+                        ? nodeTls() : null;
+                connectTcp(RemoteConnection.address(boot[0]), token, main, internal, tls);
                 // no shared memory with the frontend: its EventGroups cross as copies that report here
                 jvalkka.sync.internal.RemoteEvents.connect(new RemoteCrossing.EventLink(internal));
             } else {
@@ -179,33 +180,40 @@ final class BackendMain {
     private static final int CONNECT_MILLIS = 60_000;
 
     /**
-     * Connects to a frontend on another host (a {@code tcp:} boot line, see
-     * {@link RemoteConnection}): main first, then internal, each proven by its
-     * hello frame with the one-time token. Nothing about the frontend can be
-     * checked here: the boot line came through the node that started us, and
-     * only the frontend that made it knows the token.
+     * The TLS context of the keys the node gave this backend (the directory in
+     * {@value RemoteConnection#KEYS_ENV}; the password from its file, with
+     * {@link jvalkka.internal.NodeKeys#password}'s owner and mode checks).
      */
-    private static void connectTcp(java.net.InetSocketAddress at, boolean tls, byte[] token, MessagePipe main,
-            MessagePipe internal) throws IOException {
-        javax.net.ssl.SSLContext keys = null;
-        if (tls) {
-            String dir = System.getProperty(RemoteConnection.KEYS_PROPERTY);
-            if (dir == null) {
-                throw new IOException("the frontend at " + at + " wants TLS, but -D" + RemoteConnection.KEYS_PROPERTY
-                        + "=<keys directory> is not set");
-            }
-            keys = jvalkka.internal.NodeKeys.context(Path.of(dir));
+    private static javax.net.ssl.SSLContext nodeTls() throws IOException {
+        String dir = System.getenv(RemoteConnection.KEYS_ENV);
+        if (dir == null || dir.isEmpty()) {
+            throw new IOException("the frontend asks for TLS, but the node gave this backend no keys ("
+                    + RemoteConnection.KEYS_ENV + " is not set: does the node run plain TCP?)");
         }
+        return jvalkka.internal.NodeKeys.context(Path.of(dir));
+    }
+
+    /**
+     * Connects to a frontend on another host (a {@code tcp:} boot line, see
+     * {@link RemoteConnection}): main first, then internal, each over mutual TLS
+     * when {@code tls} is not null (the handshake before any byte of ours), each
+     * proven by its hello frame with the one-time token. With TLS the frontend is
+     * known to be a member of the cluster; without it nothing about the frontend
+     * can be checked here: the boot line came through the node that started us,
+     * and only the frontend that made it knows the token.
+     */
+    private static void connectTcp(java.net.InetSocketAddress at, byte[] token, MessagePipe main,
+            MessagePipe internal, javax.net.ssl.SSLContext tls) throws IOException {
         MessagePipe[] pipes = {main, internal};
         for (int which = 0; which < 2; which++) {
             SocketChannel ch = SocketChannel.open();
             try {
                 ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 ch.socket().connect(at, CONNECT_MILLIS);
-                if (keys != null) {
-                    pipes[which].connect(ch, jvalkka.internal.NodeKeys.clientEngine(keys), CONNECT_MILLIS);
-                } else {
+                if (tls == null) {
                     pipes[which].connect(ch);
+                } else {
+                    pipes[which].connect(ch, jvalkka.internal.NodeKeys.clientEngine(tls), CONNECT_MILLIS);
                 }
             } catch (IOException | RuntimeException e) {
                 ch.close();

@@ -370,6 +370,14 @@ public final class MessagePipe extends FrameChannel {
         }
     }
 
+    /**
+     * Start handshake on a plain connection only: whether the peer's first bytes
+     * were a TLS record (a TLS client at a plain endpoint) rather than a frame.
+     */
+    boolean receivedTlsRecord() {
+        return receiver.startsWithTlsRecord();
+    }
+
     /** Reads the next raw frame (for the start handshake); {@code null} on timeout. */
     WireCodec.Frame recvFrame(long timeoutMillis) throws IOException {
         return receiver.recvFrame(timeoutMillis);

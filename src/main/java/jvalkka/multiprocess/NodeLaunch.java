@@ -3,6 +3,7 @@ package jvalkka.multiprocess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -42,19 +43,58 @@ public final class NodeLaunch {
      * @throws BackendStartException when the class path cannot be derived
      */
     public static Process start(String label, List<String> jvmArgs, String bootLine) throws IOException {
+        return start(label, jvmArgs, bootLine, null);
+    }
+
+    /**
+     * As {@link #start(String, List, String)}, on a node of a cluster with
+     * {@code keysDir}: the backend's connection to its frontend runs over mutual
+     * TLS with these keys. Only the directory's path reaches the backend (in the
+     * environment variable {@code JVALKKA_KEYS_DIR}, not on its command line); it
+     * reads the password from the directory's file, which must be this user's and
+     * no one else's to read. A boot line that asks for TLS on a node without keys,
+     * or for plain TCP on a node with keys, is refused: every member of a cluster
+     * runs TLS, or all run plain TCP.
+     *
+     * @param label the process's label, shown as {@code -Djvalkka.process=LABEL}
+     * @param jvmArgs the backend's JVM options (as {@link BackendOptions#withJvmArgs})
+     * @param bootLine written as is to the backend's standard input (ends with
+     *     {@code tls} when the frontend wants TLS)
+     * @param keysDir the cluster's keys ({@code scripts/node-keys}), or null when the cluster runs plain TCP
+     * @return the backend's process, as {@link #start(String, List, String)}'s
+     * @throws IOException when the JVM cannot be run, or the boot line and
+     *     {@code keysDir} disagree on TLS
+     */
+    public static Process start(String label, List<String> jvmArgs, String bootLine, Path keysDir)
+            throws IOException {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(bootLine, "bootLine");
+        String[] words = bootLine.strip().split(" ");
+        boolean wantsTls = words.length == 4 && words[3].equals(RemoteConnection.TLS_WORD);
+        if (wantsTls && keysDir == null) {
+            throw new IOException("the frontend asks for TLS, but this node runs plain TCP (--insecure-plain-tcp): "
+                    + "every member of a cluster needs the same TLS keys, or all run plain TCP");
+        }
+        if (!wantsTls && keysDir != null && words[0].startsWith(RemoteConnection.SCHEME)) {
+            throw new IOException("the frontend asks for plain TCP, but this node's cluster uses TLS: "
+                    + "every member of a cluster needs the same TLS keys, or all run plain TCP");
+        }
         BackendOptions options = BackendOptions.defaults().withJvmArgs(jvmArgs);
         BackendClassPath where = BackendClassPath.of(options, BackendMain.class, "backend " + label);
         ClassDataSharing.Plan cds = options.runsThisJava() && where.classPathOnly()
                 ? ClassDataSharing.plan(options.jvmArgs(), where.classPath())
                 : ClassDataSharing.none(options.jvmArgs(), where.classPath());
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
-        Process p = new ProcessBuilder(cmd)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.PIPE)
-                .redirectInput(ProcessBuilder.Redirect.PIPE)
-                .start();
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        if (keysDir != null) {
+            pb.environment().put(RemoteConnection.KEYS_ENV, keysDir.toAbsolutePath().toString());
+        } else {
+            pb.environment().remove(RemoteConnection.KEYS_ENV);
+        }
+        Process p = pb.start();
         RunDir.addChild(p, label);
         p.onExit().thenRun(() -> RunDir.removeChild(p));
         OutputStream in = p.getOutputStream();

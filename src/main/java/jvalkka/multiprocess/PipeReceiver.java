@@ -97,6 +97,16 @@ final class PipeReceiver {
         }
     }
 
+    /** Start handshake only: whether what came in so far is a TLS record, not a frame. */
+    boolean startsWithTlsRecord() {
+        recvLock.lock();
+        try {
+            return ahead == null && decoder.startsWithTlsRecord();
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
     /** A link just connected may hold bytes already (a TLS handshake's last read): they are taken in now. */
     void takeInitial() {
         recvLock.lock();

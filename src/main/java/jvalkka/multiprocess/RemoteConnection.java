@@ -11,15 +11,21 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
 
 import org.slf4j.Logger;
 
+import jvalkka.internal.NodeKeys;
 import jvalkka.internal.RemoteBackend;
 import jvalkka.internal.RemoteLauncher;
 import jvalkka.internal.RemoteLaunchers;
@@ -40,8 +46,7 @@ import jvalkka.internal.RemoteLaunchers;
  * <h2>The boot line</h2>
  *
  * <pre>
- *   tcp:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;\n      (plain TCP)
- *   tls:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;\n      (mutual TLS)
+ *   tcp:&lt;host&gt;:&lt;port&gt; &lt;token&gt; &lt;frontend pid&gt;[ tls]\n
  * </pre>
  *
  * <p>{@code host} is the listening address as a literal (IPv6 in brackets),
@@ -53,24 +58,33 @@ import jvalkka.internal.RemoteLaunchers;
  * {@link BackendMain} then connects over TCP ({@code TCP_NODELAY}) twice, main
  * first, and sends each pipe's hello.
  *
- * <p>TLS: when the launcher names the cluster's keys ({@link RemoteLauncher#keysDir()}),
- * the scheme is {@code tls:} instead of {@code tcp:}, and each connection is
- * mutual TLS 1.3 ({@code jvalkka.internal.NodeKeys}: this end the server, needing
- * the backend's certificate of the same cluster) before its hello is read
- * ({@link #helloPipe}); the token then travels encrypted. The node must start a
- * {@code tls:} backend with {@code -Djvalkka.node.keys=<its keys directory>}
- * ({@link #KEYS_PROPERTY}); the backend is the TLS client ({@code BackendMain.connectTcp}).
+ * <h2>Mutual TLS</h2>
+ *
+ * <p>When the cluster has keys ({@link RemoteLauncher#keysDir()} not null) the
+ * boot line ends with the word {@code tls}, and each accepted connection runs
+ * the TLS 1.3 server handshake, the client's certificate required
+ * ({@link NodeKeys#serverEngine}), before a byte of hello is read; the backend
+ * runs the client handshake before it sends one. TLS proves "a member of this
+ * cluster" (its certificate was signed by the cluster's authority), the token
+ * "the backend of this launch": both are needed. The backend finds its node's
+ * keys directory in the environment variable {@value #KEYS_ENV}, which the node
+ * agent sets ({@link NodeLaunch}); the password is read from the directory's file
+ * with {@link NodeKeys#password}'s checks, never from a command line. A plain
+ * connection to a TLS frontend is refused (it does not speak TLS), and so is a
+ * TLS client to a plain frontend (its first bytes are no hello frame); the start
+ * then fails with a message that names the refusal. Plain TCP only when the
+ * cluster runs plain ({@code --insecure-plain-tcp}). One {@link SSLContext} per
+ * keys directory per JVM ({@link #tlsContext}).
  */
 final class RemoteConnection implements BackendListener {
-    /** The prefix of a boot line whose backend connects over plain TCP (the cluster has no keys). */
+    /** The prefix of a boot line whose backend connects over TCP. */
     static final String SCHEME = "tcp:";
-    /** The prefix of a boot line whose backend connects over mutual TLS with its node's keys. */
-    static final String TLS_SCHEME = "tls:";
-    /**
-     * The system property that names a TLS backend's keys directory (its node's
-     * {@code scripts/node-keys} directory): the node adds it to the command line.
-     */
-    static final String KEYS_PROPERTY = "jvalkka.node.keys";
+    /** The boot line's last word when the data path runs over mutual TLS. */
+    static final String TLS_WORD = "tls";
+    /** The environment variable in which a node gives its backends its keys directory (a path, no secret). */
+    static final String KEYS_ENV = "JVALKKA_KEYS_DIR";
+    /** The TLS contexts of this JVM, one per keys directory: loading the keystores takes tens of ms. */
+    private static final Map<Path, SSLContext> CONTEXTS = new ConcurrentHashMap<>();
     /** How long an accepted connection may take to send its hello before it is closed. */
     static final long HELLO_MILLIS = 10_000;
     /** How many reads an accepted connection gets to complete its hello (bounds what a stranger makes us buffer). */
@@ -83,9 +97,11 @@ final class RemoteConnection implements BackendListener {
     private final byte[] token = new byte[WireProtocol.TOKEN_BYTES];
     private ServerSocketChannel server;
     private InetSocketAddress bound;
-    /** The cluster's keys for mutual TLS, or null for plain TCP. */
-    private javax.net.ssl.SSLContext keys;
     private String host = "another host";
+    /** The cluster's TLS context; null when the cluster runs plain TCP. */
+    private SSLContext tls;
+    /** Why the last connection was refused, for the start's failure message; null while none was. */
+    private String lastRefusal;
 
     private RemoteConnection(Logger logger, RemoteLauncher launcher, Placement placement) {
         this.logger = logger;
@@ -107,11 +123,17 @@ final class RemoteConnection implements BackendListener {
         }
         RemoteConnection c = new RemoteConnection(logger, launcher, placement);
         InetAddress at = launcher.frontendAddress();
+        Path keys = launcher.keysDir();
+        if (keys != null) {
+            try {
+                c.tls = tlsContext(keys);
+            } catch (IOException | RuntimeException e) {
+                throw new BackendStartException(owner + " cannot start at " + placement + ": the cluster's TLS keys "
+                        + "cannot be used: " + e.getMessage(), e);
+            }
+        }
         try {
             RANDOM.nextBytes(c.token);
-            if (launcher.keysDir() != null) {
-                c.keys = jvalkka.internal.NodeKeys.context(launcher.keysDir());
-            }
             c.server = TcpChannels.listen(new InetSocketAddress(at, 0));
             c.server.configureBlocking(false);
             c.bound = (InetSocketAddress) c.server.getLocalAddress();
@@ -149,18 +171,32 @@ final class RemoteConnection implements BackendListener {
     public byte[] bootLine() {
         InetAddress a = bound.getAddress();
         String h = a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
-        return ((keys != null ? TLS_SCHEME : SCHEME) + h + ":" + bound.getPort() + " " + HexFormat.of().formatHex(token) + " "
-                + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
+        return (SCHEME + h + ":" + bound.getPort() + " " + HexFormat.of().formatHex(token) + " "
+                + ProcessHandle.current().pid() + (tls != null ? " " + TLS_WORD : "") + "\n")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Whether a boot line's first word names a frontend on another host ({@code tcp:} or {@code tls:}). */
-    static boolean isRemote(String word) {
-        return word.startsWith(SCHEME) || word.startsWith(TLS_SCHEME);
+    /**
+     * The TLS context for the keys in {@code keysDir}, made once per JVM and kept.
+     *
+     * @throws IOException when the keys cannot be read (see {@link NodeKeys#context})
+     */
+    static SSLContext tlsContext(Path keysDir) throws IOException {
+        Path key = keysDir.toAbsolutePath().normalize();
+        SSLContext c = CONTEXTS.get(key);
+        if (c == null) {
+            c = NodeKeys.context(key); // two threads may both load it the first time: same keys, either one is kept
+            SSLContext had = CONTEXTS.putIfAbsent(key, c);
+            if (had != null) {
+                c = had;
+            }
+        }
+        return c;
     }
 
-    /** The address in a boot line's first word ({@code tcp:host:port} or {@code tls:host:port}). */
+    /** The address in a boot line's first word ({@code tcp:host:port}). */
     static InetSocketAddress address(String word) {
-        String hp = word.substring(SCHEME.length()); // both schemes are four characters
+        String hp = word.substring(SCHEME.length());
         int colon = hp.lastIndexOf(':');
         if (colon < 0) {
             throw new IllegalArgumentException("not tcp:<host>:<port>: " + word);
@@ -201,11 +237,11 @@ final class RemoteConnection implements BackendListener {
             while (channels[0] == null || channels[1] == null) {
                 if (!process.isAlive()) {
                     throw BackendConnection.Failed.statusTold("the backend on " + host + " " + ended(process)
-                            + " before it connected");
+                            + " before it connected" + refusedMeanwhile());
                 }
                 if (System.nanoTime() > deadlineNanos) {
                     throw new BackendConnection.Failed("the backend on " + host + " did not connect to " + bound
-                            + " within " + timeoutMillis + " ms");
+                            + " within " + timeoutMillis + " ms" + refusedMeanwhile());
                 }
                 if (Thread.interrupted()) {
                     throw new InterruptedException("interrupted while the backend on " + host + " connected");
@@ -213,11 +249,11 @@ final class RemoteConnection implements BackendListener {
                 sel.select(20);
                 for (SelectionKey k : sel.selectedKeys()) {
                     if (k.attachment() instanceof Pending p && k.isValid()) {
-                        hello(k, p, pending, channels);
+                        hello(k, p, pending, channels, true);
                     }
                 }
                 sel.selectedKeys().clear();
-                acceptPending(sel, pending);
+                acceptPending(sel, pending, channels, deadlineNanos);
                 dropStale(pending);
             }
             sel.selectNow(); // deregister the accepted channels before they go to the pipes
@@ -236,51 +272,67 @@ final class RemoteConnection implements BackendListener {
         }
     }
 
-    private void acceptPending(Selector sel, List<Pending> pending) throws IOException {
+    private void acceptPending(Selector sel, List<Pending> pending, ByteLink[] channels, long deadlineNanos)
+            throws IOException {
         SocketChannel c;
         while ((c = server.accept()) != null) {
+            String from = remote(c);
             try {
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Pending p = new Pending(c, helloPipe(c, keys));
-                c.register(sel, SelectionKey.OP_READ, p);
+                Pending p = new Pending(c, helloPipe(c, from, deadlineNanos));
+                SelectionKey k = c.register(sel, SelectionKey.OP_READ, p);
                 pending.add(p);
+                if (tls != null) {
+                    // the handshake's last read may have brought the hello too: no selector would see it
+                    hello(k, p, pending, channels, false);
+                }
+            } catch (javax.net.ssl.SSLException | java.net.SocketTimeoutException e) {
+                refused(from, e.getMessage()); // the channel is closed
             } catch (IOException e) {
-                logger.warn("start: a connection to {} was refused: {}", bound, e.toString());
+                logger.debug("start: an accepted connection failed at once: {}", e.toString());
                 c.close();
             }
         }
     }
 
     /**
-     * A pipe on an accepted connection, to read its hello on: over TLS (this end
-     * the server, needing the backend's certificate of the same cluster) when the
-     * cluster has keys. The handshake waits at most {@link #HANDSHAKE_MILLIS}.
+     * A pipe on an accepted connection, to read its hello on; with TLS, after the
+     * server handshake (client certificate required), which takes at most
+     * {@link #HELLO_MILLIS} and never past the start deadline.
      */
-    private static MessagePipe helloPipe(SocketChannel c, javax.net.ssl.SSLContext keys) throws IOException {
-        MessagePipe p = new MessagePipe("hello from " + c.getRemoteAddress());
+    private MessagePipe helloPipe(SocketChannel c, String from, long deadlineNanos) throws IOException {
+        MessagePipe p = new MessagePipe("hello from " + from);
         p.maxMessageBytes(WireProtocol.TOKEN_BYTES + 1); // a claim of more never completes: nothing big is buffered
-        if (keys != null) {
-            p.connect(c, jvalkka.internal.NodeKeys.serverEngine(keys), HANDSHAKE_MILLIS);
-        } else {
+        if (tls == null) {
             p.connect(c);
+        } else {
+            long left = Math.max(1, Math.min(HELLO_MILLIS, (deadlineNanos - System.nanoTime()) / 1_000_000));
+            p.connect(c, NodeKeys.serverEngine(tls), left);
         }
         return p;
     }
 
-    /** How long the TLS handshake of one accepted connection may take (the accepting loop waits for it). */
-    static final long HANDSHAKE_MILLIS = 5_000;
-
     /** Reads {@code p}'s hello if it is in; a right one takes its pipe's place in {@code channels}. */
-    private void hello(SelectionKey k, Pending p, List<Pending> pending, ByteLink[] channels) {
+    private void hello(SelectionKey k, Pending p, List<Pending> pending, ByteLink[] channels, boolean counted) {
         WireCodec.Frame f;
         try {
             f = p.pipe.recvFrame(1);
-        } catch (PipeClosedException | IOException e) { // a stranger's connection must not fail the start
-            f = null;
-            p.reads = HELLO_READS;
+        } catch (PipeClosedException e) { // a stranger's connection must not fail the start
+            refuse(k, p, pending, "it closed the connection before its hello");
+            return;
+        } catch (IOException e) {
+            refuse(k, p, pending, "its first bytes were no hello frame (" + e.getMessage() + ")"
+                    + (tls == null ? "; a TLS client? this frontend's cluster runs plain TCP (--insecure-plain-tcp)"
+                            : ""));
+            return;
         }
         if (f == null) {
-            if (++p.reads >= HELLO_READS) {
+            if (tls == null && p.pipe.receivedTlsRecord()) {
+                refuse(k, p, pending, "it speaks TLS (a TLS client?), but this frontend's cluster runs plain TCP "
+                        + "(--insecure-plain-tcp)");
+                return;
+            }
+            if (counted && ++p.reads >= HELLO_READS) {
                 refuse(k, p, pending, "it sent no hello");
             }
             return;
@@ -303,7 +355,7 @@ final class RemoteConnection implements BackendListener {
     }
 
     private void refuse(SelectionKey k, Pending p, List<Pending> pending, String why) {
-        logger.warn("start: a connection to {} from {} was refused: {}", bound, remote(p.channel), why);
+        refused(remote(p.channel), why);
         k.cancel();
         pending.remove(p);
         p.pipe.close();
@@ -313,12 +365,20 @@ final class RemoteConnection implements BackendListener {
         long now = System.nanoTime();
         for (Pending p : List.copyOf(pending)) {
             if (now - p.since > TimeUnit.MILLISECONDS.toNanos(HELLO_MILLIS)) {
-                logger.warn("start: a connection to {} from {} was refused: no hello within {} ms", bound,
-                        remote(p.channel), HELLO_MILLIS);
+                refused(remote(p.channel), "no hello within " + HELLO_MILLIS + " ms");
                 pending.remove(p);
                 p.pipe.close();
             }
         }
+    }
+
+    private void refused(String from, String why) {
+        logger.warn("start: a connection to {} from {} was refused: {}", bound, from, why);
+        lastRefusal = "a connection from " + from + " was refused: " + why;
+    }
+
+    private String refusedMeanwhile() {
+        return lastRefusal == null ? "" : " (meanwhile " + lastRefusal + ")";
     }
 
     private static String remote(SocketChannel c) {

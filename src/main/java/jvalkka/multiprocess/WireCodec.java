@@ -213,6 +213,14 @@ final class WireCodec {
             return in.position() - readPos >= 4;
         }
 
+        /**
+         * Whether the unread bytes start as a TLS handshake record (type 22, version
+         * 3.x) rather than a frame: a TLS client at a plain endpoint (start handshake only).
+         */
+        boolean startsWithTlsRecord() {
+            return in.position() - readPos >= 3 && in.get(readPos) == 22 && in.get(readPos + 1) == 3;
+        }
+
         /** Whether a whole frame with a sound header starts at the read position. */
         boolean hasWholeFrame() {
             return completeFrameAt(readPos);

@@ -33,7 +33,9 @@ import jvalkka.testing.TcpPingPong;
  * ms) and two workers per node on three nodes against one; and how long the
  * driver takes to see a node agent killed with kill -9 (mutual TLS, 200 ms
  * heartbeats, 1 s acceptable pause; {@code -Dpause=..., -Dheartbeat=...} change
- * them). {@code scripts/bench cluster small} runs small counts (a check that it
+ * them). All of it over mutual TLS (the cluster's and the data path's); then the
+ * remote figures once more in a plain TCP cluster ({@code --insecure-plain-tcp}),
+ * as {@code remote_rtt_plain_p50_us}, {@code remote_oneway_plain_msgs_per_s} and so on. {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures).
  */
 public final class ClusterBench {
@@ -121,7 +123,7 @@ public final class ClusterBench {
                 .withFailureDetector(NodeAgentArgs.duration(heartbeat), NodeAgentArgs.duration(pause))
                 .withDownAfter(Duration.ofSeconds(10)))) {
             driver.awaitAgents(hosts.size(), Duration.ofSeconds(90));
-            remote();
+            remote("");
             processQueue();
             // let the failure detector learn the heartbeat intervals of a settled cluster
             Thread.sleep(3000);
@@ -134,6 +136,31 @@ public final class ClusterBench {
                 throw new IllegalStateException("the killed agent was not detected within 30 s: " + driver.events());
             }
             System.out.println("agent_kill_detect_ms " + TimeUnit.NANOSECONDS.toMillis(e.nanoTime() - t0) + " ms");
+        }
+        plainCluster(hosts, heartbeat, pause);
+    }
+
+    /**
+     * The remote figures once more over plain TCP ({@code --insecure-plain-tcp}),
+     * for comparison with the TLS ones: a plain cluster of its own (a driver here,
+     * one agent named node2 on host 2, on another port), since a cluster's members
+     * all run TLS or all run plain TCP.
+     */
+    private static void plainCluster(NetHosts hosts, String heartbeat, String pause) throws Exception {
+        int port = ClusterSettings.DEFAULT_PORT + 1;
+        String seed = hosts.address(2) + ":" + port;
+        NetHosts.HostProcess agent = hosts.startJava(2, NodeAgent.class.getName(),
+                List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"),
+                "--bind", seed, "--seed", seed, "--insecure-plain-tcp", "--name", "node2", "--cores", "2",
+                "--heartbeat", heartbeat, "--failure-pause", pause, "--down-after", "10s");
+        try (ClusterDriver driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0)
+                .withSeeds(List.of(seed)).withPlainTcp()
+                .withFailureDetector(NodeAgentArgs.duration(heartbeat), NodeAgentArgs.duration(pause))
+                .withDownAfter(Duration.ofSeconds(10)))) {
+            driver.awaitAgents(1, Duration.ofSeconds(90));
+            remote("_plain");
+        } finally {
+            agent.kill();
         }
     }
 
@@ -150,8 +177,11 @@ public final class ClusterBench {
         return p.getPipe().recv();
     }
 
-    /** The MessageProcess figures, the backend on node2. */
-    private static void remote() {
+    /**
+     * The MessageProcess figures, the backend on node2; {@code plain} is "" for the
+     * cluster's mutual TLS, "_plain" for plain TCP (inserted after "remote_xxx").
+     */
+    private static void remote(String plain) {
         List<Long> startMs = new ArrayList<>();
         // start 0 is not counted: the node makes its class-data-sharing archive (in the background) on a first start
         for (int i = 0; i <= (small ? 3 : 7); i++) {
@@ -185,8 +215,8 @@ public final class ClusterBench {
                 }
             }
             Arrays.sort(t);
-            System.out.printf("remote_rtt_p50_us %.1f us%n", t[t.length / 2] / 1e3);
-            System.out.printf("remote_rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
+            System.out.printf("remote_rtt" + plain + "_p50_us %.1f us%n", t[t.length / 2] / 1e3);
+            System.out.printf("remote_rtt" + plain + "_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
             int n = small ? 20_000 : 200_000;
             double rate = 0;
             for (int round = 0; round < 3; round++) {
@@ -202,7 +232,7 @@ public final class ClusterBench {
                 }
                 rate = n / ((t1 - t0) / 1e9);
             }
-            System.out.printf("remote_oneway_msgs_per_s %.0f msgs/s%n", rate);
+            System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
             Api api = p.proxy(Api.class);
             int calls = small ? 1_000 : 10_000;
             double callRate = 0;
@@ -215,11 +245,11 @@ public final class ClusterBench {
                 }
                 callRate = calls / ((System.nanoTime() - t0) / 1e9);
             }
-            System.out.printf("remote_proxy_calls_per_s %.0f calls/s%n", callRate);
+            System.out.printf("remote_proxy" + plain + "_calls_per_s %.0f calls/s%n", callRate);
         } finally {
             p.stop();
         }
-        System.out.printf("remote_start_ms %d ms%n", startMs.get(startMs.size() / 2));
+        System.out.printf("remote_start" + plain + "_ms %d ms%n", startMs.get(startMs.size() / 2));
     }
 
     /** Sleep-bound items: two workers per node on one node, then on three. */

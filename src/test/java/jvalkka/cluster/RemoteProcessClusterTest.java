@@ -52,7 +52,8 @@ class RemoteProcessClusterTest {
         }
 
         void c__ping(int i) {
-            send_out__(new MessageObject("pong", "i", i, "host", System.getenv().getOrDefault("HOSTNAME", "")));
+            send_out__(new MessageObject("pong", "i", i, "host", System.getenv().getOrDefault("HOSTNAME", ""),
+                    "keys", System.getenv().getOrDefault("JVALKKA_KEYS_DIR", "")));
         }
 
         int c__add(int a, int b) {
@@ -91,7 +92,7 @@ class RemoteProcessClusterTest {
 
     @Test
     @Order(1)
-    void aProcessOnANodeAnswersPingsAndProxyCallsFromThatNode() throws Exception {
+    void aProcessOnANodeAnswersPingsAndProxyCallsFromThatNodeOverMutualTls() throws Exception {
         Server s = placed("remote-server", Placement.node("node2"));
         s.start();
         try {
@@ -101,6 +102,9 @@ class RemoteProcessClusterTest {
                 MessageObject m = recv(s, 10);
                 assertEquals("pong", m.command());
                 assertEquals(i, m.get("i"));
+                // the agent gave its backend the cluster's keys, and refuses a boot line without "tls" then:
+                // so the frontend and this backend talk over mutual TLS
+                assertEquals(cluster.keys.toString(), m.get("keys"));
             }
             Api api = s.proxy(Api.class);
             assertEquals(5, api.add(2, 3));

@@ -32,9 +32,21 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     /** What the "node" writes to the backend's standard input, given the boot line (a test may spoil it). */
     volatile java.util.function.UnaryOperator<String> bootLine = line -> line;
 
-    /** Makes and installs one; {@link #close()} uninstalls it. */
+    /** The cluster's keys as the frontend sees them ({@link #keysDir()}); null: plain TCP. */
+    volatile Path keys;
+    /** The keys the "node" gives its backends (in {@code JVALKKA_KEYS_DIR}); null: none. */
+    volatile Path nodeKeys;
+
+    /** Makes and installs one for a plain cluster; {@link #close()} uninstalls it. */
     static LoopbackLauncher install() {
+        return install(null);
+    }
+
+    /** Makes and installs one for a cluster with {@code keys} (null: plain TCP), given to frontend and node alike. */
+    static LoopbackLauncher install(Path keys) {
         LoopbackLauncher l = new LoopbackLauncher();
+        l.keys = keys;
+        l.nodeKeys = keys;
         RemoteLaunchers.install(l);
         return l;
     }
@@ -43,10 +55,6 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     public InetAddress frontendAddress() {
         return InetAddress.getLoopbackAddress();
     }
-
-    /** The frontend's keys for TLS on the data path (null: plain TCP), and the "node's" (the backend's). */
-    volatile Path keys;
-    volatile Path nodeKeys;
 
     @Override
     public Path keysDir() {
@@ -57,17 +65,20 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     public RemoteBackend launch(RemoteLauncher.Request request) {
         requests.add(request);
         beforeStart.accept(request);
-        List<String> jvmArgs = new java.util.ArrayList<>(request.jvmArgs());
-        if (nodeKeys != null) {
-            jvmArgs.add("-D" + RemoteConnection.KEYS_PROPERTY + "=" + nodeKeys); // as a node agent adds its own
-        }
-        BackendOptions o = BackendOptions.defaults().withJvmArgs(jvmArgs);
+        BackendOptions o = BackendOptions.defaults().withJvmArgs(request.jvmArgs());
         BackendClassPath where = BackendClassPath.of(o, LoopbackLauncher.class, "the loopback launcher");
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(o,
                 ClassDataSharing.none(o.jvmArgs(), where.classPath()), where, request.label()));
         try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            Path k = nodeKeys;
+            if (k != null) {
+                pb.environment().put(RemoteConnection.KEYS_ENV, k.toString());
+            } else {
+                pb.environment().remove(RemoteConnection.KEYS_ENV);
+            }
+            Process p = pb.start();
             p.getOutputStream().write(bootLine.apply(request.bootLine()).getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().flush();
             Backend b = new Backend(p);

@@ -194,7 +194,8 @@ class RemoteBackendTest {
         launcher.keys = jvalkka.cluster.TestKeys.of("tls");
         launcher.nodeKeys = launcher.keys;
         Remote r = started();
-        assertTrue(launcher.requests.get(0).bootLine().startsWith("tls:127.0.0.1:"), launcher.requests.get(0).bootLine());
+        String line = launcher.requests.get(0).bootLine();
+        assertTrue(line.startsWith("tcp:127.0.0.1:") && line.endsWith(" " + RemoteConnection.TLS_WORD + "\n"), line);
         assertEquals(5, r.proxy(Api.class).add(2, 3));
         r.sendMessageToBack(new MessageObject("ping", "i", 7));
         assertEquals(7, r.returnFromBack().get("i", Integer.class));
