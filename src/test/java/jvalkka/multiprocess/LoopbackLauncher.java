@@ -21,11 +21,13 @@ import jvalkka.internal.RemoteLaunchers;
  * backend JVM with the command a local start uses, writes the boot line to its
  * standard input (as a node agent does) and keeps that pipe open, and the
  * frontend reaches it over TCP on 127.0.0.1, never through a Unix socket.
+ * Public (with {@link #install()}, {@link #started} and {@link Backend#lose}) for the
+ * tests of other packages that place a process (SGN's placed workers).
  */
-final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
+public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     static final String HOST = "test-node (127.0.0.1)";
 
-    final List<Backend> started = new CopyOnWriteArrayList<>();
+    public final List<Backend> started = new CopyOnWriteArrayList<>();
     final List<RemoteLauncher.Request> requests = new CopyOnWriteArrayList<>();
     /** Runs before each backend JVM starts, given the request (a test connects by hand here). */
     volatile Consumer<RemoteLauncher.Request> beforeStart = r -> { };
@@ -33,7 +35,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     volatile java.util.function.UnaryOperator<String> bootLine = line -> line;
 
     /** Makes and installs one; {@link #close()} uninstalls it. */
-    static LoopbackLauncher install() {
+    public static LoopbackLauncher install() {
         LoopbackLauncher l = new LoopbackLauncher();
         RemoteLaunchers.install(l);
         return l;
@@ -83,7 +85,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     }
 
     /** The backend on "test-node": the real child JVM, seen as a remote backend. */
-    static final class Backend extends RemoteBackend {
+    public static final class Backend extends RemoteBackend {
         final Process p;
         private final CompletableFuture<Process> exit = new CompletableFuture<>();
         volatile String lostBecause;
@@ -94,7 +96,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         }
 
         /** Simulates the loss of the node: the reason is set, then the JVM killed. */
-        void lose(String reason) {
+        public void lose(String reason) {
             lostBecause = reason;
             p.destroyForcibly();
         }

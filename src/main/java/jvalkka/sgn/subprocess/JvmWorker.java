@@ -28,9 +28,15 @@ final class JvmWorker extends Worker {
     private static final Logger LOG = LoggerFactory.getLogger(JvmWorker.class);
     private static final AtomicLong SEGMENTS = new AtomicLong();
 
+    /** The rings' segment; null for a placed worker, whose frames go over the pipe. */
     private final SharedMemory segment;
-    private final RingQueue in;
-    private final RingQueue out;
+    private final DeadlineQueue in;
+    private final DeadlineQueue out;
+    /** For a placed worker ({@link BackendOptions#placement()} set): its queues over the pipe; else null. */
+    private final PipeQueue pipeIn;
+    private final PipeQueue pipeOut;
+    /** Where a placed worker runs, or null. */
+    private final jvalkka.multiprocess.Placement placement;
     final WorkerProcess process;
     private Thread monitor;
     private volatile boolean closing;
@@ -40,6 +46,23 @@ final class JvmWorker extends Worker {
         if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096) {
             throw new IllegalArgumentException("ringBytes must be a power of two of at least 4096, not " + ringBytes);
         }
+        BackendOptions o = options == null ? BackendOptions.defaults() : options;
+        placement = o.placement();
+        if (o.placement() != null) { // another host: no shared memory, frames over the pipe
+            segment = null;
+            OtherEnd mainView = new OtherEnd(control, true);
+            process = new WorkerProcess(element, null, ringBytes, shm);
+            pipeIn = new PipeQueue(true, this::toBack, mainView, ringBytes, "in of " + element.name());
+            pipeOut = new PipeQueue(false, this::toBack, mainView, ringBytes, "out of " + element.name());
+            pipeIn.spillWhileBlocked(pipeOut); // both directions full must not deadlock
+            in = pipeIn;
+            out = pipeOut;
+            process.ignoreSIGINT();
+            process.setOptions(o);
+            return;
+        }
+        pipeIn = null;
+        pipeOut = null;
         String name = "jvsgn-" + ProcessHandle.current().pid() + "-" + SEGMENTS.incrementAndGet();
         try {
             segment = SharedMemory.create(name, RingQueue.segmentSize(ringBytes));
@@ -48,17 +71,24 @@ final class JvmWorker extends Worker {
         }
         try {
             OtherEnd mainView = new OtherEnd(control, true);
-            in = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
-            out = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
-            in.spillWhileBlocked(out); // both rings full must not deadlock
+            RingQueue rin = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
+            RingQueue rout = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
+            rin.spillWhileBlocked(rout); // both rings full must not deadlock
+            in = rin;
+            out = rout;
             process = new WorkerProcess(element, name, ringBytes, shm);
             process.ignoreSIGINT(); // Ctrl+C reaches the whole process group: the main side coordinates
-            process.setOptions(options == null ? BackendOptions.defaults() : options);
+            process.setOptions(o);
         } catch (RuntimeException e) {
             segment.close();
             segment.unlink();
             throw e;
         }
+    }
+
+    /** A placed worker's queue message to the backend (pipeline thread, or the monitor while spilling). */
+    private void toBack(MessageObject m) {
+        process.sendMessageToBack(m);
     }
 
     @Override
@@ -84,6 +114,9 @@ final class JvmWorker extends Worker {
             try {
                 if (pipe.poll(0.05)) {
                     MessageObject m = pipe.recv();
+                    if (pipeOut != null && m != null && fromPipeQueue(m)) {
+                        continue;
+                    }
                     if (m != null && "terminated".equals(m.command())) {
                         byte[] err = (byte[]) m.get("error");
                         ended(err == null ? null : jvalkka.multiprocess.Throwables.decode(err));
@@ -108,8 +141,25 @@ final class JvmWorker extends Worker {
         }
     }
 
+    /** A placed worker: a frame piece or an acknowledgement from the backend's queues; whether {@code m} was one. */
+    private boolean fromPipeQueue(MessageObject m) {
+        String c = m.command();
+        if (PipeQueue.FRAME.equals(c)) {
+            pipeOut.receive((byte[]) m.get("b"), Boolean.TRUE.equals(m.get("last")));
+            return true;
+        } else if (PipeQueue.ACK.equals(c)) {
+            pipeIn.acked(((Number) m.get("n")).longValue());
+            return true;
+        }
+        return false;
+    }
+
     private void died() {
-        if (!control.terminated) {
+        if (!control.terminated && pipeIn != null) { // its pid is another host's: no local handle on it
+            ended(new IllegalStateException("the worker JVM of " + element.name() + " on its node ("
+                    + placement + ", pid " + process.pid() + " there) ended or was lost before"
+                    + " its worker did (exit status " + process.exitCode() + ")"));
+        } else if (!control.terminated) {
             Optional<ProcessHandle> h = ProcessHandle.of(process.pid());
             h.ifPresent(p -> {
                 try {
@@ -149,6 +199,10 @@ final class JvmWorker extends Worker {
     @Override
     void join(Duration timeout) {
         closing = true;
+        if (pipeIn != null) {
+            joinPlaced();
+            return;
+        }
         long pid = process.pid();
         Optional<ProcessHandle> h = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         if (h.isPresent()) {
@@ -179,10 +233,28 @@ final class JvmWorker extends Worker {
         }
     }
 
+    /** A placed worker: its pid is another host's, so the process's own bounded wait (then kill) ends it. */
+    private void joinPlaced() {
+        try {
+            process.waitStop(); // waits up to the options' stop timeout, then kills through the launcher
+        } catch (RuntimeException e) {
+            LOG.debug("waitStop of {}: {}", element.name(), e.toString());
+        }
+        if (monitor != null) {
+            try {
+                monitor.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Override
     void release() {
-        segment.close();
-        segment.unlink();
+        if (segment != null) {
+            segment.close();
+            segment.unlink();
+        }
     }
 
     @Override
@@ -192,7 +264,12 @@ final class JvmWorker extends Worker {
 
     @Override
     void wakeAll() {
-        in.wakeAll();
-        out.wakeAll();
+        if (pipeIn != null) {
+            pipeIn.wakeAll();
+            pipeOut.wakeAll();
+        } else {
+            ((RingQueue) in).wakeAll();
+            ((RingQueue) out).wakeAll();
+        }
     }
 }

@@ -32,8 +32,11 @@ final class WorkerProcess extends MessageProcess {
 
     private transient SharedMemory shm;
     private transient List<SharedMemory> userShm;
-    private transient RingQueue in;
-    private transient RingQueue out;
+    private transient DeadlineQueue in;
+    private transient DeadlineQueue out;
+    /** A placed worker (no segment): its queues over the pipe; else null. */
+    private transient PipeQueue pipeIn;
+    private transient PipeQueue pipeOut;
     private transient WorkerContext.Control control;
     private transient Thread worker;
     private transient volatile Throwable workerFailure;
@@ -59,10 +62,17 @@ final class WorkerProcess extends MessageProcess {
     @Override
     protected void preRun__() throws Exception {
         control = new WorkerContext.Control();
-        shm = SharedMemory.open(segment);
         OtherEnd workerView = new OtherEnd(control, false);
-        in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
-        out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+        if (segment == null) { // placed on another host: frames over the pipe
+            pipeIn = new PipeQueue(false, this::send_out__, workerView, ringBytes, "in of " + elementName);
+            pipeOut = new PipeQueue(true, this::send_out__, workerView, ringBytes, "out of " + elementName);
+            in = pipeIn;
+            out = pipeOut;
+        } else {
+            shm = SharedMemory.open(segment);
+            in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
+            out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+        }
         userShm = new ArrayList<>();
         List<ShmRef> refs = new ArrayList<>();
         for (int i = 0; i < shmNames.size(); i++) {
@@ -84,8 +94,7 @@ final class WorkerProcess extends MessageProcess {
     @Override
     protected void onClose__() throws InterruptedException {
         control.stop = true;
-        in.wakeAll();
-        out.wakeAll();
+        wakeQueues();
         worker.join(5_000);
     }
 
@@ -111,21 +120,47 @@ final class WorkerProcess extends MessageProcess {
         for (int i = userShm.size() - 1; i >= 0; i--) {
             userShm.get(i).close();
         }
-        shm.close();
+        if (shm != null) {
+            shm.close();
+        }
     }
 
     /** Backend: orderly shutdown: the worker drains its input, then ends. */
     void c__shutdown() {
         control.shutdown = true;
-        in.wakeAll();
-        out.wakeAll();
+        wakeQueues();
     }
 
     /** Backend: the worker stops now. */
     void c__stop() {
         control.stop = true;
-        in.wakeAll();
-        out.wakeAll();
+        wakeQueues();
+    }
+
+    private void wakeQueues() {
+        if (pipeIn != null) {
+            pipeIn.wakeAll();
+            pipeOut.wakeAll();
+        } else {
+            ((RingQueue) in).wakeAll();
+            ((RingQueue) out).wakeAll();
+        }
+    }
+
+    /** Backend: a placed worker's frame pieces and acknowledgements go to its queues, without reflection; the rest to its handlers. */
+    @Override
+    protected void routeMainPipe__(MessageObject obj) {
+        if (pipeIn != null && obj != null) {
+            String c = obj.command();
+            if (PipeQueue.FRAME.equals(c)) {
+                pipeIn.receive((byte[]) obj.get("b"), Boolean.TRUE.equals(obj.get("last")));
+                return;
+            } else if (PipeQueue.ACK.equals(c)) {
+                pipeOut.acked(((Number) obj.get("n")).longValue());
+                return;
+            }
+        }
+        super.routeMainPipe__(obj);
     }
 
     // ------------------------------------------------------------------ frontend
