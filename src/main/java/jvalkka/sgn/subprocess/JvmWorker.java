@@ -35,6 +35,8 @@ final class JvmWorker extends Worker {
     /** For a placed worker ({@link BackendOptions#placement()} set): its queues over the pipe; else null. */
     private final PipeQueue pipeIn;
     private final PipeQueue pipeOut;
+    /** A placed worker: the toShm segments to copy to its host at start; else empty. */
+    private final List<ShmRef> shmToCopy;
     /** Where a placed worker runs, or null. */
     private final jvalkka.multiprocess.Placement placement;
     final WorkerProcess process;
@@ -52,6 +54,7 @@ final class JvmWorker extends Worker {
             segment = null;
             OtherEnd mainView = new OtherEnd(control, true);
             process = new WorkerProcess(element, null, ringBytes, shm);
+            shmToCopy = List.copyOf(shm);
             pipeIn = new PipeQueue(true, this::toBack, mainView, ringBytes, "in of " + element.name());
             pipeOut = new PipeQueue(false, this::toBack, mainView, ringBytes, "out of " + element.name());
             pipeIn.spillWhileBlocked(pipeOut); // both directions full must not deadlock
@@ -63,6 +66,7 @@ final class JvmWorker extends Worker {
         }
         pipeIn = null;
         pipeOut = null;
+        shmToCopy = List.of();
         String name = "jvsgn-" + ProcessHandle.current().pid() + "-" + SEGMENTS.incrementAndGet();
         try {
             segment = SharedMemory.create(name, RingQueue.segmentSize(ringBytes));
@@ -106,6 +110,9 @@ final class JvmWorker extends Worker {
         monitor = new Thread(this::monitor, "sgn-monitor-" + element.name());
         monitor.setDaemon(true);
         monitor.start();
+        if (pipeIn != null) {
+            process.copyShm(shmToCopy); // before any frame: the worker starts once its copies are there
+        }
     }
 
     private void monitor() {

@@ -154,4 +154,65 @@ class PlacedWorkerTest {
             assertTrue(noticedMs < 5000, "noticed after " + noticedMs + " ms");
         }
     }
+
+    /** For each frame, its worker answers with the size and a checksum of toShm segment {@code shmName}, then scribbles on it. */
+    static final class ShmChecksum extends jvalkka.sgn.subprocess.ParallelizeSinkElement {
+        final String shmName;
+        transient List<Object> answers = new ArrayList<>();
+
+        ShmChecksum(String shmName) {
+            super("shm-checksum", List.of("in"));
+            this.shmName = shmName;
+        }
+
+        @Override
+        public void pull(SinkPad pad, Frame frame) throws Exception {
+            if (frame.data() != null) {
+                inQueue.put(frame.data());
+                answers.add(outQueue.get());
+            }
+            if (frame.isEOS()) {
+                markEos(pad);
+                answers.addAll(subProcessShutdown(60));
+            }
+        }
+
+        @Override
+        public void workerProcess(WorkerContext ctx) throws Exception {
+            try {
+                ctx.inputQueue().get(0.1);
+            } catch (Empty e) {
+                return;
+            }
+            org.agrona.concurrent.UnsafeBuffer b = ctx.shm(shmName).shm().buffer();
+            long sum = 0;
+            for (int i = 0; i < b.capacity(); i++) {
+                sum = sum * 31 + b.getByte(i);
+            }
+            ctx.outputQueue().put(List.of(b.capacity(), sum));
+            b.putByte(0, (byte) 99); // stays in this worker's copy
+        }
+    }
+
+    @Test
+    void toShmDataIsCopiedToAPlacedWorkersHostWholeAndItsWritesStayThere() throws Exception {
+        String name = ParallelizeTest.testShm("placed");
+        byte[] data = new byte[(5 << 20) / 2 + 7]; // several pieces, the last one short
+        new java.util.Random(7).nextBytes(data);
+        data[0] = 1;
+        long sum = 0;
+        for (byte x : data) {
+            sum = sum * 31 + x;
+        }
+        ShmRef ref = Parallelize.toShm(name, data);
+        ShmChecksum snk = new ShmChecksum(name);
+        snk.setBackendOptions(HEAP);
+        snk.setPlacement(NODE);
+        try (Parallelize par = new Parallelize(ParallelizeTest.chain(new TestElements.Numbers(1), snk))) {
+            par.run();
+            assertEquals(List.of(List.of(data.length, sum)), snk.answers, "the worker saw the whole content");
+            assertEquals(1, ref.shm().buffer().getByte(0), "the worker wrote to its own copy, not to ours");
+        }
+        assertTrue(!jvalkka.shm.SharedMemory.exists(name), "removed on close");
+    }
 }
