@@ -152,7 +152,7 @@ final class JvmWorker extends Worker {
     private boolean fromPipeQueue(MessageObject m) {
         String c = m.command();
         if (PipeQueue.FRAME.equals(c)) {
-            pipeOut.receive((byte[]) m.get("b"), Boolean.TRUE.equals(m.get("last")));
+            pipeOut.receive(PipeQueue.bytes(m.get("b")), Boolean.TRUE.equals(m.get("last")));
             return true;
         } else if (PipeQueue.ACK.equals(c)) {
             pipeIn.acked(((Number) m.get("n")).longValue());

@@ -2,6 +2,7 @@ package jvalkka.sgn.subprocess;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
@@ -110,12 +111,35 @@ final class PipeQueue extends DeadlineQueue {
             maxInFlight = Math.max(maxInFlight, sent - acked);
         }
         if (bytes.length <= PIECE) {
-            link.accept(new MessageObject(FRAME, "b", bytes, "last", true));
+            link.accept(new MessageObject(FRAME, "b", text(bytes), "last", true));
             return;
         }
         for (int at = 0; at < bytes.length; at += PIECE) {
             int end = Math.min(bytes.length, at + PIECE);
-            link.accept(new MessageObject(FRAME, "b", Arrays.copyOfRange(bytes, at, end), "last", end == bytes.length));
+            link.accept(new MessageObject(FRAME, "b", text(Arrays.copyOfRange(bytes, at, end)), "last",
+                    end == bytes.length));
+        }
+    }
+
+    /**
+     * Bytes as a message parameter: Base64 text, which the pipe's codec writes and reads on its
+     * plain (Jackson-free) path, where a {@code byte[]} would take the typed path.
+     */
+    static String text(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    /** The bytes of a parameter written by {@link #text}. */
+    static byte[] bytes(Object parameter) {
+        return Base64.getDecoder().decode((String) parameter);
+    }
+
+    /** Sends an acknowledgement of {@code n} bytes (in int-sized parts: the plain codec carries ints). */
+    private void ack(long n) {
+        while (n > 0) {
+            int part = (int) Math.min(n, Integer.MAX_VALUE);
+            link.accept(new MessageObject(ACK, "n", part));
+            n -= part;
         }
     }
 
@@ -242,7 +266,7 @@ final class PipeQueue extends DeadlineQueue {
             moved = true;
         }
         if (moved || unacked > 0) {
-            link.accept(new MessageObject(ACK, "n", n + unacked));
+            ack(n + unacked);
             unacked = 0;
         }
         return moved;
@@ -262,7 +286,7 @@ final class PipeQueue extends DeadlineQueue {
             if (b != null) {
                 unacked += b.length;
                 if (unacked >= windowBytes / 8 || arrived.isEmpty()) {
-                    link.accept(new MessageObject(ACK, "n", unacked));
+                    ack(unacked);
                     unacked = 0;
                 }
                 return (T) decode(b);

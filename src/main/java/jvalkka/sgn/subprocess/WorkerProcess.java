@@ -194,7 +194,7 @@ final class WorkerProcess extends MessageProcess {
         if (pipeIn != null && obj != null) {
             String c = obj.command();
             if (PipeQueue.FRAME.equals(c)) {
-                pipeIn.receive((byte[]) obj.get("b"), Boolean.TRUE.equals(obj.get("last")));
+                pipeIn.receive(PipeQueue.bytes(obj.get("b")), Boolean.TRUE.equals(obj.get("last")));
                 return;
             } else if (PipeQueue.ACK.equals(c)) {
                 pipeOut.acked(((Number) obj.get("n")).longValue());
@@ -202,7 +202,7 @@ final class WorkerProcess extends MessageProcess {
             } else if (SHM_PIECE.equals(c)) {
                 try {
                     shmPiece(((Number) obj.get("i")).intValue(), ((Number) obj.get("size")).longValue(),
-                            ((Number) obj.get("at")).longValue(), (byte[]) obj.get("b"));
+                            ((Number) obj.get("at")).longValue(), PipeQueue.bytes(obj.get("b")));
                 } catch (java.io.IOException | RuntimeException e) {
                     workerFailure = new IllegalStateException("the worker of " + elementName + " could not copy"
                             + " toShm segment '" + shmNames.get(((Number) obj.get("i")).intValue()) + "' on its host: " + e, e);
@@ -238,12 +238,11 @@ final class WorkerProcess extends MessageProcess {
         }
         for (int i = 0; i < shm.size(); i++) {
             SharedMemory s = shm.get(i).shm();
-            long size = s.size();
-            for (long at = 0; at < size; at += PipeQueue.PIECE) {
-                int n = (int) Math.min(PipeQueue.PIECE, size - at);
-                byte[] b = new byte[n];
-                s.buffer().getBytes((int) at, b);
-                sendMessageToBack(new MessageObject(SHM_PIECE, "i", i, "size", size, "at", at, "b", b));
+            int size = s.size();
+            for (int at = 0; at < size; at += PipeQueue.PIECE) {
+                byte[] b = new byte[Math.min(PipeQueue.PIECE, size - at)];
+                s.buffer().getBytes(at, b);
+                sendMessageToBack(new MessageObject(SHM_PIECE, "i", i, "size", size, "at", at, "b", PipeQueue.text(b)));
             }
         }
         sendMessageToBack(new MessageObject(SHM_DONE));
