@@ -21,7 +21,7 @@ import jvalkka.internal.RemoteLaunchers;
  * backend JVM with the command a local start uses, writes the boot line to its
  * standard input (as a node agent does) and keeps that pipe open, and the
  * frontend reaches it over TCP on 127.0.0.1, never through a Unix socket.
- * Public (with {@link #install()}, {@link #started} and {@link Backend#lose}) for the
+ * Public (with {@link #install()}, {@link #started}, {@link Backend#lose} and {@link Backend#partition}) for the
  * tests of other packages that place a process (SGN's placed workers).
  */
 public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
@@ -105,7 +105,7 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
          * Simulates a partition: the JVM is stopped (SIGSTOP), so its connections
          * stay open and silent, and the "cluster" reports the node lost at once.
          */
-        void partition(String reason) throws Exception {
+        public void partition(String reason) throws Exception {
             new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
             lostBecause = reason;
             exit.complete(this);

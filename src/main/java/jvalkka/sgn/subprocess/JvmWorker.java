@@ -92,7 +92,22 @@ final class JvmWorker extends Worker {
 
     /** A placed worker's queue message to the backend (pipeline thread, or the monitor while spilling). */
     private void toBack(MessageObject m) {
-        process.sendMessageToBack(m);
+        try {
+            process.sendMessageToBack(m);
+        } catch (RuntimeException e) {
+            // the connection is gone: the worker JVM or its node is lost; the monitor learns why
+            // within moments, and the pipeline then sees what it sees for a local worker's death
+            try {
+                terminated.await(2.0);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable f = control.failure;
+            if (f != null) {
+                throw new WorkerStoppedException(f);
+            }
+            throw e;
+        }
     }
 
     @Override

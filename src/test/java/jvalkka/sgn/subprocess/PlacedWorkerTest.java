@@ -155,6 +155,31 @@ class PlacedWorkerTest {
         }
     }
 
+    @Test
+    void aPartitionedNodeFailsThePipelineInsteadOfHangingIt() throws Exception {
+        TestElements.Squarer sq = new TestElements.ProcessSquarer();
+        sq.setBackendOptions(HEAP);
+        sq.setPlacement(NODE);
+        Pipeline p = ParallelizeTest.chain(new TestElements.Numbers(10_000_000), sq, new TestElements.Collect());
+        try (Parallelize par = new Parallelize(p)) {
+            Thread cut = new Thread(() -> {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                try {
+                    while (sq.workerPid() < 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(5); // polling a condition, not synchronising by time
+                    }
+                    launcher.started.get(0).partition("test: node test-node unreachable");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            cut.start();
+            WorkerStoppedException e = assertThrows(WorkerStoppedException.class, par::run);
+            cut.join();
+            assertTrue(e.getCause().getMessage().contains("test-node"), e.getCause().getMessage());
+        }
+    }
+
     /** For each frame, its worker answers with the size and a checksum of toShm segment {@code shmName}, then scribbles on it. */
     static final class ShmChecksum extends jvalkka.sgn.subprocess.ParallelizeSinkElement {
         final String shmName;
