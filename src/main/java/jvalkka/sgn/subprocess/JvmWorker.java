@@ -222,7 +222,7 @@ final class JvmWorker extends Worker {
     void join(Duration timeout) {
         closing = true;
         if (pipeIn != null) {
-            joinPlaced();
+            joinPlaced(timeout);
             return;
         }
         long pid = process.pid();
@@ -255,10 +255,26 @@ final class JvmWorker extends Worker {
         }
     }
 
-    /** A placed worker: its pid is another host's, so the process's own bounded wait (then kill) ends it. */
-    private void joinPlaced() {
+    /**
+     * A placed worker: its pid is another host's, so no local process handle. Waits up to
+     * {@code timeout} for its monitor to see the connection end (the JVM exited), then lets the
+     * process's own bounded wait end it ({@code waitStop}: the options' stop timeout, then a kill
+     * through the launcher).
+     */
+    private void joinPlaced(Duration timeout) {
+        if (monitor != null) {
+            try {
+                monitor.join(Math.max(1, timeout.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (monitor.isAlive()) {
+                LOG.warn("the worker JVM of {} on {} did not stop within {} ms: stopping it", element.name(),
+                        placement, timeout.toMillis());
+            }
+        }
         try {
-            process.waitStop(); // waits up to the options' stop timeout, then kills through the launcher
+            process.waitStop();
         } catch (RuntimeException e) {
             LOG.debug("waitStop of {}: {}", element.name(), e.toString());
         }
