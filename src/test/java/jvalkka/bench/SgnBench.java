@@ -328,6 +328,23 @@ public final class SgnBench {
 
     // ------------------------------------------------------------------ remote
 
+    /**
+     * Frames per second of Integer frames through a process-mode transform placed at {@code where}
+     * through the installed {@code RemoteLauncher} (for the cluster bench, which installs its
+     * driver first): the median of 3 timed runs after 2 warm-up runs, each with its own worker.
+     *
+     * @param where the worker's placement
+     * @param frames frames per run
+     * @return frames per second
+     */
+    public static double remoteFramesPerSecond(jvalkka.multiprocess.Placement where, int frames) {
+        Object[] ints = new Object[frames];
+        for (int i = 0; i < frames; i++) {
+            ints[i] = i;
+        }
+        return parallelRun(false, ints, 1 << 22, where)[0];
+    }
+
     private static void remote(Out out) {
         int n = Integer.getInteger("jvalkka.bench.sgnRemoteFrames", 500_000);
         jvalkka.multiprocess.LoopbackLauncher loopback = null;
@@ -337,11 +354,7 @@ public final class SgnBench {
         try {
             jvalkka.multiprocess.Placement where = jvalkka.multiprocess.Placement.node(
                     System.getProperty("jvalkka.bench.sgnRemoteNode", "test-node"));
-            Object[] ints = new Object[n];
-            for (int i = 0; i < n; i++) {
-                ints[i] = i;
-            }
-            out.figure("sgn_remote_frames_per_s", Math.round(parallelRun(false, ints, 1 << 22, where)[0]), "frames/s");
+            out.figure("sgn_remote_frames_per_s", Math.round(remoteFramesPerSecond(where, n)), "frames/s");
             Object[] blobs = new Object[Math.max(4, Math.min(400, n / 1000))];
             Arrays.fill(blobs, new byte[1 << 20]);
             out.figure("sgn_remote_1mib_mb_per_s", Math.round(parallelRun(false, blobs, 1 << 24, where)[1] / 1e6),
