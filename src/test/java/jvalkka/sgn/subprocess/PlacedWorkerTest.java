@@ -104,6 +104,29 @@ class PlacedWorkerTest {
     }
 
     @Test
+    void framesLargerThanAPieceAndThanTheWindowArriveWholeThroughAPlacedWorker() {
+        int size = (5 << 20) / 2 + 3; // three pieces each way, larger than the 1 MiB window: one at a time
+        TestElements.Squarer sq = new TestElements.ProcessSquarer();
+        sq.setBackendOptions(HEAP);
+        sq.setPlacement(NODE);
+        sq.setRingBytes(1 << 20);
+        sq.window = 2;
+        TestElements.Collect snk = new TestElements.Collect();
+        try (Parallelize par = new Parallelize(ParallelizeTest.chain(new TestElements.Blobs(3, size), sq, snk))) {
+            par.run();
+        }
+        assertEquals(3, snk.got.size());
+        for (int i = 0; i < 3; i++) {
+            byte[] want = new byte[size];
+            java.util.Arrays.fill(want, (byte) (i + 1));
+            want[0] = (byte) ~(i + 1);
+            assertArrayEquals(want, (byte[]) snk.got.get(i), "frame " + (i + 1));
+        }
+        PipeQueue in = (PipeQueue) ParallelState.of((ParallelizeElement) sq).worker.mainIn();
+        assertTrue(in.maxInFlight() <= size + 16, "one frame larger than the window at a time: " + in.maxInFlight());
+    }
+
+    @Test
     void aPlacedSlowSinkKeepsWhatIsInFlightWithinItsRingBytes() {
         int frames = 200; // the sink's answers are frame numbers as bytes: below 256
         int size = 4096;
