@@ -42,6 +42,8 @@ final class JvmWorker extends Worker {
     final WorkerProcess process;
     private Thread monitor;
     private volatile boolean closing;
+    /** A placed worker: the reason in the frontend's "exited" event (a lost node's, naming it), or null. */
+    private volatile Object exitReason;
 
     JvmWorker(Element element, WorkerEvent terminated, int ringBytes, BackendOptions options, List<ShmRef> shm) {
         super(element, terminated);
@@ -139,6 +141,9 @@ final class JvmWorker extends Worker {
                     if (pipeOut != null && m != null && fromPipeQueue(m)) {
                         continue;
                     }
+                    if (pipeOut != null && m != null && "exited".equals(m.command())) {
+                        exitReason = m.get("reason"); // the frontend's report of the end: for a node, why it was lost
+                    }
                     if (m != null && "terminated".equals(m.command())) {
                         byte[] err = (byte[]) m.get("error");
                         ended(err == null ? null : jvalkka.multiprocess.Throwables.decode(err));
@@ -146,10 +151,16 @@ final class JvmWorker extends Worker {
                     continue;
                 }
                 if (!process.isAlive()) {
+                    if (pipeOut != null) {
+                        drainPlaced(pipe); // the frontend's "exited" event says why a node was lost
+                    }
                     died();
                     return;
                 }
             } catch (PipeClosedException e) {
+                if (pipeOut != null && exitReason == null) {
+                    exitReason = e.getMessage(); // names the backend and, for a lost node, why
+                }
                 died();
                 return;
             } catch (RuntimeException e) {
@@ -160,6 +171,23 @@ final class JvmWorker extends Worker {
                 died();
                 return;
             }
+        }
+    }
+
+    /** A placed worker whose backend is gone: takes what is left on its pipe (bounded: a silent socket ends it). */
+    private void drainPlaced(MessagePipe pipe) {
+        try {
+            for (int i = 0; i < 1000 && pipe.poll(0.1); i++) {
+                MessageObject m = pipe.recv();
+                if (m == null) {
+                    continue;
+                }
+                if (!fromPipeQueue(m) && "exited".equals(m.command())) {
+                    exitReason = m.get("reason");
+                }
+            }
+        } catch (RuntimeException e) {
+            // closed: nothing more to learn
         }
     }
 
@@ -180,7 +208,8 @@ final class JvmWorker extends Worker {
         if (!control.terminated && pipeIn != null) { // its pid is another host's: no local handle on it
             ended(new IllegalStateException("the worker JVM of " + element.name() + " on its node ("
                     + placement + ", pid " + process.pid() + " there) ended or was lost before"
-                    + " its worker did (exit status " + process.exitCode() + ")"));
+                    + " its worker did (exit status " + process.exitCode() + ")"
+                    + (exitReason == null ? "" : ": " + exitReason)));
         } else if (!control.terminated) {
             Optional<ProcessHandle> h = ProcessHandle.of(process.pid());
             h.ifPresent(p -> {
