@@ -46,6 +46,16 @@ import jvalkka.sgn.transforms.CallableTransform;
  * starts its own worker, outside the timing.
  *
  * <p>{@code start}: {@code parallelize_start_ms}, see {@link #parallelizeStart}.
+ *
+ * <p>{@code remote}: the same pipeline with the process-mode worker placed on a node
+ * ({@code setPlacement}), so its frames go over the worker's process pipe (TCP) instead of
+ * shared-memory rings. With a cluster launcher installed ({@code RemoteLaunchers}) the worker
+ * runs where it places it; otherwise a loopback launcher starts it on this host over
+ * 127.0.0.1 TCP (so the figure is the pipe's cost, not a network's).
+ * {@code sgn_remote_frames_per_s}: {@code -Djvalkka.bench.sgnRemoteFrames} (default 500,000)
+ * Integer frames; {@code sgn_remote_1mib_mb_per_s}: 400 frames of 1 MiB (scaled down with the
+ * frame count). Not part of the default run (it needs the test class path's loopback launcher
+ * or a cluster): {@code scripts/bench sgn remote}.
  */
 public final class SgnBench {
     private static final Map<String, Consumer<Out>> SECTIONS = new LinkedHashMap<>();
@@ -54,6 +64,7 @@ public final class SgnBench {
         SECTIONS.put("inprocess", SgnBench::inprocess);
         SECTIONS.put("parallel", SgnBench::parallel);
         SECTIONS.put("start", SgnBench::parallelizeStart);
+        SECTIONS.put("remote", SgnBench::remote);
     }
 
     private SgnBench() {
@@ -69,6 +80,9 @@ public final class SgnBench {
         Out out = (name, value, unit) -> System.out.printf("%s %s %s%n", name,
                 value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value)
                         : String.format("%.2f", value), unit);
+        if (args.length == 0) {
+            wanted.remove("remote"); // on request only (see the class comment)
+        }
         for (String section : wanted) {
             Consumer<Out> run = SECTIONS.get(section);
             if (run == null) {
@@ -269,6 +283,11 @@ public final class SgnBench {
 
     /** Median rate (frames/s, and bytes/s in [1]) over timed runs of the same workers. */
     private static double[] parallelRun(boolean threads, Object[] data, int ringBytes) {
+        return parallelRun(threads, data, ringBytes, null);
+    }
+
+    private static double[] parallelRun(boolean threads, Object[] data, int ringBytes,
+            jvalkka.multiprocess.Placement placement) {
         double[] fps = new double[3];
         double[] bps = new double[3];
         for (int run = 0; run < 2 + 3; run++) {
@@ -278,6 +297,9 @@ public final class SgnBench {
             t.setQueueMaxsize(256);
             t.setRingBytes(ringBytes);
             t.setBackendOptions(BackendOptions.defaults().withJvmArgs(List.of("-Xmx1g")));
+            if (placement != null) {
+                t.setPlacement(placement);
+            }
             CountSink snk = new CountSink();
             Pipeline p = new Pipeline();
             p.connect(src, t);
@@ -367,6 +389,50 @@ public final class SgnBench {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ remote
+
+    /**
+     * Frames per second of Integer frames through a process-mode transform placed at {@code where}
+     * through the installed {@code RemoteLauncher} (for the cluster bench, which installs its
+     * driver first): the median of 3 timed runs after 2 warm-up runs, each with its own worker.
+     *
+     * @param where the worker's placement
+     * @param frames frames per run
+     * @return frames per second
+     */
+    public static double remoteFramesPerSecond(jvalkka.multiprocess.Placement where, int frames) {
+        Object[] ints = new Object[frames];
+        for (int i = 0; i < frames; i++) {
+            ints[i] = i;
+        }
+        return parallelRun(false, ints, 1 << 22, where)[0];
+    }
+
+    private static void remote(Out out) {
+        int n = Integer.getInteger("jvalkka.bench.sgnRemoteFrames", 500_000);
+        jvalkka.multiprocess.LoopbackLauncher loopback = null;
+        if (jvalkka.internal.RemoteLaunchers.installed() == null) {
+            loopback = jvalkka.multiprocess.LoopbackLauncher.install();
+        }
+        try {
+            jvalkka.multiprocess.Placement where = jvalkka.multiprocess.Placement.node(
+                    System.getProperty("jvalkka.bench.sgnRemoteNode", "test-node"));
+            out.figure("sgn_remote_frames_per_s", Math.round(remoteFramesPerSecond(where, n)), "frames/s");
+            Object[] blobs = new Object[Math.max(4, Math.min(400, n / 1000))];
+            Arrays.fill(blobs, new byte[1 << 20]);
+            out.figure("sgn_remote_1mib_mb_per_s", Math.round(parallelRun(false, blobs, 1 << 24, where)[1] / 1e6),
+                    "MB/s");
+        } finally {
+            if (loopback != null) {
+                try {
+                    loopback.close();
+                } catch (Exception e) {
+                    System.err.println("SgnBench: closing the loopback launcher: " + e);
+                }
             }
         }
     }

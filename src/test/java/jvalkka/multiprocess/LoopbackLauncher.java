@@ -21,11 +21,13 @@ import jvalkka.internal.RemoteLaunchers;
  * backend JVM with the command a local start uses, writes the boot line to its
  * standard input (as a node agent does) and keeps that pipe open, and the
  * frontend reaches it over TCP on 127.0.0.1, never through a Unix socket.
+ * Public (with {@link #install()}, {@link #started}, {@link Backend#lose} and {@link Backend#partition}) for the
+ * tests of other packages that place a process (SGN's placed workers).
  */
-final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
+public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     static final String HOST = "test-node (127.0.0.1)";
 
-    final List<Backend> started = new CopyOnWriteArrayList<>();
+    public final List<Backend> started = new CopyOnWriteArrayList<>();
     final List<RemoteLauncher.Request> requests = new CopyOnWriteArrayList<>();
     /** Runs before each backend JVM starts, given the request (a test connects by hand here). */
     volatile Consumer<RemoteLauncher.Request> beforeStart = r -> { };
@@ -38,12 +40,12 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     volatile Path nodeKeys;
 
     /** Makes and installs one for a plain cluster; {@link #close()} uninstalls it. */
-    static LoopbackLauncher install() {
+    public static LoopbackLauncher install() {
         return install(null);
     }
 
     /** Makes and installs one for a cluster with {@code keys} (null: plain TCP), given to frontend and node alike. */
-    static LoopbackLauncher install(Path keys) {
+    public static LoopbackLauncher install(Path keys) {
         LoopbackLauncher l = new LoopbackLauncher();
         l.keys = keys;
         l.nodeKeys = keys;
@@ -102,7 +104,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     }
 
     /** The backend on "test-node": the real child JVM, seen as a remote backend. */
-    static final class Backend extends RemoteBackend {
+    public static final class Backend extends RemoteBackend {
         final Process p;
         private final CompletableFuture<Process> exit = new CompletableFuture<>();
         volatile String lostBecause;
@@ -115,7 +117,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         }
 
         /** Simulates the loss of the node: the reason is set, then the JVM killed. */
-        void lose(String reason) {
+        public void lose(String reason) {
             lostBecause = reason;
             p.destroyForcibly();
         }
@@ -124,7 +126,7 @@ final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
          * Simulates a partition: the JVM is stopped (SIGSTOP), so its connections
          * stay open and silent, and the "cluster" reports the node lost at once.
          */
-        void partition(String reason) throws Exception {
+        public void partition(String reason) throws Exception {
             new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
             lostBecause = reason;
             exit.complete(this);

@@ -28,18 +28,47 @@ final class JvmWorker extends Worker {
     private static final Logger LOG = LoggerFactory.getLogger(JvmWorker.class);
     private static final AtomicLong SEGMENTS = new AtomicLong();
 
+    /** The rings' segment; null for a placed worker, whose frames go over the pipe. */
     private final SharedMemory segment;
-    private final RingQueue in;
-    private final RingQueue out;
+    private final DeadlineQueue in;
+    private final DeadlineQueue out;
+    /** For a placed worker ({@link BackendOptions#placement()} set): its queues over the pipe; else null. */
+    private final PipeQueue pipeIn;
+    private final PipeQueue pipeOut;
+    /** A placed worker: the toShm segments to copy to its host at start; else empty. */
+    private final List<ShmRef> shmToCopy;
+    /** Where a placed worker runs, or null. */
+    private final jvalkka.multiprocess.Placement placement;
     final WorkerProcess process;
     private Thread monitor;
     private volatile boolean closing;
+    /** A placed worker: the reason in the frontend's "exited" event (a lost node's, naming it), or null. */
+    private volatile Object exitReason;
 
     JvmWorker(Element element, WorkerEvent terminated, int ringBytes, BackendOptions options, List<ShmRef> shm) {
         super(element, terminated);
         if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096) {
             throw new IllegalArgumentException("ringBytes must be a power of two of at least 4096, not " + ringBytes);
         }
+        BackendOptions o = options == null ? BackendOptions.defaults() : options;
+        placement = o.placement();
+        if (o.placement() != null) { // another host: no shared memory, frames over the pipe
+            segment = null;
+            OtherEnd mainView = new OtherEnd(control, true);
+            process = new WorkerProcess(element, null, ringBytes, shm);
+            shmToCopy = List.copyOf(shm);
+            pipeIn = new PipeQueue(true, this::toBack, mainView, ringBytes, "in of " + element.name());
+            pipeOut = new PipeQueue(false, this::toBack, mainView, ringBytes, "out of " + element.name());
+            pipeIn.spillWhileBlocked(pipeOut); // both directions full must not deadlock
+            in = pipeIn;
+            out = pipeOut;
+            process.ignoreSIGINT();
+            process.setOptions(o);
+            return;
+        }
+        pipeIn = null;
+        pipeOut = null;
+        shmToCopy = List.of();
         String name = "jvsgn-" + ProcessHandle.current().pid() + "-" + SEGMENTS.incrementAndGet();
         try {
             segment = SharedMemory.create(name, RingQueue.segmentSize(ringBytes));
@@ -48,16 +77,37 @@ final class JvmWorker extends Worker {
         }
         try {
             OtherEnd mainView = new OtherEnd(control, true);
-            in = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
-            out = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
-            in.spillWhileBlocked(out); // both rings full must not deadlock
+            RingQueue rin = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
+            RingQueue rout = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
+            rin.spillWhileBlocked(rout); // both rings full must not deadlock
+            in = rin;
+            out = rout;
             process = new WorkerProcess(element, name, ringBytes, shm);
             process.ignoreSIGINT(); // Ctrl+C reaches the whole process group: the main side coordinates
-            process.setOptions((options == null ? BackendOptions.defaults() : options)
-                    .withWarmPoolDefault(Parallelize.DEFAULT_WARM_POOL));
+            process.setOptions(o.withWarmPoolDefault(Parallelize.DEFAULT_WARM_POOL));
         } catch (RuntimeException e) {
             segment.close();
             segment.unlink();
+            throw e;
+        }
+    }
+
+    /** A placed worker's queue message to the backend (pipeline thread, or the monitor while spilling). */
+    private void toBack(MessageObject m) {
+        try {
+            process.sendMessageToBack(m);
+        } catch (RuntimeException e) {
+            // the connection is gone: the worker JVM or its node is lost; the monitor learns why
+            // within moments, and the pipeline then sees what it sees for a local worker's death
+            try {
+                terminated.await(2.0);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable f = control.failure;
+            if (f != null) {
+                throw new WorkerStoppedException(f);
+            }
             throw e;
         }
     }
@@ -77,6 +127,9 @@ final class JvmWorker extends Worker {
         monitor = new Thread(this::monitor, "sgn-monitor-" + element.name());
         monitor.setDaemon(true);
         monitor.start();
+        if (pipeIn != null) {
+            process.copyShm(shmToCopy); // before any frame: the worker starts once its copies are there
+        }
     }
 
     private void monitor() {
@@ -85,6 +138,12 @@ final class JvmWorker extends Worker {
             try {
                 if (pipe.poll(0.05)) {
                     MessageObject m = pipe.recv();
+                    if (pipeOut != null && m != null && fromPipeQueue(m)) {
+                        continue;
+                    }
+                    if (pipeOut != null && m != null && "exited".equals(m.command())) {
+                        exitReason = m.get("reason"); // the frontend's report of the end: for a node, why it was lost
+                    }
                     if (m != null && "terminated".equals(m.command())) {
                         byte[] err = (byte[]) m.get("error");
                         ended(err == null ? null : jvalkka.multiprocess.Throwables.decode(err));
@@ -92,10 +151,16 @@ final class JvmWorker extends Worker {
                     continue;
                 }
                 if (!process.isAlive()) {
+                    if (pipeOut != null) {
+                        drainPlaced(pipe); // the frontend's "exited" event says why a node was lost
+                    }
                     died();
                     return;
                 }
             } catch (PipeClosedException e) {
+                if (pipeOut != null && exitReason == null) {
+                    exitReason = e.getMessage(); // names the backend and, for a lost node, why
+                }
                 died();
                 return;
             } catch (RuntimeException e) {
@@ -109,8 +174,43 @@ final class JvmWorker extends Worker {
         }
     }
 
+    /** A placed worker whose backend is gone: takes what is left on its pipe (bounded: a silent socket ends it). */
+    private void drainPlaced(MessagePipe pipe) {
+        try {
+            for (int i = 0; i < 1000 && pipe.poll(0.1); i++) {
+                MessageObject m = pipe.recv();
+                if (m == null) {
+                    continue;
+                }
+                if (!fromPipeQueue(m) && "exited".equals(m.command())) {
+                    exitReason = m.get("reason");
+                }
+            }
+        } catch (RuntimeException e) {
+            // closed: nothing more to learn
+        }
+    }
+
+    /** A placed worker: a frame piece or an acknowledgement from the backend's queues; whether {@code m} was one. */
+    private boolean fromPipeQueue(MessageObject m) {
+        String c = m.command();
+        if (PipeQueue.FRAME.equals(c)) {
+            pipeOut.receive(PipeQueue.bytes(m.get("b")), Boolean.TRUE.equals(m.get("last")));
+            return true;
+        } else if (PipeQueue.ACK.equals(c)) {
+            pipeIn.acked(((Number) m.get("n")).longValue());
+            return true;
+        }
+        return false;
+    }
+
     private void died() {
-        if (!control.terminated) {
+        if (!control.terminated && pipeIn != null) { // its pid is another host's: no local handle on it
+            ended(new IllegalStateException("the worker JVM of " + element.name() + " on its node ("
+                    + placement + ", pid " + process.pid() + " there) ended or was lost before"
+                    + " its worker did (exit status " + process.exitCode() + ")"
+                    + (exitReason == null ? "" : ": " + exitReason)));
+        } else if (!control.terminated) {
             Optional<ProcessHandle> h = ProcessHandle.of(process.pid());
             h.ifPresent(p -> {
                 try {
@@ -150,6 +250,10 @@ final class JvmWorker extends Worker {
     @Override
     void join(Duration timeout) {
         closing = true;
+        if (pipeIn != null) {
+            joinPlaced(timeout);
+            return;
+        }
         long pid = process.pid();
         Optional<ProcessHandle> h = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         if (h.isPresent()) {
@@ -180,10 +284,44 @@ final class JvmWorker extends Worker {
         }
     }
 
+    /**
+     * A placed worker: its pid is another host's, so no local process handle. Waits up to
+     * {@code timeout} for its monitor to see the connection end (the JVM exited), then lets the
+     * process's own bounded wait end it ({@code waitStop}: the options' stop timeout, then a kill
+     * through the launcher).
+     */
+    private void joinPlaced(Duration timeout) {
+        if (monitor != null) {
+            try {
+                monitor.join(Math.max(1, timeout.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (monitor.isAlive()) {
+                LOG.warn("the worker JVM of {} on {} did not stop within {} ms: stopping it", element.name(),
+                        placement, timeout.toMillis());
+            }
+        }
+        try {
+            process.waitStop();
+        } catch (RuntimeException e) {
+            LOG.debug("waitStop of {}: {}", element.name(), e.toString());
+        }
+        if (monitor != null) {
+            try {
+                monitor.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Override
     void release() {
-        segment.close();
-        segment.unlink();
+        if (segment != null) {
+            segment.close();
+            segment.unlink();
+        }
     }
 
     @Override
@@ -193,7 +331,12 @@ final class JvmWorker extends Worker {
 
     @Override
     void wakeAll() {
-        in.wakeAll();
-        out.wakeAll();
+        if (pipeIn != null) {
+            pipeIn.wakeAll();
+            pipeOut.wakeAll();
+        } else {
+            ((RingQueue) in).wakeAll();
+            ((RingQueue) out).wakeAll();
+        }
     }
 }

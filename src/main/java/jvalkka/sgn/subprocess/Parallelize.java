@@ -41,6 +41,13 @@ import jvalkka.shm.SharedMemory;
  * of stream while it is open ({@link SignalEOS}); workers ignore SIGINT, so Ctrl+C drains the
  * pipeline in order.
  *
+ * <p>A process-mode element placed on a node ({@code setPlacement}, or a {@code BackendOptions}
+ * with a placement) starts its worker JVM there through the installed remote launcher (with the
+ * others, in {@code startAll}); its frames then travel over the worker's process pipe instead of
+ * shared-memory rings ({@code PipeQueue}: same order, same bound in bytes), the {@link #toShm}
+ * segments are copied to it at start, and its death or its node's loss fails the run as a
+ * local worker's death does.
+ *
  * <p>No worker failure goes unsaid: each is logged at ERROR when the main side learns of it, and
  * raised from {@link #run()} or {@link #close()} as one {@link WorkerStoppedException} whose
  * cause is the first failure and whose suppressed exceptions are the others.

@@ -111,6 +111,23 @@ interface ParallelizeElement {
     }
 
     /**
+     * Runs the process-mode worker on a node of the cluster instead of this host (shorthand for
+     * {@link #setBackendOptions} with {@link BackendOptions#withPlacement}). Before start. The
+     * worker then shares no memory with the main side: its frames travel over the worker's
+     * process pipe (the installed {@link jvalkka.internal.RemoteLauncher}'s connection) instead of
+     * the shared-memory rings, in order, with the same bound as the rings ({@link #setRingBytes}
+     * bytes in flight per direction, or one larger item); end of stream and the worker's failure
+     * or loss (its JVM or its node) reach the main side as for a worker on this host. Ignored in
+     * thread mode.
+     *
+     * @param placement where the worker JVM runs; null: this host
+     */
+    default void setPlacement(jvalkka.multiprocess.Placement placement) {
+        ParallelState p = ParallelState.of(this);
+        p.options = (p.options == null ? BackendOptions.defaults() : p.options).withPlacement(placement);
+    }
+
+    /**
      * The worker JVM's pid, or -1 in thread mode or before start.
      *
      * @return the pid of the worker JVM, or -1 when there is none

@@ -32,10 +32,16 @@ final class WorkerProcess extends MessageProcess {
 
     private transient SharedMemory shm;
     private transient List<SharedMemory> userShm;
-    private transient RingQueue in;
-    private transient RingQueue out;
+    private transient DeadlineQueue in;
+    private transient DeadlineQueue out;
+    /** A placed worker (no segment): its queues over the pipe; else null. */
+    private transient PipeQueue pipeIn;
+    private transient PipeQueue pipeOut;
     private transient WorkerContext.Control control;
     private transient Thread worker;
+    private transient Element element;
+    /** A placed worker: its copies of the toShm segments, filled from the frontend's pieces. */
+    private transient SharedMemory[] copies;
     private transient volatile Throwable workerFailure;
     private transient java.util.concurrent.atomic.AtomicBoolean reported;
 
@@ -59,34 +65,78 @@ final class WorkerProcess extends MessageProcess {
     @Override
     protected void preRun__() throws Exception {
         control = new WorkerContext.Control();
-        shm = SharedMemory.open(segment);
         OtherEnd workerView = new OtherEnd(control, false);
-        in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
-        out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+        if (segment == null) { // placed on another host: frames over the pipe
+            pipeIn = new PipeQueue(false, this::send_out__, workerView, ringBytes, "in of " + elementName);
+            pipeOut = new PipeQueue(true, this::send_out__, workerView, ringBytes, "out of " + elementName);
+            in = pipeIn;
+            out = pipeOut;
+        } else {
+            shm = SharedMemory.open(segment);
+            in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
+            out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+        }
         userShm = new ArrayList<>();
+        reported = new java.util.concurrent.atomic.AtomicBoolean();
+        element = ParallelState.restore(elementClass, elementName, fields);
+        if (segment == null && !shmNames.isEmpty()) {
+            copies = new SharedMemory[shmNames.size()];
+            return; // the worker starts once the copies of the toShm segments have arrived (c__sgnshmdone)
+        }
         List<ShmRef> refs = new ArrayList<>();
         for (int i = 0; i < shmNames.size(); i++) {
             SharedMemory s = SharedMemory.open(shmNames.get(i));
             userShm.add(s);
             refs.add(new ShmRef(shmNames.get(i), s, shmMetadata.get(i)));
         }
-        Element element = ParallelState.restore(elementClass, elementName, fields);
+        startWorker(refs);
+    }
+
+    private void startWorker(List<ShmRef> refs) {
+        Element e = element;
         WorkerContext ctx = new WorkerContext(in, out, control, refs);
-        reported = new java.util.concurrent.atomic.AtomicBoolean();
         worker = new Thread(() -> {
-            workerFailure = Worker.loop(element, ctx);
+            workerFailure = Worker.loop(e, ctx);
             report(); // from this thread (sends are thread-safe): the loop need not poll for the end
         }, "sgn-worker-" + elementName);
         worker.start();
+    }
+
+    /**
+     * Backend of a placed worker: a piece of the copy of toShm segment {@code i} ({@code size}
+     * bytes in all), written at {@code at}. The copy is a segment of this host made for this worker
+     * and unlinked at once (so nothing is left behind, whatever happens): only this JVM maps it.
+     */
+    private void shmPiece(int i, long size, long at, byte[] b) throws java.io.IOException {
+        if (copies[i] == null) {
+            String name = "jvsgn-copy-" + ProcessHandle.current().pid() + "-" + i;
+            SharedMemory s = SharedMemory.create(name, Math.max(1, size));
+            s.unlink();
+            copies[i] = s;
+            userShm.add(s);
+        }
+        copies[i].buffer().putBytes((int) at, b);
+    }
+
+    /** Backend of a placed worker: every toShm copy has arrived; the worker starts. */
+    private void shmDone() {
+        List<ShmRef> refs = new ArrayList<>();
+        for (int i = 0; i < shmNames.size(); i++) {
+            refs.add(new ShmRef(shmNames.get(i), copies[i], shmMetadata.get(i)));
+        }
+        startWorker(refs);
     }
 
     /** Backend: the close phase of the loop: the worker stops, and its end is reported if it was not yet. */
     @Override
     protected void onClose__() throws InterruptedException {
         control.stop = true;
-        in.wakeAll();
-        out.wakeAll();
-        worker.join(5_000);
+        wakeQueues();
+        if (worker != null) {
+            worker.join(5_000);
+        } else {
+            report(); // stopped before the toShm copies arrived: the worker never ran
+        }
     }
 
     /** Sends {@code terminated} once, when the worker has ended. */
@@ -111,24 +161,92 @@ final class WorkerProcess extends MessageProcess {
         for (int i = userShm.size() - 1; i >= 0; i--) {
             userShm.get(i).close();
         }
-        shm.close();
+        if (shm != null) {
+            shm.close();
+        }
     }
 
     /** Backend: orderly shutdown: the worker drains its input, then ends. */
     void c__shutdown() {
         control.shutdown = true;
-        in.wakeAll();
-        out.wakeAll();
+        wakeQueues();
     }
 
     /** Backend: the worker stops now. */
     void c__stop() {
         control.stop = true;
-        in.wakeAll();
-        out.wakeAll();
+        wakeQueues();
+    }
+
+    private void wakeQueues() {
+        if (pipeIn != null) {
+            pipeIn.wakeAll();
+            pipeOut.wakeAll();
+        } else {
+            ((RingQueue) in).wakeAll();
+            ((RingQueue) out).wakeAll();
+        }
+    }
+
+    /** Backend: a placed worker's frame pieces and acknowledgements go to its queues, without reflection; the rest to its handlers. */
+    @Override
+    protected void routeMainPipe__(MessageObject obj) {
+        if (pipeIn != null && obj != null) {
+            String c = obj.command();
+            if (PipeQueue.FRAME.equals(c)) {
+                pipeIn.receive(PipeQueue.bytes(obj.get("b")), Boolean.TRUE.equals(obj.get("last")));
+                return;
+            } else if (PipeQueue.ACK.equals(c)) {
+                pipeOut.acked(((Number) obj.get("n")).longValue());
+                return;
+            } else if (SHM_PIECE.equals(c)) {
+                try {
+                    shmPiece(((Number) obj.get("i")).intValue(), ((Number) obj.get("size")).longValue(),
+                            ((Number) obj.get("at")).longValue(), PipeQueue.bytes(obj.get("b")));
+                } catch (java.io.IOException | RuntimeException e) {
+                    workerFailure = new IllegalStateException("the worker of " + elementName + " could not copy"
+                            + " toShm segment '" + shmNames.get(((Number) obj.get("i")).intValue()) + "' on its host: " + e, e);
+                    control.stop = true;
+                    report();
+                }
+                return;
+            } else if (SHM_DONE.equals(c)) {
+                if (worker == null && !reported.get()) {
+                    shmDone();
+                }
+                return;
+            }
+        }
+        super.routeMainPipe__(obj);
     }
 
     // ------------------------------------------------------------------ frontend
+
+    /** Command of a piece of a toShm segment copied to a placed worker. */
+    static final String SHM_PIECE = "sgnshm";
+    /** Command that ends the copies: the placed worker starts. */
+    static final String SHM_DONE = "sgnshmdone";
+
+    /**
+     * Frontend of a placed worker: copies each toShm segment in {@code shm} to the worker's host,
+     * in pieces of {@link PipeQueue#PIECE} bytes, then lets the worker start. Sent before any
+     * frame (the pipe keeps the order), so the worker never sees a frame without its data.
+     */
+    void copyShm(List<ShmRef> shm) {
+        if (shm.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < shm.size(); i++) {
+            SharedMemory s = shm.get(i).shm();
+            int size = s.size();
+            for (int at = 0; at < size; at += PipeQueue.PIECE) {
+                byte[] b = new byte[Math.min(PipeQueue.PIECE, size - at)];
+                s.buffer().getBytes(at, b);
+                sendMessageToBack(new MessageObject(SHM_PIECE, "i", i, "size", size, "at", at, "b", PipeQueue.text(b)));
+            }
+        }
+        sendMessageToBack(new MessageObject(SHM_DONE));
+    }
 
     void shutdown() {
         sendMessageToBack(new MessageObject("shutdown"));

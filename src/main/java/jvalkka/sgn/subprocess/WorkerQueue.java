@@ -10,7 +10,9 @@ package jvalkka.sgn.subprocess;
  * put (no copy). Process mode: a ring buffer in shared memory; items are encoded (fast path for
  * {@code byte[]} and primitive arrays, {@link jvalkka.sgn.Frame}s, boxed primitives, strings,
  * lists and maps; anything else Jackson can serialize), so the receiver gets an equal copy; an
- * item larger than the ring's largest message is carried in pieces and delivered whole.
+ * item larger than the ring's largest message is carried in pieces and delivered whole. A worker
+ * placed on another host ({@code setPlacement}) has no shared memory with the main side: the same
+ * encoded items travel as messages on its process pipe, bounded by the ring size in bytes.
  *
  * <p>Blocking: {@link #put} blocks while the queue is full (backpressure: nothing is dropped).
  * While the main side blocks putting into {@code inQueue}, it takes what the worker has sent into
