@@ -51,10 +51,9 @@ public final class SgnStats {
 
         @Override
         public void pull(SinkPad pad, Frame frame) {
-            if (!atEos) {
-                inQueue.put(frame);
-                atEos = frame.isEOS();
-            }
+            // one frame in for every frame out, EOS frames too: newFrame takes one answer per loop, so a
+            // frame pulled and not put (after EOS) left newFrame waiting for ever for an answer never asked
+            inQueue.put(frame);
         }
 
         @Override
