@@ -109,13 +109,31 @@ final class CdsTrainer {
 
     private static void serveOnce(MessageProcess process, int rounds) throws Exception {
         Path dir = Files.createTempDirectory(SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
-        Path sock = dir.resolve("s");
+        try {
+            rehearseStart("trainer", dir.resolve("s"), process, rounds, true, false);
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * A backend's whole start and {@code rounds} messages, in this JVM: listens
+     * at {@code sock} as a frontend does, runs {@link BackendMain#serve} on a
+     * thread, boots {@code process}, exchanges pings (and, with
+     * {@code unknownCommand}, a command no handler takes), then stops it. The
+     * class-data trainer and a warm JVM's warm-up ({@link WarmUp}) both run it,
+     * so that what they load is what a real start loads.
+     *
+     * @param requireStop fail when the backend thread has not ended 10 s after the stop
+     */
+    static void rehearseStart(String who, Path sock, MessageProcess process, int rounds, boolean unknownCommand,
+            boolean requireStop) throws IOException, InterruptedException {
         byte[] token = new byte[16];
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             PeerCheck.bindListener(server, sock); // as Frontend does
             String[] boot = {sock.toString(), HexFormat.of().formatHex(token),
                 Long.toString(ProcessHandle.current().pid())};
-            Thread backend = new Thread(() -> BackendMain.serve("trainer", boot, false), "jvalkka-trainer-backend");
+            Thread backend = new Thread(() -> BackendMain.serve(who, boot, false), "jvalkka-" + who + "-backend");
             backend.setDaemon(true);
             backend.start();
             SocketChannel[] channels = new SocketChannel[2];
@@ -124,29 +142,31 @@ final class CdsTrainer {
                 ByteBuffer hello = ByteBuffer.allocate(17);
                 while (hello.hasRemaining()) {
                     if (c.read(hello) < 0) {
-                        throw new IOException("the trainer's backend hung up");
+                        throw new IOException("the " + who + "'s backend hung up");
                     }
                 }
                 channels[hello.get(16)] = c;
             }
-            MessagePipe main = new MessagePipe("trainer main pipe");
-            MessagePipe internal = new MessagePipe("trainer internal pipe");
+            MessagePipe main = new MessagePipe(who + " main pipe");
+            MessagePipe internal = new MessagePipe(who + " internal pipe");
             main.connect(channels[0]);
             internal.connect(channels[1]);
             main.sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
             WireCodec.Frame ready = main.recvFrame(30_000);
             if (ready == null || ready.kind() != WireProtocol.READY) {
-                throw new IOException("the trainer's backend did not start");
+                throw new IOException("the " + who + "'s backend did not start");
             }
             for (int i = 0; i < rounds; i++) {
                 // plain values only: classes a backend may never use would cost every backend memory
                 main.send(new MessageObject("whole", "x", 1));
-                main.send(new MessageObject("nosuch"));
+                if (unknownCommand) {
+                    main.send(new MessageObject("nosuch"));
+                }
                 main.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
                 MessageObject m;
                 do {
                     if (!main.poll(10)) {
-                        throw new IOException("the trainer's backend does not answer");
+                        throw new IOException("the " + who + "'s backend does not answer");
                     }
                     m = main.recv();
                 } while (m == null || !m.command().equals("pong"));
@@ -154,11 +174,13 @@ final class CdsTrainer {
             main.send(null);
             main.flush();
             backend.join(10_000);
+            if (requireStop && backend.isAlive()) {
+                throw new IOException("the " + who + "'s backend did not stop");
+            }
             main.close();
             internal.close();
         } finally {
             PeerCheck.deleteNames(sock);
-            Files.deleteIfExists(dir);
         }
     }
 }

@@ -1,12 +1,7 @@
 package jvalkka.multiprocess;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -103,55 +98,6 @@ final class WarmUp {
 
     private static void rehearse(MessageProcess process) throws IOException, InterruptedException {
         Path sock = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-warm-" + SEQ.incrementAndGet());
-        byte[] token = new byte[16];
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            PeerCheck.bindListener(server, sock);
-            String[] boot = {sock.toString(), HexFormat.of().formatHex(token),
-                Long.toString(ProcessHandle.current().pid())};
-            Thread backend = new Thread(() -> BackendMain.serve("warm-up", boot, false), "jvalkka-warm-up");
-            backend.setDaemon(true);
-            backend.start();
-            SocketChannel[] channels = new SocketChannel[2];
-            for (int k = 0; k < 2; k++) {
-                SocketChannel c = server.accept();
-                ByteBuffer hello = ByteBuffer.allocate(17);
-                while (hello.hasRemaining()) {
-                    if (c.read(hello) < 0) {
-                        throw new IOException("the rehearsal's backend hung up");
-                    }
-                }
-                channels[hello.get(16)] = c;
-            }
-            MessagePipe main = new MessagePipe("warm-up main pipe");
-            MessagePipe internal = new MessagePipe("warm-up internal pipe");
-            main.connect(channels[0]);
-            internal.connect(channels[1]);
-            main.sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
-            WireCodec.Frame ready = main.recvFrame(30_000);
-            if (ready == null || ready.kind() != WireProtocol.READY) {
-                throw new IOException("the rehearsal's backend did not start");
-            }
-            for (int i = 0; i < ROUNDS; i++) {
-                main.send(new MessageObject("whole", "x", 1));
-                main.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
-                MessageObject m;
-                do {
-                    if (!main.poll(10)) {
-                        throw new IOException("the rehearsal's backend does not answer");
-                    }
-                    m = main.recv();
-                } while (m == null || !m.command().equals("pong"));
-            }
-            main.send(null);
-            main.flush();
-            backend.join(10_000);
-            if (backend.isAlive()) {
-                throw new IOException("the rehearsal's backend did not stop");
-            }
-            main.close();
-            internal.close();
-        } finally {
-            PeerCheck.deleteNames(sock);
-        }
+        CdsTrainer.rehearseStart("warm-up", sock, process, ROUNDS, false, true);
     }
 }
