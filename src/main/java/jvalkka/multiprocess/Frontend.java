@@ -1,30 +1,20 @@
 package jvalkka.multiprocess;
 
-import jvalkka.internal.Serializability;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.lang.reflect.Method;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 
+import com.fasterxml.jackson.databind.JavaType;
+
 import jvalkka.multiprocess.Lifecycle.State;
-import jvalkka.shm.internal.Crossing;
 
 /**
  * The frontend half of one started {@link MessageProcess}: it puts the pieces
- * together. {@link BackendCommand} gives the backend's command line,
- * {@link BackendConnection} connects to it, {@link StderrPump} copies its
- * standard error while it starts, {@link Lifecycle} follows its life (stop,
- * death), {@link BackendReplies} routes what comes back on the internal pipe,
- * and {@link LiveBackends} stops it when this JVM exits.
+ * together and sends. {@link BackendStart} launches the backend and waits until
+ * it is ready, {@link Lifecycle} follows its life (stop, death),
+ * {@link BackendReplies} routes what comes back on the internal pipe, and
+ * {@link LiveBackends} stops it when this JVM exits.
  */
 final class Frontend {
     private final MessageProcess owner;
@@ -35,12 +25,7 @@ final class Frontend {
     final Lifecycle life;
     private volatile BackendOptions options = BackendOptions.defaults();
 
-    private OutputStream stdin;
-    private BackendListener connection;
-    private byte[] processBytes;
-    private List<Object> crossed = List.of();
-    private final StderrPump stderr = new StderrPump();
-    private long launchedAt;
+    private final BackendStart start;
     private volatile BackendReplies replies; // made at launch, at the capacity the options give
 
     Frontend(MessageProcess owner, String label) {
@@ -50,6 +35,7 @@ final class Frontend {
         this.main = new MessagePipe(label + " main pipe");
         this.internal = new MessagePipe(label + " internal pipe");
         this.life = new Lifecycle(label, logger, this::exited);
+        this.start = new BackendStart(owner, label, main, internal, life);
         main.onFault(reason -> logger.warn("{}", reason));
         internal.onFault(reason -> logger.warn("{}", reason));
         main.onEndOfStream(this::exitEvent);
@@ -105,86 +91,19 @@ final class Frontend {
 
     // ------------------------------------------------------------------ start
 
+    /** Launches the backend ({@link BackendStart}): NEW to LAUNCHED. */
     synchronized void launch() {
         if (life.state() != State.NEW) {
             throw new IllegalStateException(owner + " was already started: a process starts once");
         }
-        Checks.beforeStart(owner);
-        BackendClassPath where = BackendClassPath.of(options, owner.getClass(), owner); // fails here, or fits
-        processBytes = serializeOwner();
-        owner.allowHandlerTypes(); // the backend's messages may carry them too
-        main.maxMessageBytes(options.maxMessageBytes());
-        internal.maxMessageBytes(options.maxMessageBytes());
-        replies = new BackendReplies(label, internal, life, options.returnCapacity());
-        if (options.placement() != null) {
-            launchRemote();
-            return;
-        }
-        BackendConnection local = new BackendConnection(logger);
-        connection = local;
-        try {
-            local.open();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            Object at = local.socketPath();
-            throw new BackendStartException(owner + ": cannot open the process channel"
-                    + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
-        }
-        ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
-        List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                .redirectError(ProcessBuilder.Redirect.PIPE)
-                .redirectInput(ProcessBuilder.Redirect.PIPE);
-        launchedAt = System.nanoTime();
-        Process process = WarmPool.take(options, cmd, label, cds.jvmArgs()); // null: none idle, or no pool
-        boolean warm = process != null;
-        try {
-            if (!warm) {
-                process = pb.start();
-            }
-        } catch (IOException e) {
-            connection.close();
-            throw new BackendStartException(owner + ": cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        }
-        stdin = process.getOutputStream();
-        stderr.start(process.getErrorStream(), label);
-        try {
-            stdin.write(warm ? WarmPool.bootLine(connection.bootLine(), label) : connection.bootLine());
-            stdin.flush();
-        } catch (IOException e) {
-            // the JVM died at once; awaitReady reports its status and stderr
-        }
-        life.launched(process);
-        LiveBackends.add(this);
-        RunDir.addChild(process, label);
-    }
-
-    /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
-    private void launchRemote() {
-        RemoteCrossing.refuseSegments(owner, crossed, options.placement());
-        RemoteCrossing.Groups groups = new RemoteCrossing.Groups(crossed);
-        if (!groups.isEmpty()) {
-            replies.remoteGroups(groups);
-        }
-        RemoteConnection remote = RemoteConnection.open(owner.toString(), options.placement(), logger);
-        connection = remote;
-        launchedAt = System.nanoTime();
-        Process process = remote.launch(owner.toString(), label, options.jvmArgs());
-        life.launched(process);
+        BackendOptions o = options;
+        BackendClassPath where = start.prepare(o);
+        replies = new BackendReplies(label, internal, life, o.returnCapacity());
+        start.launch(o, where, replies);
         LiveBackends.add(this);
     }
 
-    private byte[] serializeOwner() {
-        Crossing.begin();
-        try {
-            return ProcessTransfer.encode(owner);
-        } catch (IOException | RuntimeException e) {
-            throw new BackendStartException(owner + " cannot start: " + Serializability.startError(owner, e), e);
-        } finally {
-            crossed = Crossing.end();
-        }
-    }
-
+    /** Waits until the launched backend is ready ({@link BackendStart#awaitReady}): LAUNCHED to RUNNING. */
     synchronized void awaitReady() {
         if (life.state() == State.RUNNING) {
             return;
@@ -192,113 +111,21 @@ final class Frontend {
         if (life.state() != State.LAUNCHED) {
             throw new IllegalStateException(owner + " was not launched");
         }
-        long deadline = launchedAt + options.startTimeout().toNanos();
-        long timeoutMs = options.startTimeout().toMillis();
         try {
-            connection.acceptInto(main, internal, life.process(), deadline, timeoutMs);
-            BackendConnection.boot(main, processBytes, life.process(), deadline, timeoutMs);
-            processBytes = null;
-            if (options.awaitPreRun()) {
-                awaitPreRun(deadline);
-            }
-        } catch (BackendConnection.Failed e) {
-            throw startFailure(e.getMessage(), e.backendCause, e.statusTold);
-        } catch (IOException e) {
-            throw startFailure("the handshake failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw startFailure("interrupted while waiting for the backend");
+            start.awaitReady(options, replies);
+        } catch (BackendStartException e) {
+            LiveBackends.remove(this);
+            forgetChild(life.process());
+            closeQuietly();
+            throw e;
         }
         life.running();
-        for (Object h : crossed) {
-            if (h instanceof jvalkka.sync.internal.PeerAware pa) {
-                pa.addPeer(life);
-            }
-        }
-        crossed = List.of();
+        start.introducePeers();
         // return_out__ is read from the start, not from the first returnFromBack: a backend blocked in
         // return_out__ before anyone called returnFromBack stops reading commands, and a burst of sends
         // would wait for ever (started here, not on the first send, so that it costs no send any latency)
         replies.start();
         logger.debug("start: backend running as pid {}", life.pid());
-    }
-
-    /**
-     * Waits for the backend's {@code started} event ({@link WireProtocol#isStarted}) on the internal pipe: what
-     * {@code return_out__} sent before it goes to {@code returnFromBack}; a
-     * failed {@code preRun__} fails the start with its exception as the cause.
-     */
-    private void awaitPreRun(long deadline) throws InterruptedException {
-        Process process = life.process();
-        while (true) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                throw new BackendConnection.Failed("preRun__ did not return within the start timeout of "
-                        + options.startTimeout().toMillis() + " ms");
-            }
-            MessageObject m;
-            try {
-                m = internal.recv(Math.min(left, 100));
-            } catch (MessagePipe.TimeoutWaiting e) {
-                if (!process.isAlive()) {
-                    throw exitedBeforePreRunReturned();
-                }
-                continue;
-            } catch (PipeClosedException e) {
-                throw exitedBeforePreRunReturned();
-            }
-            if (WireProtocol.isStarted(m)) {
-                byte[] error = WireProtocol.startFailure(m);
-                if (error != null) {
-                    Throwable cause = Throwables.decode(error);
-                    process.waitFor(2, TimeUnit.SECONDS); // it exits by itself, with its own status
-                    throw new BackendConnection.Failed("preRun__ raised " + cause, cause);
-                }
-                return;
-            }
-            replies.addUnbounded(m);
-        }
-    }
-
-    private BackendConnection.Failed exitedBeforePreRunReturned() throws InterruptedException {
-        Process process = life.process();
-        process.waitFor(2, TimeUnit.SECONDS);
-        String words = main.lastWords();
-        return new BackendConnection.Failed("the backend " + (process.isAlive() ? "closed its channel"
-                : describeStatus(process.exitValue())) + " before preRun__ returned"
-                + (words != null ? " (" + words + ")" : ""), null, !process.isAlive());
-    }
-
-    private BackendStartException startFailure(String what) {
-        return startFailure(what, null);
-    }
-
-    private BackendStartException startFailure(String what, Throwable cause) {
-        return startFailure(what, cause, false);
-    }
-
-    private BackendStartException startFailure(String what, Throwable cause, boolean statusTold) {
-        Process process = life.process();
-        if (process.isAlive()) {
-            process.destroyForcibly();
-        }
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        String err = stderr.awaitCaptured(2000);
-        life.failedToStart();
-        LiveBackends.remove(this);
-        forgetChild(process);
-        connection.close();
-        closeQuietly();
-        return new BackendStartException(owner + " failed to start: " + what
-                + (process.isAlive() || statusTold ? "" : " (exit status " + process.exitValue() + ")")
-                + (cause != null ? "" // it got that far: it writes to our stderr itself by now
-                        : process instanceof jvalkka.internal.RemoteBackend rb ? "; its stderr is in the log of the "
-                        + "node on " + rb.host()
-                        : err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()), cause);
     }
 
     // ------------------------------------------------------------- messaging
@@ -337,18 +164,15 @@ final class Frontend {
         return replies.take();
     }
 
-    /** A proxy call: fire-and-forget for void methods, otherwise waits for (or returns a future of) the reply. */
-    Object call(Method method, MessageObject m) throws Throwable {
-        Class<?> rt = method.getReturnType();
-        if (rt == void.class) {
-            send(m);
-            return null;
-        }
-        requireStarted(method.getName());
-        boolean async = CompletionStage.class.isAssignableFrom(rt);
-        Type valueType = async ? futureArgument(method.getGenericReturnType()) : method.getGenericReturnType();
+    /**
+     * Sends {@code m} as a proxy call ({@link ProcessProxy}) and gives the future of
+     * its reply, converted to {@code type}; {@code flush}: the caller waits for it at
+     * once, so the main pipe is flushed rather than left to coalesce.
+     */
+    CompletableFuture<Object> call(MessageObject m, JavaType type, String method, boolean flush) {
+        requireStarted(method);
         CompletableFuture<Object> f = new CompletableFuture<>();
-        long id = replies.expect(f, Codec.typeOf(valueType));
+        long id = replies.expect(f, type);
         try {
             send(m, id);
         } catch (RuntimeException e) {
@@ -358,42 +182,10 @@ final class Frontend {
         if (life.state() == State.EXITED) {
             replies.failPending();
         }
-        if (async) {
-            return f;
+        if (flush) {
+            main.flush();
         }
-        main.flush();
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            throw unwrapReply(method, e.getCause());
-        }
-    }
-
-    /** The exception a synchronous proxy call throws for the backend's {@code t}. */
-    private Throwable unwrapReply(Method method, Throwable t) {
-        for (Class<?> declared : method.getExceptionTypes()) {
-            if (declared.isInstance(t)) {
-                return t;
-            }
-        }
-        if (t instanceof RuntimeException || t instanceof Error) {
-            t.addSuppressed(new CalledFrom(label + " proxy call " + method.getName()));
-            return t;
-        }
-        return new BackendException(t.getClass().getName(), t.getMessage(), t);
-    }
-
-    /** Marks where the frontend made the call that failed in the backend. */
-    static final class CalledFrom extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        CalledFrom(String what) {
-            super("called from the frontend: " + what);
-        }
-    }
-
-    private static Type futureArgument(Type t) {
-        return t instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
+        return f;
     }
 
     // ------------------------------------------------------------------ stop
@@ -430,13 +222,7 @@ final class Frontend {
         internal.closedBecause(deathReport);
         LiveBackends.remove(this);
         forgetChild(life.process());
-        try {
-            if (stdin != null) {
-                stdin.close();
-            }
-        } catch (IOException ignored) {
-            // it was the backend's; nothing is lost
-        }
+        start.closeStdin();
         // the backend is gone: read what it sent into the pipes' buffers and give their descriptors back
         // (two sockets, the selectors); recv() and returnFromBack() still give what it sent, then the end
         releaseQuietly(main);
@@ -449,10 +235,6 @@ final class Frontend {
         if (!(p instanceof jvalkka.internal.RemoteBackend)) {
             RunDir.removeChild(p);
         }
-    }
-
-    static String describeStatus(int status) {
-        return Lifecycle.describeStatus(status);
     }
 
     private void releaseQuietly(MessagePipe pipe) {
@@ -477,6 +259,10 @@ final class Frontend {
     }
 
     // ------------------------------------------------------------------ queries
+
+    String label() {
+        return label;
+    }
 
     Process process() {
         return life.process();

@@ -3,14 +3,20 @@ package jvalkka.multiprocess;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Proxy;
+import java.lang.reflect.Type;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 
 import jvalkka.sync.internal.SendNotes;
 
 /**
  * The typed views of {@link MessageProcess#proxy}: each interface method call becomes
  * {@code MessageObject(method, param=value...)}, sent as a call through the frontend half,
- * which waits for the handler's reply. Stateless.
+ * which gives the future of the handler's reply; a synchronous call waits for it here
+ * and rethrows the backend's exception. Stateless.
  */
 final class ProcessProxy {
     private static final int[] NO_INTS = new int[0];
@@ -52,8 +58,55 @@ final class ProcessProxy {
             if (SendNotes.openOnThisThread()) {
                 SendNotes.noteSend(NO_INTS, 0, true); // a message leaves: a SyncIndex open here waits
             }
-            return f.call(method, toMessage(method, args));
+            return call(f, method, toMessage(method, args));
         });
+    }
+
+    /** A proxy call: fire-and-forget for void methods, otherwise waits for (or returns a future of) the reply. */
+    private static Object call(Frontend f, Method method, MessageObject m) throws Throwable {
+        Class<?> rt = method.getReturnType();
+        if (rt == void.class) {
+            f.send(m);
+            return null;
+        }
+        boolean async = CompletionStage.class.isAssignableFrom(rt);
+        Type valueType = async ? futureArgument(method.getGenericReturnType()) : method.getGenericReturnType();
+        CompletableFuture<Object> reply = f.call(m, Codec.typeOf(valueType), method.getName(), !async);
+        if (async) {
+            return reply;
+        }
+        try {
+            return reply.get();
+        } catch (ExecutionException e) {
+            throw unwrapReply(f.label(), method, e.getCause());
+        }
+    }
+
+    /** The exception a synchronous proxy call throws for the backend's {@code t}. */
+    private static Throwable unwrapReply(String label, Method method, Throwable t) {
+        for (Class<?> declared : method.getExceptionTypes()) {
+            if (declared.isInstance(t)) {
+                return t;
+            }
+        }
+        if (t instanceof RuntimeException || t instanceof Error) {
+            t.addSuppressed(new CalledFrom(label + " proxy call " + method.getName()));
+            return t;
+        }
+        return new BackendException(t.getClass().getName(), t.getMessage(), t);
+    }
+
+    /** Marks where the frontend made the call that failed in the backend. */
+    static final class CalledFrom extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CalledFrom(String what) {
+            super("called from the frontend: " + what);
+        }
+    }
+
+    private static Type futureArgument(Type t) {
+        return t instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
     }
 
     private static MessageObject toMessage(Method method, Object[] args) {

@@ -1,0 +1,256 @@
+package jvalkka.multiprocess;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+
+import jvalkka.internal.Serializability;
+import jvalkka.shm.internal.Crossing;
+
+/**
+ * Starting one backend, for its {@link Frontend}: the launch (a JVM of this
+ * host's, a warm one from {@link WarmPool}, or one on a node of the cluster
+ * through {@link RemoteConnection}), then the wait until it is ready (accept,
+ * token, boot, and {@code preRun__} when the options ask for it). A start that
+ * fails ends the backend and reports its exit status and standard error.
+ *
+ * <p>It follows the launch only: it never sends a message, and once the
+ * backend runs it holds nothing but the backend's standard input (closed by
+ * {@link #closeStdin} when the backend has exited).
+ */
+final class BackendStart {
+    private final MessageProcess owner;
+    private final String label;
+    private final Logger logger;
+    private final MessagePipe main;
+    private final MessagePipe internal;
+    private final Lifecycle life;
+
+    private OutputStream stdin;
+    private BackendListener connection;
+    private byte[] processBytes;
+    private List<Object> crossed = List.of();
+    private final StderrPump stderr = new StderrPump();
+    private long launchedAt;
+
+    BackendStart(MessageProcess owner, String label, MessagePipe main, MessagePipe internal, Lifecycle life) {
+        this.owner = owner;
+        this.label = label;
+        this.logger = owner.logger();
+        this.main = main;
+        this.internal = internal;
+        this.life = life;
+    }
+
+    /**
+     * Checks the process and serialises it for the backend (what it restores),
+     * before anything is launched.
+     *
+     * @return where the backend's classes come from
+     * @throws BackendStartException when a field cannot cross (the message names it)
+     */
+    BackendClassPath prepare(BackendOptions options) {
+        Checks.beforeStart(owner);
+        BackendClassPath where = BackendClassPath.of(options, owner.getClass(), owner); // fails here, or fits
+        processBytes = serializeOwner();
+        owner.allowHandlerTypes(); // the backend's messages may carry them too
+        main.maxMessageBytes(options.maxMessageBytes());
+        internal.maxMessageBytes(options.maxMessageBytes());
+        return where;
+    }
+
+    /** Launches the backend: {@link Lifecycle} NEW to LAUNCHED. */
+    void launch(BackendOptions options, BackendClassPath where, BackendReplies replies) {
+        if (options.placement() != null) {
+            launchRemote(options, replies);
+        } else {
+            launchLocal(options, where);
+        }
+    }
+
+    private void launchLocal(BackendOptions options, BackendClassPath where) {
+        BackendConnection local = new BackendConnection(logger);
+        connection = local;
+        try {
+            local.open();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            Object at = local.socketPath();
+            throw new BackendStartException(owner + ": cannot open the process channel"
+                    + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
+        }
+        ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
+        List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        launchedAt = System.nanoTime();
+        Process process = WarmPool.take(options, cmd, label, cds.jvmArgs()); // null: none idle, or no pool
+        boolean warm = process != null;
+        try {
+            if (!warm) {
+                process = pb.start();
+            }
+        } catch (IOException e) {
+            connection.close();
+            throw new BackendStartException(owner + ": cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        }
+        stdin = process.getOutputStream();
+        stderr.start(process.getErrorStream(), label);
+        try {
+            stdin.write(warm ? WarmPool.bootLine(connection.bootLine(), label) : connection.bootLine());
+            stdin.flush();
+        } catch (IOException e) {
+            // the JVM died at once; awaitReady reports its status and stderr
+        }
+        life.launched(process);
+        RunDir.addChild(process, label);
+    }
+
+    /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
+    private void launchRemote(BackendOptions options, BackendReplies replies) {
+        RemoteCrossing.refuseSegments(owner, crossed, options.placement());
+        RemoteCrossing.Groups groups = new RemoteCrossing.Groups(crossed);
+        if (!groups.isEmpty()) {
+            replies.remoteGroups(groups);
+        }
+        RemoteConnection remote = RemoteConnection.open(owner.toString(), options.placement(), logger);
+        connection = remote;
+        launchedAt = System.nanoTime();
+        Process process = remote.launch(owner.toString(), label, options.jvmArgs());
+        life.launched(process);
+    }
+
+    private byte[] serializeOwner() {
+        Crossing.begin();
+        try {
+            return ProcessTransfer.encode(owner);
+        } catch (IOException | RuntimeException e) {
+            throw new BackendStartException(owner + " cannot start: " + Serializability.startError(owner, e), e);
+        } finally {
+            crossed = Crossing.end();
+        }
+    }
+
+    /**
+     * Waits until the launched backend is ready: connected, booted, and past
+     * {@code preRun__} when {@link BackendOptions#awaitPreRun()} asks for it.
+     * Then the handles that crossed with the process learn their peer.
+     *
+     * @throws BackendStartException when it fails or is not ready within the start
+     *         timeout; the backend has then ended ({@link Lifecycle} EXITED) and its
+     *         connection is closed (the caller closes the pipes)
+     */
+    void awaitReady(BackendOptions options, BackendReplies replies) {
+        long deadline = launchedAt + options.startTimeout().toNanos();
+        long timeoutMs = options.startTimeout().toMillis();
+        try {
+            connection.acceptInto(main, internal, life.process(), deadline, timeoutMs);
+            BackendConnection.boot(main, processBytes, life.process(), deadline, timeoutMs);
+            processBytes = null;
+            if (options.awaitPreRun()) {
+                awaitPreRun(options, replies, deadline);
+            }
+        } catch (BackendConnection.Failed e) {
+            throw startFailure(e.getMessage(), e.backendCause, e.statusTold);
+        } catch (IOException e) {
+            throw startFailure("the handshake failed: " + e, null, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw startFailure("interrupted while waiting for the backend", null, false);
+        }
+    }
+
+    /** Tells the handles that crossed with the process (shared-memory events) that the backend is their peer. */
+    void introducePeers() {
+        for (Object h : crossed) {
+            if (h instanceof jvalkka.sync.internal.PeerAware pa) {
+                pa.addPeer(life);
+            }
+        }
+        crossed = List.of();
+    }
+
+    /**
+     * Waits for the backend's {@code started} event ({@link WireProtocol#isStarted}) on the internal pipe: what
+     * {@code return_out__} sent before it goes to {@code returnFromBack}; a
+     * failed {@code preRun__} fails the start with its exception as the cause.
+     */
+    private void awaitPreRun(BackendOptions options, BackendReplies replies, long deadline)
+            throws InterruptedException {
+        Process process = life.process();
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new BackendConnection.Failed("preRun__ did not return within the start timeout of "
+                        + options.startTimeout().toMillis() + " ms");
+            }
+            MessageObject m;
+            try {
+                m = internal.recv(Math.min(left, 100));
+            } catch (MessagePipe.TimeoutWaiting e) {
+                if (!process.isAlive()) {
+                    throw exitedBeforePreRunReturned();
+                }
+                continue;
+            } catch (PipeClosedException e) {
+                throw exitedBeforePreRunReturned();
+            }
+            if (WireProtocol.isStarted(m)) {
+                byte[] error = WireProtocol.startFailure(m);
+                if (error != null) {
+                    Throwable cause = Throwables.decode(error);
+                    process.waitFor(2, TimeUnit.SECONDS); // it exits by itself, with its own status
+                    throw new BackendConnection.Failed("preRun__ raised " + cause, cause);
+                }
+                return;
+            }
+            replies.addUnbounded(m);
+        }
+    }
+
+    private BackendConnection.Failed exitedBeforePreRunReturned() throws InterruptedException {
+        Process process = life.process();
+        process.waitFor(2, TimeUnit.SECONDS);
+        String words = main.lastWords();
+        return new BackendConnection.Failed("the backend " + (process.isAlive() ? "closed its channel"
+                : Lifecycle.describeStatus(process.exitValue())) + " before preRun__ returned"
+                + (words != null ? " (" + words + ")" : ""), null, !process.isAlive());
+    }
+
+    /** Ends the backend that failed to start; the exception says what failed, with its status and stderr. */
+    private BackendStartException startFailure(String what, Throwable cause, boolean statusTold) {
+        Process process = life.process();
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String err = stderr.awaitCaptured(2000);
+        life.failedToStart();
+        connection.close();
+        return new BackendStartException(owner + " failed to start: " + what
+                + (process.isAlive() || statusTold ? "" : " (exit status " + process.exitValue() + ")")
+                + (cause != null ? "" // it got that far: it writes to our stderr itself by now
+                        : process instanceof jvalkka.internal.RemoteBackend rb ? "; its stderr is in the log of the "
+                        + "node on " + rb.host()
+                        : err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()), cause);
+    }
+
+    /** Closes the backend's standard input, once it has exited. */
+    void closeStdin() {
+        try {
+            if (stdin != null) {
+                stdin.close();
+            }
+        } catch (IOException ignored) {
+            // it was the backend's; nothing is lost
+        }
+    }
+}
