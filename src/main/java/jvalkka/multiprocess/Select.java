@@ -147,67 +147,8 @@ public final class Select {
             return new Ready(readyReads, readyWrites, readyOthers);
         }
         Map<SelectableChannel, Interest> wanted = cache.wanted;
-        wanted.clear();
-        boolean immediate = false;
-        for (Object o : reads) {
-            if (o instanceof FrameChannel mp && mp.isConnected()) {
-                mp.watchedBy(selector); // first: a send that takes messages in from now on wakes us
-                mp.flushBeforeWait(); // a request deferred for coalescing must leave before we wait for its reply
-                if (mp.hasBufferedMessage()) {
-                    immediate = true;
-                }
-            }
-            add(wanted, o, true, false, false);
-        }
-        for (Object o : writes) {
-            add(wanted, o, false, true, false);
-        }
-        for (Object o : others) {
-            add(wanted, o, false, false, true);
-        }
-        // drop interest in channels of earlier calls that this call does not name
-        for (SelectionKey k : selector.keys()) {
-            if (k.isValid() && !wanted.containsKey(k.channel())) {
-                k.interestOps(0);
-            }
-        }
-        boolean closedFound = false;
-        for (Map.Entry<SelectableChannel, Interest> e : wanted.entrySet()) {
-            SelectableChannel ch = e.getKey();
-            Interest in = e.getValue();
-            int ops = 0;
-            if (in.read) {
-                ops |= ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
-            }
-            if (in.write) {
-                ops |= ch instanceof SocketChannel sc && sc.isConnectionPending() ? SelectionKey.OP_CONNECT
-                        : SelectionKey.OP_WRITE;
-            }
-            ops &= ch.validOps();
-            if (!ch.isOpen()) {
-                in.closed = true;
-                closedFound = true;
-                continue;
-            }
-            try {
-                SelectionKey k = ch.keyFor(selector);
-                if (k == null || !k.isValid()) {
-                    if (ch.isBlocking()) {
-                        ch.configureBlocking(false);
-                    }
-                    ch.register(selector, ops);
-                } else if (k.interestOps() != ops) {
-                    k.interestOps(ops);
-                }
-            } catch (ClosedChannelException | java.nio.channels.CancelledKeyException e2) {
-                in.closed = true;
-                closedFound = true;
-            } catch (java.nio.channels.IllegalBlockingModeException e2) {
-                throw new IllegalArgumentException(ch + " is in use in blocking mode by another thread", e2);
-            } catch (IOException e2) {
-                throw new UncheckedIOException(e2);
-            }
-        }
+        boolean immediate = want(wanted, selector, reads, writes, others);
+        boolean closedFound = register(selector, wanted);
         try {
             if (immediate || closedFound || timeoutSeconds == 0) {
                 selector.selectNow();
@@ -220,20 +161,7 @@ public final class Select {
             CACHE.remove();
             return new Ready(readyReads, readyWrites, readyOthers);
         }
-        for (SelectionKey k : selector.selectedKeys()) {
-            Interest in = wanted.get(k.channel());
-            if (in == null) {
-                continue;
-            }
-            if (!k.isValid()) {
-                in.closed = true;
-                continue;
-            }
-            int r = k.readyOps();
-            in.readyRead = (r & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0;
-            in.readyWrite = (r & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0;
-        }
-        selector.selectedKeys().clear();
+        noteReadyKeys(selector, wanted);
         for (Object o : reads) {
             Interest in = wanted.get(channelOf(o));
             boolean buffered = o instanceof FrameChannel mp && mp.hasBufferedMessage();
@@ -257,6 +185,108 @@ public final class Select {
             in.reset();
         }
         return new Ready(readyReads, readyWrites, readyOthers);
+    }
+
+    /**
+     * Fills {@code wanted} (cleared first) with what this call waits for; a pipe read is watched by
+     * {@code selector} and flushed first. Returns whether a pipe has a message buffered already
+     * (then the select must not wait).
+     */
+    private static boolean want(Map<SelectableChannel, Interest> wanted, Selector selector, Collection<?> reads,
+            Collection<?> writes, Collection<?> others) {
+        wanted.clear();
+        boolean immediate = false;
+        for (Object o : reads) {
+            if (o instanceof FrameChannel mp && mp.isConnected()) {
+                mp.watchedBy(selector); // first: a send that takes messages in from now on wakes us
+                mp.flushBeforeWait(); // a request deferred for coalescing must leave before we wait for its reply
+                if (mp.hasBufferedMessage()) {
+                    immediate = true;
+                }
+            }
+            add(wanted, o, true, false, false);
+        }
+        for (Object o : writes) {
+            add(wanted, o, false, true, false);
+        }
+        for (Object o : others) {
+            add(wanted, o, false, false, true);
+        }
+        return immediate;
+    }
+
+    /**
+     * Sets the selector's interest to {@code wanted}: drops the channels of earlier calls that this
+     * one does not name, registers new ones. Returns whether a wanted channel was found closed
+     * (marked so in its {@link Interest}).
+     */
+    private static boolean register(Selector selector, Map<SelectableChannel, Interest> wanted) {
+        for (SelectionKey k : selector.keys()) {
+            if (k.isValid() && !wanted.containsKey(k.channel())) {
+                k.interestOps(0);
+            }
+        }
+        boolean closedFound = false;
+        for (Map.Entry<SelectableChannel, Interest> e : wanted.entrySet()) {
+            SelectableChannel ch = e.getKey();
+            Interest in = e.getValue();
+            if (!ch.isOpen()) {
+                in.closed = true;
+                closedFound = true;
+                continue;
+            }
+            try {
+                int ops = ops(ch, in);
+                SelectionKey k = ch.keyFor(selector);
+                if (k == null || !k.isValid()) {
+                    if (ch.isBlocking()) {
+                        ch.configureBlocking(false);
+                    }
+                    ch.register(selector, ops);
+                } else if (k.interestOps() != ops) {
+                    k.interestOps(ops);
+                }
+            } catch (ClosedChannelException | java.nio.channels.CancelledKeyException e2) {
+                in.closed = true;
+                closedFound = true;
+            } catch (java.nio.channels.IllegalBlockingModeException e2) {
+                throw new IllegalArgumentException(ch + " is in use in blocking mode by another thread", e2);
+            } catch (IOException e2) {
+                throw new UncheckedIOException(e2);
+            }
+        }
+        return closedFound;
+    }
+
+    /** The selector operations that {@code in} asks of {@code ch}. */
+    private static int ops(SelectableChannel ch, Interest in) {
+        int ops = 0;
+        if (in.read) {
+            ops |= ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+        }
+        if (in.write) {
+            ops |= ch instanceof SocketChannel sc && sc.isConnectionPending() ? SelectionKey.OP_CONNECT
+                    : SelectionKey.OP_WRITE;
+        }
+        return ops & ch.validOps();
+    }
+
+    /** Notes in each channel's {@link Interest} what the selector found ready, and clears the selected keys. */
+    private static void noteReadyKeys(Selector selector, Map<SelectableChannel, Interest> wanted) {
+        for (SelectionKey k : selector.selectedKeys()) {
+            Interest in = wanted.get(k.channel());
+            if (in == null) {
+                continue;
+            }
+            if (!k.isValid()) {
+                in.closed = true;
+                continue;
+            }
+            int r = k.readyOps();
+            in.readyRead = (r & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0;
+            in.readyWrite = (r & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0;
+        }
+        selector.selectedKeys().clear();
     }
 
     /** Whether every channel is a {@link MessagePipe} read, whose closing wakes the selector watching it. */

@@ -260,78 +260,112 @@ final class WireCodec {
                 }
                 int len = in.getInt(readPos + LENGTH_OFFSET);
                 byte kind = in.get(readPos + KIND_OFFSET);
-                if (in.get(readPos + CHECK_OFFSET) != WireProtocol.headerCheck(len, kind)) {
-                    // garbage that holds a magic: part of a run of garbage, not a frame
-                    garbageRun += 1;
-                    consume(1);
-                    continue;
-                }
-                if (garbageRun > 0 || resyncing) {
-                    endGarbageRun();
-                }
-                String refused = refusal(len, kind);
-                if (refused != null) {
-                    faultListener.accept("a frame on " + label + " " + refused + ": skipped");
-                    resyncing = true;
-                    consume(1);
+                if (!headerAccepted(len, kind)) {
                     continue;
                 }
                 int textAt = readPos + HEADER_LENGTH + (kind == WireProtocol.CALL || kind == WireProtocol.REPLY
                         ? CALL_ID_LENGTH : 0); // a call id may hold 0xFF; the text after it never does
                 if (avail < HEADER_LENGTH + len) {
-                    // a text payload never holds 0xFF: a magic inside means this frame was cut short
-                    int from = Math.max(textAt, scannedTo);
-                    int end = in.position();
-                    int cut = magicWithin(from, end);
-                    if (cut >= 0) {
-                        faultListener.accept("a truncated frame on " + label + " (" + (cut - readPos - HEADER_LENGTH)
-                                + " of " + len + " bytes): skipped");
-                        consume(cut - readPos);
-                        scannedTo = 0;
+                    if (skippedTruncated(textAt, len)) {
                         continue;
                     }
-                    scannedTo = Math.max(textAt, end - 3);
                     ensureRoom(HEADER_LENGTH + len);
                     return null;
                 }
                 scannedTo = 0;
-                int payloadAt = readPos + HEADER_LENGTH;
-                if (kind == WireProtocol.STOP) {
-                    consume(HEADER_LENGTH);
-                    return STOP_FRAME;
+                Frame f = kind == WireProtocol.STOP ? stopFrame()
+                        : kind == WireProtocol.EXIT ? exitFrame(len) : messageFrame(kind, len, textAt);
+                if (f != null) {
+                    return f;
                 }
-                if (kind == WireProtocol.EXIT) {
-                    int cut = magicWithin(payloadAt, payloadAt + len);
-                    if (cut >= 0) { // last words that run over the frames after them
-                        faultListener.accept("a truncated frame on " + label + " (" + (cut - payloadAt)
-                                + " of " + len + " bytes): skipped");
-                        consume(cut - readPos);
-                        continue;
-                    }
-                    byte[] payload = new byte[len];
-                    in.get(payloadAt, payload, 0, len);
-                    consume(HEADER_LENGTH + len);
-                    return new Frame(kind, payload, null);
-                }
-                MessageObject m;
-                int bodyLen = len - (textAt - payloadAt);
-                try {
-                    m = Codec.decode(in.array(), textAt, bodyLen);
-                    if (textAt != payloadAt) {
-                        m = m.withCallId(in.getLong(payloadAt));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    String preview = new String(in.array(), textAt, Math.min(bodyLen, 80), StandardCharsets.UTF_8);
-                    faultListener.accept("an undecodable message on " + label + " (" + String.valueOf(e.getMessage())
-                            .lines().findFirst().orElse("") + "), " + len + " bytes starting '" + preview + "': skipped");
-                    // resync after the bad header: a frame that was cut short hides the next one
-                    resyncing = true;
-                    consume(1);
-                    continue;
-                }
-                consume(HEADER_LENGTH + len);
-                return new Frame(kind, null, m);
             }
+        }
+
+        /**
+         * Whether the header at the read position, which holds a magic, starts a frame; if not,
+         * it is skipped (garbage that holds a magic, or a frame refused for its kind or length).
+         */
+        private boolean headerAccepted(int len, byte kind) {
+            if (in.get(readPos + CHECK_OFFSET) != WireProtocol.headerCheck(len, kind)) {
+                // garbage that holds a magic: part of a run of garbage, not a frame
+                garbageRun += 1;
+                consume(1);
+                return false;
+            }
+            if (garbageRun > 0 || resyncing) {
+                endGarbageRun();
+            }
+            String refused = refusal(len, kind);
+            if (refused != null) {
+                faultListener.accept("a frame on " + label + " " + refused + ": skipped");
+                resyncing = true;
+                consume(1);
+                return false;
+            }
+            return true;
+        }
+
+        /**
+         * For a frame not wholly in the buffer yet: whether it was cut short (a magic within its
+         * text, which never holds 0xFF), and then skipped up to that magic. Scans each byte once.
+         */
+        private boolean skippedTruncated(int textAt, int len) {
+            int from = Math.max(textAt, scannedTo);
+            int end = in.position();
+            int cut = magicWithin(from, end);
+            if (cut >= 0) {
+                faultListener.accept("a truncated frame on " + label + " (" + (cut - readPos - HEADER_LENGTH)
+                        + " of " + len + " bytes): skipped");
+                consume(cut - readPos);
+                scannedTo = 0;
+                return true;
+            }
+            scannedTo = Math.max(textAt, end - 3);
+            return false;
+        }
+
+        private Frame stopFrame() {
+            consume(HEADER_LENGTH);
+            return STOP_FRAME;
+        }
+
+        /** The backend's last words, whole in the buffer; null when they were cut short (skipped). */
+        private Frame exitFrame(int len) {
+            int payloadAt = readPos + HEADER_LENGTH;
+            int cut = magicWithin(payloadAt, payloadAt + len);
+            if (cut >= 0) { // last words that run over the frames after them
+                faultListener.accept("a truncated frame on " + label + " (" + (cut - payloadAt)
+                        + " of " + len + " bytes): skipped");
+                consume(cut - readPos);
+                return null;
+            }
+            byte[] payload = new byte[len];
+            in.get(payloadAt, payload, 0, len);
+            consume(HEADER_LENGTH + len);
+            return new Frame(WireProtocol.EXIT, payload, null);
+        }
+
+        /** A message, call or reply, whole in the buffer, decoded; null when it cannot be (skipped). */
+        private Frame messageFrame(byte kind, int len, int textAt) {
+            int payloadAt = readPos + HEADER_LENGTH;
+            MessageObject m;
+            int bodyLen = len - (textAt - payloadAt);
+            try {
+                m = Codec.decode(in.array(), textAt, bodyLen);
+                if (textAt != payloadAt) {
+                    m = m.withCallId(in.getLong(payloadAt));
+                }
+            } catch (IOException | RuntimeException e) {
+                String preview = new String(in.array(), textAt, Math.min(bodyLen, 80), StandardCharsets.UTF_8);
+                faultListener.accept("an undecodable message on " + label + " (" + String.valueOf(e.getMessage())
+                        .lines().findFirst().orElse("") + "), " + len + " bytes starting '" + preview + "': skipped");
+                // resync after the bad header: a frame that was cut short hides the next one
+                resyncing = true;
+                consume(1);
+                return null;
+            }
+            consume(HEADER_LENGTH + len);
+            return new Frame(kind, null, m);
         }
 
         private static final Frame STOP_FRAME = new Frame(WireProtocol.STOP, null, null);
