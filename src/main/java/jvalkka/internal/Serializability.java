@@ -156,26 +156,8 @@ public final class Serializability {
         if (c.getName().startsWith("java.") || hasOwnSerialForm(c)) {
             return null; // its own writeObject/writeReplace decides what it writes
         }
-        for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
-            for (Field f : k.getDeclaredFields()) {
-                int mod = f.getModifiers();
-                if (Modifier.isStatic(mod) || Modifier.isTransient(mod) || f.getType().isPrimitive()) {
-                    continue;
-                }
-                Object v;
-                try {
-                    f.setAccessible(true);
-                    v = f.get(o);
-                } catch (RuntimeException | IllegalAccessException e) {
-                    continue;
-                }
-                String p = walk(v, path + "." + f.getName(), o, f, seen, depth + 1, transientAdvice);
-                if (p != null) {
-                    return p;
-                }
-            }
-        }
-        return null;
+        return FieldWalker.walk(o, (k, f, v) -> walk(v, path + "." + f.getName(), o, f, seen, depth + 1,
+                transientAdvice));
     }
 
     /** A class that writes itself another way than its fields (its fields need not serialize). */

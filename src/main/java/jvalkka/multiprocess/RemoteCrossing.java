@@ -1,14 +1,13 @@
 package jvalkka.multiprocess;
 
 import java.lang.reflect.Array;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import jvalkka.internal.FieldWalker;
 import jvalkka.shm.SharedArray;
 import jvalkka.shm.SharedMemory;
 import jvalkka.sync.EventGroup;
@@ -103,25 +102,12 @@ final class RemoteCrossing {
                     || c.getName().startsWith("jvalkka.sync.")) {
                 continue;
             }
-            for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
-                for (Field f : k.getDeclaredFields()) {
-                    int mod = f.getModifiers();
-                    if (Modifier.isStatic(mod) || Modifier.isTransient(mod) || f.getType().isPrimitive()) {
-                        continue;
-                    }
-                    Object v;
-                    try {
-                        f.setAccessible(true);
-                        v = f.get(o);
-                    } catch (RuntimeException | IllegalAccessException e) {
-                        continue;
-                    }
-                    String name = k.getName() + "." + f.getName();
-                    String p = visit(v, at.isEmpty() ? name : at + " -> " + name, target, seen, todo);
-                    if (p != null) {
-                        return p;
-                    }
-                }
+            String p = FieldWalker.walk(o, (k, f, v) -> {
+                String name = k.getName() + "." + f.getName();
+                return visit(v, at.isEmpty() ? name : at + " -> " + name, target, seen, todo);
+            });
+            if (p != null) {
+                return p;
             }
         }
         return null;
