@@ -3,12 +3,7 @@ package jvalkka.cluster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -29,7 +24,7 @@ final class ClusterBackend extends RemoteBackend {
     final String agentAddress;
     private final String host;
     private final ActorRef<AgentMessage> agent;
-    private final CompletableFuture<Process> exit = new CompletableFuture<>();
+    private boolean ended; // guarded by this: the first end() counts
     private volatile long pid = -1;
     private volatile int status;
     private volatile String reason;
@@ -50,16 +45,16 @@ final class ClusterBackend extends RemoteBackend {
 
     /** Ends it with {@code s} and {@code why} (null: exited by itself); only the first end counts. */
     boolean end(int s, String why, String lines) {
-        synchronized (exit) {
-            if (exit.isDone()) {
+        synchronized (this) {
+            if (ended) {
                 return false;
             }
+            ended = true;
             status = s;
             reason = why;
             lastLines = lines == null ? "" : lines;
         }
-        exit.complete(this);
-        return true;
+        return exited();
     }
 
     @Override
@@ -69,7 +64,7 @@ final class ClusterBackend extends RemoteBackend {
 
     @Override
     public String exitReason() {
-        return exit.isDone() ? reason : null;
+        return isAlive() ? null : reason;
     }
 
     @Override
@@ -77,15 +72,7 @@ final class ClusterBackend extends RemoteBackend {
         return pid;
     }
 
-    @Override
-    public OutputStream getOutputStream() {
-        return OutputStream.nullOutputStream();
-    }
 
-    @Override
-    public InputStream getInputStream() {
-        return InputStream.nullInputStream();
-    }
 
     @Override
     public InputStream getErrorStream() {
@@ -95,12 +82,10 @@ final class ClusterBackend extends RemoteBackend {
             private InputStream lines() throws IOException {
                 if (lines == null) {
                     try {
-                        exit.get();
+                        waitFor();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new java.io.InterruptedIOException("interrupted while the backend runs");
-                    } catch (ExecutionException e) {
-                        throw new IOException(e);
                     }
                     String text = lastLines;
                     lines = new ByteArrayInputStream((text.isEmpty() ? "" : text + "\n")
@@ -122,43 +107,8 @@ final class ClusterBackend extends RemoteBackend {
     }
 
     @Override
-    public int waitFor() throws InterruptedException {
-        try {
-            exit.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
+    protected int status() {
         return status;
-    }
-
-    @Override
-    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-        try {
-            exit.get(timeout, unit);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public int exitValue() {
-        if (!exit.isDone()) {
-            throw new IllegalThreadStateException("backend pid " + pid + " on " + host + " has not exited");
-        }
-        return status;
-    }
-
-    @Override
-    public boolean isAlive() {
-        return !exit.isDone();
-    }
-
-    @Override
-    public CompletableFuture<Process> onExit() {
-        return exit.copy();
     }
 
     @Override
@@ -179,7 +129,7 @@ final class ClusterBackend extends RemoteBackend {
 
     private void stop(boolean forcibly) {
         long p = pid;
-        if (p > 0 && !exit.isDone()) {
+        if (p > 0 && isAlive()) {
             agent.tell(new AgentMessage.StopBackend(p, forcibly));
         }
     }
@@ -194,7 +144,7 @@ final class ClusterBackend extends RemoteBackend {
 
     @Override
     public String toString() {
-        return "backend pid " + pid + " on " + host + (exit.isDone() ? " (exited " + status
+        return "backend pid " + pid + " on " + host + (!isAlive() ? " (exited " + status
                 + (reason != null ? ": " + reason : "") + ")" : "");
     }
 }

@@ -1,13 +1,10 @@
 package jvalkka.multiprocess;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -106,14 +103,13 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
     /** The backend on "test-node": the real child JVM, seen as a remote backend. */
     public static final class Backend extends RemoteBackend {
         final Process p;
-        private final CompletableFuture<Process> exit = new CompletableFuture<>();
         volatile String lostBecause;
         /** How many times the frontend asked the "node" to end this backend. */
         final java.util.concurrent.atomic.AtomicInteger destroyRequests = new java.util.concurrent.atomic.AtomicInteger();
 
         Backend(Process p) {
             this.p = p;
-            p.onExit().thenRun(() -> exit.complete(this));
+            p.onExit().thenRun(this::exited);
         }
 
         /** Simulates the loss of the node: the reason is set, then the JVM killed. */
@@ -129,7 +125,7 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         public void partition(String reason) throws Exception {
             new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
             lostBecause = reason;
-            exit.complete(this);
+            exited();
         }
 
         @Override
@@ -142,48 +138,11 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
             return lostBecause;
         }
 
-        @Override
-        public OutputStream getOutputStream() {
-            return OutputStream.nullOutputStream();
-        }
+
+
 
         @Override
-        public InputStream getInputStream() {
-            return InputStream.nullInputStream();
-        }
-
-        @Override
-        public InputStream getErrorStream() {
-            return InputStream.nullInputStream();
-        }
-
-        @Override
-        public int waitFor() throws InterruptedException {
-            try {
-                exit.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException(e);
-            }
-            return exitValue();
-        }
-
-        @Override
-        public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-            try {
-                exit.get(timeout, unit);
-                return true;
-            } catch (java.util.concurrent.TimeoutException e) {
-                return false;
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public int exitValue() {
-            if (!exit.isDone()) {
-                throw new IllegalThreadStateException("the backend on " + HOST + " runs");
-            }
+        protected int status() {
             return p.isAlive() ? -1 : p.exitValue();
         }
 
@@ -200,18 +159,8 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         }
 
         @Override
-        public boolean isAlive() {
-            return !exit.isDone();
-        }
-
-        @Override
         public long pid() {
             return p.pid();
-        }
-
-        @Override
-        public CompletableFuture<Process> onExit() {
-            return exit;
         }
     }
 }
