@@ -193,43 +193,52 @@ public abstract class ValueReader {
                 pos += n * elementSize(tag);
                 return a;
             }
-            case LIST: {
-                int n = getCount("list elements", 1);
-                enter();
-                List<Object> list = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    list.add(value());
-                }
-                depth--;
-                return list;
-            }
-            case MAP: {
-                int n = getCount("map entries", 5);
-                enter();
-                Map<String, Object> map = new LinkedHashMap<>();
-                for (int i = 0; i < n; i++) {
-                    String k = getString();
-                    map.put(k, value());
-                }
-                depth--;
-                return map;
-            }
-            case OBJECTS: {
-                int n = getCount("array elements", 1);
-                enter();
-                Object[] a = new Object[n];
-                for (int i = 0; i < n; i++) {
-                    a[i] = value();
-                }
-                depth--;
-                return a;
-            }
+            case LIST:
+                return list();
+            case MAP:
+                return map();
+            case OBJECTS:
+                return objects();
             default:
                 if (tag >= FIRST_EXTENSION_TAG && extension != null) {
                     return extension.read(this, tag);
                 }
                 throw new MalformedValueException("malformed value: unknown tag " + tag + " at offset " + (pos - 1));
         }
+    }
+
+    private List<Object> list() {
+        int n = getCount("list elements", 1);
+        enter();
+        List<Object> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            list.add(value());
+        }
+        depth--;
+        return list;
+    }
+
+    private Map<String, Object> map() {
+        int n = getCount("map entries", 5);
+        enter();
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String k = getString();
+            map.put(k, value());
+        }
+        depth--;
+        return map;
+    }
+
+    private Object[] objects() {
+        int n = getCount("array elements", 1);
+        enter();
+        Object[] a = new Object[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = value();
+        }
+        depth--;
+        return a;
     }
 
     private void enter() {

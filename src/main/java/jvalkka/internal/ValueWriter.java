@@ -145,38 +145,42 @@ public abstract class ValueWriter {
                 putByte(CHAR);
                 putShort((short) ((Character) o).charValue());
             }
-            case BYTES, SHORTS, INTS, LONGS, FLOATS, DOUBLES, CHARS, BOOLEANS -> {
-                int n = arrayLength(t, o);
-                int bytes = Math.multiplyExact(n, elementSize(t));
-                putByte(t);
-                putInt(n);
-                ensure(bytes);
-                putArray(t, o, bytes);
-                pos += bytes;
-            }
-            case LIST -> {
-                List<?> list = (List<?>) o;
-                enter(o);
-                putByte(LIST);
-                putInt(list.size());
-                for (Object e : list) {
-                    value(e);
-                }
-                depth--;
-            }
+            case BYTES, SHORTS, INTS, LONGS, FLOATS, DOUBLES, CHARS, BOOLEANS -> primitives(t, o);
+            case LIST -> list((List<?>) o);
             case MAP -> map((Map<?, ?>) o);
-            case OBJECTS -> {
-                Object[] a = (Object[]) o;
-                enter(o);
-                putByte(OBJECTS);
-                putInt(a.length);
-                for (Object e : a) {
-                    value(e);
-                }
-                depth--;
-            }
+            case OBJECTS -> objects((Object[]) o);
             default -> other(o);
         }
+    }
+
+    private void primitives(byte t, Object o) {
+        int n = arrayLength(t, o);
+        int bytes = Math.multiplyExact(n, elementSize(t));
+        putByte(t);
+        putInt(n);
+        ensure(bytes);
+        putArray(t, o, bytes);
+        pos += bytes;
+    }
+
+    private void list(List<?> list) {
+        enter(list);
+        putByte(LIST);
+        putInt(list.size());
+        for (Object e : list) {
+            value(e);
+        }
+        depth--;
+    }
+
+    private void objects(Object[] a) {
+        enter(a);
+        putByte(OBJECTS);
+        putInt(a.length);
+        for (Object e : a) {
+            value(e);
+        }
+        depth--;
     }
 
     private void map(Map<?, ?> map) {

@@ -302,40 +302,9 @@ final class PlainJson {
                         sb = new StringBuilder();
                     }
                     sb.append(new String(b, start, p - start, StandardCharsets.US_ASCII));
-                    if (p + 1 >= end) {
+                    if (!escape(sb)) {
                         failed = true;
                         return "";
-                    }
-                    char e = (char) b[p + 1];
-                    p += 2;
-                    switch (e) {
-                        case '"', '\\', '/' -> sb.append(e);
-                        case 'b' -> sb.append('\b');
-                        case 'f' -> sb.append('\f');
-                        case 'n' -> sb.append('\n');
-                        case 'r' -> sb.append('\r');
-                        case 't' -> sb.append('\t');
-                        case 'u' -> {
-                            if (p + 4 > end) {
-                                failed = true;
-                                return "";
-                            }
-                            int v = 0;
-                            for (int i = 0; i < 4; i++) {
-                                int h = Character.digit(b[p + i], 16);
-                                if (h < 0) {
-                                    failed = true;
-                                    return "";
-                                }
-                                v = v * 16 + h;
-                            }
-                            p += 4;
-                            sb.append((char) v);
-                        }
-                        default -> {
-                            failed = true;
-                            return "";
-                        }
                     }
                     start = p;
                     continue;
@@ -344,6 +313,42 @@ final class PlainJson {
             }
             failed = true;
             return "";
+        }
+
+        /** Appends the escape at {@code p} (its backslash) to {@code sb} and steps past it; false for a bad one. */
+        private boolean escape(StringBuilder sb) {
+            if (p + 1 >= end) {
+                return false;
+            }
+            char e = (char) b[p + 1];
+            p += 2;
+            switch (e) {
+                case '"', '\\', '/' -> sb.append(e);
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'n' -> sb.append('\n');
+                case 'r' -> sb.append('\r');
+                case 't' -> sb.append('\t');
+                case 'u' -> {
+                    if (p + 4 > end) {
+                        return false;
+                    }
+                    int v = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int h = Character.digit(b[p + i], 16);
+                        if (h < 0) {
+                            return false;
+                        }
+                        v = v * 16 + h;
+                    }
+                    p += 4;
+                    sb.append((char) v);
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }
