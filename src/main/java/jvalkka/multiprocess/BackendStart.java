@@ -17,9 +17,10 @@ import jvalkka.shm.internal.Crossing;
  * token, boot, and {@code preRun__} when the options ask for it). A start that
  * fails ends the backend and reports its exit status and standard error.
  *
- * <p>It follows the launch only: it never sends a message, and once the
- * backend runs it holds nothing but the backend's standard input (closed by
- * {@link #closeStdin} when the backend has exited).
+ * <p>It follows the start only and never sends a message; once the backend
+ * runs, its {@link Frontend} needs it for one thing more: to close the
+ * backend's standard input ({@link #closeStdin}) when the backend has exited.
+ * Not thread-safe: the frontend calls it under its own lock.
  */
 final class BackendStart {
     private final MessageProcess owner;
