@@ -332,8 +332,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** {@link #fail(int, String, Throwable)} for the event that message parameter {@code parameter} carried (or null). */
     private void fail(int i, String parameter, String what, Throwable cause) {
         int o = offset(i);
-        if (buf.getIntVolatile(o) == SET) {
-            return;
+        if (link == null && buf.getIntVolatile(o) == SET) {
+            return; // a copy's "set" may be an earlier reservation's: the frontend decides (failFromPeer)
         }
         byte[] report = FailureReport.encode(what, cause, REPORT_SLOT_BYTES - 8);
         if (link != null) {
@@ -483,10 +483,11 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                     continue;
                 }
                 int o = HEADER + i * STRIDE;
-                // a remote copy cannot see what the frontend armed: the frontend checks (failFromPeer)
-                boolean armed = g.link != null || g.buf.getLongVolatile(o + ARMED_PID) == Me.PID
-                        && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode();
-                if (armed && g.buf.getIntVolatile(o) != SET) {
+                // a remote copy cannot see what the frontend armed, reserved or cleared (its words keep
+                // the last set of every index): the frontend checks both (failFromPeer)
+                boolean candidate = g.link != null || g.buf.getLongVolatile(o + ARMED_PID) == Me.PID
+                        && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode() && g.buf.getIntVolatile(o) != SET;
+                if (candidate) {
                     if (c == null) {
                         c = new Candidates();
                     }

@@ -28,6 +28,9 @@ import jvalkka.multiprocess.MessageProcess;
 import jvalkka.multiprocess.Placement;
 import jvalkka.multiprocess.Select;
 import jvalkka.pool.ProcessQueue;
+import jvalkka.sync.EventFailedException;
+import jvalkka.sync.EventGroup;
+import jvalkka.sync.SyncIndex;
 
 /**
  * MessageProcess backends and ProcessQueue workers on cluster nodes, end to end:
@@ -62,6 +65,52 @@ class RemoteProcessClusterTest {
 
         String c__fail(String why) {
             throw new IllegalArgumentException(why);
+        }
+    }
+
+    public interface Counter {
+        long received();
+
+        long disorder();
+
+        int length(String s);
+    }
+
+    /** Counts numbered messages and checks their order; sets its EventGroup's index when asked. */
+    static class Sink extends MessageProcess {
+        final EventGroup eg = new EventGroup(4);
+        private long next;
+        private long disorder;
+
+        Sink(String name) {
+            super(name);
+        }
+
+        void c__n(int i) {
+            if (i != next) {
+                disorder++;
+            }
+            next = i + 1;
+        }
+
+        long c__received() {
+            return next;
+        }
+
+        long c__disorder() {
+            return disorder;
+        }
+
+        int c__length(String s) {
+            return s.length();
+        }
+
+        void c__work(int sync_index) {
+            eg.set(sync_index);
+        }
+
+        void c__failBeforeSet(int sync_index) {
+            throw new IllegalStateException("fails before it sets " + sync_index);
         }
     }
 
@@ -184,6 +233,66 @@ class RemoteProcessClusterTest {
 
     @Test
     @Order(4)
+    void aBackendOnAnotherHostWakesTheFrontendsSyncIndexAndItsFailureFailsTheWait() throws Exception {
+        Sink s = new Sink("remote-sync");
+        s.setOptions(BackendOptions.defaults().withPlacement(Placement.node("node2")));
+        try (EventGroup eg = s.eg) {
+            s.start();
+            try {
+                assertEquals(2, cluster.hostOf(s.pid()), "runs on host 2, which shares no memory with this one");
+                for (int k = 0; k < 200; k++) {
+                    try (SyncIndex i = new SyncIndex(eg, Duration.ofSeconds(60))) {
+                        s.sendMessageToBack(new MessageObject("work", "sync_index", i.index()));
+                    }
+                }
+                long t0 = System.nanoTime();
+                EventFailedException e = assertThrows(EventFailedException.class, () -> {
+                    try (SyncIndex i = new SyncIndex(eg, Duration.ofSeconds(60))) {
+                        s.sendMessageToBack(new MessageObject("failBeforeSet", "sync_index", i.index()));
+                    }
+                });
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms < 30_000, "the wait failed at once, not after its timeout: " + ms + " ms");
+                assertTrue(String.valueOf(e.getCause()).contains("fails before it sets"), String.valueOf(e));
+            } finally {
+                s.stop();
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aMillionMessagesAndOneNearTheLimitCrossToAnotherHostWholeAndInOrder() throws Exception {
+        Sink s = new Sink("remote-burst");
+        s.setOptions(BackendOptions.defaults().withPlacement(Placement.node("node3")));
+        try (EventGroup eg = s.eg) {
+            s.start();
+            try {
+                assertEquals(3, cluster.hostOf(s.pid()));
+                Counter c = s.proxy(Counter.class);
+                int n = 1_000_000;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    s.sendMessageToBack(new MessageObject("n", "i", i));
+                }
+                assertEquals(n, c.received(), "messages lost");
+                assertEquals(0, c.disorder(), "messages out of order");
+                System.out.printf("burst to host 3 over mutual TLS: %d messages in %d ms%n", n,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                int near = jvalkka.multiprocess.MessagePipe.DEFAULT_MAX_MESSAGE_BYTES - 1024;
+                assertEquals(near, c.length("x".repeat(near)), "a message near the 16 MiB limit");
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.sendMessageToBack(
+                        new MessageObject("length", "s", "x".repeat(jvalkka.multiprocess.MessagePipe.DEFAULT_MAX_MESSAGE_BYTES))));
+                assertTrue(e.getMessage().contains("limit"), e.getMessage());
+                assertEquals(3, c.length("abc"), "nothing of the refused message was sent");
+            } finally {
+                s.stop();
+            }
+        }
+    }
+
+    @Test
+    @Order(10)
     void aCallBlockedOnANodeThatIsCutOffFailsAndTheExitedEventNamesTheNode() throws Exception {
         Assumptions.assumeTrue(cluster.hosts.canPartition(), "a partition needs namespaces; ran " + cluster.hosts.mode());
         Server s = placed("cut-off", Placement.node("node2"));
@@ -211,7 +320,7 @@ class RemoteProcessClusterTest {
     }
 
     @Test
-    @Order(5)
+    @Order(11)
     void aKilledAgentsProcessGetsAnExitedEventNamingItsNodeAndAQueueRetriesItsItemsElsewhere() throws Exception {
         Server victim = placed("on-node3", Placement.node("node3"));
         victim.start();

@@ -157,6 +157,25 @@ class RemoteSharedStateTest {
     }
 
     @Test
+    void aFailingRemoteHandlerFailsTheWaitOnAnEventItsCopyHadSetBefore() {
+        Worker w = started(BackendOptions.defaults());
+        assertTimeoutPreemptively(PROMPTLY, () -> {
+            for (int k = 0; k < 8; k++) { // every one of the 4 events once at least: the copy says "set" for all
+                try (SyncIndex s = new SyncIndex(w.eg, Duration.ofSeconds(60))) {
+                    w.sendMessageToBack(new MessageObject("work", "sync_index", s.index()));
+                }
+            }
+        });
+        EventFailedException e = assertTimeoutPreemptively(PROMPTLY, () -> assertThrows(EventFailedException.class,
+                () -> {
+                    try (SyncIndex s = new SyncIndex(w.eg, Duration.ofSeconds(60))) {
+                        w.sendMessageToBack(new MessageObject("fail", "n", 4, "sync_index", s.index()));
+                    }
+                }), "the frontend reserved the event anew: the copy's stale state must not hide the failure");
+        assertTrue(String.valueOf(e.getCause()).contains("fails with n=4"), String.valueOf(e.getCause()));
+    }
+
+    @Test
     void aSetBehindReturnsNobodyTookStillWakesTheSyncIndex() {
         Worker w = started(BackendOptions.defaults().withReturnCapacity(4));
         assertTimeoutPreemptively(PROMPTLY, () -> {

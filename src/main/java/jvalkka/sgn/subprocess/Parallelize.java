@@ -3,6 +3,7 @@ package jvalkka.sgn.subprocess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -155,7 +156,7 @@ public class Parallelize implements AutoCloseable {
         List<ShmRef> shm = shmList(); // every open segment, as SGN's shm_list
         List<MessageProcess> processes = new ArrayList<>();
         List<JvmWorker> processWorkers = new ArrayList<>();
-        for (Element e : pipeline.elements()) {
+        for (Element e : elementsWithin(pipeline)) {
             ParallelState p = ParallelState.of(e);
             if (p == null) {
                 continue;
@@ -442,7 +443,7 @@ public class Parallelize implements AutoCloseable {
      * @return whether {@code pipeline} holds any {@code Parallelize*Element} (SGN's {@code needs_parallelization})
      */
     public static boolean needsParallelization(Pipeline pipeline) {
-        for (Element e : pipeline.elements()) {
+        for (Element e : elementsWithin(pipeline)) {
             if (ParallelState.of(e) != null) {
                 return true;
             }
@@ -490,5 +491,26 @@ public class Parallelize implements AutoCloseable {
      */
     public static void useThreadingDefault(boolean threads) {
         useThreadingDefault = threads;
+    }
+
+    /**
+     * The pipeline's elements and, recursively, the inner elements of its composed ones: an element
+     * inside a {@link jvalkka.sgn.Compose} runs in the pipeline like any other, and needs its worker.
+     */
+    static List<Element> elementsWithin(Pipeline pipeline) {
+        List<Element> all = new ArrayList<>();
+        ArrayDeque<Element> todo = new ArrayDeque<>(pipeline.elements());
+        while (!todo.isEmpty()) {
+            Element e = todo.poll();
+            all.add(e);
+            if (e instanceof jvalkka.sgn.ComposedSourceElement c) {
+                todo.addAll(c.internalElements());
+            } else if (e instanceof jvalkka.sgn.ComposedTransformElement c) {
+                todo.addAll(c.internalElements());
+            } else if (e instanceof jvalkka.sgn.ComposedSinkElement c) {
+                todo.addAll(c.internalElements());
+            }
+        }
+        return all;
     }
 }
