@@ -265,23 +265,54 @@ public final class ClusterBench {
 
     /**
      * Sleep-bound items (10 ms each): two workers per node on one node, then on three, in steady
-     * state. A worker's first start on a node makes that node train a class-data archive for the
-     * workers' JVM options in the background (seconds of CPU on a machine whose cores the nodes
-     * share): before this was excluded, node2's and node3's trainers ran inside the short 3-node
-     * run and node1's inside the 1-node one, which cut the speedup. So a pool first starts on
-     * every node and the bench waits until no trainer runs (bounded); each figure is then the
-     * median of 3 timed {@code map}s of the same pool after a warm-up one (the start is not
-     * timed). Also printed: the items/s of each, the breakdown behind the ratio.
+     * state: each figure is the median of 3 timed {@code map}s of the same pool after a warm-up
+     * one (the start is not timed). A worker's first start with the workers' JVM options makes a
+     * node train a class-data archive in the background (seconds of CPU) when the cache
+     * ({@code ~/.cache/jvalkka/cds}, shared by the test hosts) has none yet: a pool first starts on
+     * every node and the bench waits until no trainer runs (bounded), so that a fresh cache does
+     * not land inside a timed run.
+     *
+     * <p>Also printed, the breakdown behind the ratio: the items/s of each, and
+     * {@code pq_cpu_ms_per_item}, the CPU time (user + system) of this JVM and of every process
+     * under the node agents (the workers) over the 3-node runs, per item. The "sleep-bound" items
+     * are not free: what the pool does per item (a batch message out, an answer back, the thread
+     * wake-ups at both ends, TLS) costs CPU, and the three test hosts share this machine's cores,
+     * so at 6 workers' rate the 3-node run is partly bound by this machine's CPU, which real hosts
+     * would not share.
      */
     private static void processQueue(NetHosts.HostProcess[] agents) throws InterruptedException {
         List<Integer> items = IntStream.range(0, small ? 120 : 600).boxed().toList();
-        pqSeconds(items.subList(0, 60), Placement.node("node1"), Placement.node("node2"), Placement.node("node3"));
+        pqSeconds(items.subList(0, 60), null, null, Placement.node("node1"), Placement.node("node2"),
+                Placement.node("node3"));
         awaitNoTrainers(agents, Duration.ofSeconds(120));
-        double one = pqSeconds(items, Placement.node("node1"));
-        double three = pqSeconds(items, Placement.node("node1"), Placement.node("node2"), Placement.node("node3"));
+        double one = pqSeconds(items, null, null, Placement.node("node1"));
+        long[] cpu = new long[1];
+        double three = pqSeconds(items, agents, cpu, Placement.node("node1"), Placement.node("node2"),
+                Placement.node("node3"));
         System.out.printf("pq_1node_items_per_s %.0f items/s%n", items.size() / one);
         System.out.printf("pq_3node_items_per_s %.0f items/s%n", items.size() / three);
+        System.out.printf("pq_cpu_ms_per_item %.2f ms%n", cpu[0] / 1e6 / (3.0 * items.size()));
         System.out.printf("pq_3node_speedup %.2f x%n", one / three);
+    }
+
+    /** User + system CPU of this JVM and of every process under the agents, in ns (100 Hz ticks). */
+    private static long cpuNanos(NetHosts.HostProcess[] agents) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(ProcessHandle.current());
+        for (NetHosts.HostProcess a : agents) {
+            a.process().toHandle().descendants().forEach(all::add);
+        }
+        long ticks = 0;
+        for (ProcessHandle h : all) {
+            try {
+                String st = java.nio.file.Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+                String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (java.io.IOException | RuntimeException e) {
+                // it ended meanwhile
+            }
+        }
+        return ticks * 10_000_000L;
     }
 
     /** Waits until no node agent has a class-data archive trainer running (at most {@code limit}). */
@@ -302,7 +333,13 @@ public final class ClusterBench {
                 + "; the pool figures include it");
     }
 
-    private static double pqSeconds(List<Integer> items, Placement... nodes) throws InterruptedException {
+    /**
+     * The median seconds of 3 timed maps of {@code items} by a pool of two workers per node;
+     * with {@code cpuOf}, adds the CPU time that {@link #cpuNanos} counts over the timed maps
+     * to {@code cpu[0]}.
+     */
+    private static double pqSeconds(List<Integer> items, NetHosts.HostProcess[] cpuOf, long[] cpu,
+            Placement... nodes) throws InterruptedException {
         try (ProcessQueue<Integer, Integer> q = ProcessQueue.<Integer, Integer>of(x -> {
             try {
                 Thread.sleep(10);
@@ -314,9 +351,13 @@ public final class ClusterBench {
             q.map(items.subList(0, Math.min(items.size(), 20 * nodes.length))); // every worker up and warm
             double[] s = new double[3];
             for (int run = 0; run < s.length; run++) {
+                long c0 = cpuOf == null ? 0 : cpuNanos(cpuOf);
                 long t0 = System.nanoTime();
                 List<Integer> out = q.map(items);
                 s[run] = (System.nanoTime() - t0) / 1e9;
+                if (cpuOf != null) {
+                    cpu[0] += cpuNanos(cpuOf) - c0;
+                }
                 if (!out.equals(items)) {
                     throw new IllegalStateException("wrong results");
                 }
