@@ -90,8 +90,8 @@ final class BackendMain {
                 javax.net.ssl.SSLContext tls = boot.length > 3 && boot[3].equals(RemoteConnection.TLS_WORD)
                         ? nodeTls() : null;
                 connectTcp(RemoteConnection.address(boot[0]), token, main, internal, tls);
-                // no shared memory with the frontend: its EventGroups cross as copies that report here
-                jvalkka.sync.internal.RemoteEvents.connect(new RemoteCrossing.EventLink(internal));
+                // no shared memory with the frontend: its EventGroups and ReplicatedArrays cross as copies
+                RemoteCrossing.connect(internal);
             } else {
                 Path socket = Path.of(boot[0]);
                 main.connect(connect(socket, token, 0));

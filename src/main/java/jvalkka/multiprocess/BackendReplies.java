@@ -69,14 +69,21 @@ final class BackendReplies {
         }
     }
 
-    /** Applies {@code m} if it is a remote backend's event (see {@link RemoteCrossing}). */
+    /** Applies {@code m} if it is a remote backend's event or replicated array message (see {@link RemoteCrossing}). */
     private boolean remoteEvent(MessageObject m) {
         RemoteCrossing.Groups g = groups;
-        if (g == null || !WireProtocol.isEvent(m)) {
+        if (g == null) {
             return false;
         }
-        g.apply(m, life.pid());
-        return true;
+        if (WireProtocol.isEvent(m)) {
+            g.apply(m, life.pid());
+            return true;
+        }
+        if (WireProtocol.isReplica(m)) {
+            g.replica(m, internal, label);
+            return true;
+        }
+        return false;
     }
 
     /** A frontend send begins: while one makes no progress, the bound is lifted. */

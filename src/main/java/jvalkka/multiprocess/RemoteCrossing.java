@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jvalkka.internal.FieldWalker;
+import jvalkka.shm.ReplicatedArray;
 import jvalkka.shm.SharedArray;
 import jvalkka.shm.SharedMemory;
+import jvalkka.shm.internal.RemoteReplicas;
 import jvalkka.sync.EventGroup;
 import jvalkka.sync.internal.RemoteEvents;
 
@@ -27,6 +29,12 @@ import jvalkka.sync.internal.RemoteEvents;
  *     not the main one: the frontend always reads it (its router), while the main
  *     pipe's incoming side is the user's to read, who may be waiting in that very
  *     {@code SyncIndex}.</li>
+ * <li>a {@link ReplicatedArray} crosses as a private copy in the backend; its
+ *     {@code push} and {@code pull} are {@link WireProtocol#REPLICA} messages on the
+ *     same internal pipe (chunks of at most {@link RemoteReplicas#CHUNK_BYTES}):
+ *     {@link ReplicaLink} in the backend, {@link Groups#replica} in the frontend,
+ *     which answers a pull on that pipe's other direction (the backend reads nothing
+ *     else there).</li>
  * </ul>
  */
 final class RemoteCrossing {
@@ -34,6 +42,12 @@ final class RemoteCrossing {
     private static final int MAX_OBJECTS = 100_000;
 
     private RemoteCrossing() {
+    }
+
+    /** Makes this JVM a remote backend whose crossed groups and replicated arrays report on {@code internal}. */
+    static void connect(MessagePipe internal) {
+        RemoteEvents.connect(new EventLink(internal));
+        RemoteReplicas.connect(new ReplicaLink(internal));
     }
 
     /**
@@ -50,7 +64,9 @@ final class RemoteCrossing {
                 throw new BackendStartException(owner + " cannot start at " + placement + ": "
                         + (path != null ? "its field " + path : "its process object") + " holds " + what
                         + ", which is shared memory on this host only: a backend on another host cannot map it. "
-                        + "Send the data in messages instead (or make the field transient and fill it in the "
+                        + (h instanceof SharedArray ? "Hold it as a ReplicatedArray (ReplicatedArray.of(array)) "
+                        + "for an explicit copy there, moved with push() and pull(); or send" : "Send")
+                        + " the data in messages instead (or make the field transient and fill it in the "
                         + "backend), or start the process on this host (no placement)");
             }
         }
@@ -128,17 +144,97 @@ final class RemoteCrossing {
     /** The frontend's groups that crossed to one backend on another host, by name, and what it sends about them. */
     static final class Groups {
         private final Map<String, EventGroup> byName = new ConcurrentHashMap<>();
+        private final Map<String, ReplicatedArray> arrays = new ConcurrentHashMap<>();
 
         Groups(List<Object> crossed) {
             for (Object h : crossed) {
                 if (h instanceof EventGroup g) {
                     byName.put(g.name(), g);
+                } else if (h instanceof ReplicatedArray a) {
+                    arrays.put(a.id(), a);
                 }
             }
         }
 
         boolean isEmpty() {
-            return byName.isEmpty();
+            return byName.isEmpty() && arrays.isEmpty();
+        }
+
+        /**
+         * Applies a {@link WireProtocol#REPLICA} message from the backend: a push writes its
+         * bytes into the array that crossed to it (bounds checked: a bad one is dropped and
+         * logged), a pull is answered on {@code internal} with the array's contents in chunks
+         * (or an error, for an array that did not cross to this backend or is closed).
+         */
+        void replica(MessageObject m, MessagePipe internal, String label) {
+            ReplicatedArray a = arrays.get(String.valueOf(m.get("array")));
+            String op = String.valueOf(m.get("op"));
+            if (op.equals("push")) {
+                if (a == null || !(m.get("offset") instanceof Number o) || !(m.get("data") instanceof byte[] d)) {
+                    drop(label, "a push to an array that did not cross to it, or a malformed one", m);
+                    return;
+                }
+                try {
+                    SharedArray arr = a.array();
+                    long off = o.longValue();
+                    if (off < 0 || off + d.length > arr.nbytes()) {
+                        drop(label, "a push of " + d.length + " bytes at " + off + ", outside the " + arr.nbytes()
+                                + " bytes of '" + a.id() + "'", m);
+                        return;
+                    }
+                    arr.segment().buffer().putBytes((int) off, d);
+                } catch (RuntimeException e) { // closed meanwhile
+                    drop(label, "a push to '" + a.id() + "', which is closed: " + e.getMessage(), m);
+                }
+                return;
+            }
+            if (!op.equals("pull") || !(m.get("seq") instanceof Number seq)) {
+                drop(label, "an unknown replica message", m);
+                return;
+            }
+            try {
+                if (a == null) {
+                    internal.send(replicaError(seq.longValue(), "array '" + m.get("array")
+                            + "' did not cross to this backend"));
+                } else {
+                    sendContents(a, seq.longValue(), internal);
+                }
+                internal.flush();
+            } catch (PipeClosedException e) {
+                // the backend is gone: nobody waits for the answer
+            }
+        }
+
+        private static void sendContents(ReplicatedArray a, long seq, MessagePipe internal) {
+            SharedArray arr;
+            try {
+                arr = a.array();
+                arr.segment().checkOpen();
+            } catch (RuntimeException e) {
+                internal.send(replicaError(seq, "array '" + a.id() + "' is closed in the frontend"));
+                return;
+            }
+            long n = arr.nbytes();
+            for (long at = 0; at < n; at += RemoteReplicas.CHUNK_BYTES) {
+                byte[] chunk = new byte[(int) Math.min(RemoteReplicas.CHUNK_BYTES, n - at)];
+                try {
+                    arr.segment().buffer().getBytes((int) at, chunk);
+                } catch (RuntimeException e) { // closed meanwhile
+                    internal.send(replicaError(seq, "array '" + a.id() + "' was closed in the frontend"));
+                    return;
+                }
+                internal.send(new MessageObject(WireProtocol.REPLICA, "op", "data", "seq", seq, "offset", at,
+                        "data", chunk));
+            }
+        }
+
+        private static MessageObject replicaError(long seq, String error) {
+            return new MessageObject(WireProtocol.REPLICA, "op", "data", "seq", seq, "error", error);
+        }
+
+        private static void drop(String label, String what, MessageObject m) {
+            System.err.println("jvalkka: " + label + " sent " + what + "; ignored: " + m.command() + " "
+                    + m.get("array"));
         }
 
         /**
@@ -199,6 +295,72 @@ final class RemoteCrossing {
                 internal.flush(); // a waiter is waiting for it now, not after the next coalesced burst
             } catch (PipeClosedException e) {
                 // the frontend is gone: nobody waits
+            }
+        }
+    }
+
+    /** The backend's side of a replicated array's copy: pushes and pulls on the internal pipe. */
+    static final class ReplicaLink implements RemoteReplicas.Link {
+        private final MessagePipe internal;
+        private long seqs; // under pulling
+        private final Object pulling = new Object(); // one reader of the internal pipe at a time
+
+        ReplicaLink(MessagePipe internal) {
+            this.internal = internal;
+        }
+
+        @Override
+        public void push(String array, long offset, byte[] data) {
+            try {
+                internal.send(new MessageObject(WireProtocol.REPLICA, "op", "push", "array", array, "offset", offset,
+                        "data", data));
+            } catch (PipeClosedException e) {
+                throw new IllegalStateException("cannot push replicated array '" + array
+                        + "': the frontend is gone", e);
+            }
+        }
+
+        @Override
+        public void pull(String array, long nbytes, RemoteReplicas.Sink sink, long timeoutMillis) {
+            synchronized (pulling) {
+                long seq = ++seqs;
+                long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+                try {
+                    internal.send(new MessageObject(WireProtocol.REPLICA, "op", "pull", "array", array, "seq", seq));
+                    internal.flush();
+                    long got = 0;
+                    while (got < nbytes) {
+                        long left = (deadline - System.nanoTime()) / 1_000_000;
+                        if (left <= 0) {
+                            throw new IllegalStateException("cannot pull replicated array '" + array
+                                    + "': the frontend did not answer within " + timeoutMillis + " ms");
+                        }
+                        MessageObject m;
+                        try {
+                            m = internal.recv(left);
+                        } catch (MessagePipe.TimeoutWaiting e) {
+                            continue;
+                        }
+                        if (!WireProtocol.isReplica(m) || !(m.get("seq") instanceof Number s)
+                                || s.longValue() != seq) {
+                            continue; // the answer to an earlier pull that timed out
+                        }
+                        if (m.get("error") != null) {
+                            throw new IllegalStateException("cannot pull replicated array '" + array + "': "
+                                    + m.get("error"));
+                        }
+                        if (!(m.get("offset") instanceof Number o) || !(m.get("data") instanceof byte[] d)
+                                || o.longValue() < 0 || o.longValue() + d.length > nbytes) {
+                            throw new IllegalStateException("cannot pull replicated array '" + array
+                                    + "': a malformed answer from the frontend");
+                        }
+                        sink.put(o.longValue(), d);
+                        got += d.length;
+                    }
+                } catch (PipeClosedException e) {
+                    throw new IllegalStateException("cannot pull replicated array '" + array
+                            + "': the frontend is gone", e);
+                }
             }
         }
     }

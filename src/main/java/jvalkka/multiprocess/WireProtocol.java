@@ -192,6 +192,13 @@ final class WireProtocol {
      * is no shared memory across hosts); see {@link #eventSet}, {@link #eventFailed}.
      */
     static final String EVENT = "__event";
+    /**
+     * Command of the internal pipe's messages about a {@code ReplicatedArray} that
+     * crossed to a backend on another host: from the backend a {@code push} (bytes for
+     * the frontend's array) or a {@code pull} (a request for its contents), from the
+     * frontend the {@code data} that answers a pull; see {@link RemoteCrossing}.
+     */
+    static final String REPLICA = "__replica";
     /** Parameter names start with this are the protocol's; a handler never binds them. */
     static final String RESERVED_PREFIX = "__";
 
@@ -254,6 +261,11 @@ final class WireProtocol {
     /** Whether {@code m} is an {@link #EVENT}. */
     static boolean isEvent(MessageObject m) {
         return m != null && EVENT.equals(m.command());
+    }
+
+    /** Whether {@code m} is a {@link #REPLICA} message. */
+    static boolean isReplica(MessageObject m) {
+        return m != null && REPLICA.equals(m.command());
     }
 
     /** A remote backend set event {@code index} of the frontend's group {@code group}. */

@@ -76,7 +76,7 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         this.owner = owner;
         this.dev = dev;
         this.ino = ino;
-        this.buffer = new UnsafeBuffer(mapped);
+        this.buffer = mapped.isReadOnly() ? new ReadOnlyBuffer(mapped, name) : new UnsafeBuffer(mapped);
     }
 
     /**
@@ -134,11 +134,30 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      * @return the segment
      */
     public static SharedMemory open(String name) throws IOException {
+        return open(name, false);
+    }
+
+    /**
+     * Maps the existing segment {@code name} (its whole length) read-only: the
+     * mapping is read-only, and every write method of {@link #buffer()} throws
+     * {@link UnsupportedOperationException} naming the segment (a write through
+     * {@link #address()} with raw memory access faults). Otherwise as {@link #open}.
+     *
+     * @throws NoSuchFileException naming the segment if it does not exist
+     * @param name the name
+     * @return the segment, read-only in this view ({@link #isReadOnly()})
+     */
+    public static SharedMemory openReadOnly(String name) throws IOException {
+        return open(name, true);
+    }
+
+    private static SharedMemory open(String name, boolean readOnly) throws IOException {
         checkName(name);
         Path path = DIRECTORY.resolve(name);
         FileChannel ch;
         try {
-            ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(path.toString(), null, "no shared memory segment named '" + name
                     + "': it was never created, or it was already unlinked (create it first with"
@@ -154,7 +173,8 @@ public final class SharedMemory implements AutoCloseable, Serializable {
                 throw new IOException("shared memory segment '" + name + "' has " + size
                         + " bytes, more than one mapping can hold (" + MAX_SIZE + ")");
             }
-            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            MappedByteBuffer m = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
+                    0, size);
             long dev = ((Number) Files.getAttribute(path, "unix:dev")).longValue();
             long ino = ((Number) Files.getAttribute(path, "unix:ino")).longValue();
             return new SharedMemory(name, m, false, dev, ino);
@@ -196,6 +216,11 @@ public final class SharedMemory implements AutoCloseable, Serializable {
      */
     public boolean isOwner() {
         return owner;
+    }
+
+    /** {@return whether this view is read-only ({@link #openReadOnly})} */
+    public boolean isReadOnly() {
+        return buffer instanceof ReadOnlyBuffer;
     }
 
     /** {@return whether {@link #close()} was called} */

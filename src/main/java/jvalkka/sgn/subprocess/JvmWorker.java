@@ -39,6 +39,8 @@ final class JvmWorker extends Worker {
     private final List<ShmRef> shmToCopy;
     /** Where a placed worker runs, or null. */
     private final jvalkka.multiprocess.Placement placement;
+    /** A placed worker: how long it waits for the toShm copy another worker on its host makes. */
+    private final long shmWaitMillis;
     final WorkerProcess process;
     private Thread monitor;
     private volatile boolean closing;
@@ -52,6 +54,7 @@ final class JvmWorker extends Worker {
         }
         BackendOptions o = options == null ? BackendOptions.defaults() : options;
         placement = o.placement();
+        shmWaitMillis = o.startTimeout().toMillis();
         if (o.placement() != null) { // another host: no shared memory, frames over the pipe
             segment = null;
             OtherEnd mainView = new OtherEnd(control, true);
@@ -128,7 +131,8 @@ final class JvmWorker extends Worker {
         monitor.setDaemon(true);
         monitor.start();
         if (pipeIn != null) {
-            process.copyShm(shmToCopy); // before any frame: the worker starts once its copies are there
+            // before any frame: the worker starts once its copies are there (one per host, read-only)
+            process.copyShm(shmToCopy, String.valueOf(placement), shmWaitMillis);
         }
     }
 
@@ -138,13 +142,14 @@ final class JvmWorker extends Worker {
             try {
                 if (pipe.poll(0.05)) {
                     MessageObject m = pipe.recv();
-                    if (pipeOut != null && m != null && fromPipeQueue(m)) {
+                    if (pipeOut != null && m != null && (fromPipeQueue(m) || shmMessage(m))) {
                         continue;
                     }
                     if (pipeOut != null && m != null && "exited".equals(m.command())) {
                         exitReason = m.get("reason"); // the frontend's report of the end: for a node, why it was lost
                     }
                     if (m != null && "terminated".equals(m.command())) {
+                        HostCopies.ended(process); // its JVM ends now, and the names of the copies it holds
                         byte[] err = (byte[]) m.get("error");
                         ended(err == null ? null : jvalkka.multiprocess.Throwables.decode(err));
                     }
@@ -204,7 +209,22 @@ final class JvmWorker extends Worker {
         return false;
     }
 
+    /** A placed worker's word about its toShm copies ({@link WorkerProcess#SHM_READY}, {@code SHM_NEED}); whether {@code m} was one. */
+    private boolean shmMessage(MessageObject m) {
+        if (WorkerProcess.SHM_READY.equals(m.command())) {
+            for (String name : String.valueOf(m.get("names")).split("/")) {
+                HostCopies.ready(name);
+            }
+            return true;
+        } else if (WorkerProcess.SHM_NEED.equals(m.command())) {
+            process.resendShm(shmToCopy, String.valueOf(placement), String.valueOf(m.get("i")));
+            return true;
+        }
+        return false;
+    }
+
     private void died() {
+        HostCopies.ended(process);
         if (!control.terminated && pipeIn != null) { // its pid is another host's: no local handle on it
             ended(new IllegalStateException("the worker JVM of " + element.name() + " on its node ("
                     + placement + ", pid " + process.pid() + " there) ended or was lost before"

@@ -46,8 +46,10 @@ import jvalkka.shm.SharedMemory;
  * with a placement) starts its worker JVM there through the installed remote launcher (with the
  * others, in {@code startAll}); its frames then travel over the worker's process pipe instead of
  * shared-memory rings ({@code PipeQueue}: same order, same bound in bytes), the {@link #toShm}
- * segments are copied to it at start, and its death or its node's loss fails the run as a
- * local worker's death does.
+ * segments are copied to its host at start, once per host (the workers given the same placement
+ * map one copy there, which the first of them holds) and read-only there (a write through the
+ * segment's buffer throws {@link UnsupportedOperationException}), and its death or its node's loss
+ * fails the run as a local worker's death does.
  *
  * <p>No worker failure goes unsaid: each is logged at ERROR when the main side learns of it, and
  * raised from {@link #run()} or {@link #close()} as one {@link WorkerStoppedException} whose

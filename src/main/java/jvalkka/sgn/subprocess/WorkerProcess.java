@@ -40,8 +40,12 @@ final class WorkerProcess extends MessageProcess {
     private transient WorkerContext.Control control;
     private transient Thread worker;
     private transient Element element;
-    /** A placed worker: its copies of the toShm segments, filled from the frontend's pieces. */
+    /** A placed worker: its read-only views of the toShm copies on its host, one per segment. */
     private transient SharedMemory[] copies;
+    /** A placed worker that holds copies: the writable views it fills, until they are complete. */
+    private transient SharedMemory[] filling;
+    /** A placed worker: the names of copies that another worker on its host holds. */
+    private transient String[] toOpen;
     private transient volatile Throwable workerFailure;
     private transient java.util.concurrent.atomic.AtomicBoolean reported;
 
@@ -81,6 +85,8 @@ final class WorkerProcess extends MessageProcess {
         element = ParallelState.restore(elementClass, elementName, fields);
         if (segment == null && !shmNames.isEmpty()) {
             copies = new SharedMemory[shmNames.size()];
+            filling = new SharedMemory[shmNames.size()];
+            toOpen = new String[shmNames.size()];
             return; // the worker starts once the copies of the toShm segments have arrived (c__sgnshmdone)
         }
         List<ShmRef> refs = new ArrayList<>();
@@ -103,23 +109,56 @@ final class WorkerProcess extends MessageProcess {
     }
 
     /**
-     * Backend of a placed worker: a piece of the copy of toShm segment {@code i} ({@code size}
-     * bytes in all), written at {@code at}. The copy is a segment of this host made for this worker
-     * and unlinked at once (so nothing is left behind, whatever happens): only this JVM maps it.
+     * Backend of a placed worker that holds the copy of toShm segment {@code i} on its host: a
+     * piece of it ({@code size} bytes in all), written at {@code at}; the first creates the copy
+     * as {@code name}, a segment of this JVM (its run record unlinks it when this JVM ends).
      */
-    private void shmPiece(int i, long size, long at, byte[] b) throws java.io.IOException {
-        if (copies[i] == null) {
-            String name = "jvsgn-copy-" + ProcessHandle.current().pid() + "-" + i;
-            SharedMemory s = SharedMemory.create(name, Math.max(1, size));
-            s.unlink();
-            copies[i] = s;
-            userShm.add(s);
+    private void shmPiece(int i, String name, long size, long at, byte[] b) throws java.io.IOException {
+        if (filling[i] == null) {
+            filling[i] = SharedMemory.create(name, Math.max(1, size));
         }
-        copies[i].buffer().putBytes((int) at, b);
+        filling[i].buffer().putBytes((int) at, b);
     }
 
-    /** Backend of a placed worker: every toShm copy has arrived; the worker starts. */
-    private void shmDone() {
+    /**
+     * Backend of a placed worker: every toShm copy has arrived, or is held by another worker on
+     * this host: each is mapped read-only. A holder tells the frontend its copies are complete;
+     * a copy that cannot be opened (its holder ended) is asked for again, and the worker starts
+     * once it has arrived.
+     */
+    private void shmDone() throws java.io.IOException {
+        List<String> made = new ArrayList<>();
+        List<Integer> need = new ArrayList<>();
+        for (int i = 0; i < copies.length; i++) {
+            if (copies[i] != null) {
+                continue;
+            }
+            if (filling[i] != null) {
+                copies[i] = SharedMemory.openReadOnly(filling[i].name());
+                filling[i].close();
+                made.add(filling[i].name());
+                filling[i] = null;
+            } else if (toOpen[i] != null) {
+                try {
+                    copies[i] = SharedMemory.openReadOnly(toOpen[i]);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    need.add(i);
+                    continue;
+                }
+            } else {
+                need.add(i);
+                continue;
+            }
+            userShm.add(copies[i]);
+        }
+        if (!made.isEmpty()) {
+            send_out__(new MessageObject(SHM_READY, "names", String.join("/", made)));
+        }
+        if (!need.isEmpty()) {
+            send_out__(new MessageObject(SHM_NEED, "i", need.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining("/"))));
+            return;
+        }
         List<ShmRef> refs = new ArrayList<>();
         for (int i = 0; i < shmNames.size(); i++) {
             refs.add(new ShmRef(shmNames.get(i), copies[i], shmMetadata.get(i)));
@@ -201,18 +240,23 @@ final class WorkerProcess extends MessageProcess {
                 return;
             } else if (SHM_PIECE.equals(c)) {
                 try {
-                    shmPiece(((Number) obj.get("i")).intValue(), ((Number) obj.get("size")).longValue(),
-                            ((Number) obj.get("at")).longValue(), PipeQueue.bytes(obj.get("b")));
+                    shmPiece(((Number) obj.get("i")).intValue(), (String) obj.get("name"),
+                            ((Number) obj.get("size")).longValue(), ((Number) obj.get("at")).longValue(),
+                            PipeQueue.bytes(obj.get("b")));
                 } catch (java.io.IOException | RuntimeException e) {
-                    workerFailure = new IllegalStateException("the worker of " + elementName + " could not copy"
-                            + " toShm segment '" + shmNames.get(((Number) obj.get("i")).intValue()) + "' on its host: " + e, e);
-                    control.stop = true;
-                    report();
+                    shmFailed(e);
                 }
+                return;
+            } else if (SHM_OPEN.equals(c)) {
+                toOpen[((Number) obj.get("i")).intValue()] = (String) obj.get("name");
                 return;
             } else if (SHM_DONE.equals(c)) {
                 if (worker == null && !reported.get()) {
-                    shmDone();
+                    try {
+                        shmDone();
+                    } catch (java.io.IOException | RuntimeException e) {
+                        shmFailed(e);
+                    }
                 }
                 return;
             }
@@ -220,32 +264,74 @@ final class WorkerProcess extends MessageProcess {
         super.routeMainPipe__(obj);
     }
 
+    private void shmFailed(Exception e) {
+        workerFailure = new IllegalStateException("the worker of " + elementName + " could not map the toShm"
+                + " segments " + shmNames + " on its host: " + e, e);
+        control.stop = true;
+        report();
+    }
+
     // ------------------------------------------------------------------ frontend
 
-    /** Command of a piece of a toShm segment copied to a placed worker. */
+    /** Command of a piece of a toShm segment copied to a placed worker that holds the copy on its host. */
     static final String SHM_PIECE = "sgnshm";
-    /** Command that ends the copies: the placed worker starts. */
+    /** Command naming the copy another worker on the same host holds: map it. */
+    static final String SHM_OPEN = "sgnshmopen";
+    /** Command that ends the copies: the placed worker maps them and starts. */
     static final String SHM_DONE = "sgnshmdone";
+    /** A holder's message: its copies (names joined by '/') are complete on its host. */
+    static final String SHM_READY = "sgnshmready";
+    /** A worker's message: the copies of these segments (indices joined by '/') could not be opened: send them. */
+    static final String SHM_NEED = "sgnshmneed";
 
     /**
-     * Frontend of a placed worker: copies each toShm segment in {@code shm} to the worker's host,
-     * in pieces of {@link PipeQueue#PIECE} bytes, then lets the worker start. Sent before any
-     * frame (the pipe keeps the order), so the worker never sees a frame without its data.
+     * Frontend of a placed worker: gives it each toShm segment in {@code shm} on its host, read-only,
+     * one copy per host ({@code host}: the placement) and segment ({@link HostCopies}): the copy
+     * another worker there holds, once that one has it whole (waiting for it at most
+     * {@code waitMillis}), or else the bytes, in pieces of {@link PipeQueue#PIECE}, for a copy this
+     * worker holds. Then lets the worker start. Sent before any frame (the pipe keeps the order),
+     * so the worker never sees a frame without its data.
      */
-    void copyShm(List<ShmRef> shm) {
+    void copyShm(List<ShmRef> shm, String host, long waitMillis) {
         if (shm.isEmpty()) {
             return;
         }
         for (int i = 0; i < shm.size(); i++) {
-            SharedMemory s = shm.get(i).shm();
-            int size = s.size();
-            for (int at = 0; at < size; at += PipeQueue.PIECE) {
-                byte[] b = new byte[Math.min(PipeQueue.PIECE, size - at)];
-                s.buffer().getBytes(at, b);
-                sendMessageToBack(new MessageObject(SHM_PIECE, "i", i, "size", size, "at", at, "b", PipeQueue.text(b)));
+            HostCopies.Copy c = HostCopies.claim(host, shm.get(i).name(), this);
+            if (c.holder != this) {
+                try {
+                    c.ready.get(waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    sendMessageToBack(new MessageObject(SHM_OPEN, "i", i, "name", c.name));
+                    continue;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    c = HostCopies.replace(host, shm.get(i).name(), this); // its holder ended, or is stuck
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the toShm copy on " + host + " was made", e);
+                }
             }
+            sendPieces(i, c.name, shm.get(i).shm());
         }
         sendMessageToBack(new MessageObject(SHM_DONE));
+    }
+
+    /** Frontend: the worker could not open the copies of segments {@code need} ({@link #SHM_NEED}): it holds new ones. */
+    void resendShm(List<ShmRef> shm, String host, String need) {
+        for (String s : need.split("/")) {
+            int i = Integer.parseInt(s);
+            sendPieces(i, HostCopies.replace(host, shm.get(i).name(), this).name, shm.get(i).shm());
+        }
+        sendMessageToBack(new MessageObject(SHM_DONE));
+    }
+
+    private void sendPieces(int i, String name, SharedMemory s) {
+        int size = s.size();
+        for (int at = 0; at < size; at += PipeQueue.PIECE) {
+            byte[] b = new byte[Math.min(PipeQueue.PIECE, size - at)];
+            s.buffer().getBytes(at, b);
+            sendMessageToBack(new MessageObject(SHM_PIECE, "i", i, "name", name, "size", size, "at", at,
+                    "b", PipeQueue.text(b)));
+        }
     }
 
     void shutdown() {

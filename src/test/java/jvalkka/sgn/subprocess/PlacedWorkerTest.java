@@ -240,13 +240,18 @@ class PlacedWorkerTest {
             for (int i = 0; i < b.capacity(); i++) {
                 sum = sum * 31 + b.getByte(i);
             }
-            ctx.outputQueue().put(List.of(b.capacity(), sum));
-            b.putByte(0, (byte) 99); // stays in this worker's copy
+            boolean refused = false;
+            try {
+                b.putByte(0, (byte) 99); // the copy on the worker's host is read-only
+            } catch (UnsupportedOperationException e) {
+                refused = true;
+            }
+            ctx.outputQueue().put(List.of(b.capacity(), sum, refused));
         }
     }
 
     @Test
-    void toShmDataIsCopiedToAPlacedWorkersHostWholeAndItsWritesStayThere() throws Exception {
+    void toShmDataIsCopiedToAPlacedWorkersHostWholeAndReadOnly() throws Exception {
         String name = ParallelizeTest.testShm("placed");
         byte[] data = new byte[(5 << 20) / 2 + 7]; // several pieces, the last one short
         new java.util.Random(7).nextBytes(data);
@@ -261,8 +266,9 @@ class PlacedWorkerTest {
         snk.setPlacement(NODE);
         try (Parallelize par = new Parallelize(ParallelizeTest.chain(new TestElements.Numbers(1), snk))) {
             par.run();
-            assertEquals(List.of(List.of(data.length, sum)), snk.answers, "the worker saw the whole content");
-            assertEquals(1, ref.shm().buffer().getByte(0), "the worker wrote to its own copy, not to ours");
+            assertEquals(List.of(List.of(data.length, sum, true)), snk.answers,
+                    "the worker saw the whole content, and could not write to it");
+            assertEquals(1, ref.shm().buffer().getByte(0), "nothing was written to ours");
         }
         assertTrue(!jvalkka.shm.SharedMemory.exists(name), "removed on close");
     }
