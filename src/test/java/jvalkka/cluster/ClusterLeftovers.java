@@ -14,9 +14,24 @@ final class ClusterLeftovers {
     }
 
     static void assertNone() throws Exception {
+        TestCluster shared = SharedCluster.running(); // the shared one runs on, for the classes after this
+        if (shared == null) {
+            assertNone(java.util.Set.of(), null);
+        } else {
+            java.util.Set<Long> agents = new java.util.TreeSet<>();
+            shared.agents.forEach(a -> agents.add(a.pid()));
+            assertNone(agents, shared.hosts);
+        }
+    }
+
+    /**
+     * As {@link #assertNone()}, but the processes {@code keep} (a shared cluster's agents) may
+     * run on, and the namespaces and links of {@code shared} (its hosts) may stay.
+     */
+    static void assertNone(java.util.Set<Long> keep, jvalkka.testing.NetHosts shared) throws Exception {
         for (ProcessHandle k : ProcessHandle.current().children().toList()) {
             String cmd = jvalkka.testing.CommandLines.of(k);
-            if (!cmd.contains("jvalkka.")) {
+            if (!cmd.contains("jvalkka.") || keep.contains(k.pid())) {
                 continue;
             }
             try {
@@ -30,6 +45,7 @@ final class ClusterLeftovers {
         assertEquals(List.of(), RunRecord.get().segmentNames().stream()
                 .filter(n -> java.nio.file.Files.exists(java.nio.file.Path.of("/dev/shm", n))).toList(),
                 "segments left in /dev/shm");
-        assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm(), "namespaces or links left");
+        assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm().stream()
+                .filter(n -> shared == null || !shared.owns(n)).toList(), "namespaces or links left");
     }
 }

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
 
 import jvalkka.testing.NetHosts;
 
@@ -16,13 +19,24 @@ import jvalkka.testing.NetHosts;
  * cluster tests' short failure-detector settings; {@link #close()} stops them
  * and checks that nothing is left. Null from {@link #start} when no test hosts
  * can be made here (the caller skips).
+ *
+ * <p>The cluster test classes share one such cluster through {@link SharedCluster}:
+ * each class gets a driver of its own ({@link #openDriver}) and the same hosts and
+ * agents; at the end of a class ({@link #endClass}) its driver leaves, the
+ * class's own leftovers are checked, and every agent the class killed, cut off or
+ * lost is replaced by a new one on its host ({@link #agents} then holds the new
+ * process at that host's index).
  */
 public final class TestCluster implements AutoCloseable {
     public static final int PORT = ClusterSettings.DEFAULT_PORT;
     public final NetHosts hosts;
     public final Path keys;
+    /** The agent of host i at index i - 1 (the current one, after a replacement). */
     public final List<NetHosts.HostProcess> agents = new ArrayList<>();
-    public final ClusterDriver driver;
+    /** This class's driver (null between classes). */
+    public volatile ClusterDriver driver;
+    /** Whether agents replaced after a class did not come back (see {@link #closeDriver}). */
+    private volatile boolean broken;
 
     private TestCluster(NetHosts hosts, Path keys, ClusterDriver driver) {
         this.hosts = hosts;
@@ -46,18 +60,10 @@ public final class TestCluster implements AutoCloseable {
                 agents.add(hosts.startJava(i, NodeAgent.class.getName(), NodeAgentClusterTest.agentJvm(),
                         NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
             }
-            driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0).withSeeds(List.of(seed))
-                    .withKeys(keys)
-                    .withFailureDetector(NodeAgent.parseDuration(NodeAgentClusterTest.HEARTBEAT),
-                            NodeAgent.parseDuration(NodeAgentClusterTest.PAUSE))
-                    .withDownAfter(NodeAgent.parseDuration(NodeAgentClusterTest.DOWN_AFTER)));
+            driver = ClusterDriver.join(driverSettings(hosts, keys, seed));
             TestCluster c = new TestCluster(hosts, keys, driver);
             c.agents.addAll(agents);
-            try {
-                driver.awaitAgents(n, Duration.ofSeconds(60));
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new AssertionError(e.getMessage() + "\n" + c.output(), e);
-            }
+            c.awaitAgents();
             return c;
         } catch (Throwable t) {
             if (driver != null) {
@@ -66,6 +72,144 @@ public final class TestCluster implements AutoCloseable {
             hosts.close();
             throw t;
         }
+    }
+
+    static ClusterSettings driverSettings(NetHosts hosts, Path keys, String seed) {
+        return ClusterSettings.bind(hosts.driverAddress(), 0).withSeeds(List.of(seed)).withKeys(keys)
+                .withFailureDetector(NodeAgent.parseDuration(NodeAgentClusterTest.HEARTBEAT),
+                        NodeAgent.parseDuration(NodeAgentClusterTest.PAUSE))
+                .withDownAfter(NodeAgent.parseDuration(NodeAgentClusterTest.DOWN_AFTER));
+    }
+
+    /** Waits (60 s at most) until the driver sees every agent; fails with their output. */
+    private void awaitAgents() throws InterruptedException {
+        try {
+            driver.awaitAgents(agents.size(), Duration.ofSeconds(60));
+        } catch (TimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + output(), e);
+        }
+    }
+
+    /**
+     * A new driver for the next test class, once it sees every agent; fails (the caller
+     * starts a new cluster) when that takes longer than {@code within}, or an agent ends
+     * meanwhile (a cluster that the split-brain resolver downed as a whole: its agents exit).
+     */
+    void openDriver(Duration within) throws Exception {
+        if (driver != null) {
+            throw new IllegalStateException("the last class's driver is still open");
+        }
+        driver = ClusterDriver.join(driverSettings(hosts, keys, hosts.address(liveHost(0)) + ":" + PORT));
+        long deadline = System.nanoTime() + within.toNanos();
+        while (driver.agents().size() < agents.size()) {
+            for (NetHosts.HostProcess a : agents) {
+                if (!a.process().isAlive()) {
+                    throw new AssertionError("the agent on host " + a.host() + " ended\n" + output());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("saw " + driver.agents() + " of " + agents.size() + " agents within "
+                        + within + "\n" + output());
+            }
+            try {
+                driver.awaitAgents(agents.size(), Duration.ofMillis(250));
+            } catch (TimeoutException e) {
+                // checked again above
+            }
+        }
+    }
+
+    /** A host other than {@code not} whose agent runs (the lowest), for a seed; 1 when none runs. */
+    private int liveHost(int not) {
+        for (int i = 1; i <= agents.size(); i++) {
+            if (i != not && agents.get(i - 1).process().isAlive()) {
+                return i;
+            }
+        }
+        return 1;
+    }
+
+    /**
+     * Replaces the agents this class's driver does not see alive and reachable, and waits
+     * (40 s at most) until it sees the new ones, then closes the driver. The driver leaves a
+     * whole cluster so: a driver leaving (it has the lowest address) at the same time as an
+     * agent is lost would make a tie that the split-brain resolver settles against the agents.
+     * A test class may call it to check what a closed driver leaves; {@link #endClass} does
+     * otherwise. Where the agents do not come back, {@link #broken()} says so.
+     */
+    public void closeDriver() throws IOException, InterruptedException {
+        ClusterDriver d = driver;
+        if (d == null) {
+            return;
+        }
+        try {
+            Set<String> seen = new TreeSet<>();
+            d.agents().forEach(a -> seen.add(a.host()));
+            List<Integer> lost = new ArrayList<>();
+            for (int i = 1; i <= agents.size(); i++) {
+                if (!agents.get(i - 1).process().isAlive() || !seen.contains("node" + i)) {
+                    lost.add(i);
+                }
+            }
+            for (int i : lost) {
+                restartAgent(i); // the new incarnation's join downs the old one at once
+            }
+            if (!lost.isEmpty()) {
+                long deadline = System.nanoTime() + 40_000_000_000L;
+                while (d.agents().size() < agents.size() && !broken && System.nanoTime() < deadline) {
+                    broken = agents.stream().anyMatch(a -> !a.process().isAlive());
+                    try {
+                        d.awaitAgents(agents.size(), Duration.ofMillis(250));
+                    } catch (TimeoutException e) {
+                        // checked again above
+                    }
+                }
+                broken |= d.agents().size() < agents.size();
+                if (broken) {
+                    System.out.println("the shared cluster's agents did not all come back: " + d.agents() + "\n"
+                            + output());
+                }
+            }
+        } finally {
+            driver = null;
+            d.close();
+        }
+    }
+
+    /** Whether the agents lost in the last class did not come back (the next class starts a new cluster). */
+    boolean broken() {
+        return broken;
+    }
+
+    /**
+     * The end of a test class on the shared cluster: its agents lost are replaced and its
+     * driver leaves ({@link #closeDriver}); then nothing the class started may be left: the
+     * agents run no backend within 10 s, and no other child, segment, namespace or link of
+     * this JVM is left but the shared hosts' and agents'.
+     */
+    void endClass() throws Exception {
+        closeDriver();
+        Set<Long> keep = new TreeSet<>();
+        for (int i = 1; i <= agents.size(); i++) {
+            keep.add(agents.get(i - 1).pid());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (agents.get(i - 1).process().isAlive() && !backendsOn(i).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("backends left on host " + i + " after the class: "
+                            + backendsOn(i).stream().map(TestCluster::commandLine).toList());
+                }
+                Thread.sleep(50);
+            }
+        }
+        ClusterLeftovers.assertNone(keep, hosts);
+    }
+
+    /** Starts a new agent on host {@code i} (its old one ended), seeded by a running agent. */
+    private void restartAgent(int i) throws IOException {
+        agents.get(i - 1).kill();
+        String seed = hosts.address(liveHost(i)) + ":" + PORT;
+        agents.set(i - 1, hosts.startJava(i, NodeAgent.class.getName(), NodeAgentClusterTest.agentJvm(),
+                NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
     }
 
     /** The agents' output so far. */
@@ -123,8 +267,12 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        ClusterDriver d = driver;
+        driver = null;
         try {
-            driver.close();
+            if (d != null) {
+                d.close();
+            }
         } finally {
             hosts.close();
         }
