@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
@@ -103,6 +104,28 @@ final class ClassDataSharing {
          */
         boolean jarsExist() {
             return CdsCacheDir.touchedIfPresent(archiveClassPath);
+        }
+
+        // equals and hashCode as a record's, written out: the record's own are linked at their first call
+        // through method handles, some 30 generated classes and their compilation in the frontend
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Plan p && feature == p.feature && classPath.equals(p.classPath)
+                    && jvmArgs.equals(p.jvmArgs) && Objects.equals(archive, p.archive)
+                    && archiveClassPath.equals(p.archiveClassPath) && backendJvmArgs.equals(p.backendJvmArgs)
+                    && Objects.equals(java, p.java);
+        }
+
+        @Override
+        public int hashCode() {
+            int h = classPath.hashCode();
+            h = 31 * h + jvmArgs.hashCode();
+            h = 31 * h + Objects.hashCode(archive);
+            h = 31 * h + archiveClassPath.hashCode();
+            h = 31 * h + backendJvmArgs.hashCode();
+            h = 31 * h + Objects.hashCode(java);
+            return 31 * h + feature;
         }
     }
 
