@@ -2,11 +2,14 @@ package jvalkka.jmx.internal;
 
 import java.lang.management.ManagementFactory;
 import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
@@ -17,6 +20,17 @@ import org.slf4j.LoggerFactory;
  * Registers jvalkka's MBeans in the platform MBean server under unique names, and
  * unregisters them. Not part of the API. A failure to register is logged, never
  * thrown: watching a program must not stop it.
+ *
+ * <p>Registering does not create the platform MBean server: that costs a JVM
+ * some 130 ms of CPU (and as much again compiling it), once, which a program
+ * nobody watches should not pay. While no MBean server exists, the MBeans wait
+ * here, and {@link LateRegistration}, named in
+ * {@code javax.management.builder.initial} until the first server is made,
+ * registers them in it as it is made: by {@code jconsole} or VisualVM attaching
+ * (the JDK's management agent), a JMX agent, or a call of
+ * {@code ManagementFactory.getPlatformMBeanServer()}. When that property names
+ * another builder, or ours cannot be loaded by the system class loader, MBeans
+ * are registered at once, creating the server, as before.
  */
 public final class Jmx {
     /** The ObjectName domain of every jvalkka MBean. */
@@ -45,17 +59,121 @@ public final class Jmx {
         if (!ENABLED) {
             return null;
         }
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        // never ask for the platform server while holding PENDING: its maker holds its lock while it calls
+        // LateRegistration, which takes PENDING
+        synchronized (PENDING) {
+            if (server == null && MBeanServerFactory.findMBeanServer(null).isEmpty() && awaitServer()) {
+                ObjectName on = pendingName(type, name, extra);
+                if (on != null) {
+                    PENDING.put(on, new Pending(type, name, api, impl));
+                }
+                return on;
+            }
+        }
+        MBeanServer platform = ManagementFactory.getPlatformMBeanServer();
+        synchronized (PENDING) {
+            if (server == null) {
+                server = platform; // made by another builder, or before ours was named: the waiting ones go in now
+                registerPending(platform);
+            }
+        }
+        return registerNow(platform, type, name, api, impl, extra);
+    }
+
+    /** An MBean waiting for the MBean server. */
+    private record Pending(String type, String name, Class<?> api, Object impl) {
+    }
+
+    /** The MBeans waiting for the MBean server, by the names they will have; guards {@link #server}. */
+    private static final Map<ObjectName, Pending> PENDING = new LinkedHashMap<>();
+    private static final String BUILDER_PROPERTY = "javax.management.builder.initial";
+    /** The MBean server our MBeans are in, once one exists. */
+    private static MBeanServer server;
+
+    /**
+     * Whether MBeans may wait for the server: {@link LateRegistration} is named as the
+     * builder (named now when the property is unset) and the system class loader finds it.
+     */
+    private static boolean awaitServer() {
+        String builder = System.getProperty(BUILDER_PROPERTY);
+        if (builder != null && !builder.isEmpty()) {
+            return builder.equals(LateRegistration.class.getName());
+        }
+        try {
+            if (Class.forName(LateRegistration.class.getName(), false,
+                    ClassLoader.getSystemClassLoader()) != LateRegistration.class) {
+                return false;
+            }
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+        System.setProperty(BUILDER_PROPERTY, LateRegistration.class.getName());
+        return true;
+    }
+
+    /** Called by {@link LateRegistration} as it makes an MBean server: the waiting MBeans go into it. */
+    static void serverCreated(MBeanServer created) {
+        synchronized (PENDING) {
+            if (server != null) {
+                return; // a second server: ours are in the first
+            }
+            server = created;
+            if (LateRegistration.class.getName().equals(System.getProperty(BUILDER_PROPERTY))) {
+                System.clearProperty(BUILDER_PROPERTY); // later servers are the JDK's plain ones
+            }
+            registerPending(created);
+        }
+    }
+
+    private static void registerPending(MBeanServer into) {
+        for (Map.Entry<ObjectName, Pending> e : PENDING.entrySet()) {
+            Pending p = e.getValue();
+            try {
+                into.registerMBean(standardMBean(p), e.getKey());
+            } catch (JMException | RuntimeException x) {
+                LOG.warn("JMX: cannot register {} {}: {}", p.type(), p.name(), x.toString());
+            }
+        }
+        PENDING.clear();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static StandardMBean standardMBean(Pending p) {
+        return new StandardMBean(p.impl(), (Class) p.api(), true);
+    }
+
+    /** The first free name among the waiting ones, as {@link #registerNow} numbers names in a server. */
+    private static ObjectName pendingName(String type, String name, String... extra) {
+        try {
+            for (int n = 1; n < 10_000; n++) {
+                ObjectName on = objectName(type, n == 1 ? name : name + "-" + n, extra);
+                if (!PENDING.containsKey(on)) {
+                    return on;
+                }
+            }
+            LOG.warn("JMX: no free name for {} {}", type, name);
+        } catch (JMException | RuntimeException e) {
+            LOG.warn("JMX: cannot register {} {}: {}", type, name, e.toString());
+        }
+        return null;
+    }
+
+    private static ObjectName objectName(String type, String name, String... extra) throws JMException {
+        Hashtable<String, String> keys = new Hashtable<>();
+        keys.put("type", value(type));
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            keys.put(extra[i], value(extra[i + 1]));
+        }
+        keys.put("name", value(name));
+        return new ObjectName(DOMAIN, keys);
+    }
+
+    private static <T> ObjectName registerNow(MBeanServer server, String type, String name, Class<T> api, T impl,
+            String... extra) {
         try {
             StandardMBean bean = new StandardMBean(impl, api, true);
             for (int n = 1; n < 10_000; n++) {
-                Hashtable<String, String> keys = new Hashtable<>();
-                keys.put("type", value(type));
-                for (int i = 0; i + 1 < extra.length; i += 2) {
-                    keys.put(extra[i], value(extra[i + 1]));
-                }
-                keys.put("name", value(n == 1 ? name : name + "-" + n));
-                ObjectName on = new ObjectName(DOMAIN, keys);
+                ObjectName on = objectName(type, n == 1 ? name : name + "-" + n, extra);
                 try {
                     return server.registerMBean(bean, on).getObjectName();
                 } catch (InstanceAlreadyExistsException taken) {
@@ -77,6 +195,11 @@ public final class Jmx {
     public static void unregister(ObjectName name) {
         if (name == null) {
             return;
+        }
+        synchronized (PENDING) {
+            if (PENDING.remove(name) != null || server == null && MBeanServerFactory.findMBeanServer(null).isEmpty()) {
+                return; // it waited for a server and goes without one
+            }
         }
         try {
             ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);

@@ -1,0 +1,60 @@
+package jvalkka.multiprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A class-data sharing plan is a key (of the plans with their archive's options):
+ * equal exactly when every part is, as a record's equality, and the options that
+ * make a backend use the archive follow the JDK. In this JVM; no backend starts.
+ */
+@Timeout(30)
+class SharingPlanTest {
+    private static ClassDataSharing.Plan plan(String cp, List<String> args, Path archive, List<String> jars,
+            List<String> backendArgs, String java, int feature) {
+        return new ClassDataSharing.Plan(cp, args, archive, jars, backendArgs, java, feature);
+    }
+
+    private static final Path A = Path.of("/cache/backend-a.jsa");
+
+    @Test
+    void plansAreEqualExactlyWhenEveryPartIs() {
+        ClassDataSharing.Plan p = plan("a.jar", List.of("-x"), A, List.of("a.jar"), List.of("-y"), "java", 17);
+        ClassDataSharing.Plan same = plan(new String("a.jar"), List.of("-x"), Path.of("/cache/backend-a.jsa"),
+                List.of("a.jar"), List.of("-y"), new String("java"), 17);
+        assertEquals(p, same);
+        assertEquals(p.hashCode(), same.hashCode());
+        List<ClassDataSharing.Plan> others = List.of(
+                plan("b.jar", List.of("-x"), A, List.of("a.jar"), List.of("-y"), "java", 17),
+                plan("a.jar", List.of("-z"), A, List.of("a.jar"), List.of("-y"), "java", 17),
+                plan("a.jar", List.of("-x"), null, List.of("a.jar"), List.of("-y"), "java", 17),
+                plan("a.jar", List.of("-x"), A, List.of("b.jar"), List.of("-y"), "java", 17),
+                plan("a.jar", List.of("-x"), A, List.of("a.jar"), List.of("-z"), "java", 17),
+                plan("a.jar", List.of("-x"), A, List.of("a.jar"), List.of("-y"), null, 17),
+                plan("a.jar", List.of("-x"), A, List.of("a.jar"), List.of("-y"), "java", 25));
+        for (ClassDataSharing.Plan o : others) {
+            assertNotEquals(p, o, "differs in one part: " + o);
+            assertNotEquals(o, p, "differs in one part: " + o);
+        }
+        assertNotEquals(p, null);
+        assertNotEquals(p, "a.jar");
+    }
+
+    @Test
+    void aBackendUsesAnAotCacheFromJdk24AndACdsArchiveBefore() {
+        List<String> cds = SharingOptions.toUse(plan("a.jar", List.of(), A, List.of("a.jar"), List.of(), "java", 17));
+        assertTrue(cds.contains("-XX:SharedArchiveFile=" + A) && cds.contains("-Xshare:auto"), cds.toString());
+        Path aot = Path.of("/cache/backend-a.aot");
+        List<String> jdk25 = SharingOptions.toUse(plan("a.jar", List.of(), aot, List.of("a.jar"), List.of(), "java", 25));
+        assertTrue(jdk25.contains("-XX:AOTCache=" + aot) && jdk25.contains("-Xlog:aot=off"), jdk25.toString());
+        assertTrue(SharingOptions.choosesOwnSharing(List.of("-Xmx1g", "-XX:AOTCache=/x.aot")));
+        assertTrue(!SharingOptions.choosesOwnSharing(List.of("-Xmx1g")));
+    }
+}
