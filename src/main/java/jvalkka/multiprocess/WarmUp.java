@@ -86,6 +86,8 @@ final class WarmUp {
     static void rehearse() throws IOException, InterruptedException {
         rehearse(new Rehearsal());
         rehearse(new SerializedRehearsal());
+        rehearseTypedValues();
+        rehearseLambdaTransfer();
         ClassLoader loader = WarmUp.class.getClassLoader();
         for (String name : SHARED_PATH) {
             try {
@@ -93,6 +95,75 @@ final class WarmUp {
             } catch (ClassNotFoundException e) {
                 // renamed or gone: nothing to warm
             }
+        }
+    }
+
+    /** Messages of typed values: what a process gets and sends beyond plain ones (the pool's batches, say). */
+    private static final int TYPED_ROUNDS = 3;
+
+    /**
+     * The first message with a value other than a string, number or boolean (a
+     * list, an array, a map) brings up Jackson's databind (some 200 ms of CPU in a
+     * JVM that never used it: the first batch a taken {@code ProcessQueue} worker
+     * got waited for it). Here a message of such values is encoded and decoded as
+     * the pipes do, in both directions, and its values converted as a handler's
+     * {@code m.get(key, type)} does. Only types that every backend allows are used
+     * ({@link ValueTypes}): the allow-list the process sees is a fresh JVM's.
+     */
+    static void rehearseTypedValues() throws IOException {
+        WireCodec.Encoder out = new WireCodec.Encoder();
+        WireCodec.Decoder in = new WireCodec.Decoder("warm-up");
+        for (int i = 0; i < TYPED_ROUNDS; i++) {
+            java.util.List<Object> values = new java.util.ArrayList<>(java.util.List.of(i, 2L, "x", 1.5));
+            values.add(null);
+            java.util.Map<String, Object> error = new java.util.LinkedHashMap<>();
+            error.put("pos", i);
+            error.put("trace", "x");
+            error.put("bytes", new byte[] {1, 2});
+            MessageObject m = new MessageObject("run", "seq", (long) i, "ids", new long[] {i, i + 1}, "items", values,
+                    "errors", java.util.List.of(error), "d", new double[] {1.5}, "n", new int[] {i});
+            out.clear();
+            out.append(WireProtocol.MESSAGE, 0, m, WireProtocol.DEFAULT_MAX_MESSAGE_BYTES);
+            out.append(WireProtocol.CALL, i + 1, m, WireProtocol.DEFAULT_MAX_MESSAGE_BYTES);
+            in.feed(out.buf(), 0, out.size());
+            for (int k = 0; k < 2; k++) {
+                WireCodec.Frame f = in.next();
+                MessageObject back = f == null ? null : f.message();
+                if (back == null || back.get("seq", Long.class) != i || back.get("ids", long[].class).length != 2
+                        || ((java.util.List<?>) back.get("items")).size() != values.size()
+                        || back.get("errors", java.util.List.class).size() != 1) {
+                    throw new IOException("the typed values' rehearsal came back as " + back);
+                }
+            }
+        }
+    }
+
+    /** A process with a serializable lambda in a field, as a {@code ProcessQueue} worker has. */
+    static final class LambdaRehearsal extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+        private final java.util.function.Function<Integer, Integer> f;
+
+        LambdaRehearsal() {
+            super("warm-up-lambda");
+            f = (java.util.function.Function<Integer, Integer> & java.io.Serializable) x -> x + 1;
+        }
+    }
+
+    /**
+     * A process object that carries a serializable lambda, restored as
+     * {@link BackendMain} restores one: the first lambda a JVM links and the
+     * first {@code SerializedLambda} it resolves bring up {@code java.lang.invoke}
+     * (the start path itself links no lambda).
+     */
+    static void rehearseLambdaTransfer() throws IOException {
+        try {
+            LambdaRehearsal back = (LambdaRehearsal) ProcessTransfer.decode(ProcessTransfer.encode(new LambdaRehearsal()),
+                    WarmUp.class.getClassLoader());
+            if (back.f.apply(1) != 2) {
+                throw new IOException("the restored lambda does not compute");
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot restore the lambda rehearsal: " + e, e);
         }
     }
 
