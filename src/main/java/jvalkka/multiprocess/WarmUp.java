@@ -80,6 +80,34 @@ final class WarmUp {
         "org.agrona.concurrent.UnsafeBuffer"};
 
     /**
+     * jvalkka's classes that an SGN process-mode worker's restore and first
+     * frame bring up ({@code Parallelize} starts two or more at a time, each
+     * paying them at its start otherwise), its SIGINT class and Agrona's ring
+     * buffer: none of them creates anything outside this JVM when initialised.
+     * Names that no longer exist are skipped.
+     */
+    private static final String[] WORKER_PATH = {"jvalkka.sgn.Element", "jvalkka.sgn.PadProvider", "jvalkka.sgn.Pad",
+        "jvalkka.sgn.SourcePad", "jvalkka.sgn.SinkPad", "jvalkka.sgn.InternalPad", "jvalkka.sgn.Frame",
+        "jvalkka.sgn.TransformElement", "jvalkka.sgn.SourceElement", "jvalkka.sgn.SinkElement",
+        "jvalkka.sgn.subprocess.WorkerProcess", "jvalkka.sgn.subprocess.WorkerQueue",
+        "jvalkka.sgn.subprocess.DeadlineQueue", "jvalkka.sgn.subprocess.PipeQueue",
+        "jvalkka.sgn.subprocess.RingQueue", "jvalkka.sgn.subprocess.RingQueue$Reader",
+        "jvalkka.sgn.subprocess.WorkerContext", "jvalkka.sgn.subprocess.WorkerContext$Control",
+        "jvalkka.sgn.subprocess.OtherEnd", "jvalkka.sgn.subprocess.OtherEnd$StopRequested",
+        "jvalkka.sgn.subprocess.WorkerStoppedException", "jvalkka.sgn.subprocess.Empty",
+        "jvalkka.sgn.subprocess.FrameCodec", "jvalkka.sgn.subprocess.FrameCodec$Decoder",
+        "jvalkka.sgn.subprocess.FrameCodec$Encoder", "jvalkka.sgn.subprocess.FrameCodec$Kinds",
+        "jvalkka.sgn.subprocess.ParallelState", "jvalkka.sgn.subprocess.ParallelizeElement",
+        "jvalkka.sgn.subprocess.ParallelizeTransformElement", "jvalkka.sgn.subprocess.ParallelizeSourceElement",
+        "jvalkka.sgn.subprocess.ParallelizeSinkElement", "jvalkka.sgn.subprocess.Worker",
+        "jvalkka.internal.ValueCodec$Extension", "jvalkka.internal.ValueReader$OnBuffer",
+        "jvalkka.internal.ValueWriter$OnBuffer", "jvalkka.multiprocess.Signals", "sun.misc.Signal",
+        "sun.reflect.ReflectionFactory", "org.agrona.BitUtil", "org.agrona.IoUtil", "org.agrona.ExpandableArrayBuffer",
+        "org.agrona.concurrent.MemoryAccess", "org.agrona.concurrent.MessageHandler",
+        "org.agrona.concurrent.ringbuffer.RingBuffer", "org.agrona.concurrent.ringbuffer.RingBufferDescriptor",
+        "org.agrona.concurrent.ringbuffer.OneToOneRingBuffer", "org.agrona.concurrent.ringbuffer.RecordDescriptor"};
+
+    /**
      * Rehearses a backend's start; throws when it fails (the warm JVM then ends,
      * and the pool starts the next start's JVM as without a pool).
      */
@@ -89,13 +117,35 @@ final class WarmUp {
         rehearseTypedValues();
         rehearseLambdaTransfer();
         ClassLoader loader = WarmUp.class.getClassLoader();
-        for (String name : SHARED_PATH) {
-            try {
-                Class.forName(name, true, loader);
-            } catch (ClassNotFoundException e) {
-                // renamed or gone: nothing to warm
+        for (String[] path : new String[][] {SHARED_PATH, WORKER_PATH}) {
+            for (String name : path) {
+                try {
+                    Class.forName(name, true, loader);
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // renamed or gone (or the optional SGN part left out): nothing to warm
+                }
             }
         }
+        rehearseMapping();
+    }
+
+    /**
+     * Maps a file as a shared segment is mapped ({@code SharedMemory.open}: the
+     * channel's {@code map}, the file's unix attributes): the first mapping of a
+     * JVM links its unmapper and a lambda. The JDK's own {@code lib/modules} is
+     * mapped, read-only, so nothing is created that could be left behind.
+     */
+    static void rehearseMapping() throws IOException {
+        Path modules = Path.of(System.getProperty("java.home"), "lib", "modules");
+        if (!java.nio.file.Files.isRegularFile(modules)) {
+            return;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(modules,
+                java.nio.file.StandardOpenOption.READ)) {
+            ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, Math.min(ch.size(), 4096)).get(0);
+        }
+        java.nio.file.Files.getAttribute(modules, "unix:dev");
+        java.nio.file.Files.getAttribute(modules, "unix:ino");
     }
 
     /** Messages of typed values: what a process gets and sends beyond plain ones (the pool's batches, say). */
