@@ -39,8 +39,9 @@ import jvalkka.shm.internal.ExitSequence;
  * restored as always; nothing is read from the warm JVM before it was proven).
  * A request that matches no idle warm JVM starts a JVM as without a pool.
  *
- * <p><b>What it guarantees.</b> The process's class and everything it uses are
- * first loaded after it was taken, so its statics and static initialisers are
+ * <p><b>What it guarantees.</b> The process's class and every class of the
+ * application are first loaded after it was taken (only jvalkka's and its
+ * libraries' are loaded before), so its statics and static initialisers are
  * those of a fresh JVM, and the process object is the one restored from the
  * frontend. A warm JVM dies with this JVM: its standard input is a pipe from
  * this JVM and it halts at its end (so also when this JVM is killed with
@@ -50,7 +51,7 @@ import jvalkka.shm.internal.ExitSequence;
  * {@code ProcessQueue} statistics, no JMX bean) until they are taken.
  *
  * <p><b>What it costs.</b> Each idle warm JVM holds its resident memory (a
- * little more than an idle backend, some 40 to 55 MB with the default JVM options;
+ * little more than an idle backend, some 50 to 65 MB with the default JVM options;
  * {@code scripts/bench messageprocess} reports it as {@code warm_idle_rss_mb})
  * and no CPU. Refilling the pool costs a JVM's start (its CPU) in the
  * background, one JVM at a time, after each start that took one. At most
