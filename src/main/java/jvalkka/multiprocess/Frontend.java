@@ -158,7 +158,9 @@ final class Frontend {
         }
         life.launched(process);
         LiveBackends.add(this);
-        RunDir.addChild(process, label);
+        if (warmJvm == null) { // a warm JVM is in the run record since its spawn (RunRecord.addChild reads /proc
+            RunDir.addChild(process, label); // and rewrites the record: some of a warm start's milliseconds)
+        }
     }
 
     /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
@@ -222,6 +224,9 @@ final class Frontend {
         // return_out__ before anyone called returnFromBack stops reading commands, and a burst of sends
         // would wait for ever (started here, not on the first send, so that it costs no send any latency)
         replies.start();
+        if (connection instanceof WarmJvm.Connected) {
+            WarmPool.takenStarted(); // the pool refills now, not while this JVM's start and first messages run
+        }
         logger.debug("start: backend running as pid {}", life.pid());
     }
 
@@ -290,6 +295,9 @@ final class Frontend {
             Thread.currentThread().interrupt();
         }
         String err = stderr.awaitCaptured(2000);
+        if (connection instanceof WarmJvm.Connected) {
+            WarmPool.takenStarted();
+        }
         life.failedToStart();
         LiveBackends.remove(this);
         forgetChild(process);

@@ -54,7 +54,8 @@ import jvalkka.shm.internal.ExitSequence;
  * little more than an idle backend, some 50 to 65 MB with the default JVM options;
  * {@code scripts/bench messageprocess} reports it as {@code warm_idle_rss_mb})
  * and no CPU. Refilling the pool costs a JVM's start (its CPU) in the
- * background, one JVM at a time, after each start that took one. At most
+ * background, one JVM at a time, from {@code jvalkka.warm.refillDelayMillis}
+ * (default 20) after each start that took one is done. At most
  * {@link #MAX_WARM} warm JVMs exist in this JVM (the property
  * {@code jvalkka.warm.max}, default 8), the least recently asked-for kind of
  * JVM giving way to a new one.
@@ -85,6 +86,20 @@ public final class WarmPool {
     private static final Set<Process> ENDED = ConcurrentHashMap.newKeySet();
     private static Thread refiller;
     private static volatile boolean exiting;
+    /**
+     * How long after a start that took a warm JVM is done the pool waits before
+     * it refills ({@code -Djvalkka.warm.refillDelayMillis}, default 20): a JVM's
+     * boot takes every core of a small machine for a while, and the taken JVM's
+     * first messages come right after its start.
+     */
+    private static final long REFILL_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(
+            Math.max(0, Long.getLong("jvalkka.warm.refillDelayMillis", 20)));
+    /** The longest a take holds the refill back when its start never says it is done. */
+    private static final long REFILL_HOLD_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** No refill starts before this {@code System.nanoTime()}. Guarded by WarmPool.class. */
+    private static long quietUntil = System.nanoTime();
+    /** Starts that took a warm JVM and are not done yet. Guarded by WarmPool.class. */
+    private static int takenStarting;
 
     static {
         ExitSequence.add(ExitSequence.Phase.STOP_BACKENDS, WarmPool::atExit);
@@ -143,6 +158,8 @@ public final class WarmPool {
             while ((w = k.idle.pollFirst()) != null) {
                 if (w.process.isAlive()) {
                     taken = w;
+                    takenStarting++;
+                    quiet(REFILL_HOLD_NANOS); // until the start says it is done (takenStarted)
                     break;
                 }
                 w.close();
@@ -159,6 +176,29 @@ public final class WarmPool {
         }
         LOG.debug("start: {} takes the warm JVM pid {}", label, taken.process.pid());
         return taken.takenBy(label);
+    }
+
+    /**
+     * A start that took a warm JVM is done (ready, or failed): the pool refills
+     * {@code jvalkka.warm.refillDelayMillis} later, so that the new JVM's boot
+     * does not compete with the taken one's first messages.
+     */
+    static void takenStarted() {
+        synchronized (WarmPool.class) {
+            takenStarting = Math.max(0, takenStarting - 1);
+            if (takenStarting == 0) { // the last of several taken at once (Parallelize, startAll)
+                quietUntil = System.nanoTime() + REFILL_QUIET_NANOS;
+                WarmPool.class.notifyAll();
+            }
+        }
+    }
+
+    /** Holds refills back for {@code nanos} from now (or longer, if already so). Holds WarmPool.class. */
+    private static void quiet(long nanos) {
+        long until = System.nanoTime() + nanos;
+        if (until - quietUntil > 0) {
+            quietUntil = until;
+        }
     }
 
     /** The command without the label and the sharing options: what a warm JVM must match. */
@@ -180,8 +220,16 @@ public final class WarmPool {
             int generation;
             synchronized (WarmPool.class) {
                 k = null;
-                while (!exiting && (k = needy()) == null) {
+                while (!exiting) {
+                    long quiet = quietUntil - System.nanoTime();
                     try {
+                        if (quiet > 0) {
+                            WarmPool.class.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(quiet)));
+                            continue;
+                        }
+                        if ((k = needy()) != null) {
+                            break;
+                        }
                         WarmPool.class.wait();
                     } catch (InterruptedException e) {
                         // a daemon thread: keep serving
