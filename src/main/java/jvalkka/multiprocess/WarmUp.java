@@ -200,10 +200,25 @@ final class WarmUp {
     }
 
     /**
+     * A process class without a {@code serialVersionUID}, as most applications'
+     * are: restoring it computes its default one (a digest of the class's
+     * members), whose first run in a JVM brings up the digest provider.
+     */
+    @SuppressWarnings("serial")
+    static final class UnversionedRehearsal extends MessageProcess {
+        private final java.util.ArrayList<Integer> seen = new java.util.ArrayList<>(java.util.List.of(1));
+
+        UnversionedRehearsal() {
+            super("warm-up-unversioned");
+        }
+    }
+
+    /**
      * A process object that carries a serializable lambda, restored as
      * {@link BackendMain} restores one: the first lambda a JVM links and the
      * first {@code SerializedLambda} it resolves bring up {@code java.lang.invoke}
-     * (the start path itself links no lambda).
+     * (the start path itself links no lambda); then one without a
+     * {@code serialVersionUID} ({@link UnversionedRehearsal}).
      */
     static void rehearseLambdaTransfer() throws IOException {
         try {
@@ -211,6 +226,11 @@ final class WarmUp {
                     WarmUp.class.getClassLoader());
             if (back.f.apply(1) != 2) {
                 throw new IOException("the restored lambda does not compute");
+            }
+            UnversionedRehearsal u = (UnversionedRehearsal) ProcessTransfer.decode(
+                    ProcessTransfer.encode(new UnversionedRehearsal()), WarmUp.class.getClassLoader());
+            if (u.seen.size() != 1) {
+                throw new IOException("the unversioned rehearsal came back as " + u.seen);
             }
         } catch (ReflectiveOperationException e) {
             throw new IOException("cannot restore the lambda rehearsal: " + e, e);
