@@ -94,6 +94,10 @@ final class BackendMain {
         System.err.flush();
         long ppid = Long.parseLong(boot[2]);
         adoptParentStderr(ppid); // the parent is the one that will take it: done now, not in the start
+        // the watch's thread is made now, not in the start (a thread's start waits for it to run: milliseconds
+        // on a busy machine); it reads the input only once the take line is read
+        java.util.concurrent.CountDownLatch takeLineRead = new java.util.concurrent.CountDownLatch(1);
+        watchParent(takeLineRead);
         String taken;
         try {
             taken = readLine(System.in);
@@ -101,10 +105,10 @@ final class BackendMain {
             Runtime.getRuntime().halt(2);
             return 2;
         }
+        takeLineRead.countDown();
         label = java.net.URLDecoder.decode(taken, StandardCharsets.UTF_8);
         System.setProperty("jvalkka.process", label);
         System.clearProperty(WarmPool.WARM_PROPERTY);
-        watchParent();
         return serveConnected(label, main, internal, ppid, false, false);
     }
 
@@ -315,11 +319,25 @@ final class BackendMain {
      * lambda costs a fresh JVM more than loading a class from the CDS archive.
      */
     private static final class ParentWatch implements Runnable {
+        /** Counted down once another thread has read what it reads on the input (a warm JVM's take line). */
+        private final java.util.concurrent.CountDownLatch before;
+
+        ParentWatch(java.util.concurrent.CountDownLatch before) {
+            this.before = before;
+        }
+
         /** How long a backend whose parent died may take to run postRun__ before it is halted. */
         private static final long PARENT_GRACE_MILLIS = Long.getLong("jvalkka.parentGraceMillis", 1000);
 
         @Override
         public void run() {
+            if (before != null) {
+                try {
+                    before.await();
+                } catch (InterruptedException e) {
+                    // watch now
+                }
+            }
             byte[] buf = new byte[64];
             try {
                 while (System.in.read(buf) >= 0) {
@@ -340,7 +358,12 @@ final class BackendMain {
     }
 
     private static void watchParent() {
-        Thread t = new Thread(null, new ParentWatch(), "jvalkka-parent-watch", 32 * 1024);
+        watchParent(null);
+    }
+
+    /** Starts the watch; with {@code before}, it reads the input only once that is counted down. */
+    private static void watchParent(java.util.concurrent.CountDownLatch before) {
+        Thread t = new Thread(null, new ParentWatch(before), "jvalkka-parent-watch", 32 * 1024);
         t.setDaemon(true);
         t.start();
     }
