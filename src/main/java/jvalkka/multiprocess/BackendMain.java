@@ -30,10 +30,11 @@ import jvalkka.log.LogConfig;
  * never outlives its parent.
  *
  * <p>A warm backend ({@code -Djvalkka.warm=true}, started by {@link WarmPool})
- * first rehearses a start ({@link WarmUp}), writes {@link WarmPool#READY_BYTE}
- * on standard error, and only then reads its boot line, which carries a fourth
- * field: the name of the process that took it. The end of its input before that
- * line halts it as it does any backend.
+ * first rehearses a start ({@link WarmUp}), then reads its boot line, which names
+ * the pool's channel: it connects (the same checks as any backend's), writes
+ * {@link WarmPool#READY_BYTE} on standard error and waits for a second line, the
+ * name of the process that took it; only then does the boot frame come. The end
+ * of its input before that line halts it as it does any backend.
  */
 final class BackendMain {
     private BackendMain() {
@@ -57,20 +58,58 @@ final class BackendMain {
             Runtime.getRuntime().halt(2);
             return;
         }
-        if (warm && boot.length == 4) {
-            // taken from the pool: from here on it is that process's backend, as if started for it
-            label = java.net.URLDecoder.decode(boot[3], StandardCharsets.UTF_8);
-            System.setProperty("jvalkka.process", label);
-            System.clearProperty(WarmPool.WARM_PROPERTY);
-            boot = java.util.Arrays.copyOf(boot, 3);
-        }
         if (boot.length != 3 && !(boot.length == 4 && boot[3].equals(RemoteConnection.TLS_WORD))) {
             System.err.println("jvalkka backend " + label + ": this program is started by MessageProcess.start(), "
                     + "not by hand");
             System.exit(2);
         }
+        if (warm) {
+            System.exit(serveWhenTaken(boot));
+        }
         watchParent();
         System.exit(serve(label, boot, true));
+    }
+
+    /**
+     * A warm JVM, rehearsed: connects to the channel its boot line names (the
+     * pool's, proven as a start's), tells the pool it is ready with
+     * {@link WarmPool#READY_BYTE} on standard error, then waits for its take
+     * line, the name of the process that took it; from there on it is that
+     * process's backend, as if started for it. The end of its input before
+     * that line halts it, as it does any backend. Its standard error is the
+     * parent's from the ready byte on ({@link #adoptParentStderr}): the
+     * parent that started it is the one whose start takes it.
+     */
+    private static int serveWhenTaken(String[] boot) {
+        String label = System.getProperty("jvalkka.process", "backend");
+        MessagePipe main = new MessagePipe(label + " main pipe (backend)");
+        MessagePipe internal = new MessagePipe(label + " internal pipe (backend)");
+        try {
+            connectLocal(boot, main, internal);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("jvalkka warm backend: cannot reach the pool's channel: " + e);
+            return 2;
+        }
+        System.err.write(WarmPool.READY_BYTE);
+        System.err.flush();
+        long ppid = Long.parseLong(boot[2]);
+        adoptParentStderr(ppid); // the parent is the one that will take it: done now, not in the start
+        // the watch's thread is made now, not in the start (a thread's start waits for it to run: milliseconds
+        // on a busy machine); it reads the input only once the take line is read
+        java.util.concurrent.CountDownLatch takeLineRead = new java.util.concurrent.CountDownLatch(1);
+        watchParent(takeLineRead);
+        String taken;
+        try {
+            taken = readLine(System.in);
+        } catch (IOException e) {
+            Runtime.getRuntime().halt(2);
+            return 2;
+        }
+        takeLineRead.countDown();
+        label = java.net.URLDecoder.decode(taken, StandardCharsets.UTF_8);
+        System.setProperty("jvalkka.process", label);
+        System.clearProperty(WarmPool.WARM_PROPERTY);
+        return serveConnected(label, main, internal, ppid, false, false);
     }
 
     /**
@@ -84,7 +123,6 @@ final class BackendMain {
         long ppid = Long.parseLong(boot[2]);
         MessagePipe main = new MessagePipe(label + " main pipe (backend)");
         MessagePipe internal = new MessagePipe(label + " internal pipe (backend)");
-        MessageProcess process;
         try {
             if (remote) {
                 javax.net.ssl.SSLContext tls = boot.length > 3 && boot[3].equals(RemoteConnection.TLS_WORD)
@@ -93,10 +131,31 @@ final class BackendMain {
                 // no shared memory with the frontend: its EventGroups and ReplicatedArrays cross as copies
                 RemoteCrossing.connect(internal);
             } else {
-                Path socket = Path.of(boot[0]);
-                main.connect(connect(socket, token, 0));
-                internal.connect(connect(socket, token, 1));
+                connectLocal(boot, main, internal);
             }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("jvalkka backend " + label + ": cannot reach the frontend: " + e);
+            return 2;
+        }
+        return serveConnected(label, main, internal, ppid, remote, adoptStderr);
+    }
+
+    /** Connects {@code main} and {@code internal} to the frontend on this host that the boot line names. */
+    private static void connectLocal(String[] boot, MessagePipe main, MessagePipe internal) throws IOException {
+        byte[] token = HexFormat.of().parseHex(boot[1]);
+        Path socket = Path.of(boot[0]);
+        main.connect(connect(socket, token, 0));
+        internal.connect(connect(socket, token, 1));
+    }
+
+    /**
+     * Serves on connected pipes: waits for the boot frame, restores the process
+     * object, says it is ready and runs its loop; returns the exit status.
+     */
+    private static int serveConnected(String label, MessagePipe main, MessagePipe internal, long ppid,
+            boolean remote, boolean adoptStderr) {
+        MessageProcess process;
+        try {
             WireCodec.Frame f = main.recvFrame(120_000);
             if (f == null || f.kind() != WireProtocol.BOOT) {
                 throw new IOException("no boot frame from the frontend");
@@ -229,9 +288,8 @@ final class BackendMain {
      * What a warm JVM does before it waits for its boot line: rehearses a
      * backend's start with a process class of jvalkka's own ({@link WarmUp};
      * never a class of the application, whose statics must be fresh for the
-     * process that takes this JVM), then tells the pool it is ready with
-     * {@link WarmPool#READY_BYTE} on standard error. A failed rehearsal ends
-     * this JVM, saying why on standard error (the pool reports it).
+     * process that takes this JVM). A failed rehearsal ends this JVM, saying why
+     * on standard error (the pool reports it).
      */
     private static void warmUp() {
         try {
@@ -241,8 +299,6 @@ final class BackendMain {
             System.err.flush();
             Runtime.getRuntime().halt(3);
         }
-        System.err.write(WarmPool.READY_BYTE);
-        System.err.flush();
     }
 
     private static String readLine(InputStream in) throws IOException {
@@ -263,11 +319,25 @@ final class BackendMain {
      * lambda costs a fresh JVM more than loading a class from the CDS archive.
      */
     private static final class ParentWatch implements Runnable {
+        /** Counted down once another thread has read what it reads on the input (a warm JVM's take line). */
+        private final java.util.concurrent.CountDownLatch before;
+
+        ParentWatch(java.util.concurrent.CountDownLatch before) {
+            this.before = before;
+        }
+
         /** How long a backend whose parent died may take to run postRun__ before it is halted. */
         private static final long PARENT_GRACE_MILLIS = Long.getLong("jvalkka.parentGraceMillis", 1000);
 
         @Override
         public void run() {
+            if (before != null) {
+                try {
+                    before.await();
+                } catch (InterruptedException e) {
+                    // watch now
+                }
+            }
             byte[] buf = new byte[64];
             try {
                 while (System.in.read(buf) >= 0) {
@@ -288,7 +358,12 @@ final class BackendMain {
     }
 
     private static void watchParent() {
-        Thread t = new Thread(null, new ParentWatch(), "jvalkka-parent-watch", 32 * 1024);
+        watchParent(null);
+    }
+
+    /** Starts the watch; with {@code before}, it reads the input only once that is counted down. */
+    private static void watchParent(java.util.concurrent.CountDownLatch before) {
+        Thread t = new Thread(null, new ParentWatch(before), "jvalkka-parent-watch", 32 * 1024);
         t.setDaemon(true);
         t.start();
     }

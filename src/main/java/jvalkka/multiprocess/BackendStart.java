@@ -73,42 +73,46 @@ final class BackendStart {
     }
 
     private void launchLocal(BackendOptions options, BackendClassPath where) {
-        BackendConnection local = new BackendConnection(logger);
-        connection = local;
-        try {
-            local.open();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            Object at = local.socketPath();
-            throw new BackendStartException(owner + ": cannot open the process channel"
-                    + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
-        }
         ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                .redirectError(ProcessBuilder.Redirect.PIPE)
-                .redirectInput(ProcessBuilder.Redirect.PIPE);
         launchedAt = System.nanoTime();
-        Process process = WarmPool.take(options, cmd, label, cds.jvmArgs()); // null: none idle, or no pool
-        boolean warm = process != null;
-        try {
-            if (!warm) {
-                process = pb.start();
+        WarmJvm.Connected warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs()); // null: none idle, or no pool
+        Process process;
+        if (warmJvm != null) {
+            connection = warmJvm; // connected and proven already: the start only sends the boot frame
+            process = warmJvm.process;
+        } else {
+            BackendConnection local = new BackendConnection(logger);
+            connection = local;
+            try {
+                local.open();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                Object at = local.socketPath();
+                throw new BackendStartException(owner + ": cannot open the process channel"
+                        + (at == null ? "" : " at " + at) + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            connection.close();
-            throw new BackendStartException(owner + ": cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+            try {
+                process = new ProcessBuilder(cmd)
+                        .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                        .redirectError(ProcessBuilder.Redirect.PIPE)
+                        .redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            } catch (IOException e) {
+                connection.close();
+                throw new BackendStartException(owner + ": cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+            }
         }
         stdin = process.getOutputStream();
         stderr.start(process.getErrorStream(), label);
         try {
-            stdin.write(warm ? WarmPool.bootLine(connection.bootLine(), label) : connection.bootLine());
+            stdin.write(connection.bootLine()); // a warm JVM's: the name of the process that took it
             stdin.flush();
         } catch (IOException e) {
             // the JVM died at once; awaitReady reports its status and stderr
         }
         life.launched(process);
-        RunDir.addChild(process, label);
+        if (warmJvm == null) { // a warm JVM is in the run record since its spawn (RunRecord.addChild reads /proc
+            RunDir.addChild(process, label); // and rewrites the record: some of a warm start's milliseconds)
+        }
     }
 
     /** The launch of a process with a placement: on a node of the cluster, through {@link RemoteConnection}. */
@@ -234,6 +238,7 @@ final class BackendStart {
             Thread.currentThread().interrupt();
         }
         String err = stderr.awaitCaptured(2000);
+        tookWarmJvmStarted();
         life.failedToStart();
         connection.close();
         return new BackendStartException(owner + " failed to start: " + what
@@ -242,6 +247,13 @@ final class BackendStart {
                         : process instanceof jvalkka.internal.RemoteBackend rb ? "; its stderr is in the log of the "
                         + "node on " + rb.host()
                         : err.isBlank() ? "; it printed nothing on stderr" : "; its stderr:\n" + err.strip()), cause);
+    }
+
+    /** The start that took a warm JVM is over (ready or failed): the pool may refill now, not while it ran. */
+    void tookWarmJvmStarted() {
+        if (connection instanceof WarmJvm.Connected) {
+            WarmPool.takenStarted();
+        }
     }
 
     /** Closes the backend's standard input, once it has exited. */

@@ -125,6 +125,7 @@ final class Frontend {
         // return_out__ before anyone called returnFromBack stops reading commands, and a burst of sends
         // would wait for ever (started here, not on the first send, so that it costs no send any latency)
         replies.start();
+        start.tookWarmJvmStarted(); // the pool refills now, not while this JVM's start and first messages ran
         logger.debug("start: backend running as pid {}", life.pid());
     }
 

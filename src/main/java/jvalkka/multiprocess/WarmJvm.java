@@ -3,6 +3,8 @@ package jvalkka.multiprocess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +18,72 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class WarmJvm {
     private WarmJvm() {
+    }
+
+    /**
+     * A warm JVM that is ready: the process, and its two connections to this
+     * JVM, accepted while it warmed up and proven as every backend's are (the
+     * peer of each is the process's pid, of this user, with the one-time token;
+     * {@link BackendConnection#accept}). Nothing has been read from them since
+     * and nothing is until its boot frame is answered: what a start that takes
+     * it does is what a start does after the accept. As the start's
+     * {@link BackendListener}, its "boot line" is the take line: the name of the
+     * process that took it.
+     */
+    static final class Connected implements BackendListener {
+        final Process process;
+        private SocketChannel[] channels;
+        private String label = "";
+
+        Connected(Process process, SocketChannel[] channels) {
+            this.process = process;
+            this.channels = channels;
+        }
+
+        /** The process that takes this JVM is called {@code label}. */
+        Connected takenBy(String label) {
+            this.label = label;
+            return this;
+        }
+
+        @Override
+        public byte[] bootLine() {
+            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public synchronized void acceptInto(MessagePipe main, MessagePipe internal, Process p, long deadlineNanos,
+                long timeoutMillis) throws IOException {
+            SocketChannel[] c = channels;
+            channels = null;
+            if (c == null) {
+                throw new IOException("the warm JVM's connections were closed");
+            }
+            main.connect(c[0]);
+            internal.connect(c[1]);
+        }
+
+        /** Closes the connections unless a start took them. */
+        @Override
+        public synchronized void close() {
+            SocketChannel[] c = channels;
+            channels = null;
+            if (c != null) {
+                for (SocketChannel ch : c) {
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // it is going anyway
+                    }
+                }
+            }
+        }
+
+        /** Ends the JVM and closes its connections. */
+        void stop() {
+            close();
+            WarmJvm.stop(process);
+        }
     }
 
     /** What a warm JVM did until it was ready: whether it got there, and what it wrote on stderr before. */

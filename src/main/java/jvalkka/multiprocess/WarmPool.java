@@ -1,8 +1,6 @@
 package jvalkka.multiprocess;
 
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,14 +29,19 @@ import jvalkka.shm.internal.ExitSequence;
  * command line after it was taken (a JVM cannot change it), while its backend
  * names itself after the process. Before it blocks it rehearses a backend's
  * start with jvalkka's own process classes ({@link WarmUp}), never with a class
- * of the application. A {@code start()} whose command matches one (the label aside)
- * takes it, writes it the boot line and goes on exactly as with a fresh JVM:
- * the peer of both connections must be that JVM's pid, the process object is
- * sent and restored as always. A request that matches no idle warm JVM starts
- * a JVM as without a pool.
+ * of the application. Then it connects to a channel this JVM opened for it, as
+ * a backend connects to its frontend, and this JVM accepts both connections
+ * with a start's checks (the peer of each must be that JVM's pid and this user,
+ * with the one-time token) before the warm JVM counts as ready: so a
+ * {@code start()} whose command matches one (the label aside) takes it, writes
+ * it the process's name and sends the boot frame on connections proven before,
+ * and goes on exactly as with a fresh JVM (the process object is sent and
+ * restored as always; nothing is read from the warm JVM before it was proven).
+ * A request that matches no idle warm JVM starts a JVM as without a pool.
  *
- * <p><b>What it guarantees.</b> The process's class and everything it uses are
- * first loaded after it was taken, so its statics and static initialisers are
+ * <p><b>What it guarantees.</b> The process's class and every class of the
+ * application are first loaded after it was taken (only jvalkka's and its
+ * libraries' are loaded before), so its statics and static initialisers are
  * those of a fresh JVM, and the process object is the one restored from the
  * frontend. A warm JVM dies with this JVM: its standard input is a pipe from
  * this JVM and it halts at its end (so also when this JVM is killed with
@@ -48,10 +51,11 @@ import jvalkka.shm.internal.ExitSequence;
  * {@code ProcessQueue} statistics, no JMX bean) until they are taken.
  *
  * <p><b>What it costs.</b> Each idle warm JVM holds its resident memory (a
- * little more than an idle backend, some 40 to 55 MB with the default JVM options;
+ * little more than an idle backend, some 50 to 65 MB with the default JVM options;
  * {@code scripts/bench messageprocess} reports it as {@code warm_idle_rss_mb})
  * and no CPU. Refilling the pool costs a JVM's start (its CPU) in the
- * background, one JVM at a time, after each start that took one. At most
+ * background, one JVM at a time, from {@code jvalkka.warm.refillDelayMillis}
+ * (default 20) after each start that took one is done. At most
  * {@link #MAX_WARM} warm JVMs exist in this JVM (the property
  * {@code jvalkka.warm.max}, default 8), the least recently asked-for kind of
  * JVM giving way to a new one.
@@ -82,6 +86,20 @@ public final class WarmPool {
     private static final Set<Process> ENDED = ConcurrentHashMap.newKeySet();
     private static Thread refiller;
     private static volatile boolean exiting;
+    /**
+     * How long after a start that took a warm JVM is done the pool waits before
+     * it refills ({@code -Djvalkka.warm.refillDelayMillis}, default 20): a JVM's
+     * boot takes every core of a small machine for a while, and the taken JVM's
+     * first messages come right after its start.
+     */
+    private static final long REFILL_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(
+            Math.max(0, Long.getLong("jvalkka.warm.refillDelayMillis", 20)));
+    /** The longest a take holds the refill back when its start never says it is done. */
+    private static final long REFILL_HOLD_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** No refill starts before this {@code System.nanoTime()}. Guarded by WarmPool.class. */
+    private static long quietUntil = System.nanoTime();
+    /** Starts that took a warm JVM and are not done yet. Guarded by WarmPool.class. */
+    private static int takenStarting;
 
     static {
         ExitSequence.add(ExitSequence.Phase.STOP_BACKENDS, WarmPool::atExit);
@@ -100,7 +118,7 @@ public final class WarmPool {
         boolean failed;
         int starting;
         int generation;
-        final ArrayDeque<Process> idle = new ArrayDeque<>();
+        final ArrayDeque<WarmJvm.Connected> idle = new ArrayDeque<>();
 
         Kind(List<String> key) {
             this.key = key;
@@ -115,7 +133,7 @@ public final class WarmPool {
      * {@code sharingArgs}), or null when the options ask for no pool or none is
      * idle. Either way, records the demand so that the pool (re)fills.
      */
-    static Process take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs) {
+    static WarmJvm.Connected take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs) {
         int n = options.warmPool();
         if (n <= 0 || options.placement() != null) {
             return null;
@@ -125,7 +143,7 @@ public final class WarmPool {
             return null;
         }
         List<String> key = key(cmd, labelAt, sharingArgs);
-        Process taken = null;
+        WarmJvm.Connected taken = null;
         synchronized (WarmPool.class) {
             if (exiting) {
                 return null;
@@ -136,12 +154,15 @@ public final class WarmPool {
             k.target = Math.min(n, MAX_WARM);
             k.options = options;
             k.failed = false;
-            Process p;
-            while ((p = k.idle.pollFirst()) != null) {
-                if (p.isAlive()) {
-                    taken = p;
+            WarmJvm.Connected w;
+            while ((w = k.idle.pollFirst()) != null) {
+                if (w.process.isAlive()) {
+                    taken = w;
+                    takenStarting++;
+                    quiet(REFILL_HOLD_NANOS); // until the start says it is done (takenStarted)
                     break;
                 }
+                w.close();
             }
             if (refiller == null) {
                 refiller = new Thread(WarmPool::refill, "jvalkka-warm-pool");
@@ -150,16 +171,34 @@ public final class WarmPool {
             }
             WarmPool.class.notifyAll();
         }
-        if (taken != null) {
-            LOG.debug("start: {} takes the warm JVM pid {}", label, taken.pid());
+        if (taken == null) {
+            return null;
         }
-        return taken;
+        LOG.debug("start: {} takes the warm JVM pid {}", label, taken.process.pid());
+        return taken.takenBy(label);
     }
 
-    /** The boot line for a warm JVM: the usual one, then the backend's name (URL-encoded). */
-    static byte[] bootLine(byte[] usual, String label) {
-        String line = new String(usual, StandardCharsets.UTF_8).stripTrailing();
-        return (line + " " + URLEncoder.encode(label, StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
+    /**
+     * A start that took a warm JVM is done (ready, or failed): the pool refills
+     * {@code jvalkka.warm.refillDelayMillis} later, so that the new JVM's boot
+     * does not compete with the taken one's first messages.
+     */
+    static void takenStarted() {
+        synchronized (WarmPool.class) {
+            takenStarting = Math.max(0, takenStarting - 1);
+            if (takenStarting == 0) { // the last of several taken at once (Parallelize, startAll)
+                quietUntil = System.nanoTime() + REFILL_QUIET_NANOS;
+                WarmPool.class.notifyAll();
+            }
+        }
+    }
+
+    /** Holds refills back for {@code nanos} from now (or longer, if already so). Holds WarmPool.class. */
+    private static void quiet(long nanos) {
+        long until = System.nanoTime() + nanos;
+        if (until - quietUntil > 0) {
+            quietUntil = until;
+        }
     }
 
     /** The command without the label and the sharing options: what a warm JVM must match. */
@@ -181,8 +220,16 @@ public final class WarmPool {
             int generation;
             synchronized (WarmPool.class) {
                 k = null;
-                while (!exiting && (k = needy()) == null) {
+                while (!exiting) {
+                    long quiet = quietUntil - System.nanoTime();
                     try {
+                        if (quiet > 0) {
+                            WarmPool.class.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(quiet)));
+                            continue;
+                        }
+                        if ((k = needy()) != null) {
+                            break;
+                        }
                         WarmPool.class.wait();
                     } catch (InterruptedException e) {
                         // a daemon thread: keep serving
@@ -198,17 +245,17 @@ public final class WarmPool {
                 cmd.set(k.labelAt, LABEL_OPTION + "warm-" + SEQ.incrementAndGet());
                 cmd.add(k.labelAt + 1, "-D" + WARM_PROPERTY + "=true");
             }
-            Process p = startOne(cmd, k);
+            WarmJvm.Connected w = startOne(cmd, k);
             synchronized (WarmPool.class) {
                 k.starting--;
-                if (p == null) {
+                if (w == null) {
                     k.failed = true;
                 } else if (exiting || k.generation != generation || k.idle.size() >= k.target
                         || KINDS.get(k.key) != k) {
-                    WarmJvm.stop(p);
+                    w.stop();
                 } else {
-                    k.idle.addLast(p);
-                    p.onExit().thenRun(() -> gone(p));
+                    k.idle.addLast(w);
+                    w.process.onExit().thenRun(() -> gone(w));
                 }
             }
         }
@@ -240,7 +287,7 @@ public final class WarmPool {
     private static boolean evictOtherThan(Kind k) {
         for (Kind o : KINDS.values()) {
             if (o != k && !o.idle.isEmpty()) {
-                WarmJvm.stop(o.idle.pollFirst());
+                o.idle.pollFirst().stop();
                 o.target = o.idle.size() + o.starting; // it gave way: it asks again at its next start
                 return true;
             }
@@ -249,28 +296,55 @@ public final class WarmPool {
     }
 
     /**
-     * Starts one warm JVM and waits for it to be ready (its {@link #READY_BYTE}
-     * on standard error); null when it exits first.
+     * Starts one warm JVM and waits for it to be ready: its boot line names a
+     * channel opened for it here, as a start's does; it rehearses, connects to
+     * that channel, writes its {@link #READY_BYTE} on standard error, and its two
+     * connections are then accepted and proven as a start's are (the peer's pid
+     * and user, the token), so that a start that takes it only sends the boot
+     * frame. Null when it exits first, or its connections fail.
      */
-    private static Process startOne(List<String> cmd, Kind kind) {
+    private static WarmJvm.Connected startOne(List<String> cmd, Kind kind) {
+        BackendConnection channel = new BackendConnection(LOG);
         Process p;
         try {
+            channel.open();
             p = WarmJvm.spawn(cmd);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            channel.close();
             LOG.warn("warm pool: cannot run {}: {}", cmd.get(0), e.getMessage());
             return null;
         }
         STARTING.put(p, kind);
         WarmJvm.Ready r;
+        java.nio.channels.SocketChannel[] channels = null;
+        String failure = null;
         try {
+            try {
+                p.getOutputStream().write(channel.bootLine());
+                p.getOutputStream().flush();
+            } catch (IOException e) {
+                // it died at once: awaitReady says how
+            }
             r = WarmJvm.awaitReady(p, READY_TIMEOUT_SECONDS);
+            if (r.ready()) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
+                channels = channel.accept(p, deadline, TimeUnit.SECONDS.toMillis(READY_TIMEOUT_SECONDS));
+            }
+        } catch (BackendConnection.Failed e) {
+            r = new WarmJvm.Ready(false, "");
+            failure = e.getMessage();
+        } catch (InterruptedException e) {
+            r = new WarmJvm.Ready(false, "");
+            failure = "interrupted";
         } finally {
             STARTING.remove(p);
+            channel.close();
         }
-        if (!r.ready()) {
+        if (!r.ready() || channels == null) {
             WarmJvm.stop(p);
             if (!ENDED.remove(p) && !exiting) {
-                LOG.warn("warm pool: a warm backend JVM exited before it was ready{}",
+                LOG.warn("warm pool: a warm backend JVM exited before it was ready{}{}",
+                        failure == null ? "" : " (" + failure + ")",
                         r.said().isEmpty() ? "" : "; its stderr:\n" + r.said());
             }
             return null;
@@ -278,14 +352,16 @@ public final class WarmPool {
         if (!r.said().isEmpty()) {
             LOG.warn("warm pool: a warm backend JVM said at its start: {}", r.said());
         }
-        return p;
+        return new WarmJvm.Connected(p, channels);
     }
 
     /** An idle warm JVM exited by itself: forget it. */
-    private static void gone(Process p) {
+    private static void gone(WarmJvm.Connected w) {
+        Process p = w.process;
         synchronized (WarmPool.class) {
             for (Kind k : KINDS.values()) {
-                if (k.idle.remove(p)) {
+                if (k.idle.remove(w)) {
+                    w.close();
                     RunDir.removeChild(p);
                     if (!exiting) {
                         k.failed = true;
@@ -343,8 +419,8 @@ public final class WarmPool {
         synchronized (WarmPool.class) {
             List<Long> pids = new ArrayList<>();
             for (Kind k : KINDS.values()) {
-                for (Process p : k.idle) {
-                    pids.add(p.pid());
+                for (WarmJvm.Connected w : k.idle) {
+                    pids.add(w.process.pid());
                 }
             }
             return pids;
@@ -366,7 +442,10 @@ public final class WarmPool {
                     continue;
                 }
                 k.generation++; // one being started now is stopped when it is ready
-                stopped.addAll(k.idle);
+                for (WarmJvm.Connected w : k.idle) {
+                    w.close();
+                    stopped.add(w.process);
+                }
                 k.idle.clear();
                 it.remove();
             }
@@ -392,7 +471,10 @@ public final class WarmPool {
         synchronized (WarmPool.class) {
             exiting = true;
             for (Kind k : KINDS.values()) {
-                all.addAll(k.idle);
+                for (WarmJvm.Connected w : k.idle) {
+                    w.close();
+                    all.add(w.process);
+                }
                 k.idle.clear();
             }
             WarmPool.class.notifyAll();

@@ -125,6 +125,38 @@ class WarmPoolTest {
         }
     }
 
+    /** Restores only in the JVM that made it: its backend's restore fails. */
+    static final class Unrestorable extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+        private final long madeIn = ProcessHandle.current().pid();
+
+        Unrestorable() {
+            super("unrestorable");
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            if (madeIn != ProcessHandle.current().pid()) {
+                throw new java.io.InvalidObjectException("not restorable in a backend");
+            }
+        }
+    }
+
+    @Test
+    void aTakenWarmJvmThatCannotRestoreTheObjectFailsTheStartAndEnds() throws Exception {
+        BackendOptions o = options("unrestorable", 1);
+        started(o, 1).stop(); // cold: tells the pool what to keep warm
+        long warmPid = awaitIdle(1).get(0);
+        Unrestorable p = new Unrestorable();
+        p.setOptions(o);
+        BackendStartException e = org.junit.jupiter.api.Assertions.assertThrows(BackendStartException.class, p::start);
+        assertTrue(e.getMessage().contains("could not restore"), e.getMessage());
+        assertTrue(e.getMessage().contains("not restorable in a backend"), e.getMessage());
+        assertEquals(warmPid, p.pid(), "the start took the warm JVM");
+        ProcessHandle h = ProcessHandle.of(warmPid).orElse(null);
+        assertTrue(h == null || h.onExit().get(10, TimeUnit.SECONDS) != null, "the taken JVM ended");
+    }
+
     @Test
     void thePoolIsBoundedAndRefillsAfterATake() throws Exception {
         BackendOptions o = options("bounded", 2);

@@ -101,11 +101,30 @@ final class WorkerProcess extends MessageProcess {
     private void startWorker(List<ShmRef> refs) {
         Element e = element;
         WorkerContext ctx = new WorkerContext(in, out, control, refs);
-        worker = new Thread(() -> {
+        worker = new Thread(new WorkerLoop(e, ctx), "sgn-worker-" + elementName);
+        worker.start();
+    }
+
+    /**
+     * The worker thread's body. A class rather than a lambda, like the rest of a
+     * backend's start path: the first lambda a backend links costs it some 40 ms
+     * of CPU (a taken warm JVM too: the call site's forms are its own), which was
+     * most of a process-mode element's start.
+     */
+    private final class WorkerLoop implements Runnable {
+        private final Element e;
+        private final WorkerContext ctx;
+
+        WorkerLoop(Element e, WorkerContext ctx) {
+            this.e = e;
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void run() {
             workerFailure = Worker.loop(e, ctx);
             report(); // from this thread (sends are thread-safe): the loop need not poll for the end
-        }, "sgn-worker-" + elementName);
-        worker.start();
+        }
     }
 
     /**
