@@ -363,7 +363,7 @@ final class Frontend {
         }
         main.flush();
         try {
-            return f.get();
+            return replies.await(f); // spins briefly for a quick reply before it parks
         } catch (ExecutionException e) {
             throw unwrapReply(method, e.getCause());
         }
