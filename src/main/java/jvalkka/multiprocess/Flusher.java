@@ -35,14 +35,15 @@ final class Flusher {
                 LockSupport.park();
                 continue;
             }
-            long due = p.lastWriteNanos() + PipeSender.COALESCE_NANOS;
-            long wait = due - System.nanoTime();
+            long wait = p.flushDueNanos() - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
             try {
                 if (p.flushDeferred()) {
-                    LockSupport.parkNanos(1_000_000);
+                    if (p.flushDueNanos() - System.nanoTime() <= 0) {
+                        LockSupport.parkNanos(1_000_000); // the socket is full, or a sender holds the pipe
+                    } // else a burst fills a record: back when it is due
                     QUEUE.add(p);
                 }
             } catch (RuntimeException e) {
