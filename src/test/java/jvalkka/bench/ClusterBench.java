@@ -231,27 +231,28 @@ public final class ClusterBench {
             if (part("pq")) {
                 processQueue();
             }
-            if (!part("kill")) {
-                if (part("plain")) {
-                    plainCluster(hosts, heartbeat, pause);
-                }
-                return;
+            if (part("kill")) {
+                killAgent(driver, agents[1]);
             }
-            // let the failure detector learn the heartbeat intervals of a settled cluster
-            Thread.sleep(3000);
-            AgentInfo victim = driver.agents().stream().filter(a -> a.host().equals("node2")).findFirst().orElseThrow();
-            long t0 = System.nanoTime();
-            agents[1].process().destroyForcibly();
-            ClusterDriver.Event e = driver.awaitEvent(x -> x.kind() == ClusterDriver.Kind.UNREACHABLE
-                    && x.address().equals(victim.address()), t0, Duration.ofSeconds(30));
-            if (e == null) {
-                throw new IllegalStateException("the killed agent was not detected within 30 s: " + driver.events());
-            }
-            System.out.println("agent_kill_detect_ms " + TimeUnit.NANOSECONDS.toMillis(e.nanoTime() - t0) + " ms");
         }
         if (part("plain")) {
             plainCluster(hosts, heartbeat, pause);
         }
+    }
+
+    /** How long the driver takes to see the agent on node2 killed (kill -9). */
+    private static void killAgent(ClusterDriver driver, NetHosts.HostProcess agent) throws Exception {
+        // let the failure detector learn the heartbeat intervals of a settled cluster
+        Thread.sleep(3000);
+        AgentInfo victim = driver.agents().stream().filter(a -> a.host().equals("node2")).findFirst().orElseThrow();
+        long t0 = System.nanoTime();
+        agent.process().destroyForcibly();
+        ClusterDriver.Event e = driver.awaitEvent(x -> x.kind() == ClusterDriver.Kind.UNREACHABLE
+                && x.address().equals(victim.address()), t0, Duration.ofSeconds(30));
+        if (e == null) {
+            throw new IllegalStateException("the killed agent was not detected within 30 s: " + driver.events());
+        }
+        System.out.println("agent_kill_detect_ms " + TimeUnit.NANOSECONDS.toMillis(e.nanoTime() - t0) + " ms");
     }
 
     /**
