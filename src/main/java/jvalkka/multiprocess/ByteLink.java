@@ -57,15 +57,6 @@ abstract class ByteLink {
         return false;
     }
 
-    /**
-     * How many bytes a burst should gather before a write: 0 when a write costs
-     * no more per call than the system call (plain); TLS: a record's worth, since
-     * each record costs its own encryption and decryption.
-     */
-    int recordBytes() {
-        return 0;
-    }
-
     /** Whether bytes {@link #write} accepted (or the link must send itself) are not on the socket yet. */
     boolean hasPendingOutput() {
         return false;

@@ -35,15 +35,14 @@ final class Flusher {
                 LockSupport.park();
                 continue;
             }
-            long wait = p.flushDueNanos() - System.nanoTime();
+            long due = p.lastWriteNanos() + PipeSender.COALESCE_NANOS;
+            long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
             try {
                 if (p.flushDeferred()) {
-                    if (p.flushDueNanos() - System.nanoTime() <= 0) {
-                        LockSupport.parkNanos(1_000_000); // the socket is full, or a sender holds the pipe
-                    } // else a burst fills a record: back when it is due
+                    LockSupport.parkNanos(1_000_000);
                     QUEUE.add(p);
                 }
             } catch (RuntimeException e) {

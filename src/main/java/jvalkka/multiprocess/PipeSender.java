@@ -21,12 +21,6 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PipeSender {
     static final long COALESCE_NANOS = Long.getLong("jvalkka.coalesceMicros", 10) * 1000;
     static final int COALESCE_LIMIT = 64 * 1024;
-    /**
-     * How long the bytes of a burst may wait to fill a link's record
-     * ({@link ByteLink#recordBytes()}: TLS), while the sends keep coming less than
-     * {@link #COALESCE_NANOS} apart.
-     */
-    static final long BURST_NANOS = 10 * COALESCE_NANOS;
     /** How often a send that waits retries taking in while another thread receives. */
     private static final long TAKE_IN_RETRY_MILLIS = 10;
     private static final Object LATE_STOP = new Object();
@@ -36,11 +30,6 @@ final class PipeSender {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final WireCodec.Encoder out = new WireCodec.Encoder();
     private volatile long lastWriteNanos;
-    // under sendLock (the flusher reads the two times without it, as a hint)
-    private long lastSendNanos;
-    /** When the oldest bytes in {@code out} were deferred; valid while {@code deferring}. */
-    private long firstDeferredNanos;
-    private boolean deferring;
     /** Messages sent (not stop markers): a plain count for JMX, written under sendLock. */
     private long messagesSent;
     private boolean flushScheduled;
@@ -59,6 +48,10 @@ final class PipeSender {
 
     long messagesSent() {
         return messagesSent;
+    }
+
+    long lastWriteNanos() {
+        return lastWriteNanos;
     }
 
     /** See {@link MessagePipe#send(MessageObject)}: one frame of {@code kind}, call id {@code id}. */
@@ -80,55 +73,18 @@ final class PipeSender {
 
     /**
      * Writes now, unless the last write was less than {@link #COALESCE_NANOS}
-     * ago: then the bytes wait to go out with the next ones. On a link that
-     * sends in records ({@link ByteLink#recordBytes()}, TLS: each costs its own
-     * encryption and decryption), the bytes of a burst (sends less than
-     * {@link #COALESCE_NANOS} apart) also wait until they fill a record, for at most
-     * {@link #BURST_NANOS}. Deferred bytes go
+     * ago: then the bytes wait to go out with the next ones. Deferred bytes go
      * out on the next write, past {@link #COALESCE_LIMIT} bytes, before the pipe
      * waits for anything (as far as the socket takes them without waiting), on
      * {@link #flush()}, and otherwise from the shared flusher thread within about a
-     * hundred microseconds. A lone send is written at once.
+     * hundred microseconds.
      */
     private void sendOrDefer() {
-        long now = System.nanoTime();
-        long previousSend = lastSendNanos;
-        lastSendNanos = now;
-        if (COALESCE_NANOS > 0 && out.size() < COALESCE_LIMIT
-                && (now - lastWriteNanos < COALESCE_NANOS || fillsRecord(now, previousSend))) {
-            if (!deferring) {
-                deferring = true;
-                firstDeferredNanos = now;
-            }
+        if (COALESCE_NANOS > 0 && out.size() < COALESCE_LIMIT && System.nanoTime() - lastWriteNanos < COALESCE_NANOS) {
             scheduleFlush();
             return;
         }
         writeAll();
-    }
-
-    /** Under sendLock: whether a burst's bytes wait on to fill a record of the link (see {@link #sendOrDefer}). */
-    private boolean fillsRecord(long now, long previousSend) {
-        if (!deferring || now - previousSend >= COALESCE_NANOS || now - firstDeferredNanos >= BURST_NANOS) {
-            return false;
-        }
-        ByteLink link = pipe.link;
-        return link != null && out.size() < link.recordBytes();
-    }
-
-    long lastWriteNanos() {
-        return lastWriteNanos;
-    }
-
-    /** When the flusher should write the deferred bytes (a {@link System#nanoTime} value; racy: a hint). */
-    long flushDueNanos() {
-        long due = lastWriteNanos + COALESCE_NANOS;
-        if (deferring) {
-            long burst = Math.min(lastSendNanos + COALESCE_NANOS, firstDeferredNanos + BURST_NANOS);
-            if (burst - due > 0) {
-                due = burst;
-            }
-        }
-        return due;
     }
 
     /** Under sendLock: bytes stay in {@code out}; the flusher sends them. */
@@ -207,11 +163,6 @@ final class PipeSender {
             if (link == null || !pending(link) || pipe.closedReason() != null) {
                 return false;
             }
-            long now = System.nanoTime();
-            if (fillsRecord(now, lastSendNanos)) {
-                flushScheduled = true;
-                return true; // the burst goes on: its sends write the record, or the flusher once it pauses
-            }
             writeSome();
             if (pending(link)) {
                 flushScheduled = true;
@@ -281,7 +232,6 @@ final class PipeSender {
             throw pipe.closed("send failed: " + e); // close() in another thread closes the selector and the key
         } finally {
             lastWriteNanos = System.nanoTime();
-            deferring = !out.isEmpty();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -352,7 +302,6 @@ final class PipeSender {
         if (n > 0) {
             lastWriteNanos = System.nanoTime();
         }
-        deferring = !out.isEmpty();
     }
 
     /** See {@link MessagePipe#flushBeforeWait()}. */

@@ -339,14 +339,6 @@ final class TlsLink extends ByteLink {
 
     // ------------------------------------------------------------ sending
 
-    /** The most plaintext one record carries (TLS: 16 KiB). */
-    private static final int RECORD_PLAINTEXT = 16 * 1024;
-
-    @Override
-    int recordBytes() {
-        return RECORD_PLAINTEXT;
-    }
-
     @Override
     boolean hasPendingOutput() {
         return netOut.hasRemaining() || wrapWanted;

@@ -198,33 +198,6 @@ class TlsFrameChannelTest extends FrameChannelContract {
     }
 
     @Test
-    void aBurstOfSmallMessagesGoesOutInLargeRecords() throws Exception {
-        // every record costs its own encryption and decryption (~3 us each way): a burst must not go out
-        // in a record per few messages, as it did when only the 10 us coalescing window gathered them
-        int n = 20_000;
-        CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
-            int got = 0;
-            while (b.recv(30_000) != null) {
-                got++;
-            }
-            return got;
-        });
-        TlsLink link = (TlsLink) ((MessagePipe) a).link;
-        long records = link.recordsOut();
-        long bytes = link.bytesOut();
-        MessageObject m = new MessageObject("m", "i", 1);
-        for (int i = 0; i < n; i++) {
-            a.send(m);
-        }
-        a.send(null);
-        a.flush();
-        assertEquals(n, within(reader, 60, "reading the burst"));
-        double perRecord = (double) (link.bytesOut() - bytes) / (link.recordsOut() - records);
-        assertTrue(perRecord >= 2048, "a burst of " + n + " small messages went out in records of " + (int) perRecord
-                + " bytes on average");
-    }
-
-    @Test
     void theStartHandshakesRawFramesAndANonBlockingSendCrossTls() throws Exception {
         MessagePipe client = (MessagePipe) a;
         MessagePipe server = (MessagePipe) b;
