@@ -34,6 +34,12 @@ import javax.net.ssl.TrustManagerFactory;
 public final class NodeKeys {
     /** The only protocol spoken. */
     public static final String PROTOCOL = "TLSv1.3";
+    /**
+     * The cipher suites offered, the server's order deciding: AES-128-GCM first,
+     * which costs a quarter less per record than AES-256-GCM with the processor's
+     * AES instructions (and is TLS 1.3's mandatory suite), then AES-256-GCM.
+     */
+    static final String[] CIPHER_SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"};
 
     private NodeKeys() {
     }
@@ -76,6 +82,8 @@ public final class NodeKeys {
         e.setUseClientMode(false);
         SSLParameters p = e.getSSLParameters();
         p.setProtocols(new String[] {PROTOCOL});
+        p.setCipherSuites(CIPHER_SUITES.clone());
+        p.setUseCipherSuitesOrder(true);
         p.setNeedClientAuth(true);
         e.setSSLParameters(p);
         return e;
@@ -93,6 +101,7 @@ public final class NodeKeys {
         e.setUseClientMode(true);
         SSLParameters p = e.getSSLParameters();
         p.setProtocols(new String[] {PROTOCOL});
+        p.setCipherSuites(CIPHER_SUITES.clone());
         e.setSSLParameters(p);
         return e;
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,6 +44,20 @@ final class BackendReplies {
     private volatile Throwable routerFailure; // why the router could not read this backend, if it could not
     private SelectionKey key; // router thread only, as are the next two
     private Object parked; // read, waiting for room in the return queue
+    /** The router holds an object it could not queue (parked): a new call must wake it (see {@link #expect}). */
+    private volatile boolean waitingForRoom;
+    /** Router wake-ups asked for by proxy calls, JVM-wide (a test counter). */
+    private static final AtomicLong CALL_WAKES = new AtomicLong();
+    /**
+     * How long a synchronous proxy call spins (yielding) for its reply before it
+     * parks: waking a parked thread costs 20-50 us, as much as a local round trip.
+     * Only while this backend's recent calls came back within it.
+     */
+    static final long CALL_SPIN_NANOS = Long.getLong("jvalkka.callSpinMicros", 200) * 1000;
+    /** Spinning without yielding for this long first. */
+    private static final long BUSY_SPIN_NANOS = 10_000;
+    /** A moving average of how long this backend's synchronous calls waited for their reply (ns). */
+    private volatile long callNanos;
     private boolean more; // a pump stopped at its batch size
     /** The event groups that crossed to a backend on another host, whose sets come here; null for a local one. */
     private volatile RemoteCrossing.Groups groups;
@@ -100,8 +115,52 @@ final class BackendReplies {
         long id = callIds.incrementAndGet();
         pending.put(id, new Pending(future, type));
         start();
-        returned.wake(); // the reply must not wait behind return_out__ objects that nobody takes
+        // the reply must not wait behind return_out__ objects that nobody takes: a router holding one back
+        // looks again now (the call lifts the bound). Only then: a wake-up per call costs the router a turn
+        // and the caller a core for a few microseconds. The router sets the flag before it looks at the
+        // calls again (pump), and this reads it after adding the call: one of the two sees the other.
+        if (waitingForRoom) {
+            CALL_WAKES.incrementAndGet();
+            returned.wake();
+        }
         return id;
+    }
+
+    /** How many proxy calls had to wake the reply router, in this JVM (for the tests). */
+    static long callWakes() {
+        return CALL_WAKES.get();
+    }
+
+    /**
+     * Waits for the reply of a synchronous call sent just now: first spins for
+     * it, up to {@link #CALL_SPIN_NANOS}, while this backend's calls come back
+     * that fast (the router completes {@code f}; a spinning caller sees it at
+     * once, a parked one only once the scheduler wakes it), then parks in
+     * {@link CompletableFuture#get()}. Nothing spins while no call waits, and a
+     * backend whose calls take longer is waited for by parking only.
+     */
+    Object await(CompletableFuture<Object> f) throws InterruptedException, ExecutionException {
+        long t0 = System.nanoTime();
+        long avg = callNanos;
+        if (!f.isDone() && avg < CALL_SPIN_NANOS) {
+            long busyUntil = t0 + BUSY_SPIN_NANOS;
+            long spinUntil = t0 + CALL_SPIN_NANOS;
+            long now = t0;
+            while (!f.isDone() && now - spinUntil < 0) {
+                if (now - busyUntil < 0) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield(); // another thread here (the router, the backend) may be what we wait for
+                }
+                now = System.nanoTime();
+            }
+        }
+        try {
+            return f.get();
+        } finally {
+            long took = System.nanoTime() - t0;
+            callNanos = avg + (Math.min(took, 100 * CALL_SPIN_NANOS) - avg) / 8; // racy between callers: a hint only
+        }
     }
 
     void forget(long id) {
@@ -189,6 +248,7 @@ final class BackendReplies {
                 return Pumped.WAITING_FOR_ROOM;
             }
             parked = null;
+            waitingForRoom = false;
         } else if (!readable && !more && !internal.hasBufferedMessage()) {
             return Pumped.IDLE;
         }
@@ -199,8 +259,7 @@ final class BackendReplies {
                     return Pumped.IDLE;
                 }
                 Object o = deliver(internal.recv());
-                if (o != null && !returned.offer(o, this::mayExceedReturnBound)) {
-                    parked = o;
+                if (o != null && !offerOrPark(o)) {
                     return Pumped.WAITING_FOR_ROOM;
                 }
             }
@@ -211,6 +270,25 @@ final class BackendReplies {
             endRoute();
             return Pumped.ENDED;
         }
+    }
+
+    /**
+     * Queues {@code o}, or keeps it in {@code parked} when the queue is full and
+     * its bound stands; false then. The flag that makes a new call wake the router
+     * is set before the bound is asked again, so a call added meanwhile is seen
+     * here or sees the flag.
+     */
+    private boolean offerOrPark(Object o) {
+        if (returned.offer(o, this::mayExceedReturnBound)) {
+            return true;
+        }
+        waitingForRoom = true;
+        if (returned.offer(o, this::mayExceedReturnBound)) {
+            waitingForRoom = false;
+            return true;
+        }
+        parked = o;
+        return false;
     }
 
     /** The pipe ended: once the exit status is in (within 2 s), the waiting calls fail with it. */

@@ -131,6 +131,12 @@ final class Frontend {
 
     // ------------------------------------------------------------- messaging
 
+    /** Waits for the reply of a synchronous call sent just now ({@link BackendReplies#await}). */
+    Object awaitReply(java.util.concurrent.CompletableFuture<Object> reply)
+            throws InterruptedException, java.util.concurrent.ExecutionException {
+        return replies.await(reply);
+    }
+
     void send(MessageObject m) {
         send(m, 0);
     }

@@ -76,7 +76,7 @@ final class ProcessProxy {
             return reply;
         }
         try {
-            return reply.get();
+            return f.awaitReply(reply); // spins briefly for a quick reply before it parks
         } catch (ExecutionException e) {
             throw unwrapReply(f.label(), method, e.getCause());
         }

@@ -54,6 +54,9 @@ final class TlsLink extends ByteLink {
     private final ByteBuffer netOut;
     /** The engine has bytes of its own to send (a key update, an answer to one). */
     private volatile boolean wrapWanted;
+    /** Records wrapped and the application bytes they carried (under the send lock; read by tests). */
+    private long recordsOut;
+    private long bytesOut;
 
     private TlsLink(String label, SocketChannel ch, SSLEngine engine, Runnable wantsToWrite) {
         super(ch);
@@ -366,6 +369,10 @@ final class TlsLink extends ByteLink {
             while (netOut.remaining() >= packetSize && (src.hasRemaining() || wrapWanted)) {
                 wrapWanted = false;
                 SSLEngineResult r = engine.wrap(src, netOut);
+                if (r.bytesConsumed() > 0) {
+                    recordsOut++;
+                    bytesOut += r.bytesConsumed();
+                }
                 if (r.getStatus() == SSLEngineResult.Status.CLOSED && src.hasRemaining()) {
                     throw new ClosedChannelException();
                 }
@@ -396,6 +403,21 @@ final class TlsLink extends ByteLink {
         } catch (IOException | RuntimeException e) {
             // the peer sees the end of the stream without close_notify: the same end for it
         }
+    }
+
+    /** Records of application bytes wrapped so far (for the tests). */
+    long recordsOut() {
+        return recordsOut;
+    }
+
+    /** Application bytes wrapped so far (for the tests). */
+    long bytesOut() {
+        return bytesOut;
+    }
+
+    /** The negotiated cipher suite. */
+    String cipherSuite() {
+        return engine.getSession().getCipherSuite();
     }
 
     /** Test hook: asks the peer for a key update (TLS 1.3), sent with the next write. */

@@ -1,5 +1,13 @@
 package jvalkka.bench;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,12 +28,14 @@ import jvalkka.multiprocess.Placement;
 import jvalkka.multiprocess.Select;
 import jvalkka.pool.ProcessQueue;
 import jvalkka.testing.NetHosts;
-import jvalkka.testing.TcpPingPong;
 
 /**
  * {@code scripts/bench cluster}: on test hosts (network namespaces as root, else
  * 127.x addresses; the mode is printed on stderr), the plain TCP round trip
- * between two hosts that remote messages are measured against; a
+ * that remote messages are measured against (the floor: from this JVM to an
+ * echo on node2's host, both ends non-blocking sockets that wait in a selector
+ * as the pipes do, 8 bytes each way, warmed up and counted as the remote round
+ * trip is: {@value #RTT_WARMUP} round trips, then {@value #RTT_TIMED} timed); a
  * {@code MessageProcess} in this JVM (the driver's namespace) with its backend on
  * node2 (another namespace): round trip p50/p99 (send, {@code c__ping},
  * {@code send_out__}, receive), one-way messages/s, synchronous proxy calls/s and
@@ -37,7 +47,8 @@ import jvalkka.testing.TcpPingPong;
  * them). All of it over mutual TLS (the cluster's and the data path's); then the
  * remote figures once more in a plain TCP cluster ({@code --insecure-plain-tcp}),
  * as {@code remote_rtt_plain_p50_us}, {@code remote_oneway_plain_msgs_per_s} and so on. {@code scripts/bench cluster small} runs small counts (a check that it
- * runs, not figures).
+ * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
+ * pq, kill, plain) runs only those parts.
  */
 public final class ClusterBench {
     private ClusterBench() {
@@ -73,8 +84,14 @@ public final class ClusterBench {
     }
 
     private static boolean small;
-    /** {@code -Djvalkka.bench.clusterParts=pq}: only the ProcessQueue and SGN figures (a quicker run of those). */
-    private static final boolean ONLY_POOL_AND_SGN = "pq".equals(System.getProperty("jvalkka.bench.clusterParts"));
+    /** The parts to run ({@code -Dparts=floor,remote,pq,sgn,kill,plain}); all by default. */
+    private static final List<String> PARTS = List.of(System.getProperty("parts", "floor,remote,pq,sgn,kill,plain")
+            .split(","));
+    /** Round trips before the timed ones, for the floor and the remote round trip alike. */
+    static final int RTT_WARMUP = 10_000;
+    /** Round trips timed, for the floor and the remote round trip alike. */
+    static final int RTT_TIMED = 20_000;
+    private static final int FLOOR_PORT = 7100;
 
     public static void main(String[] args) throws Exception {
         String heartbeat = System.getProperty("heartbeat", "200ms");
@@ -87,29 +104,107 @@ public final class ClusterBench {
         small = args.length > 0 && args[0].equals("small");
         try (NetHosts hosts = NetHosts.create(3)) {
             System.err.println(hosts.describe());
-            if (!ONLY_POOL_AND_SGN) {
-                tcpFloor(hosts);
-            }
             cluster(hosts, heartbeat, pause);
         }
     }
 
+    /**
+     * The floor: round trips of 8 bytes between this JVM (where the frontends run)
+     * and {@link FloorEcho} on node2's host (where the remote backend runs), both
+     * sides non-blocking and waiting in a selector, as the pipes do; the same
+     * warm-up and count as the remote round trip.
+     */
     private static void tcpFloor(NetHosts hosts) throws Exception {
-        NetHosts.HostProcess server = hosts.startJava(2, TcpPingPong.class.getName(), List.of(),
-                "server", hosts.address(2), "7100");
-        if (server.awaitLine(l -> l.startsWith("listening"), Duration.ofSeconds(30)) == null) {
-            throw new IllegalStateException("the ping-pong server did not start: " + server.output());
+        NetHosts.HostProcess server = hosts.startJava(2, FloorEcho.class.getName(), List.of(),
+                hosts.address(2), Integer.toString(FLOOR_PORT));
+        try {
+            if (server.awaitLine(l -> l.startsWith("listening"), Duration.ofSeconds(30)) == null) {
+                throw new IllegalStateException("the ping-pong server did not start: " + server.output());
+            }
+            long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
+            try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), FLOOR_PORT));
+                    Selector sel = Selector.open()) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.configureBlocking(false);
+                ch.register(sel, SelectionKey.OP_READ);
+                ByteBuffer b = ByteBuffer.allocate(8);
+                int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
+                for (int i = 0; i < warmup + t.length; i++) {
+                    long t0 = System.nanoTime();
+                    b.clear().putLong(0, i);
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                    b.clear();
+                    FloorEcho.readFully(ch, sel, b);
+                    if (b.getLong(0) != i) {
+                        throw new IllegalStateException("the floor's echo is out of order at " + i);
+                    }
+                    if (i >= warmup) {
+                        t[i - warmup] = System.nanoTime() - t0;
+                    }
+                }
+            }
+            Arrays.sort(t);
+            System.out.printf("tcp_floor_rtt_p50_us %.1f us%n", t[t.length / 2] / 1e3);
+            System.out.printf("tcp_floor_rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
+            server.process().waitFor(10, TimeUnit.SECONDS);
+        } finally {
+            server.kill();
         }
-        NetHosts.HostProcess client = hosts.startJava(1, TcpPingPong.class.getName(), List.of(),
-                "client", hosts.address(2), "7100", small ? "2000" : "20000", small ? "500" : "5000");
-        if (client.awaitLine(l -> l.startsWith("tcp_floor_rtt_p99_us"), Duration.ofSeconds(120)) == null) {
-            throw new IllegalStateException("the ping-pong client did not finish: " + client.output());
+    }
+
+    /**
+     * The floor's far end: {@code FloorEcho ADDR PORT} accepts one connection on
+     * ADDR:PORT (printing {@code listening}) and echoes 8-byte pings, waiting in a
+     * selector between them, until the connection ends.
+     */
+    public static final class FloorEcho {
+        private FloorEcho() {
         }
-        // the line matched may still be arriving: read the output once the client has ended
-        client.process().waitFor(10, TimeUnit.SECONDS);
-        client.kill();
-        client.output().lines().filter(l -> l.startsWith("tcp_floor_")).forEach(System.out::println);
-        server.process().waitFor(10, TimeUnit.SECONDS);
+
+        public static void main(String[] args) throws IOException {
+            try (ServerSocketChannel ss = ServerSocketChannel.open()) {
+                ss.bind(new InetSocketAddress(args[0], Integer.parseInt(args[1])));
+                System.out.println("listening " + args[0] + ":" + args[1]);
+                System.out.flush();
+                try (SocketChannel ch = ss.accept(); Selector sel = Selector.open()) {
+                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    ch.configureBlocking(false);
+                    ch.register(sel, SelectionKey.OP_READ);
+                    ByteBuffer b = ByteBuffer.allocate(8);
+                    while (true) {
+                        b.clear();
+                        if (!readFully(ch, sel, b)) {
+                            return;
+                        }
+                        b.flip();
+                        while (b.hasRemaining()) {
+                            ch.write(b);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Reads until {@code b} is full, waiting in {@code sel}; false at the end of the stream. */
+        static boolean readFully(SocketChannel ch, Selector sel, ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                int n = ch.read(b);
+                if (n < 0) {
+                    return false;
+                }
+                if (n == 0) {
+                    sel.select(5000);
+                    sel.selectedKeys().clear();
+                }
+            }
+            return true;
+        }
+    }
+
+    private static boolean part(String name) {
+        return PARTS.contains(name);
     }
 
     private static void cluster(NetHosts hosts, String heartbeat, String pause) throws Exception {
@@ -128,27 +223,40 @@ public final class ClusterBench {
                 .withFailureDetector(NodeAgentArgs.duration(heartbeat), NodeAgentArgs.duration(pause))
                 .withDownAfter(Duration.ofSeconds(10)))) {
             driver.awaitAgents(hosts.size(), Duration.ofSeconds(90));
-            if (!ONLY_POOL_AND_SGN) {
+            if (part("floor")) {
+                tcpFloor(hosts);
+            }
+            if (part("remote")) {
                 remote("");
             }
-            processQueue(agents);
-            sgnRemote();
-            if (ONLY_POOL_AND_SGN) {
-                return;
+            if (part("pq")) {
+                processQueue(agents);
             }
-            // let the failure detector learn the heartbeat intervals of a settled cluster
-            Thread.sleep(3000);
-            AgentInfo victim = driver.agents().stream().filter(a -> a.host().equals("node2")).findFirst().orElseThrow();
-            long t0 = System.nanoTime();
-            agents[1].process().destroyForcibly();
-            ClusterDriver.Event e = driver.awaitEvent(x -> x.kind() == ClusterDriver.Kind.UNREACHABLE
-                    && x.address().equals(victim.address()), t0, Duration.ofSeconds(30));
-            if (e == null) {
-                throw new IllegalStateException("the killed agent was not detected within 30 s: " + driver.events());
+            if (part("sgn")) {
+                sgnRemote();
             }
-            System.out.println("agent_kill_detect_ms " + TimeUnit.NANOSECONDS.toMillis(e.nanoTime() - t0) + " ms");
+            if (part("kill")) {
+                killAgent(driver, agents[1]);
+            }
         }
-        plainCluster(hosts, heartbeat, pause);
+        if (part("plain")) {
+            plainCluster(hosts, heartbeat, pause);
+        }
+    }
+
+    /** How long the driver takes to see the agent on node2 killed (kill -9). */
+    private static void killAgent(ClusterDriver driver, NetHosts.HostProcess agent) throws Exception {
+        // let the failure detector learn the heartbeat intervals of a settled cluster
+        Thread.sleep(3000);
+        AgentInfo victim = driver.agents().stream().filter(a -> a.host().equals("node2")).findFirst().orElseThrow();
+        long t0 = System.nanoTime();
+        agent.process().destroyForcibly();
+        ClusterDriver.Event e = driver.awaitEvent(x -> x.kind() == ClusterDriver.Kind.UNREACHABLE
+                && x.address().equals(victim.address()), t0, Duration.ofSeconds(30));
+        if (e == null) {
+            throw new IllegalStateException("the killed agent was not detected within 30 s: " + driver.events());
+        }
+        System.out.println("agent_kill_detect_ms " + TimeUnit.NANOSECONDS.toMillis(e.nanoTime() - t0) + " ms");
     }
 
     /**
@@ -210,9 +318,9 @@ public final class ClusterBench {
         Echo p = echo("remote");
         p.start();
         try {
-            long[] t = new long[small ? 2_000 : 20_000];
+            long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
             for (int round = 0; round < 2; round++) {
-                int n = round == 0 ? t.length / 4 : t.length;
+                int n = round == 0 ? (small ? RTT_WARMUP / 10 : RTT_WARMUP) : t.length;
                 for (int i = 0; i < n; i++) {
                     long t0 = System.nanoTime();
                     p.sendMessageToBack(new MessageObject("ping", "i", i));

@@ -17,7 +17,8 @@ import jvalkka.sync.SyncIndex;
 /**
  * {@code scripts/bench messageprocess}: the core's costs, one {@code name value unit} line each.
  * Counts: RTT and SyncIndex 20,000 round trips after 5,000 of warm-up; one-way 200,000
- * messages, the last of three bursts (the first two warm up); start time the median of 7
+ * messages, the last of three bursts (the first two warm up); synchronous proxy calls/s
+ * ({@code proxy_calls_per_s}: 20,000 calls one after the other, the second of two rounds); start time the median of 7
  * starts (each to its first reply); RSS of the idle RTT backend after its round trips; warm
  * start time over 50 starts that each take a warm JVM ({@code -Djvalkka.bench.warmStarts=N}),
  * and an idle warm JVM's RSS and CPU ({@code scripts/bench messageprocess warm} alone).
@@ -46,6 +47,15 @@ public final class MessageProcessBench {
         void c__ack() {
             send_out__(new MessageObject("ack", "count", count));
         }
+
+        int c__add(int a, int b) {
+            return a + b;
+        }
+    }
+
+    /** What the proxy figure calls. */
+    public interface Api {
+        int add(int a, int b);
     }
 
     public static void main(String[] args) throws Exception {
@@ -59,6 +69,9 @@ public final class MessageProcessBench {
         }
         if (only.equals("all") || only.equals("oneway")) {
             oneway();
+        }
+        if (only.equals("all") || only.equals("proxy")) {
+            proxy();
         }
         if (only.equals("all") || only.equals("syncindex")) {
             syncIndex();
@@ -98,6 +111,29 @@ public final class MessageProcessBench {
         System.out.printf("rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
         System.out.printf("backend_rss_mb %.1f MB%n", rssMb(p.pid()));
         p.stop();
+    }
+
+    /** Synchronous proxy calls per second, one caller, one backend, one call after the other (the last of two rounds). */
+    static void proxy() {
+        Echo p = new Echo("proxy");
+        p.start();
+        try {
+            Api api = p.proxy(Api.class);
+            int calls = 20_000;
+            double rate = 0;
+            for (int round = 0; round < 2; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    if (api.add(i, 1) != i + 1) {
+                        throw new IllegalStateException("wrong sum");
+                    }
+                }
+                rate = calls / ((System.nanoTime() - t0) / 1e9);
+            }
+            System.out.printf("proxy_calls_per_s %.0f calls/s%n", rate);
+        } finally {
+            p.stop();
+        }
     }
 
     static void oneway() {

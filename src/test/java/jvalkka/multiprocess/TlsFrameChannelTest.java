@@ -191,6 +191,13 @@ class TlsFrameChannelTest extends FrameChannelContract {
     }
 
     @Test
+    void bothEndsAgreeOnAes128Gcm() {
+        // the cheapest of TLS 1.3's suites with AES instructions: a quarter less per record than AES-256
+        assertEquals("TLS_AES_128_GCM_SHA256", ((TlsLink) ((MessagePipe) a).link).cipherSuite());
+        assertEquals("TLS_AES_128_GCM_SHA256", ((TlsLink) ((MessagePipe) b).link).cipherSuite());
+    }
+
+    @Test
     void theStartHandshakesRawFramesAndANonBlockingSendCrossTls() throws Exception {
         MessagePipe client = (MessagePipe) a;
         MessagePipe server = (MessagePipe) b;

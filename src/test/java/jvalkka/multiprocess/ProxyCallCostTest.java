@@ -1,0 +1,84 @@
+package jvalkka.multiprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a synchronous proxy call costs beyond its round trip: it does not wake
+ * the reply router unless the router holds an object back for want of room
+ * (that case: {@link ReturnBoundTest#aProxyCallIsAnsweredWhileReturnsWaitUntaken}),
+ * and it spins only briefly, then parks, for a slow handler.
+ */
+@Timeout(60)
+class ProxyCallCostTest {
+    public interface Api {
+        int add(int a, int b);
+
+        int slowAdd(int a, int b);
+
+        int boom();
+    }
+
+    static class Adder extends MessageProcess {
+        Adder() {
+            super("adder");
+        }
+
+        int c__add(int a, int b) {
+            return a + b;
+        }
+
+        int c__slowAdd(int a, int b) throws InterruptedException {
+            Thread.sleep(5);
+            return a + b;
+        }
+
+        int c__boom() {
+            throw new IllegalStateException("boom");
+        }
+    }
+
+    @AfterAll
+    static void noLeftovers() throws Exception {
+        Leftovers.assertNone();
+    }
+
+    @Test
+    void sequentialProxyCallsDoNotWakeTheReplyRouter() {
+        Adder p = new Adder();
+        p.start();
+        try {
+            Api api = p.proxy(Api.class);
+            assertEquals(3, api.add(1, 2)); // the router runs from here on
+            long before = BackendReplies.callWakes();
+            for (int i = 0; i < 200; i++) {
+                assertEquals(i + 1, api.add(i, 1));
+            }
+            assertEquals(0, BackendReplies.callWakes() - before,
+                    "proxy calls woke the reply router although nothing waited for room in the return queue");
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
+    void slowAndQuickCallsAndFailuresAllGetTheirAnswers() {
+        Adder p = new Adder();
+        p.start();
+        try {
+            Api api = p.proxy(Api.class);
+            for (int i = 0; i < 20; i++) {
+                assertEquals(i + 2, api.slowAdd(i, 2)); // longer than the spin: parked, then woken
+                assertEquals(i + 1, api.add(i, 1));
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, api::boom);
+            assertEquals("boom", e.getMessage());
+        } finally {
+            p.stop();
+        }
+    }
+}
