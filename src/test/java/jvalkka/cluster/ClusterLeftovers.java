@@ -14,14 +14,7 @@ final class ClusterLeftovers {
     }
 
     static void assertNone() throws Exception {
-        TestCluster shared = SharedCluster.running(); // the shared one runs on, for the classes after this
-        if (shared == null) {
-            assertNone(java.util.Set.of(), null);
-        } else {
-            java.util.Set<Long> agents = new java.util.TreeSet<>();
-            shared.agents.forEach(a -> agents.add(a.pid()));
-            assertNone(agents, shared.hosts);
-        }
+        assertNone(java.util.Set.of(), null);
     }
 
     /**

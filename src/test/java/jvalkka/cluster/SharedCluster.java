@@ -23,8 +23,6 @@ import jvalkka.testing.NetHosts;
 public final class SharedCluster implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(SharedCluster.class);
     private static volatile TestCluster current;
-    /** The shared cluster while it runs, also between classes (null once closed). */
-    private static volatile TestCluster running;
     /** How long the next class waits for the shared cluster's agents before it starts a new cluster. */
     private static final java.time.Duration REJOIN = java.time.Duration.ofSeconds(40);
 
@@ -37,23 +35,10 @@ public final class SharedCluster implements BeforeAllCallback, AfterAllCallback 
         return c;
     }
 
-    /**
-     * The shared cluster of this JVM while it runs, or null: its agents and hosts are no leftover
-     * of a class that starts a cluster of its own ({@link ClusterLeftovers#assertNone()}).
-     */
-    static TestCluster running() {
-        return running;
-    }
-
     /** Closes the shared cluster at the end of the run, checking that nothing is left. */
     private record Holder(TestCluster cluster) implements ExtensionContext.Store.CloseableResource {
-        Holder {
-            running = cluster;
-        }
-
         @Override
         public void close() throws Throwable {
-            running = null;
             try {
                 cluster.close();
             } catch (Throwable t) {
@@ -89,7 +74,6 @@ public final class SharedCluster implements BeforeAllCallback, AfterAllCallback 
                         + e.getMessage().lines().findFirst().orElse(""));
                 current = null;
                 root.remove(Holder.class);
-                running = null;
                 h.cluster().close(); // and checks that the old one left nothing
                 TestCluster c = TestCluster.start(3);
                 Assumptions.assumeTrue(c != null, NetHosts.unavailableReason());
