@@ -35,8 +35,8 @@ public final class TestCluster implements AutoCloseable {
     public final List<NetHosts.HostProcess> agents = new ArrayList<>();
     /** This class's driver (null between classes). */
     public volatile ClusterDriver driver;
-    /** Whether agents replaced after a class did not come back (see {@link #closeDriver}). */
-    private volatile boolean broken;
+    /** The hosts whose agent the last driver did not see alive and reachable when it closed. */
+    private final Set<Integer> lost = new TreeSet<>();
 
     private TestCluster(NetHosts hosts, Path keys, ClusterDriver driver) {
         this.hosts = hosts;
@@ -90,33 +90,13 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
-    /**
-     * A new driver for the next test class, once it sees every agent; fails (the caller
-     * starts a new cluster) when that takes longer than {@code within}, or an agent ends
-     * meanwhile (a cluster that the split-brain resolver downed as a whole: its agents exit).
-     */
-    void openDriver(Duration within) throws Exception {
+    /** A new driver for the next test class, once it sees every agent (60 s at most). */
+    void openDriver() throws Exception {
         if (driver != null) {
             throw new IllegalStateException("the last class's driver is still open");
         }
         driver = ClusterDriver.join(driverSettings(hosts, keys, hosts.address(liveHost(0)) + ":" + PORT));
-        long deadline = System.nanoTime() + within.toNanos();
-        while (driver.agents().size() < agents.size()) {
-            for (NetHosts.HostProcess a : agents) {
-                if (!a.process().isAlive()) {
-                    throw new AssertionError("the agent on host " + a.host() + " ended\n" + output());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("saw " + driver.agents() + " of " + agents.size() + " agents within "
-                        + within + "\n" + output());
-            }
-            try {
-                driver.awaitAgents(agents.size(), Duration.ofMillis(250));
-            } catch (TimeoutException e) {
-                // checked again above
-            }
-        }
+        awaitAgents();
     }
 
     /** A host other than {@code not} whose agent runs (the lowest), for a seed; 1 when none runs. */
@@ -130,78 +110,58 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * Replaces the agents this class's driver does not see alive and reachable, and waits
-     * (40 s at most) until it sees the new ones, then closes the driver. The driver leaves a
-     * whole cluster so: a driver leaving (it has the lowest address) at the same time as an
-     * agent is lost would make a tie that the split-brain resolver settles against the agents.
-     * A test class may call it to check what a closed driver leaves; {@link #endClass} does
-     * otherwise. Where the agents do not come back, {@link #broken()} says so.
+     * Notes which agents this driver does not see alive and reachable (to be replaced
+     * after the class), then closes it. A test class may call it to check what a
+     * closed driver leaves; {@link #endClass} does otherwise.
      */
-    public void closeDriver() throws IOException, InterruptedException {
+    public void closeDriver() {
         ClusterDriver d = driver;
         if (d == null) {
             return;
         }
-        try {
-            Set<String> seen = new TreeSet<>();
-            d.agents().forEach(a -> seen.add(a.host()));
-            List<Integer> lost = new ArrayList<>();
-            for (int i = 1; i <= agents.size(); i++) {
-                if (!agents.get(i - 1).process().isAlive() || !seen.contains("node" + i)) {
-                    lost.add(i);
-                }
+        Set<String> seen = new TreeSet<>();
+        d.agents().forEach(a -> seen.add(a.host()));
+        for (int i = 1; i <= agents.size(); i++) {
+            if (!agents.get(i - 1).process().isAlive() || !seen.contains("node" + i)) {
+                lost.add(i);
             }
-            for (int i : lost) {
-                restartAgent(i); // the new incarnation's join downs the old one at once
-            }
-            if (!lost.isEmpty()) {
-                long deadline = System.nanoTime() + 40_000_000_000L;
-                while (d.agents().size() < agents.size() && !broken && System.nanoTime() < deadline) {
-                    broken = agents.stream().anyMatch(a -> !a.process().isAlive());
-                    try {
-                        d.awaitAgents(agents.size(), Duration.ofMillis(250));
-                    } catch (TimeoutException e) {
-                        // checked again above
-                    }
-                }
-                broken |= d.agents().size() < agents.size();
-                if (broken) {
-                    System.out.println("the shared cluster's agents did not all come back: " + d.agents() + "\n"
-                            + output());
-                }
-            }
-        } finally {
-            driver = null;
-            d.close();
         }
-    }
-
-    /** Whether the agents lost in the last class did not come back (the next class starts a new cluster). */
-    boolean broken() {
-        return broken;
+        driver = null;
+        d.close();
     }
 
     /**
-     * The end of a test class on the shared cluster: its agents lost are replaced and its
-     * driver leaves ({@link #closeDriver}); then nothing the class started may be left: the
-     * agents run no backend within 10 s, and no other child, segment, namespace or link of
-     * this JVM is left but the shared hosts' and agents'.
+     * The end of a test class on the shared cluster: its driver leaves; then nothing the class
+     * started may be left (the agents that stay run no backend within 10 s, and no other child,
+     * segment, namespace or link of this JVM is left but the shared hosts'); then the agents it
+     * lost are replaced, in the background: the next class's {@link #openDriver} waits for them.
      */
     void endClass() throws Exception {
-        closeDriver();
-        Set<Long> keep = new TreeSet<>();
-        for (int i = 1; i <= agents.size(); i++) {
-            keep.add(agents.get(i - 1).pid());
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (agents.get(i - 1).process().isAlive() && !backendsOn(i).isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("backends left on host " + i + " after the class: "
-                            + backendsOn(i).stream().map(TestCluster::commandLine).toList());
+        try {
+            closeDriver();
+            Set<Long> keep = new TreeSet<>();
+            for (int i = 1; i <= agents.size(); i++) {
+                if (lost.contains(i)) {
+                    agents.get(i - 1).kill();
+                    continue;
                 }
-                Thread.sleep(50);
+                keep.add(agents.get(i - 1).pid());
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (!backendsOn(i).isEmpty()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("backends left on host " + i + " after the class: "
+                                + backendsOn(i).stream().map(TestCluster::commandLine).toList());
+                    }
+                    Thread.sleep(50);
+                }
             }
+            ClusterLeftovers.assertNone(keep, hosts);
+        } finally {
+            for (int i : lost) {
+                restartAgent(i);
+            }
+            lost.clear();
         }
-        ClusterLeftovers.assertNone(keep, hosts);
     }
 
     /** Starts a new agent on host {@code i} (its old one ended), seeded by a running agent. */
@@ -267,12 +227,8 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        ClusterDriver d = driver;
-        driver = null;
         try {
-            if (d != null) {
-                d.close();
-            }
+            closeDriver();
         } finally {
             hosts.close();
         }
