@@ -14,17 +14,9 @@ final class ClusterLeftovers {
     }
 
     static void assertNone() throws Exception {
-        assertNone(java.util.Set.of(), null);
-    }
-
-    /**
-     * As {@link #assertNone()}, but the processes {@code keep} (a shared cluster's agents) may
-     * run on, and the namespaces and links of {@code shared} (its hosts) may stay.
-     */
-    static void assertNone(java.util.Set<Long> keep, jvalkka.testing.NetHosts shared) throws Exception {
         for (ProcessHandle k : ProcessHandle.current().children().toList()) {
             String cmd = jvalkka.testing.CommandLines.of(k);
-            if (!cmd.contains("jvalkka.") || keep.contains(k.pid())) {
+            if (!cmd.contains("jvalkka.")) {
                 continue;
             }
             try {
@@ -38,7 +30,6 @@ final class ClusterLeftovers {
         assertEquals(List.of(), RunRecord.get().segmentNames().stream()
                 .filter(n -> java.nio.file.Files.exists(java.nio.file.Path.of("/dev/shm", n))).toList(),
                 "segments left in /dev/shm");
-        assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm().stream()
-                .filter(n -> shared == null || !shared.owns(n)).toList(), "namespaces or links left");
+        assertEquals(List.of(), jvalkka.testing.NetHosts.leftoversOfThisJvm(), "namespaces or links left");
     }
 }

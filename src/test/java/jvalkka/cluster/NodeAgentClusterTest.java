@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import jvalkka.testing.NetHosts;
 
@@ -29,11 +29,9 @@ import jvalkka.testing.NetHosts;
  * the methods, which run in order: discovery first, then the faults (a
  * certificate from another cluster, a partition, a kill -9), each of which costs
  * the cluster a member. Short failure-detector settings: 200 ms heartbeats,
- * 1 s acceptable pause, removal 10 s after. The hosts and agents are the
- * {@link SharedCluster}'s (it replaces the members lost here after the class).
+ * 1 s acceptable pause, removal 10 s after.
  */
 @Timeout(120)
-@ExtendWith(SharedCluster.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeAgentClusterTest {
     static final int PORT = ClusterSettings.DEFAULT_PORT;
@@ -48,7 +46,7 @@ class NodeAgentClusterTest {
     static final String DOWN_AFTER = System.getProperty("jvalkka.test.cluster.downAfter", "10s");
     private static NetHosts hosts;
     private static Path keys;
-    private static List<NetHosts.HostProcess> agents;
+    private static final List<NetHosts.HostProcess> agents = new ArrayList<>();
     private static ClusterDriver driver;
 
     static List<String> agentArgs(NetHosts h, int i, int port, Path keyDir, String seed) {
@@ -62,12 +60,34 @@ class NodeAgentClusterTest {
     }
 
     @BeforeAll
-    static void startCluster() {
-        TestCluster c = SharedCluster.get();
-        hosts = c.hosts;
-        keys = c.keys;
-        agents = c.agents;
-        driver = c.driver;
+    static void startCluster() throws Exception {
+        String why = NetHosts.unavailableReason();
+        Assumptions.assumeTrue(why == null, why);
+        keys = TestKeys.of("cluster-a");
+        hosts = NetHosts.create(3);
+        System.out.println(hosts.describe());
+        String seed = hosts.address(1) + ":" + PORT;
+        for (int i = 1; i <= 3; i++) {
+            agents.add(hosts.startJava(i, NodeAgent.class.getName(), agentJvm(),
+                    agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
+        }
+        driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0).withSeeds(List.of(seed))
+                .withKeys(keys).withFailureDetector(NodeAgent.parseDuration(HEARTBEAT), NodeAgent.parseDuration(PAUSE))
+                .withDownAfter(NodeAgent.parseDuration(DOWN_AFTER)));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        try {
+            if (driver != null) {
+                driver.close();
+            }
+        } finally {
+            if (hosts != null) {
+                hosts.close();
+            }
+        }
+        ClusterLeftovers.assertNone();
     }
 
     private static String output() {

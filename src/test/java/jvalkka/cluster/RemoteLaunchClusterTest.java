@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import jvalkka.internal.RemoteBackend;
 import jvalkka.internal.RemoteLauncher;
@@ -42,29 +41,37 @@ import jvalkka.testing.NetHosts;
  * each costing the cluster a member). The backends here get a boot line that
  * never ends (no newline), so they wait on their standard input for as long as
  * their agent lives: what is tested is the start, the stop and the end of the
- * process, not a connection to a frontend. The hosts and agents are the
- * {@link SharedCluster}'s; the driver is this class's own.
+ * process, not a connection to a frontend.
  */
 @Timeout(180)
-@ExtendWith(SharedCluster.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteLaunchClusterTest {
     static final int PORT = ClusterSettings.DEFAULT_PORT;
     private static NetHosts hosts;
     private static Path keys;
-    private static List<NetHosts.HostProcess> agents;
-    private static TestCluster cluster;
+    private static final List<NetHosts.HostProcess> agents = new ArrayList<>();
     private static ClusterDriver driver;
     /** Backends started by the tests, by host number, so that the faults can check that none is left. */
     private static final Map<Integer, List<Long>> started = new HashMap<>();
 
     @BeforeAll
-    static void startCluster() {
-        cluster = SharedCluster.get();
-        hosts = cluster.hosts;
-        keys = cluster.keys;
-        agents = cluster.agents;
-        driver = cluster.driver;
+    static void startCluster() throws Exception {
+        String why = NetHosts.unavailableReason();
+        Assumptions.assumeTrue(why == null, why);
+        keys = TestKeys.of("cluster-a");
+        hosts = NetHosts.create(3);
+        System.out.println(hosts.describe());
+        String seed = hosts.address(1) + ":" + PORT;
+        for (int i = 1; i <= 3; i++) {
+            agents.add(hosts.startJava(i, NodeAgent.class.getName(), NodeAgentClusterTest.agentJvm(),
+                    NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
+        }
+        driver = ClusterDriver.join(settings(hosts.driverAddress(), 0, seed));
+        try {
+            driver.awaitAgents(3, Duration.ofSeconds(60));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + output(), e);
+        }
     }
 
     static ClusterSettings settings(String host, int port, String seed) {
@@ -75,18 +82,23 @@ class RemoteLaunchClusterTest {
     }
 
     @AfterAll
-    static void stopDriver() throws Exception {
-        if (cluster == null) {
-            return;
+    static void stopCluster() throws Exception {
+        try {
+            if (driver != null) {
+                driver.close();
+                assertNull(RemoteLaunchers.installed(), "the closed driver is still the launcher");
+            }
+        } finally {
+            if (hosts != null) {
+                hosts.close();
+            }
         }
-        cluster.closeDriver(); // the shared cluster's agents stay for the next class
-        assertNull(RemoteLaunchers.installed(), "the closed driver is still the launcher");
         for (List<Long> pids : started.values()) {
             for (long pid : pids) {
                 assertGone(pid, Duration.ofSeconds(10));
             }
         }
-        // the other leftovers: SharedCluster, after this
+        ClusterLeftovers.assertNone();
     }
 
     private static String output() {

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import jvalkka.multiprocess.BackendOptions;
 import jvalkka.multiprocess.MainContext;
@@ -36,11 +36,9 @@ import jvalkka.sync.SyncIndex;
  * MessageProcess backends and ProcessQueue workers on cluster nodes, end to end:
  * three agents on three test hosts (shared by the methods, which run in order;
  * the last two cut one node off and kill another's agent), the frontends in this
- * JVM, reached over TCP. The hosts and agents are the {@link SharedCluster}'s
- * (it replaces the two agents lost here after the class).
+ * JVM, reached over TCP.
  */
 @Timeout(240)
-@ExtendWith(SharedCluster.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteProcessClusterTest {
     private static TestCluster cluster;
@@ -123,8 +121,16 @@ class RemoteProcessClusterTest {
     }
 
     @BeforeAll
-    static void startCluster() {
-        cluster = SharedCluster.get();
+    static void startCluster() throws Exception {
+        cluster = TestCluster.start(3);
+        Assumptions.assumeTrue(cluster != null, jvalkka.testing.NetHosts.unavailableReason());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static MessageObject recv(MessageProcess p, double seconds) {

@@ -320,11 +320,6 @@ public final class NetHosts implements AutoCloseable {
         return leftoversOf(ProcessHandle.current().pid());
     }
 
-    /** Whether {@code name} (from {@link #leftoversOfThisJvm}) is one of this run's namespaces or links. */
-    public boolean owns(String name) {
-        return name.startsWith("jvn-" + ProcessHandle.current().pid() + "-" + tag + "-") || name.equals("jv" + tag + "d");
-    }
-
     /** The namespaces and driver links of the runs that JVM {@code pid} made that still exist. */
     public static List<String> leftoversOf(long pid) throws IOException {
         if (!netnsAvailable()) {
