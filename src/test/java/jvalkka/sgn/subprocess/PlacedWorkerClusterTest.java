@@ -7,41 +7,42 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-import jvalkka.cluster.SharedCluster;
 import jvalkka.cluster.TestCluster;
 import jvalkka.multiprocess.BackendOptions;
 import jvalkka.multiprocess.Placement;
 import jvalkka.sgn.Frame;
 import jvalkka.sgn.Pipeline;
 import jvalkka.sgn.SinkPad;
+import jvalkka.testing.NetHosts;
 
 /**
  * An SGN pipeline whose process-mode transform and slow sink run on two other
  * test hosts of a real cluster (network namespaces with a private /dev/shm each,
  * so no frame can travel through shared memory): every frame arrives once, in
- * order, and the slow sink holds the sender back within its ring bytes. The hosts
- * and agents are the {@link SharedCluster}'s.
+ * order, and the slow sink holds the sender back within its ring bytes.
  */
 @Timeout(180)
-@ExtendWith(SharedCluster.class)
 class PlacedWorkerClusterTest {
     static final BackendOptions HEAP = BackendOptions.defaults().withExtraJvmArgs("-Xmx200m");
     private static TestCluster cluster;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = SharedCluster.get();
+    static void startCluster() throws Exception {
+        cluster = TestCluster.start(2);
+        Assumptions.assumeTrue(cluster != null, NetHosts.unavailableReason());
     }
 
     @AfterAll
-    static void nothingLeft() throws Exception {
-        // the rings and copies of this JVM; the shared cluster checks its hosts, agents and backends
-        assertEquals(java.util.List.of(), ParallelizeTest.ourSegments(), "segments left in /dev/shm");
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+        new ParallelizeTest().nothingLeft();
     }
 
     /** The slow sink, noting on its first frame which hosts its worker and the transform's worker run on. */
