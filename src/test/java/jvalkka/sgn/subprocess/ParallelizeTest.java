@@ -34,7 +34,13 @@ class ParallelizeTest {
         jvalkka.multiprocess.WarmPool.stopAll(); // the spares Parallelize keeps for the next run
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            ProcessHandle.current().descendants().findFirst().ifPresent(h -> h.onExit().join());
+            ProcessHandle.current().descendants().findFirst().ifPresent(h -> {
+                try { // bounded: a child that does not end fails the check below instead of hanging the suite
+                    h.onExit().get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (Exception notYet) {
+                    // still alive at the deadline, or interrupted: the assertion names it
+                }
+            });
         }
         assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
                 .map(h -> h.pid() + " " + jvalkka.testing.CommandLines.of(h)).toList(), "child JVMs left");

@@ -20,14 +20,7 @@ class WarmWorkersTest {
 
     @AfterEach
     void nothingLeft() throws Exception {
-        WarmPool.stopAll();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            ProcessHandle.current().descendants().findFirst().ifPresent(h -> h.onExit().join());
-        }
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .map(h -> h.pid() + " " + jvalkka.testing.CommandLines.of(h)).toList(), "child JVMs left");
-        assertEquals(List.of(), ParallelizeTest.ourSegments(), "segments left in /dev/shm");
+        new ParallelizeTest().nothingLeft(); // stops the warm pool too; bounded
     }
 
     private static boolean isWarm(long pid) {
