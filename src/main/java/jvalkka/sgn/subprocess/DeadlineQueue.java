@@ -14,6 +14,9 @@ abstract class DeadlineQueue implements WorkerQueue {
      */
     abstract <T> T take(long deadline, boolean forever) throws Empty;
 
+    /** Wakes every thread waiting at either end of this queue, so that it re-checks the other end (a stop, a death). */
+    abstract void wakeAll();
+
     @Override
     public final <T> T get() {
         try {

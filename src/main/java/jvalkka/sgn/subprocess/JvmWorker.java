@@ -290,8 +290,13 @@ final class JvmWorker extends Worker {
                 // cannot happen for onExit
             }
         }
+        reapAndJoinMonitor();
+    }
+
+    /** Reaps the worker's JVM and closes its channel ({@code waitStop}), then waits briefly for its monitor. */
+    private void reapAndJoinMonitor() {
         try {
-            process.waitStop(); // reaps the JVM and closes the channel
+            process.waitStop();
         } catch (RuntimeException e) {
             LOG.debug("waitStop of {}: {}", element.name(), e.toString());
         }
@@ -322,18 +327,7 @@ final class JvmWorker extends Worker {
                         placement, timeout.toMillis());
             }
         }
-        try {
-            process.waitStop();
-        } catch (RuntimeException e) {
-            LOG.debug("waitStop of {}: {}", element.name(), e.toString());
-        }
-        if (monitor != null) {
-            try {
-                monitor.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        reapAndJoinMonitor(); // its own bounded wait: the stop timeout, then a kill through the launcher
     }
 
     @Override
@@ -351,12 +345,7 @@ final class JvmWorker extends Worker {
 
     @Override
     void wakeAll() {
-        if (pipeIn != null) {
-            pipeIn.wakeAll();
-            pipeOut.wakeAll();
-        } else {
-            ((RingQueue) in).wakeAll();
-            ((RingQueue) out).wakeAll();
-        }
+        in.wakeAll();
+        out.wakeAll();
     }
 }

@@ -343,6 +343,7 @@ final class PipeQueue extends DeadlineQueue {
     }
 
     /** Wakes both ends, so that they re-check the other end. */
+    @Override
     void wakeAll() {
         synchronized (this) {
             notifyAll();

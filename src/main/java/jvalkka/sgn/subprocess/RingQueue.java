@@ -375,6 +375,7 @@ final class RingQueue extends DeadlineQueue {
     }
 
     /** Wakes both ends of this ring whatever they wait for, so that they re-check their peer. */
+    @Override
     void wakeAll() {
         control.getAndAddInt(dataSeq, 1);
         control.getAndAddInt(spaceSeq, 1);

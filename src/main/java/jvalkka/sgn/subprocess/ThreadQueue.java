@@ -172,6 +172,7 @@ final class ThreadQueue extends DeadlineQueue {
     }
 
     /** Wakes a parked end, so that it sees a changed peer state at once. */
+    @Override
     void wakeAll() {
         Thread t = consumerWaiting;
         if (t != null) {

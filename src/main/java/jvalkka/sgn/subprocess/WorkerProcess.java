@@ -237,13 +237,8 @@ final class WorkerProcess extends MessageProcess {
     }
 
     private void wakeQueues() {
-        if (pipeIn != null) {
-            pipeIn.wakeAll();
-            pipeOut.wakeAll();
-        } else {
-            ((RingQueue) in).wakeAll();
-            ((RingQueue) out).wakeAll();
-        }
+        in.wakeAll();
+        out.wakeAll();
     }
 
     /** Backend: a placed worker's frame pieces and acknowledgements go to its queues, without reflection; the rest to its handlers. */
