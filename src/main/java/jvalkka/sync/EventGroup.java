@@ -332,15 +332,19 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** {@link #fail(int, String, Throwable)} for the event that message parameter {@code parameter} carried (or null). */
     private void fail(int i, String parameter, String what, Throwable cause) {
         int o = offset(i);
-        if (link == null && buf.getIntVolatile(o) == SET) {
-            return; // a copy's "set" may be an earlier reservation's: the frontend decides (failFromPeer)
+        boolean set = buf.getIntVolatile(o) == SET;
+        if (set && link == null) {
+            return;
         }
         byte[] report = FailureReport.encode(what, cause, REPORT_SLOT_BYTES - 8);
         if (link != null) {
+            // a copy's "set" may be an earlier reservation's: the frontend decides (failFromPeer)
             link.fail(name, i, parameter, report);
         }
-        writeReport(o, report);
-        markFailed(o);
+        if (!set) { // this JVM's own word: a set stays set, as in the frontend's group
+            writeReport(o, report);
+            markFailed(o);
+        }
     }
 
     /**
