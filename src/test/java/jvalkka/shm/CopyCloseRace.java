@@ -1,0 +1,117 @@
+package jvalkka.shm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A child JVM for {@link CopyCloseRaceTest}: bulk copies in several threads
+ * while the main thread closes the array under them, round after round. A copy
+ * that the close cut short would fault on the unmapped segment and crash this
+ * JVM, which is why it runs in a JVM of its own.
+ *
+ * <p>{@code java jvalkka.shm.CopyCloseRace NAME_PREFIX ROUNDS ELEMENTS}: in each
+ * round, creates (and at the end unlinks) the float32 segment
+ * {@code NAME_PREFIX-<round>} of ELEMENTS elements filled with the round's
+ * value; five threads copy in a loop (a raw and a converting copy in, a fill,
+ * a raw and a converting copy out, each writing or checking that value) until
+ * a copy is refused with {@link IllegalStateException}. The main thread closes
+ * the array as soon as every thread has begun a copy. Each completed copy out
+ * must hold the round's value throughout. Prints {@code ok completed=C
+ * refused=R overlapped=O}, where O counts the copies that began before the
+ * close and ended after the close began (so the race was run), and exits 0;
+ * anything else (a wrong value, another exception) is printed and exits 1.
+ */
+public final class CopyCloseRace {
+    private CopyCloseRace() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String prefix = args[0];
+        int rounds = Integer.parseInt(args[1]);
+        int n = Integer.parseInt(args[2]);
+        AtomicLong completed = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        AtomicLong overlapped = new AtomicLong();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int round = 0; round < rounds && failures.isEmpty(); round++) {
+            String name = prefix + "-" + round;
+            float value = round + 1;
+            SharedArray a = SharedArray.create(name, DType.FLOAT32, n);
+            try {
+                a.fill(value);
+                AtomicInteger begun = new AtomicInteger();
+                AtomicLong closeBegan = new AtomicLong(Long.MAX_VALUE);
+                List<Thread> threads = new ArrayList<>();
+                for (int kind = 0; kind < 5; kind++) {
+                    int k = kind;
+                    threads.add(new Thread(() -> {
+                        float[] f = new float[n];
+                        double[] d = new double[n];
+                        Arrays.fill(f, value);
+                        Arrays.fill(d, value);
+                        boolean first = true;
+                        while (true) {
+                            long t0 = System.nanoTime();
+                            if (first) {
+                                begun.incrementAndGet();
+                                first = false;
+                            }
+                            try {
+                                switch (k) {
+                                    case 0 -> a.copyFrom(f);
+                                    case 1 -> a.copyFrom(d);
+                                    case 2 -> a.fill(value);
+                                    case 3 -> a.copyTo(f);
+                                    default -> a.copyTo(d);
+                                }
+                            } catch (IllegalStateException e) {
+                                if (!e.getMessage().contains(name)) {
+                                    failures.add("a refusal that does not name the segment: " + e);
+                                }
+                                refused.incrementAndGet();
+                                return;
+                            } catch (Throwable e) {
+                                failures.add("copy " + k + " failed: " + e);
+                                return;
+                            }
+                            long t1 = System.nanoTime();
+                            if (t0 < closeBegan.get() && t1 > closeBegan.get()) {
+                                overlapped.incrementAndGet();
+                            }
+                            completed.incrementAndGet();
+                            if (k >= 3) {
+                                for (int i = 0; i < n; i++) {
+                                    if ((k == 3 ? f[i] : d[i]) != value) {
+                                        failures.add("copy " + k + " read " + (k == 3 ? f[i] : d[i]) + " at " + i
+                                                + ", not " + value);
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                    }, "copier-" + k));
+                }
+                threads.forEach(Thread::start);
+                while (begun.get() < threads.size()) {
+                    Thread.onSpinWait();
+                }
+                closeBegan.set(System.nanoTime());
+                a.close();
+                for (Thread t : threads) {
+                    t.join();
+                }
+            } finally {
+                a.close();
+                a.unlink();
+            }
+        }
+        if (!failures.isEmpty()) {
+            failures.forEach(System.out::println);
+            System.exit(1);
+        }
+        System.out.println("ok completed=" + completed + " refused=" + refused + " overlapped=" + overlapped);
+    }
+}
