@@ -114,4 +114,30 @@ public final class CopyCloseRace {
         }
         System.out.println("ok completed=" + completed + " refused=" + refused + " overlapped=" + overlapped);
     }
+
+    /**
+     * {@code java 'jvalkka.shm.CopyCloseRace$IntoReadOnly' NAME}: creates segment NAME (16 int32), lays
+     * an array over a read-only view of it and copies an int[] in (the raw copy): prints the
+     * exception it throws and exits 0, or exits 1 if the copy went through.
+     */
+    public static final class IntoReadOnly {
+        private IntoReadOnly() {
+        }
+
+        public static void main(String[] args) throws Exception {
+            try (SharedMemory rw = SharedMemory.create(args[0], 64);
+                    SharedMemory ro = SharedMemory.openReadOnly(args[0])) {
+                SharedArray a = SharedArray.wrap(ro, DType.INT32, 16);
+                try {
+                    a.copyFrom(new int[16]);
+                    System.out.println("copied into a read-only view");
+                    System.exit(1);
+                } catch (RuntimeException e) {
+                    System.out.println("refused: " + e);
+                } finally {
+                    rw.unlink();
+                }
+            }
+        }
+    }
 }

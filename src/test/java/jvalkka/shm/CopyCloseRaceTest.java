@@ -65,4 +65,29 @@ class CopyCloseRaceTest {
                     "segments left in /dev/shm");
         }
     }
+
+    @Test
+    void aRawCopyIntoAnArrayOverAReadOnlyViewIsRefusedNotAFault() throws Exception {
+        Path dir = Files.createTempDirectory("copy-read-only");
+        String name = "jvtest-ro-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            JavaProgram p = JavaProgram.start(CopyCloseRace.IntoReadOnly.class.getName(),
+                    List.of("-D" + RunRecord.DIR_PROPERTY + "=" + dir, "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
+                            "-XX:-CreateCoredumpOnCrash"), name);
+            JavaProgram.Result r = p.waitFor(60);
+            assertEquals(0, r.exitCode(), "the child JVM failed (a crash: it wrote to a read-only mapping):\n"
+                    + r.output());
+            assertTrue(r.output().contains("refused: java.lang.UnsupportedOperationException: SharedArray over '"
+                    + name + "' is read-only"), r.output());
+        } finally {
+            RunRecord.sweepStale(dir.resolve("run"));
+            Files.deleteIfExists(SharedMemory.DIRECTORY.resolve(name));
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        assertTrue(!Files.exists(SharedMemory.DIRECTORY.resolve(name)), "segment left in /dev/shm");
+    }
 }
