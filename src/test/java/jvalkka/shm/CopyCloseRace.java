@@ -1,5 +1,8 @@
 package jvalkka.shm;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@code java jvalkka.shm.CopyCloseRace NAME_PREFIX ROUNDS ELEMENTS}: in each
  * round, creates (and at the end unlinks) the float32 segment
  * {@code NAME_PREFIX-<round>} of ELEMENTS elements filled with the round's
- * value; five threads copy in a loop (a raw and a converting copy in, a fill,
- * a raw and a converting copy out, each writing or checking that value) until
+ * value; seven threads copy in a loop (a raw and a converting copy in, a fill,
+ * a raw and a converting copy out, and the segment's own {@code putBytes} and
+ * {@code getBytes}, each writing or checking that value) until
  * a copy is refused with {@link IllegalStateException}. The main thread closes
  * the array as soon as every thread has begun a copy. Each completed copy out
  * must hold the round's value throughout. Prints {@code ok completed=C
@@ -45,13 +49,18 @@ public final class CopyCloseRace {
                 AtomicInteger begun = new AtomicInteger();
                 AtomicLong closeBegan = new AtomicLong(Long.MAX_VALUE);
                 List<Thread> threads = new ArrayList<>();
-                for (int kind = 0; kind < 5; kind++) {
+                for (int kind = 0; kind < 7; kind++) {
                     int k = kind;
                     threads.add(new Thread(() -> {
                         float[] f = new float[n];
                         double[] d = new double[n];
+                        byte[] b = new byte[n * 4];
                         Arrays.fill(f, value);
                         Arrays.fill(d, value);
+                        FloatBuffer bf = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                        for (int i = 0; i < n; i++) {
+                            bf.put(i, value);
+                        }
                         boolean first = true;
                         while (true) {
                             long t0 = System.nanoTime();
@@ -65,7 +74,9 @@ public final class CopyCloseRace {
                                     case 1 -> a.copyFrom(d);
                                     case 2 -> a.fill(value);
                                     case 3 -> a.copyTo(f);
-                                    default -> a.copyTo(d);
+                                    case 4 -> a.copyTo(d);
+                                    case 5 -> a.segment().putBytes(0, b, 0, b.length);
+                                    default -> a.segment().getBytes(0, b, 0, b.length);
                                 }
                             } catch (IllegalStateException e) {
                                 if (!e.getMessage().contains(name)) {
@@ -82,11 +93,11 @@ public final class CopyCloseRace {
                                 overlapped.incrementAndGet();
                             }
                             completed.incrementAndGet();
-                            if (k >= 3) {
+                            if (k == 3 || k == 4 || k == 6) {
                                 for (int i = 0; i < n; i++) {
-                                    if ((k == 3 ? f[i] : d[i]) != value) {
-                                        failures.add("copy " + k + " read " + (k == 3 ? f[i] : d[i]) + " at " + i
-                                                + ", not " + value);
+                                    double got = k == 3 ? f[i] : k == 4 ? d[i] : bf.get(i);
+                                    if (got != value) {
+                                        failures.add("copy " + k + " read " + got + " at " + i + ", not " + value);
                                         return;
                                     }
                                 }
