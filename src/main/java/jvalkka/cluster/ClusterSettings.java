@@ -21,7 +21,7 @@ import com.typesafe.config.ConfigFactory;
  * was asked for; Pekko's failure detector with a 1 s heartbeat and a 3 s
  * acceptable pause; an unreachable member is downed (removed) by the
  * split-brain resolver, keep-majority, after {@code downAfter} (20 s). Tests use
- * short settings: {@code withFailureDetector(200 ms, 1 s).withDownAfter(10 s)}.
+ * {@code withFailureDetector(200 ms, 3 s).withDownAfter(10 s)}.
  *
  * <p><b>How soon a lost member is noticed.</b> Pekko's failure detector is a phi
  * accrual one (threshold {@value #PHI_THRESHOLD}, standard deviation floor
@@ -266,7 +266,7 @@ public final class ClusterSettings {
     /**
      * How long after a member falls silent (killed, cut off, stopped) the others mark it unreachable
      * at the latest, on a machine where heartbeats arrive on time: {@code detectionTime(Duration.ZERO)}.
-     * With the defaults (1 s heartbeat, 3 s pause) 5.9 s; with the tests' 200 ms and 1 s 2.05 s.
+     * With the defaults (1 s heartbeat, 3 s pause) 5.9 s; with a 200 ms heartbeat and a 1 s pause 2.05 s.
      *
      * @return the bound, rounded up to a millisecond
      */
