@@ -109,6 +109,20 @@ class ClusterDemoTest {
         // machine) another JVM may prune a jar an agent planned with before its backend starts
         // ("Could not find or load main class jvalkka.multiprocess.BackendMain"; seen once here)
         pb.environment().put("JV_JAVA_OPTS", "-Djvalkka.cds=false");
+        try {
+            run(pb, tmp, marker, seen, segments);
+        } finally {
+            // also when the demo did not end in time (its own clean-up may not have run then)
+            try (var s = Files.walk(tmp)) {
+                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    private static void run(ProcessBuilder pb, Path tmp, String marker, Set<Long> seen, Set<String> segments)
+            throws Exception {
         Process p = pb.start();
         String out;
         try {
@@ -184,10 +198,8 @@ class ClusterDemoTest {
                 assertEquals(List.of(), s.toList(), "the demo's temp directory (its keys) was left");
             }
         } finally {
-            try (var s = Files.walk(tmp)) {
-                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
+            for (long pid : tagged(marker)) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
     }
