@@ -21,7 +21,7 @@ import com.typesafe.config.ConfigFactory;
  * was asked for; Pekko's failure detector with a 1 s heartbeat and a 3 s
  * acceptable pause; an unreachable member is downed (removed) by the
  * split-brain resolver, keep-majority, after {@code downAfter} (20 s). Tests use
- * {@code withFailureDetector(200 ms, 3 s).withDownAfter(10 s)}.
+ * short settings: {@code withFailureDetector(200 ms, 1 s).withDownAfter(10 s)}.
  *
  * <p><b>How soon a lost member is noticed.</b> Pekko's failure detector is a phi
  * accrual one (threshold {@value #PHI_THRESHOLD}, standard deviation floor
