@@ -21,7 +21,18 @@ import com.typesafe.config.ConfigFactory;
  * was asked for; Pekko's failure detector with a 1 s heartbeat and a 3 s
  * acceptable pause; an unreachable member is downed (removed) by the
  * split-brain resolver, keep-majority, after {@code downAfter} (20 s). Tests use
- * short settings: {@code withFailureDetector(100 ms, 500 ms).withDownAfter(1 s)}.
+ * short settings: {@code withFailureDetector(200 ms, 1 s).withDownAfter(10 s)}.
+ *
+ * <p><b>How soon a lost member is noticed.</b> Pekko's failure detector is a phi
+ * accrual one (threshold {@value #PHI_THRESHOLD}, standard deviation floor
+ * {@value #MIN_STD_DEVIATION_MS} ms, set here): it learns how regularly each
+ * member's heartbeat replies arrive, and marks a member unreachable once it has
+ * been silent for the mean interval plus the acceptable pause plus about 5.2
+ * standard deviations of the intervals (at least of the floor). On a quiet
+ * machine that is {@link #detectionTime()} at most; where heartbeats arrive with
+ * more jitter (a busy machine, a slow network) the detector waits longer, by
+ * design, so as not to mistake a slow member for a lost one:
+ * {@link #detectionTime(Duration)}.
  * Java serialization is off; agent messages use {@link AgentSerializer}.
  * The bind address is the address given, never a wildcard unless given as one.
  */
@@ -30,6 +41,10 @@ public final class ClusterSettings {
     public static final String DEFAULT_SYSTEM = "jvalkka";
     /** The port a node agent binds by default. */
     public static final int DEFAULT_PORT = 25520;
+    /** The failure detector's phi threshold (Pekko's default, set explicitly). */
+    public static final double PHI_THRESHOLD = 8.0;
+    /** The floor of the heartbeat intervals' standard deviation the failure detector assumes, in ms (Pekko's default, set explicitly). */
+    public static final int MIN_STD_DEVIATION_MS = 100;
 
     private final String system;
     private final String host;
@@ -119,11 +134,13 @@ public final class ClusterSettings {
     }
 
     /**
-     * The failure detector's heartbeat interval and acceptable pause (a member silent longer is unreachable).
+     * The failure detector's heartbeat interval and acceptable pause (a member silent longer than the
+     * pause and a margin learnt from its heartbeats is unreachable: see {@link #detectionTime(Duration)}).
      *
      * @param heartbeatInterval how often members send heartbeats; positive
-     * @param pause how long a member may be silent before it is marked unreachable; at least
-     *     {@code heartbeatInterval}. The cluster's gossip and reaper intervals are derived from it
+     * @param pause how long a member may be silent, beyond its usual heartbeat interval and jitter,
+     *     before it is marked unreachable; at least {@code heartbeatInterval}. The cluster's gossip
+     *     and reaper intervals are derived from it
      * @return a copy with this failure detector
      * @throws IllegalArgumentException unless {@code 0 < heartbeatInterval <= pause}
      */
@@ -230,10 +247,73 @@ public final class ClusterSettings {
     /**
      * The failure detector's acceptable pause.
      *
-     * @return how long a member may be silent before it is marked unreachable (default 3 s)
+     * @return how long a member may be silent, beyond its usual heartbeat interval and jitter, before
+     *     it is marked unreachable (default 3 s)
      */
     public Duration acceptablePause() {
         return acceptablePause;
+    }
+
+    /**
+     * The failure detector's heartbeat interval.
+     *
+     * @return how often members send heartbeats (default 1 s)
+     */
+    public Duration heartbeat() {
+        return heartbeat;
+    }
+
+    /**
+     * How long after a member falls silent (killed, cut off, stopped) the others mark it unreachable
+     * at the latest, on a machine where heartbeats arrive on time: {@code detectionTime(Duration.ZERO)}.
+     * With the defaults (1 s heartbeat, 3 s pause) 5.9 s; with a 200 ms heartbeat and a 1 s pause 2.05 s.
+     *
+     * @return the bound, rounded up to a millisecond
+     */
+    public Duration detectionTime() {
+        return detectionTime(Duration.ZERO);
+    }
+
+    /**
+     * How long after a member falls silent the others mark it unreachable at the latest, when its
+     * heartbeat replies arrived with a standard deviation of {@code jitter}: the age of its last reply
+     * (up to one heartbeat interval), then the mean interval (the heartbeat interval) plus the
+     * acceptable pause plus {@code z} standard deviations ({@code jitter}, at least
+     * {@value #MIN_STD_DEVIATION_MS} ms), where {@code z} (5.23) is where Pekko's phi reaches
+     * {@value #PHI_THRESHOLD}, then up to one reaper tick (the pause / 8, at most 1 s) until the
+     * member is reported. The event then reaches a driver's listeners through its actor system,
+     * which a busy machine may delay further.
+     *
+     * @param jitter the standard deviation of the member's heartbeat reply intervals
+     * @return the bound, rounded up to a millisecond
+     */
+    public Duration detectionTime(Duration jitter) {
+        double sigma = Math.max(MIN_STD_DEVIATION_MS, jitter.toNanos() / 1e6);
+        double ms = 2.0 * heartbeat.toNanos() / 1e6 + acceptablePause.toNanos() / 1e6 + PHI_Z * sigma
+                + reaperTick().toNanos() / 1e6;
+        return Duration.ofMillis((long) Math.ceil(ms));
+    }
+
+    /** Where Pekko's phi (its logistic approximation of the normal distribution) reaches {@link #PHI_THRESHOLD}. */
+    private static final double PHI_Z = phiZ(PHI_THRESHOLD);
+
+    static double phiZ(double threshold) {
+        double lo = 0;
+        double hi = 40;
+        for (int i = 0; i < 100; i++) {
+            double y = (lo + hi) / 2;
+            double e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
+            if (-Math.log10(e / (1.0 + e)) < threshold) {
+                lo = y;
+            } else {
+                hi = y;
+            }
+        }
+        return lo;
+    }
+
+    private Duration reaperTick() {
+        return min(Duration.ofSeconds(1), acceptablePause.dividedBy(8));
     }
 
     static String[] parseHostPort(String s) {
@@ -313,7 +393,9 @@ public final class ClusterSettings {
         c.append("pekko.cluster.roles = ").append(roles.stream().map(ClusterSettings::quote).toList()).append('\n');
         c.append("pekko.cluster.jmx.enabled = off\n");
         c.append("pekko.cluster.log-info = ").append(logLevel.equals("INFO") || logLevel.equals("DEBUG") ? "on" : "off").append('\n');
-        Duration tick = min(Duration.ofSeconds(1), acceptablePause.dividedBy(8));
+        Duration tick = reaperTick();
+        c.append("pekko.cluster.failure-detector.threshold = ").append(PHI_THRESHOLD).append('\n');
+        c.append("pekko.cluster.failure-detector.min-std-deviation = ").append(MIN_STD_DEVIATION_MS).append(" ms\n");
         c.append("pekko.cluster.failure-detector.heartbeat-interval = ").append(ms(heartbeat)).append('\n');
         c.append("pekko.cluster.failure-detector.acceptable-heartbeat-pause = ").append(ms(acceptablePause)).append('\n');
         c.append("pekko.cluster.failure-detector.expected-response-after = ")

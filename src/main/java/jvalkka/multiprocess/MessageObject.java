@@ -87,6 +87,20 @@ public final class MessageObject {
         }
     }
 
+    /**
+     * Whether values of the class named {@code className} may be decoded in this JVM: a
+     * documented value type, a handler's parameter type (of a started or running process, with
+     * its fields' declared types), or one given to {@link #allowValueTypes}. Decided by the name
+     * alone: the class is not loaded. The process-mode queues of {@code jvalkka.sgn} check the
+     * class names they decode with it too.
+     *
+     * @param className a class name as {@link Class#getName()} gives it (arrays as {@code [I}, {@code [Lx;})
+     * @return whether it is allowed
+     */
+    public static boolean allowsValueType(String className) {
+        return ValueTypes.isAllowedName(className);
+    }
+
     /** Wraps a fresh map the caller will not touch again (the decoder). */
     static MessageObject trusted(String command, LinkedHashMap<String, Object> parameters) {
         return new MessageObject(command, Collections.unmodifiableMap(parameters), true);

@@ -182,7 +182,7 @@ final class RemoteCrossing {
                                 + " bytes of '" + a.id() + "'", m);
                         return;
                     }
-                    arr.segment().buffer().putBytes((int) off, d);
+                    arr.segment().putBytes((int) off, d, 0, d.length); // guarded against a close meanwhile
                 } catch (RuntimeException e) { // closed meanwhile
                     drop(label, "a push to '" + a.id() + "', which is closed: " + e.getMessage(), m);
                 }
@@ -218,7 +218,7 @@ final class RemoteCrossing {
             for (long at = 0; at < n; at += RemoteReplicas.CHUNK_BYTES) {
                 byte[] chunk = new byte[(int) Math.min(RemoteReplicas.CHUNK_BYTES, n - at)];
                 try {
-                    arr.segment().buffer().getBytes((int) at, chunk);
+                    arr.segment().getBytes((int) at, chunk, 0, chunk.length); // guarded against a close meanwhile
                 } catch (RuntimeException e) { // closed meanwhile
                     internal.send(replicaError(seq, "array '" + a.id() + "' was closed in the frontend"));
                     return;

@@ -143,7 +143,7 @@ public final class ReplicatedArray implements AutoCloseable, Serializable {
             long n = array.nbytes();
             for (long at = 0; at < n; at += RemoteReplicas.CHUNK_BYTES) {
                 byte[] chunk = new byte[(int) Math.min(RemoteReplicas.CHUNK_BYTES, n - at)];
-                array.segment().buffer().getBytes(Math.toIntExact(at), chunk);
+                array.segment().getBytes(Math.toIntExact(at), chunk, 0, chunk.length); // guarded against close()
                 l.push(id, at, chunk);
             }
         }
@@ -168,7 +168,7 @@ public final class ReplicatedArray implements AutoCloseable, Serializable {
     private void pullNow() {
         array.segment().checkOpen();
         link().pull(id, array.nbytes(), (offset, data) ->
-                array.segment().buffer().putBytes(Math.toIntExact(offset), data), PULL_TIMEOUT_MILLIS);
+                array.segment().putBytes(Math.toIntExact(offset), data, 0, data.length), PULL_TIMEOUT_MILLIS);
         filled = true;
     }
 

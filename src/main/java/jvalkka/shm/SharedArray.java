@@ -35,6 +35,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * allocate (except the varargs forms' index array, which the JIT usually
  * removes; the two-index forms avoid it).
  *
+ * <p><b>Closing.</b> The bulk operations ({@link #fill}, {@code copyFrom},
+ * {@code copyTo}) may race with {@link #close()} of the array or its segment in
+ * another thread: one under way when the close begins completes, and the close
+ * waits for it before it unmaps the segment; one that begins later throws
+ * {@link IllegalStateException}. Element accessors have no such guard (they
+ * stay plain memory accesses) and must not race with {@code close()}.
+ *
  * <p><b>Ownership.</b> Arrays from {@link #create} and {@link #open} own their
  * segment view and close it on {@link #close()}; arrays from {@link #wrap} leave
  * the segment to its holder. {@link #unlink()} delegates to the segment.
@@ -277,7 +284,10 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * @throws IllegalStateException after {@link #close()}
      */
     public double getDouble(long flat) {
-        int o = (int) offset(flat);
+        return loadDouble((int) offset(flat));
+    }
+
+    private double loadDouble(int o) {
         switch (kind) {
             case F64: return buffer.getDouble(o);
             case F32: return buffer.getFloat(o);
@@ -325,7 +335,10 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void setDouble(long flat, double v) {
-        int o = (int) offset(flat);
+        storeDouble((int) offset(flat), v);
+    }
+
+    private void storeDouble(int o, double v) {
         switch (kind) {
             case F64: buffer.putDouble(o, v); break;
             case F32: buffer.putFloat(o, (float) v); break;
@@ -357,7 +370,10 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long getLong(long flat) {
-        int o = (int) offset(flat);
+        return loadLong((int) offset(flat));
+    }
+
+    private long loadLong(int o) {
         switch (kind) {
             case F64: return (long) buffer.getDouble(o);
             case F32: return (long) buffer.getFloat(o);
@@ -392,7 +408,10 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void setLong(long flat, long v) {
-        int o = (int) offset(flat);
+        storeLongConverted((int) offset(flat), v);
+    }
+
+    private void storeLongConverted(int o, long v) {
         switch (kind) {
             case F64: buffer.putDouble(o, v); break;
             case F32: buffer.putFloat(o, v); break;
@@ -416,10 +435,20 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * Sets every element to {@code v}, converted to the dtype.
      *
      * @param v the value
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
+     * @throws UnsupportedOperationException when the segment is a read-only view
      */
     public void fill(double v) {
         offset(0);
+        segment.enter();
+        try {
+            fillEntered(v);
+        } finally {
+            segment.exit();
+        }
+    }
+
+    private void fillEntered(double v) {
         if (v == 0.0 && Double.doubleToRawLongBits(v) == 0) {
             buffer.setMemory(0, (int) nbytes(), (byte) 0);
             return;
@@ -441,7 +470,8 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param src exactly {@link #size()} values, row-major
      * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
+     * @throws UnsupportedOperationException when the segment is a read-only view; nothing is copied
      */
     public void copyFrom(double[] src) {
         copyIn(src, src.length, DType.FLOAT64);
@@ -452,7 +482,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param dst exactly {@link #size()} places, filled row-major
      * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
      */
     public void copyTo(double[] dst) {
         copyOut(dst, dst.length, DType.FLOAT64);
@@ -463,7 +493,8 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param src exactly {@link #size()} values, row-major
      * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
+     * @throws UnsupportedOperationException when the segment is a read-only view; nothing is copied
      */
     public void copyFrom(float[] src) {
         copyIn(src, src.length, DType.FLOAT32);
@@ -474,7 +505,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param dst exactly {@link #size()} places, filled row-major
      * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
      */
     public void copyTo(float[] dst) {
         copyOut(dst, dst.length, DType.FLOAT32);
@@ -485,7 +516,8 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param src exactly {@link #size()} values, row-major
      * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
+     * @throws UnsupportedOperationException when the segment is a read-only view; nothing is copied
      */
     public void copyFrom(int[] src) {
         copyIn(src, src.length, DType.INT32);
@@ -496,7 +528,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param dst exactly {@link #size()} places, filled row-major
      * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
      */
     public void copyTo(int[] dst) {
         copyOut(dst, dst.length, DType.INT32);
@@ -507,7 +539,8 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param src exactly {@link #size()} values, row-major
      * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
+     * @throws UnsupportedOperationException when the segment is a read-only view; nothing is copied
      */
     public void copyFrom(long[] src) {
         copyIn(src, src.length, DType.INT64);
@@ -518,7 +551,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param dst exactly {@link #size()} places, filled row-major
      * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
      */
     public void copyTo(long[] dst) {
         copyOut(dst, dst.length, DType.INT64);
@@ -529,7 +562,8 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param src exactly {@link #size()} values, row-major
      * @throws IllegalArgumentException when {@code src} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
+     * @throws UnsupportedOperationException when the segment is a read-only view; nothing is copied
      */
     public void copyFrom(byte[] src) {
         copyIn(src, src.length, DType.INT8);
@@ -540,7 +574,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
      *
      * @param dst exactly {@link #size()} places, filled row-major
      * @throws IllegalArgumentException when {@code dst} has another length; nothing is copied
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}, or when a close in another thread began first
      */
     public void copyTo(byte[] dst) {
         copyOut(dst, dst.length, DType.INT8);
@@ -552,33 +586,54 @@ public final class SharedArray implements AutoCloseable, Serializable {
     // for a floating array and the long ones for an integer array (numpy's astype). No boxing:
     // the array travels as an Object and is cast back to its type per element.
 
+    // Each copy runs entered in the segment (SharedMemory.enter/exit): a close() in another
+    // thread waits for it before it unmaps, and one that began first makes the copy throw
+    // before it begins. The element loops inside use the unchecked loads and stores (the
+    // bounds are the array's, checked once; the segment stays mapped while entered).
+
     private void copyIn(Object array, int length, DType arrayType) {
         checkLength(length);
-        if (sameLayout(arrayType)) {
-            UnsafeAccess.UNSAFE.copyMemory(array, arrayBase(arrayType), null, address, nbytes());
-        } else if (arrayType.isFloating()) {
-            for (int k = 0; k < length; k++) {
-                setDouble(k, arrayDouble(array, arrayType, k));
+        if (segment.isReadOnly()) {
+            throw new UnsupportedOperationException("SharedArray over '" + segment.name()
+                    + "' is read-only (its segment was opened with SharedMemory.openReadOnly)");
+        }
+        int item = dtype.itemSize();
+        segment.enter();
+        try {
+            if (sameLayout(arrayType)) {
+                UnsafeAccess.UNSAFE.copyMemory(array, arrayBase(arrayType), null, address, nbytes());
+            } else if (arrayType.isFloating()) {
+                for (int k = 0; k < length; k++) {
+                    storeDouble(k * item, arrayDouble(array, arrayType, k));
+                }
+            } else {
+                for (int k = 0; k < length; k++) {
+                    storeLongConverted(k * item, arrayLong(array, arrayType, k));
+                }
             }
-        } else {
-            for (int k = 0; k < length; k++) {
-                setLong(k, arrayLong(array, arrayType, k));
-            }
+        } finally {
+            segment.exit();
         }
     }
 
     private void copyOut(Object array, int length, DType arrayType) {
         checkLength(length);
-        if (sameLayout(arrayType)) {
-            UnsafeAccess.UNSAFE.copyMemory(null, address, array, arrayBase(arrayType), nbytes());
-        } else if (arrayType.isFloating()) {
-            for (int k = 0; k < length; k++) {
-                setArrayDouble(array, arrayType, k, getDouble(k));
+        int item = dtype.itemSize();
+        segment.enter();
+        try {
+            if (sameLayout(arrayType)) {
+                UnsafeAccess.UNSAFE.copyMemory(null, address, array, arrayBase(arrayType), nbytes());
+            } else if (arrayType.isFloating()) {
+                for (int k = 0; k < length; k++) {
+                    setArrayDouble(array, arrayType, k, loadDouble(k * item));
+                }
+            } else {
+                for (int k = 0; k < length; k++) {
+                    setArrayLong(array, arrayType, k, loadLong(k * item));
+                }
             }
-        } else {
-            for (int k = 0; k < length; k++) {
-                setArrayLong(array, arrayType, k, getLong(k));
-            }
+        } finally {
+            segment.exit();
         }
     }
 

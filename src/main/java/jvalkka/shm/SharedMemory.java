@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -45,10 +48,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p><b>Threads.</b> The buffer may be used from any thread (it is plain memory:
  * synchronise with {@link UnsafeBuffer}'s volatile/ordered accessors or an
- * {@code EventGroup}). {@link #close()} is idempotent, but must not race with
- * threads still using {@link #buffer()}: after close the view is emptied, so a
- * late access fails with an exception instead of touching unmapped memory, but
- * an access already under way when the mapping goes can crash the JVM.
+ * {@code EventGroup}). {@link #close()} is idempotent. The bulk copies
+ * {@link #getBytes(int, byte[], int, int) getBytes} and
+ * {@link #putBytes(int, byte[], int, int) putBytes} of this class (and the bulk
+ * copies of a {@link SharedArray} over it) may race with {@code close()} in
+ * another thread: a copy under way when {@code close()} begins completes, and
+ * {@code close()} waits for it before it unmaps; a copy that begins later throws
+ * {@link IllegalStateException}. Access through {@link #buffer()} or
+ * {@link #address()} has no such guard (it stays as fast as plain memory) and
+ * must not race with {@code close()}: after close the view is emptied, so a late
+ * access fails with an exception instead of touching unmapped memory, but an
+ * access already under way when the mapping goes can crash the JVM.
  */
 public final class SharedMemory implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
@@ -68,6 +78,17 @@ public final class SharedMemory implements AutoCloseable, Serializable {
     private final transient UnsafeBuffer buffer;
     private transient MappedByteBuffer mapped;
     private transient volatile boolean closed;
+    /** Guarded bulk copies under way ({@link #enter()}); {@link #close()} waits for none before it unmaps. */
+    private transient volatile int copying;
+    private static final VarHandle COPYING;
+
+    static {
+        try {
+            COPYING = MethodHandles.lookup().findVarHandle(SharedMemory.class, "copying", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private SharedMemory(String name, MappedByteBuffer mapped, boolean owner, long dev, long ino) {
         this.name = name;
@@ -274,15 +295,102 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         return removed;
     }
 
-    /** Unmaps this view. Idempotent. Does not unlink (see {@link #unlink()}). */
+    /**
+     * Copies {@code length} bytes of the segment, from byte {@code index} on, into {@code dst}. Safe
+     * against a {@link #close()} in another thread (see the class comment): it copies all or nothing.
+     *
+     * @param index the first byte of the segment to copy
+     * @param dst where the bytes go
+     * @param offset where in {@code dst} the first byte goes
+     * @param length how many bytes
+     * @throws IndexOutOfBoundsException when the range is outside the segment or {@code dst}
+     * @throws IllegalStateException naming the segment when it is closed, or closing, before the copy begins
+     */
+    public void getBytes(int index, byte[] dst, int offset, int length) {
+        checkRange(index, length);
+        java.util.Objects.checkFromIndexSize(offset, length, dst.length);
+        enter();
+        try {
+            buffer.getBytes(index, dst, offset, length);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code src} into the segment, from byte {@code index} on. Safe
+     * against a {@link #close()} in another thread (see the class comment): it copies all or nothing.
+     *
+     * @param index the first byte of the segment to write
+     * @param src the bytes
+     * @param offset where in {@code src} the first byte is
+     * @param length how many bytes
+     * @throws IndexOutOfBoundsException when the range is outside the segment or {@code src}
+     * @throws IllegalStateException naming the segment when it is closed, or closing, before the copy begins
+     * @throws UnsupportedOperationException naming the segment when this view is {@link #isReadOnly() read-only}
+     */
+    public void putBytes(int index, byte[] src, int offset, int length) {
+        checkRange(index, length);
+        java.util.Objects.checkFromIndexSize(offset, length, src.length);
+        enter();
+        try {
+            buffer.putBytes(index, src, offset, length);
+        } finally {
+            exit();
+        }
+    }
+
+    private void checkRange(int index, int length) {
+        if (index < 0 || length < 0 || (long) index + length > size) {
+            throw new IndexOutOfBoundsException(length + " bytes at " + index + " are outside the " + size
+                    + " bytes of shared memory '" + name + "'");
+        }
+    }
+
+    /**
+     * Begins a bulk access that {@link #close()} must not unmap under: close waits for its
+     * {@link #exit()}. Every {@code enter()} that returns must be followed by one {@code exit()}
+     * (in a finally block). Two atomic operations: for bulk copies, not per element.
+     *
+     * @throws IllegalStateException naming the segment when it is closed or closing
+     */
+    void enter() {
+        COPYING.getAndAdd(this, 1);
+        // close() sets closed, then reads copying; this adds to copying, then reads closed: one
+        // of the two sees the other (both volatile), so no copy runs on an unmapped segment
+        if (closed) {
+            COPYING.getAndAdd(this, -1);
+            throw closedException();
+        }
+    }
+
+    /** Ends a bulk access begun by {@link #enter()}. */
+    void exit() {
+        COPYING.getAndAdd(this, -1);
+    }
+
+    /**
+     * Unmaps this view. Idempotent. Does not unlink (see {@link #unlink()}). A bulk copy under way
+     * in another thread (see the class comment) completes first: this waits for it.
+     */
     @Override
     public void close() {
-        MappedByteBuffer m;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+        }
+        // no guarded copy begins from now on; wait for those under way (each is one memory copy)
+        for (int spins = 0; copying != 0; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(50_000);
+            }
+        }
+        MappedByteBuffer m;
+        synchronized (this) {
             m = mapped;
             mapped = null;
             buffer.wrap(new byte[0]); // later accesses fail a bounds check instead of faulting
@@ -293,8 +401,12 @@ public final class SharedMemory implements AutoCloseable, Serializable {
     /** Throws unless open. */
     public void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("shared memory '" + name + "' is closed");
+            throw closedException();
         }
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("shared memory '" + name + "' is closed");
     }
 
     @Override

@@ -51,6 +51,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (and owns nothing). Reservations are local to each JVM: reserve in one
  * process only (the frontend), as with valkka.
  *
+ * <p><b>Across hosts.</b> A group that crosses to a backend on another host
+ * (where no shared memory reaches) becomes a copy there: the copy's
+ * {@code set(i)} and a failing handler's event are sent to the frontend, so a
+ * {@link SyncIndex} in the frontend works as on one host. Nothing travels the
+ * other way: the frontend's {@code set(i)} does not reach the copy, and the
+ * copy's {@link #isSet(int)} reports only what that backend set. Waiting on a
+ * copy ({@link Event#await()}, {@link SyncIndex}) therefore throws
+ * {@link UnsupportedOperationException} at once, instead of waiting for a set
+ * that cannot come: wait in the frontend, or send the backend a message.
+ *
  * <p><b>Threads.</b> All methods are thread-safe. {@code set}, {@code clear}
  * and waiting do not allocate. Do not close the group while threads wait on it.
  */
@@ -745,6 +755,12 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     private int await(int i, long timeoutNanos, boolean watchPeers, Waiter waiter, long sliceNanos) {
         int o = offset(i);
+        if (link != null) {
+            throw new UnsupportedOperationException("EventGroup '" + name + "' is a copy in a backend on another"
+                    + " host (no shared memory reaches there): it sees only the sets of this JVM, never the frontend's,"
+                    + " so a wait here for event " + i + " would wait for a set that cannot come. Wait in the frontend"
+                    + " (the backend sets, the frontend's SyncIndex waits), or send this backend a message instead");
+        }
         if (buf.getIntVolatile(o) == SET) {
             return OK;
         }
@@ -918,6 +934,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
          * Waits until set, without limit (Python's {@code event.wait()}).
          *
          * @throws InterruptedException when interrupted while waiting
+         * @throws UnsupportedOperationException on a group's copy in a backend on another host
+         *     (see "Across hosts" in {@link EventGroup})
          */
         public void await() throws InterruptedException {
             int r = group.await(index, -1, false);
@@ -937,6 +955,8 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
          * @param unit the unit of {@code timeout}
          * @return whether the event was set in time
          * @throws InterruptedException when interrupted while waiting
+         * @throws UnsupportedOperationException on a group's copy in a backend on another host
+         *     (see "Across hosts" in {@link EventGroup})
          */
         public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
             int r = group.await(index, Math.max(0, unit.toNanos(timeout)), false);

@@ -69,6 +69,51 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void theDetectionTimeIsWherePekkosFailureDetectorGivesUpOnASilentMember() throws IOException {
+        ClusterSettings s = ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp()
+                .withFailureDetector(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(1));
+        Config c = s.toConfig();
+        assertEquals(ClusterSettings.PHI_THRESHOLD, c.getDouble("pekko.cluster.failure-detector.threshold"));
+        assertEquals(ClusterSettings.MIN_STD_DEVIATION_MS,
+                c.getDuration("pekko.cluster.failure-detector.min-std-deviation").toMillis());
+        // the last reply's age (200) + mean interval (200) + pause (1000) + 5.23 x 100 ms + reaper tick (125)
+        assertEquals(2048, s.detectionTime().toMillis());
+        assertEquals(s.detectionTime(), s.detectionTime(java.time.Duration.ofMillis(60)), "below the floor");
+        for (int jitter : new int[] {0, 100, 150, 250}) {
+            // Pekko's own detector, fed 200 heartbeats 200 ms apart, alternately jitter early and late
+            long[] now = {0};
+            org.apache.pekko.remote.FailureDetector.Clock clock = new org.apache.pekko.remote.FailureDetector.Clock() {
+                @Override
+                public long apply$mcJ$sp() {
+                    return now[0];
+                }
+
+                @Override
+                public Object apply() {
+                    return now[0];
+                }
+            };
+            var fd = new org.apache.pekko.remote.PhiAccrualFailureDetector(ClusterSettings.PHI_THRESHOLD, 1000,
+                    scala.concurrent.duration.FiniteDuration.create(ClusterSettings.MIN_STD_DEVIATION_MS, "ms"),
+                    scala.concurrent.duration.FiniteDuration.create(1000, "ms"),
+                    scala.concurrent.duration.FiniteDuration.create(200, "ms"), clock);
+            for (int i = 0; i < 200; i++) {
+                now[0] += 200 + (i % 2 == 0 ? jitter : -jitter);
+                fd.heartbeat();
+            }
+            long last = now[0];
+            while (fd.isAvailable()) {
+                now[0]++;
+            }
+            long silent = now[0] - last;
+            // the bound adds the last reply's age (one heartbeat) and the reaper tick to the detector's own time
+            long bound = s.detectionTime(java.time.Duration.ofMillis(jitter)).toMillis() - 200 - 125;
+            assertTrue(silent <= bound && silent >= bound - 40, "jitter " + jitter + " ms: the detector gave up after "
+                    + silent + " ms of silence; the bound says " + bound);
+        }
+    }
+
+    @Test
     void plainTcpOnlyWhenAskedFor() throws IOException {
         assertEquals("tcp", ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp().toConfig()
                 .getString("pekko.remote.artery.transport"));

@@ -29,21 +29,39 @@ import jvalkka.testing.NetHosts;
  * the methods, which run in order: discovery first, then the faults (a
  * certificate from another cluster, a partition, a kill -9), each of which costs
  * the cluster a member. Short failure-detector settings: 200 ms heartbeats,
- * 1 s acceptable pause, removal 10 s after.
+ * 1 s acceptable pause, removal 10 s after; a lost agent is reported within the
+ * detector's bound for them ({@link #DETECT_LIMIT}).
  */
 @Timeout(120)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeAgentClusterTest {
     static final int PORT = ClusterSettings.DEFAULT_PORT;
-    static final Duration DETECT_LIMIT = NodeAgent.parseDuration(System.getProperty("jvalkka.test.cluster.detectLimit", "2s"));
-    // short settings that detect within 2 s on a loaded 2-core machine, where heartbeats came up to 2.6 s
-    // late at a load of 20: 200 ms / 1 s detected a kill -9 and a link down in 1.7 s at a load of 23.
-    // The long down-after lets a member that was only slow (while the cluster forms) become reachable
-    // again before it is removed: with 2 s the whole cluster downed itself at that load.
-    // -Djvalkka.test.cluster.pause=3s (and .heartbeat, .downAfter, .detectLimit) for a slower machine.
+    // Short settings: 200 ms heartbeats, a 1 s pause. A kill -9 and a link down were reported in
+    // 1.9-2.2 s at a load of 28-45 on 2 cores. The long down-after lets a member that was only slow
+    // become reachable again before it is removed. Known limit: while the cluster forms on a machine
+    // at a load of 26-30 (four JVMs booting at once besides other work), heartbeats came 1.2-2.5 s
+    // apart, a fresh detector with this pause gives up after 1.7 s of silence, and the split-brain
+    // resolver downed the whole cluster, driver included (seen twice). The production pause (3 s)
+    // survives that (and the limits below follow it), but then a kill -9 is detected after the
+    // killed agent's backend has closed its channel, and RemoteProcessClusterTest's exited event
+    // gives that reason instead of naming the node. -Djvalkka.test.cluster.pause=3s (and .heartbeat,
+    // .downAfter, .jitter, .detectLimit) for a slower machine.
     static final String HEARTBEAT = System.getProperty("jvalkka.test.cluster.heartbeat", "200ms");
     static final String PAUSE = System.getProperty("jvalkka.test.cluster.pause", "1000ms");
     static final String DOWN_AFTER = System.getProperty("jvalkka.test.cluster.downAfter", "10s");
+    // How soon a lost agent must be reported: the failure detector's own bound for these settings
+    // (ClusterSettings.detectionTime: the last reply's age + the mean interval + the pause + 5.23
+    // standard deviations of the heartbeat intervals + a reaper tick), for a heartbeat jitter of
+    // JITTER. The phi detector waits 5.23 ms longer per ms of jitter, by design (a slow member is not
+    // a lost one), and a busy machine makes heartbeats jitter: the driver's detector had learnt a
+    // standard deviation of 139-145 ms at a load of 28 on 2 cores, which made a link down take 2.0-2.4 s
+    // against the flat 2 s this test used to allow. JITTER allows 250 ms: 2.05 s quiet, 2.83 s with it
+    // (with a 3 s pause 4.30 and 5.08 s).
+    static final Duration JITTER = NodeAgent.parseDuration(System.getProperty("jvalkka.test.cluster.jitter", "250ms"));
+    static final Duration DETECT_LIMIT = System.getProperty("jvalkka.test.cluster.detectLimit") != null
+            ? NodeAgent.parseDuration(System.getProperty("jvalkka.test.cluster.detectLimit"))
+            : ClusterSettings.bind("127.0.0.1", 0).withFailureDetector(NodeAgent.parseDuration(HEARTBEAT),
+                    NodeAgent.parseDuration(PAUSE)).detectionTime(JITTER);
     private static NetHosts hosts;
     private static Path keys;
     private static final List<NetHosts.HostProcess> agents = new ArrayList<>();
@@ -154,11 +172,12 @@ class NodeAgentClusterTest {
         hosts.linkDown(2);
         try {
             ClusterDriver.Event lost = driver.awaitEvent(e -> e.kind() == ClusterDriver.Kind.UNREACHABLE
-                    && e.address().equals(a2.address()), t0, Duration.ofSeconds(10));
+                    && e.address().equals(a2.address()), t0, DETECT_LIMIT.plusSeconds(10));
             assertNotNull(lost, "link down not detected: " + driver.events());
             long ms = TimeUnit.NANOSECONDS.toMillis(lost.nanoTime() - t0);
             System.out.println("partition detected in " + ms + " ms");
-            assertTrue(ms <= DETECT_LIMIT.toMillis(), "detected after " + ms + " ms");
+            assertTrue(ms <= DETECT_LIMIT.toMillis(), "detected after " + ms + " ms, over the failure detector's bound "
+                    + DETECT_LIMIT.toMillis() + " ms (heartbeat jitter up to " + JITTER.toMillis() + " ms)");
             assertNotNull(driver.awaitEvent(e -> e.kind() == ClusterDriver.Kind.REMOVED
                     && e.address().equals(a2.address()), t0, Duration.ofSeconds(30)), "not removed: " + driver.events());
             // the cut-off agent is the minority: it downs itself and exits, for its supervisor to restart
@@ -171,16 +190,17 @@ class NodeAgentClusterTest {
 
     @Test
     @Order(4)
-    void aKilledAgentIsDetectedWithinTwoSeconds() throws Exception {
+    void aKilledAgentIsDetectedWithinTheFailureDetectorsBound() throws Exception {
         AgentInfo a3 = agentOn(3);
         long t0 = System.nanoTime();
         agents.get(2).process().destroyForcibly(); // kill -9
         ClusterDriver.Event lost = driver.awaitEvent(e -> e.kind() == ClusterDriver.Kind.UNREACHABLE
-                && e.address().equals(a3.address()), t0, Duration.ofSeconds(10));
+                && e.address().equals(a3.address()), t0, DETECT_LIMIT.plusSeconds(10));
         assertNotNull(lost, "kill -9 not detected: " + driver.events());
         long ms = TimeUnit.NANOSECONDS.toMillis(lost.nanoTime() - t0);
         System.out.println("kill -9 detected in " + ms + " ms");
-        assertTrue(ms <= DETECT_LIMIT.toMillis(), "detected after " + ms + " ms");
+        assertTrue(ms <= DETECT_LIMIT.toMillis(), "detected after " + ms + " ms, over the failure detector's bound "
+                + DETECT_LIMIT.toMillis() + " ms (heartbeat jitter up to " + JITTER.toMillis() + " ms)");
         assertNotNull(driver.awaitEvent(e -> e.kind() == ClusterDriver.Kind.REMOVED
                 && e.address().equals(a3.address()), t0, Duration.ofSeconds(30)), "not removed: " + driver.events());
         assertTrue(driver.agents().stream().noneMatch(a -> a.address().equals(a3.address())), driver.agents().toString());

@@ -112,6 +112,13 @@ class RemoteProcessClusterTest {
         void c__failBeforeSet(int sync_index) {
             throw new IllegalStateException("fails before it sets " + sync_index);
         }
+
+        /** Waits (5 s at most) for the frontend to set {@code event}, and fails saying whether it came. */
+        void c__awaitFrontendSet(int event, int sync_index) throws InterruptedException {
+            boolean set = eg.fromIndex(event).await(5, TimeUnit.SECONDS);
+            throw new IllegalStateException("the frontend's set " + (set ? "reached" : "did not reach")
+                    + " the backend within 5 s");
+        }
     }
 
     static Server placed(String name, Placement p) {
@@ -228,6 +235,36 @@ class RemoteProcessClusterTest {
                 assertEquals(1, cluster.backendsOn(i).size(), "one worker on host " + i + ": " + cluster.backendsOn(i));
             }
             assertEquals(in.stream().map(x -> x * 2).toList(), q.map(in));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aBackendOnAnotherHostThatWaitsForTheFrontendsSetFailsAtOnceSayingTheSetDoesNotReachIt() throws Exception {
+        Sink s = new Sink("remote-await");
+        s.setOptions(BackendOptions.defaults().withPlacement(Placement.node("node2")));
+        try (EventGroup eg = s.eg) {
+            s.start();
+            try {
+                assertEquals(2, cluster.hostOf(s.pid()), "runs on host 2, which shares no memory with this one");
+                EventGroup.Event ack = eg.reserve();
+                long t0 = System.nanoTime();
+                EventFailedException e = assertThrows(EventFailedException.class, () -> {
+                    try (SyncIndex i = new SyncIndex(eg, Duration.ofSeconds(60))) {
+                        s.sendMessageToBack(new MessageObject("awaitFrontendSet", "event", ack.index(),
+                                "sync_index", i.index()));
+                        ack.set(); // in this host's shared memory only
+                    }
+                });
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                String cause = String.valueOf(e.getCause());
+                assertTrue(cause.contains("is a copy in a backend on another host") && cause.contains(eg.name())
+                        && cause.contains("never the frontend's"), cause);
+                assertTrue(ms < 30_000, "the wait failed at once, not after its timeout: " + ms + " ms");
+                eg.release(ack);
+            } finally {
+                s.stop();
+            }
         }
     }
 

@@ -63,6 +63,13 @@ class RemoteSharedStateTest {
             eg.set(sync_index);
         }
 
+        /** Waits (5 s at most) for the frontend to set {@code event}, and fails saying whether it came. */
+        void c__awaitFrontendSet(int event, int sync_index) throws InterruptedException {
+            boolean set = eg.fromIndex(event).await(5, java.util.concurrent.TimeUnit.SECONDS);
+            throw new IllegalStateException("the frontend's set " + (set ? "reached" : "did not reach")
+                    + " the backend within 5 s");
+        }
+
         boolean c__mapsSegment(String name) throws IOException {
             return Files.readString(Path.of("/proc/self/maps")).contains(name);
         }
@@ -173,6 +180,24 @@ class RemoteSharedStateTest {
                     }
                 }), "the frontend reserved the event anew: the copy's stale state must not hide the failure");
         assertTrue(String.valueOf(e.getCause()).contains("fails with n=4"), String.valueOf(e.getCause()));
+    }
+
+    @Test
+    void aRemoteBackendThatWaitsForTheFrontendsSetFailsAtOnceSayingTheSetDoesNotReachIt() {
+        Worker w = started(BackendOptions.defaults());
+        EventGroup.Event ack = w.eg.reserve();
+        EventFailedException e = assertTimeoutPreemptively(PROMPTLY, () -> assertThrows(EventFailedException.class,
+                () -> {
+                    try (SyncIndex s = new SyncIndex(w.eg, Duration.ofSeconds(60))) {
+                        w.sendMessageToBack(new MessageObject("awaitFrontendSet", "event", ack.index(),
+                                "sync_index", s.index()));
+                        ack.set(); // here, in shared memory of this host only
+                    }
+                }));
+        String cause = String.valueOf(e.getCause());
+        assertTrue(cause.contains("is a copy in a backend on another host") && cause.contains(w.eg.name())
+                && cause.contains("never the frontend's"), cause);
+        w.eg.release(ack);
     }
 
     @Test

@@ -109,6 +109,20 @@ class ClusterDemoTest {
         // machine) another JVM may prune a jar an agent planned with before its backend starts
         // ("Could not find or load main class jvalkka.multiprocess.BackendMain"; seen once here)
         pb.environment().put("JV_JAVA_OPTS", "-Djvalkka.cds=false");
+        try {
+            run(pb, tmp, marker, seen, segments);
+        } finally {
+            // also when the demo did not end in time (its own clean-up may not have run then)
+            try (var s = Files.walk(tmp)) {
+                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    private static void run(ProcessBuilder pb, Path tmp, String marker, Set<Long> seen, Set<String> segments)
+            throws Exception {
         Process p = pb.start();
         String out;
         try {
@@ -157,9 +171,13 @@ class ClusterDemoTest {
             assertTrue(out.matches("(?s).*ClusterDemo - INFO - summary: 3 nodes, 3 workers, 6 jobs done, 9 items in"
                     + " order, [0-9.]+ s: ok\n.*"), out);
             for (String line : out.split("\n")) {
-                // Pekko's failure detector warns of late heartbeats when the machine is busy: expected here
+                // Pekko's failure detector warns of late heartbeats when the machine is busy, and the driver's
+                // join of a seed that has not answered within the seed-node timeout (5 s: a TLS handshake with a
+                // JVM that is still compiling it, on a machine at a load of 25 and more) is tried again with a
+                // warning: both expected here; that the join succeeded, the summary line above says
                 boolean late = line.contains("heartbeat interval is growing too large")
-                        || line.contains("Scheduled sending of heartbeat was delayed");
+                        || line.contains("Scheduled sending of heartbeat was delayed")
+                        || line.contains("Couldn't join seed nodes after") && line.contains("will try again");
                 assertFalse(!late && (line.startsWith("WARNING") || line.contains(" - WARNING - ")
                         || line.contains(" - ERROR - ") || line.startsWith("scripts/cluster-demo: pid")),
                         "an unexpected line: " + line + "\n" + out);
@@ -180,10 +198,8 @@ class ClusterDemoTest {
                 assertEquals(List.of(), s.toList(), "the demo's temp directory (its keys) was left");
             }
         } finally {
-            try (var s = Files.walk(tmp)) {
-                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
+            for (long pid : tagged(marker)) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
     }

@@ -1,12 +1,15 @@
 package jvalkka.sgn.subprocess;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jvalkka.internal.ValueCodec;
 import jvalkka.internal.ValueReader;
 import jvalkka.internal.ValueWriter;
+import jvalkka.multiprocess.MessageObject;
 import jvalkka.sgn.DataSpec;
 import jvalkka.sgn.Frame;
 import org.agrona.DirectBuffer;
@@ -21,6 +24,13 @@ import org.agrona.MutableDirectBuffer;
  * for anything else, Jackson with the class name, so records and POJOs arrive with their type.
  * Native byte order: both ends run on this machine.
  *
+ * <p>A class name read from a ring was written by another process, so it is resolved only if it
+ * is an allowed value type, decided by the name before the class is loaded: one the message
+ * codec allows ({@link MessageObject#allowsValueType}: the documented value types and what
+ * {@link MessageObject#allowValueTypes} added), or one this JVM has itself sent through a
+ * FrameCodec (a transform's results are often of its items' class). Anything else is refused
+ * with an {@link IllegalStateException} naming the class and the way to allow it.
+ *
  * <p>Large payloads are not copied into the scratch buffer: when the item is a primitive array,
  * or a {@code Frame} whose data is one, the array stays the "tail", which the ring queue copies
  * straight into shared memory after the encoded head. Not thread-safe: one encoder and one
@@ -34,6 +44,9 @@ final class FrameCodec {
     private static final int F_GAP = 2;
     private static final int F_SPEC = 4;
     private static final int F_META = 8;
+
+    /** The classes this JVM wrote with Jackson: allowed back (see the class comment). */
+    private static final Set<String> WRITTEN = ConcurrentHashMap.newKeySet();
 
     /** Jackson for the values without a fast path; loaded on first use. */
     private static final class Json {
@@ -67,8 +80,12 @@ final class FrameCodec {
                         + " to a process-mode worker: it has no fast path and Jackson cannot serialize it ("
                         + e.getMessage() + ")", e);
             }
+            String type = o.getClass().getName();
+            if (!WRITTEN.contains(type)) {
+                WRITTEN.add(type);
+            }
             w.putByte(JACKSON);
-            w.putString(o.getClass().getName());
+            w.putString(type);
             w.putInt(json.length);
             w.putBytes(json);
             return true;
@@ -92,6 +109,12 @@ final class FrameCodec {
                 case JACKSON: {
                     String type = r.getString();
                     byte[] json = r.getBytes(r.getCount("JSON bytes", 1));
+                    if (!WRITTEN.contains(type) && !MessageObject.allowsValueType(type)) {
+                        throw new IllegalStateException("a worker queue named the class " + type + ", which is not"
+                                + " a value type it may carry (not loaded). Allow it in both JVMs with"
+                                + " MessageObject.allowValueTypes(" + simpleName(type) + ".class), for example in a"
+                                + " static initializer of the element class (it runs in the worker too)");
+                    }
                     try {
                         Class<?> cls = Class.forName(type, false, Thread.currentThread().getContextClassLoader());
                         return Json.MAPPER.readValue(json, cls);
@@ -104,6 +127,11 @@ final class FrameCodec {
                     throw new ValueCodec.MalformedValueException("malformed value: unknown tag " + tag
                             + " at offset " + (r.position() - 1));
             }
+        }
+
+        private static String simpleName(String type) {
+            String s = type.substring(type.lastIndexOf('.') + 1);
+            return s.substring(s.lastIndexOf('$') + 1);
         }
 
         private static String kind(Object o) {

@@ -29,6 +29,34 @@ class FrameCodecTest {
     record Point(int x, double y) {
     }
 
+    /** A value only another JVM would send: allowed here by MessageObject.allowValueTypes, never written here. */
+    record Allowed(String what) {
+    }
+
+    /** How many Tripwires were built: a class the ring names must not be built unless it is allowed. */
+    static final java.util.concurrent.atomic.AtomicInteger TRIPWIRES = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A class on the class path with a public constructor, as a gadget would be. */
+    public static final class Tripwire {
+        public Tripwire() {
+            TRIPWIRES.incrementAndGet();
+        }
+    }
+
+    /** The bytes a peer would write for a Jackson-encoded value of class {@code type}. */
+    private static byte[] jacksonItem(String type, String json) {
+        ExpandableArrayBuffer b = new ExpandableArrayBuffer();
+        ValueWriter w = ValueWriter.on(b, null);
+        w.putByte(50); // FrameCodec's JACKSON tag
+        w.putString(type);
+        byte[] j = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        w.putInt(j.length);
+        w.putBytes(j);
+        byte[] out = new byte[w.position()];
+        b.getBytes(0, out);
+        return out;
+    }
+
     /** head + tail as one byte array, as the ring queue lays them out. */
     private static byte[] wire(FrameCodec.Encoder enc, Object item) {
         enc.encode(item);
@@ -61,6 +89,25 @@ class FrameCodecTest {
         List<?> nested = (List<?>) roundTrip(List.of(new Frame("in a list"), new Point(3, 4), "s"));
         assertEquals("in a list", ((Frame) nested.get(0)).data());
         assertEquals(new Point(3, 4), nested.get(1));
+    }
+
+    @Test
+    void aClassNameFromTheRingThatIsNotAnAllowedValueTypeIsRefusedWithoutBuildingIt() {
+        for (String forged : List.of(Tripwire.class.getName(), "java.lang.ProcessBuilder", "no.such.Gadget")) {
+            byte[] b = jacksonItem(forged, "{}");
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> new FrameCodec.Decoder().decode(new UnsafeBuffer(b), 0, b.length), forged);
+            assertTrue(e.getMessage().contains("named the class " + forged) && e.getMessage().contains("allowValueTypes"),
+                    e.getMessage());
+        }
+        assertEquals(0, TRIPWIRES.get(), "a class the ring named was built");
+    }
+
+    @Test
+    void aClassAllowedAsAMessageValueTypeArrivesThoughThisJvmNeverWroteOne() {
+        jvalkka.multiprocess.MessageObject.allowValueTypes(Allowed.class);
+        byte[] b = jacksonItem(Allowed.class.getName(), "{\"what\":\"from the worker\"}");
+        assertEquals(new Allowed("from the worker"), new FrameCodec.Decoder().decode(new UnsafeBuffer(b), 0, b.length));
     }
 
     @Test
