@@ -191,7 +191,7 @@ final class BackendReplies {
     /** The next object the backend returned; waits for it; throws once the backend is gone and none is left. */
     MessageObject take() {
         start();
-        long wakes = returned.takerWakes();
+        long wakes = -1; // no count: an empty queue's first poll ends at once, so the checks below run before any wait
         while (true) {
             Object o;
             try {
