@@ -45,7 +45,9 @@ import jvalkka.pool.WorkerSlot.Notice;
  * count one crash each and go back, each alone, to the other workers (or its
  * replacement); a second crash fails the item. Batches it had not started go
  * back without a mark. Answers it sent before it died are kept: its end is
- * reported only after they were read.
+ * reported only after they were read. Its replacement starts earlier, at the
+ * first sign of the death (its main pipe's end), so that the replacement's
+ * start overlaps the reading of its last answers and of its exit status.
  */
 final class Distributor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Distributor.class);
