@@ -191,10 +191,11 @@ final class BackendReplies {
     /** The next object the backend returned; waits for it; throws once the backend is gone and none is left. */
     MessageObject take() {
         start();
+        long wakes = -1; // no count: an empty queue's first poll ends at once, so the checks below run before any wait
         while (true) {
             Object o;
             try {
-                o = returned.poll(200, TimeUnit.MILLISECONDS);
+                o = returned.poll(200, TimeUnit.MILLISECONDS, wakes);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("returnFromBack interrupted", e);
@@ -205,6 +206,8 @@ final class BackendReplies {
             if (o == NULL_RETURN) {
                 return null;
             }
+            // read before the checks: the end's wake (after it set what they read) then ends the next poll at once
+            wakes = returned.takerWakes();
             Throwable failure = routerFailure;
             if (o == null && failure != null && returned.isEmpty()) {
                 throw new IllegalStateException(label + ": returnFromBack: the frontend could not read the backend's"

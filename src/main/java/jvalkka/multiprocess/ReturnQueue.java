@@ -30,6 +30,8 @@ final class ReturnQueue {
     private final ArrayDeque<Object> items = new ArrayDeque<>();
     private final int capacity;
     private volatile Runnable spaceListener;
+    /** How many times {@link #wakeTakers} was called (written under the lock): a waiting poll that sees it change ends. */
+    private volatile long takerWakes;
 
     ReturnQueue(int capacity) {
         if (capacity < 1) {
@@ -103,13 +105,27 @@ final class ReturnQueue {
         }
     }
 
-    /** The head, waiting up to {@code timeout} for one; null when none came. */
+    /**
+     * The head, waiting up to {@code timeout} for one; null when none came in
+     * time, or when {@link #wakeTakers()} was called while it waited (the caller
+     * looks at why: the backend's end).
+     */
     Object poll(long timeout, TimeUnit unit) throws InterruptedException {
+        return poll(timeout, unit, takerWakes());
+    }
+
+    /**
+     * {@link #poll(long, TimeUnit)} that also ends at once, with null, when
+     * {@link #wakeTakers()} was called since {@link #takerWakes()} said
+     * {@code seenWakes}: a caller that reads the count, then checks why it might
+     * stop waiting, then polls, misses no wake that came between.
+     */
+    Object poll(long timeout, TimeUnit unit, long seenWakes) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lockInterruptibly();
         try {
             while (items.isEmpty()) {
-                if (nanos <= 0) {
+                if (nanos <= 0 || takerWakes != seenWakes) {
                     return null;
                 }
                 nanos = notEmpty.awaitNanos(nanos);
@@ -133,17 +149,27 @@ final class ReturnQueue {
         }
     }
 
-    /** A waiting {@link #put} asks its lifted condition again now. */
-    /** Wakes every thread waiting in {@link #poll} to look again (the backend's end came: it must not wait a turn). */
+    /** How many times {@link #wakeTakers()} was called so far (see {@link #poll(long, TimeUnit, long)}). */
+    long takerWakes() {
+        return takerWakes; // a volatile read: returnFromBack takes no lock for it
+    }
+
+    /**
+     * Ends the wait of every thread in {@link #poll} (with null when nothing is
+     * queued), so that it looks again at once: the backend's end came, and a
+     * {@code returnFromBack} must not wait out its turn of polling to learn it.
+     */
     void wakeTakers() {
         lock.lock();
         try {
+            takerWakes++;
             notEmpty.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
+    /** A waiting {@link #put} asks its lifted condition again now. */
     void wake() {
         lock.lock();
         try {

@@ -45,7 +45,9 @@ import jvalkka.pool.WorkerSlot.Notice;
  * count one crash each and go back, each alone, to the other workers (or its
  * replacement); a second crash fails the item. Batches it had not started go
  * back without a mark. Answers it sent before it died are kept: its end is
- * reported only after they were read.
+ * reported only after they were read. Its replacement starts earlier, at the
+ * first sign of the death (its main pipe's end), so that the replacement's
+ * start overlaps the reading of its last answers and of its exit status.
  */
 final class Distributor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Distributor.class);
@@ -259,12 +261,18 @@ final class Distributor implements Runnable {
         }
     }
 
-    /** The main pipe carries only the core's error reports and, at the end, the stop marker and EOF. */
+    /**
+     * The main pipe carries only the core's error reports and, at the end, the
+     * "exited" event (a death) or the stop marker, then EOF. Its end is the first
+     * sign of a death: the replacement starts then ({@link #replaceEarly}).
+     */
     private void drainMain(WorkerSlot s) {
         while (s.pipe.poll(0)) {
             try {
                 MessageObject m = s.pipe.recv();
-                if (m != null) {
+                if (m != null && jvalkka.multiprocess.Restarter.isExited(m)) {
+                    replaceEarly(s); // its EOF follows; its answers and then its end come from its reader
+                } else if (m != null) {
                     // the core dropped a message it could not decode (an item that encodes but does not
                     // decode): ask which batches never arrived; the answer comes after all the others
                     LOG.warn("ProcessQueue {}: worker {} reported {}", config.name(), s.describe(), m);
@@ -277,9 +285,31 @@ final class Distributor implements Runnable {
                 }
             } catch (PipeClosedException e) {
                 s.mainClosed = true; // EOF: its end comes as an event once its answers are read
+                replaceEarly(s);
                 return;
             }
         }
+    }
+
+    /**
+     * A worker's main pipe ended without a stop asked for: it is dead, or dying.
+     * Its replacement starts now, while the reader still reads the answers it
+     * sent and its exit status comes in, instead of after {@link #died}: a warm
+     * JVM's start and the death's notice then overlap. What it held is still
+     * handed back by {@link #died} only, once its answers are all read. No early
+     * start when the run of deaths without an answer would stop replacements
+     * ({@link #died} decides then), nor while shutting down, nor for a worker on
+     * another node: its pipe may end because its node is being lost, which the
+     * driver may not know yet, and a replacement placed there would fail.
+     */
+    private void replaceEarly(WorkerSlot s) {
+        if (s.replaced || s.gone || shuttingDown || closing || placements.get(s.worker) != null
+                || config.options().placement() != null
+                || (!s.answered && deathsWithoutAnswer + 1 >= 3 * config.workers())) {
+            return;
+        }
+        s.replaced = true;
+        respawn(null);
     }
 
     // ------------------------------------------------------------------- events
@@ -397,9 +427,12 @@ final class Distributor implements Runnable {
         slots.remove(s);
         Placement placement = placements.remove(s.worker);
         stats.left(s.worker.getName());
-        stopQuietly(s.worker); // reaps it; it has exited already
         if (shuttingDown) {
+            stopQuietly(s.worker); // reaps it; it has exited already
             return;
+        }
+        if (s.worker.isAlive()) {
+            stopQuietly(s.worker); // its reader failed before its end: end it first, to say how it ended
         }
         String why = s.describe() + " exited with status " + s.worker.exitCode();
         int held = 0;
@@ -432,9 +465,11 @@ final class Distributor implements Runnable {
             noWorkersReason = new IllegalStateException(deathsWithoutAnswer
                     + " workers in a row died before answering anything; not starting more (last: " + why + ")");
             LOG.error("ProcessQueue {}: {}", config.name(), noWorkersReason.getMessage());
-            return;
+        } else if (!s.replaced) {
+            s.replaced = true;
+            respawn(placement);
         }
-        respawn(placement);
+        stopQuietly(s.worker); // reaps it (it has exited already), after the replacement's start began
     }
 
     /** Starts a replacement, placed as the worker it replaces was (with Placement.any(), on any node left). */

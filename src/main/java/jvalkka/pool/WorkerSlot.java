@@ -35,6 +35,8 @@ final class WorkerSlot {
     /** Whether the worker answered anything yet (a worker that dies before it ever does is suspect). */
     boolean answered;
     boolean mainClosed;
+    /** Whether its replacement was started (at the first sign of its death, or at its end). */
+    boolean replaced;
     boolean gone;
     private Thread reader;
 

@@ -58,6 +58,31 @@ class WarmReplacementTest {
         assertEquals(0, WarmPool.idle(), "close() stopped the spare");
     }
 
+    static Long workerPid(Integer x) {
+        return ProcessHandle.current().pid();
+    }
+
+    @Test
+    void aKilledWorkersEndIsTakenForItsEndNotForAFaultItReported() throws Exception {
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        jvalkka.log.LogConfig.setOutput(new java.io.PrintStream(log, true));
+        try (ProcessQueue<Integer, Long> q = ProcessQueue.of(WarmReplacementTest::workerPid).workers(1).start()) {
+            q.put(0);
+            long pid = q.get().getOrThrow();
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            q.put(1);
+            long next = q.get().getOrThrow();
+            assertTrue(next != pid, "the killed worker answered");
+            String text = log.toString();
+            assertTrue(text.contains("exited with status 137"), text);
+            // the main pipe's "exited" event is the worker's end: it is not a fault report, and asking the dead
+            // worker which batches it dropped (a "sync") only sends into a closed pipe
+            assertTrue(!text.contains("reported <MessageObject: exited"), text);
+        } finally {
+            jvalkka.log.LogConfig.setOutput(null);
+        }
+    }
+
     @Test
     void optionsWithoutAPoolKeepNoSpare() throws Exception {
         try (ProcessQueue<Integer, String> q = ProcessQueue.<Integer, String>of(x -> probe(x, "/nonexistent"))
