@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -216,7 +215,7 @@ final class BackendMain {
      * token.
      */
     private static SocketChannel connect(Path socket, byte[] token, int which) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        SocketChannel ch = BootRandom.openUnix(); // the first without the security providers' start-up
         try {
             Path name = PeerCheck.clientName(socket, which);
             ch.bind(UnixDomainSocketAddress.of(name)); // names us to the frontend, which checks our pid

@@ -84,6 +84,21 @@ class BackendCommandTest {
     }
 
     @Test
+    void jdk25AndLaterExportTheProvidersListForTheFirstSocketButJdk17DoesNot() {
+        String export = "--add-exports=java.base/sun.security.jca=ALL-UNNAMED";
+        for (int feature : new int[] {17, 21, 24}) {
+            List<String> cmd = BackendCommand.of(inputs(List.of(), true, feature, null));
+            assertEquals(0, count(cmd, "--add-exports"), feature + ": " + cmd); // it would cost JDK 17's archive more
+        }
+        for (int feature : new int[] {25, 26}) {
+            List<String> cmd = BackendCommand.of(inputs(List.of(), true, feature, null));
+            assertEquals(1, count(cmd, export), feature + ": " + cmd);
+            assertTrue(cmd.indexOf(export) < cmd.indexOf(BackendMain.class.getName()), cmd.toString());
+        }
+        assertEquals(0, count(BackendCommand.of(inputs(List.of(), false, 0, null)), "--add-exports"));
+    }
+
+    @Test
     void theVmMayBeToldToKeepItsOutputOnStdout() {
         List<String> cmd = BackendCommand.of(inputs(List.of("-XX:-DisplayVMOutputToStderr"), true, 17, null));
         assertFalse(cmd.contains("-XX:+DisplayVMOutputToStderr"), cmd.toString());

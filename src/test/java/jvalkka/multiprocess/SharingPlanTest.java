@@ -57,4 +57,25 @@ class SharingPlanTest {
         assertTrue(SharingOptions.choosesOwnSharing(List.of("-Xmx1g", "-XX:AOTCache=/x.aot")));
         assertTrue(!SharingOptions.choosesOwnSharing(List.of("-Xmx1g")));
     }
+
+    @Test
+    void aC1OnlyBackendOnJdk25DoesNotReplayTheCachesTraining() {
+        Path aot = Path.of("/cache/backend-a.aot");
+        List<String> c1 = List.of("-XX:TieredStopAtLevel=1");
+        List<String> small = SharingOptions.toUse(plan("a.jar", List.of(), aot, List.of("a.jar"), c1, "java", 25));
+        assertTrue(small.contains("-XX:-AOTReplayTraining"), small.toString());
+        assertTrue(small.indexOf("-XX:+UnlockDiagnosticVMOptions") >= 0
+                && small.indexOf("-XX:+UnlockDiagnosticVMOptions") < small.indexOf("-XX:-AOTReplayTraining"),
+                "a diagnostic option needs the unlock before it: " + small);
+        // the full compiler uses the training's profiles; the user's own choice stands; JDK 24 has no such option
+        List<String> full = SharingOptions.toUse(plan("a.jar", List.of(), aot, List.of("a.jar"), List.of(), "java",
+                25));
+        assertTrue(!full.contains("-XX:-AOTReplayTraining"), full.toString());
+        List<String> own = SharingOptions.toUse(plan("a.jar", List.of(), aot, List.of("a.jar"),
+                List.of("-XX:TieredStopAtLevel=1", "-XX:+UnlockDiagnosticVMOptions", "-XX:+AOTReplayTraining"),
+                "java", 25));
+        assertTrue(own.stream().noneMatch(a -> a.contains("AOTReplayTraining")), own.toString());
+        List<String> jdk24 = SharingOptions.toUse(plan("a.jar", List.of(), aot, List.of("a.jar"), c1, "java", 24));
+        assertTrue(jdk24.stream().noneMatch(a -> a.contains("AOTReplayTraining")), jdk24.toString());
+    }
 }
