@@ -302,7 +302,26 @@ final class Distributor implements Runnable {
             synced(s, ((Number) m.get("upTo")).longValue());
             return;
         }
-        long seq = m.get("seq", Long.class);
+        long seq;
+        long[] ids;
+        List<?> values;
+        List<?> errors;
+        Object ns;
+        Object packed = m.get(Batches.PACKED);
+        if (packed != null) {
+            Batches.Decoded d = Batches.decode((String) packed);
+            seq = d.seq();
+            ids = d.ids();
+            values = d.values();
+            errors = null;
+            ns = d.ns();
+        } else {
+            seq = m.get("seq", Long.class);
+            ids = m.get("ids", long[].class);
+            values = (List<?>) m.get("values");
+            errors = (List<?>) m.get("errors");
+            ns = m.get("ns");
+        }
         while (!s.batches.isEmpty() && s.batches.peekFirst().seq() < seq) {
             lost(s, s.batches.poll()); // answers come in order: an earlier batch never reached the function
         }
@@ -312,9 +331,6 @@ final class Distributor implements Runnable {
                     config.name(), s.describe(), seq);
             return;
         }
-        long[] ids = m.get("ids", long[].class);
-        List<?> values = (List<?>) m.get("values");
-        List<?> errors = (List<?>) m.get("errors");
         Map<?, ?>[] errorAt = new Map<?, ?>[ids.length];
         if (errors != null) {
             for (Object o : errors) {
@@ -341,7 +357,6 @@ final class Distributor implements Runnable {
         stats.answered(s.worker.getName(), out.size());
         s.answered = true;
         deathsWithoutAnswer = 0;
-        Object ns = m.get("ns");
         if (ns instanceof Number n && n.longValue() > 0 && !out.isEmpty()) {
             // an average over the last few dozen answers: item costs can be bimodal (the article's
             // cal_pow), and a short memory would take a run of cheap items for cheap items to come
@@ -572,8 +587,9 @@ final class Distributor implements Runnable {
             items.add(batch.get(i).input);
         }
         try {
-            s.worker.sendMessageToBack(new MessageObject(PoolWorker.RUN, "seq", s.lastSeq + 1, "ids", ids,
-                    "items", items));
+            s.worker.sendMessageToBack(Batches.simple(items)
+                    ? new MessageObject(PoolWorker.RUN, Batches.PACKED, Batches.encode(s.lastSeq + 1, ids, items))
+                    : new MessageObject(PoolWorker.RUN, "seq", s.lastSeq + 1, "ids", ids, "items", items));
             s.batches.add(new WorkerSlot.Batch(++s.lastSeq, new ArrayDeque<>(batch)));
         } catch (IllegalArgumentException e) {
             if (batch.size() > 1) {
