@@ -36,10 +36,14 @@ import jvalkka.pool.WorkerSlot.Notice;
  * {@link #HOLD_NANOS} of work, so that it never waits for the round trip of an
  * answer (which, with every core busy, can take milliseconds). When fewer items
  * wait than there are workers, only idle workers get one, so the tail of a run
- * is spread out. A batch is sized to about {@link #TARGET_BATCH_NANOS} of work
- * from the measured cost per item (one item when items are slow, up to
- * {@code maxBatch} when they are cheap), and never above a fair share of what
- * waits.
+ * is spread out. A batch is sized to the work that makes a message's cost small
+ * beside it, for each worker: {@link #OVERHEAD_FACTOR} times what that worker's
+ * batches cost beyond the function (measured: a worker across a network, or on a
+ * machine whose cores are all busy, pays more per message), at least
+ * {@link #TARGET_BATCH_NANOS}, at most {@link #MAX_TARGET_BATCH_NANOS}, divided by
+ * the measured cost per item (one item when items are slow, up to {@code maxBatch}
+ * when they are cheap), and never above a fair share of what waits, which keeps
+ * the tail of a run fine-grained.
  *
  * <p><b>Crashes.</b> When a worker dies, the items of the batch it was computing
  * count one crash each and go back, each alone, to the other workers (or its
@@ -50,6 +54,9 @@ import jvalkka.pool.WorkerSlot.Notice;
 final class Distributor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Distributor.class);
     static final long TARGET_BATCH_NANOS = 1_000_000;
+    /** A batch holds this many times its measured cost beyond the function (see {@link #targetNanos}). */
+    static final double OVERHEAD_FACTOR = 20;
+    static final long MAX_TARGET_BATCH_NANOS = 50_000_000;
     private static final int MAX_HELD_BATCHES = 8;
     static final long HOLD_NANOS = 20_000_000;
     private static final int CRASHES_TO_FAIL = 2;
@@ -352,6 +359,9 @@ final class Distributor implements Runnable {
         }
         if (head.tasks().isEmpty()) {
             s.batches.poll();
+            if (ns instanceof Number n) {
+                noteOverhead(s, head, n.longValue());
+            }
         }
         inFlight -= out.size();
         stats.answered(s.worker.getName(), out.size());
@@ -522,7 +532,7 @@ final class Distributor implements Runnable {
                     if (room <= 0 || queued <= 0) {
                         return;
                     }
-                    int size = batchSize(queued, live, room);
+                    int size = batchSize(s, queued, live, room);
                     queues.take(size, batch);
                     if (batch.isEmpty()) {
                         return;
@@ -561,8 +571,34 @@ final class Distributor implements Runnable {
         return costItems > 0 ? costNanos / costItems : -1;
     }
 
-    private int batchSize(int queued, int live, int room) {
-        return batchSize(nanosPerItem(), queued, live, room, config.maxBatch());
+    private int batchSize(WorkerSlot s, int queued, int live, int room) {
+        return batchSize(nanosPerItem(), targetNanos(s.overheadNanos), queued, live, room, config.maxBatch());
+    }
+
+    /**
+     * The work a batch for a worker should hold: {@link #OVERHEAD_FACTOR} times what each of its
+     * batches costs beyond the function ({@code overheadNanos}, measured; negative before that), so
+     * that a message's cost (the worker's decode and answer, between one item and the next, the
+     * wake-ups at both ends, a network's round trip) stays a few percent of the work; at least
+     * {@link #TARGET_BATCH_NANOS}, at most {@link #MAX_TARGET_BATCH_NANOS}.
+     */
+    static long targetNanos(double overheadNanos) {
+        return (long) Math.max(TARGET_BATCH_NANOS, Math.min(MAX_TARGET_BATCH_NANOS, OVERHEAD_FACTOR * overheadNanos));
+    }
+
+    /**
+     * Notes the time a worker's batch cost beyond its function: from when it could start it (sent,
+     * or the worker's previous answer, whichever came later) to its answer, less the function's
+     * time, as a moving average per worker.
+     */
+    private static void noteOverhead(WorkerSlot s, WorkerSlot.Batch b, long computeNanos) {
+        long now = System.nanoTime();
+        long from = s.lastAnswerNanos == 0 ? b.sentNanos() : Math.max(b.sentNanos(), s.lastAnswerNanos);
+        s.lastAnswerNanos = now;
+        long o = now - from - computeNanos;
+        if (computeNanos > 0 && o >= 0) {
+            s.overheadNanos = s.overheadNanos < 0 ? o : 0.8 * s.overheadNanos + 0.2 * o;
+        }
     }
 
     /**
@@ -573,8 +609,13 @@ final class Distributor implements Runnable {
      * twice), than {@code room} in the worker's hold, or than {@code maxBatch}; at least 1.
      */
     static int batchSize(double nanosPerItem, int queued, int live, int room, int maxBatch) {
+        return batchSize(nanosPerItem, TARGET_BATCH_NANOS, queued, live, room, maxBatch);
+    }
+
+    /** {@link #batchSize(double, int, int, int, int)} with about {@code targetNanos} of work (rounded). */
+    static int batchSize(double nanosPerItem, long targetNanos, int queued, int live, int room, int maxBatch) {
         int bySpeed = nanosPerItem < 0 ? 8
-                : (int) Math.max(1, Math.min(maxBatch, TARGET_BATCH_NANOS / Math.max(1.0, nanosPerItem)));
+                : (int) Math.max(1, Math.min(maxBatch, Math.round(targetNanos / Math.max(1.0, nanosPerItem))));
         int fair = (int) Math.max(1, (queued + 2L * live - 1) / (2L * live));
         return Math.max(1, Math.min(Math.min(bySpeed, fair), Math.min(room, maxBatch)));
     }
@@ -590,7 +631,7 @@ final class Distributor implements Runnable {
             s.worker.sendMessageToBack(Batches.simple(items)
                     ? new MessageObject(PoolWorker.RUN, Batches.PACKED, Batches.encode(s.lastSeq + 1, ids, items))
                     : new MessageObject(PoolWorker.RUN, "seq", s.lastSeq + 1, "ids", ids, "items", items));
-            s.batches.add(new WorkerSlot.Batch(++s.lastSeq, new ArrayDeque<>(batch)));
+            s.batches.add(new WorkerSlot.Batch(++s.lastSeq, new ArrayDeque<>(batch), System.nanoTime()));
         } catch (IllegalArgumentException e) {
             if (batch.size() > 1) {
                 for (Task t : batch) { // find the item that cannot be encoded; the others go

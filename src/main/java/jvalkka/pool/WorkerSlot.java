@@ -38,9 +38,14 @@ final class WorkerSlot {
     boolean gone;
     private Thread reader;
 
-    /** Tasks sent together, numbered per worker. */
-    record Batch(long seq, ArrayDeque<Task> tasks) {
+    /** Tasks sent together, numbered per worker, and when ({@link System#nanoTime()}). */
+    record Batch(long seq, ArrayDeque<Task> tasks, long sentNanos) {
     }
+
+    /** When the distributor took in this worker's last whole answer (0: none yet). */
+    long lastAnswerNanos;
+    /** A moving average of what a batch costs this worker beyond the function, in ns (negative: not measured yet). */
+    double overheadNanos = -1;
 
     WorkerSlot(PoolWorker worker) {
         this.worker = worker;
