@@ -48,7 +48,8 @@ import jvalkka.testing.NetHosts;
  * remote figures once more in a plain TCP cluster ({@code --insecure-plain-tcp}),
  * as {@code remote_rtt_plain_p50_us}, {@code remote_oneway_plain_msgs_per_s} and so on. {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
- * pq, kill, plain) runs only those parts.
+ * pq, kill, plain) runs only those parts; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
+ * time per process role and thread kind over the timed maps.
  */
 public final class ClusterBench {
     private ClusterBench() {
