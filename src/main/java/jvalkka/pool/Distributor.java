@@ -298,7 +298,7 @@ final class Distributor implements Runnable {
                 case DONE -> answered(e.slot(), e.done());
                 case DIED -> died(e.slot());
                 case STARTED -> started(e.slot());
-                case START_FAILED -> startFailed(e.startFailure());
+                case START_FAILED -> startFailed(e.slot(), e.startFailure());
                 default -> throw new IllegalStateException("unknown event " + e);
             }
         }
@@ -462,20 +462,39 @@ final class Distributor implements Runnable {
         respawn(placement);
     }
 
+    /** The placement after {@code failed} in the pool's list that differs from it, or null. */
+    private Placement nextPlacement(Placement failed) {
+        List<Placement> where = config.placements();
+        int at = where.indexOf(failed);
+        for (int k = 1; k < where.size(); k++) {
+            Placement p = where.get((at + k) % where.size());
+            if (!p.equals(failed)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** Starts a replacement, placed as the worker it replaces was (with Placement.any(), on any node left). */
     private void respawn(Placement placement) {
+        respawn(placement, 0);
+    }
+
+    /** {@link #respawn(Placement)}; {@code tries}: the placements this worker's replacement failed to start at. */
+    private void respawn(Placement placement, int tries) {
         if (queues.closed() || noWorkersReason != null) {
             return;
         }
         PoolWorker w = newWorker(placement);
         WorkerSlot s = new WorkerSlot(w);
+        s.placementTries = tries;
         starting++;
         Thread t = new Thread(() -> {
             try {
                 w.start();
                 post(new Notice(WorkerSlot.Kind.STARTED, s, null, null));
             } catch (RuntimeException e) {
-                post(new Notice(WorkerSlot.Kind.START_FAILED, null, null, e));
+                post(new Notice(WorkerSlot.Kind.START_FAILED, s, null, e));
             }
         }, "jvalkka-pool-start-" + w.getName());
         t.setDaemon(true);
@@ -495,8 +514,19 @@ final class Distributor implements Runnable {
         LOG.info("ProcessQueue {}: replacement worker {} started", config.name(), s.describe());
     }
 
-    private void startFailed(RuntimeException e) {
+    private void startFailed(WorkerSlot s, RuntimeException e) {
         starting--;
+        Placement failedAt = placements.remove(s.worker);
+        Placement next = failedAt == null || s.placementTries + 1 >= config.placements().size() ? null
+                : nextPlacement(failedAt);
+        if (next != null && !shuttingDown && !closing) {
+            // its node is gone (lost, or never there): the worker goes to the pool's next placement instead, so
+            // that a lost node does not leave the pool a worker short; at most one try per placement of the pool
+            LOG.warn("ProcessQueue {}: a replacement worker failed to start at {} ({}); starting it at {}",
+                    config.name(), failedAt, e.getMessage(), next);
+            respawn(next, s.placementTries + 1);
+            return;
+        }
         LOG.error("ProcessQueue {}: a replacement worker failed to start: {}", config.name(), e.getMessage());
         if (slots.isEmpty() && starting == 0) {
             noWorkersReason = e;

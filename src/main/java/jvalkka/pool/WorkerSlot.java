@@ -42,6 +42,8 @@ final class WorkerSlot {
     record Batch(long seq, ArrayDeque<Task> tasks, long sentNanos) {
     }
 
+    /** For a replacement: the placements it was tried at before this one, which it could not start at. */
+    int placementTries;
     /** When the distributor took in this worker's last whole answer (0: none yet). */
     long lastAnswerNanos;
     /** A moving average of what a batch costs this worker beyond the function, in ns (negative: not measured yet). */
