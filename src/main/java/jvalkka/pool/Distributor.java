@@ -36,10 +36,14 @@ import jvalkka.pool.WorkerSlot.Notice;
  * {@link #HOLD_NANOS} of work, so that it never waits for the round trip of an
  * answer (which, with every core busy, can take milliseconds). When fewer items
  * wait than there are workers, only idle workers get one, so the tail of a run
- * is spread out. A batch is sized to about {@link #TARGET_BATCH_NANOS} of work
- * from the measured cost per item (one item when items are slow, up to
- * {@code maxBatch} when they are cheap), and never above a fair share of what
- * waits.
+ * is spread out. A batch is sized to the work that makes a message's cost small
+ * beside it, for each worker: {@link #OVERHEAD_FACTOR} times what that worker's
+ * batches cost beyond the function (measured: a worker across a network, or on a
+ * machine whose cores are all busy, pays more per message), at least
+ * {@link #TARGET_BATCH_NANOS}, at most {@link #MAX_TARGET_BATCH_NANOS}, divided by
+ * the measured cost per item (one item when items are slow, up to {@code maxBatch}
+ * when they are cheap), and never above a fair share of what waits, which keeps
+ * the tail of a run fine-grained.
  *
  * <p><b>Crashes.</b> When a worker dies, the items of the batch it was computing
  * count one crash each and go back, each alone, to the other workers (or its
@@ -52,6 +56,9 @@ import jvalkka.pool.WorkerSlot.Notice;
 final class Distributor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Distributor.class);
     static final long TARGET_BATCH_NANOS = 1_000_000;
+    /** A batch holds this many times its measured cost beyond the function (see {@link #targetNanos}). */
+    static final double OVERHEAD_FACTOR = 20;
+    static final long MAX_TARGET_BATCH_NANOS = 50_000_000;
     private static final int MAX_HELD_BATCHES = 8;
     static final long HOLD_NANOS = 20_000_000;
     private static final int CRASHES_TO_FAIL = 2;
@@ -321,7 +328,7 @@ final class Distributor implements Runnable {
                 case DONE -> answered(e.slot(), e.done());
                 case DIED -> died(e.slot());
                 case STARTED -> started(e.slot());
-                case START_FAILED -> startFailed(e.startFailure());
+                case START_FAILED -> startFailed(e.slot(), e.startFailure());
                 default -> throw new IllegalStateException("unknown event " + e);
             }
         }
@@ -332,7 +339,26 @@ final class Distributor implements Runnable {
             synced(s, ((Number) m.get("upTo")).longValue());
             return;
         }
-        long seq = m.get("seq", Long.class);
+        long seq;
+        long[] ids;
+        List<?> values;
+        List<?> errors;
+        Object ns;
+        Object packed = m.get(Batches.PACKED);
+        if (packed != null) {
+            Batches.Decoded d = Batches.decode((String) packed);
+            seq = d.seq();
+            ids = d.ids();
+            values = d.values();
+            errors = null;
+            ns = d.ns();
+        } else {
+            seq = m.get("seq", Long.class);
+            ids = m.get("ids", long[].class);
+            values = (List<?>) m.get("values");
+            errors = (List<?>) m.get("errors");
+            ns = m.get("ns");
+        }
         while (!s.batches.isEmpty() && s.batches.peekFirst().seq() < seq) {
             lost(s, s.batches.poll()); // answers come in order: an earlier batch never reached the function
         }
@@ -342,9 +368,6 @@ final class Distributor implements Runnable {
                     config.name(), s.describe(), seq);
             return;
         }
-        long[] ids = m.get("ids", long[].class);
-        List<?> values = (List<?>) m.get("values");
-        List<?> errors = (List<?>) m.get("errors");
         Map<?, ?>[] errorAt = new Map<?, ?>[ids.length];
         if (errors != null) {
             for (Object o : errors) {
@@ -366,12 +389,14 @@ final class Distributor implements Runnable {
         }
         if (head.tasks().isEmpty()) {
             s.batches.poll();
+            if (ns instanceof Number n) {
+                noteOverhead(s, head, n.longValue());
+            }
         }
         inFlight -= out.size();
         stats.answered(s.worker.getName(), out.size());
         s.answered = true;
         deathsWithoutAnswer = 0;
-        Object ns = m.get("ns");
         if (ns instanceof Number n && n.longValue() > 0 && !out.isEmpty()) {
             // an average over the last few dozen answers: item costs can be bimodal (the article's
             // cal_pow), and a short memory would take a run of cheap items for cheap items to come
@@ -472,20 +497,39 @@ final class Distributor implements Runnable {
         stopQuietly(s.worker); // reaps it (it has exited already), after the replacement's start began
     }
 
+    /** The placement after {@code failed} in the pool's list that differs from it, or null. */
+    private Placement nextPlacement(Placement failed) {
+        List<Placement> where = config.placements();
+        int at = where.indexOf(failed);
+        for (int k = 1; k < where.size(); k++) {
+            Placement p = where.get((at + k) % where.size());
+            if (!p.equals(failed)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** Starts a replacement, placed as the worker it replaces was (with Placement.any(), on any node left). */
     private void respawn(Placement placement) {
+        respawn(placement, 0);
+    }
+
+    /** {@link #respawn(Placement)}; {@code tries}: the placements this worker's replacement failed to start at. */
+    private void respawn(Placement placement, int tries) {
         if (queues.closed() || noWorkersReason != null) {
             return;
         }
         PoolWorker w = newWorker(placement);
         WorkerSlot s = new WorkerSlot(w);
+        s.placementTries = tries;
         starting++;
         Thread t = new Thread(() -> {
             try {
                 w.start();
                 post(new Notice(WorkerSlot.Kind.STARTED, s, null, null));
             } catch (RuntimeException e) {
-                post(new Notice(WorkerSlot.Kind.START_FAILED, null, null, e));
+                post(new Notice(WorkerSlot.Kind.START_FAILED, s, null, e));
             }
         }, "jvalkka-pool-start-" + w.getName());
         t.setDaemon(true);
@@ -505,8 +549,19 @@ final class Distributor implements Runnable {
         LOG.info("ProcessQueue {}: replacement worker {} started", config.name(), s.describe());
     }
 
-    private void startFailed(RuntimeException e) {
+    private void startFailed(WorkerSlot s, RuntimeException e) {
         starting--;
+        Placement failedAt = placements.remove(s.worker);
+        Placement next = failedAt == null || s.placementTries + 1 >= config.placements().size() ? null
+                : nextPlacement(failedAt);
+        if (next != null && !shuttingDown && !closing) {
+            // its node is gone (lost, or never there): the worker goes to the pool's next placement instead, so
+            // that a lost node does not leave the pool a worker short; at most one try per placement of the pool
+            LOG.warn("ProcessQueue {}: a replacement worker failed to start at {} ({}); starting it at {}",
+                    config.name(), failedAt, e.getMessage(), next);
+            respawn(next, s.placementTries + 1);
+            return;
+        }
         LOG.error("ProcessQueue {}: a replacement worker failed to start: {}", config.name(), e.getMessage());
         if (slots.isEmpty() && starting == 0) {
             noWorkersReason = e;
@@ -542,7 +597,7 @@ final class Distributor implements Runnable {
                     if (room <= 0 || queued <= 0) {
                         return;
                     }
-                    int size = batchSize(queued, live, room);
+                    int size = batchSize(s, queued, live, room);
                     queues.take(size, batch);
                     if (batch.isEmpty()) {
                         return;
@@ -581,8 +636,34 @@ final class Distributor implements Runnable {
         return costItems > 0 ? costNanos / costItems : -1;
     }
 
-    private int batchSize(int queued, int live, int room) {
-        return batchSize(nanosPerItem(), queued, live, room, config.maxBatch());
+    private int batchSize(WorkerSlot s, int queued, int live, int room) {
+        return batchSize(nanosPerItem(), targetNanos(s.overheadNanos), queued, live, room, config.maxBatch());
+    }
+
+    /**
+     * The work a batch for a worker should hold: {@link #OVERHEAD_FACTOR} times what each of its
+     * batches costs beyond the function ({@code overheadNanos}, measured; negative before that), so
+     * that a message's cost (the worker's decode and answer, between one item and the next, the
+     * wake-ups at both ends, a network's round trip) stays a few percent of the work; at least
+     * {@link #TARGET_BATCH_NANOS}, at most {@link #MAX_TARGET_BATCH_NANOS}.
+     */
+    static long targetNanos(double overheadNanos) {
+        return (long) Math.max(TARGET_BATCH_NANOS, Math.min(MAX_TARGET_BATCH_NANOS, OVERHEAD_FACTOR * overheadNanos));
+    }
+
+    /**
+     * Notes the time a worker's batch cost beyond its function: from when it could start it (sent,
+     * or the worker's previous answer, whichever came later) to its answer, less the function's
+     * time, as a moving average per worker.
+     */
+    private static void noteOverhead(WorkerSlot s, WorkerSlot.Batch b, long computeNanos) {
+        long now = System.nanoTime();
+        long from = s.lastAnswerNanos == 0 ? b.sentNanos() : Math.max(b.sentNanos(), s.lastAnswerNanos);
+        s.lastAnswerNanos = now;
+        long o = now - from - computeNanos;
+        if (computeNanos > 0 && o >= 0) {
+            s.overheadNanos = s.overheadNanos < 0 ? o : 0.8 * s.overheadNanos + 0.2 * o;
+        }
     }
 
     /**
@@ -593,8 +674,13 @@ final class Distributor implements Runnable {
      * twice), than {@code room} in the worker's hold, or than {@code maxBatch}; at least 1.
      */
     static int batchSize(double nanosPerItem, int queued, int live, int room, int maxBatch) {
+        return batchSize(nanosPerItem, TARGET_BATCH_NANOS, queued, live, room, maxBatch);
+    }
+
+    /** {@link #batchSize(double, int, int, int, int)} with about {@code targetNanos} of work (rounded). */
+    static int batchSize(double nanosPerItem, long targetNanos, int queued, int live, int room, int maxBatch) {
         int bySpeed = nanosPerItem < 0 ? 8
-                : (int) Math.max(1, Math.min(maxBatch, TARGET_BATCH_NANOS / Math.max(1.0, nanosPerItem)));
+                : (int) Math.max(1, Math.min(maxBatch, Math.round(targetNanos / Math.max(1.0, nanosPerItem))));
         int fair = (int) Math.max(1, (queued + 2L * live - 1) / (2L * live));
         return Math.max(1, Math.min(Math.min(bySpeed, fair), Math.min(room, maxBatch)));
     }
@@ -607,9 +693,10 @@ final class Distributor implements Runnable {
             items.add(batch.get(i).input);
         }
         try {
-            s.worker.sendMessageToBack(new MessageObject(PoolWorker.RUN, "seq", s.lastSeq + 1, "ids", ids,
-                    "items", items));
-            s.batches.add(new WorkerSlot.Batch(++s.lastSeq, new ArrayDeque<>(batch)));
+            s.worker.sendMessageToBack(Batches.simple(items)
+                    ? new MessageObject(PoolWorker.RUN, Batches.PACKED, Batches.encode(s.lastSeq + 1, ids, items))
+                    : new MessageObject(PoolWorker.RUN, "seq", s.lastSeq + 1, "ids", ids, "items", items));
+            s.batches.add(new WorkerSlot.Batch(++s.lastSeq, new ArrayDeque<>(batch), System.nanoTime()));
         } catch (IllegalArgumentException e) {
             if (batch.size() > 1) {
                 for (Task t : batch) { // find the item that cannot be encoded; the others go

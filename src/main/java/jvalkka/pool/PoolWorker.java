@@ -114,12 +114,25 @@ final class PoolWorker extends MessageProcess {
     /**
      * Backend: runs the function over a batch; {@code ids} are the items'
      * positions, {@code seq} numbers the batch (echoed, so the frontend can tell
-     * a batch this worker never decoded).
+     * a batch this worker never decoded). A batch of {@linkplain Batches#simple simple}
+     * items comes in {@link Batches}' compact form, and its answer goes back in it when
+     * every value is simple too and no item failed.
      */
     void c__run(MessageObject m) {
-        long seq = m.get("seq", Long.class);
-        long[] ids = m.get("ids", long[].class);
-        List<?> items = (List<?>) m.get("items");
+        long seq;
+        long[] ids;
+        List<?> items;
+        Object packed = m.get(Batches.PACKED);
+        if (packed != null) {
+            Batches.Decoded d = Batches.decode((String) packed);
+            seq = d.seq();
+            ids = d.ids();
+            items = d.values();
+        } else {
+            seq = m.get("seq", Long.class);
+            ids = m.get("ids", long[].class);
+            items = (List<?>) m.get("items");
+        }
         List<Object> values = new ArrayList<>(ids.length);
         List<Map<String, Object>> errors = null;
         long t0 = System.nanoTime();
@@ -139,6 +152,10 @@ final class PoolWorker extends MessageProcess {
             }
         }
         long ns = System.nanoTime() - t0;
+        if (errors == null && Batches.simple(values)) {
+            return_out__(new MessageObject(DONE, Batches.PACKED, Batches.encode(seq, ids, ns, values)));
+            return;
+        }
         try {
             return_out__(new MessageObject(DONE, "seq", seq, "ids", ids, "values", values, "errors", errors,
                     "ns", ns));

@@ -503,9 +503,11 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
          * nodes (fewest workers per core first), and a list of {@link Placement#node} names puts
          * them where they are named. A worker that dies, or whose node is lost (unreachable, its
          * agent killed), is replaced with the same placement: with {@code any()} on a node that is
-         * left; a node named alone and lost leaves the pool a worker short (its start fails and is
-         * logged). The items the lost worker was computing go back to the others, once, as for a
-         * crashed worker; results still come in input order. No placement (the default): workers
+         * left; where its replacement cannot start (a named node that is lost), at the pool's next
+         * placement, so that the pool keeps its number of workers (a pool with a single named
+         * placement whose node is lost goes on a worker short; its start fails and is logged). The
+         * items the lost worker was computing go back to the others, once, as for a crashed worker;
+         * results still come in input order. No placement (the default): workers
          * run on this host, or where {@link #options}' placement says.
          *
          * @param placements one or more placements, used in turn

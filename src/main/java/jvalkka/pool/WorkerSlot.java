@@ -40,9 +40,16 @@ final class WorkerSlot {
     boolean gone;
     private Thread reader;
 
-    /** Tasks sent together, numbered per worker. */
-    record Batch(long seq, ArrayDeque<Task> tasks) {
+    /** Tasks sent together, numbered per worker, and when ({@link System#nanoTime()}). */
+    record Batch(long seq, ArrayDeque<Task> tasks, long sentNanos) {
     }
+
+    /** For a replacement: the placements it was tried at before this one, which it could not start at. */
+    int placementTries;
+    /** When the distributor took in this worker's last whole answer (0: none yet). */
+    long lastAnswerNanos;
+    /** A moving average of what a batch costs this worker beyond the function, in ns (negative: not measured yet). */
+    double overheadNanos = -1;
 
     WorkerSlot(PoolWorker worker) {
         this.worker = worker;

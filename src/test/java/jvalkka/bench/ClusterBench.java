@@ -48,7 +48,8 @@ import jvalkka.testing.NetHosts;
  * remote figures once more in a plain TCP cluster ({@code --insecure-plain-tcp}),
  * as {@code remote_rtt_plain_p50_us}, {@code remote_oneway_plain_msgs_per_s} and so on. {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
- * pq, kill, plain) runs only those parts.
+ * pq, kill, plain) runs only those parts; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
+ * time per process role and thread kind over the timed maps.
  */
 public final class ClusterBench {
     private ClusterBench() {
@@ -393,7 +394,7 @@ public final class ClusterBench {
         pqSeconds(items.subList(0, 60), null, null, Placement.node("node1"), Placement.node("node2"),
                 Placement.node("node3"));
         awaitNoTrainers(agents, Duration.ofSeconds(120));
-        double one = pqSeconds(items, null, null, Placement.node("node1"));
+        double one = pqSeconds(items, THREADS ? agents : null, new long[1], Placement.node("node1"));
         long[] cpu = new long[1];
         double three = pqSeconds(items, agents, cpu, Placement.node("node1"), Placement.node("node2"),
                 Placement.node("node3"));
@@ -458,6 +459,7 @@ public final class ClusterBench {
         }).name("bench-" + nodes.length).workers(2 * nodes.length).placements(nodes).start()) {
             q.map(items.subList(0, Math.min(items.size(), 20 * nodes.length))); // every worker up and warm
             double[] s = new double[3];
+            java.util.Map<String, Long> threads0 = THREADS ? threadTicks(cpuOf) : null;
             for (int run = 0; run < s.length; run++) {
                 long c0 = cpuOf == null ? 0 : cpuNanos(cpuOf);
                 long t0 = System.nanoTime();
@@ -470,8 +472,68 @@ public final class ClusterBench {
                     throw new IllegalStateException("wrong results");
                 }
             }
+            if (threads0 != null) {
+                printThreads(nodes.length, threads0, threadTicks(cpuOf), 3L * items.size());
+            }
             Arrays.sort(s);
             return s[1];
+        }
+    }
+
+    /** {@code -Dpq.threads=true}: print where the pool's CPU goes, per process role and thread name, on stderr. */
+    private static final boolean THREADS = Boolean.getBoolean("pq.threads");
+
+    /**
+     * CPU ticks (user + system, 100 Hz) per "role/thread" of this JVM ("driver") and every process
+     * under the agents ("agent" for the node agents' JVMs, "worker" for the rest), thread names
+     * with their digits dropped so that a kind of thread sums over its instances.
+     */
+    private static java.util.Map<String, Long> threadTicks(NetHosts.HostProcess[] agents) {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(ProcessHandle.current());
+        if (agents != null) {
+            for (NetHosts.HostProcess a : agents) {
+                a.process().toHandle().descendants().forEach(all::add);
+            }
+        }
+        for (ProcessHandle h : all) {
+            String role = h.pid() == ProcessHandle.current().pid() ? "driver"
+                    : h.info().commandLine().map(c -> c.contains("NodeAgent") ? "agent" : c.contains("java") ? "worker"
+                            : "other").orElse("other");
+            try (var tasks = java.nio.file.Files.list(Path.of("/proc/" + h.pid() + "/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String st = java.nio.file.Files.readString(t.resolve("stat"));
+                        String comm = st.substring(st.indexOf('(') + 1, st.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                        String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                        out.merge(role + "/" + comm, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    } catch (java.io.IOException | RuntimeException e) {
+                        // it ended meanwhile
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // it ended meanwhile
+            }
+        }
+        return out;
+    }
+
+    private static void printThreads(int nodes, java.util.Map<String, Long> before, java.util.Map<String, Long> after,
+            long items) {
+        List<java.util.Map.Entry<String, Long>> d = new ArrayList<>();
+        long total = 0;
+        for (var e : after.entrySet()) {
+            long v = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (v > 0) {
+                d.add(java.util.Map.entry(e.getKey(), v));
+                total += v;
+            }
+        }
+        d.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
+        System.err.printf("pq threads, %d node(s), %d items: %.3f ms CPU per item%n", nodes, items, total * 10.0 / items);
+        for (var e : d) {
+            System.err.printf("  %-40s %6d ms  %.3f ms/item%n", e.getKey(), e.getValue() * 10, e.getValue() * 10.0 / items);
         }
     }
 

@@ -39,4 +39,17 @@ class BatchSizeTest {
         assertEquals(3, Distributor.batchSize(10, 1_000_000, 2, 3, MAX));
         assertEquals(1, Distributor.batchSize(10, 1_000_000, 2, 0, MAX)); // never empty
     }
+
+    @Test
+    void aWorkerThatPaysMorePerMessageGetsBatchesOfMoreWork() {
+        assertEquals(Distributor.TARGET_BATCH_NANOS, Distributor.targetNanos(-1)); // not measured yet
+        assertEquals(Distributor.TARGET_BATCH_NANOS, Distributor.targetNanos(10_000)); // a cheap local message
+        assertEquals(20_000_000, Distributor.targetNanos(1_000_000)); // 1 ms per message: 20 ms of work
+        assertEquals(Distributor.MAX_TARGET_BATCH_NANOS, Distributor.targetNanos(1e9));
+        // 10 ms items: one by one where messages are cheap, two by two where one costs a millisecond
+        assertEquals(1, Distributor.batchSize(10_100_000, Distributor.targetNanos(10_000), 600, 6, MAX, MAX));
+        assertEquals(2, Distributor.batchSize(10_100_000, Distributor.targetNanos(1_000_000), 600, 6, MAX, MAX));
+        // and never above the fair share, which keeps the tail fine-grained
+        assertEquals(1, Distributor.batchSize(10_100_000, Distributor.targetNanos(1_000_000), 12, 6, MAX, MAX));
+    }
 }
