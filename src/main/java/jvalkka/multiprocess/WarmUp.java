@@ -148,6 +148,44 @@ final class WarmUp {
         java.nio.file.Files.getAttribute(modules, "unix:ino");
     }
 
+    /**
+     * What a taken warm JVM does with its process's class while the frontend
+     * serialises the process: loads it and its superclasses, and reads what the
+     * restore reads of them by reflection (fields, the simple name for the
+     * logger, whose lookup loads a nested class's declaring class), and builds
+     * their serialization descriptors, all without initialising the class:
+     * its statics are set up by the restore, as in a fresh JVM. A class
+     * declaring {@code serialVersionUID} or {@code serialPersistentFields}
+     * (reading those initialises it) gets no descriptor here, and no class's
+     * default serialVersionUID is computed (its digest initialises the class). Anything that
+     * fails is left for the restore to report.
+     *
+     * @param className the process's class, as the take line names it
+     */
+    static void prefetch(String className) {
+        try {
+            Class<?> cls = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+            if (!MessageProcess.class.isAssignableFrom(cls)) {
+                return;
+            }
+            cls.getSimpleName();
+            boolean descriptor = java.io.Serializable.class.isAssignableFrom(cls);
+            for (Class<?> c = cls; c != MessageProcess.class; c = c.getSuperclass()) {
+                for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                    if (f.getName().equals("serialVersionUID") || f.getName().equals("serialPersistentFields")) {
+                        descriptor = false;
+                    }
+                }
+            }
+            if (descriptor) {
+                // not its default serialVersionUID: the digest asks JNI for the static initialiser, which runs it
+                java.io.ObjectStreamClass.lookup(cls);
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // the restore meets it again, and reports it
+        }
+    }
+
     /** Messages of typed values: what a process gets and sends beyond plain ones (the pool's batches, say). */
     private static final int TYPED_ROUNDS = 3;
 
