@@ -81,7 +81,12 @@ final class BackendStart {
         ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         launchedAt = System.nanoTime();
-        WarmJvm.Connected warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName());
+        WarmJvm.Connected warmJvm;
+        while ((warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName())) != null
+                && !handOver(warmJvm)) {
+            // it died after the pool's liveness check, before anything of the process crossed: another, or cold
+            logger.debug("start: the warm JVM pid {} died before it was handed the process", warmJvm.process.pid());
+        }
         if (warmJvm != null) {
             processBytes = serializeTaking(warmJvm); // the warm JVM loads the class meanwhile
         } else if (processBytes == null) {
@@ -138,25 +143,52 @@ final class BackendStart {
         life.launched(process);
     }
 
-    /** Writes the connection's boot line (a warm JVM's: its take line) on the backend's standard input. */
-    private void writeBootLine() {
+    /**
+     * Writes the connection's boot line (a warm JVM's: its take line) on the
+     * backend's standard input; false when that fails (the JVM died: a cold
+     * start's {@code awaitReady} reports its status and stderr).
+     */
+    private boolean writeBootLine() {
         try {
             stdin.write(connection.bootLine());
             stdin.flush();
+            return true;
         } catch (IOException e) {
-            // the JVM died at once; awaitReady reports its status and stderr
+            return false;
         }
     }
 
     /**
-     * Writes the take line to the warm JVM just taken, then serialises the
-     * process (the JVM loads its class meanwhile); when the process cannot
-     * cross, ends that JVM and throws as {@link #prepare} would have.
+     * Hands the warm JVM just taken its take line. False when it turns out dead
+     * (it died after the pool checked it, before the line reached it, or at
+     * once): it is then ended and forgotten, and the start takes another or
+     * starts one cold. Nothing of the process has crossed by then (the take line
+     * names its class, which no warm JVM initialises), so nothing the process
+     * does happens twice.
      */
-    private byte[] serializeTaking(WarmJvm.Connected warmJvm) {
+    private boolean handOver(WarmJvm.Connected warmJvm) {
         stdin = warmJvm.process.getOutputStream();
         connection = warmJvm;
-        writeBootLine();
+        java.util.function.Consumer<Process> hook = WarmPool.beforeHandOver;
+        if (hook != null) {
+            hook.accept(warmJvm.process);
+        }
+        if (writeBootLine() && warmJvm.process.isAlive()) {
+            return true;
+        }
+        warmJvm.stop();
+        WarmPool.takenStarted();
+        connection = null;
+        stdin = null;
+        return false;
+    }
+
+    /**
+     * Serialises the process for the warm JVM that has its take line (it loads
+     * the class meanwhile); when the process cannot cross, ends that JVM and
+     * throws as {@link #prepare} would have.
+     */
+    private byte[] serializeTaking(WarmJvm.Connected warmJvm) {
         try {
             return serializeOwner();
         } catch (RuntimeException e) {

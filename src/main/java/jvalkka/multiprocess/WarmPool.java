@@ -105,6 +105,12 @@ public final class WarmPool {
         ExitSequence.add(ExitSequence.Phase.STOP_BACKENDS, WarmPool::atExit);
     }
 
+    /**
+     * For tests: called with the warm JVM a start took, right before the start
+     * hands it over (writes its take line).
+     */
+    static volatile java.util.function.Consumer<Process> beforeHandOver;
+
     private WarmPool() {
     }
 

@@ -258,6 +258,67 @@ class WarmPoolTest {
         assertEquals(2, WarmPool.stopAll());
     }
 
+    /** Kills the warm JVM a start just took, as if it died after the pool's liveness check; once. */
+    private static void killTheNextTakenJvm(List<Long> killed) {
+        WarmPool.beforeHandOver = p -> {
+            WarmPool.beforeHandOver = null;
+            killed.add(p.pid());
+            p.destroyForcibly();
+            try {
+                assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the taken warm JVM did not die");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void aWarmJvmThatDiesBeforeTheHandOverGivesWayToAnotherWarmOne() throws Exception {
+        BackendOptions o = options("diestwo", 2);
+        started(o, 1).stop();
+        List<Long> idle = awaitIdle(2);
+        List<Long> killed = new ArrayList<>();
+        killTheNextTakenJvm(killed);
+        Counted p;
+        try {
+            p = started(o, 5);
+        } finally {
+            WarmPool.beforeHandOver = null;
+        }
+        try {
+            assertEquals(1, killed.size(), "the hook killed the JVM the start took");
+            assertNotEquals(killed.get(0), p.pid());
+            assertTrue(idle.contains(p.pid()), "the start took the other warm JVM: " + p.pid() + " of " + idle);
+            assertEquals(5, report(p).get("seed", Integer.class));
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
+    void aWarmJvmThatDiesBeforeTheHandOverGivesWayToAColdStartWhenNoneIsLeft() throws Exception {
+        BackendOptions o = options("diesone", 1);
+        started(o, 1).stop();
+        List<Long> idle = awaitIdle(1);
+        List<Long> killed = new ArrayList<>();
+        killTheNextTakenJvm(killed);
+        Counted p;
+        try {
+            p = started(o, 6);
+        } finally {
+            WarmPool.beforeHandOver = null;
+        }
+        try {
+            assertEquals(idle, killed, "the hook killed the JVM the start took");
+            assertFalse(idle.contains(p.pid()), "a cold start");
+            assertFalse(CommandLines.of(ProcessHandle.of(p.pid()).orElseThrow()).contains("-Djvalkka.warm=true"));
+            assertEquals(6, report(p).get("seed", Integer.class), "the restored object");
+            assertEquals(2, report(p).get("reports", Integer.class), "a fresh backend counts its own reports");
+        } finally {
+            p.stop();
+        }
+    }
+
     @Test
     void aStartThatMatchesNoWarmJvmStartsOneAsWithoutAPool() throws Exception {
         BackendOptions o = options("match", 1);
