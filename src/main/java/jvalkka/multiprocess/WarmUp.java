@@ -127,6 +127,27 @@ final class WarmUp {
             }
         }
         rehearseMapping();
+        rehearseHandleDescriptors();
+    }
+
+    /**
+     * The serial forms of jvalkka's shared-memory handles: a process object with
+     * such a field crosses by Java serialization, whose first read of each class
+     * builds its descriptor (reflection, the serialization constructor). Built
+     * here, for jvalkka's own classes only; names that no longer exist are skipped.
+     */
+    private static final String[] HANDLE_FORMS = {"jvalkka.sync.EventGroup$Handle", "jvalkka.shm.SharedMemory$Handle",
+        "jvalkka.shm.SharedArray$Handle", "jvalkka.shm.ReplicatedArray$Handle", "jvalkka.shm.internal.NamedHandle"};
+
+    static void rehearseHandleDescriptors() {
+        ClassLoader loader = WarmUp.class.getClassLoader();
+        for (String name : HANDLE_FORMS) {
+            try {
+                java.io.ObjectStreamClass.lookup(Class.forName(name, true, loader)).getSerialVersionUID();
+            } catch (ClassNotFoundException | LinkageError e) {
+                // renamed or gone: nothing to warm
+            }
+        }
     }
 
     /**
