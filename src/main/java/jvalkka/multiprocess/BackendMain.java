@@ -33,7 +33,8 @@ import jvalkka.log.LogConfig;
  * first rehearses a start ({@link WarmUp}), then reads its boot line, which names
  * the pool's channel: it connects (the same checks as any backend's), writes
  * {@link WarmPool#READY_BYTE} on standard error and waits for a second line, the
- * name of the process that took it; only then does the boot frame come. The end
+ * name of the process that took it and of its class (loaded, not initialised,
+ * while the boot frame is on its way); only then does the boot frame come. The end
  * of its input before that line halts it as it does any backend.
  */
 final class BackendMain {
