@@ -370,7 +370,7 @@ public final class SgnBench {
             long t0 = System.nanoTime();
             try (Parallelize par = new Parallelize(p)) {
                 par.run();
-
+            }
             if (snk.frames != 1) {
                 throw new AssertionError("got " + snk.frames + " frames of 1");
             }
