@@ -32,7 +32,8 @@ import jvalkka.log.LogConfig;
  * first rehearses a start ({@link WarmUp}), then reads its boot line, which names
  * the pool's channel: it connects (the same checks as any backend's), writes
  * {@link WarmPool#READY_BYTE} on standard error and waits for a second line, the
- * name of the process that took it; only then does the boot frame come. The end
+ * name of the process that took it and of its class (loaded, not initialised,
+ * while the boot frame is on its way); only then does the boot frame come. The end
  * of its input before that line halts it as it does any backend.
  */
 final class BackendMain {
@@ -75,7 +76,9 @@ final class BackendMain {
      * {@link WarmPool#READY_BYTE} on standard error, then waits for its take
      * line, the name of the process that took it; from there on it is that
      * process's backend, as if started for it. The end of its input before
-     * that line halts it, as it does any backend. Its standard error is the
+     * that line halts it, as it does any backend. The take line also names the
+     * process's class, which it loads meanwhile ({@link WarmUp#prefetch}: no
+     * static initialiser runs). Its standard error is the
      * parent's from the ready byte on ({@link #adoptParentStderr}): the
      * parent that started it is the one whose start takes it.
      */
@@ -105,6 +108,11 @@ final class BackendMain {
             return 2;
         }
         takeLineRead.countDown();
+        int space = taken.indexOf(' ');
+        if (space >= 0) {
+            WarmUp.prefetch(taken.substring(space + 1)); // while the frontend serialises the process
+            taken = taken.substring(0, space);
+        }
         label = java.net.URLDecoder.decode(taken, StandardCharsets.UTF_8);
         System.setProperty("jvalkka.process", label);
         System.clearProperty(WarmPool.WARM_PROPERTY);

@@ -34,7 +34,7 @@ final class BackendStart {
     private BackendListener connection;
     private byte[] processBytes;
     private List<Object> crossed = List.of();
-    private final StderrPump stderr = new StderrPump();
+    private StderrPump stderr = new StderrPump();
     private long launchedAt;
 
     BackendStart(MessageProcess owner, String label, MessagePipe main, MessagePipe internal, Lifecycle life) {
@@ -48,7 +48,10 @@ final class BackendStart {
 
     /**
      * Checks the process and serialises it for the backend (what it restores),
-     * before anything is launched.
+     * before anything is launched; a start that may take a warm JVM
+     * ({@link BackendOptions#warmPool()}) serialises it in {@link #launch}
+     * instead, once the warm JVM has its take line (it loads the process's
+     * class meanwhile), and ends that JVM when the process cannot cross.
      *
      * @return where the backend's classes come from
      * @throws BackendStartException when a field cannot cross (the message names it)
@@ -56,7 +59,9 @@ final class BackendStart {
     BackendClassPath prepare(BackendOptions options) {
         Checks.beforeStart(owner);
         BackendClassPath where = BackendClassPath.of(options, owner.getClass(), owner); // fails here, or fits
-        processBytes = serializeOwner();
+        if (options.warmPool() <= 0 || options.placement() != null) {
+            processBytes = serializeOwner();
+        }
         owner.allowHandlerTypes(); // the backend's messages may carry them too
         main.maxMessageBytes(options.maxMessageBytes());
         internal.maxMessageBytes(options.maxMessageBytes());
@@ -76,11 +81,21 @@ final class BackendStart {
         ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         launchedAt = System.nanoTime();
-        WarmJvm.Connected warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs()); // null: none idle, or no pool
+        WarmJvm.Connected warmJvm;
+        while ((warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName())) != null
+                && !handOver(warmJvm)) {
+            // it died after the pool's liveness check, before anything of the process crossed: another, or cold
+            logger.debug("start: the warm JVM pid {} died before it was handed the process", warmJvm.process.pid());
+        }
+        if (warmJvm != null) {
+            processBytes = serializeTaking(warmJvm); // the warm JVM loads the class meanwhile
+        } else if (processBytes == null) {
+            processBytes = serializeOwner(); // before anything is launched
+        }
         Process process;
         if (warmJvm != null) {
             connection = warmJvm; // connected and proven already: the start only sends the boot frame
-            process = warmJvm.process;
+            process = warmJvm.process; // its take line is written (serializeTaking)
         } else {
             BackendConnection local = new BackendConnection(logger);
             connection = local;
@@ -102,12 +117,11 @@ final class BackendStart {
             }
         }
         stdin = process.getOutputStream();
-        stderr.start(process.getErrorStream(), label);
-        try {
-            stdin.write(connection.bootLine()); // a warm JVM's: the name of the process that took it
-            stdin.flush();
-        } catch (IOException e) {
-            // the JVM died at once; awaitReady reports its status and stderr
+        if (warmJvm != null) {
+            stderr = warmJvm.stderr; // copying since the JVM got ready
+        } else {
+            stderr.start(process.getErrorStream(), label);
+            writeBootLine();
         }
         life.launched(process);
         if (warmJvm == null) { // a warm JVM is in the run record since its spawn (RunRecord.addChild reads /proc
@@ -127,6 +141,63 @@ final class BackendStart {
         launchedAt = System.nanoTime();
         Process process = remote.launch(owner.toString(), label, options.jvmArgs());
         life.launched(process);
+    }
+
+    /**
+     * Writes the connection's boot line (a warm JVM's: its take line) on the
+     * backend's standard input; false when that fails (the JVM died: a cold
+     * start's {@code awaitReady} reports its status and stderr).
+     */
+    private boolean writeBootLine() {
+        try {
+            stdin.write(connection.bootLine());
+            stdin.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Hands the warm JVM just taken its take line. False when it turns out dead
+     * (it died after the pool checked it, before the line reached it, or at
+     * once): it is then ended and forgotten, and the start takes another or
+     * starts one cold. Nothing of the process has crossed by then (the take line
+     * names its class, which no warm JVM initialises), so nothing the process
+     * does happens twice.
+     */
+    private boolean handOver(WarmJvm.Connected warmJvm) {
+        stdin = warmJvm.process.getOutputStream();
+        connection = warmJvm;
+        java.util.function.Consumer<Process> hook = WarmPool.beforeHandOver;
+        if (hook != null) {
+            hook.accept(warmJvm.process);
+        }
+        if (writeBootLine() && warmJvm.process.isAlive()) {
+            return true;
+        }
+        warmJvm.stop();
+        WarmPool.takenStarted();
+        connection = null;
+        stdin = null;
+        return false;
+    }
+
+    /**
+     * Serialises the process for the warm JVM that has its take line (it loads
+     * the class meanwhile); when the process cannot cross, ends that JVM and
+     * throws as {@link #prepare} would have.
+     */
+    private byte[] serializeTaking(WarmJvm.Connected warmJvm) {
+        try {
+            return serializeOwner();
+        } catch (RuntimeException e) {
+            warmJvm.stop(); // it may have loaded the class: it serves no other process
+            WarmPool.takenStarted();
+            connection = null;
+            stdin = null;
+            throw e;
+        }
     }
 
     private byte[] serializeOwner() {

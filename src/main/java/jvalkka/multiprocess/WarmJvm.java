@@ -28,27 +28,39 @@ final class WarmJvm {
      * and nothing is until its boot frame is answered: what a start that takes
      * it does is what a start does after the accept. As the start's
      * {@link BackendListener}, its "boot line" is the take line: the name of the
-     * process that took it.
+     * process that took it and the name of its class.
      */
     static final class Connected implements BackendListener {
         final Process process;
+        /**
+         * The copy of its standard error to ours, started when it got ready (by the
+         * refill, not by the start that takes it: a thread's start costs the start
+         * milliseconds on a busy machine). It ends by itself when the JVM adopts our
+         * standard error, which it does right after its ready byte.
+         */
+        final StderrPump stderr;
         private SocketChannel[] channels;
         private String label = "";
+        private String processClass = "";
 
-        Connected(Process process, SocketChannel[] channels) {
+        Connected(Process process, SocketChannel[] channels, StderrPump stderr) {
             this.process = process;
             this.channels = channels;
+            this.stderr = stderr;
         }
 
-        /** The process that takes this JVM is called {@code label}. */
-        Connected takenBy(String label) {
+        /** The process that takes this JVM is called {@code label}, and its class is {@code processClass}. */
+        Connected takenBy(String label, String processClass) {
             this.label = label;
+            this.processClass = processClass;
             return this;
         }
 
+        /** The take line: the label, URL-encoded (no space in it), a space, the process's class name. */
         @Override
         public byte[] bootLine() {
-            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
+            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + " " + processClass + "\n")
+                    .getBytes(StandardCharsets.UTF_8);
         }
 
         @Override

@@ -105,6 +105,12 @@ public final class WarmPool {
         ExitSequence.add(ExitSequence.Phase.STOP_BACKENDS, WarmPool::atExit);
     }
 
+    /**
+     * For tests: called with the warm JVM a start took, right before the start
+     * hands it over (writes its take line).
+     */
+    static volatile java.util.function.Consumer<Process> beforeHandOver;
+
     private WarmPool() {
     }
 
@@ -130,10 +136,12 @@ public final class WarmPool {
     /**
      * A warm JVM for a start with {@code options} whose command is {@code cmd}
      * (naming the backend {@code label}, with the sharing options
-     * {@code sharingArgs}), or null when the options ask for no pool or none is
-     * idle. Either way, records the demand so that the pool (re)fills.
+     * {@code sharingArgs}) and restoring a process of class {@code processClass}
+     * (its take line names it: the JVM loads it while the start serialises the
+     * process), or null when the options ask for no pool or none is idle. Either way, records the demand so that the pool (re)fills.
      */
-    static WarmJvm.Connected take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs) {
+    static WarmJvm.Connected take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs,
+            String processClass) {
         int n = options.warmPool();
         if (n <= 0 || options.placement() != null) {
             return null;
@@ -175,7 +183,7 @@ public final class WarmPool {
             return null;
         }
         LOG.debug("start: {} takes the warm JVM pid {}", label, taken.process.pid());
-        return taken.takenBy(label);
+        return taken.takenBy(label, processClass);
     }
 
     /**
@@ -352,7 +360,9 @@ public final class WarmPool {
         if (!r.said().isEmpty()) {
             LOG.warn("warm pool: a warm backend JVM said at its start: {}", r.said());
         }
-        return new WarmJvm.Connected(p, channels);
+        StderrPump pump = new StderrPump();
+        pump.start(p.getErrorStream(), "warm-" + p.pid()); // what follows its ready byte, until it adopts ours
+        return new WarmJvm.Connected(p, channels, pump);
     }
 
     /** An idle warm JVM exited by itself: forget it. */

@@ -127,6 +127,27 @@ final class WarmUp {
             }
         }
         rehearseMapping();
+        rehearseHandleDescriptors();
+    }
+
+    /**
+     * The serial forms of jvalkka's shared-memory handles: a process object with
+     * such a field crosses by Java serialization, whose first read of each class
+     * builds its descriptor (reflection, the serialization constructor). Built
+     * here, for jvalkka's own classes only; names that no longer exist are skipped.
+     */
+    private static final String[] HANDLE_FORMS = {"jvalkka.sync.EventGroup$Handle", "jvalkka.shm.SharedMemory$Handle",
+        "jvalkka.shm.SharedArray$Handle", "jvalkka.shm.ReplicatedArray$Handle", "jvalkka.shm.internal.NamedHandle"};
+
+    static void rehearseHandleDescriptors() {
+        ClassLoader loader = WarmUp.class.getClassLoader();
+        for (String name : HANDLE_FORMS) {
+            try {
+                java.io.ObjectStreamClass.lookup(Class.forName(name, true, loader)).getSerialVersionUID();
+            } catch (ClassNotFoundException | LinkageError e) {
+                // renamed or gone: nothing to warm
+            }
+        }
     }
 
     /**
@@ -146,6 +167,44 @@ final class WarmUp {
         }
         java.nio.file.Files.getAttribute(modules, "unix:dev");
         java.nio.file.Files.getAttribute(modules, "unix:ino");
+    }
+
+    /**
+     * What a taken warm JVM does with its process's class while the frontend
+     * serialises the process: loads it and its superclasses, and reads what the
+     * restore reads of them by reflection (fields, the simple name for the
+     * logger, whose lookup loads a nested class's declaring class), and builds
+     * their serialization descriptors, all without initialising the class:
+     * its statics are set up by the restore, as in a fresh JVM. A class
+     * declaring {@code serialVersionUID} or {@code serialPersistentFields}
+     * (reading those initialises it) gets no descriptor here, and no class's
+     * default serialVersionUID is computed (its digest initialises the class). Anything that
+     * fails is left for the restore to report.
+     *
+     * @param className the process's class, as the take line names it
+     */
+    static void prefetch(String className) {
+        try {
+            Class<?> cls = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+            if (!MessageProcess.class.isAssignableFrom(cls)) {
+                return;
+            }
+            cls.getSimpleName();
+            boolean descriptor = java.io.Serializable.class.isAssignableFrom(cls);
+            for (Class<?> c = cls; c != MessageProcess.class; c = c.getSuperclass()) {
+                for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                    if (f.getName().equals("serialVersionUID") || f.getName().equals("serialPersistentFields")) {
+                        descriptor = false;
+                    }
+                }
+            }
+            if (descriptor) {
+                // not its default serialVersionUID: the digest asks JNI for the static initialiser, which runs it
+                java.io.ObjectStreamClass.lookup(cls);
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // the restore meets it again, and reports it
+        }
     }
 
     /** Messages of typed values: what a process gets and sends beyond plain ones (the pool's batches, say). */

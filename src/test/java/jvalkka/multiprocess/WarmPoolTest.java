@@ -125,6 +125,85 @@ class WarmPoolTest {
         }
     }
 
+    /**
+     * No serialVersionUID and a list field (it crosses by Java serialization): the
+     * taken JVM loads it from the take line on, before its name is set.
+     */
+    @SuppressWarnings("serial")
+    static final class Unversioned extends MessageProcess {
+        static int inits;
+        static final String LABEL_AT_INIT;
+
+        static {
+            inits++;
+            LABEL_AT_INIT = String.valueOf(System.getProperty("jvalkka.process"));
+        }
+
+        private final ArrayList<Integer> seen = new ArrayList<>(List.of(5));
+
+        Unversioned() {
+            super("unversioned");
+        }
+
+        void c__report() {
+            send_out__(new MessageObject("report", "inits", inits, "labelAtInit", LABEL_AT_INIT, "label",
+                    String.valueOf(System.getProperty("jvalkka.process")), "seen", seen.get(0)));
+        }
+    }
+
+    @Test
+    void aTakenWarmJvmInitialisesAProcessClassOnlyOnceItIsTheProcesssBackend() throws Exception {
+        BackendOptions o = options("unversioned", 1);
+        started(o, 1).stop(); // cold: tells the pool what to keep warm
+        long warmPid = awaitIdle(1).get(0);
+        Unversioned p = new Unversioned();
+        p.setOptions(o);
+        p.start();
+        try {
+            assertEquals(warmPid, p.pid(), "the start took the warm JVM");
+            p.sendMessageToBack(new MessageObject("report"));
+            assertTrue(p.getPipe().poll(30), "no report within 30 s");
+            MessageObject r = p.getPipe().recv();
+            assertEquals(1, r.get("inits", Integer.class));
+            assertEquals(5, r.get("seen", Integer.class), "the restored object is the one started");
+            assertEquals(r.get("label", String.class), r.get("labelAtInit", String.class),
+                    "the class is initialised once the JVM is the process's backend, not while it was warm");
+        } finally {
+            p.stop();
+        }
+    }
+
+    /** A field that cannot cross: the start fails before the backend restores anything. */
+    static final class Uncrossable extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+        @SuppressWarnings("serial")
+        private final Object lock = new Object();
+
+        Uncrossable() {
+            super("uncrossable");
+        }
+    }
+
+    @Test
+    void aStartWhoseProcessCannotCrossFailsAsWithoutAPoolAndEndsTheWarmJvmItTook() throws Exception {
+        BackendOptions o = options("uncrossable", 1);
+        started(o, 1).stop(); // cold: tells the pool what to keep warm
+        long warmPid = awaitIdle(1).get(0);
+        Uncrossable p = new Uncrossable();
+        p.setOptions(o);
+        BackendStartException e = org.junit.jupiter.api.Assertions.assertThrows(BackendStartException.class, p::start);
+        assertTrue(e.getMessage().contains("lock"), e.getMessage());
+        assertFalse(p.isAlive());
+        ProcessHandle h = ProcessHandle.of(warmPid).orElse(null);
+        assertTrue(h == null || h.onExit().get(10, TimeUnit.SECONDS) != null, "the taken JVM ended");
+        Counted next = started(o, 3);
+        try {
+            assertEquals(3, report(next).get("seed", Integer.class), "the pool serves the next start");
+        } finally {
+            next.stop();
+        }
+    }
+
     /** Restores only in the JVM that made it: its backend's restore fails. */
     static final class Unrestorable extends MessageProcess {
         private static final long serialVersionUID = 1L;
@@ -177,6 +256,67 @@ class WarmPoolTest {
             taker.stop();
         }
         assertEquals(2, WarmPool.stopAll());
+    }
+
+    /** Kills the warm JVM a start just took, as if it died after the pool's liveness check; once. */
+    private static void killTheNextTakenJvm(List<Long> killed) {
+        WarmPool.beforeHandOver = p -> {
+            WarmPool.beforeHandOver = null;
+            killed.add(p.pid());
+            p.destroyForcibly();
+            try {
+                assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the taken warm JVM did not die");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void aWarmJvmThatDiesBeforeTheHandOverGivesWayToAnotherWarmOne() throws Exception {
+        BackendOptions o = options("diestwo", 2);
+        started(o, 1).stop();
+        List<Long> idle = awaitIdle(2);
+        List<Long> killed = new ArrayList<>();
+        killTheNextTakenJvm(killed);
+        Counted p;
+        try {
+            p = started(o, 5);
+        } finally {
+            WarmPool.beforeHandOver = null;
+        }
+        try {
+            assertEquals(1, killed.size(), "the hook killed the JVM the start took");
+            assertNotEquals(killed.get(0), p.pid());
+            assertTrue(idle.contains(p.pid()), "the start took the other warm JVM: " + p.pid() + " of " + idle);
+            assertEquals(5, report(p).get("seed", Integer.class));
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
+    void aWarmJvmThatDiesBeforeTheHandOverGivesWayToAColdStartWhenNoneIsLeft() throws Exception {
+        BackendOptions o = options("diesone", 1);
+        started(o, 1).stop();
+        List<Long> idle = awaitIdle(1);
+        List<Long> killed = new ArrayList<>();
+        killTheNextTakenJvm(killed);
+        Counted p;
+        try {
+            p = started(o, 6);
+        } finally {
+            WarmPool.beforeHandOver = null;
+        }
+        try {
+            assertEquals(idle, killed, "the hook killed the JVM the start took");
+            assertFalse(idle.contains(p.pid()), "a cold start");
+            assertFalse(CommandLines.of(ProcessHandle.of(p.pid()).orElseThrow()).contains("-Djvalkka.warm=true"));
+            assertEquals(6, report(p).get("seed", Integer.class), "the restored object");
+            assertEquals(2, report(p).get("reports", Integer.class), "a fresh backend counts its own reports");
+        } finally {
+            p.stop();
+        }
     }
 
     @Test
