@@ -232,6 +232,45 @@ class RemoteBackendTest {
     }
 
     @Test
+    void concurrentSynchronousCallersEachGetTheirOwnAnswerWhileReturnedObjectsKeepTheirOrder() throws Exception {
+        Remote r = started();
+        Api api = r.proxy(Api.class);
+        int threads = 4;
+        int calls = 300;
+        int pings = 500;
+        long readThemselves = BackendReplies.callerReadReplies();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int base = t * 1_000_000;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < calls; i++) {
+                        assertEquals(base + i + 7, api.add(base + i, 7), "a call got another call's answer");
+                    }
+                    return null;
+                }));
+            }
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < pings; i++) { // each comes back by return_out__, between the calls' replies
+                    r.sendMessageToBack(new MessageObject("ping", "i", i));
+                }
+                return null;
+            }));
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            for (int i = 0; i < pings; i++) {
+                assertEquals(i, r.returnFromBack().get("i"), "returned objects out of order");
+            }
+            assertTrue(BackendReplies.callerReadReplies() > readThemselves,
+                    "no synchronous call read its reply itself: every one waited for the reply router");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aBackendThatDoesNotReadSlowsTheSenderInsteadOfFillingItsMemory() throws Exception {
         Remote r = started();
         Api api = r.proxy(Api.class);
