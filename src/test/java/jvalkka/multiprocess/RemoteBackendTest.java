@@ -47,6 +47,8 @@ class RemoteBackendTest {
         long disorder();
 
         int block();
+
+        List<String> jvmOptions();
     }
 
     static class Remote extends MessageProcess {
@@ -90,6 +92,10 @@ class RemoteBackendTest {
 
         String c__fail(String why) throws IOException {
             throw new IOException(why);
+        }
+
+        List<String> c__jvmOptions() {
+            return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
         }
 
         int c__length(String s) {
@@ -229,6 +235,17 @@ class RemoteBackendTest {
         assertEquals(n, api.received(), "messages lost");
         assertEquals(0, api.disorder(), "messages out of order");
         System.out.printf("remote burst: %d messages in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Test
+    void aPlacedBackendWithTheDefaultOptionsRunsTheFullCompilerAndKeepsOptionsAddedToThem() {
+        Remote r = new Remote();
+        r.setOptions(BackendOptions.defaults().withExtraJvmArgs("-Dadded.option=1").withPlacement(NODE));
+        processes.add(r);
+        r.start();
+        List<String> opts = r.proxy(Api.class).jvmOptions();
+        assertFalse(opts.contains("-XX:TieredStopAtLevel=1"), "C1 only (no AES-GCM intrinsics): " + opts);
+        assertTrue(opts.contains("-XX:+UseSerialGC") && opts.contains("-Dadded.option=1"), opts.toString());
     }
 
     @Test
