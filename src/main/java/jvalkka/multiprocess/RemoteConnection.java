@@ -153,7 +153,8 @@ final class RemoteConnection implements BackendListener {
     RemoteBackend launch(String owner, String label, List<String> jvmArgs) {
         RemoteBackend b;
         try {
-            b = launcher.launch(new RemoteLauncher.Request(placement.nodeName(), placement.labels(), label, jvmArgs,
+            b = launcher.launch(new RemoteLauncher.Request(placement.nodeName(), placement.labels(), label,
+                    remoteJvmArgs(jvmArgs),
                     new String(bootLine(), StandardCharsets.UTF_8)));
         } catch (RuntimeException e) {
             close();
@@ -166,6 +167,34 @@ final class RemoteConnection implements BackendListener {
         host = b.host();
         return b;
     }
+
+    /**
+     * The JVM options of a backend on another host: {@code jvmArgs}, except that
+     * the default small JVM ({@link BackendOptions#SMALL_JVM}, at the head of the
+     * list: the defaults, perhaps with options added) becomes {@link #REMOTE_JVM},
+     * the same with the full (C2) compiler and its usual thresholds. A remote
+     * backend's every message crosses TCP, over TLS AES-GCM, and only C2 compiles
+     * AES and GHASH to the CPU's instructions: under C1 a 100-byte record took
+     * 6-8 us to seal (0.5 us under C2), per message each way, and the codec and
+     * dispatch run slower too; C2's few MB and some ms of boot CPU are small beside
+     * a start across hosts. A list of one's own is kept as it is.
+     */
+    static List<String> remoteJvmArgs(List<String> jvmArgs) {
+        List<String> small = BackendOptions.SMALL_JVM;
+        if (jvmArgs.size() < small.size() || !jvmArgs.subList(0, small.size()).equals(small)) {
+            return jvmArgs;
+        }
+        List<String> args = new ArrayList<>(REMOTE_JVM);
+        args.addAll(jvmArgs.subList(small.size(), jvmArgs.size()));
+        return List.copyOf(args);
+    }
+
+    /**
+     * The default JVM options of a backend on another host: {@link BackendOptions#SMALL_JVM}
+     * without its C1-only compiler settings (see {@link #remoteJvmArgs}).
+     */
+    static final List<String> REMOTE_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xss512k", "-XX:-UsePerfData",
+            "-XX:MaxMetaspaceSize=128m");
 
     @Override
     public byte[] bootLine() {

@@ -47,6 +47,8 @@ class RemoteBackendTest {
         long disorder();
 
         int block();
+
+        List<String> jvmOptions();
     }
 
     static class Remote extends MessageProcess {
@@ -90,6 +92,10 @@ class RemoteBackendTest {
 
         String c__fail(String why) throws IOException {
             throw new IOException(why);
+        }
+
+        List<String> c__jvmOptions() {
+            return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
         }
 
         int c__length(String s) {
@@ -229,6 +235,56 @@ class RemoteBackendTest {
         assertEquals(n, api.received(), "messages lost");
         assertEquals(0, api.disorder(), "messages out of order");
         System.out.printf("remote burst: %d messages in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Test
+    void aPlacedBackendWithTheDefaultOptionsRunsTheFullCompilerAndKeepsOptionsAddedToThem() {
+        Remote r = new Remote();
+        r.setOptions(BackendOptions.defaults().withExtraJvmArgs("-Dadded.option=1").withPlacement(NODE));
+        processes.add(r);
+        r.start();
+        List<String> opts = r.proxy(Api.class).jvmOptions();
+        assertFalse(opts.contains("-XX:TieredStopAtLevel=1"), "C1 only (no AES-GCM intrinsics): " + opts);
+        assertTrue(opts.contains("-XX:+UseSerialGC") && opts.contains("-Dadded.option=1"), opts.toString());
+    }
+
+    @Test
+    void concurrentSynchronousCallersEachGetTheirOwnAnswerWhileReturnedObjectsKeepTheirOrder() throws Exception {
+        Remote r = started();
+        Api api = r.proxy(Api.class);
+        int threads = 4;
+        int calls = 300;
+        int pings = 500;
+        long readThemselves = BackendReplies.callerReadReplies();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int base = t * 1_000_000;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < calls; i++) {
+                        assertEquals(base + i + 7, api.add(base + i, 7), "a call got another call's answer");
+                    }
+                    return null;
+                }));
+            }
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < pings; i++) { // each comes back by return_out__, between the calls' replies
+                    r.sendMessageToBack(new MessageObject("ping", "i", i));
+                }
+                return null;
+            }));
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            for (int i = 0; i < pings; i++) {
+                assertEquals(i, r.returnFromBack().get("i"), "returned objects out of order");
+            }
+            assertTrue(BackendReplies.callerReadReplies() > readThemselves,
+                    "no synchronous call read its reply itself: every one waited for the reply router");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
