@@ -15,6 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -195,7 +198,7 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
                     })
                     .build();
         });
-        system = ActorSystem.create(behavior, settings.systemName(), settings.withRoles(List.of(ROLE)).toConfig());
+        system = ActorSystem.create(behavior, settings.systemName(), driverConfig(settings));
         try {
             RemoteLaunchers.install(this);
         } catch (IllegalStateException e) {
@@ -384,6 +387,17 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     @Override
     public RemoteBackend launch(Request request) {
         return backends.launch(request);
+    }
+
+    /**
+     * The driver's configuration: {@code settings} as the driver's role, with the
+     * actor system's threads daemons. A driver lives in the user's program, whose
+     * own threads decide when it ends: once {@link #close()} returned (it waits up
+     * to 10 s for the actor system), a leave still under way (Pekko's coordinated
+     * shutdown, slow on a loaded machine) must not keep that JVM alive.
+     */
+    static Config driverConfig(ClusterSettings settings) throws IOException {
+        return ConfigFactory.parseString("pekko.daemonic = on").withFallback(settings.withRoles(List.of(ROLE)).toConfig());
     }
 
     /**

@@ -114,6 +114,16 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void aDriversActorSystemNeverKeepsTheUsersJvmAliveButAnAgentsDoes() throws IOException {
+        // a driver's close() waits 10 s for its actor system; under load the leave ran longer and the
+        // driver's JVM (RemoteLaunchClusterTest's, in CI) stayed up after its main method had returned
+        ClusterSettings s = ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp();
+        assertTrue(ClusterDriver.driverConfig(s).getBoolean("pekko.daemonic"));
+        assertEquals(List.of(ClusterDriver.ROLE), ClusterDriver.driverConfig(s).getStringList("pekko.cluster.roles"));
+        assertFalse(s.toConfig().getBoolean("pekko.daemonic"), "the agent's main thread is its actor system's");
+    }
+
+    @Test
     void plainTcpOnlyWhenAskedFor() throws IOException {
         assertEquals("tcp", ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp().toConfig()
                 .getString("pekko.remote.artery.transport"));
