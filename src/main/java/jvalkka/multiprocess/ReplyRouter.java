@@ -24,17 +24,10 @@ import org.slf4j.LoggerFactory;
  * blocks: backpressure) until the queue has room or its bound is lifted; the
  * router looks again when the queue tells it ({@link ReturnQueue#onSpace}) and at
  * least every {@link ReturnQueue#RECHECK_NANOS}.
- *
- * <p>A backend whose pipe a synchronous caller reads itself ({@link BackendReplies#await})
- * is taken out of the selector while the caller reads (else every reply would wake
- * this thread for nothing), and put back within {@value #CALLER_RECHECK_MILLIS} ms
- * of the caller leaving (at once when the caller wakes the router: other calls wait).
  */
 final class ReplyRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ReplyRouter.class);
     private static final long RECHECK_MILLIS = Math.max(1, TimeUnit.NANOSECONDS.toMillis(ReturnQueue.RECHECK_NANOS));
-    /** How often the router looks whether callers that read their pipes themselves have left them. */
-    static final long CALLER_RECHECK_MILLIS = 1;
     private static final Object LOCK = new Object();
     private static final Queue<BackendReplies> ARRIVING = new ConcurrentLinkedQueue<>();
     private static int routes; // registered or arriving; under LOCK
@@ -114,16 +107,10 @@ final class ReplyRouter {
         while (true) {
             admit(sel, active);
             boolean again = false;
-            boolean suspended = false;
             for (int i = active.size() - 1; i >= 0; i--) {
                 BackendReplies r = active.get(i);
                 SelectionKey k0 = r.key();
                 boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
-                if (r.suspended() && !r.readByCaller()) {
-                    watch(r, SelectionKey.OP_READ); // the caller left: what came meanwhile is routed now
-                    r.suspended(false);
-                    readable = true;
-                }
                 BackendReplies.Pumped p;
                 try {
                     p = r.pump(readable);
@@ -133,13 +120,7 @@ final class ReplyRouter {
                     r.routerFailed(t);
                     p = BackendReplies.Pumped.ENDED;
                 }
-                if (p == BackendReplies.Pumped.READ_BY_CALLER) {
-                    if (!r.suspended()) {
-                        watch(r, 0);
-                        r.suspended(true);
-                    }
-                    suspended = true;
-                } else if (p == BackendReplies.Pumped.ENDED) {
+                if (p == BackendReplies.Pumped.ENDED) {
                     active.remove(i);
                     SelectionKey k = r.key();
                     if (k != null) {
@@ -160,19 +141,7 @@ final class ReplyRouter {
                     return;
                 }
             }
-            select(sel, again, suspended);
-        }
-    }
-
-    /** Sets what the router's selector watches of {@code r}'s pipe (nothing while a caller reads it). */
-    private static void watch(BackendReplies r, int ops) {
-        SelectionKey k = r.key();
-        if (k != null && k.isValid()) {
-            try {
-                k.interestOps(ops);
-            } catch (java.nio.channels.CancelledKeyException e) {
-                // closed meanwhile: the next pump reads the end
-            }
+            select(sel, again);
         }
     }
 
@@ -188,11 +157,9 @@ final class ReplyRouter {
         }
     }
 
-    private static void select(Selector sel, boolean again, boolean suspended) {
+    private static void select(Selector sel, boolean again) {
         try {
-            if (suspended) {
-                sel.select(CALLER_RECHECK_MILLIS);
-            } else if (again) {
+            if (again) {
                 sel.select(RECHECK_MILLIS);
             } else {
                 sel.select();
