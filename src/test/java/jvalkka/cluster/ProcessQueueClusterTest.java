@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -34,16 +34,22 @@ import jvalkka.pool.Result;
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProcessQueueClusterTest {
-    private static TestCluster cluster;
+    /**
+     * A cluster of its own for each test: after the first test's kill the cluster is still
+     * settling (the lost node is downed after down-after), and a partition on top of that
+     * made Pekko's split-brain resolver see an unstable cluster and down every member (seen
+     * in CI under load), which is Pekko's rule, not what this class tests.
+     */
+    private TestCluster cluster;
 
-    @BeforeAll
-    static void startCluster() throws Exception {
+    @BeforeEach
+    void startCluster() throws Exception {
         cluster = TestCluster.start(3);
         Assumptions.assumeTrue(cluster != null, jvalkka.testing.NetHosts.unavailableReason());
     }
 
-    @AfterAll
-    static void stopCluster() throws Exception {
+    @AfterEach
+    void stopCluster() throws Exception {
         if (cluster != null) {
             cluster.close();
         }
