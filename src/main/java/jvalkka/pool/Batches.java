@@ -7,6 +7,7 @@ import java.util.List;
 import jvalkka.internal.ValueCodec;
 import jvalkka.internal.ValueReader;
 import jvalkka.internal.ValueWriter;
+import jvalkka.multiprocess.MessageObject;
 
 /**
  * The compact form of a batch and of its answer, for the common case of simple
@@ -31,8 +32,29 @@ final class Batches {
     private Batches() {
     }
 
-    /** A decoded batch or answer: {@code ns} is -1 for a batch. */
-    record Decoded(long seq, long[] ids, long ns, List<Object> values) {
+    /**
+     * A decoded batch or answer, in either form: {@code ns} is -1 for a batch;
+     * {@code errors} (the failed items' reports, by position) is null in the compact
+     * form, which no answer with a failed item takes.
+     */
+    record Decoded(long seq, long[] ids, long ns, List<?> values, List<?> errors) {
+    }
+
+    /**
+     * A batch ({@code valuesKey} "items") or an answer ({@code valuesKey} "values")
+     * as it came: in the compact form when it holds {@link #PACKED}, else in the
+     * general one.
+     *
+     * @throws IllegalArgumentException when a compact one is malformed
+     */
+    static Decoded read(MessageObject m, String valuesKey) {
+        Object packed = m.get(PACKED);
+        if (packed != null) {
+            return decode((String) packed);
+        }
+        return new Decoded(m.get("seq", Long.class), m.get("ids", long[].class),
+                m.get("ns") instanceof Number n ? n.longValue() : -1, (List<?>) m.get(valuesKey),
+                (List<?>) m.get("errors"));
     }
 
     /**
@@ -83,6 +105,6 @@ final class Batches {
         if (r.remaining() != 0) {
             throw new IllegalArgumentException("a malformed compact batch: " + r.remaining() + " bytes left over");
         }
-        return new Decoded(seq, ids, ns, values);
+        return new Decoded(seq, ids, ns, values, null);
     }
 }

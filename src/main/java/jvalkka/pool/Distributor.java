@@ -339,26 +339,12 @@ final class Distributor implements Runnable {
             synced(s, ((Number) m.get("upTo")).longValue());
             return;
         }
-        long seq;
-        long[] ids;
-        List<?> values;
-        List<?> errors;
-        Object ns;
-        Object packed = m.get(Batches.PACKED);
-        if (packed != null) {
-            Batches.Decoded d = Batches.decode((String) packed);
-            seq = d.seq();
-            ids = d.ids();
-            values = d.values();
-            errors = null;
-            ns = d.ns();
-        } else {
-            seq = m.get("seq", Long.class);
-            ids = m.get("ids", long[].class);
-            values = (List<?>) m.get("values");
-            errors = (List<?>) m.get("errors");
-            ns = m.get("ns");
-        }
+        Batches.Decoded answer = Batches.read(m, "values");
+        long seq = answer.seq();
+        long[] ids = answer.ids();
+        List<?> values = answer.values();
+        List<?> errors = answer.errors();
+        long ns = answer.ns(); // -1: not given
         while (!s.batches.isEmpty() && s.batches.peekFirst().seq() < seq) {
             lost(s, s.batches.poll()); // answers come in order: an earlier batch never reached the function
         }
@@ -389,18 +375,18 @@ final class Distributor implements Runnable {
         }
         if (head.tasks().isEmpty()) {
             s.batches.poll();
-            if (ns instanceof Number n) {
-                noteOverhead(s, head, n.longValue());
+            if (ns >= 0) {
+                noteOverhead(s, head, ns);
             }
         }
         inFlight -= out.size();
         stats.answered(s.worker.getName(), out.size());
         s.answered = true;
         deathsWithoutAnswer = 0;
-        if (ns instanceof Number n && n.longValue() > 0 && !out.isEmpty()) {
+        if (ns > 0 && !out.isEmpty()) {
             // an average over the last few dozen answers: item costs can be bimodal (the article's
             // cal_pow), and a short memory would take a run of cheap items for cheap items to come
-            costNanos = COST_DECAY * costNanos + n.doubleValue();
+            costNanos = COST_DECAY * costNanos + ns;
             costItems = COST_DECAY * costItems + out.size();
         }
         queues.deliver(out);

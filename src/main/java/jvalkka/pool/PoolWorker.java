@@ -119,20 +119,10 @@ final class PoolWorker extends MessageProcess {
      * every value is simple too and no item failed.
      */
     void c__run(MessageObject m) {
-        long seq;
-        long[] ids;
-        List<?> items;
-        Object packed = m.get(Batches.PACKED);
-        if (packed != null) {
-            Batches.Decoded d = Batches.decode((String) packed);
-            seq = d.seq();
-            ids = d.ids();
-            items = d.values();
-        } else {
-            seq = m.get("seq", Long.class);
-            ids = m.get("ids", long[].class);
-            items = (List<?>) m.get("items");
-        }
+        Batches.Decoded batch = Batches.read(m, "items");
+        long seq = batch.seq();
+        long[] ids = batch.ids();
+        List<?> items = batch.values();
         List<Object> values = new ArrayList<>(ids.length);
         List<Map<String, Object>> errors = null;
         long t0 = System.nanoTime();
