@@ -59,15 +59,9 @@ class ProcessQueueClusterTest {
     @Order(1)
     void aQueueOnNamedNodesThatLosesANodeAnswersEveryItemOnceAndMapKeepsInputOrder() throws Exception {
         List<Integer> in = IntStream.range(0, 600).boxed().toList();
-        try (ProcessQueue<Integer, Integer> q = ProcessQueue.<Integer, Integer>of(x -> {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return x + 1;
-        }).name("named").workers(6).placements(Placement.node("node1"), Placement.node("node2"),
-                Placement.node("node3")).start()) {
+        try (ProcessQueue<Integer, Integer> q = ProcessQueue.of(ProcessQueueClusterTest::slowIncrement).name("named")
+                .workers(6).placements(Placement.node("node1"), Placement.node("node2"), Placement.node("node3"))
+                .start()) {
             List<Long> onNode3 = cluster.backendsOn(3);
             assertTrue(onNode3.size() >= 2, "two workers on host 3: " + onNode3);
             for (Integer x : in) {
@@ -106,14 +100,8 @@ class ProcessQueueClusterTest {
     void aQueueOnNamedNodesThatLosesANodeToAPartitionAnswersEveryItemOnce() throws Exception {
         Assumptions.assumeTrue(cluster.hosts.canPartition(), "no partition on loopback hosts");
         List<Integer> in = IntStream.range(0, 400).boxed().toList();
-        try (ProcessQueue<Integer, Integer> q = ProcessQueue.<Integer, Integer>of(x -> {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return x + 1;
-        }).name("cut").workers(4).placements(Placement.node("node1"), Placement.node("node2")).start()) {
+        try (ProcessQueue<Integer, Integer> q = ProcessQueue.of(ProcessQueueClusterTest::slowIncrement).name("cut")
+                .workers(4).placements(Placement.node("node1"), Placement.node("node2")).start()) {
             for (Integer x : in) {
                 q.put(x);
             }
@@ -142,6 +130,16 @@ class ProcessQueueClusterTest {
                     "workers alive after the loss");
             assertEquals(in.stream().map(x -> x + 1).toList(), q.map(in), "map after the loss, in input order");
         }
+    }
+
+    /** The items' function: 20 ms asleep (so that items are in flight when a node goes), then x + 1. */
+    static Integer slowIncrement(Integer x) {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return x + 1;
     }
 
     /**

@@ -258,8 +258,11 @@ class WarmPoolTest {
         assertEquals(2, WarmPool.stopAll());
     }
 
-    /** Kills the warm JVM a start just took, as if it died after the pool's liveness check; once. */
-    private static void killTheNextTakenJvm(List<Long> killed) {
+    /**
+     * Starts a process with {@code seed}, killing the warm JVM the start takes as if it died after
+     * the pool's liveness check (once); its pid goes into {@code killed}.
+     */
+    private static Counted startedKillingTheTakenJvm(BackendOptions o, int seed, List<Long> killed) {
         WarmPool.beforeHandOver = p -> {
             WarmPool.beforeHandOver = null;
             killed.add(p.pid());
@@ -270,6 +273,11 @@ class WarmPoolTest {
                 Thread.currentThread().interrupt();
             }
         };
+        try {
+            return started(o, seed);
+        } finally {
+            WarmPool.beforeHandOver = null;
+        }
     }
 
     @Test
@@ -278,13 +286,7 @@ class WarmPoolTest {
         started(o, 1).stop();
         List<Long> idle = awaitIdle(2);
         List<Long> killed = new ArrayList<>();
-        killTheNextTakenJvm(killed);
-        Counted p;
-        try {
-            p = started(o, 5);
-        } finally {
-            WarmPool.beforeHandOver = null;
-        }
+        Counted p = startedKillingTheTakenJvm(o, 5, killed);
         try {
             assertEquals(1, killed.size(), "the hook killed the JVM the start took");
             assertNotEquals(killed.get(0), p.pid());
@@ -301,13 +303,7 @@ class WarmPoolTest {
         started(o, 1).stop();
         List<Long> idle = awaitIdle(1);
         List<Long> killed = new ArrayList<>();
-        killTheNextTakenJvm(killed);
-        Counted p;
-        try {
-            p = started(o, 6);
-        } finally {
-            WarmPool.beforeHandOver = null;
-        }
+        Counted p = startedKillingTheTakenJvm(o, 6, killed);
         try {
             assertEquals(idle, killed, "the hook killed the JVM the start took");
             assertFalse(idle.contains(p.pid()), "a cold start");
