@@ -15,6 +15,12 @@ final class BackendCommand {
     /** The export that lets {@link BootRandom} open a backend's first socket (JDK 25 and later). */
     static final String EXPORT_PROVIDER_LIST = "--add-exports=java.base/sun.security.jca=ALL-UNNAMED";
     /**
+     * The JDK's property that has core reflection call methods and constructors
+     * natively (through the VM) rather than through method handles (JDK 18 and
+     * later, JEP 416): see {@link #jdkOptions(List, boolean, int)}.
+     */
+    static final String NATIVE_REFLECTION_PROPERTY = "jdk.reflect.useNativeAccessorOnly";
+    /**
      * The JDK's own selector provider when this JVM uses it (no provider was
      * installed), else null. A backend is told its name: looking for installed
      * providers opens and indexes every jar on the class path, the largest single
@@ -126,6 +132,19 @@ final class BackendCommand {
      *     JDK 17 any module option turns off the class-data archive's optimised
      *     module handling, which costs more than it saves (JDK 25 keeps it and the
      *     archived module graph, checked with {@code -Xlog:aot}).</li>
+     * <li>On JDK 22 and later, {@code -D}{@value #NATIVE_REFLECTION_PROPERTY}{@code =true}:
+     *     core reflection calls a method through the VM instead of building method
+     *     handles for it. A backend's start reflects a few methods once each (the
+     *     first socket's {@link BootRandom}, its first message's handler), and each
+     *     such method handle generates two to eight LambdaForm classes at run time,
+     *     which no AOT cache or CDS archive holds (the JDK 25 cache's training does
+     *     not record them): measured on JDK 25.0.3, 15 classes and 17 to 20 ms of a
+     *     backend's 120 to 130 ms of boot CPU. A handler that is called often
+     *     switches to its own method handle ({@link Dispatcher.Handler}), so the
+     *     dispatch of messages costs what it did; other reflective calls in the
+     *     backend go through the VM, as they do on JDK 17 for their first 15 calls.
+     *     Not before JDK 22 (not measured there: JDK 17's reflection is native at
+     *     first anyway), and left out when {@code jvmArgs} set the property.</li>
      * </ul>
      */
     static List<String> jdkOptions(List<String> jvmArgs, boolean thisJava, int feature) {
@@ -143,6 +162,9 @@ final class BackendCommand {
         }
         if (thisJava && feature >= 25 && !jvmArgs.contains(EXPORT_PROVIDER_LIST)) {
             opts.add(EXPORT_PROVIDER_LIST);
+        }
+        if (thisJava && feature >= 22 && !definesProperty(jvmArgs, NATIVE_REFLECTION_PROPERTY)) {
+            opts.add("-D" + NATIVE_REFLECTION_PROPERTY + "=true");
         }
         return opts;
     }

@@ -99,6 +99,26 @@ class BackendCommandTest {
     }
 
     @Test
+    void jdk22AndLaterBackendsCallReflectedMethodsNativelyUnlessTheUserChose() {
+        String nativeOnly = "-D" + BackendCommand.NATIVE_REFLECTION_PROPERTY + "=true";
+        for (int feature : new int[] {17, 21}) {
+            List<String> cmd = BackendCommand.of(inputs(List.of(), true, feature, null));
+            assertEquals(0, count(cmd, "-D" + BackendCommand.NATIVE_REFLECTION_PROPERTY), feature + ": " + cmd);
+        }
+        for (int feature : new int[] {22, 25, 26}) {
+            List<String> cmd = BackendCommand.of(inputs(List.of(), true, feature, null));
+            assertEquals(1, count(cmd, nativeOnly), feature + ": " + cmd);
+            assertTrue(cmd.indexOf(nativeOnly) < cmd.indexOf(BackendMain.class.getName()), cmd.toString());
+            String mine = "-D" + BackendCommand.NATIVE_REFLECTION_PROPERTY + "=false";
+            List<String> own = BackendCommand.of(inputs(List.of(mine), true, feature, null));
+            assertEquals(1, count(own, "-D" + BackendCommand.NATIVE_REFLECTION_PROPERTY), own.toString());
+            assertTrue(own.contains(mine), own.toString());
+        }
+        assertEquals(0, count(BackendCommand.of(inputs(List.of(), false, 0, null)),
+                "-D" + BackendCommand.NATIVE_REFLECTION_PROPERTY));
+    }
+
+    @Test
     void theVmMayBeToldToKeepItsOutputOnStdout() {
         List<String> cmd = BackendCommand.of(inputs(List.of("-XX:-DisplayVMOutputToStderr"), true, 17, null));
         assertFalse(cmd.contains("-XX:+DisplayVMOutputToStderr"), cmd.toString());

@@ -117,6 +117,50 @@ class DispatcherTest {
         assertTrue(e.getMessage().contains("twice"), e.getMessage());
     }
 
+    static class Counting {
+        long sum;
+
+        void c__add(int x) {
+            if (x < 0) {
+                throw new IllegalArgumentException("negative " + x);
+            }
+            sum += x;
+        }
+
+        void c__nothing() {
+            sum++;
+        }
+    }
+
+    @Test
+    void aHandlerCalledManyTimesIsCalledThroughItsOwnMethodHandleWithTheSameResultsAndExceptions() throws Throwable {
+        Counting c = new Counting();
+        Dispatcher.Handler add = new Dispatcher.Handler("add", Counting.class.getDeclaredMethod("c__add", int.class),
+                true);
+        Dispatcher.Handler nothing = new Dispatcher.Handler("nothing",
+                Counting.class.getDeclaredMethod("c__nothing"), true);
+        long expected = 0;
+        for (int i = 0; i < 3 * Dispatcher.Handler.REFLECTED_CALLS; i++) {
+            assertNull(add.invoke(c, new Object[] {i}));
+            expected += i;
+            assertNull(nothing.invoke(c, new Object[0]));
+            expected++;
+            int n = -1 - i;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> add.invoke(c, new Object[] {n})); // unwrapped, before and after the switch
+            assertEquals("negative " + n, e.getMessage());
+        }
+        assertEquals(expected, c.sum);
+        assertTrue(add.callsThroughHandle(), "still reflected after many calls");
+        assertTrue(nothing.callsThroughHandle());
+        Dispatcher.Handler reflected = new Dispatcher.Handler("add",
+                Counting.class.getDeclaredMethod("c__add", int.class), false);
+        for (int i = 0; i < 3 * Dispatcher.Handler.REFLECTED_CALLS; i++) {
+            reflected.invoke(c, new Object[] {1});
+        }
+        assertTrue(!reflected.callsThroughHandle(), "a handler told to stay reflected switched");
+    }
+
     @Test
     void reservedParametersAreSkipped() throws Exception {
         assertArrayEquals(new Object[] {1, 2}, bind("pair", "a", 1, "b", 2, "__sync", 5));
