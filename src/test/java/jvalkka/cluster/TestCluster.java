@@ -50,6 +50,11 @@ public final class TestCluster implements AutoCloseable {
             for (int i = 1; i <= n; i++) {
                 agents.add(hosts.startJava(i, NodeAgent.class.getName(), NodeAgentClusterTest.agentJvm(),
                         NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed, downAfter).toArray(String[]::new)));
+                if (i == 1) {
+                    // the seed first, up, before the others boot: four JVMs booting at once on a loaded
+                    // machine starved each other's heartbeats while the cluster formed (see NodeAgentClusterTest)
+                    agents.get(0).awaitLine(l -> l.startsWith("jvalkka node: up"), Duration.ofSeconds(60));
+                }
             }
             driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0).withSeeds(List.of(seed))
                     .withKeys(keys)
