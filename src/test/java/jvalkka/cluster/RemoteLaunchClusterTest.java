@@ -43,7 +43,7 @@ import jvalkka.testing.NetHosts;
  * their agent lives: what is tested is the start, the stop and the end of the
  * process, not a connection to a frontend.
  */
-@Timeout(240)
+@Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteLaunchClusterTest {
     static final int PORT = ClusterSettings.DEFAULT_PORT;
