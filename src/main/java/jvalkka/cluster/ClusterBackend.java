@@ -32,11 +32,24 @@ final class ClusterBackend extends RemoteBackend {
     /** Set when the driver gave it up for a lost node: stopped if that node comes back. */
     volatile boolean lostWithNode;
 
-    ClusterBackend(long id, String agentAddress, String host, ActorRef<AgentMessage> agent) {
+    private final java.time.Duration noticeWithin;
+
+    ClusterBackend(long id, String agentAddress, String host, ActorRef<AgentMessage> agent,
+            java.time.Duration noticeWithin) {
         this.id = id;
         this.agentAddress = agentAddress;
         this.host = host;
         this.agent = agent;
+        this.noticeWithin = noticeWithin;
+    }
+
+    /**
+     * The driver's time to notice a lost node ({@link ClusterDriver#lossNoticeWithin()}): a backend
+     * whose agent was killed closes its connection before the node is found lost.
+     */
+    @Override
+    public java.time.Duration exitNoticeWithin() {
+        return noticeWithin;
     }
 
     void started(long p) {

@@ -65,7 +65,10 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
         UNREACHABLE,
         /** Reachable again. */
         REACHABLE,
-        /** Removed from the cluster (it left, or was downed). */
+        /**
+         * Removed from the cluster (it left, or was downed). With the driver's own
+         * {@link ClusterDriver#address()}: the cluster removed this driver (it did not close).
+         */
         REMOVED
     }
 
@@ -86,6 +89,8 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     /** Agents that left or are leaving: no longer offered for new backends. */
     private final Set<String> leaving = ConcurrentHashMap.newKeySet();
     private final Deque<Event> events = new ArrayDeque<>();
+    private final String self;
+    private volatile boolean closing;
 
     private interface Msg {
     }
@@ -114,8 +119,7 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     private ClusterDriver(ClusterSettings settings) throws IOException {
         this.settings = settings;
         this.frontendAddress = InetAddress.getByName(settings.host());
-        String lostAfter = "unreachable: no heartbeat within the failure detector's "
-                + settings.acceptablePause().toMillis() + " ms";
+        String lostAfter = lostReason(settings);
         Behavior<Msg> behavior = Behaviors.setup(ctx -> {
             backends.events(ctx.spawn(Behaviors.receive(AgentMessage.class)
                     .onMessage(AgentMessage.BackendExited.class, x -> {
@@ -199,12 +203,46 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
                     .build();
         });
         system = ActorSystem.create(behavior, settings.systemName(), driverConfig(settings));
+        self = address();
         try {
             RemoteLaunchers.install(this);
         } catch (IllegalStateException e) {
             ActorSystems.terminate(system);
             throw e;
         }
+        // runs when the cluster removes this driver (the split-brain resolver downed it) or its system stops
+        org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                .registerOnMemberRemoved(this::removed);
+    }
+
+    /**
+     * This driver is no longer a member: unless it is closing, the others downed it (it was
+     * unreachable from the majority for the down-after time, or it was on the minority side of a
+     * partition). A downed member cannot come back with the same actor system, so its backends end
+     * here, with that reason (their agents end them there, as for a crashed driver), and it starts
+     * no more; a {@link Kind#REMOVED} event with its own address says so.
+     */
+    private void removed() {
+        if (closing) {
+            return;
+        }
+        String why = "this cluster driver (" + self + ") was removed from the cluster: the split-brain resolver "
+                + "downed it (unreachable from the majority for " + settings.downAfter().toMillis()
+                + " ms, or on the minority side of a partition); close it and join again with a new ClusterDriver";
+        backends.driverRemoved(why);
+        record(Kind.REMOVED, self);
+    }
+
+    /**
+     * What a backend's end says when its node became unreachable: the failure detector's real
+     * bound ({@link ClusterSettings#detectionTime()}), not only its acceptable pause, which is a
+     * part of it.
+     */
+    static String lostReason(ClusterSettings settings) {
+        return "unreachable: silent longer than the failure detector allows (a silent node is found within "
+                + settings.detectionTime().toMillis() + " ms when heartbeats are regular, later when they jitter: "
+                + settings.heartbeat().toMillis() + " ms heartbeats, " + settings.acceptablePause().toMillis()
+                + " ms acceptable pause)";
     }
 
     /**
@@ -240,6 +278,23 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     /** Death-watches the agent at {@code address}: its actor stopping ends the backends placed there. */
     void watchAgent(String address, ActorRef<AgentMessage> agent) {
         system.tell(new WatchAgent(address, agent));
+    }
+
+    /** The heartbeat jitter {@link #lossNoticeWithin()} allows for: a loaded machine's (2 cores at a load of ~28). */
+    static final Duration LOADED_JITTER = Duration.ofMillis(250);
+
+    /**
+     * How long after a placed backend's connection ended its node may take to be found lost: the
+     * failure detector's time with {@link #LOADED_JITTER} ({@link ClusterSettings#detectionTime(Duration)})
+     * and 1 s for the event to reach this driver. A frontend waits up to this long for the reason.
+     */
+    Duration lossNoticeWithin() {
+        return settings.detectionTime(LOADED_JITTER).plusSeconds(1);
+    }
+
+    /** The driver's actor system (for the package's tests, which down the driver as the resolver would). */
+    ActorSystem<?> actorSystem() {
+        return system;
     }
 
     Scheduler scheduler() {
@@ -407,6 +462,7 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
      */
     @Override
     public void close() {
+        closing = true;
         RemoteLaunchers.uninstall(this);
         backends.close();
         ActorSystems.terminate(system);

@@ -20,8 +20,13 @@ import com.typesafe.config.ConfigFactory;
  * {@link #withKeys(Path)}, which must be given unless {@link #withPlainTcp()}
  * was asked for; Pekko's failure detector with a 1 s heartbeat and a 3 s
  * acceptable pause; an unreachable member is downed (removed) by the
- * split-brain resolver, keep-majority, after {@code downAfter} (20 s). Tests use
- * short settings: {@code withFailureDetector(200 ms, 1 s).withDownAfter(10 s)}.
+ * split-brain resolver, keep-majority, after {@code downAfter} (20 s) without a
+ * change of reachability. While reachability keeps changing (a member that is
+ * only slow, on a loaded machine, is marked unreachable and reachable again) the
+ * resolver waits: it never downs every member for instability (Pekko's
+ * {@code down-all-when-unstable} is off), so a false suspicion costs at most the
+ * backends on the suspected node, not the cluster. Tests use short settings:
+ * {@code withFailureDetector(200 ms, 1 s).withDownAfter(10 s)}.
  *
  * <p><b>How soon a lost member is noticed.</b> Pekko's failure detector is a phi
  * accrual one (threshold {@value #PHI_THRESHOLD}, standard deviation floor
@@ -43,6 +48,8 @@ public final class ClusterSettings {
     public static final int DEFAULT_PORT = 25520;
     /** The failure detector's phi threshold (Pekko's default, set explicitly). */
     public static final double PHI_THRESHOLD = 8.0;
+    /** How long a member's transport may take to bind its address before its start fails (Pekko's default is 3 s). */
+    static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
     /** The floor of the heartbeat intervals' standard deviation the failure detector assumes, in ms (Pekko's default, set explicitly). */
     public static final int MIN_STD_DEVIATION_MS = 100;
 
@@ -255,6 +262,16 @@ public final class ClusterSettings {
     }
 
     /**
+     * The split-brain resolver's stable-after ({@link #withDownAfter(Duration)}).
+     *
+     * @return how long a member stays unreachable, with no change of reachability, before the
+     *     others remove it (default 20 s)
+     */
+    public Duration downAfter() {
+        return downAfter;
+    }
+
+    /**
      * The failure detector's heartbeat interval.
      *
      * @return how often members send heartbeats (default 1 s)
@@ -366,6 +383,9 @@ public final class ClusterSettings {
         c.append("pekko.remote.artery.canonical.hostname = ").append(quote(host)).append('\n');
         c.append("pekko.remote.artery.canonical.port = ").append(port).append('\n');
         c.append("pekko.remote.artery.bind.hostname = ").append(quote(host)).append('\n');
+        // Pekko gives the bind 3 s, then fails the start: a fresh agent JVM on a loaded machine (TLS
+        // context, key stores, the first C1 compiles) took longer, and the seed agent died at its start
+        c.append("pekko.remote.artery.bind.bind-timeout = ").append(ms(BIND_TIMEOUT)).append('\n');
         if (!plainTcp) {
             Path node = keys.resolve("node.p12");
             Path trust = keys.resolve("trust.p12");
@@ -409,6 +429,11 @@ public final class ClusterSettings {
         c.append("pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"\n");
         c.append("pekko.cluster.split-brain-resolver.active-strategy = keep-majority\n");
         c.append("pekko.cluster.split-brain-resolver.stable-after = ").append(ms(downAfter)).append('\n');
+        // Pekko's default (on) makes every member down every member, itself included, once reachability
+        // has kept changing for stable-after + 3/4 of it while some member stayed unreachable: a loaded
+        // machine (a slow member marked unreachable and reachable again, a lost one waiting to be
+        // downed) took the whole cluster down. Off: the decision waits for a stable picture instead.
+        c.append("pekko.cluster.split-brain-resolver.down-all-when-unstable = off\n");
         c.append("pekko.cluster.run-coordinated-shutdown-when-down = on\n");
         return ConfigFactory.parseString(c.toString()).withFallback(ConfigFactory.load());
     }

@@ -33,6 +33,8 @@ final class DriverBackends {
     private final AtomicLong ids = new AtomicLong();
     private volatile ActorRef<AgentMessage> events;
     private volatile boolean closed;
+    /** Why this driver starts no more backends, when the cluster removed it; else null. */
+    private volatile String removed;
 
     DriverBackends(ClusterDriver view) {
         this.view = view;
@@ -88,6 +90,10 @@ final class DriverBackends {
         if (closed) {
             throw new IllegalStateException("the cluster driver is closed");
         }
+        String gone = removed;
+        if (gone != null) {
+            throw new IllegalStateException("cannot start " + r.label() + ": " + gone);
+        }
         Placement placement = placementOf(r);
         ClusterBackend b;
         ActorRef<AgentMessage> ref;
@@ -108,7 +114,8 @@ final class DriverBackends {
             chosen = fit.stream().min(Comparator.<AgentInfo>comparingDouble(a -> (double) placedOn(a.address())
                     / a.cores()).thenComparing(AgentInfo::address)).orElseThrow();
             ref = view.agentRef(chosen.address());
-            b = new ClusterBackend(ids.incrementAndGet(), chosen.address(), describe(chosen), ref);
+            b = new ClusterBackend(ids.incrementAndGet(), chosen.address(), describe(chosen), ref,
+                    view.lossNoticeWithin());
             backends.put(b.id, b);
         }
         ActorRef<AgentMessage> driver = events;
@@ -182,6 +189,19 @@ final class DriverBackends {
     void nodeRemoved(String address) {
         nodeLost(address, "was removed from the cluster");
         backends.values().removeIf(b -> b.agentAddress.equals(address));
+    }
+
+    /**
+     * The cluster removed the driver ({@code why}): every backend counts as ended with that reason
+     * (its agent ends it once it sees the driver gone), and no more start.
+     */
+    void driverRemoved(String why) {
+        removed = why;
+        for (ClusterBackend b : List.copyOf(backends.values())) {
+            b.lostWithNode = true;
+            b.end(-1, b.host() + " lost: " + why, "");
+        }
+        backends.clear();
     }
 
     /** The driver closes: every backend is asked to stop and counts as ended. */

@@ -40,6 +40,19 @@ public abstract class RemoteBackend extends Process {
     public abstract String exitReason();
 
     /**
+     * How long after the backend's connection to its frontend ended the backend's end may take to be
+     * known here (its exit status from the node, or the loss of the node): the frontend waits up to
+     * this long for it before it reports the end without its reason. A backend whose node was killed
+     * closes its connection (it ends with its node) before the cluster's failure detector has noticed
+     * the node lost, so a launcher whose losses come from a failure detector gives its detection time.
+     *
+     * @return the bound, 1 s unless a launcher's backend says otherwise
+     */
+    public java.time.Duration exitNoticeWithin() {
+        return java.time.Duration.ofSeconds(1);
+    }
+
+    /**
      * The exit status, asked only once the backend has ended ({@link #exited()}).
      *
      * @return the status the node reported, or -1 when there is none (the node was lost)

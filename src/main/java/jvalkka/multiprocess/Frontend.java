@@ -45,7 +45,9 @@ final class Frontend {
      * The "exited" event that the main pipe's {@code recv()} gives at its end, or
      * null when the frontend asked the backend to stop (an expected end). The end
      * of stream comes the moment the backend dies; its exit status a little later,
-     * so this waits up to a second for it.
+     * so this waits up to a second for it; for a backend on another host, up to the
+     * time its launcher gives ({@link jvalkka.internal.RemoteBackend#exitNoticeWithin()}:
+     * the cluster's detection time, so that a killed node is named as lost).
      */
     private MessageObject exitEvent() {
         State state = life.state();
@@ -53,7 +55,9 @@ final class Frontend {
             return null;
         }
         Process p = life.process();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long wait = p instanceof jvalkka.internal.RemoteBackend rb ? rb.exitNoticeWithin().toNanos()
+                : TimeUnit.SECONDS.toNanos(1);
+        long deadline = System.nanoTime() + wait;
         boolean interrupted = false;
         while (p.isAlive() && System.nanoTime() < deadline) {
             try {
@@ -68,8 +72,8 @@ final class Frontend {
         }
         int status = Lifecycle.exitStatus(p);
         String words = main.lastWords();
-        String how = status < 0 && Lifecycle.lostReason(p) == null ? "closed its channel but had not exited after 1 s"
-                : Lifecycle.howEnded(p);
+        String how = status < 0 && Lifecycle.lostReason(p) == null ? "closed its channel but had not exited after "
+                + TimeUnit.NANOSECONDS.toMillis(wait) + " ms" : Lifecycle.howEnded(p);
         String reason = words != null ? words + "; " + how : how;
         return WireProtocol.exitedEvent(owner.getName(), p.pid(), status, reason);
     }

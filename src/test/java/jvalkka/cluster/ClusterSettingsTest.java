@@ -124,6 +124,28 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void aLoadedMachineNeitherFailsAMembersBindNorMakesTheResolverDownEveryMember() throws IOException {
+        Config c = ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp().toConfig();
+        // FalseSuspicionClusterTest's first run: the seed agent died at its start, its TLS bind over Pekko's 3 s
+        assertTrue(c.getDuration("pekko.remote.artery.bind.bind-timeout").toSeconds() >= 20,
+                c.getValue("pekko.remote.artery.bind.bind-timeout").render());
+        // a slow member flapping while another is lost made every member's resolver down every member
+        // (driver included) after stable-after + 3/4 of it: that must never be the answer to load
+        assertEquals("off", c.getString("pekko.cluster.split-brain-resolver.down-all-when-unstable"));
+        assertEquals("keep-majority", c.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+    }
+
+    @Test
+    void aLostNodesReasonStatesTheDetectorsRealBoundNotOnlyItsPause() {
+        ClusterSettings s = ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp()
+                .withFailureDetector(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(1));
+        String why = ClusterDriver.lostReason(s);
+        assertTrue(why.startsWith("unreachable"), why);
+        assertTrue(why.contains("within 2048 ms"), why); // was "no heartbeat within the failure detector's 1000 ms"
+        assertFalse(why.contains("within 1000 ms"), why);
+    }
+
+    @Test
     void plainTcpOnlyWhenAskedFor() throws IOException {
         assertEquals("tcp", ClusterSettings.bind("192.0.2.9", 25520).withPlainTcp().toConfig()
                 .getString("pekko.remote.artery.transport"));

@@ -32,6 +32,11 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts {@code n} agents and the driver, and waits (60 s at most) until the driver sees them all. */
     public static TestCluster start(int n) throws Exception {
+        return start(n, NodeAgentClusterTest.DOWN_AFTER);
+    }
+
+    /** {@link #start(int)} with the split-brain resolver's stable-after ({@code --down-after}) {@code downAfter}. */
+    public static TestCluster start(int n, String downAfter) throws Exception {
         if (NetHosts.unavailableReason() != null) {
             return null;
         }
@@ -44,13 +49,18 @@ public final class TestCluster implements AutoCloseable {
             String seed = hosts.address(1) + ":" + PORT;
             for (int i = 1; i <= n; i++) {
                 agents.add(hosts.startJava(i, NodeAgent.class.getName(), NodeAgentClusterTest.agentJvm(),
-                        NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
+                        NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed, downAfter).toArray(String[]::new)));
+                if (i == 1) {
+                    // the seed first, up, before the others boot: four JVMs booting at once on a loaded
+                    // machine starved each other's heartbeats while the cluster formed (see NodeAgentClusterTest)
+                    agents.get(0).awaitLine(l -> l.startsWith("jvalkka node: up"), Duration.ofSeconds(60));
+                }
             }
             driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0).withSeeds(List.of(seed))
                     .withKeys(keys)
                     .withFailureDetector(NodeAgent.parseDuration(NodeAgentClusterTest.HEARTBEAT),
                             NodeAgent.parseDuration(NodeAgentClusterTest.PAUSE))
-                    .withDownAfter(NodeAgent.parseDuration(NodeAgentClusterTest.DOWN_AFTER)));
+                    .withDownAfter(NodeAgent.parseDuration(downAfter)));
             TestCluster c = new TestCluster(hosts, keys, driver);
             c.agents.addAll(agents);
             try {

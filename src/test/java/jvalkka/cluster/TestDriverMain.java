@@ -37,8 +37,12 @@ public final class TestDriverMain {
         System.out.println(out);
         System.out.flush();
         if (args.length > 7 && args[7].equals("close")) {
+            long t0 = System.nanoTime();
             d.close();
+            // "closed" first on its line (the test waits for it); how long the leave took, for the record:
+            // Pekko's coordinated shutdown ran past close()'s 10 s under load (cluster-exiting)
             System.out.println("closed");
+            System.out.println("close took " + (System.nanoTime() - t0) / 1_000_000 + " ms; events " + d.events());
             return;
         }
         Thread.sleep(300_000); // until the test kills it (bounded, should the test die first)

@@ -107,9 +107,45 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         /** How many times the frontend asked the "node" to end this backend. */
         final java.util.concurrent.atomic.AtomicInteger destroyRequests = new java.util.concurrent.atomic.AtomicInteger();
 
+        /** Set by {@link #loseLater}: the JVM's end is not reported by itself. */
+        private volatile boolean endReportedLater;
+        private volatile java.time.Duration noticeWithin;
+
         Backend(Process p) {
             this.p = p;
-            p.onExit().thenRun(this::exited);
+            p.onExit().thenRun(() -> {
+                if (!endReportedLater) {
+                    exited();
+                }
+            });
+        }
+
+        /**
+         * Simulates a node killed with its agent, as a cluster sees it: the JVM dies now (its
+         * connection closes), the node is reported lost for {@code reason} only {@code after} that
+         * (the failure detector's time), and the backend says its end may take {@code noticeWithin}.
+         */
+        public void loseLater(String reason, java.time.Duration after, java.time.Duration noticeWithin) {
+            this.noticeWithin = noticeWithin;
+            endReportedLater = true;
+            p.destroyForcibly();
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(after.toMillis()); // the simulated detection time
+                } catch (InterruptedException e) {
+                    // report now
+                }
+                lostBecause = reason;
+                exited();
+            }, "loopback-detector");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public java.time.Duration exitNoticeWithin() {
+            java.time.Duration d = noticeWithin;
+            return d != null ? d : super.exitNoticeWithin();
         }
 
         /** Simulates the loss of the node: the reason is set, then the JVM killed. */

@@ -414,6 +414,24 @@ class RemoteBackendTest {
     }
 
     @Test
+    void aNodeFoundLostAfterItsBackendClosedItsConnectionIsNamedInTheExitedEvent() throws Exception {
+        // a kill -9 of a node's agent: its backend ends with it at once, the cluster notices the node
+        // lost only after its failure detector's time (here 2.5 s, within the 6 s the backend allows)
+        Remote r = started();
+        assertEquals(3, r.proxy(Api.class).add(1, 2));
+        long t0 = System.nanoTime();
+        launcher.started.get(0).loseLater("node test-node (127.0.0.1) unreachable", java.time.Duration.ofMillis(2500),
+                java.time.Duration.ofSeconds(6));
+        MessageObject exited = r.getPipe().recv(30_000);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals("exited", exited.command());
+        assertEquals(-1, exited.get("status", Integer.class), exited.toString());
+        assertTrue(exited.get("reason", String.class).contains("was lost: node test-node (127.0.0.1) unreachable"),
+                exited.toString());
+        assertTrue(ms >= 2000 && ms < 6000, "the event came " + ms + " ms after the kill, not when the node was lost");
+    }
+
+    @Test
     void aPartitionedNodeEndsTheProcessAtOnceThoughItsConnectionsStayOpen() throws Exception {
         Remote r = started();
         Api api = r.proxy(Api.class);
