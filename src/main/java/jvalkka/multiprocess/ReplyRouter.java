@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,8 @@ final class ReplyRouter {
     private static int routes; // registered or arriving; under LOCK
     private static volatile Selector selector; // the running thread's; written under LOCK
     private static Thread thread; // under LOCK
+    /** Test hook: runs on the router thread between its look at a pipe and its pump of it; null: nothing. */
+    static volatile Consumer<BackendReplies> beforePump;
 
     private ReplyRouter() {
     }
@@ -128,6 +131,10 @@ final class ReplyRouter {
                 if (r.suspended() && !r.readByCaller()) {
                     resume(r); // the caller left: what came meanwhile is routed now
                     readable = true;
+                }
+                Consumer<BackendReplies> hook = beforePump;
+                if (hook != null) {
+                    hook.accept(r);
                 }
                 BackendReplies.Pumped p;
                 try {

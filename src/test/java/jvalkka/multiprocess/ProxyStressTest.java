@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Timeout;
 class ProxyStressTest {
     public interface Api {
         int add(int a, int b);
+
+        int emitThenAdd(int a, int b);
     }
 
     static class Adder extends MessageProcess {
@@ -38,6 +40,13 @@ class ProxyStressTest {
         }
 
         int c__add(int a, int b) {
+            return a + b;
+        }
+
+        /** Returns an object at once (it wakes the reply router while the caller reads), then answers late. */
+        int c__emitThenAdd(int a, int b) throws InterruptedException {
+            return_out__(new MessageObject("early", "a", a));
+            Thread.sleep(200); // the caller reads the pipe meanwhile: the router finds it busy and takes it out
             return a + b;
         }
 
@@ -120,6 +129,62 @@ class ProxyStressTest {
             }
             assertEquals(threads * calls, progress.get());
         } finally {
+            pool.shutdownNow();
+            p.stop();
+        }
+    }
+
+    /**
+     * The race of the reverted design, made to happen: the router looks at a pipe it took out of
+     * its selector and finds the caller still reading it; the caller then leaves (its call is
+     * done, nothing left for the router); the router's pump takes the pipe itself. The pipe must
+     * be watched again: an object the backend returns afterwards, with no call waiting, is read.
+     * Before the fix the router went to sleep without a timeout with the pipe unwatched, and
+     * {@code returnFromBack} waited for ever.
+     */
+    @Test
+    void anObjectReturnedAfterACallerLeftBetweenTheRoutersLookAndItsPumpIsRead() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(BackendReplies.CALLER_READS, "callers read their replies");
+        Adder p = new Adder();
+        p.start();
+        java.util.concurrent.atomic.AtomicBoolean raced = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Api api = p.proxy(Api.class);
+            assertEquals(2, api.add(1, 1)); // the router runs
+            ReplyRouter.beforePump = r -> {
+                if (r.suspended() && r.readByCaller() && raced.compareAndSet(false, true)) {
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_BOUND_SECONDS);
+                    while (r.readByCaller() && System.nanoTime() < until) { // the caller leaves meanwhile
+                        Thread.onSpinWait();
+                    }
+                }
+            };
+            int attempts = 0;
+            while (!raced.get() && attempts < 5) {
+                attempts++;
+                Future<Integer> call = pool.submit(() -> api.emitThenAdd(2, 3));
+                while (!call.isDone() && !raced.get()) {
+                    ReplyRouter.wake(); // the router looks while the caller reads: it takes the pipe out
+                    Thread.yield();
+                }
+                assertEquals(5, call.get(CALL_BOUND_SECONDS, TimeUnit.SECONDS));
+            }
+            for (int i = 0; i < attempts; i++) {
+                assertEquals("early", p.returnFromBack().command());
+            }
+            assertTrue(raced.get(), "the router never found the caller reading a pipe it had taken out");
+            ReplyRouter.beforePump = null;
+            p.sendMessageToBack(new MessageObject("emit", "i", 7, "n", 1)); // no call waits: only the router reads
+            Future<MessageObject> got = pool.submit(p::returnFromBack);
+            try {
+                assertEquals(7, got.get(CALL_BOUND_SECONDS, TimeUnit.SECONDS).get("i", Integer.class));
+            } catch (TimeoutException e) {
+                fail("an object returned after the race was not read within " + CALL_BOUND_SECONDS
+                        + " s: the router sleeps with the pipe out of its selector");
+            }
+        } finally {
+            ReplyRouter.beforePump = null;
             pool.shutdownNow();
             p.stop();
         }
