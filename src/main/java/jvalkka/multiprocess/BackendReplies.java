@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.fasterxml.jackson.databind.JavaType;
 
@@ -20,7 +21,11 @@ import com.fasterxml.jackson.databind.JavaType;
  * pipe is not read, so the backend's {@code return_out__} blocks once the socket
  * is full too. Proxy replies travel on the same pipe, behind those objects, so
  * the bound is lifted (see {@link #mayExceedReturnBound}) whenever waiting could
- * deadlock. The reading is done by the shared {@link ReplyRouter}.
+ * deadlock. The reading is done by the shared {@link ReplyRouter}, except
+ * while a synchronous proxy call waits: then the waiting thread reads the pipe
+ * itself ({@link #await}), completing whatever it meets (other calls' replies,
+ * objects for the return queue) in order, so that a call costs one round trip and
+ * no hand-over from the router thread. Whoever reads holds {@link #routing}.
  */
 final class BackendReplies {
     /** Stands for a {@code null} the backend returned (a queue holds no nulls). */
@@ -42,10 +47,22 @@ final class BackendReplies {
     private boolean routed; // under this
     private volatile boolean ended; // the pipe ended and the waiting calls were failed
     private volatile Throwable routerFailure; // why the router could not read this backend, if it could not
-    private SelectionKey key; // router thread only, as are the next two
+    private SelectionKey key; // router thread only, as is suspended
+    /** The router took this pipe out of its selector while a caller reads it (see {@link ReplyRouter}). */
+    private boolean suspended;
+    /**
+     * Held by whoever reads the internal pipe and routes what comes: the router
+     * in {@link #pump}, or a synchronous caller in {@link #await}. Guards
+     * {@link #parked}, {@link #more}, {@link #routeEnded} and the bound's bookkeeping.
+     */
+    private final ReentrantLock routing = new ReentrantLock();
+    /** The pipe ended and {@link #endRoute} ran; under routing. */
+    private boolean routeEnded;
     private Object parked; // read, waiting for room in the return queue
     /** The router holds an object it could not queue (parked): a new call must wake it (see {@link #expect}). */
     private volatile boolean waitingForRoom;
+    /** Synchronous calls whose caller read the reply itself, JVM-wide (a test counter). */
+    private static final AtomicLong CALLER_READ_REPLIES = new AtomicLong();
     /** Router wake-ups asked for by proxy calls, JVM-wide (a test counter). */
     private static final AtomicLong CALL_WAKES = new AtomicLong();
     /**
@@ -54,6 +71,14 @@ final class BackendReplies {
      * Only while this backend's recent calls came back within it.
      */
     static final long CALL_SPIN_NANOS = Long.getLong("jvalkka.callSpinMicros", 200) * 1000;
+    /**
+     * Whether a synchronous caller reads its reply off the pipe itself when no
+     * other thread is reading it ({@code -Djvalkka.callerReads=false}: the router
+     * always reads, and the caller waits to be woken).
+     */
+    static final boolean CALLER_READS = !"false".equals(System.getProperty("jvalkka.callerReads"));
+    /** How long a reading caller waits for the socket at a time before it looks at its call again. */
+    private static final double READ_SLICE_SECONDS = 0.001;
     /** Spinning without yielding for this long first. */
     private static final long BUSY_SPIN_NANOS = 10_000;
     /** A moving average of how long this backend's synchronous calls waited for their reply (ns). */
@@ -126,13 +151,20 @@ final class BackendReplies {
         return id;
     }
 
+    /** How many synchronous calls read their reply themselves, in this JVM (for the tests). */
+    static long callerReadReplies() {
+        return CALLER_READ_REPLIES.get();
+    }
+
     /** How many proxy calls had to wake the reply router, in this JVM (for the tests). */
     static long callWakes() {
         return CALL_WAKES.get();
     }
 
     /**
-     * Waits for the reply of a synchronous call sent just now: first spins for
+     * Waits for the reply of a synchronous call sent just now: when no other
+     * thread reads the internal pipe, reads it itself until the reply is in
+     * ({@link #readForReply}: no hand-off from the router thread); otherwise spins for
      * it, up to {@link #CALL_SPIN_NANOS}, while this backend's calls come back
      * that fast (the router completes {@code f}; a spinning caller sees it at
      * once, a parked one only once the scheduler wakes it), then parks in
@@ -142,6 +174,9 @@ final class BackendReplies {
     Object await(CompletableFuture<Object> f) throws InterruptedException, ExecutionException {
         long t0 = System.nanoTime();
         long avg = callNanos;
+        if (!f.isDone() && CALLER_READS && routing.tryLock()) {
+            readForReply(f);
+        }
         if (!f.isDone() && avg < CALL_SPIN_NANOS) {
             long busyUntil = t0 + BUSY_SPIN_NANOS;
             long spinUntil = t0 + CALL_SPIN_NANOS;
@@ -160,6 +195,44 @@ final class BackendReplies {
         } finally {
             long took = System.nanoTime() - t0;
             callNanos = avg + (Math.min(took, 100 * CALL_SPIN_NANOS) - avg) / 8; // racy between callers: a hint only
+        }
+    }
+
+    /**
+     * The calling thread, holding {@link #routing}, reads the internal pipe until
+     * {@code f} is done (the pipe ended, an object waits for room, or the thread was
+     * interrupted), routing all it reads as the router would; then it leaves what is
+     * buffered to the router and wakes it when other calls still wait.
+     *
+     * <p>The wake-up protocol between callers and the router: one thread at a time
+     * reads the pipe, whoever holds {@link #routing} (a caller takes it only with
+     * {@code tryLock}, never waits for it: a caller that cannot have it spins, then
+     * parks on its future, which the reader completes). A caller that leaves work
+     * behind (other calls waiting, messages it read but did not route, an object
+     * waiting for room, the end of the pipe) wakes the router after unlocking. The
+     * router takes a pipe out of its selector only while it finds a caller reading it,
+     * puts it back as soon as it finds the pipe free or reads it itself, and never waits
+     * without a timeout ({@value ReplyRouter#CALLER_RECHECK_MILLIS} ms) while a pipe is
+     * out: whatever arrives after a caller left is read within that time even when
+     * nobody woke the router. {@code ProxyStressTest} exercises the races.
+     */
+    private void readForReply(CompletableFuture<Object> f) {
+        try {
+            while (!f.isDone() && !Thread.currentThread().isInterrupted()) {
+                Pumped p = routeLocked(internal.hasBufferedMessage() ? 0 : READ_SLICE_SECONDS);
+                if (p == Pumped.ENDED || p == Pumped.WAITING_FOR_ROOM) {
+                    break; // the router's turn (it fails the calls, or waits for room)
+                }
+            }
+            if (f.isDone()) {
+                CALLER_READ_REPLIES.incrementAndGet();
+            }
+        } finally {
+            boolean routerNeeded = !pending.isEmpty() || internal.hasBufferedMessage() || parked != null || routeEnded;
+            routing.unlock();
+            if (routerNeeded) {
+                ReplyRouter.wake();
+            }
         }
     }
 
@@ -221,8 +294,8 @@ final class BackendReplies {
 
     // ----------------------------------------------------- router thread only
 
-    /** What a {@link #pump} left. */
-    enum Pumped { IDLE, MORE, WAITING_FOR_ROOM, ENDED }
+    /** What a {@link #pump} left ({@code READ_BY_CALLER}: a caller reads the pipe now, the router need not). */
+    enum Pumped { IDLE, MORE, WAITING_FOR_ROOM, ENDED, READ_BY_CALLER }
 
     /** How many messages one pump routes before the router turns to the other backends. */
     private static final int PUMP_BATCH = 64;
@@ -239,6 +312,19 @@ final class BackendReplies {
         return internal.channel();
     }
 
+    boolean suspended() {
+        return suspended;
+    }
+
+    void suspended(boolean s) {
+        suspended = s;
+    }
+
+    /** Whether a caller reads the pipe now (the router should not watch it meanwhile). */
+    boolean readByCaller() {
+        return routing.isLocked();
+    }
+
     /**
      * Routes what the internal pipe has, without waiting: at most
      * {@link #PUMP_BATCH} messages, and none while an object waits for room in
@@ -246,19 +332,41 @@ final class BackendReplies {
      * (or it is closed).
      */
     Pumped pump(boolean readable) {
+        if (!routing.tryLock()) {
+            return Pumped.READ_BY_CALLER;
+        }
+        try {
+            if (routeEnded) {
+                return Pumped.ENDED;
+            }
+            if (parked == null && !readable && !more && !internal.hasBufferedMessage()) {
+                return Pumped.IDLE;
+            }
+            return routeLocked(0);
+        } finally {
+            routing.unlock();
+        }
+    }
+
+    /**
+     * Under {@link #routing}: routes at most {@link #PUMP_BATCH} messages, the
+     * first waiting up to {@code waitSeconds} (0: none) for the socket.
+     */
+    private Pumped routeLocked(double waitSeconds) {
+        if (routeEnded) {
+            return Pumped.ENDED;
+        }
         if (parked != null) {
             if (!returned.offer(parked, this::mayExceedReturnBound)) {
                 return Pumped.WAITING_FOR_ROOM;
             }
             parked = null;
             waitingForRoom = false;
-        } else if (!readable && !more && !internal.hasBufferedMessage()) {
-            return Pumped.IDLE;
         }
         more = false;
         try {
             for (int i = 0; i < PUMP_BATCH; i++) {
-                if (!internal.poll(0)) {
+                if (!internal.poll(i == 0 ? waitSeconds : 0)) {
                     return Pumped.IDLE;
                 }
                 Object o = deliver(internal.recv());
@@ -296,6 +404,7 @@ final class BackendReplies {
 
     /** The pipe ended: once the exit status is in (within 2 s), the waiting calls fail with it. */
     private void endRoute() {
+        routeEnded = true;
         Process p = life.process();
         p.onExit().completeOnTimeout(p, 2, TimeUnit.SECONDS).whenComplete((x, t) -> {
             if (!p.isAlive()) {

@@ -255,6 +255,11 @@ public final class MessagePipe extends FrameChannel {
         return sender.flush(timeoutMillis);
     }
 
+    /** Encoded bytes waiting in the coalescing buffer, not written yet (for the tests). */
+    int deferredBytes() {
+        return sender.deferredBytes();
+    }
+
     /** The messages sent so far (for JMX; read without a lock, so possibly a few behind). */
     long messagesSent() {
         return sender.messagesSent();

@@ -320,6 +320,7 @@ final class PipeReceiver {
         try {
             int n = link.read(decoder.writable());
             if (n > 0) {
+                sender.tookIn(); // the peer may wait for an answer: the next send is not deferred
                 drain(link);
                 return true;
             }
@@ -336,6 +337,7 @@ final class PipeReceiver {
             if (n < 0) {
                 endOfStream();
             } else if (n > 0) {
+                sender.tookIn();
                 drain(link);
             }
             return n > 0;

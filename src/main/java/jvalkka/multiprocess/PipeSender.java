@@ -14,7 +14,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ByteLink}. A burst of messages costs a few system calls instead of one
  * each: bytes written less than {@link #COALESCE_NANOS} after the last write wait
  * for the next ones, for {@link #COALESCE_LIMIT} bytes, for a wait, or for the
- * shared {@link Flusher}. A send that finds the socket full takes in what the
+ * shared {@link Flusher}. Not so a send after the pipe read bytes from the socket
+ * since its last write ({@link #tookIn()}): that is an answer (request/response,
+ * ping-pong), whose peer waits for it, not a burst; it is written at once. A send that finds the socket full takes in what the
  * other side sent ({@link PipeReceiver#takeIn()}) while it waits, so that two ends
  * that both send a burst before reading do not deadlock.
  */
@@ -30,6 +32,12 @@ final class PipeSender {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final WireCodec.Encoder out = new WireCodec.Encoder();
     private volatile long lastWriteNanos;
+    /**
+     * The receiving side read bytes from the socket since the last write began: the
+     * next send answers them and is not deferred. Set by the receiving thread, cleared
+     * under sendLock before a write.
+     */
+    private volatile boolean tookIn;
     /** Messages sent (not stop markers): a plain count for JMX, written under sendLock. */
     private long messagesSent;
     private boolean flushScheduled;
@@ -52,6 +60,16 @@ final class PipeSender {
 
     long lastWriteNanos() {
         return lastWriteNanos;
+    }
+
+    /** See {@link MessagePipe#deferredBytes()}. */
+    int deferredBytes() {
+        sendLock.lock();
+        try {
+            return out.size();
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     /** See {@link MessagePipe#send(MessageObject)}: one frame of {@code kind}, call id {@code id}. */
@@ -80,7 +98,8 @@ final class PipeSender {
      * hundred microseconds.
      */
     private void sendOrDefer() {
-        if (COALESCE_NANOS > 0 && out.size() < COALESCE_LIMIT && System.nanoTime() - lastWriteNanos < COALESCE_NANOS) {
+        if (COALESCE_NANOS > 0 && !tookIn && out.size() < COALESCE_LIMIT
+                && System.nanoTime() - lastWriteNanos < COALESCE_NANOS) {
             scheduleFlush();
             return;
         }
@@ -98,6 +117,16 @@ final class PipeSender {
     /** The link has bytes of its own to send (a TLS key update's answer): the flusher sends them. */
     void linkWantsToWrite() {
         Flusher.schedule(this);
+    }
+
+    /**
+     * The receiving side read bytes from the socket: the next send is an answer,
+     * written at once (see the class comment). Any thread; a volatile write.
+     */
+    void tookIn() {
+        if (!tookIn) {
+            tookIn = true;
+        }
     }
 
     /** Under sendLock: whether bytes wait to be written, in {@code out} or in the link. */
@@ -211,6 +240,7 @@ final class PipeSender {
         ByteLink link = pipe.linkOrThrow();
         ByteBuffer b = ByteBuffer.wrap(out.buf(), 0, out.size());
         boolean interrupted = false;
+        tookIn = false; // what is read from now on, the next send answers
         try {
             while (b.hasRemaining() || link.hasPendingOutput()) {
                 if (link.write(b) == 0) {
@@ -290,6 +320,7 @@ final class PipeSender {
         }
         ByteBuffer b = ByteBuffer.wrap(out.buf(), 0, out.size());
         int n;
+        tookIn = false;
         try {
             n = link.write(b);
         } catch (IOException e) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,15 +25,30 @@ import org.slf4j.LoggerFactory;
  * blocks: backpressure) until the queue has room or its bound is lifted; the
  * router looks again when the queue tells it ({@link ReturnQueue#onSpace}) and at
  * least every {@link ReturnQueue#RECHECK_NANOS}.
+ *
+ * <p>A backend whose pipe a synchronous caller reads itself ({@link BackendReplies#await})
+ * is taken out of the selector while the caller reads (else every reply would wake
+ * this thread for nothing), and put back within {@value #CALLER_RECHECK_MILLIS} ms
+ * of the caller leaving (at once when the caller wakes the router: it leaves work behind).
+ * The wake-up protocol rests on one invariant of this thread: <b>it never waits in its
+ * selector without a timeout while a pipe is taken out of it</b> ({@link BackendReplies#suspended()}
+ * of any pipe, looked at after the turn). A pipe is taken out only when a pump found a
+ * caller reading it, and put back as soon as the router finds it free, or reads it itself
+ * (a caller that left between the router's look and its pump: the case a reverted first
+ * version missed, which left a pipe unwatched and the router waiting for ever).
  */
 final class ReplyRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ReplyRouter.class);
     private static final long RECHECK_MILLIS = Math.max(1, TimeUnit.NANOSECONDS.toMillis(ReturnQueue.RECHECK_NANOS));
+    /** How often the router looks whether callers that read their pipes themselves have left them. */
+    static final long CALLER_RECHECK_MILLIS = 1;
     private static final Object LOCK = new Object();
     private static final Queue<BackendReplies> ARRIVING = new ConcurrentLinkedQueue<>();
     private static int routes; // registered or arriving; under LOCK
     private static volatile Selector selector; // the running thread's; written under LOCK
     private static Thread thread; // under LOCK
+    /** Test hook: runs on the router thread between its look at a pipe and its pump of it; null: nothing. */
+    static volatile Consumer<BackendReplies> beforePump;
 
     private ReplyRouter() {
     }
@@ -107,10 +123,19 @@ final class ReplyRouter {
         while (true) {
             admit(sel, active);
             boolean again = false;
+            boolean suspended = false;
             for (int i = active.size() - 1; i >= 0; i--) {
                 BackendReplies r = active.get(i);
                 SelectionKey k0 = r.key();
                 boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
+                if (r.suspended() && !r.readByCaller()) {
+                    resume(r); // the caller left: what came meanwhile is routed now
+                    readable = true;
+                }
+                Consumer<BackendReplies> hook = beforePump;
+                if (hook != null) {
+                    hook.accept(r);
+                }
                 BackendReplies.Pumped p;
                 try {
                     p = r.pump(readable);
@@ -119,6 +144,16 @@ final class ReplyRouter {
                             r, t.toString(), t);
                     r.routerFailed(t);
                     p = BackendReplies.Pumped.ENDED;
+                }
+                if (p == BackendReplies.Pumped.READ_BY_CALLER) {
+                    if (!r.suspended()) {
+                        watch(r, 0);
+                        r.suspended(true);
+                    }
+                } else if (r.suspended()) {
+                    // this thread read the pipe itself just now (the caller had left between the look above and
+                    // the pump): the pipe must be watched again, or nothing would wake this thread for it
+                    resume(r);
                 }
                 if (p == BackendReplies.Pumped.ENDED) {
                     active.remove(i);
@@ -129,9 +164,10 @@ final class ReplyRouter {
                     synchronized (LOCK) {
                         routes--;
                     }
-                } else if (p != BackendReplies.Pumped.IDLE) {
+                } else if (p != BackendReplies.Pumped.IDLE && p != BackendReplies.Pumped.READ_BY_CALLER) {
                     again = true; // more to read, or an object waits for room in its queue
                 }
+                suspended |= r.suspended();
             }
             sel.selectedKeys().clear();
             synchronized (LOCK) {
@@ -141,7 +177,25 @@ final class ReplyRouter {
                     return;
                 }
             }
-            select(sel, again);
+            select(sel, again, suspended); // never without a timeout while a pipe is out of the selector
+        }
+    }
+
+    /** Watches {@code r}'s pipe again after a caller read it. */
+    private static void resume(BackendReplies r) {
+        watch(r, SelectionKey.OP_READ);
+        r.suspended(false);
+    }
+
+    /** Sets what the router's selector watches of {@code r}'s pipe (nothing while a caller reads it). */
+    private static void watch(BackendReplies r, int ops) {
+        SelectionKey k = r.key();
+        if (k != null && k.isValid()) {
+            try {
+                k.interestOps(ops);
+            } catch (java.nio.channels.CancelledKeyException e) {
+                // closed meanwhile: the next pump reads the end
+            }
         }
     }
 
@@ -157,9 +211,11 @@ final class ReplyRouter {
         }
     }
 
-    private static void select(Selector sel, boolean again) {
+    private static void select(Selector sel, boolean again, boolean suspended) {
         try {
-            if (again) {
+            if (suspended) {
+                sel.select(CALLER_RECHECK_MILLIS);
+            } else if (again) {
                 sel.select(RECHECK_MILLIS);
             } else {
                 sel.select();

@@ -255,6 +255,7 @@ class RemoteBackendTest {
         int threads = 4;
         int calls = 300;
         int pings = 500;
+        long readThemselves = BackendReplies.callerReadReplies();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
         try {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
@@ -279,6 +280,8 @@ class RemoteBackendTest {
             for (int i = 0; i < pings; i++) {
                 assertEquals(i, r.returnFromBack().get("i"), "returned objects out of order");
             }
+            assertTrue(BackendReplies.callerReadReplies() > readThemselves,
+                    "no synchronous call read its reply itself: every one waited for the reply router");
         } finally {
             pool.shutdownNow();
         }
