@@ -190,8 +190,8 @@ final class RingQueue extends DeadlineQueue {
         peer.checkPut();
         FrameCodec.Encoder enc = encoder;
         enc.encode(item);
-        enter();
         try {
+            enter(); // inside: a closed queue still clears the encoder's reference to the item
             int head = enc.headLength;
             long total = (long) head + enc.tailBytes;
             if (total <= maxMessage) {
