@@ -206,12 +206,26 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         RemoteEvents.install(new RemoteEvents.Receiver() {
             @Override
             public void set(Object group, int index) {
-                ((EventGroup) group).set(index);
+                EventGroup g = (EventGroup) group;
+                try {
+                    g.set(index);
+                } catch (IllegalStateException e) {
+                    if (!g.isClosed()) {
+                        throw e;
+                    } // closed here meanwhile: no one waits for it any more
+                }
             }
 
             @Override
             public void fail(Object group, int index, String parameter, long peerPid, byte[] report) {
-                ((EventGroup) group).failFromPeer(index, parameter, peerPid, report);
+                EventGroup g = (EventGroup) group;
+                try {
+                    g.failFromPeer(index, parameter, peerPid, report);
+                } catch (IllegalStateException e) {
+                    if (!g.isClosed()) {
+                        throw e;
+                    } // closed here meanwhile: no one waits for it any more
+                }
             }
 
             @Override
