@@ -65,6 +65,21 @@ final class Composition {
         }
         List<Element> inner = List.copyOf(elements);
         Set<Element> members = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        List<SinkElement> sinks = checkMembers(kind, inner, members);
+        Set<SourcePad> linkedInside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<String, SinkPad> boundarySinks = boundarySinks(kind, inner, members, linkedInside);
+        Map<String, SourcePad> boundarySources = boundarySources(kind, inner, linkedInside, alsoExpose);
+        checkBoundaryFits(kind, boundarySources, boundarySinks);
+        return new Composition(inner, boundarySources, boundarySinks, List.copyOf(sinks));
+    }
+
+    /**
+     * Checks each inner element (given once, in no other composition, of a class that {@code kind}
+     * may contain) and that {@code kind}'s required elements are there; adds them to {@code members}.
+     *
+     * @return the inner sink elements, in order
+     */
+    private static List<SinkElement> checkMembers(Kind kind, List<Element> inner, Set<Element> members) {
         List<SinkElement> sinks = new ArrayList<>();
         boolean hasSource = false;
         for (Element e : inner) {
@@ -75,26 +90,7 @@ final class Composition {
                 throw new IllegalArgumentException(kind.className + ": element '" + e.name() + "' is already inside"
                         + " composed element '" + e.composedIn.name() + "'; an element belongs to one composition");
             }
-            switch (kind) {
-                case SOURCE -> {
-                    if (e instanceof SinkElement) {
-                        throw new IllegalArgumentException("ComposedSourceElement cannot contain SinkElement, got '"
-                                + e.name() + "' (" + e.getClass().getSimpleName() + ")");
-                    }
-                }
-                case TRANSFORM -> {
-                    if (!(e instanceof TransformElement)) {
-                        throw new IllegalArgumentException("Transform composition can only contain TransformElements,"
-                                + " got '" + e.name() + "' (" + e.getClass().getSimpleName() + ")");
-                    }
-                }
-                case SINK -> {
-                    if (e instanceof SourceElement) {
-                        throw new IllegalArgumentException("ComposedSinkElement cannot contain SourceElement, got '"
-                                + e.name() + "' (" + e.getClass().getSimpleName() + ")");
-                    }
-                }
-            }
+            checkKindMayContain(kind, e);
             hasSource |= e instanceof SourceElement;
             if (e instanceof SinkElement s) {
                 sinks.add(s);
@@ -108,8 +104,40 @@ final class Composition {
             throw new IllegalArgumentException("ComposedSinkElement requires at least one SinkElement, got "
                     + names(inner));
         }
-        // Links inside: every inner sink pad linked to an inner source pad.
-        Set<SourcePad> linkedInside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        return sinks;
+    }
+
+    /** Throws unless a composed element of {@code kind} may contain {@code e}. */
+    private static void checkKindMayContain(Kind kind, Element e) {
+        switch (kind) {
+            case SOURCE -> {
+                if (e instanceof SinkElement) {
+                    throw new IllegalArgumentException("ComposedSourceElement cannot contain SinkElement, got '"
+                            + e.name() + "' (" + e.getClass().getSimpleName() + ")");
+                }
+            }
+            case TRANSFORM -> {
+                if (!(e instanceof TransformElement)) {
+                    throw new IllegalArgumentException("Transform composition can only contain TransformElements,"
+                            + " got '" + e.name() + "' (" + e.getClass().getSimpleName() + ")");
+                }
+            }
+            case SINK -> {
+                if (e instanceof SourceElement) {
+                    throw new IllegalArgumentException("ComposedSinkElement cannot contain SourceElement, got '"
+                            + e.name() + "' (" + e.getClass().getSimpleName() + ")");
+                }
+            }
+        }
+    }
+
+    /**
+     * The inner sink pads not linked (the composed element's sink pads), by short name; the inner
+     * source pads that linked ones are linked to go into {@code linkedInside}. Throws for a sink
+     * pad linked outside the composition.
+     */
+    private static Map<String, SinkPad> boundarySinks(Kind kind, List<Element> inner, Set<Element> members,
+            Set<SourcePad> linkedInside) {
         Map<String, SinkPad> boundarySinks = new LinkedHashMap<>();
         for (Element e : inner) {
             for (SinkPad pad : e.sinkPadArray()) {
@@ -123,6 +151,15 @@ final class Composition {
                 }
             }
         }
+        return boundarySinks;
+    }
+
+    /**
+     * The inner source pads not in {@code linkedInside}, then those {@code alsoExpose} names (full
+     * names), by short name: the composed element's source pads.
+     */
+    private static Map<String, SourcePad> boundarySources(Kind kind, List<Element> inner, Set<SourcePad> linkedInside,
+            List<String> alsoExpose) {
         Map<String, SourcePad> boundarySources = new LinkedHashMap<>();
         for (Element e : inner) {
             for (SourcePad pad : e.sourcePadArray()) {
@@ -132,22 +169,34 @@ final class Composition {
             }
         }
         for (String full : alsoExpose) {
-            SourcePad pad = null;
-            for (Element e : inner) {
-                for (SourcePad p : e.sourcePadArray()) {
-                    if (p.name().equals(full)) {
-                        pad = p;
-                    }
-                }
-            }
-            if (pad == null) {
-                throw new IllegalArgumentException(kind.className + ": no inner source pad named '" + full
-                        + "' to expose (full names look like '<element>:src:<pad>')");
-            }
+            SourcePad pad = innerSourcePad(kind, inner, full);
             if (boundarySources.get(pad.padName()) != pad) {
                 putUnique(boundarySources, pad.padName(), pad, kind, "source");
             }
         }
+        return boundarySources;
+    }
+
+    /** The inner source pad whose full name is {@code full} (the last if several); throws if none. */
+    private static SourcePad innerSourcePad(Kind kind, List<Element> inner, String full) {
+        SourcePad pad = null;
+        for (Element e : inner) {
+            for (SourcePad p : e.sourcePadArray()) {
+                if (p.name().equals(full)) {
+                    pad = p;
+                }
+            }
+        }
+        if (pad == null) {
+            throw new IllegalArgumentException(kind.className + ": no inner source pad named '" + full
+                    + "' to expose (full names look like '<element>:src:<pad>')");
+        }
+        return pad;
+    }
+
+    /** Throws when {@code kind} has no pads of its own for a boundary pad: a source's sink pads, a sink's source pads. */
+    private static void checkBoundaryFits(Kind kind, Map<String, SourcePad> boundarySources,
+            Map<String, SinkPad> boundarySinks) {
         if (kind == Kind.SOURCE && !boundarySinks.isEmpty()) {
             throw new IllegalArgumentException("ComposedSourceElement: inner sink pads " + boundarySinks.values()
                     + " are not linked inside the composition, and a composed source has no sink pads to feed them;"
@@ -160,7 +209,6 @@ final class Composition {
                         + " (to a NullSink, say)");
             }
         }
-        return new Composition(inner, boundarySources, boundarySinks, List.copyOf(sinks));
     }
 
     private static <P extends Pad> void putUnique(Map<String, P> map, String name, P pad, Kind kind, String type) {

@@ -674,6 +674,18 @@ public class Pipeline {
         if (plan != null) {
             return plan;
         }
+        List<SinkElement> sinkElements = sinkElements();
+        checkPadsLinked();
+        List<Pad> executed = executedPads(topologicalOrder());
+        plan = planOf(executed, sinkElements);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("execution order: {}", names(executed));
+        }
+        return plan;
+    }
+
+    /** The sink elements, in insertion order; throws if there are none. */
+    private List<SinkElement> sinkElements() {
         List<SinkElement> sinkElements = new ArrayList<>();
         for (Element element : elements.values()) {
             if (element instanceof SinkElement sink) {
@@ -683,6 +695,11 @@ public class Pipeline {
         if (sinkElements.isEmpty()) {
             throw new IllegalStateException("Pipeline contains no sink elements");
         }
+        return sinkElements;
+    }
+
+    /** Throws naming the first pad that is not linked. */
+    private void checkPadsLinked() {
         for (Element element : elements.values()) {
             for (SourcePad pad : element.sourcePadArray()) {
                 if (!pad.linked) {
@@ -695,8 +712,15 @@ public class Pipeline {
                 }
             }
         }
-        // Nodes and their predecessors: element-internal order (sinks -> internal -> sources)
-        // plus one edge per link (source pad -> sink pad).
+    }
+
+    /**
+     * Every pad in an order where each comes after its predecessors: element-internal order
+     * (sinks -> internal -> sources) plus one edge per link (source pad -> sink pad), by Kahn's
+     * algorithm, first-in first-out so that the order follows insertion order. Throws naming a
+     * cycle if there is one.
+     */
+    private List<Pad> topologicalOrder() {
         List<Pad> nodes = new ArrayList<>(pads.values());
         Map<Pad, List<Pad>> successors = new HashMap<>();
         Map<Pad, Integer> indegree = new HashMap<>();
@@ -707,7 +731,6 @@ public class Pipeline {
         for (Element element : elements.values()) {
             element.forEachEdge((from, to) -> addEdge(successors, indegree, from, to));
         }
-        // Kahn's algorithm, first-in first-out so the order follows insertion order.
         ArrayDeque<Pad> ready = new ArrayDeque<>();
         for (Pad node : nodes) {
             if (indegree.get(node) == 0) {
@@ -728,6 +751,11 @@ public class Pipeline {
             throw new IllegalStateException("the pipeline graph has a cycle: " + describeCycle(nodes, order, successors)
                     + "; a pipeline must be a directed acyclic graph");
         }
+        return order;
+    }
+
+    /** The pads of {@code order} that a loop executes: not virtual source pads, nor internal() that does nothing. */
+    private static List<Pad> executedPads(List<Pad> order) {
         List<Pad> executed = new ArrayList<>();
         for (Pad node : order) {
             if (node instanceof InternalPad ? overridesInternal(node.element())
@@ -735,6 +763,11 @@ public class Pipeline {
                 executed.add(node); // an internal() that does nothing is not worth a call per loop
             }
         }
+        return executed;
+    }
+
+    /** The plan that executes {@code executed} in order: per step its kind and its pad or element. */
+    private static Plan planOf(List<Pad> executed, List<SinkElement> sinkElements) {
         int n = executed.size();
         byte[] kinds = new byte[n];
         SourcePad[] srcAt = new SourcePad[n];
@@ -753,11 +786,7 @@ public class Pipeline {
                 inlAt[i] = node.element();
             }
         }
-        plan = new Plan(kinds, srcAt, snkAt, inlAt, sinkElements.toArray(new SinkElement[0]));
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("execution order: {}", names(executed));
-        }
-        return plan;
+        return new Plan(kinds, srcAt, snkAt, inlAt, sinkElements.toArray(new SinkElement[0]));
     }
 
     private static void addEdge(Map<Pad, List<Pad>> successors, Map<Pad, Integer> indegree, Pad from, Pad to) {

@@ -102,23 +102,8 @@ final class SvgPicture {
             boxes.put(e, b);
             all.add(b);
         }
-        // Links between boxes: each top-level sink pad fed by a pad of a box (an inner pad counts as its composed element's).
-        List<SinkPad> links = new ArrayList<>();
         Map<Box, Set<Box>> predecessors = new IdentityHashMap<>();
-        for (Box b : all) {
-            predecessors.put(b, new LinkedHashSet<>());
-        }
-        for (Box b : all) {
-            for (SinkPad sink : b.element.sinkPadArray()) {
-                Box from = sink.other == null ? null : boxes.get(topLevel(sink.other.element(), boxes));
-                if (from != null) {
-                    links.add(sink);
-                    if (from != b) {
-                        predecessors.get(b).add(from);
-                    }
-                }
-            }
-        }
+        List<SinkPad> links = links(all, boxes, predecessors);
         assignLayers(all, predecessors);
         place(all, predecessors, boxes);
 
@@ -133,6 +118,43 @@ final class SvgPicture {
         height += MARGIN + top;
 
         StringBuilder svg = new StringBuilder(4096);
+        appendHeader(svg, width, height, label);
+        svg.append("  <g transform=\"translate(0 ").append(num(top)).append(")\">\n");
+        for (Box b : all) {
+            appendBox(svg, b);
+        }
+        for (SinkPad sink : links) {
+            appendLink(svg, sink, boxes);
+        }
+        svg.append("  </g>\n</svg>\n");
+        return svg.toString();
+    }
+
+    /**
+     * The links between boxes: each top-level sink pad fed by a pad of a box (an inner pad counts
+     * as its composed element's); fills {@code predecessors} with each box's feeding boxes.
+     */
+    private static List<SinkPad> links(List<Box> all, Map<Element, Box> boxes, Map<Box, Set<Box>> predecessors) {
+        List<SinkPad> links = new ArrayList<>();
+        for (Box b : all) {
+            predecessors.put(b, new LinkedHashSet<>());
+        }
+        for (Box b : all) {
+            for (SinkPad sink : b.element.sinkPadArray()) {
+                Box from = sink.other == null ? null : boxes.get(topLevel(sink.other.element(), boxes));
+                if (from != null) {
+                    links.add(sink);
+                    if (from != b) {
+                        predecessors.get(b).add(from);
+                    }
+                }
+            }
+        }
+        return links;
+    }
+
+    /** The document's start: the XML declaration, the svg element, the arrow marker, the white background, the title. */
+    private static void appendHeader(StringBuilder svg, double width, double height, String label) {
         svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(num(width)).append("\" height=\"")
                 .append(num(height)).append("\" viewBox=\"0 0 ").append(num(width)).append(' ').append(num(height))
@@ -145,26 +167,22 @@ final class SvgPicture {
             svg.append("  <text class=\"label\" x=\"").append(num(width / 2)).append("\" y=\"20\" text-anchor=\"middle\""
                     + " font-size=\"14\" font-weight=\"bold\">").append(escape(label)).append("</text>\n");
         }
-        svg.append("  <g transform=\"translate(0 ").append(num(top)).append(")\">\n");
-        for (Box b : all) {
-            appendBox(svg, b);
-        }
-        for (SinkPad sink : links) {
-            Box to = boxes.get(sink.element());
-            Box from = boxes.get(topLevel(sink.other.element(), boxes));
-            double x1 = from.x + from.width;
-            double y1 = from.element == sink.other.element() ? from.sourceAnchorY(sink.other) : from.y + from.height / 2;
-            double x2 = to.x;
-            double y2 = to.sinkAnchorY(sink);
-            double dx = Math.max(40, Math.abs(x2 - x1) / 2);
-            svg.append("    <path class=\"link\" data-from=\"").append(escape(sink.other.name())).append("\" data-to=\"")
-                    .append(escape(sink.name())).append("\" d=\"M ").append(num(x1)).append(' ').append(num(y1))
-                    .append(" C ").append(num(x1 + dx)).append(' ').append(num(y1)).append(", ").append(num(x2 - dx))
-                    .append(' ').append(num(y2)).append(", ").append(num(x2)).append(' ').append(num(y2))
-                    .append("\" fill=\"none\" stroke=\"#333\" stroke-width=\"1.3\" marker-end=\"url(#arrow)\"/>\n");
-        }
-        svg.append("  </g>\n</svg>\n");
-        return svg.toString();
+    }
+
+    /** The curve from the pad (or composed element) that feeds {@code sink} to {@code sink}, with an arrow. */
+    private static void appendLink(StringBuilder svg, SinkPad sink, Map<Element, Box> boxes) {
+        Box to = boxes.get(sink.element());
+        Box from = boxes.get(topLevel(sink.other.element(), boxes));
+        double x1 = from.x + from.width;
+        double y1 = from.element == sink.other.element() ? from.sourceAnchorY(sink.other) : from.y + from.height / 2;
+        double x2 = to.x;
+        double y2 = to.sinkAnchorY(sink);
+        double dx = Math.max(40, Math.abs(x2 - x1) / 2);
+        svg.append("    <path class=\"link\" data-from=\"").append(escape(sink.other.name())).append("\" data-to=\"")
+                .append(escape(sink.name())).append("\" d=\"M ").append(num(x1)).append(' ').append(num(y1))
+                .append(" C ").append(num(x1 + dx)).append(' ').append(num(y1)).append(", ").append(num(x2 - dx))
+                .append(' ').append(num(y2)).append(", ").append(num(x2)).append(' ').append(num(y2))
+                .append("\" fill=\"none\" stroke=\"#333\" stroke-width=\"1.3\" marker-end=\"url(#arrow)\"/>\n");
     }
 
     /** {@code e}, or the outermost composed element holding it that is drawn. */

@@ -62,7 +62,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * that cannot come: wait in the frontend, or send the backend a message.
  *
  * <p><b>Threads.</b> All methods are thread-safe. {@code set}, {@code clear}
- * and waiting do not allocate. Do not close the group while threads wait on it.
+ * and waiting do not allocate. {@link #close()} may race with the other methods
+ * in other threads (and with the core's own uses: a peer's death wakes the
+ * waiters, a remote backend's sets arrive): an operation under way when the
+ * close begins completes, a wait ends with {@link IllegalStateException}, and one
+ * that begins later throws {@link IllegalStateException}; the segment is unmapped
+ * only when none is under way. The cost is two atomic adds on a counter of the
+ * group per operation (a wait counts once, however long it waits).
  */
 public final class EventGroup implements AutoCloseable, Serializable, PeerAware {
     private static final long serialVersionUID = 1L;
@@ -111,6 +117,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     static final int DIED = 2;
     static final int INTERRUPTED = 3;
     static final int FAILED_EVENT = 4;
+    static final int CLOSED = 5;
 
     /** Groups this JVM opened by name (a backend's crossed groups): where a failed handler's events are. */
     private static final List<EventGroup> OPENED = new CopyOnWriteArrayList<>();
@@ -140,6 +147,19 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     private transient int freeCount;
     private final transient List<Peer> peers = new CopyOnWriteArrayList<>();
     private transient volatile boolean closed;
+    /** Operations under way on the mapping ({@link #enter()}); {@link #close()} unmaps when there are none. */
+    private transient volatile int using;
+    private static final java.lang.invoke.VarHandle USING;
+    /** How long {@link #close()} waits for operations under way (a wait ends within one slice). */
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    static {
+        try {
+            USING = java.lang.invoke.MethodHandles.lookup().findVarHandle(EventGroup.class, "using", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** Ten events, valkka's default. */
     public EventGroup() {
@@ -186,12 +206,26 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         RemoteEvents.install(new RemoteEvents.Receiver() {
             @Override
             public void set(Object group, int index) {
-                ((EventGroup) group).set(index);
+                EventGroup g = (EventGroup) group;
+                try {
+                    g.set(index);
+                } catch (IllegalStateException e) {
+                    if (!g.isClosed()) {
+                        throw e;
+                    } // closed here meanwhile: no one waits for it any more
+                }
             }
 
             @Override
             public void fail(Object group, int index, String parameter, long peerPid, byte[] report) {
-                ((EventGroup) group).failFromPeer(index, parameter, peerPid, report);
+                EventGroup g = (EventGroup) group;
+                try {
+                    g.failFromPeer(index, parameter, peerPid, report);
+                } catch (IllegalStateException e) {
+                    if (!g.isClosed()) {
+                        throw e;
+                    } // closed here meanwhile: no one waits for it any more
+                }
             }
 
             @Override
@@ -304,8 +338,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      */
     public void set(int i) {
         int o = offset(i);
-        if (buf.getAndSetInt(o, SET) == WAITING && Futex.AVAILABLE) {
-            Futex.wake(address + o, Integer.MAX_VALUE); // only when someone sleeps: no syscall otherwise
+        enter();
+        try {
+            if (buf.getAndSetInt(o, SET) == WAITING && Futex.AVAILABLE) {
+                Futex.wake(address + o, Integer.MAX_VALUE); // only when someone sleeps: no syscall otherwise
+            }
+        } finally {
+            exit();
         }
         if (link != null) {
             link.set(name, i); // a copy in a backend on another host: the frontend's group is the one waited on
@@ -318,7 +357,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * @param i the index
      */
     public void clear(int i) {
-        buf.putIntVolatile(offset(i), CLEAR);
+        int o = offset(i);
+        enter();
+        try {
+            buf.putIntVolatile(o, CLEAR);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -342,7 +387,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** {@link #fail(int, String, Throwable)} for the event that message parameter {@code parameter} carried (or null). */
     private void fail(int i, String parameter, String what, Throwable cause) {
         int o = offset(i);
-        boolean set = buf.getIntVolatile(o) == SET;
+        boolean set = isSet(i);
         if (set && link == null) {
             return;
         }
@@ -352,8 +397,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             link.fail(name, i, parameter, report);
         }
         if (!set) { // this JVM's own word: a set stays set, as in the frontend's group
-            writeReport(o, report);
-            markFailed(o);
+            enter();
+            try {
+                writeReport(o, report);
+                markFailed(o);
+            } finally {
+                exit();
+            }
         }
     }
 
@@ -365,26 +415,37 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      */
     private void failFromPeer(int i, String parameter, long peerPid, byte[] report) {
         int o = offset(i);
-        if (buf.getLongVolatile(o + ARMED_PID) != peerPid
-                || parameter != null && buf.getInt(o + ARMED_NAME) != parameter.hashCode()
-                || buf.getIntVolatile(o) == SET) {
-            return;
+        if (!tryEnter()) {
+            return; // closed meanwhile: no one waits any more
         }
-        writeReport(o, report != null && report.length <= REPORT_SLOT_BYTES - 8 ? report : new byte[0]);
-        markFailed(o);
+        try {
+            if (buf.getLongVolatile(o + ARMED_PID) != peerPid
+                    || parameter != null && buf.getInt(o + ARMED_NAME) != parameter.hashCode()
+                    || buf.getIntVolatile(o) == SET) {
+                return;
+            }
+            writeReport(o, report != null && report.length <= REPORT_SLOT_BYTES - 8 ? report : new byte[0]);
+            markFailed(o);
+        } finally {
+            exit();
+        }
     }
 
-    /** Whether a thread sleeps on the futex of one of the events (the words say WAITING). */
+    /** Whether a thread sleeps on the futex of one of the events (the words say WAITING); false once closed. */
     private boolean hasSleepingWaiter() {
-        if (closed) {
+        if (!tryEnter()) {
             return false;
         }
-        for (int i = 0; i < n; i++) {
-            if (buf.getIntVolatile(HEADER + i * STRIDE) == WAITING) {
-                return true;
+        try {
+            for (int i = 0; i < n; i++) {
+                if (buf.getIntVolatile(HEADER + i * STRIDE) == WAITING) {
+                    return true;
+                }
             }
+            return false;
+        } finally {
+            exit();
         }
-        return false;
     }
 
     private void markFailed(int o) {
@@ -422,6 +483,18 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     /** The exception a waiter of the failed event {@code i} throws. */
     EventFailedException failure(int i) {
         int o = offset(i);
+        byte[] report;
+        enter();
+        try {
+            report = readReport(o);
+        } finally {
+            exit();
+        }
+        return FailureReport.exception(name(), i, report);
+    }
+
+    /** The failure report of the event at {@code o}, or null if none is readable. */
+    private byte[] readReport(int o) {
         int seq = buf.getIntVolatile(o + FAILURE_SEQ);
         byte[] report = null;
         if (seq != 0) {
@@ -435,7 +508,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                 }
             }
         }
-        return FailureReport.exception(name(), i, report);
+        return report;
     }
 
     /**
@@ -446,8 +519,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      */
     void arm(int i, String parameter, long peerPid) {
         int o = offset(i);
-        buf.putInt(o + ARMED_NAME, parameter.hashCode());
-        buf.putLongVolatile(o + ARMED_PID, peerPid);
+        enter();
+        try {
+            buf.putInt(o + ARMED_NAME, parameter.hashCode());
+            buf.putLongVolatile(o + ARMED_PID, peerPid);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -488,25 +566,35 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         }
         Candidates c = null;
         for (EventGroup g : OPENED) {
-            if (g.closed) {
+            if (!g.tryEnter()) {
+                continue; // closed
+            }
+            try {
+                c = g.candidates(names, values, count, c);
+            } finally {
+                g.exit();
+            }
+        }
+        return c;
+    }
+
+    /** {@link #candidates(String[], int[], int)} in this group, added to {@code c} (made if null and needed). */
+    private Candidates candidates(String[] names, int[] values, int count, Candidates c) {
+        for (int k = 0; k < count; k++) {
+            int i = values[k];
+            if (i < 0 || i >= n) {
                 continue;
             }
-            for (int k = 0; k < count; k++) {
-                int i = values[k];
-                if (i < 0 || i >= g.n) {
-                    continue;
+            int o = HEADER + i * STRIDE;
+            // a remote copy cannot see what the frontend armed, reserved or cleared (its words keep
+            // the last set of every index): the frontend checks both (failFromPeer)
+            boolean candidate = link != null || buf.getLongVolatile(o + ARMED_PID) == Me.PID
+                    && buf.getInt(o + ARMED_NAME) == names[k].hashCode() && buf.getIntVolatile(o) != SET;
+            if (candidate) {
+                if (c == null) {
+                    c = new Candidates();
                 }
-                int o = HEADER + i * STRIDE;
-                // a remote copy cannot see what the frontend armed, reserved or cleared (its words keep
-                // the last set of every index): the frontend checks both (failFromPeer)
-                boolean candidate = g.link != null || g.buf.getLongVolatile(o + ARMED_PID) == Me.PID
-                        && g.buf.getInt(o + ARMED_NAME) == names[k].hashCode() && g.buf.getIntVolatile(o) != SET;
-                if (candidate) {
-                    if (c == null) {
-                        c = new Candidates();
-                    }
-                    c.add(g, i, g.buf.getIntVolatile(o + GENERATION), names[k]);
-                }
+                c.add(this, i, buf.getIntVolatile(o + GENERATION), names[k]);
             }
         }
         return c;
@@ -533,10 +621,23 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             for (Object[] e : events) {
                 EventGroup g = (EventGroup) e[0];
                 int i = (Integer) e[1];
-                if (g.closed || g.buf.getIntVolatile(HEADER + i * STRIDE + GENERATION) != (Integer) e[2]) {
+                if (!g.tryEnter()) {
+                    continue; // closed
+                }
+                int generation;
+                try {
+                    generation = g.buf.getIntVolatile(HEADER + i * STRIDE + GENERATION);
+                } finally {
+                    g.exit();
+                }
+                if (generation != (Integer) e[2]) {
                     continue;
                 }
-                g.fail(i, (String) e[3], what, cause);
+                try {
+                    g.fail(i, (String) e[3], what, cause);
+                } catch (IllegalStateException closedMeanwhile) {
+                    // closed since: no one waits for it any more
+                }
             }
         }
     }
@@ -548,7 +649,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
      * @return whether event {@code i} is set
      */
     public boolean isSet(int i) {
-        return buf.getIntVolatile(offset(i)) == SET;
+        int o = offset(i);
+        enter();
+        try {
+            return buf.getIntVolatile(o) == SET;
+        } finally {
+            exit();
+        }
     }
 
     private int offset(int i) {
@@ -560,6 +667,34 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
                     + name + "' of " + n + " events");
         }
         return HEADER + i * STRIDE;
+    }
+
+    /**
+     * Begins an operation on the mapping: {@link #close()} does not unmap it until the matching
+     * {@link #exit()} (in a finally block). Two atomic adds per operation, with {@code exit}.
+     *
+     * @throws IllegalStateException naming the group when it is closed
+     */
+    private void enter() {
+        if (!tryEnter()) {
+            throw new IllegalStateException("EventGroup '" + name + "' is closed");
+        }
+    }
+
+    /** {@link #enter()}, but false instead of an exception when the group is closed. */
+    private boolean tryEnter() {
+        USING.getAndAdd(this, 1);
+        // close() sets closed, then reads using; this adds to using, then reads closed: one of the
+        // two sees the other (both volatile), so no operation runs on an unmapped segment
+        if (closed) {
+            USING.getAndAdd(this, -1);
+            return false;
+        }
+        return true;
+    }
+
+    private void exit() {
+        USING.getAndAdd(this, -1);
     }
 
     /**
@@ -582,9 +717,14 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             reserved[i] = true;
         }
         int o = offset(i);
-        buf.putLongVolatile(o + ARMED_PID, 0);
-        buf.putIntVolatile(o + GENERATION, buf.getInt(o + GENERATION) + 1);
-        clear(i);
+        enter();
+        try {
+            buf.putLongVolatile(o + ARMED_PID, 0);
+            buf.putIntVolatile(o + GENERATION, buf.getInt(o + GENERATION) + 1);
+            buf.putIntVolatile(o, CLEAR);
+        } finally {
+            exit();
+        }
         return events[i];
     }
 
@@ -720,9 +860,18 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     }
 
     private void wakeAllWaiters() {
-        if (closed || !Futex.AVAILABLE) {
-            return; // parked waiters poll within 2 ms anyway
+        if (!Futex.AVAILABLE || !tryEnter()) {
+            return; // parked waiters poll within 2 ms anyway; a closed group has no waiters left
         }
+        try {
+            wakeSleepers();
+        } finally {
+            exit();
+        }
+    }
+
+    /** Wakes every thread asleep on an event's futex word (the mapping must be in use: {@link #enter()}). */
+    private void wakeSleepers() {
         for (int i = 0; i < n; i++) {
             int o = HEADER + i * STRIDE;
             if (buf.getIntVolatile(o) == WAITING) {
@@ -745,7 +894,13 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     /** The state word of event {@code i}: {@link #CLEAR}, {@link #SET} or {@link #WAITING}. */
     int state(int i) {
-        return buf.getIntVolatile(offset(i));
+        int o = offset(i);
+        enter();
+        try {
+            return buf.getIntVolatile(o);
+        } finally {
+            exit();
+        }
     }
 
     /** {@link #await(int, long, boolean)} with a waiter of its own (for the tests: without the futex, other slices). */
@@ -755,6 +910,18 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
 
     private int await(int i, long timeoutNanos, boolean watchPeers, Waiter waiter, long sliceNanos) {
         int o = offset(i);
+        if (!tryEnter()) {
+            return CLOSED;
+        }
+        try {
+            return awaitEntered(i, o, timeoutNanos, watchPeers, waiter, sliceNanos);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #await(int, long, boolean)} inside {@link #enter()}: {@link #CLOSED} when a close begins meanwhile. */
+    private int awaitEntered(int i, int o, long timeoutNanos, boolean watchPeers, Waiter waiter, long sliceNanos) {
         if (link != null) {
             throw new UnsupportedOperationException("EventGroup '" + name + "' is a copy in a backend on another"
                     + " host (no shared memory reaches there): it sees only the sets of this JVM, never the frontend's,"
@@ -787,6 +954,9 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
             if (Thread.currentThread().isInterrupted()) {
                 return INTERRUPTED;
             }
+            if (closed) {
+                return CLOSED; // close() waits for this wait to end before it unmaps
+            }
             if (watchPeers && allPeersDead()) {
                 // the backend may have set it just before it died
                 return buf.getIntVolatile(o) == SET ? OK : DIED;
@@ -806,24 +976,58 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
     // --- lifecycle ---
 
     /**
-     * Closes this JVM's view; the owner also unlinks the segment. Idempotent.
-     * Do not close while threads wait on the group.
+     * Closes this JVM's view; the owner also unlinks the segment. Idempotent. A
+     * thread waiting on one of the events stops waiting with
+     * {@link IllegalStateException}; the mapping goes once no operation is under
+     * way (see "Threads" above): this waits for them, up to 2 s (a wait ends
+     * within one sleep), and past that leaves the mapping until this JVM exits.
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         if (OPENED.remove(this)) {
             updateOpenedMax();
         }
+        boolean idle = awaitIdle();
         if (shm != null) {
             if (shm.isOwner()) {
                 shm.unlink();
             }
-            shm.close();
+            if (idle) {
+                shm.close();
+            }
         }
+    }
+
+    /** After {@code closed} is set: wakes the sleeping waiters, then waits for the operations under way to end. */
+    private boolean awaitIdle() {
+        if (using == 0) {
+            return true;
+        }
+        if (Futex.AVAILABLE) {
+            wakeSleepers(); // still mapped: an operation is under way; the waiters see closed
+        }
+        long start = System.nanoTime();
+        for (int spins = 0; using != 0; spins++) {
+            if (System.nanoTime() - start > CLOSE_WAIT_NANOS) {
+                return false;
+            }
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            }
+        }
+        return true;
+    }
+
+    IllegalStateException closedWhileWaiting(int i) {
+        return new IllegalStateException("EventGroup '" + name + "' was closed while waiting for event " + i);
     }
 
     /** {@return whether {@link #close()} was called} */
@@ -934,11 +1138,15 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
          * Waits until set, without limit (Python's {@code event.wait()}).
          *
          * @throws InterruptedException when interrupted while waiting
+         * @throws IllegalStateException when the group is closed, or closes while this waits
          * @throws UnsupportedOperationException on a group's copy in a backend on another host
          *     (see "Across hosts" in {@link EventGroup})
          */
         public void await() throws InterruptedException {
             int r = group.await(index, -1, false);
+            if (r == CLOSED) {
+                throw group.closedWhileWaiting(index);
+            }
             if (r == INTERRUPTED) {
                 Thread.interrupted();
                 throw new InterruptedException("interrupted waiting for event " + index);
@@ -955,11 +1163,15 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
          * @param unit the unit of {@code timeout}
          * @return whether the event was set in time
          * @throws InterruptedException when interrupted while waiting
+         * @throws IllegalStateException when the group is closed, or closes while this waits
          * @throws UnsupportedOperationException on a group's copy in a backend on another host
          *     (see "Across hosts" in {@link EventGroup})
          */
         public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
             int r = group.await(index, Math.max(0, unit.toNanos(timeout)), false);
+            if (r == CLOSED) {
+                throw group.closedWhileWaiting(index);
+            }
             if (r == INTERRUPTED) {
                 Thread.interrupted();
                 throw new InterruptedException("interrupted waiting for event " + index);

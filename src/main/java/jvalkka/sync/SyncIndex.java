@@ -253,12 +253,16 @@ public final class SyncIndex implements AutoCloseable {
                     throw new BackendDiedException(group.name(), index, group.deathReport());
                 case EventGroup.FAILED_EVENT:
                     throw group.failure(index);
+                case EventGroup.CLOSED:
+                    throw group.closedWhileWaiting(index);
                 default:
                     throw new SyncInterruptedException("interrupted waiting for event " + index
                             + " of EventGroup '" + group.name() + "'");
             }
         } finally {
-            group.release(event);
+            if (!group.isClosed()) {
+                group.release(event);
+            }
         }
     }
 

@@ -333,7 +333,8 @@ final class JvmWorker extends Worker {
     @Override
     void release() {
         if (segment != null) {
-            segment.close();
+            // through the rings: the monitor (or a user thread) may be inside a queue operation
+            RingQueue.close(segment, (RingQueue) in, (RingQueue) out);
             segment.unlink();
         }
     }

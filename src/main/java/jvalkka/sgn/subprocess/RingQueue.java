@@ -1,7 +1,9 @@
 package jvalkka.sgn.subprocess;
 
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
 
 import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedMemory;
@@ -36,6 +38,17 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * <p>No deadlock when both rings are full: while the main side waits for room in its
  * {@code inQueue}, it takes what the worker sent into a main-side buffer (see
  * {@link #spillWhileBlocked}), which its {@code outQueue} hands out first.
+ *
+ * <p><b>Closing.</b> The rings are raw memory in the segment: an access after the segment is
+ * unmapped would crash the JVM. So the owner releases the segment through
+ * {@link #close(SharedMemory, RingQueue, RingQueue)}, never by closing it directly: each end is
+ * marked closed (every operation that begins later throws {@link IllegalStateException} naming
+ * the queue, and a waiting one ends with it), and the segment is unmapped only once no
+ * operation is under way at either end, or not at all (left mapped until the JVM exits, and
+ * logged) if one does not end within {@link #CLOSE_WAIT_NANOS}. The cost on the frame path is one
+ * volatile write and one ordered write per operation (the end's {@code busy} flag, which the
+ * closer reads after marking the end closed); an end is used by one thread, so a flag suffices.
+ * {@link #wakeAll()}, which other threads call, is synchronized with the close instead.
  */
 final class RingQueue extends DeadlineQueue {
     static final int CONTROL_BYTES = 4096;
@@ -48,6 +61,18 @@ final class RingQueue extends DeadlineQueue {
     private static final long SLEEP_NANOS = 20_000_000;
     /** Without a futex, the longest park of a waiting end. */
     private static final long MAX_PARK_NANOS = 100_000;
+    /** How long {@link #close(SharedMemory, RingQueue, RingQueue)} waits for an operation under way to end. */
+    static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RingQueue.class);
+    private static final VarHandle BUSY;
+
+    static {
+        try {
+            BUSY = MethodHandles.lookup().findVarHandle(RingQueue.class, "busy", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final OneToOneRingBuffer ring;
     private final AtomicBuffer ringBuffer;
@@ -71,6 +96,10 @@ final class RingQueue extends DeadlineQueue {
     private final ArrayDeque<Object> spilled;
     /** Producer end on the main side: the outQueue to spill while this waits for room. */
     private RingQueue spillTarget;
+    /** Set (under this object's lock) by {@link #close(long)}: no operation begins after it. */
+    private volatile boolean closed;
+    /** 1 while this end's thread is inside an operation on the rings ({@link #enter()}, {@link #exit()}). */
+    private volatile int busy;
 
     /** Total bytes of a segment with two rings of {@code ringCapacity} bytes each (a power of two). */
     static int segmentSize(int ringCapacity) {
@@ -127,23 +156,28 @@ final class RingQueue extends DeadlineQueue {
      * buffer and wakes the producer. Returns whether it consumed anything.
      */
     boolean spill() {
-        Reader r = reader;
-        long until = ring.producerPosition(); // what is there now: a fast producer cannot keep us here
-        boolean consumed = false;
-        while (ring.consumerPosition() < until) {
-            int n = ring.read(r, 1);
-            if (n > 0) {
-                consumed = true;
-                signal(spaceSeq, spaceWait);
+        enter();
+        try {
+            Reader r = reader;
+            long until = ring.producerPosition(); // what is there now: a fast producer cannot keep us here
+            boolean consumed = false;
+            while (ring.consumerPosition() < until) {
+                int n = ring.read(r, 1);
+                if (n > 0) {
+                    consumed = true;
+                    signal(spaceSeq, spaceWait);
+                }
+                if (r.ready) {
+                    r.ready = false;
+                    Object v = r.value;
+                    r.value = null;
+                    spilled.add(v == null ? NULL : v);
+                }
             }
-            if (r.ready) {
-                r.ready = false;
-                Object v = r.value;
-                r.value = null;
-                spilled.add(v == null ? NULL : v);
-            }
+            return consumed;
+        } finally {
+            exit();
         }
-        return consumed;
     }
 
     // ------------------------------------------------------------------ producing
@@ -157,6 +191,7 @@ final class RingQueue extends DeadlineQueue {
         FrameCodec.Encoder enc = encoder;
         enc.encode(item);
         try {
+            enter(); // inside: a closed queue still clears the encoder's reference to the item
             int head = enc.headLength;
             long total = (long) head + enc.tailBytes;
             if (total <= maxMessage) {
@@ -190,6 +225,7 @@ final class RingQueue extends DeadlineQueue {
                 first = false;
             }
         } finally {
+            exit();
             enc.clearTail();
         }
     }
@@ -224,6 +260,9 @@ final class RingQueue extends DeadlineQueue {
             if (peer.gone()) {
                 throw peer.goneError(false);
             }
+            if (closed) {
+                throw closedError();
+            }
             if (w.idle()) {
                 if (spillTarget != null && spillTarget.spill()) {
                     continue; // the worker can go on now, and then take from us: try again first
@@ -253,6 +292,17 @@ final class RingQueue extends DeadlineQueue {
             Object v = spilled.poll();
             return v == NULL ? null : (T) v;
         }
+        enter();
+        try {
+            return takeFromRing(deadline, forever);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #take} once the local buffer is empty, inside {@link #enter()}. */
+    @SuppressWarnings("unchecked")
+    private <T> T takeFromRing(long deadline, boolean forever) throws Empty {
         Reader r = reader;
         Waiter w = waiter;
         w.reset();
@@ -284,6 +334,9 @@ final class RingQueue extends DeadlineQueue {
             if (peer.gone() && r.assembly != null && positionsEqual()) {
                 throw peer.goneError(true); // the producer died in the middle of an item
             }
+            if (closed) {
+                throw closedError();
+            }
             if (!forever && r.assembly == null) {
                 if (deadline == 0 || System.nanoTime() - deadline >= 0) {
                     throw Empty.INSTANCE;
@@ -310,11 +363,92 @@ final class RingQueue extends DeadlineQueue {
 
     @Override
     public boolean isEmpty() {
-        if (positionsEqual() && (reader == null || !reader.ready && spilled.isEmpty())) {
+        boolean empty;
+        enter();
+        try {
+            empty = positionsEqual();
+        } finally {
+            exit();
+        }
+        if (empty && (reader == null || !reader.ready && spilled.isEmpty())) {
             peer.checkEmpty(); // a main side that polls notices a failed or dead worker
             return true;
         }
         return false;
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /**
+     * Begins an operation on the rings: after this, {@link #close(long)} does not report the end idle
+     * until {@link #exit()}. One volatile write (the fence that orders it before the read of
+     * {@code closed}; the closer writes {@code closed}, then reads {@code busy}: one of the two
+     * sees the other).
+     *
+     * @throws IllegalStateException naming the queue when it is closed
+     */
+    private void enter() {
+        busy = 1;
+        if (closed) {
+            BUSY.setRelease(this, 0);
+            throw closedError();
+        }
+    }
+
+    private void exit() {
+        BUSY.setRelease(this, 0);
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("worker queue " + name + " is closed: its worker was stopped and its"
+                + " shared memory released (Parallelize.close())");
+    }
+
+    /**
+     * Marks this end closed and wakes whoever waits at either end of its ring; then waits up to
+     * {@code timeoutNanos} for an operation under way to end. Idempotent.
+     *
+     * @return whether no operation is under way at this end (its memory may be unmapped)
+     */
+    private boolean close(long timeoutNanos) {
+        synchronized (this) {
+            if (!closed) {
+                closed = true;
+                bumpAndWake(); // a waiter sees closed at once instead of at the end of its sleep
+            }
+        }
+        long start = System.nanoTime();
+        for (int spins = 0; busy != 0; spins++) {
+            if (System.nanoTime() - start > timeoutNanos) {
+                return false;
+            }
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(50_000);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Releases a worker's rings: closes both ends ({@code a} and {@code b}, the two rings over
+     * {@code segment} in this JVM), then unmaps {@code segment} if neither has an operation under
+     * way, else leaves it mapped until this JVM exits (logged: a thread of the worker's side did
+     * not leave its queue operation within {@link #CLOSE_WAIT_NANOS}). Does not unlink.
+     *
+     * @return whether the segment was unmapped
+     */
+    static boolean close(SharedMemory segment, RingQueue a, RingQueue b) {
+        boolean idle = a.close(CLOSE_WAIT_NANOS) & b.close(CLOSE_WAIT_NANOS);
+        if (idle) {
+            segment.close();
+        } else {
+            LOG.warn("worker queue {} or {}: an operation did not end within {} ms of the close: its shared memory"
+                    + " '{}' stays mapped until this JVM exits", a.name, b.name, CLOSE_WAIT_NANOS / 1_000_000,
+                    segment.name());
+        }
+        return idle;
     }
 
     /** Receives one message: a whole item, or a piece of one. */
@@ -374,9 +508,18 @@ final class RingQueue extends DeadlineQueue {
         }
     }
 
-    /** Wakes both ends of this ring whatever they wait for, so that they re-check their peer. */
+    /**
+     * Wakes both ends of this ring whatever they wait for, so that they re-check their peer. Any
+     * thread; nothing once closed (synchronized with {@link #close(long)}, which wakes them itself).
+     */
     @Override
-    void wakeAll() {
+    synchronized void wakeAll() {
+        if (!closed) {
+            bumpAndWake();
+        }
+    }
+
+    private void bumpAndWake() {
         control.getAndAddInt(dataSeq, 1);
         control.getAndAddInt(spaceSeq, 1);
         wake(dataSeq);

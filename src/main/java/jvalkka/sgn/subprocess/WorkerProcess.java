@@ -220,7 +220,8 @@ final class WorkerProcess extends MessageProcess {
             userShm.get(i).close();
         }
         if (shm != null) {
-            shm.close();
+            // through the rings: a worker thread that did not stop in onClose__'s wait may be inside one
+            RingQueue.close(shm, (RingQueue) in, (RingQueue) out);
         }
     }
 

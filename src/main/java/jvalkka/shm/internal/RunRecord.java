@@ -352,29 +352,49 @@ public final class RunRecord {
     }
 
     private static void sweepOne(Path rec, SweepResult result, List<Long> killed) {
+        List<String> lines = staleRecordLines(rec);
+        if (lines == null) {
+            return;
+        }
+        for (String line : lines) {
+            try {
+                sweepLine(line, result, killed);
+            } catch (NumberFormatException malformed) {
+                // skip the line
+            }
+        }
+        deleteRecord(rec, result);
+    }
+
+    /**
+     * The lines of {@code rec} if it is a stale record of this user to sweep: named after a pid,
+     * a trusted file (of this user, mode 0600) with the magic line, whose JVM (pid and start time) is
+     * not alive and is not this one. Null otherwise (not ours to judge, gone, or malformed).
+     */
+    private static List<String> staleRecordLines(Path rec) {
         String fileName = rec.getFileName().toString();
         String pidText = fileName.substring(0, fileName.length() - ".rec".length());
         if (!pidText.matches("[0-9]{1,10}")) {
-            return;
+            return null;
         }
         long namedPid = Long.parseLong(pidText);
         if (namedPid == Proc.pid() || ProcessHandle.of(namedPid).isPresent() && !PrivateDir.isTrustedFile(rec)) {
-            return; // ours, or a live JVM's record (perhaps written by an older version): not ours to judge
+            return null; // ours, or a live JVM's record (perhaps written by an older version): not ours to judge
         }
         if (!PrivateDir.isTrustedFile(rec)) {
             LOG.warn("ignoring run record {}: it is not a file of this user with mode 0600", rec);
-            return;
+            return null;
         }
         List<String> lines;
         try (var in = Files.newInputStream(rec, LinkOption.NOFOLLOW_LINKS)) {
             lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         } catch (NoSuchFileException gone) {
-            return; // its JVM exited, or another sweeper got there first
+            return null; // its JVM exited, or another sweeper got there first
         } catch (IOException e) {
-            return;
+            return null;
         }
         if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
-            return; // not ours to judge
+            return null; // not ours to judge
         }
         long pid = -1;
         long start = -2;
@@ -385,39 +405,48 @@ public final class RunRecord {
                 start = Long.parseLong(line.substring(6).trim());
             }
         }
-        if (pid != Long.parseLong(pidText) || pid == Proc.pid() || Proc.isSameProcessAlive(pid, start)) {
-            return; // a live JVM's record (or a malformed one)
+        if (pid != namedPid || pid == Proc.pid() || Proc.isSameProcessAlive(pid, start)) {
+            return null; // a live JVM's record (or a malformed one)
         }
-        for (String line : lines) {
-            String[] f = line.split(" ", line.startsWith("child ") ? 5 : 4);
-            try {
-                if (f[0].equals("segment") && f.length == 4) {
-                    long dev = Long.parseLong(f[1]);
-                    long ino = Long.parseLong(f[2]);
-                    if (isValidSegmentName(f[3])
-                            && unlinkIfSame(SHM_DIRECTORY.resolve(f[3]), dev, ino)) {
-                        result.segments.add(f[3]);
-                    }
-                } else if (f[0].equals("child") && f.length >= 4) {
-                    long cpid = Long.parseLong(f[1]);
-                    long cstart = Long.parseLong(f[2]);
-                    // the pid, its start time and its command line must all still be the recorded child's
-                    if (cpid != Proc.pid() && Proc.isSameProcessAlive(cpid, cstart)
-                            && f[3].equals(Proc.commandDigest(cpid))) {
-                        ProcessHandle.of(cpid).ifPresent(ProcessHandle::destroyForcibly);
-                        killed.add(cpid);
-                        result.children.add(cpid + (f.length == 5 && !f[4].isEmpty() ? " (" + f[4] + ")" : ""));
-                    }
-                }
-            } catch (NumberFormatException malformed) {
-                // skip the line
+        return lines;
+    }
+
+    /**
+     * One line of a stale record: a segment is unlinked if its name still names the recorded
+     * file (device and inode); a child is killed if its pid, start time and command line are all
+     * still the recorded child's. Other lines are left alone.
+     *
+     * @throws NumberFormatException for a malformed number (the line is skipped)
+     */
+    private static void sweepLine(String line, SweepResult result, List<Long> killed) {
+        String[] f = line.split(" ", line.startsWith("child ") ? 5 : 4);
+        if (f[0].equals("segment") && f.length == 4) {
+            long dev = Long.parseLong(f[1]);
+            long ino = Long.parseLong(f[2]);
+            if (isValidSegmentName(f[3])
+                    && unlinkIfSame(SHM_DIRECTORY.resolve(f[3]), dev, ino)) {
+                result.segments.add(f[3]);
+            }
+        } else if (f[0].equals("child") && f.length >= 4) {
+            long cpid = Long.parseLong(f[1]);
+            long cstart = Long.parseLong(f[2]);
+            // the pid, its start time and its command line must all still be the recorded child's
+            if (cpid != Proc.pid() && Proc.isSameProcessAlive(cpid, cstart)
+                    && f[3].equals(Proc.commandDigest(cpid))) {
+                ProcessHandle.of(cpid).ifPresent(ProcessHandle::destroyForcibly);
+                killed.add(cpid);
+                result.children.add(cpid + (f.length == 5 && !f[4].isEmpty() ? " (" + f[4] + ")" : ""));
             }
         }
+    }
+
+    /** Deletes the swept record {@code rec} (and a temporary file of it left by its writer). */
+    private static void deleteRecord(Path rec, SweepResult result) {
         try {
             if (Files.deleteIfExists(rec)) {
                 result.records.add(rec);
             }
-            Files.deleteIfExists(rec.resolveSibling(fileName + ".tmp"));
+            Files.deleteIfExists(rec.resolveSibling(rec.getFileName() + ".tmp"));
         } catch (IOException e) {
             LOG.warn("cannot delete stale record {}: {}", rec, e.toString());
         }

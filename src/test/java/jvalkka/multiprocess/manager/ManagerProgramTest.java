@@ -97,14 +97,30 @@ class ManagerProgramTest {
         }
     }
 
+    /**
+     * A kill -9'd manager's workers go with it; what it leaves, its run record and the segments of
+     * the workers that were busy, goes with the stale sweep. Each worker sees its pipe end: one that
+     * is idle runs its close phase, whose {@code postRun__} unlinks its segment (Step 7's backend
+     * does); one busy in {@code c__doWork} (a sleep of 1-5 s) is halted by its parent watch after
+     * the grace (1 s) without it, and its segment stays. So 0 to 3 segments are left, depending on
+     * what the workers were doing, but the record always is (only a sweep removes it): the manager
+     * runs in a run directory of this test, which no other JVM's sweep reaches.
+     */
     @Test
     void aManagerKilledWithKill9TakesItsWorkersWithItWithinTwoSeconds() throws Exception {
-        JavaProgram program = JavaProgram.start(STEP7, List.of(), "main", Integer.toString(WORKERS));
+        Path runRoot = Files.createTempDirectory("manager-kill9");
+        Path records = runRoot.resolve("run");
+        JavaProgram program = JavaProgram.start(STEP7,
+                List.of("-D" + jvalkka.shm.internal.RunRecord.DIR_PROPERTY + "=" + runRoot), "main",
+                Integer.toString(WORKERS));
         long managerPid = program.pid();
+        Path record = records.resolve(managerPid + ".rec");
+        List<String> mine = java.util.stream.IntStream.range(0, WORKERS)
+                .mapToObj(i -> "shm-worker-" + i + "-" + managerPid).toList();
         try {
             List<Long> workers = awaitWorkersRunning(program);
-            assertTrue(!Workers.segments("-" + managerPid).isEmpty(), "the running manager's segments");
-            assertTrue(java.nio.file.Files.exists(managerRecord(managerPid)), "the running manager's run record");
+            assertEquals(mine, segmentNames(managerPid), "the running manager's segments");
+            assertTrue(Files.exists(record), "the running manager's run record");
             long t0 = System.nanoTime();
             kill("KILL", managerPid);
             assertTrue(program.process().waitFor(10, TimeUnit.SECONDS));
@@ -118,18 +134,30 @@ class ManagerProgramTest {
                 assertTrue(!alive(w), "worker " + w + " outlived its killed manager by more than 2 s");
             }
             System.out.printf("workers of a kill -9'd manager gone after %.3f s%n", seconds);
+            List<String> left = segmentNames(managerPid);
+            System.out.println("segments the busy workers left (the idle ones unlinked theirs in postRun__): " + left);
+            assertTrue(mine.containsAll(left), "segments: " + left);
+            assertTrue(Files.exists(record), "the killed manager's run record is gone before the sweep: "
+                    + "nothing but a sweep of this test's run directory may remove it");
+            // the sweep removes exactly what the workers left, and the record
+            jvalkka.shm.internal.RunRecord.SweepResult swept = jvalkka.shm.internal.RunRecord.sweepStale(records);
+            assertEquals(left, swept.segments().stream().sorted().toList(), "the sweep's segments");
+            assertEquals(List.of(), segmentNames(managerPid), "the stale sweep left segments behind");
+            assertFalse(Files.exists(record), "the stale sweep left the record behind");
         } finally {
             program.destroyTree();
+            jvalkka.shm.internal.RunRecord.sweepStale(records);
+            try (java.util.stream.Stream<Path> s = Files.walk(runRoot)) {
+                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
-        // what the killed manager left is gone after a stale sweep (its segments may be gone before it: CI
-        // saw them removed while the run record stayed; who removes them first is not settled, see the note)
-        jvalkka.shm.internal.RunRecord.sweepStale();
-        assertEquals(List.of(), Workers.segments("-" + managerPid), "the stale sweep left segments behind");
-        assertFalse(java.nio.file.Files.exists(managerRecord(managerPid)), "the stale sweep left the record behind");
     }
 
-    private static java.nio.file.Path managerRecord(long pid) {
-        return jvalkka.shm.internal.RunRecord.defaultDirectory().resolve(pid + ".rec");
+    /** The names of the segments in /dev/shm of the manager {@code pid}, sorted. */
+    private static List<String> segmentNames(long pid) {
+        return Workers.segments("-" + pid).stream().map(p -> p.getFileName().toString()).sorted().toList();
     }
 
     /** Waits until every worker runs its loop (after preRun__ a worker ignores SIGINT); returns their pids. */
