@@ -85,16 +85,27 @@ final class RingQueue extends DeadlineQueue {
      * @param peer         checked while waiting
      */
     RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, OtherEnd peer, String name) {
+        this(segment, 0, ringCapacity, which, producer, peer, name);
+    }
+
+    /**
+     * A ring of the {@link #segmentSize} bytes at {@code base} in {@code segment} (several
+     * workers' rings share one segment, each at its own base, a multiple of 64).
+     *
+     * @param base where this worker's control block and rings start in the segment
+     */
+    RingQueue(SharedMemory segment, int base, int ringCapacity, int which, boolean producer, OtherEnd peer,
+            String name) {
         int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
-        this.ringBuffer = new UnsafeBuffer(segment.buffer(), CONTROL_BYTES + which * ringBytes, ringBytes);
+        this.ringBuffer = new UnsafeBuffer(segment.buffer(), base + CONTROL_BYTES + which * ringBytes, ringBytes);
         this.ring = new OneToOneRingBuffer(ringBuffer);
-        this.control = new UnsafeBuffer(segment.buffer(), 0, CONTROL_BYTES);
-        this.controlAddress = segment.address();
-        int base = which * 256; // each word on its own cache line
-        this.dataSeq = base;
-        this.dataWait = base + 64;
-        this.spaceSeq = base + 128;
-        this.spaceWait = base + 192;
+        this.control = new UnsafeBuffer(segment.buffer(), base, CONTROL_BYTES);
+        this.controlAddress = segment.address() + base;
+        int words = which * 256; // each word on its own cache line
+        this.dataSeq = words;
+        this.dataWait = words + 64;
+        this.spaceSeq = words + 128;
+        this.spaceWait = words + 192;
         this.producer = producer;
         this.peer = peer;
         this.maxMessage = ring.maxMsgLength();

@@ -22,6 +22,8 @@ final class WorkerProcess extends MessageProcess {
     private static final long serialVersionUID = 1L;
 
     private final String segment;
+    /** Where this worker's control block and rings start in {@link #segment}. */
+    private final int segmentOffset;
     private final int ringBytes;
     private final String elementClass;
     private final String elementName;
@@ -52,9 +54,10 @@ final class WorkerProcess extends MessageProcess {
     private transient volatile Throwable workerFailure;
     private transient java.util.concurrent.atomic.AtomicBoolean reported;
 
-    WorkerProcess(Element element, String segment, int ringBytes, List<ShmRef> shm) {
+    WorkerProcess(Element element, String segment, int segmentOffset, int ringBytes, List<ShmRef> shm) {
         super("worker-" + element.name());
         this.segment = segment;
+        this.segmentOffset = segmentOffset;
         this.ringBytes = ringBytes;
         this.elementClass = element.getClass().getName();
         this.elementName = element.name();
@@ -78,8 +81,8 @@ final class WorkerProcess extends MessageProcess {
             out = pipeOut;
         } else {
             shm = SharedMemory.open(segment);
-            in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
-            out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+            in = new RingQueue(shm, segmentOffset, ringBytes, 0, false, workerView, "in of " + elementName);
+            out = new RingQueue(shm, segmentOffset, ringBytes, 1, true, workerView, "out of " + elementName);
         }
         userShm = new ArrayList<>();
         reported = new java.util.concurrent.atomic.AtomicBoolean();

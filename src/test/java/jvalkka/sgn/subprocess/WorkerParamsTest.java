@@ -67,7 +67,7 @@ class WorkerParamsTest {
     @Test
     void aWorkerProcessCrossesAsPlainFieldValues() throws Exception {
         TestElements.Squarer sq = new TestElements.Squarer();
-        WorkerProcess w = new WorkerProcess(sq, "jvsgn-test", 4096, List.of(new ShmRef("seg-m", null, Map.of("k", 1))));
+        WorkerProcess w = new WorkerProcess(sq, "jvsgn-test", 0, 4096, List.of(new ShmRef("seg-m", null, Map.of("k", 1))));
         java.lang.reflect.Method isPlain = Class.forName("jvalkka.multiprocess.ProcessTransfer")
                 .getDeclaredMethod("isPlain", MessageProcess.class);
         isPlain.setAccessible(true);
