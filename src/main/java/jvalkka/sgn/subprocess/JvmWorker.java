@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Process mode, main side: the worker is a JVM (beside {@link ThreadWorker}, where it is a
  * thread; not to be confused with {@link WorkerProcess}, the process object running in that
- * JVM). Owns the segment with the two rings, the {@link WorkerProcess}, and a
+ * JVM). Owns its two rings (in a segment that {@link Parallelize} makes for all its local
+ * workers, see {@link RingSpace}), the {@link WorkerProcess}, and a
  * monitor thread that reads the process channel (the worker's "terminated" report) and notices
  * a dead worker JVM (channel closed) within a poll interval.
  */
@@ -28,8 +29,29 @@ final class JvmWorker extends Worker {
     private static final Logger LOG = LoggerFactory.getLogger(JvmWorker.class);
     private static final AtomicLong SEGMENTS = new AtomicLong();
 
-    /** The rings' segment; null for a placed worker, whose frames go over the pipe. */
-    private final SharedMemory segment;
+    /**
+     * Where a local worker's control block and rings are: {@code segment} (made and removed by
+     * {@link Parallelize}, one for all its local process-mode workers: one segment to create
+     * rather than one per worker, which each run's start waited for) at {@code offset}.
+     */
+    record RingSpace(SharedMemory segment, int offset) {
+    }
+
+    /**
+     * Whether a process-mode worker with {@code options} needs a {@link RingSpace}: it runs on
+     * this host (no placement; a placed worker's frames go over its pipe).
+     */
+    static boolean usesRings(BackendOptions options) {
+        return (options == null ? BackendOptions.defaults() : options).placement() == null;
+    }
+
+    /** Fails unless {@code ringBytes} is a valid ring size: a power of two of at least 4096. */
+    static void checkRingBytes(int ringBytes) {
+        if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096) {
+            throw new IllegalArgumentException("ringBytes must be a power of two of at least 4096, not " + ringBytes);
+        }
+    }
+
     private final DeadlineQueue in;
     private final DeadlineQueue out;
     /** For a placed worker ({@link BackendOptions#placement()} set): its queues over the pipe; else null. */
@@ -46,19 +68,25 @@ final class JvmWorker extends Worker {
     private volatile boolean closing;
     /** A placed worker: the reason in the frontend's "exited" event (a lost node's, naming it), or null. */
     private volatile Object exitReason;
+    /** A local worker: the segment its rings are in (Parallelize's); null for a placed worker. */
+    final SharedMemory ringSegment;
+    /** False if, at {@link #release}, a queue operation did not end in time: the segment must stay mapped. */
+    private boolean ringsIdle = true;
 
-    JvmWorker(Element element, WorkerEvent terminated, int ringBytes, BackendOptions options, List<ShmRef> shm) {
+    /**
+     * @param space where a local worker's rings are ({@link #usesRings}); null for a placed worker
+     */
+    JvmWorker(Element element, WorkerEvent terminated, int ringBytes, BackendOptions options, List<ShmRef> shm,
+            RingSpace space) {
         super(element, terminated);
-        if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096) {
-            throw new IllegalArgumentException("ringBytes must be a power of two of at least 4096, not " + ringBytes);
-        }
+        checkRingBytes(ringBytes);
         BackendOptions o = options == null ? BackendOptions.defaults() : options;
         placement = o.placement();
+        ringSegment = space == null ? null : space.segment();
         shmWaitMillis = o.startTimeout().toMillis();
         if (o.placement() != null) { // another host: no shared memory, frames over the pipe
-            segment = null;
             OtherEnd mainView = new OtherEnd(control, true);
-            process = new WorkerProcess(element, null, ringBytes, shm);
+            process = new WorkerProcess(element, null, 0, ringBytes, shm);
             shmToCopy = List.copyOf(shm);
             pipeIn = new PipeQueue(true, this::toBack, mainView, ringBytes, "in of " + element.name());
             pipeOut = new PipeQueue(false, this::toBack, mainView, ringBytes, "out of " + element.name());
@@ -72,27 +100,56 @@ final class JvmWorker extends Worker {
         pipeIn = null;
         pipeOut = null;
         shmToCopy = List.of();
-        String name = "jvsgn-" + ProcessHandle.current().pid() + "-" + SEGMENTS.incrementAndGet();
-        try {
-            segment = SharedMemory.create(name, RingQueue.segmentSize(ringBytes));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the shared memory for the worker of " + element.name(), e);
+        OtherEnd mainView = new OtherEnd(control, true);
+        RingQueue rin = new RingQueue(space.segment(), space.offset(), ringBytes, 0, true, mainView,
+                "in of " + element.name());
+        RingQueue rout = new RingQueue(space.segment(), space.offset(), ringBytes, 1, false, mainView,
+                "out of " + element.name());
+        rin.spillWhileBlocked(rout); // both rings full must not deadlock
+        in = rin;
+        out = rout;
+        process = new WorkerProcess(element, space.segment().name(), space.offset(), ringBytes, shm);
+        process.ignoreSIGINT(); // Ctrl+C reaches the whole process group: the main side coordinates
+        process.setOptions(o.withWarmPoolDefault(Parallelize.DEFAULT_WARM_POOL));
+    }
+
+    /**
+     * The rings of local workers of {@code ringBytes} each (in that order): one segment for
+     * all of them, the {@link RingSpace}s one after the other, unless together they exceed
+     * {@link SharedMemory#MAX_SIZE} (then a new segment where the next would not fit). Each
+     * segment made is added to {@code made} as soon as it exists (also when a later one
+     * fails): the caller removes them once every worker using them has ended.
+     *
+     * @param elementNames the workers' elements, for the error
+     * @return one space per worker, in order
+     */
+    static List<RingSpace> createRings(List<Integer> ringBytes, List<String> elementNames, List<SharedMemory> made) {
+        List<RingSpace> spaces = new java.util.ArrayList<>();
+        int from = 0;
+        while (from < ringBytes.size()) {
+            long size = RingQueue.segmentSize(ringBytes.get(from));
+            int to = from + 1;
+            while (to < ringBytes.size() && size + RingQueue.segmentSize(ringBytes.get(to)) <= SharedMemory.MAX_SIZE) {
+                size += RingQueue.segmentSize(ringBytes.get(to));
+                to++;
+            }
+            String name = "jvsgn-" + ProcessHandle.current().pid() + "-" + SEGMENTS.incrementAndGet();
+            SharedMemory s;
+            try {
+                s = SharedMemory.create(name, size);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the shared memory for the worker(s) of "
+                        + elementNames.subList(from, to), e);
+            }
+            made.add(s);
+            int offset = 0;
+            for (int i = from; i < to; i++) {
+                spaces.add(new RingSpace(s, offset));
+                offset += RingQueue.segmentSize(ringBytes.get(i));
+            }
+            from = to;
         }
-        try {
-            OtherEnd mainView = new OtherEnd(control, true);
-            RingQueue rin = new RingQueue(segment, ringBytes, 0, true, mainView, "in of " + element.name());
-            RingQueue rout = new RingQueue(segment, ringBytes, 1, false, mainView, "out of " + element.name());
-            rin.spillWhileBlocked(rout); // both rings full must not deadlock
-            in = rin;
-            out = rout;
-            process = new WorkerProcess(element, name, ringBytes, shm);
-            process.ignoreSIGINT(); // Ctrl+C reaches the whole process group: the main side coordinates
-            process.setOptions(o.withWarmPoolDefault(Parallelize.DEFAULT_WARM_POOL));
-        } catch (RuntimeException e) {
-            segment.close();
-            segment.unlink();
-            throw e;
-        }
+        return spaces;
     }
 
     /** A placed worker's queue message to the backend (pipeline thread, or the monitor while spilling). */
@@ -330,12 +387,21 @@ final class JvmWorker extends Worker {
         reapAndJoinMonitor(); // its own bounded wait: the stop timeout, then a kill through the launcher
     }
 
+    /**
+     * Closes a local worker's two rings (a queue operation under way on another thread ends
+     * first, or the wait for it times out: see {@link #ringsIdle}). The rings' segment is
+     * {@link Parallelize}'s, unmapped and removed once every worker using it has been released.
+     */
+    /** Whether no queue operation was under way on this worker's rings when they were released. */
+    boolean ringsIdle() {
+        return ringsIdle;
+    }
+
     @Override
     void release() {
-        if (segment != null) {
+        if (in instanceof RingQueue r) {
             // through the rings: the monitor (or a user thread) may be inside a queue operation
-            RingQueue.close(segment, (RingQueue) in, (RingQueue) out);
-            segment.unlink();
+            ringsIdle = RingQueue.closeEnds(r, (RingQueue) out);
         }
     }
 

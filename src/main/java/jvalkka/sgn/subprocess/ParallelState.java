@@ -1,7 +1,6 @@
 package jvalkka.sgn.subprocess;
 
 import jvalkka.internal.Serializability;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -144,9 +143,12 @@ final class ParallelState {
      */
     static Element restore(String className, String elementName, Map<String, Object> fields) throws Exception {
         Class<?> cls = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-        Constructor<?> ctor = sun.reflect.ReflectionFactory.getReflectionFactory()
-                .newConstructorForSerialization(cls, Object.class.getDeclaredConstructor());
-        Element e = (Element) ctor.newInstance();
+        if (!Element.class.isAssignableFrom(cls)) {
+            throw new IllegalArgumentException(className + " is not an element");
+        }
+        // as the serialization constructor does (no constructor of the element's classes runs), without
+        // the accessor class that one makes in each JVM, which a worker's start waited for
+        Element e = (Element) org.agrona.UnsafeAccess.UNSAFE.allocateInstance(cls);
         Field name = Element.class.getDeclaredField("name");
         name.setAccessible(true);
         name.set(e, elementName);

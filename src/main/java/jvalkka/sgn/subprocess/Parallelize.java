@@ -103,6 +103,8 @@ public class Parallelize implements AutoCloseable {
     private final Pipeline pipeline;
     private final boolean useThreading;
     private final List<Worker> workers = new ArrayList<>();
+    /** The segment(s) of the local process-mode workers' rings ({@link JvmWorker.RingSpace}); removed by close(). */
+    private final List<SharedMemory> rings = new ArrayList<>();
     private final SignalEOS signals;
     /** The toShm segments this instance adopted at creation, and removes on close. */
     private final List<ShmRef> ownShm = new ArrayList<>();
@@ -157,7 +159,10 @@ public class Parallelize implements AutoCloseable {
     private void startWorkers() {
         List<ShmRef> shm = shmList(); // every open segment, as SGN's shm_list
         List<MessageProcess> processes = new ArrayList<>();
-        List<JvmWorker> processWorkers = new ArrayList<>();
+        List<Element> elements = new ArrayList<>();
+        List<Boolean> inThreads = new ArrayList<>();
+        List<Integer> ringSizes = new ArrayList<>();
+        List<String> ringNames = new ArrayList<>();
         for (Element e : elementsWithin(pipeline)) {
             ParallelState p = ParallelState.of(e);
             if (p == null) {
@@ -168,12 +173,29 @@ public class Parallelize implements AutoCloseable {
             }
             Boolean override = ParallelState.threadingOverride(e);
             boolean threads = override != null ? override : useThreading;
+            elements.add(e);
+            inThreads.add(threads);
+            if (!threads && JvmWorker.usesRings(p.options)) {
+                JvmWorker.checkRingBytes(p.ringBytes);
+                ringSizes.add(p.ringBytes);
+                ringNames.add(e.name());
+            }
+        }
+        // one segment for all (one create, one run-record entry) rather than one per worker
+        List<JvmWorker.RingSpace> spaces = JvmWorker.createRings(ringSizes, ringNames, rings);
+        int nextSpace = 0;
+        for (int i = 0; i < elements.size(); i++) {
+            Element e = elements.get(i);
+            ParallelState p = ParallelState.of(e);
             Worker w;
-            if (threads) {
+            if (inThreads.get(i)) {
                 w = new ThreadWorker(e, newEvent(p), p.queueMaxsize, shm);
             } else {
-                JvmWorker pw = new JvmWorker(e, newEvent(p), p.ringBytes, p.options, shm);
-                processWorkers.add(pw);
+                JvmWorker.RingSpace space = null;
+                if (JvmWorker.usesRings(p.options)) {
+                    space = spaces.get(nextSpace++);
+                }
+                JvmWorker pw = new JvmWorker(e, newEvent(p), p.ringBytes, p.options, shm, space);
                 processes.add(pw.process);
                 w = pw;
             }
@@ -335,6 +357,7 @@ public class Parallelize implements AutoCloseable {
                 w.join(joinTimeout);
                 w.release();
             }
+            removeRings(rings, workers); // every worker using them has ended (or was killed) and was released
             removeShm();
         } finally {
             jmxNames.forEach(jvalkka.jmx.internal.Jmx::unregister);
@@ -356,6 +379,26 @@ public class Parallelize implements AutoCloseable {
             }
             LOG.debug("{} worker failure(s) after run() threw: added to its exception as suppressed", failed.size());
         }
+    }
+
+    /**
+     * Unmaps and removes the local workers' ring segments, once every worker was
+     * {@linkplain Worker#release released}: a segment over which a queue operation did not end in
+     * time stays mapped until this JVM exits (logged), and is removed all the same. Empties
+     * {@code rings}.
+     */
+    static void removeRings(List<SharedMemory> rings, List<? extends Worker> workers) {
+        for (SharedMemory s : rings) {
+            if (workers.stream().noneMatch(w -> w instanceof JvmWorker j && j.ringSegment == s && !j.ringsIdle())) {
+                s.close();
+            } else {
+                LOG.warn("a queue operation on a worker's rings did not end within {} ms of the close: the shared"
+                        + " memory '{}' stays mapped until this JVM exits", RingQueue.CLOSE_WAIT_NANOS / 1_000_000,
+                        s.name());
+            }
+            s.unlink();
+        }
+        rings.clear();
     }
 
     private void removeShm() {

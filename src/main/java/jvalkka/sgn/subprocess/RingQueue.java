@@ -114,16 +114,27 @@ final class RingQueue extends DeadlineQueue {
      * @param peer         checked while waiting
      */
     RingQueue(SharedMemory segment, int ringCapacity, int which, boolean producer, OtherEnd peer, String name) {
+        this(segment, 0, ringCapacity, which, producer, peer, name);
+    }
+
+    /**
+     * A ring of the {@link #segmentSize} bytes at {@code base} in {@code segment} (several
+     * workers' rings share one segment, each at its own base, a multiple of 64).
+     *
+     * @param base where this worker's control block and rings start in the segment
+     */
+    RingQueue(SharedMemory segment, int base, int ringCapacity, int which, boolean producer, OtherEnd peer,
+            String name) {
         int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
-        this.ringBuffer = new UnsafeBuffer(segment.buffer(), CONTROL_BYTES + which * ringBytes, ringBytes);
+        this.ringBuffer = new UnsafeBuffer(segment.buffer(), base + CONTROL_BYTES + which * ringBytes, ringBytes);
         this.ring = new OneToOneRingBuffer(ringBuffer);
-        this.control = new UnsafeBuffer(segment.buffer(), 0, CONTROL_BYTES);
-        this.controlAddress = segment.address();
-        int base = which * 256; // each word on its own cache line
-        this.dataSeq = base;
-        this.dataWait = base + 64;
-        this.spaceSeq = base + 128;
-        this.spaceWait = base + 192;
+        this.control = new UnsafeBuffer(segment.buffer(), base, CONTROL_BYTES);
+        this.controlAddress = segment.address() + base;
+        int words = which * 256; // each word on its own cache line
+        this.dataSeq = words;
+        this.dataWait = words + 64;
+        this.spaceSeq = words + 128;
+        this.spaceWait = words + 192;
         this.producer = producer;
         this.peer = peer;
         this.maxMessage = ring.maxMsgLength();
@@ -440,7 +451,7 @@ final class RingQueue extends DeadlineQueue {
      * @return whether the segment was unmapped
      */
     static boolean close(SharedMemory segment, RingQueue a, RingQueue b) {
-        boolean idle = a.close(CLOSE_WAIT_NANOS) & b.close(CLOSE_WAIT_NANOS);
+        boolean idle = closeEnds(a, b);
         if (idle) {
             segment.close();
         } else {
@@ -449,6 +460,17 @@ final class RingQueue extends DeadlineQueue {
                     segment.name());
         }
         return idle;
+    }
+
+    /**
+     * Closes both ends {@code a} and {@code b} (waking their waiters) and waits up to
+     * {@link #CLOSE_WAIT_NANOS} for an operation under way at either to end; the caller
+     * unmaps their segment only if this returns true (several workers' rings may share it).
+     *
+     * @return whether neither end has an operation under way
+     */
+    static boolean closeEnds(RingQueue a, RingQueue b) {
+        return a.close(CLOSE_WAIT_NANOS) & b.close(CLOSE_WAIT_NANOS);
     }
 
     /** Receives one message: a whole item, or a piece of one. */

@@ -1,9 +1,8 @@
 package jvalkka.sgn.subprocess;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import jvalkka.multiprocess.MessageObject;
 import jvalkka.multiprocess.MessageProcess;
@@ -23,12 +22,18 @@ final class WorkerProcess extends MessageProcess {
     private static final long serialVersionUID = 1L;
 
     private final String segment;
+    /** Where this worker's control block and rings start in {@link #segment}. */
+    private final int segmentOffset;
     private final int ringBytes;
     private final String elementClass;
     private final String elementName;
-    private final LinkedHashMap<String, Object> fields;
-    private final ArrayList<String> shmNames;
-    private final ArrayList<HashMap<String, Object>> shmMetadata;
+    /** The element's fields and the toShm segments ({@link WorkerParams}): a string, so that this object crosses plain. */
+    private final String params;
+
+    /** Backend: {@link #params} read back, in {@code preRun__}. */
+    private transient Map<String, Object> fields;
+    private transient List<String> shmNames;
+    private transient List<Map<String, Object>> shmMetadata;
 
     private transient SharedMemory shm;
     private transient List<SharedMemory> userShm;
@@ -49,25 +54,24 @@ final class WorkerProcess extends MessageProcess {
     private transient volatile Throwable workerFailure;
     private transient java.util.concurrent.atomic.AtomicBoolean reported;
 
-    WorkerProcess(Element element, String segment, int ringBytes, List<ShmRef> shm) {
+    WorkerProcess(Element element, String segment, int segmentOffset, int ringBytes, List<ShmRef> shm) {
         super("worker-" + element.name());
         this.segment = segment;
+        this.segmentOffset = segmentOffset;
         this.ringBytes = ringBytes;
         this.elementClass = element.getClass().getName();
         this.elementName = element.name();
-        this.fields = ParallelState.captureFields(element);
-        this.shmNames = new ArrayList<>();
-        this.shmMetadata = new ArrayList<>();
-        for (ShmRef r : shm) {
-            shmNames.add(r.name());
-            shmMetadata.add(new HashMap<>(r.metadata()));
-        }
+        this.params = WorkerParams.encode(ParallelState.captureFields(element), shm);
     }
 
     // ------------------------------------------------------------------ backend
 
     @Override
     protected void preRun__() throws Exception {
+        WorkerParams p = WorkerParams.decode(params, Thread.currentThread().getContextClassLoader());
+        fields = p.fields;
+        shmNames = p.shmNames;
+        shmMetadata = p.shmMetadata;
         control = new WorkerContext.Control();
         OtherEnd workerView = new OtherEnd(control, false);
         if (segment == null) { // placed on another host: frames over the pipe
@@ -77,8 +81,8 @@ final class WorkerProcess extends MessageProcess {
             out = pipeOut;
         } else {
             shm = SharedMemory.open(segment);
-            in = new RingQueue(shm, ringBytes, 0, false, workerView, "in of " + elementName);
-            out = new RingQueue(shm, ringBytes, 1, true, workerView, "out of " + elementName);
+            in = new RingQueue(shm, segmentOffset, ringBytes, 0, false, workerView, "in of " + elementName);
+            out = new RingQueue(shm, segmentOffset, ringBytes, 1, true, workerView, "out of " + elementName);
         }
         userShm = new ArrayList<>();
         reported = new java.util.concurrent.atomic.AtomicBoolean();

@@ -16,7 +16,7 @@ import jvalkka.sgn.Pipeline;
  * <li>{@code after}: a pipeline with one process-mode element runs and its {@code Parallelize}
  * closes; then the element's {@code outQueue.isEmpty()}, {@code getNowait()} and
  * {@code inQueue.put} must each throw {@link IllegalStateException}. Prints {@code ok after}.</li>
- * <li>{@code race ROUNDS}: each round builds a worker's two rings ({@link JvmWorker}, not started);
+ * <li>{@code race ROUNDS}: each round builds a worker's two rings ({@link JvmWorker}, not started, in a segment of its own);
  * one thread puts into {@code inQueue} (no one takes, so it fills and waits for room), one polls
  * {@code outQueue} and one wakes both rings (as the monitor does when the worker ends), while the
  * main thread releases the worker as {@code Parallelize.close()} does. The two queue users must
@@ -57,7 +57,10 @@ public final class RingCloseRace {
         AtomicLong refused = new AtomicLong();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int round = 0; round < rounds && failures.isEmpty(); round++) {
-            JvmWorker w = new JvmWorker(new TestElements.ProcessSquarer(), new WorkerEvent(), 4096, null, List.of());
+            List<jvalkka.shm.SharedMemory> segments = new ArrayList<>();
+            JvmWorker.RingSpace space = JvmWorker.createRings(List.of(4096), List.of("race"), segments).get(0);
+            JvmWorker w = new JvmWorker(new TestElements.ProcessSquarer(), new WorkerEvent(), 4096, null, List.of(),
+                    space);
             WorkerQueue in = w.mainIn();
             WorkerQueue out = w.mainOut();
             CountDownLatch begun = new CountDownLatch(3);
@@ -93,7 +96,8 @@ public final class RingCloseRace {
             }
             threads.forEach(Thread::start);
             begun.await();
-            w.release();
+            w.release(); // as Parallelize.close() does: each worker, then the segments
+            Parallelize.removeRings(segments, List.of(w));
             released.set(true);
             for (Thread t : threads) {
                 t.join(10_000);
