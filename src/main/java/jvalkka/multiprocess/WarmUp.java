@@ -215,9 +215,10 @@ final class WarmUp {
     }
 
     /**
-     * What a taken warm JVM does with its process's class while the frontend
-     * serialises the process: loads it and its superclasses, and reads what the
-     * restore reads of them by reflection (fields, the simple name for the
+     * What a taken warm JVM does with its process's class (on its
+     * {@link Prefetcher}'s thread) while the frontend serialises the process and
+     * the main thread waits for it: loads it and its superclasses, and reads what the
+     * restore reads of them by reflection (fields, constructors and methods, the simple name for the
      * logger, whose lookup loads a nested class's declaring class), and builds
      * their serialization descriptors, all without initialising the class:
      * its statics are set up by the restore, as in a fresh JVM. A class
@@ -246,6 +247,10 @@ final class WarmUp {
                 // not its default serialVersionUID: the digest asks JNI for the static initialiser, which runs it
                 java.io.ObjectStreamClass.lookup(cls);
             }
+            // what the restore reflects on next (the default serialVersionUID's digest, the dispatcher's
+            // handlers): the declared members, cached by the class (the digest itself is left to the restore)
+            cls.getDeclaredConstructors();
+            cls.getDeclaredMethods();
             cls.getSimpleName(); // last: the restore needs the descriptor first, the logger's name last
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // the restore meets it again, and reports it
