@@ -100,6 +100,7 @@ final class BackendMain {
         // on a busy machine); it reads the input only once the take line is read
         java.util.concurrent.CountDownLatch takeLineRead = new java.util.concurrent.CountDownLatch(1);
         watchParent(takeLineRead);
+        WarmUp.Prefetcher prefetcher = WarmUp.Prefetcher.start();
         String taken;
         try {
             taken = readLine(System.in);
@@ -110,7 +111,8 @@ final class BackendMain {
         takeLineRead.countDown();
         int space = taken.indexOf(' ');
         if (space >= 0) {
-            WarmUp.prefetch(taken.substring(space + 1)); // while the frontend serialises the process
+            prefetcher.prefetch(taken.substring(space + 1)); // while the frontend serialises the process and this
+            // thread waits for its boot frame and restores it
             taken = taken.substring(0, space);
         }
         label = java.net.URLDecoder.decode(taken, StandardCharsets.UTF_8);

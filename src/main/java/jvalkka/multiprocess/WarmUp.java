@@ -1,6 +1,7 @@
 package jvalkka.multiprocess;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class WarmUp {
     private static final AtomicInteger SEQ = new AtomicInteger();
-    /** Rounds of messages in the rehearsal: enough to walk the paths, not to compile them. */
+    /** Rounds of messages in the first rehearsals: enough to walk the paths (the serving thread's compiles them). */
     private static final int ROUNDS = 20;
 
     private WarmUp() {
@@ -77,7 +78,8 @@ final class WarmUp {
     private static final String[] SHARED_PATH = {"jvalkka.shm.internal.Futex", "jvalkka.shm.internal.Waiter",
         "jvalkka.shm.SharedMemory", "jvalkka.shm.SharedArray", "jvalkka.shm.internal.NamedHandle",
         "jvalkka.sync.EventGroup", "jvalkka.sync.EventGroup$Handle", "jvalkka.sync.internal.Peer",
-        "org.agrona.concurrent.UnsafeBuffer"};
+        "org.agrona.concurrent.UnsafeBuffer", "jvalkka.sync.EventGroup$Event", "jvalkka.sync.EventGroup$Me",
+        "jvalkka.sync.EventGroup$Candidates", "jvalkka.sync.EventFailedException", "jvalkka.multiprocess.SyncSends"};
 
     /**
      * jvalkka's classes that an SGN process-mode worker's restore and first
@@ -114,6 +116,8 @@ final class WarmUp {
     static void rehearse() throws IOException, InterruptedException {
         rehearse(new Rehearsal());
         rehearse(new SerializedRehearsal());
+        rehearseOnServingThread(new Rehearsal(), SERVING_ROUNDS);
+        rehearseTransfers(TRANSFERS);
         rehearseTypedValues();
         rehearseLambdaTransfer();
         ClassLoader loader = WarmUp.class.getClassLoader();
@@ -128,6 +132,19 @@ final class WarmUp {
         }
         rehearseMapping();
         rehearseHandleDescriptors();
+        rehearseTakeLine();
+    }
+
+    /**
+     * What a taken JVM does with its take line and first messages that the
+     * rehearsals above do not: the label's decoding, and the look for event
+     * indices in a message that a backend with an {@code EventGroup} makes
+     * ({@link SyncSends#intParameters}; no group is opened here).
+     */
+    static void rehearseTakeLine() {
+        java.net.URLDecoder.decode(java.net.URLEncoder.encode("warm-up", StandardCharsets.UTF_8),
+                StandardCharsets.UTF_8);
+        SyncSends.intParameters(new MessageObject("ping", "i", 1, "s", "x"), new String[2], new int[2]);
     }
 
     /**
@@ -167,12 +184,41 @@ final class WarmUp {
         }
         java.nio.file.Files.getAttribute(modules, "unix:dev");
         java.nio.file.Files.getAttribute(modules, "unix:ino");
+        rehearseWritableMapping();
     }
 
     /**
-     * What a taken warm JVM does with its process's class while the frontend
-     * serialises the process: loads it and its superclasses, and reads what the
-     * restore reads of them by reflection (fields, the simple name for the
+     * Maps a file for reading and writing, as {@code SharedMemory.open} maps a
+     * segment that crossed with the process (the JDK links another constructor
+     * for a writable mapping than for a read-only one): a scratch file of 4 KiB in
+     * the private socket directory, named for this JVM's pid (so that the sweep
+     * of that directory removes it should this JVM die before it does), removed
+     * at once.
+     */
+    static void rehearseWritableMapping() throws IOException {
+        Path f = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-warm-map-" + SEQ.incrementAndGet());
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.allocate(1), 4095);
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.MappedByteBuffer m = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, ch.size());
+                m.put(0, (byte) 1);
+            }
+            java.nio.file.Files.getAttribute(f, "unix:dev");
+            java.nio.file.Files.getAttribute(f, "unix:ino");
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+
+    /**
+     * What a taken warm JVM does with its process's class (on its
+     * {@link Prefetcher}'s thread) while the frontend serialises the process and
+     * the main thread waits for it: loads it and its superclasses, and reads what the
+     * restore reads of them by reflection (fields, constructors and methods, the simple name for the
      * logger, whose lookup loads a nested class's declaring class), and builds
      * their serialization descriptors, all without initialising the class:
      * its statics are set up by the restore, as in a fresh JVM. A class
@@ -189,7 +235,6 @@ final class WarmUp {
             if (!MessageProcess.class.isAssignableFrom(cls)) {
                 return;
             }
-            cls.getSimpleName();
             boolean descriptor = java.io.Serializable.class.isAssignableFrom(cls);
             for (Class<?> c = cls; c != MessageProcess.class; c = c.getSuperclass()) {
                 for (java.lang.reflect.Field f : c.getDeclaredFields()) {
@@ -202,8 +247,61 @@ final class WarmUp {
                 // not its default serialVersionUID: the digest asks JNI for the static initialiser, which runs it
                 java.io.ObjectStreamClass.lookup(cls);
             }
+            // what the restore reflects on next (the default serialVersionUID's digest, the dispatcher's
+            // handlers): the declared members, cached by the class (the digest itself is left to the restore)
+            cls.getDeclaredConstructors();
+            cls.getDeclaredMethods();
+            cls.getSimpleName(); // last: the restore needs the descriptor first, the logger's name last
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // the restore meets it again, and reports it
+        }
+    }
+
+    /**
+     * The thread that runs {@link #prefetch} for a taken warm JVM while its main
+     * thread reads the boot frame and restores the process: made and started
+     * before the JVM is ready (a thread's start costs a start milliseconds on a
+     * busy machine), it waits, costing nothing, for the take line's class name.
+     * What the restore needs of the class meanwhile (its loading, its
+     * serialization descriptor) it waits for as for any other thread's
+     * (the class loader and {@code ObjectStreamClass} let one thread do the work
+     * and the other wait for it): nothing is done twice, and the restore does
+     * not wait for the logger's simple name, looked up last.
+     */
+    static final class Prefetcher implements Runnable {
+        private final java.util.concurrent.CountDownLatch given = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        private volatile String className;
+
+        /** Makes and starts the thread, which waits for {@link #prefetch(String)}. */
+        static Prefetcher start() {
+            Prefetcher p = new Prefetcher();
+            Thread t = new Thread(null, p, "jvalkka-warm-prefetch", 256 * 1024);
+            t.setDaemon(true);
+            t.start();
+            return p;
+        }
+
+        /** Hands the thread the class to prefetch; returns at once. */
+        void prefetch(String name) {
+            className = name;
+            given.countDown();
+        }
+
+        @Override
+        public void run() {
+            try {
+                given.await(); // a JVM never taken waits here until it is stopped
+            } catch (InterruptedException e) {
+                return;
+            }
+            WarmUp.prefetch(className);
+            done.countDown();
+        }
+
+        /** For tests: whether the prefetch is over within {@code millis}. */
+        boolean awaitDone(long millis) throws InterruptedException {
+            return done.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 
@@ -293,6 +391,139 @@ final class WarmUp {
             }
         } catch (ReflectiveOperationException e) {
             throw new IOException("cannot restore the lambda rehearsal: " + e, e);
+        }
+    }
+
+    /**
+     * Rounds of messages on the serving thread ({@code -Djvalkka.warm.rounds}, default 300): enough
+     * for the message path to be compiled (C1) before a take.
+     */
+    static final int SERVING_ROUNDS = Integer.getInteger("jvalkka.warm.rounds", 300);
+    /**
+     * Process objects carried each way ({@code -Djvalkka.warm.transfers}, default 300): enough for the
+     * restore's path to be compiled before a take.
+     */
+    static final int TRANSFERS = Integer.getInteger("jvalkka.warm.transfers", 300);
+
+    /**
+     * Carries {@code n} process objects each way ({@link ProcessTransfer}, both
+     * forms), so that the restore's path is compiled when a process crosses.
+     */
+    static void rehearseTransfers(int n) throws IOException {
+        ClassLoader loader = WarmUp.class.getClassLoader();
+        try {
+            for (int i = 0; i < n; i++) {
+                ProcessTransfer.decode(ProcessTransfer.encode(new SerializedRehearsal()), loader);
+                ProcessTransfer.decode(ProcessTransfer.encode(new Rehearsal()), loader);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot restore the rehearsal: " + e, e);
+        }
+    }
+
+    /**
+     * A backend's start rehearsed with the backend on this thread, the one that
+     * serves the process that takes this JVM ({@link BackendMain} serves on its
+     * main thread), and a helper thread playing the frontend: what a thread keeps
+     * for itself ({@link Select}'s selector, the JDK's temporary direct buffers)
+     * is made here, not at the first message of the process; and with
+     * {@code rounds} round trips the message path (receive, dispatch, send) is
+     * compiled. Removes its socket names.
+     */
+    static void rehearseOnServingThread(MessageProcess process, int rounds) throws IOException, InterruptedException {
+        Path sock = RunDir.sockets().resolve(ProcessHandle.current().pid() + "-warm-" + SEQ.incrementAndGet());
+        java.util.concurrent.CountDownLatch served = new java.util.concurrent.CountDownLatch(1);
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            PeerCheck.bindListener(server, sock);
+            String[] boot = {sock.toString(), java.util.HexFormat.of().formatHex(new byte[16]),
+                Long.toString(ProcessHandle.current().pid())};
+            FrontendPart front = new FrontendPart(server, process, rounds, served);
+            Thread t = new Thread(front, "jvalkka-warm-up-frontend");
+            t.setDaemon(true);
+            t.start();
+            int status;
+            try {
+                status = BackendMain.serve("warm-up", boot, false);
+            } finally {
+                served.countDown();
+            }
+            t.join(10_000);
+            if (front.failure != null) {
+                throw new IOException("the rehearsal's frontend failed: " + front.failure, front.failure);
+            }
+            if (status != 0 || t.isAlive()) {
+                throw new IOException("the rehearsal's backend ended with status " + status);
+            }
+        } finally {
+            PeerCheck.deleteNames(sock);
+        }
+    }
+
+    /** The frontend's part of {@link #rehearseOnServingThread}, on a thread of its own. */
+    private static final class FrontendPart implements Runnable {
+        private final java.nio.channels.ServerSocketChannel server;
+        private final MessageProcess process;
+        private final int rounds;
+        private final java.util.concurrent.CountDownLatch served;
+        volatile Exception failure;
+
+        FrontendPart(java.nio.channels.ServerSocketChannel server, MessageProcess process, int rounds,
+                java.util.concurrent.CountDownLatch served) {
+            this.server = server;
+            this.process = process;
+            this.rounds = rounds;
+            this.served = served;
+        }
+
+        @Override
+        public void run() {
+            MessagePipe main = new MessagePipe("warm-up main pipe");
+            MessagePipe internal = new MessagePipe("warm-up internal pipe");
+            try {
+                java.nio.channels.SocketChannel[] channels = new java.nio.channels.SocketChannel[2];
+                for (int k = 0; k < 2; k++) {
+                    java.nio.channels.SocketChannel c = server.accept();
+                    java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(17);
+                    while (hello.hasRemaining()) {
+                        if (c.read(hello) < 0) {
+                            throw new IOException("the rehearsal's backend hung up");
+                        }
+                    }
+                    channels[hello.get(16)] = c;
+                }
+                main.connect(channels[0]);
+                internal.connect(channels[1]);
+                main.sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
+                WireCodec.Frame ready = main.recvFrame(30_000);
+                if (ready == null || ready.kind() != WireProtocol.READY) {
+                    throw new IOException("the rehearsal's backend did not start");
+                }
+                for (int i = 0; i < rounds; i++) {
+                    main.send(new MessageObject("whole", "x", 1));
+                    main.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
+                    MessageObject m;
+                    do {
+                        if (!main.poll(10.0)) {
+                            throw new IOException("the rehearsal's backend does not answer");
+                        }
+                        m = main.recv();
+                    } while (m == null || !m.command().equals("pong"));
+                }
+                main.send(null);
+                main.flush();
+                served.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                failure = e;
+            } finally {
+                main.close();
+                internal.close();
+                try {
+                    server.close(); // a backend still waiting for its connection or boot frame sees the end
+                } catch (IOException ignored) {
+                    // closed by the caller too
+                }
+            }
         }
     }
 
