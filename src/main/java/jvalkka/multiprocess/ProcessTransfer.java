@@ -6,7 +6,6 @@ import java.io.Externalizable;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.io.ObjectStreamClass;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -84,7 +83,7 @@ final class ProcessTransfer {
             throw new IOException("no process object");
         }
         if (data[0] == SERIALIZED) {
-            try (ObjectInputStream in = new LoaderObjectInputStream(
+            try (ObjectInputStream in = new jvalkka.internal.LoaderObjectInputStream(
                     new ByteArrayInputStream(data, 1, data.length - 1), loader)) {
                 return (MessageProcess) in.readObject();
             }
@@ -181,25 +180,6 @@ final class ProcessTransfer {
                 UNSAFE = (sun.misc.Unsafe) f.get(null);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
-            }
-        }
-    }
-
-    /** Resolves classes with the given loader (the backend's context loader). */
-    private static final class LoaderObjectInputStream extends ObjectInputStream {
-        private final ClassLoader loader;
-
-        LoaderObjectInputStream(java.io.InputStream in, ClassLoader loader) throws IOException {
-            super(in);
-            this.loader = loader;
-        }
-
-        @Override
-        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-            try {
-                return Class.forName(desc.getName(), false, loader);
-            } catch (ClassNotFoundException e) {
-                return super.resolveClass(desc); // int.class and the other primitive types
             }
         }
     }

@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.io.ObjectStreamClass;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -114,7 +113,8 @@ final class WorkerParams {
             throw new IOException("no worker parameters");
         }
         if (b[0] == SERIALIZED) {
-            try (ObjectInputStream in = new LoaderInput(new ByteArrayInputStream(b, 1, b.length - 1), loader)) {
+            try (ObjectInputStream in = new jvalkka.internal.LoaderObjectInputStream(
+                    new ByteArrayInputStream(b, 1, b.length - 1), loader)) {
                 LinkedHashMap<String, Object> fields = (LinkedHashMap<String, Object>) in.readObject();
                 List<String> names = (List<String>) in.readObject();
                 List<Map<String, Object>> metadata = (List<Map<String, Object>>) in.readObject();
@@ -144,25 +144,6 @@ final class WorkerParams {
             return new WorkerParams(fields, names, metadata);
         } catch (ValueCodec.MalformedValueException e) {
             throw new IOException("malformed worker parameters: " + e.getMessage(), e);
-        }
-    }
-
-    /** Resolves classes with the given loader (the worker JVM's context loader). */
-    private static final class LoaderInput extends ObjectInputStream {
-        private final ClassLoader loader;
-
-        LoaderInput(java.io.InputStream in, ClassLoader loader) throws IOException {
-            super(in);
-            this.loader = loader;
-        }
-
-        @Override
-        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-            try {
-                return Class.forName(desc.getName(), false, loader);
-            } catch (ClassNotFoundException e) {
-                return super.resolveClass(desc); // int.class and the other primitive types
-            }
         }
     }
 }
