@@ -126,35 +126,7 @@ final class ReplyRouter {
             boolean suspended = false;
             for (int i = active.size() - 1; i >= 0; i--) {
                 BackendReplies r = active.get(i);
-                SelectionKey k0 = r.key();
-                boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
-                if (r.suspended() && !r.readByCaller()) {
-                    resume(r); // the caller left: what came meanwhile is routed now
-                    readable = true;
-                }
-                Consumer<BackendReplies> hook = beforePump;
-                if (hook != null) {
-                    hook.accept(r);
-                }
-                BackendReplies.Pumped p;
-                try {
-                    p = r.pump(readable);
-                } catch (Throwable t) { // one backend's failure must not end the routing of the others
-                    LOG.error("the reply router cannot read {}: {}; its calls fail and it is stopped",
-                            r, t.toString(), t);
-                    r.routerFailed(t);
-                    p = BackendReplies.Pumped.ENDED;
-                }
-                if (p == BackendReplies.Pumped.READ_BY_CALLER) {
-                    if (!r.suspended()) {
-                        watch(r, 0);
-                        r.suspended(true);
-                    }
-                } else if (r.suspended()) {
-                    // this thread read the pipe itself just now (the caller had left between the look above and
-                    // the pump): the pipe must be watched again, or nothing would wake this thread for it
-                    resume(r);
-                }
+                BackendReplies.Pumped p = turn(sel, r);
                 if (p == BackendReplies.Pumped.ENDED) {
                     active.remove(i);
                     SelectionKey k = r.key();
@@ -179,6 +151,43 @@ final class ReplyRouter {
             }
             select(sel, again, suspended); // never without a timeout while a pipe is out of the selector
         }
+    }
+
+    /**
+     * One backend's turn in the router: its pipe pumped (or left to a caller that reads it
+     * itself, then taken out of the selector), and put back in the selector once that caller left.
+     */
+    private static BackendReplies.Pumped turn(Selector sel, BackendReplies r) {
+        SelectionKey k0 = r.key();
+        boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
+        if (r.suspended() && !r.readByCaller()) {
+            resume(r); // the caller left: what came meanwhile is routed now
+            readable = true;
+        }
+        Consumer<BackendReplies> hook = beforePump;
+        if (hook != null) {
+            hook.accept(r);
+        }
+        BackendReplies.Pumped p;
+        try {
+            p = r.pump(readable);
+        } catch (Throwable t) { // one backend's failure must not end the routing of the others
+            LOG.error("the reply router cannot read {}: {}; its calls fail and it is stopped",
+                    r, t.toString(), t);
+            r.routerFailed(t);
+            p = BackendReplies.Pumped.ENDED;
+        }
+        if (p == BackendReplies.Pumped.READ_BY_CALLER) {
+            if (!r.suspended()) {
+                watch(r, 0);
+                r.suspended(true);
+            }
+        } else if (r.suspended()) {
+            // this thread read the pipe itself just now (the caller had left between the look above and
+            // the pump): the pipe must be watched again, or nothing would wake this thread for it
+            resume(r);
+        }
+        return p;
     }
 
     /** Watches {@code r}'s pipe again after a caller read it. */

@@ -202,7 +202,8 @@ public final class MessageProcessBench {
      * {@code warm_start_ms_p50/p99}: start() with a warm pool of one, each start taking the
      * warm JVM the pool made ready (the pool refills between starts, which is not timed), to
      * the first reply; {@code warm_idle_rss_mb}: the idle warm JVM's VmRSS;
-     * {@code warm_idle_cpu_pct}: its CPU use over one second of waiting.
+     * {@code warm_idle_cpu_pct}: its CPU use over one second of waiting; {@code warm_ready_cpu_ms}:
+     * the CPU a warm JVM spent to boot and warm up, until it waits idle (what each refill costs).
      */
     static void warmStart(int starts) throws InterruptedException {
         BackendOptions pool = BackendOptions.defaults().withWarmPool(1);
@@ -212,8 +213,10 @@ public final class MessageProcessBench {
         first.stop();
         long[] t = new long[starts];
         long[] cpu = new long[starts];
+        long[] ready = new long[starts];
         for (int i = 0; i < starts; i++) {
             long warmPid = awaitIdleWarm();
+            ready[i] = cpuTicks(warmPid); // all it cost to boot and warm up, before it is taken
             Echo p = new Echo("warm-" + i);
             p.setOptions(pool);
             long c0 = cpuTicks(warmPid);
@@ -234,6 +237,8 @@ public final class MessageProcessBench {
         System.out.printf("warm_start_ms_p99 %.1f ms%n", t[Math.min(t.length - 1, (int) (t.length * 0.99))] / 1e6);
         Arrays.sort(cpu);
         System.out.printf("warm_start_cpu_ms %d ms%n", cpu[cpu.length / 2] * 10); // the taken JVM's CPU to its reply
+        Arrays.sort(ready);
+        System.out.printf("warm_ready_cpu_ms %d ms%n", ready[ready.length / 2] * 10); // a warm JVM's CPU until idle
         long idle = awaitIdleWarm();
         System.out.printf("warm_idle_rss_mb %.1f MB%n", rssMb(idle));
         long cpu0 = cpuTicks(idle);

@@ -124,12 +124,20 @@ class DeathNoticeTest {
         return t;
     }
 
-    /** Until {@code t} parks in its blocking call (within 10 s). */
+    /**
+     * Until {@code t} waits in its blocking call (within 10 s): parked, or in a selector's wait (a
+     * synchronous caller reads its own reply from the pipe: the thread is RUNNABLE in epoll).
+     */
     private static void awaitWaiting(Thread t) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             Thread.State s = t.getState();
             if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) {
+                return;
+            }
+            StackTraceElement[] stack = t.getStackTrace();
+            if (s == Thread.State.RUNNABLE && stack.length > 0 && stack[0].getClassName().equals("sun.nio.ch.EPoll")
+                    && stack[0].getMethodName().equals("wait")) {
                 return;
             }
             Thread.sleep(1); // a poll of the thread's state, bounded above

@@ -45,10 +45,13 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * marked closed (every operation that begins later throws {@link IllegalStateException} naming
  * the queue, and a waiting one ends with it), and the segment is unmapped only once no
  * operation is under way at either end, or not at all (left mapped until the JVM exits, and
- * logged) if one does not end within {@link #CLOSE_WAIT_NANOS}. The cost on the frame path is one
- * volatile write and one ordered write per operation (the end's {@code busy} flag, which the
- * closer reads after marking the end closed); an end is used by one thread, so a flag suffices.
- * {@link #wakeAll()}, which other threads call, is synchronized with the close instead.
+ * logged) if one does not end within {@link #CLOSE_WAIT_NANOS}. The cost on the frame path is two
+ * atomic adds per operation (the end's {@code busy} count, which the closer reads after marking
+ * the end closed). A count, not a flag: an end is entered by more than one thread (a blocked
+ * {@code put} on the main side spills the other ring's consumer end, which the thread that polls
+ * {@code outQueue} may be in at the same moment; a flag cleared by one of them let the closer
+ * unmap under the other, a crash {@code RingCloseRaceTest} caught). {@link #wakeAll()}, which other
+ * threads call, is synchronized with the close instead.
  */
 final class RingQueue extends DeadlineQueue {
     static final int CONTROL_BYTES = 4096;
@@ -98,7 +101,7 @@ final class RingQueue extends DeadlineQueue {
     private RingQueue spillTarget;
     /** Set (under this object's lock) by {@link #close(long)}: no operation begins after it. */
     private volatile boolean closed;
-    /** 1 while this end's thread is inside an operation on the rings ({@link #enter()}, {@link #exit()}). */
+    /** How many threads are inside an operation on this end's ring ({@link #enter()}, {@link #exit()}). */
     private volatile int busy;
 
     /** Total bytes of a segment with two rings of {@code ringCapacity} bytes each (a power of two). */
@@ -392,22 +395,22 @@ final class RingQueue extends DeadlineQueue {
 
     /**
      * Begins an operation on the rings: after this, {@link #close(long)} does not report the end idle
-     * until {@link #exit()}. One volatile write (the fence that orders it before the read of
+     * until {@link #exit()}. One atomic add (a full fence: it is ordered before the read of
      * {@code closed}; the closer writes {@code closed}, then reads {@code busy}: one of the two
      * sees the other).
      *
      * @throws IllegalStateException naming the queue when it is closed
      */
     private void enter() {
-        busy = 1;
+        BUSY.getAndAdd(this, 1);
         if (closed) {
-            BUSY.setRelease(this, 0);
+            BUSY.getAndAdd(this, -1);
             throw closedError();
         }
     }
 
     private void exit() {
-        BUSY.setRelease(this, 0);
+        BUSY.getAndAdd(this, -1);
     }
 
     private IllegalStateException closedError() {
