@@ -74,7 +74,18 @@ final class Distributor implements Runnable {
     private final ConcurrentLinkedQueue<Notice> events = new ConcurrentLinkedQueue<>();
     private final List<WorkerSlot> slots = new ArrayList<>();
     private final ArrayDeque<Task> retries = new ArrayDeque<>();
-    private final List<Thread> starters = new ArrayList<>();
+    /**
+     * Starts replacements, each start on a thread of its own (a start waits for its JVM);
+     * a thread that started one waits a while for the next, so that a replacement's start
+     * after a crash does not first pay for a new thread (0.5-1 ms, measured).
+     */
+    private final java.util.concurrent.ThreadPoolExecutor starters = new java.util.concurrent.ThreadPoolExecutor(0,
+            Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+            r -> {
+                Thread t = new Thread(r);
+                t.setDaemon(true);
+                return t;
+            });
     private final ByteBuffer drain = ByteBuffer.allocate(64);
 
     /** Items sent to workers and not answered, plus retries waiting to go. */
@@ -510,17 +521,15 @@ final class Distributor implements Runnable {
         WorkerSlot s = new WorkerSlot(w);
         s.placementTries = tries;
         starting++;
-        Thread t = new Thread(() -> {
+        starters.execute(() -> {
+            Thread.currentThread().setName("jvalkka-pool-start-" + w.getName());
             try {
                 w.start();
                 post(new Notice(WorkerSlot.Kind.STARTED, s, null, null));
             } catch (RuntimeException e) {
                 post(new Notice(WorkerSlot.Kind.START_FAILED, s, null, e));
             }
-        }, "jvalkka-pool-start-" + w.getName());
-        t.setDaemon(true);
-        starters.add(t);
-        t.start();
+        });
     }
 
     private void started(WorkerSlot s) {
@@ -531,6 +540,7 @@ final class Distributor implements Runnable {
         }
         slots.add(s);
         stats.joined(s.worker.getName());
+        dispatch(); // what waits for it (a crashed worker's items) goes before its reader's and the log's costs
         s.startReader(this::post);
         LOG.info("ProcessQueue {}: replacement worker {} started", config.name(), s.describe());
     }
@@ -765,12 +775,12 @@ final class Distributor implements Runnable {
         for (WorkerSlot s : slots) {
             stopQuietly(s.worker);
         }
-        for (Thread t : starters) {
-            try {
-                t.join(config.options().startTimeout().toMillis() + 5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        starters.shutdown(); // the starts under way finish (a start is bounded by its timeout); their threads end
+        try {
+            starters.awaitTermination(config.options().startTimeout().toMillis() + 5000,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         Notice e;
         while ((e = events.poll()) != null) {

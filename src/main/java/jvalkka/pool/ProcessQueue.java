@@ -85,9 +85,14 @@ public final class ProcessQueue<I, O> implements AutoCloseable {
 
     /**
      * Worker JVM options unless {@link Builder#options} says otherwise: the full
-     * JIT (workers compute) with the serial collector and without perf data.
+     * JIT (workers compute) with the serial collector and without perf data, and a
+     * heap that starts small ({@code -Xms8m}) and grows as the function needs. A
+     * heap sized to the machine (a 64th of its memory) lets the start's garbage
+     * touch tens of megabytes of young generation, and a crashed worker's end is
+     * seen only once the kernel has freed every page of it: 9-16 ms after a
+     * {@code kill -9} instead of 3, all of it before the replacement may start.
      */
-    public static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss1m");
+    public static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss1m", "-Xms8m");
 
     /** What a pool was built with. */
     record Config(String name, int workers, int capacity, int outputCapacity, int maxBatch, BackendOptions options, Boolean progress,
