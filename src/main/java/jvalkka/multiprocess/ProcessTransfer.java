@@ -202,7 +202,7 @@ final class ProcessTransfer {
 
     /**
      * Stores field values through {@code sun.misc.Unsafe}, as Java serialization does through the
-     * JDK's own: only for fields and values {@link #assign} checked, and only where
+     * JDK's own: only for fields and values {@link ProcessTransfer#assign} checked, and only where
      * {@link #UNSAFE_ALLOWED}.
      */
     private static final class Fields {
@@ -232,7 +232,7 @@ final class ProcessTransfer {
             };
         }
 
-        /** Stores {@code v} in field {@code f} of {@code o}; {@link #assign} checked both. */
+        /** Stores {@code v} in field {@code f} of {@code o}; {@link ProcessTransfer#assign} checked both. */
         @SuppressWarnings({"deprecation", "removal"})
         static void put(Field f, Object o, Object v) {
             sun.misc.Unsafe u = Allocator.UNSAFE;
