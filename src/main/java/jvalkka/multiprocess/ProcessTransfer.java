@@ -106,8 +106,7 @@ final class ProcessTransfer {
                 if (!ValueCodec.isScalar(v)) {
                     throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
                 }
-                f.setAccessible(true);
-                f.set(p, v);
+                assign(cls, f, p, v);
             }
             if (in.remaining() != 0) {
                 throw new IOException(in.remaining() + " bytes after the process's fields");
@@ -116,6 +115,42 @@ final class ProcessTransfer {
             return p;
         } catch (ValueCodec.MalformedValueException e) {
             throw new IOException("malformed process object: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sets field {@code f} of {@code p}, an instance of {@code cls}, to {@code v}, after checking what
+     * core reflection would check and more: {@code f} is an instance field of {@code cls} or one of its
+     * superclasses, not transient, and {@code v} is of the field's type (for a primitive field exactly its
+     * box, as {@link #encode} sends it: no widening). Else an {@link IOException} that names the field.
+     *
+     * <p>Where {@code sun.misc.Unsafe} may access memory without a warning (JDK 23 and before, or
+     * {@code --sun-misc-unsafe-memory-access=allow}, which a backend gets unless its options choose
+     * otherwise) the value is stored as Java serialization stores it, at the field's offset. Core
+     * reflection's {@link Field#set} is what a backend chose otherwise gets: on JDK 18 and later (JEP 416)
+     * it builds a method handle for each field, and each field type it meets first generates its own
+     * LambdaForm classes at run time, which no CDS archive or AOT cache holds: measured on JDK 25.0.3,
+     * 11 to 17 classes and 15 to 18 ms of CPU in every backend's start, for MessageProcess's own five
+     * fields alone.
+     */
+    private static void assign(Class<?> cls, Field f, MessageProcess p, Object v) throws IOException {
+        int m = f.getModifiers();
+        if (Modifier.isStatic(m) || Modifier.isTransient(m) || !f.getDeclaringClass().isAssignableFrom(cls)) {
+            throw new IOException("field " + f + " is not a serialized field of " + cls.getName());
+        }
+        Class<?> t = f.getType();
+        if (t.isPrimitive() ? v == null || v.getClass() != Fields.box(t) : v != null && !t.isInstance(v)) {
+            throw new IOException("field " + f + " cannot hold " + (v == null ? "null" : "a " + v.getClass().getName()));
+        }
+        if (Fields.UNSAFE_ALLOWED) {
+            Fields.put(f, p, v);
+            return;
+        }
+        try {
+            f.setAccessible(true);
+            f.set(p, v);
+        } catch (IllegalAccessException | RuntimeException e) {
+            throw new IOException("field " + f + " cannot be set: " + e, e);
         }
     }
 
@@ -166,9 +201,77 @@ final class ProcessTransfer {
     }
 
     /**
-     * Creates objects without running a constructor, as Java serialization does.
-     * Only {@code allocateInstance} is used: not one of the memory-access methods
-     * that JDK 24 and later warn about.
+     * Stores field values through {@code sun.misc.Unsafe}, as Java serialization does through the
+     * JDK's own: only for fields and values {@link ProcessTransfer#assign} checked, and only where
+     * {@link #UNSAFE_ALLOWED}.
+     */
+    private static final class Fields {
+        /**
+         * Whether {@code sun.misc.Unsafe}'s memory access is allowed without a warning: the
+         * {@code --sun-misc-unsafe-memory-access} mode is {@code allow}, or not given on a JDK before 24
+         * (JDK 24 warns by default, JEP 498).
+         */
+        static final boolean UNSAFE_ALLOWED = allowed(System.getProperty("sun.misc.unsafe.memory.access"),
+                Runtime.version().feature());
+
+        static boolean allowed(String mode, int feature) {
+            return mode == null ? feature < 24 : mode.equals("allow");
+        }
+
+        static Class<?> box(Class<?> primitive) {
+            return switch (primitive.getName()) {
+                case "int" -> Integer.class;
+                case "long" -> Long.class;
+                case "double" -> Double.class;
+                case "float" -> Float.class;
+                case "boolean" -> Boolean.class;
+                case "byte" -> Byte.class;
+                case "short" -> Short.class;
+                case "char" -> Character.class;
+                default -> Void.class; // no value is a Void
+            };
+        }
+
+        /** Stores {@code v} in field {@code f} of {@code o}; {@link ProcessTransfer#assign} checked both. */
+        @SuppressWarnings({"deprecation", "removal"})
+        static void put(Field f, Object o, Object v) {
+            sun.misc.Unsafe u = Allocator.UNSAFE;
+            long at = u.objectFieldOffset(f);
+            boolean vol = Modifier.isVolatile(f.getModifiers());
+            Class<?> t = f.getType();
+            if (!t.isPrimitive()) {
+                if (vol) {
+                    u.putObjectVolatile(o, at, v);
+                } else {
+                    u.putObject(o, at, v);
+                }
+            } else if (t == int.class) {
+                u.putInt(o, at, (Integer) v);
+            } else if (t == long.class) {
+                u.putLong(o, at, (Long) v);
+            } else if (t == double.class) {
+                u.putDouble(o, at, (Double) v);
+            } else if (t == float.class) {
+                u.putFloat(o, at, (Float) v);
+            } else if (t == boolean.class) {
+                u.putBoolean(o, at, (Boolean) v);
+            } else if (t == byte.class) {
+                u.putByte(o, at, (Byte) v);
+            } else if (t == short.class) {
+                u.putShort(o, at, (Short) v);
+            } else {
+                u.putChar(o, at, (Character) v);
+            }
+            if (vol) {
+                u.fullFence(); // a volatile field's other types: as Field.set would, the write is ordered
+            }
+        }
+    }
+
+    /**
+     * Creates objects without running a constructor, as Java serialization does
+     * ({@code allocateInstance} is not one of the memory-access methods that JDK 24
+     * and later warn about; {@link Fields} uses those only where they are allowed).
      */
     private static final class Allocator {
         static final sun.misc.Unsafe UNSAFE;
