@@ -82,13 +82,16 @@ final class BackendStart {
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         launchedAt = System.nanoTime();
         WarmJvm.Connected warmJvm;
+        jvalkka.internal.StartTrace.mark("F cmd");
         while ((warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName())) != null
                 && !handOver(warmJvm)) {
             // it died after the pool's liveness check, before anything of the process crossed: another, or cold
             logger.debug("start: the warm JVM pid {} died before it was handed the process", warmJvm.process.pid());
         }
+        jvalkka.internal.StartTrace.mark("F took+handover");
         if (warmJvm != null) {
             processBytes = serializeTaking(warmJvm); // the warm JVM loads the class meanwhile
+            jvalkka.internal.StartTrace.mark("F serialized");
         } else if (processBytes == null) {
             processBytes = serializeOwner(); // before anything is launched
         }
@@ -123,6 +126,7 @@ final class BackendStart {
             stderr.start(process.getErrorStream(), label);
             writeBootLine();
         }
+        jvalkka.internal.StartTrace.mark("F pre-launched");
         life.launched(process);
         if (warmJvm == null) { // a warm JVM is in the run record since its spawn (RunRecord.addChild reads /proc
             RunDir.addChild(process, label); // and rewrites the record: some of a warm start's milliseconds)
@@ -225,8 +229,10 @@ final class BackendStart {
         long timeoutMs = options.startTimeout().toMillis();
         try {
             connection.acceptInto(main, internal, life.process(), deadline, timeoutMs);
+            jvalkka.internal.StartTrace.mark("F accepted");
             BackendConnection.boot(main, processBytes, life.process(), deadline, timeoutMs);
             processBytes = null;
+            jvalkka.internal.StartTrace.mark("F booted(ready frame)");
             if (options.awaitPreRun()) {
                 awaitPreRun(options, replies, deadline);
             }

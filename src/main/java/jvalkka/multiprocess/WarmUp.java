@@ -296,6 +296,7 @@ final class WarmUp {
                 return;
             }
             WarmUp.prefetch(className);
+            jvalkka.internal.StartTrace.mark("B prefetched");
             done.countDown();
         }
 
