@@ -74,6 +74,25 @@ final class ProcessTransfer {
      *         is not serializable), or a handle cannot cross (it is closed)
      */
     static byte[] encode(MessageProcess p) throws IOException {
+        byte[] plain = encodePlain(p);
+        if (plain != null) {
+            return plain;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        bytes.write(SERIALIZED);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(p);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The process object in the plain form for {@link #decode}, or null when it
+     * goes by Java serialization ({@link #encode}).
+     *
+     * @throws IOException when a handle cannot cross (it is closed)
+     */
+    static byte[] encodePlain(MessageProcess p) throws IOException {
         List<Entry> fields = plainFields(p);
         if (fields != null) {
             ValueWriter.OnArray out = ValueWriter.onArray(512, null);
@@ -105,12 +124,7 @@ final class ProcessTransfer {
             }
             return out.toByteArray();
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        bytes.write(SERIALIZED);
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(p);
-        }
-        return bytes.toByteArray();
+        return null;
     }
 
     /** A handle's class and its serialized fields, each a plain value. */

@@ -42,6 +42,7 @@ final class WarmJvm {
         private SocketChannel[] channels;
         private String label = "";
         private String processClass = "";
+        private boolean plain;
 
         Connected(Process process, SocketChannel[] channels, StderrPump stderr) {
             this.process = process;
@@ -49,18 +50,26 @@ final class WarmJvm {
             this.stderr = stderr;
         }
 
-        /** The process that takes this JVM is called {@code label}, and its class is {@code processClass}. */
-        Connected takenBy(String label, String processClass) {
+        /**
+         * The process that takes this JVM is called {@code label}, its class is
+         * {@code processClass}, and {@code plain} when it crosses as field values
+         * ({@link ProcessTransfer}; the warm JVM then builds no serialization descriptor).
+         */
+        Connected takenBy(String label, String processClass, boolean plain) {
             this.label = label;
             this.processClass = processClass;
+            this.plain = plain;
             return this;
         }
 
-        /** The take line: the label, URL-encoded (no space in it), a space, the process's class name. */
+        /**
+         * The take line: the label, URL-encoded (no space in it), a space, the
+         * process's class name, and {@code " plain"} when it crosses as field values.
+         */
         @Override
         public byte[] bootLine() {
-            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + " " + processClass + "\n")
-                    .getBytes(StandardCharsets.UTF_8);
+            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + " " + processClass + (plain ? " plain" : "")
+                    + "\n").getBytes(StandardCharsets.UTF_8);
         }
 
         @Override

@@ -138,10 +138,10 @@ public final class WarmPool {
      * (naming the backend {@code label}, with the sharing options
      * {@code sharingArgs}) and restoring a process of class {@code processClass}
      * (its take line names it: the JVM loads it while the start serialises the
-     * process), or null when the options ask for no pool or none is idle. Either way, records the demand so that the pool (re)fills.
+     * process; {@code plain}: the process crosses as field values, {@link ProcessTransfer}), or null when the options ask for no pool or none is idle. Either way, records the demand so that the pool (re)fills.
      */
     static WarmJvm.Connected take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs,
-            String processClass) {
+            String processClass, boolean plain) {
         int n = options.warmPool();
         if (n <= 0 || options.placement() != null) {
             return null;
@@ -184,7 +184,7 @@ public final class WarmPool {
         }
         LOG.debug("start: {} takes the warm JVM pid {}", label, taken.process.pid());
         jvalkka.internal.StartTrace.mark("F take");
-        return taken.takenBy(label, processClass);
+        return taken.takenBy(label, processClass, plain);
     }
 
     /**
