@@ -85,6 +85,8 @@ public final class WarmPool {
     /** Warm JVMs being started that {@link #stopAll} ended: their end is no failure. */
     private static final Set<Process> ENDED = ConcurrentHashMap.newKeySet();
     private static Thread refiller;
+    /** Whether the pool holds the reply thread ({@link ReplyRouter#hold}): while a kind is kept. Guarded by WarmPool.class. */
+    private static boolean holdsRouter;
     private static volatile boolean exiting;
     /**
      * How long after a start that took a warm JVM is done the pool waits before
@@ -155,6 +157,10 @@ public final class WarmPool {
         synchronized (WarmPool.class) {
             if (exiting) {
                 return null;
+            }
+            if (KINDS.isEmpty() && !holdsRouter) {
+                holdsRouter = true;
+                ReplyRouter.hold(); // starts are expected: the reply thread stays for them
             }
             Kind k = KINDS.computeIfAbsent(key, Kind::new);
             k.command = List.copyOf(cmd);
@@ -460,6 +466,7 @@ public final class WarmPool {
                 k.idle.clear();
                 it.remove();
             }
+            releaseRouterIfUnused();
         }
         for (Process p : stopped) {
             WarmJvm.stop(p);
@@ -476,6 +483,14 @@ public final class WarmPool {
         return stopped.size();
     }
 
+    /** Lets the reply thread end with its last backend once no kind is kept. Holds WarmPool.class. */
+    private static void releaseRouterIfUnused() {
+        if (KINDS.isEmpty() && holdsRouter) {
+            holdsRouter = false;
+            ReplyRouter.release();
+        }
+    }
+
     /** At exit: no more refills; every warm JVM, idle or starting, is ended. */
     private static void atExit() {
         List<Process> all = new ArrayList<>(STARTING.keySet());
@@ -487,6 +502,10 @@ public final class WarmPool {
                     all.add(w.process);
                 }
                 k.idle.clear();
+            }
+            if (holdsRouter) {
+                holdsRouter = false;
+                ReplyRouter.release();
             }
             WarmPool.class.notifyAll();
         }
