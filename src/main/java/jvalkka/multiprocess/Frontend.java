@@ -135,7 +135,7 @@ final class Frontend {
         // would wait for ever (started here, not on the first send, so that it costs no send any latency)
         replies.start();
         jvalkka.internal.StartTrace.mark("F replies.start");
-jvalkka.internal.StartTrace.mark("F tookWarm"); //        start.tookWarmJvmStarted(); // the pool refills now, not while this JVM's start and first messages ran
+        start.tookWarmJvmStarted(); // the pool refills now, not while this JVM's start and first messages ran
         logger.debug("start: backend running as pid {}", life.pid());
     }
 
