@@ -52,7 +52,6 @@ final class BackendLoop {
             p.preRunEnded(t);
             throw t;
         }
-        jvalkka.internal.StartTrace.mark("B loop");
         p.preRunEnded(null);
         Throwable failed = null;
         try {

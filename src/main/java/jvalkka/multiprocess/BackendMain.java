@@ -109,7 +109,6 @@ final class BackendMain {
             return 2;
         }
         takeLineRead.countDown();
-        jvalkka.internal.StartTrace.mark("B take line");
         int space = taken.indexOf(' ');
         if (space >= 0) {
             String cls = taken.substring(space + 1);
@@ -169,13 +168,11 @@ final class BackendMain {
         MessageProcess process;
         try {
             WireCodec.Frame f = main.recvFrame(120_000);
-            jvalkka.internal.StartTrace.mark("B boot frame");
             if (f == null || f.kind() != WireProtocol.BOOT) {
                 throw new IOException("no boot frame from the frontend");
             }
             try {
                 process = restore(f.payload());
-                jvalkka.internal.StartTrace.mark("B restored");
             } catch (Throwable t) {
                 StringWriter w = new StringWriter();
                 t.printStackTrace(new PrintWriter(w));
@@ -193,7 +190,6 @@ final class BackendMain {
             Signals.ignore("INT"); // before READY: a Ctrl+C right after start() returns must find it ignored
         }
         main.sendRaw(WireProtocol.READY, new byte[0]);
-        jvalkka.internal.StartTrace.mark("B ready sent");
         int status = process.runBackend(main, internal);
         System.out.flush();
         System.err.flush();
@@ -212,7 +208,6 @@ final class BackendMain {
     private static MessageProcess restore(byte[] payload) throws IOException, ReflectiveOperationException {
         try (java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(payload))) {
             LogConfig.apply(LogConfig.Snapshot.decode(in.readUTF()));
-            jvalkka.internal.StartTrace.mark("B logconfig");
             byte[] processBytes = new byte[in.readInt()];
             in.readFully(processBytes);
             return ProcessTransfer.decode(processBytes, Thread.currentThread().getContextClassLoader());

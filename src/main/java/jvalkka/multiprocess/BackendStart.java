@@ -91,10 +91,8 @@ final class BackendStart {
             // it died after the pool's liveness check, before anything of the process crossed: another, or cold
             logger.debug("start: the warm JVM pid {} died before it was handed the process", warmJvm.process.pid());
         }
-        jvalkka.internal.StartTrace.mark("F took+handover");
         if (warmJvm != null && processBytes == null) {
             processBytes = serializeTaking(warmJvm); // the warm JVM loads the class meanwhile
-            jvalkka.internal.StartTrace.mark("F serialized");
         } else if (processBytes == null) {
             processBytes = serializeOwner(); // before anything is launched
         }
@@ -129,7 +127,6 @@ final class BackendStart {
             stderr.start(process.getErrorStream(), label);
             writeBootLine();
         }
-        jvalkka.internal.StartTrace.mark("F pre-launched");
         life.launched(process);
         if (warmJvm == null) { // a warm JVM is in the run record since its spawn (RunRecord.addChild reads /proc
             RunDir.addChild(process, label); // and rewrites the record: some of a warm start's milliseconds)
@@ -248,10 +245,8 @@ final class BackendStart {
         long timeoutMs = options.startTimeout().toMillis();
         try {
             connection.acceptInto(main, internal, life.process(), deadline, timeoutMs);
-            jvalkka.internal.StartTrace.mark("F accepted");
             BackendConnection.boot(main, processBytes, life.process(), deadline, timeoutMs);
             processBytes = null;
-            jvalkka.internal.StartTrace.mark("F booted(ready frame)");
             if (options.awaitPreRun()) {
                 awaitPreRun(options, replies, deadline);
             }

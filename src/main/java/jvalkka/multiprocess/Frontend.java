@@ -102,12 +102,9 @@ final class Frontend {
         }
         BackendOptions o = options;
         BackendClassPath where = start.prepare(o);
-        jvalkka.internal.StartTrace.mark("F prepared");
         replies = new BackendReplies(label, internal, life, o.returnCapacity());
         start.launch(o, where, replies);
-        jvalkka.internal.StartTrace.mark("F start.launch");
         LiveBackends.add(this);
-        jvalkka.internal.StartTrace.mark("F liveadd");
     }
 
     /** Waits until the launched backend is ready ({@link BackendStart#awaitReady}): LAUNCHED to RUNNING. */
@@ -127,14 +124,11 @@ final class Frontend {
             throw e;
         }
         life.running();
-        jvalkka.internal.StartTrace.mark("F running");
         start.introducePeers();
-        jvalkka.internal.StartTrace.mark("F peers");
         // return_out__ is read from the start, not from the first returnFromBack: a backend blocked in
         // return_out__ before anyone called returnFromBack stops reading commands, and a burst of sends
         // would wait for ever (started here, not on the first send, so that it costs no send any latency)
         replies.start();
-        jvalkka.internal.StartTrace.mark("F replies.start");
         start.tookWarmJvmStarted(); // the pool refills now, not while this JVM's start and first messages ran
         logger.debug("start: backend running as pid {}", life.pid());
     }

@@ -436,11 +436,8 @@ public abstract class MessageProcess implements Serializable, AutoCloseable {
      */
     public void start() {
         Frontend f = frontend("start");
-        jvalkka.internal.StartTrace.mark("F start");
         f.launch();
-        jvalkka.internal.StartTrace.mark("F launched");
         f.awaitReady();
-        jvalkka.internal.StartTrace.mark("F ready");
         ContextStats.started(this);
     }
 

@@ -189,7 +189,6 @@ public final class WarmPool {
             return null;
         }
         LOG.debug("start: {} takes the warm JVM pid {}", label, taken.process.pid());
-        jvalkka.internal.StartTrace.mark("F take");
         return taken.takenBy(label, processClass, plain);
     }
 

@@ -323,7 +323,6 @@ final class WarmUp {
                 return;
             }
             WarmUp.prefetch(className, plain);
-            jvalkka.internal.StartTrace.mark("B prefetched");
             done.countDown();
         }
 

@@ -33,10 +33,7 @@ public final class MessageProcessBench {
         }
 
         void c__ping(int i) {
-            jvalkka.internal.StartTrace.mark("B handler");
             send_out__(new MessageObject("pong", "i", i));
-            jvalkka.internal.StartTrace.mark("B replied");
-            jvalkka.internal.StartTrace.dump("B");
         }
 
         void c__count(int i) {
@@ -210,9 +207,6 @@ public final class MessageProcessBench {
      */
     static void warmStart(int starts) throws InterruptedException {
         BackendOptions pool = BackendOptions.defaults().withWarmPool(1);
-        if (jvalkka.internal.StartTrace.ON) {
-            pool = pool.withExtraJvmArgs("-Djvalkka.trace.start=true");
-        }
         Echo first = new Echo("warm-first");
         first.setOptions(pool);
         first.start(); // cold: it tells the pool what to keep warm
@@ -229,11 +223,8 @@ public final class MessageProcessBench {
             long t0 = System.nanoTime();
             p.start();
             p.sendMessageToBack(new MessageObject("ping", "i", 1));
-            jvalkka.internal.StartTrace.mark("F sent");
             p.getPipe().recv();
             t[i] = System.nanoTime() - t0;
-            jvalkka.internal.StartTrace.mark("F reply");
-            jvalkka.internal.StartTrace.dump("F" + i + " t0=" + t0);
             cpu[i] = cpuTicks(warmPid) - c0;
             TAKEN.add(p.pid());
             if (p.pid() != warmPid) {
