@@ -145,6 +145,36 @@ final class WarmJvm {
         return new Ready(ready.get() && p.isAlive(), before.toString(StandardCharsets.UTF_8).strip());
     }
 
+    /**
+     * Removes the names that {@code p} made in the private socket directory
+     * ({@code <pid>-...} and {@code .<pid>-...}: its rehearsal's sockets and scratch
+     * file, {@link WarmUp}) once it has exited (waiting up to 5 s for that): a warm
+     * JVM killed during its rehearsal left them until the next JVM's sweep. Names
+     * of a JVM still running are left alone.
+     */
+    static void removeNamesWhenGone(Process p) {
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        String mine = p.pid() + "-";
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(
+                RunDir.sockets())) {
+            for (java.nio.file.Path f : ds) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(mine) || n.startsWith("." + mine)) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a leftover name in our private directory is harmless: the next sweep removes it
+        }
+    }
+
     /** Ends {@code p}: the end of its input halts it; and forgets it in the run record. */
     static void stop(Process p) {
         try {

@@ -356,6 +356,7 @@ public final class WarmPool {
         }
         if (!r.ready() || channels == null) {
             WarmJvm.stop(p);
+            WarmJvm.removeNamesWhenGone(p); // a rehearsal cut short leaves its socket names
             if (!ENDED.remove(p) && !exiting) {
                 LOG.warn("warm pool: a warm backend JVM exited before it was ready{}{}",
                         failure == null ? "" : " (" + failure + ")",
