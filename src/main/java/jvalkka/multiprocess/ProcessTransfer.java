@@ -187,27 +187,7 @@ final class ProcessTransfer {
             int n = in.getCount("fields", 10);
             for (int i = 0; i < n; i++) {
                 Field f = field(cls, in, loader);
-                Object v;
-                byte kind = in.getByte();
-                if (kind == VALUE) {
-                    v = in.value();
-                    if (!ValueCodec.isScalar(v)) {
-                        throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
-                    }
-                } else if (kind == HANDLE) {
-                    v = readHandle(in, loader);
-                    handles.add(v);
-                } else if (kind == SAME_HANDLE) {
-                    int k = in.getInt();
-                    if (k < 0 || k >= handles.size()) {
-                        throw new ValueCodec.MalformedValueException("field " + f + " refers to handle " + k + " of "
-                                + handles.size());
-                    }
-                    v = handles.get(k);
-                } else {
-                    throw new ValueCodec.MalformedValueException("field " + f + " has the unknown kind " + kind);
-                }
-                set(f, p, v);
+                set(f, p, fieldValue(f, in, loader, handles));
             }
             if (in.remaining() != 0) {
                 throw new IOException(in.remaining() + " bytes after the process's fields");
@@ -222,6 +202,33 @@ final class ProcessTransfer {
                 closeAll(handles); // re-opened for a process that never came to be: unmapped again
             }
         }
+    }
+
+    /** The value of field {@code f}: a plain value, a handle (re-opened, added to {@code handles}) or one met before. */
+    private static Object fieldValue(Field f, ValueReader in, ClassLoader loader, List<Object> handles)
+            throws IOException, ReflectiveOperationException {
+        byte kind = in.getByte();
+        if (kind == VALUE) {
+            Object v = in.value();
+            if (!ValueCodec.isScalar(v)) {
+                throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
+            }
+            return v;
+        }
+        if (kind == HANDLE) {
+            Object h = readHandle(in, loader);
+            handles.add(h);
+            return h;
+        }
+        if (kind == SAME_HANDLE) {
+            int k = in.getInt();
+            if (k < 0 || k >= handles.size()) {
+                throw new ValueCodec.MalformedValueException("field " + f + " refers to handle " + k + " of "
+                        + handles.size());
+            }
+            return handles.get(k);
+        }
+        throw new ValueCodec.MalformedValueException("field " + f + " has the unknown kind " + kind);
     }
 
     /** The next field's declaring class and name, as a serialized field of {@code owner}. */
