@@ -140,7 +140,9 @@ public final class WarmPool {
      * (naming the backend {@code label}, with the sharing options
      * {@code sharingArgs}) and restoring a process of class {@code processClass}
      * (its take line names it: the JVM loads it while the start serialises the
-     * process; {@code plain}: the process crosses as field values, {@link ProcessTransfer}), or null when the options ask for no pool or none is idle. Either way, records the demand so that the pool (re)fills.
+     * process; {@code plain}: the process crosses as field values, {@link ProcessTransfer}),
+     * or null when the options ask for no pool or none is idle. Either way,
+     * records the demand so that the pool (re)fills.
      */
     static WarmJvm.Connected take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs,
             String processClass, boolean plain) {
@@ -158,7 +160,7 @@ public final class WarmPool {
             if (exiting) {
                 return null;
             }
-            if (KINDS.isEmpty() && !holdsRouter) {
+            if (!holdsRouter) {
                 holdsRouter = true;
                 ReplyRouter.hold(); // starts are expected: the reply thread stays for them
             }
