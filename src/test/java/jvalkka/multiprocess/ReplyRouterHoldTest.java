@@ -42,6 +42,7 @@ class ReplyRouterHoldTest {
 
     @Test
     void aHeldReplyThreadOutlivesItsLastBackendUntilReleased() throws Exception {
+        WarmPool.stopAll(); // a pool kept by an earlier test class holds the thread too
         assertTrue(await(() -> ReplyRouter.routes() == 0 && !ReplyRouter.isRunning()), "another test's backend runs");
         ReplyRouter.hold();
         boolean held = true;
