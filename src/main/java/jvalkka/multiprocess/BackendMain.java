@@ -111,8 +111,10 @@ final class BackendMain {
         takeLineRead.countDown();
         int space = taken.indexOf(' ');
         if (space >= 0) {
-            prefetcher.prefetch(taken.substring(space + 1)); // while the frontend serialises the process and this
-            // thread waits for its boot frame and restores it
+            String cls = taken.substring(space + 1);
+            boolean plain = cls.endsWith(" plain");
+            // while the frontend serialises the process and this thread waits for its boot frame and restores it
+            prefetcher.prefetch(plain ? cls.substring(0, cls.length() - " plain".length()) : cls, plain);
             taken = taken.substring(0, space);
         }
         label = java.net.URLDecoder.decode(taken, StandardCharsets.UTF_8);

@@ -82,12 +82,16 @@ final class BackendStart {
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         launchedAt = System.nanoTime();
         WarmJvm.Connected warmJvm;
-        while ((warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName())) != null
+        if (processBytes == null) {
+            processBytes = serializeOwnerIfPlain(); // cheap: before the take, whose line then says so
+        }
+        boolean plain = processBytes != null;
+        while ((warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName(), plain)) != null
                 && !handOver(warmJvm)) {
             // it died after the pool's liveness check, before anything of the process crossed: another, or cold
             logger.debug("start: the warm JVM pid {} died before it was handed the process", warmJvm.process.pid());
         }
-        if (warmJvm != null) {
+        if (warmJvm != null && processBytes == null) {
             processBytes = serializeTaking(warmJvm); // the warm JVM loads the class meanwhile
         } else if (processBytes == null) {
             processBytes = serializeOwner(); // before anything is launched
@@ -197,6 +201,22 @@ final class BackendStart {
             connection = null;
             stdin = null;
             throw e;
+        }
+    }
+
+    /**
+     * The process in the plain form ({@link ProcessTransfer#encodePlain}), or null
+     * when it goes by Java serialization (then {@link #serializeOwner} once the warm
+     * JVM has its take line: it loads the class meanwhile).
+     */
+    private byte[] serializeOwnerIfPlain() {
+        Crossing.begin();
+        try {
+            return ProcessTransfer.encodePlain(owner);
+        } catch (IOException | RuntimeException e) {
+            throw new BackendStartException(owner + " cannot start: " + Serializability.startError(owner, e), e);
+        } finally {
+            crossed = Crossing.end();
         }
     }
 

@@ -50,6 +50,11 @@ final class Dispatcher {
         return d;
     }
 
+    /** Whether the dispatcher of {@code cls} was built (for tests). */
+    static boolean isBuilt(Class<?> cls) {
+        return CACHE.containsKey(cls);
+    }
+
     private static Dispatcher build(Class<?> cls) {
         Map<String, Handler> found = new HashMap<>();
         for (Class<?> c = cls; c != null && c != Object.class; c = c.getSuperclass()) {

@@ -10,11 +10,15 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 import jvalkka.internal.ValueCodec;
 import jvalkka.internal.ValueReader;
 import jvalkka.internal.ValueWriter;
+import jvalkka.shm.SharedMemory;
+import jvalkka.shm.internal.NamedHandle;
+import jvalkka.sync.EventGroup;
 
 /**
  * Carries a process object to its backend JVM.
@@ -22,47 +26,57 @@ import jvalkka.internal.ValueWriter;
  * <p>A process whose serialized state is plain travels as a list of field values
  * and is rebuilt by reflection: plain means every serialized field (non-static,
  * non-transient, in every class from the process's own up to
- * {@link MessageProcess}) holds a primitive, a boxed primitive, a string or null,
- * and no class in between declares a serialization hook ({@code readObject},
- * {@code writeReplace}, ...) or {@code serialPersistentFields}. Any other process
- * goes by Java serialization. Both ways give the backend the same object: Java
- * serialization, too, runs no constructor of a serializable class and leaves
- * transient fields at their defaults.
+ * {@link MessageProcess}) holds a primitive, a boxed primitive, a string, null,
+ * or one of jvalkka's named handles, an {@link EventGroup} or a
+ * {@link SharedMemory} (exactly those classes), and no class in between declares
+ * a serialization hook ({@code readObject}, {@code writeReplace}, ...) or
+ * {@code serialPersistentFields}. Any other process goes by Java serialization.
+ * Both ways give the backend the same object: Java serialization, too, runs no
+ * constructor of a serializable class and leaves transient fields at their
+ * defaults; a handle crosses as the {@link NamedHandle} its {@code writeReplace}
+ * gives (which records it for the starter, {@link jvalkka.shm.internal.Crossing})
+ * and is re-opened by name as that handle's {@code readResolve} re-opens it, and
+ * one handle in several fields arrives as one object, as with Java serialization.
  *
- * <p>The plain form is {@link ValueCodec}'s, the one tagged value codec: the class name,
- * the field count, then each field's declaring class, name and tagged value.
+ * <p>The plain form: {@code 'P'}, the class name, the field count, then for each
+ * field its declaring class and name, a kind byte and the value: {@code 'V'} and a
+ * value tagged as {@link ValueCodec}'s; {@code 'H'} and a handle (its class name,
+ * its field count, and its fields as the process's, each a {@code 'V'} value); or
+ * {@code 'R'} and the index of a handle earlier in the same object.
  *
  * <p>Why two ways: in a fresh JVM, {@link ObjectInputStream} costs about 20 ms of
  * CPU before it reads a byte (class descriptors, a digest for each
  * serialVersionUID, the serial filter's logger, whose lookup opens every jar on
- * the class path), a fifth of a small backend's start. Stateless.
+ * the class path), a fifth of a small backend's start; in a warm JVM, restoring a
+ * process with an {@code EventGroup} by Java serialization took about a millisecond
+ * of its start (the class's descriptor and default serialVersionUID digest), the
+ * plain form a tenth of that. Stateless.
  */
 final class ProcessTransfer {
     private static final byte PLAIN = 'P';
     private static final byte SERIALIZED = 'J';
+    /** A field's kinds in the plain form: a tagged value, a handle, a handle met before. */
+    private static final byte VALUE = 'V';
+    private static final byte HANDLE = 'H';
+    private static final byte SAME_HANDLE = 'R';
 
     private ProcessTransfer() {
+    }
+
+    /** One serialized field and its value, as read once for the plain form. */
+    private record Entry(Field field, Object value) {
     }
 
     /**
      * The process object as bytes for {@link #decode}.
      *
      * @throws IOException when Java serialization fails (for example a field that
-     *         is not serializable)
+     *         is not serializable), or a handle cannot cross (it is closed)
      */
     static byte[] encode(MessageProcess p) throws IOException {
-        List<Field> fields = plainFields(p);
-        if (fields != null) {
-            ValueWriter.OnArray out = ValueWriter.onArray(512, null);
-            out.putByte(PLAIN);
-            out.putString(p.getClass().getName());
-            out.putInt(fields.size());
-            for (Field f : fields) {
-                out.putString(f.getDeclaringClass().getName());
-                out.putString(f.getName());
-                out.value(get(f, p));
-            }
-            return out.toByteArray();
+        byte[] plain = encodePlain(p);
+        if (plain != null) {
+            return plain;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         bytes.write(SERIALIZED);
@@ -70,6 +84,76 @@ final class ProcessTransfer {
             out.writeObject(p);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * The process object in the plain form for {@link #decode}, or null when it
+     * goes by Java serialization ({@link #encode}).
+     *
+     * @throws IOException when a handle cannot cross (it is closed)
+     */
+    static byte[] encodePlain(MessageProcess p) throws IOException {
+        List<Entry> fields = plainFields(p);
+        if (fields != null) {
+            ValueWriter.OnArray out = ValueWriter.onArray(512, null);
+            out.putByte(PLAIN);
+            out.putString(p.getClass().getName());
+            out.putInt(fields.size());
+            IdentityHashMap<Object, Integer> handles = null;
+            for (Entry e : fields) {
+                out.putString(e.field.getDeclaringClass().getName());
+                out.putString(e.field.getName());
+                Object v = e.value;
+                if (!Handles.isHandleType(v)) {
+                    out.putByte(VALUE);
+                    out.value(v);
+                    continue;
+                }
+                if (handles == null) {
+                    handles = new IdentityHashMap<>();
+                }
+                Integer seen = handles.get(v);
+                if (seen != null) {
+                    out.putByte(SAME_HANDLE);
+                    out.putInt(seen);
+                } else {
+                    handles.put(v, handles.size());
+                    out.putByte(HANDLE);
+                    writeHandle(out, Handles.handleOf(v));
+                }
+            }
+            return out.toByteArray();
+        }
+        return null;
+    }
+
+    /** A handle's class and its serialized fields, each a plain value. */
+    private static void writeHandle(ValueWriter.OnArray out, NamedHandle h) throws IOException {
+        List<Field> fields = new ArrayList<>();
+        List<Object> values = new ArrayList<>();
+        for (Class<?> c = h.getClass(); c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
+                    continue;
+                }
+                f.setAccessible(true); // jvalkka's own handle classes
+                Object v = get(f, h);
+                if (!ValueCodec.isScalar(v)) {
+                    throw new IOException(f + ": a handle's field must be a plain value, not a " + v.getClass());
+                }
+                fields.add(f);
+                values.add(v);
+            }
+        }
+        out.putString(h.getClass().getName());
+        out.putInt(fields.size());
+        for (int i = 0; i < fields.size(); i++) {
+            out.putString(fields.get(i).getDeclaringClass().getName());
+            out.putString(fields.get(i).getName());
+            out.putByte(VALUE);
+            out.value(values.get(i));
+        }
     }
 
     /** Whether {@code p} travels as plain field values (for tests and diagnostics). */
@@ -91,6 +175,8 @@ final class ProcessTransfer {
         if (data[0] != PLAIN) {
             throw new IOException("unknown process encoding " + data[0]);
         }
+        List<Object> handles = new ArrayList<>(2);
+        boolean done = false;
         try {
             ValueReader in = ValueReader.onArray(data, 1, data.length - 1, null);
             Class<?> cls = Class.forName(in.getString(), false, loader);
@@ -98,31 +184,31 @@ final class ProcessTransfer {
                 throw new IOException(cls.getName() + " is not a MessageProcess");
             }
             MessageProcess p = (MessageProcess) Allocator.UNSAFE.allocateInstance(cls);
-            int n = in.getCount("fields", 9);
+            int n = in.getCount("fields", 10);
             for (int i = 0; i < n; i++) {
-                Class<?> declaring = Class.forName(in.getString(), false, loader);
-                Field f = declaring.getDeclaredField(in.getString());
-                Object v = in.value();
-                if (!ValueCodec.isScalar(v)) {
-                    throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
-                }
-                assign(cls, f, p, v);
+                Field f = field(cls, in, loader);
+                assign(f, p, fieldValue(f, in, loader, handles));
             }
             if (in.remaining() != 0) {
                 throw new IOException(in.remaining() + " bytes after the process's fields");
             }
             p.restored();
+            done = true;
             return p;
         } catch (ValueCodec.MalformedValueException e) {
             throw new IOException("malformed process object: " + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                closeAll(handles); // re-opened for a process that never came to be: unmapped again
+            }
         }
     }
 
     /**
-     * Sets field {@code f} of {@code p}, an instance of {@code cls}, to {@code v}, after checking what
-     * core reflection would check and more: {@code f} is an instance field of {@code cls} or one of its
-     * superclasses, not transient, and {@code v} is of the field's type (for a primitive field exactly its
-     * box, as {@link #encode} sends it: no widening). Else an {@link IOException} that names the field.
+     * Sets field {@code f} of {@code o} to {@code v} ({@link #field} checked that {@code f} is a serialized
+     * field of {@code o}'s class), after checking what core reflection would check and more: {@code v} is
+     * of the field's type (for a primitive field exactly its box, as {@link #encode} sends it: no
+     * widening). Else an {@link IOException} that names the field.
      *
      * <p>Where {@code sun.misc.Unsafe} may access memory without a warning (JDK 23 and before, or
      * {@code --sun-misc-unsafe-memory-access=allow}, which a backend gets unless its options choose
@@ -133,30 +219,101 @@ final class ProcessTransfer {
      * 11 to 17 classes and 15 to 18 ms of CPU in every backend's start, for MessageProcess's own five
      * fields alone.
      */
-    private static void assign(Class<?> cls, Field f, MessageProcess p, Object v) throws IOException {
-        int m = f.getModifiers();
-        if (Modifier.isStatic(m) || Modifier.isTransient(m) || !f.getDeclaringClass().isAssignableFrom(cls)) {
-            throw new IOException("field " + f + " is not a serialized field of " + cls.getName());
-        }
+    private static void assign(Field f, Object o, Object v) throws IOException {
         Class<?> t = f.getType();
         if (t.isPrimitive() ? v == null || v.getClass() != Fields.box(t) : v != null && !t.isInstance(v)) {
             throw new IOException("field " + f + " cannot hold " + (v == null ? "null" : "a " + v.getClass().getName()));
         }
         if (Fields.UNSAFE_ALLOWED) {
-            Fields.put(f, p, v);
+            Fields.put(f, o, v);
             return;
         }
         try {
             f.setAccessible(true);
-            f.set(p, v);
+            f.set(o, v);
         } catch (IllegalAccessException | RuntimeException e) {
             throw new IOException("field " + f + " cannot be set: " + e, e);
         }
     }
 
-    /** The fields to send, or null when {@code p} must go by Java serialization. */
-    private static List<Field> plainFields(MessageProcess p) {
-        List<Field> out = new ArrayList<>();
+    /** The value of field {@code f}: a plain value, a handle (re-opened, added to {@code handles}) or one met before. */
+    private static Object fieldValue(Field f, ValueReader in, ClassLoader loader, List<Object> handles)
+            throws IOException, ReflectiveOperationException {
+        byte kind = in.getByte();
+        if (kind == VALUE) {
+            Object v = in.value();
+            if (!ValueCodec.isScalar(v)) {
+                throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
+            }
+            return v;
+        }
+        if (kind == HANDLE) {
+            Object h = readHandle(in, loader);
+            handles.add(h);
+            return h;
+        }
+        if (kind == SAME_HANDLE) {
+            int k = in.getInt();
+            if (k < 0 || k >= handles.size()) {
+                throw new ValueCodec.MalformedValueException("field " + f + " refers to handle " + k + " of "
+                        + handles.size());
+            }
+            return handles.get(k);
+        }
+        throw new ValueCodec.MalformedValueException("field " + f + " has the unknown kind " + kind);
+    }
+
+    /** The next field's declaring class and name, as a serialized field of {@code owner}. */
+    private static Field field(Class<?> owner, ValueReader in, ClassLoader loader)
+            throws IOException, ReflectiveOperationException {
+        Class<?> declaring = Class.forName(in.getString(), false, loader);
+        Field f = declaring.getDeclaredField(in.getString());
+        int m = f.getModifiers();
+        if (!declaring.isAssignableFrom(owner) || Modifier.isStatic(m) || Modifier.isTransient(m)) {
+            throw new IOException(f + " is not a serialized field of " + owner.getName());
+        }
+        f.setAccessible(true);
+        return f;
+    }
+
+    /** Reads a handle ({@link #writeHandle}) and re-opens what it names in this JVM. */
+    private static Object readHandle(ValueReader in, ClassLoader loader)
+            throws IOException, ReflectiveOperationException {
+        Class<?> cls = Class.forName(in.getString(), false, loader);
+        if (!NamedHandle.class.isAssignableFrom(cls)) {
+            throw new IOException(cls.getName() + " is not a handle (a " + NamedHandle.class.getName() + ")");
+        }
+        NamedHandle h = (NamedHandle) Allocator.UNSAFE.allocateInstance(cls);
+        int n = in.getCount("handle fields", 11);
+        for (int i = 0; i < n; i++) {
+            Field f = field(cls, in, loader);
+            if (in.getByte() != VALUE) {
+                throw new ValueCodec.MalformedValueException("handle field " + f + " is not a value");
+            }
+            Object v = in.value();
+            if (!ValueCodec.isScalar(v)) {
+                throw new IOException("handle field " + f + ": not a plain value but a " + v.getClass().getName());
+            }
+            assign(f, h, v);
+        }
+        return h.resolve();
+    }
+
+    private static void closeAll(List<Object> handles) {
+        for (Object h : handles) {
+            if (h instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // it was mapped for this restore only
+                }
+            }
+        }
+    }
+
+    /** The fields to send with their values, or null when {@code p} must go by Java serialization. */
+    private static List<Entry> plainFields(MessageProcess p) {
+        List<Entry> out = new ArrayList<>();
         for (Class<?> c = p.getClass(); c != Object.class; c = c.getSuperclass()) {
             if (Externalizable.class.isAssignableFrom(c) || c != MessageProcess.class && hasHooks(c)) {
                 return null;
@@ -166,10 +323,14 @@ final class ProcessTransfer {
                 if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
                     continue;
                 }
-                if (!f.trySetAccessible() || !ValueCodec.isScalar(get(f, p))) {
+                if (!f.trySetAccessible()) {
                     return null;
                 }
-                out.add(f);
+                Object v = get(f, p);
+                if (!ValueCodec.isScalar(v) && !Handles.isHandleType(v)) {
+                    return null;
+                }
+                out.add(new Entry(f, v));
             }
         }
         return out;
@@ -264,6 +425,46 @@ final class ProcessTransfer {
             }
             if (vol) {
                 u.fullFence(); // a volatile field's other types: as Field.set would, the write is ordered
+            }
+        }
+    }
+
+    /**
+     * The classes whose objects cross as their {@link NamedHandle} in the plain
+     * form, each with its {@code writeReplace} (made accessible: jvalkka's own).
+     */
+    private static final class Handles {
+        private static final Class<?> EVENT_GROUP = EventGroup.class;
+        private static final Class<?> SHARED_MEMORY = SharedMemory.class;
+        private static final Method EVENT_GROUP_HANDLE = writeReplace(EVENT_GROUP);
+        private static final Method SHARED_MEMORY_HANDLE = writeReplace(SHARED_MEMORY);
+
+        static boolean isHandleType(Object v) {
+            return v != null && (v.getClass() == EVENT_GROUP || v.getClass() == SHARED_MEMORY);
+        }
+
+        /** The handle {@code v} crosses as; recorded for the starter (its writeReplace notes it). */
+        static NamedHandle handleOf(Object v) throws IOException {
+            Method m = v.getClass() == EVENT_GROUP ? EVENT_GROUP_HANDLE : SHARED_MEMORY_HANDLE;
+            try {
+                return (NamedHandle) m.invoke(v);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io; // closed: says so
+                }
+                throw new IOException("cannot send " + v + ": " + e.getCause(), e.getCause());
+            } catch (IllegalAccessException | ClassCastException e) {
+                throw new IllegalStateException(m + " was made accessible and gives a NamedHandle", e);
+            }
+        }
+
+        private static Method writeReplace(Class<?> c) {
+            try {
+                Method m = c.getDeclaredMethod("writeReplace");
+                m.setAccessible(true);
+                return m;
+            } catch (NoSuchMethodException e) {
+                throw new ExceptionInInitializerError(e);
             }
         }
     }

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * routes what comes (see {@link BackendReplies#pump}): a thread per backend cost
  * each start about a millisecond and a stack. It waits in one {@link Selector}
  * over all the pipes; it is started with the first backend and ends when none
- * is left (the next start starts it again).
+ * is left (the next start starts it again), unless a warm pool holds it ({@link #hold}).
  *
  * <p>A backend whose return queue is full is not read (so its {@code return_out__}
  * blocks: backpressure) until the queue has room or its bound is lifted; the
@@ -47,6 +47,8 @@ final class ReplyRouter {
     private static int routes; // registered or arriving; under LOCK
     private static volatile Selector selector; // the running thread's; written under LOCK
     private static Thread thread; // under LOCK
+    /** Holders that expect starts soon ({@link #hold}): the thread waits for them, idle, with no backend. Under LOCK. */
+    private static int holds;
     /** Test hook: runs on the router thread between its look at a pipe and its pump of it; null: nothing. */
     static volatile Consumer<BackendReplies> beforePump;
 
@@ -76,11 +78,39 @@ final class ReplyRouter {
         }
     }
 
+    /**
+     * Keeps the thread, once started, running with no backend left until
+     * {@link #release}: for a warm pool ({@link WarmPool}), whose starts would
+     * otherwise begin the thread again (a thread's start and a selector's opening
+     * between the backend's ready frame and the start's return: milliseconds on a
+     * busy machine). Idle, the thread waits in its selector and costs no CPU.
+     */
+    static void hold() {
+        synchronized (LOCK) {
+            holds++;
+        }
+    }
+
+    /** Ends a {@link #hold}: the thread ends once no backend is left (at once when none is). */
+    static void release() {
+        synchronized (LOCK) {
+            holds = Math.max(0, holds - 1);
+        }
+        wake();
+    }
+
     /** The router looks at every backend again now (a queue has room, a bound may be lifted, a pipe ended). */
     static void wake() {
         Selector s = selector; // a stale read only delays the look to the next recheck
         if (s != null) {
             s.wakeup();
+        }
+    }
+
+    /** How many backends the router has or is about to have (for the tests). */
+    static int routes() {
+        synchronized (LOCK) {
+            return routes;
         }
     }
 
@@ -143,7 +173,7 @@ final class ReplyRouter {
             }
             sel.selectedKeys().clear();
             synchronized (LOCK) {
-                if (routes == 0 && ARRIVING.isEmpty()) {
+                if (routes == 0 && ARRIVING.isEmpty() && holds == 0) {
                     thread = null;
                     selector = null;
                     return;

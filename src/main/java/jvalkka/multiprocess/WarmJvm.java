@@ -42,6 +42,7 @@ final class WarmJvm {
         private SocketChannel[] channels;
         private String label = "";
         private String processClass = "";
+        private boolean plain;
 
         Connected(Process process, SocketChannel[] channels, StderrPump stderr) {
             this.process = process;
@@ -49,18 +50,26 @@ final class WarmJvm {
             this.stderr = stderr;
         }
 
-        /** The process that takes this JVM is called {@code label}, and its class is {@code processClass}. */
-        Connected takenBy(String label, String processClass) {
+        /**
+         * The process that takes this JVM is called {@code label}, its class is
+         * {@code processClass}, and {@code plain} when it crosses as field values
+         * ({@link ProcessTransfer}; the warm JVM then builds no serialization descriptor).
+         */
+        Connected takenBy(String label, String processClass, boolean plain) {
             this.label = label;
             this.processClass = processClass;
+            this.plain = plain;
             return this;
         }
 
-        /** The take line: the label, URL-encoded (no space in it), a space, the process's class name. */
+        /**
+         * The take line: the label, URL-encoded (no space in it), a space, the
+         * process's class name, and {@code " plain"} when it crosses as field values.
+         */
         @Override
         public byte[] bootLine() {
-            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + " " + processClass + "\n")
-                    .getBytes(StandardCharsets.UTF_8);
+            return (URLEncoder.encode(label, StandardCharsets.UTF_8) + " " + processClass + (plain ? " plain" : "")
+                    + "\n").getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
@@ -134,6 +143,36 @@ final class WarmJvm {
             // it closed its standard error: as good as dead
         }
         return new Ready(ready.get() && p.isAlive(), before.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    /**
+     * Removes the names that {@code p} made in the private socket directory
+     * ({@code <pid>-...} and {@code .<pid>-...}: its rehearsal's sockets and scratch
+     * file, {@link WarmUp}) once it has exited (waiting up to 5 s for that): a warm
+     * JVM killed during its rehearsal left them until the next JVM's sweep. Names
+     * of a JVM still running are left alone.
+     */
+    static void removeNamesWhenGone(Process p) {
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        String mine = p.pid() + "-";
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(
+                RunDir.sockets())) {
+            for (java.nio.file.Path f : ds) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(mine) || n.startsWith("." + mine)) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a leftover name in our private directory is harmless: the next sweep removes it
+        }
     }
 
     /** Ends {@code p}: the end of its input halts it; and forgets it in the run record. */

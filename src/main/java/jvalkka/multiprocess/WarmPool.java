@@ -85,6 +85,8 @@ public final class WarmPool {
     /** Warm JVMs being started that {@link #stopAll} ended: their end is no failure. */
     private static final Set<Process> ENDED = ConcurrentHashMap.newKeySet();
     private static Thread refiller;
+    /** Whether the pool holds the reply thread ({@link ReplyRouter#hold}): while a kind is kept. Guarded by WarmPool.class. */
+    private static boolean holdsRouter;
     private static volatile boolean exiting;
     /**
      * How long after a start that took a warm JVM is done the pool waits before
@@ -138,10 +140,12 @@ public final class WarmPool {
      * (naming the backend {@code label}, with the sharing options
      * {@code sharingArgs}) and restoring a process of class {@code processClass}
      * (its take line names it: the JVM loads it while the start serialises the
-     * process), or null when the options ask for no pool or none is idle. Either way, records the demand so that the pool (re)fills.
+     * process; {@code plain}: the process crosses as field values, {@link ProcessTransfer}),
+     * or null when the options ask for no pool or none is idle. Either way,
+     * records the demand so that the pool (re)fills.
      */
     static WarmJvm.Connected take(BackendOptions options, List<String> cmd, String label, List<String> sharingArgs,
-            String processClass) {
+            String processClass, boolean plain) {
         int n = options.warmPool();
         if (n <= 0 || options.placement() != null) {
             return null;
@@ -155,6 +159,10 @@ public final class WarmPool {
         synchronized (WarmPool.class) {
             if (exiting) {
                 return null;
+            }
+            if (!holdsRouter) {
+                holdsRouter = true;
+                ReplyRouter.hold(); // starts are expected: the reply thread stays for them
             }
             Kind k = KINDS.computeIfAbsent(key, Kind::new);
             k.command = List.copyOf(cmd);
@@ -183,7 +191,7 @@ public final class WarmPool {
             return null;
         }
         LOG.debug("start: {} takes the warm JVM pid {}", label, taken.process.pid());
-        return taken.takenBy(label, processClass);
+        return taken.takenBy(label, processClass, plain);
     }
 
     /**
@@ -350,6 +358,7 @@ public final class WarmPool {
         }
         if (!r.ready() || channels == null) {
             WarmJvm.stop(p);
+            WarmJvm.removeNamesWhenGone(p); // a rehearsal cut short leaves its socket names
             if (!ENDED.remove(p) && !exiting) {
                 LOG.warn("warm pool: a warm backend JVM exited before it was ready{}{}",
                         failure == null ? "" : " (" + failure + ")",
@@ -459,6 +468,7 @@ public final class WarmPool {
                 k.idle.clear();
                 it.remove();
             }
+            releaseRouterIfUnused();
         }
         for (Process p : stopped) {
             WarmJvm.stop(p);
@@ -475,6 +485,14 @@ public final class WarmPool {
         return stopped.size();
     }
 
+    /** Lets the reply thread end with its last backend once no kind is kept. Holds WarmPool.class. */
+    private static void releaseRouterIfUnused() {
+        if (KINDS.isEmpty() && holdsRouter) {
+            holdsRouter = false;
+            ReplyRouter.release();
+        }
+    }
+
     /** At exit: no more refills; every warm JVM, idle or starting, is ended. */
     private static void atExit() {
         List<Process> all = new ArrayList<>(STARTING.keySet());
@@ -486,6 +504,10 @@ public final class WarmPool {
                     all.add(w.process);
                 }
                 k.idle.clear();
+            }
+            if (holdsRouter) {
+                holdsRouter = false;
+                ReplyRouter.release();
             }
             WarmPool.class.notifyAll();
         }

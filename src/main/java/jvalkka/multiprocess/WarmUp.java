@@ -228,11 +228,21 @@ final class WarmUp {
      * fails is left for the restore to report.
      *
      * @param className the process's class, as the take line names it
+     * @param plain whether the process crosses as field values ({@link ProcessTransfer}): then
+     *     no serialization descriptor is built, only the fields the restore sets are looked up
      */
-    static void prefetch(String className) {
+    static void prefetch(String className, boolean plain) {
         try {
             Class<?> cls = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
             if (!MessageProcess.class.isAssignableFrom(cls)) {
+                return;
+            }
+            if (plain) { // what the plain form's restore reflects on: the fields; then the dispatcher's handlers
+                for (Class<?> c = cls; c != MessageProcess.class; c = c.getSuperclass()) {
+                    c.getDeclaredFields();
+                }
+                prefetchDispatcher(cls);
+                cls.getSimpleName();
                 return;
             }
             boolean descriptor = java.io.Serializable.class.isAssignableFrom(cls);
@@ -250,10 +260,25 @@ final class WarmUp {
             // what the restore reflects on next (the default serialVersionUID's digest, the dispatcher's
             // handlers): the declared members, cached by the class (the digest itself is left to the restore)
             cls.getDeclaredConstructors();
-            cls.getDeclaredMethods();
+            prefetchDispatcher(cls);
             cls.getSimpleName(); // last: the restore needs the descriptor first, the logger's name last
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // the restore meets it again, and reports it
+        }
+    }
+
+    /**
+     * Builds the process class's {@link Dispatcher} (its handlers found by
+     * reflection, their parameter types allowed), which the backend otherwise
+     * builds between its ready frame and its first message: reflection only, no
+     * static initialiser runs. A class whose handlers are ambiguous is left for
+     * the backend to report.
+     */
+    private static void prefetchDispatcher(Class<?> cls) {
+        try {
+            Dispatcher.of(cls);
+        } catch (RuntimeException ambiguous) {
+            // reported where dispatch needs it
         }
     }
 
@@ -272,8 +297,9 @@ final class WarmUp {
         private final java.util.concurrent.CountDownLatch given = new java.util.concurrent.CountDownLatch(1);
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         private volatile String className;
+        private volatile boolean plain;
 
-        /** Makes and starts the thread, which waits for {@link #prefetch(String)}. */
+        /** Makes and starts the thread, which waits for {@link #prefetch(String, boolean)}. */
         static Prefetcher start() {
             Prefetcher p = new Prefetcher();
             Thread t = new Thread(null, p, "jvalkka-warm-prefetch", 256 * 1024);
@@ -282,8 +308,9 @@ final class WarmUp {
             return p;
         }
 
-        /** Hands the thread the class to prefetch; returns at once. */
-        void prefetch(String name) {
+        /** Hands the thread the class to prefetch ({@code plain}: it crosses as field values); returns at once. */
+        void prefetch(String name, boolean plain) {
+            this.plain = plain;
             className = name;
             given.countDown();
         }
@@ -295,7 +322,7 @@ final class WarmUp {
             } catch (InterruptedException e) {
                 return;
             }
-            WarmUp.prefetch(className);
+            WarmUp.prefetch(className, plain);
             done.countDown();
         }
 

@@ -37,6 +37,26 @@ class WarmUpTest {
         }
     }
 
+    /** Set by {@link PlainInitialised}'s static initialiser. */
+    static volatile boolean plainInitialised;
+
+    /** A plain process class ({@link ProcessTransfer}) with a handler, whose static initialiser says when it ran. */
+    static final class PlainInitialised extends MessageProcess {
+        static {
+            plainInitialised = true;
+        }
+
+        int n;
+
+        PlainInitialised() {
+            super("plain-initialised");
+        }
+
+        void c__add(int i) {
+            n += i;
+        }
+    }
+
     @AfterAll
     static void noLeftovers() throws Exception {
         Leftovers.assertNone();
@@ -66,10 +86,23 @@ class WarmUpTest {
     @Test
     void thePrefetchOnItsOwnThreadLoadsTheProcessClassWithoutInitialisingIt() throws Exception {
         WarmUp.Prefetcher p = WarmUp.Prefetcher.start();
-        p.prefetch("jvalkka.multiprocess.WarmUpTest$Initialised"); // by name, as the take line names it
+        p.prefetch("jvalkka.multiprocess.WarmUpTest$Initialised", false); // by name, as the take line names it
         assertTrue(p.awaitDone(30_000), "the prefetch did not end within 30 s");
         assertFalse(initialised, "the prefetch ran the class's static initialiser");
         Class.forName(WarmUpTest.class.getName() + "$Initialised", true, WarmUpTest.class.getClassLoader());
         assertTrue(initialised, "the class's static initialiser never ran");
+    }
+
+    @Test
+    void thePrefetchOfAPlainProcessBuildsItsDispatcherWithoutInitialisingIt() throws Exception {
+        WarmUp.Prefetcher p = WarmUp.Prefetcher.start();
+        p.prefetch(WarmUpTest.class.getName() + "$PlainInitialised", true);
+        assertTrue(p.awaitDone(30_000), "the prefetch did not end within 30 s");
+        assertFalse(plainInitialised, "the prefetch ran the class's static initialiser");
+        assertTrue(Dispatcher.isBuilt(PlainInitialised.class), "the prefetch did not build the dispatcher");
+        PlainInitialised back = (PlainInitialised) ProcessTransfer.decode(ProcessTransfer.encode(new PlainInitialised()),
+                WarmUpTest.class.getClassLoader());
+        assertTrue(plainInitialised, "the restore initialises the class");
+        assertEquals(0, back.n);
     }
 }

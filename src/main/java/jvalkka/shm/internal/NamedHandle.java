@@ -48,6 +48,18 @@ public abstract class NamedHandle implements Serializable {
      * @throws ObjectStreamException when it cannot be opened
      */
     protected final Object readResolve() throws ObjectStreamException {
+        return resolve();
+    }
+
+    /**
+     * Opens the named object in the receiving JVM, as deserializing this handle
+     * does: for a process object that crosses as field values (not by Java
+     * serialization).
+     *
+     * @return the open handle
+     * @throws ObjectStreamException when it cannot be opened
+     */
+    public final Object resolve() throws ObjectStreamException {
         try {
             return reopen(name);
         } catch (IOException | RuntimeException e) {
