@@ -3,7 +3,6 @@ package jvalkka.sgn.subprocess;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.LockSupport;
 
 import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedMemory;
@@ -448,18 +447,7 @@ final class RingQueue extends DeadlineQueue {
                 bumpAndWake(); // a waiter sees closed at once instead of at the end of its sleep
             }
         }
-        long start = System.nanoTime();
-        for (int spins = 0; busy != 0; spins++) {
-            if (System.nanoTime() - start > timeoutNanos) {
-                return false;
-            }
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(50_000);
-            }
-        }
-        return true;
+        return Waiter.untilZero(() -> busy, timeoutNanos);
     }
 
     /**
