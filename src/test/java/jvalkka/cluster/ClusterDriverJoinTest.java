@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 
@@ -15,9 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import jvalkka.internal.RemoteBackend;
-import jvalkka.internal.RemoteLauncher;
 import jvalkka.internal.RemoteLaunchers;
+import jvalkka.multiprocess.LoopbackLauncher;
 
 /** A driver that cannot finish joining undoes what it did: construct or clean up. One JVM, no agents. */
 @Timeout(60)
@@ -30,24 +28,7 @@ class ClusterDriverJoinTest {
 
     @Test
     void aDriverThatCannotBeThisJvmsLauncherStopsItsActorSystemAndFreesItsPort() throws Exception {
-        RemoteLauncher other = new RemoteLauncher() {
-            @Override
-            public InetAddress frontendAddress() {
-                return InetAddress.getLoopbackAddress();
-            }
-
-            @Override
-            public Path keysDir() {
-                return null;
-            }
-
-            @Override
-            public RemoteBackend launch(Request request) {
-                throw new IllegalStateException("not this test's");
-            }
-        };
-        RemoteLaunchers.install(other);
-        try {
+        try (LoopbackLauncher other = LoopbackLauncher.install()) { // another launcher of this JVM
             int port;
             try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = probe.getLocalPort();
@@ -65,8 +46,6 @@ class ClusterDriverJoinTest {
             try (ServerSocket again = new ServerSocket()) {
                 again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)); // throws while taken
             }
-        } finally {
-            RemoteLaunchers.uninstall(other);
         }
     }
 
