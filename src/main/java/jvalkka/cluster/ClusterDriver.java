@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
@@ -116,17 +117,58 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
     private record AgentGone(String address) implements Msg {
     }
 
+    /**
+     * Starts the actor system, then installs this driver as the JVM's {@link RemoteLauncher} and
+     * hears of its own removal; a failure on the way undoes what was done, in reverse order.
+     */
     private ClusterDriver(ClusterSettings settings) throws IOException {
         this.settings = settings;
         this.frontendAddress = InetAddress.getByName(settings.host());
         String lostAfter = lostReason(settings);
-        Behavior<Msg> behavior = Behaviors.setup(ctx -> {
+        system = ActorSystem.create(Behaviors.setup(ctx -> new Watch(ctx, lostAfter).start()), settings.systemName(),
+                driverConfig(settings));
+        try {
+            self = address();
+            RemoteLaunchers.install(this);
+            try {
+                // runs when the cluster removes this driver (the split-brain resolver downed it) or its system stops
+                org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                        .registerOnMemberRemoved(this::removed);
+            } catch (RuntimeException | Error e) {
+                RemoteLaunchers.uninstall(this);
+                throw e;
+            }
+        } catch (RuntimeException | Error e) {
+            ActorSystems.terminate(system);
+            throw e;
+        }
+    }
+
+    /**
+     * The driver's actor: learns the agents from the receptionist (asking each for its
+     * {@link AgentInfo}), follows reachability and membership, and watches the agents that run
+     * this driver's backends. Its state is the actor's, touched by its messages only.
+     */
+    private final class Watch {
+        private final ActorContext<Msg> ctx;
+        private final String lostAfter;
+        /** Agents watched for their stop (they run backends of this driver). */
+        private final Set<String> watched = new HashSet<>();
+        /** Agents asked to describe themselves (again at the next listing if they did not answer). */
+        private final Set<String> asked = new HashSet<>();
+
+        Watch(ActorContext<Msg> ctx, String lostAfter) {
+            this.ctx = ctx;
+            this.lostAfter = lostAfter;
+        }
+
+        /** Spawns the backends' event listener, subscribes, and returns the behaviour. */
+        Behavior<Msg> start() {
             backends.events(ctx.spawn(Behaviors.receive(AgentMessage.class)
                     .onMessage(AgentMessage.BackendExited.class, x -> {
                         backends.exited(x);
                         return Behaviors.same();
                     }).build(), "backends"));
-            Set<String> watched = new HashSet<>();
             ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.SERVICE, listings));
             Cluster cluster = Cluster.get(ctx.getSystem());
@@ -136,19 +178,8 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
             cluster.subscriptions().tell(Subscribe.create(
                     ctx.messageAdapter(ClusterEvent.MemberEvent.class, Membership::new),
                     ClusterEvent.MemberEvent.class));
-            Set<String> asked = new HashSet<>();
             return Behaviors.receive(Msg.class)
-                    .onMessage(Listed.class, l -> {
-                        for (ActorRef<AgentMessage> ref : l.listing().getServiceInstances(NodeAgent.SERVICE)) {
-                            String address = ref.path().address().toString();
-                            agentRefs.put(address, ref);
-                            if (asked.add(address)) {
-                                ctx.ask(AgentInfo.class, ref, Duration.ofSeconds(10), AgentMessage.Describe::new,
-                                        (info, err) -> info != null ? new Described(info) : new NotDescribed(address));
-                            }
-                        }
-                        return Behaviors.same();
-                    })
+                    .onMessage(Listed.class, this::listed)
                     .onMessage(Described.class, d -> {
                         agents.put(d.info().address(), d.info());
                         record(Kind.JOINED, d.info().address());
@@ -158,37 +189,8 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
                         asked.remove(n.address()); // asked again at the next listing
                         return Behaviors.same();
                     })
-                    .onMessage(Reach.class, r -> {
-                        String address = r.event().member().address().toString();
-                        if (r.event() instanceof ClusterEvent.UnreachableMember) {
-                            unreachable.add(address);
-                            backends.nodeLost(address, lostAfter);
-                            record(Kind.UNREACHABLE, address);
-                        } else {
-                            unreachable.remove(address);
-                            backends.nodeBack(address);
-                            record(Kind.REACHABLE, address);
-                        }
-                        return Behaviors.same();
-                    })
-                    .onMessage(Membership.class, m -> {
-                        if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
-                            String address = removed.member().address().toString();
-                            backends.nodeRemoved(address);
-                            record(Kind.REMOVED, address);
-                            agents.remove(address);
-                            agentRefs.remove(address);
-                            leaving.remove(address);
-                            unreachable.remove(address);
-                            asked.remove(address);
-                        } else if (m.event() instanceof ClusterEvent.MemberLeft
-                                || m.event() instanceof ClusterEvent.MemberExited) {
-                            String address = m.event().member().address().toString();
-                            leaving.add(address);
-                            backends.nodeLost(address, "left the cluster");
-                        }
-                        return Behaviors.same();
-                    })
+                    .onMessage(Reach.class, this::reach)
+                    .onMessage(Membership.class, this::membership)
                     .onMessage(WatchAgent.class, w -> {
                         if (watched.add(w.address())) {
                             ctx.watchWith(w.agent(), new AgentGone(w.address()));
@@ -201,18 +203,52 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
                         return Behaviors.same();
                     })
                     .build();
-        });
-        system = ActorSystem.create(behavior, settings.systemName(), driverConfig(settings));
-        self = address();
-        try {
-            RemoteLaunchers.install(this);
-        } catch (IllegalStateException e) {
-            ActorSystems.terminate(system);
-            throw e;
         }
-        // runs when the cluster removes this driver (the split-brain resolver downed it) or its system stops
-        org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
-                .registerOnMemberRemoved(this::removed);
+
+        private Behavior<Msg> listed(Listed l) {
+            for (ActorRef<AgentMessage> ref : l.listing().getServiceInstances(NodeAgent.SERVICE)) {
+                String address = ref.path().address().toString();
+                agentRefs.put(address, ref);
+                if (asked.add(address)) {
+                    ctx.ask(AgentInfo.class, ref, Duration.ofSeconds(10), AgentMessage.Describe::new,
+                            (info, err) -> info != null ? new Described(info) : new NotDescribed(address));
+                }
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Msg> reach(Reach r) {
+            String address = r.event().member().address().toString();
+            if (r.event() instanceof ClusterEvent.UnreachableMember) {
+                unreachable.add(address);
+                backends.nodeLost(address, lostAfter);
+                record(Kind.UNREACHABLE, address);
+            } else {
+                unreachable.remove(address);
+                backends.nodeBack(address);
+                record(Kind.REACHABLE, address);
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Msg> membership(Membership m) {
+            if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
+                String address = removed.member().address().toString();
+                backends.nodeRemoved(address);
+                record(Kind.REMOVED, address);
+                agents.remove(address);
+                agentRefs.remove(address);
+                leaving.remove(address);
+                unreachable.remove(address);
+                asked.remove(address);
+            } else if (m.event() instanceof ClusterEvent.MemberLeft
+                    || m.event() instanceof ClusterEvent.MemberExited) {
+                String address = m.event().member().address().toString();
+                leaving.add(address);
+                backends.nodeLost(address, "left the cluster");
+            }
+            return Behaviors.same();
+        }
     }
 
     /**

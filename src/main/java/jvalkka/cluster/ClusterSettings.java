@@ -369,6 +369,19 @@ public final class ClusterSettings {
                     + "or ask for plain TCP on a trusted network (--insecure-plain-tcp)");
         }
         StringBuilder c = new StringBuilder();
+        actorConfig(c);
+        remoteConfig(c);
+        if (!plainTcp) {
+            tlsConfig(c);
+        }
+        membershipConfig(c);
+        failureDetectorConfig(c);
+        downingConfig(c);
+        return ConfigFactory.parseString(c.toString()).withFallback(ConfigFactory.load());
+    }
+
+    /** Logging, the cluster provider, and serialization: the agent protocol's own, no Java serialization. */
+    private void actorConfig(StringBuilder c) {
         c.append("pekko.loglevel = ").append(logLevel).append('\n');
         c.append("pekko.stdout-loglevel = ").append(logLevel).append('\n');
         c.append("pekko.actor.provider = cluster\n");
@@ -379,6 +392,10 @@ public final class ClusterSettings {
                 .append("\" = jvalkka-agent }\n");
         c.append("pekko.actor.serialization-identifiers { \"").append(AgentSerializer.class.getName())
                 .append("\" = ").append(AgentSerializer.ID).append(" }\n");
+    }
+
+    /** Artery: the transport, this member's address and its bind. */
+    private void remoteConfig(StringBuilder c) {
         c.append("pekko.remote.artery.transport = ").append(plainTcp ? "tcp" : "tls-tcp").append('\n');
         c.append("pekko.remote.artery.canonical.hostname = ").append(quote(host)).append('\n');
         c.append("pekko.remote.artery.canonical.port = ").append(port).append('\n');
@@ -386,24 +403,30 @@ public final class ClusterSettings {
         // Pekko gives the bind 3 s, then fails the start: a fresh agent JVM on a loaded machine (TLS
         // context, key stores, the first C1 compiles) took longer, and the seed agent died at its start
         c.append("pekko.remote.artery.bind.bind-timeout = ").append(ms(BIND_TIMEOUT)).append('\n');
-        if (!plainTcp) {
-            Path node = keys.resolve("node.p12");
-            Path trust = keys.resolve("trust.p12");
-            String password = jvalkka.internal.NodeKeys.password(keys);
-            for (Path p : List.of(node, trust)) {
-                if (!Files.isRegularFile(p)) {
-                    throw new IOException("missing " + p + " (make the keys with scripts/node-keys)");
-                }
+    }
+
+    /** Mutual TLS 1.3 with the key and trust stores of {@link #keys} (which must exist). */
+    private void tlsConfig(StringBuilder c) throws IOException {
+        Path node = keys.resolve("node.p12");
+        Path trust = keys.resolve("trust.p12");
+        String password = jvalkka.internal.NodeKeys.password(keys);
+        for (Path p : List.of(node, trust)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IOException("missing " + p + " (make the keys with scripts/node-keys)");
             }
-            String e = "pekko.remote.artery.ssl.config-ssl-engine.";
-            c.append(e).append("key-store = ").append(quote(node.toString())).append('\n');
-            c.append(e).append("trust-store = ").append(quote(trust.toString())).append('\n');
-            c.append(e).append("key-store-password = ").append(quote(password)).append('\n');
-            c.append(e).append("key-password = ").append(quote(password)).append('\n');
-            c.append(e).append("trust-store-password = ").append(quote(password)).append('\n');
-            c.append(e).append("require-mutual-authentication = on\n");
-            c.append(e).append("protocol = \"TLSv1.3\"\n");
         }
+        String e = "pekko.remote.artery.ssl.config-ssl-engine.";
+        c.append(e).append("key-store = ").append(quote(node.toString())).append('\n');
+        c.append(e).append("trust-store = ").append(quote(trust.toString())).append('\n');
+        c.append(e).append("key-store-password = ").append(quote(password)).append('\n');
+        c.append(e).append("key-password = ").append(quote(password)).append('\n');
+        c.append(e).append("trust-store-password = ").append(quote(password)).append('\n');
+        c.append(e).append("require-mutual-authentication = on\n");
+        c.append(e).append("protocol = \"TLSv1.3\"\n");
+    }
+
+    /** The seeds, the roles, no cluster MBeans, cluster info logged only at INFO or DEBUG. */
+    private void membershipConfig(StringBuilder c) {
         List<String> seedUris = new ArrayList<>();
         for (String s : seeds) {
             String[] hp = parseHostPort(s);
@@ -413,6 +436,10 @@ public final class ClusterSettings {
         c.append("pekko.cluster.roles = ").append(roles.stream().map(ClusterSettings::quote).toList()).append('\n');
         c.append("pekko.cluster.jmx.enabled = off\n");
         c.append("pekko.cluster.log-info = ").append(logLevel.equals("INFO") || logLevel.equals("DEBUG") ? "on" : "off").append('\n');
+    }
+
+    /** The failure detector and the cluster's periodic tasks, from {@link #heartbeat} and {@link #acceptablePause}. */
+    private void failureDetectorConfig(StringBuilder c) {
         Duration tick = reaperTick();
         c.append("pekko.cluster.failure-detector.threshold = ").append(PHI_THRESHOLD).append('\n');
         c.append("pekko.cluster.failure-detector.min-std-deviation = ").append(MIN_STD_DEVIATION_MS).append(" ms\n");
@@ -426,6 +453,10 @@ public final class ClusterSettings {
         c.append("pekko.cluster.leader-actions-interval = ").append(ms(min(Duration.ofSeconds(1), acceptablePause.dividedBy(2)))).append('\n');
         c.append("pekko.cluster.seed-node-timeout = ").append(ms(min(Duration.ofSeconds(5), acceptablePause.multipliedBy(2)))).append('\n');
         c.append("pekko.cluster.retry-unsuccessful-join-after = ").append(ms(min(Duration.ofSeconds(10), acceptablePause.multipliedBy(2)))).append('\n');
+    }
+
+    /** The split-brain resolver: keep the majority once the picture was stable for {@link #downAfter}. */
+    private void downingConfig(StringBuilder c) {
         c.append("pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"\n");
         c.append("pekko.cluster.split-brain-resolver.active-strategy = keep-majority\n");
         c.append("pekko.cluster.split-brain-resolver.stable-after = ").append(ms(downAfter)).append('\n');
@@ -435,7 +466,6 @@ public final class ClusterSettings {
         // downed) took the whole cluster down. Off: the decision waits for a stable picture instead.
         c.append("pekko.cluster.split-brain-resolver.down-all-when-unstable = off\n");
         c.append("pekko.cluster.run-coordinated-shutdown-when-down = on\n");
-        return ConfigFactory.parseString(c.toString()).withFallback(ConfigFactory.load());
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -200,65 +200,127 @@ public final class NodeAgent implements AutoCloseable {
      * @throws Exception when the agent cannot start (unreadable keys, an address that cannot be bound)
      */
     public static void main(String[] args) throws Exception {
-        String bind = null;
-        List<String> seeds = new ArrayList<>();
-        Path keys = null;
-        boolean plain = false;
-        boolean wildcard = false;
-        String host = null;
+        CommandLine c;
+        try {
+            c = CommandLine.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("scripts/node: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        if (c == null) {
+            System.out.println(USAGE);
+            return;
+        }
+        String[] bind = bindHostPort(c.bind);
+        if (!c.wildcard && InetAddress.getByName(bind[0]).isAnyLocalAddress()) {
+            System.err.println("scripts/node: " + bind[0] + " is a wildcard address; give the host's own address, "
+                    + "or add --allow-wildcard");
+            System.exit(2);
+            return;
+        }
+        String host = c.host != null ? c.host : InetAddress.getLocalHost().getHostName();
+        NodeAgent agent = start(c.settings(bind[0], Integer.parseInt(bind[1])), host, c.cores, c.labels, true);
+        runUntilTerminated(agent, c);
+    }
+
+    /** {@code --bind}'s host (without brackets) and port (the default port when it names none). */
+    private static String[] bindHostPort(String bind) {
+        if (bind.startsWith("[") || bind.chars().filter(ch -> ch == ':').count() == 1) {
+            String[] hp = ClusterSettings.parseHostPort(bind);
+            return new String[] {hp[0].replace("[", "").replace("]", ""), hp[1]};
+        }
+        return new String[] {bind, Integer.toString(ClusterSettings.DEFAULT_PORT)};
+    }
+
+    /** Prints the started, up and stopped lines of a node started from the command line; returns once it stopped. */
+    private static void runUntilTerminated(NodeAgent agent, CommandLine c) {
+        AgentInfo info = agent.info();
+        System.out.println("jvalkka node: started " + info.address() + " host=" + info.host() + " cores="
+                + info.cores() + " labels=" + info.labels() + " transport=" + (c.plain ? "plain-tcp" : "mutual-tls")
+                + " seeds=" + c.seeds);
+        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(agent.system)).registerOnMemberUp(
+                () -> System.out.println("jvalkka node: up " + info.address()));
+        agent.system.getWhenTerminated().toCompletableFuture().join();
+        System.out.println("jvalkka node: stopped " + info.address());
+    }
+
+    /** The options of {@code scripts/node} (see {@link #USAGE}), with their defaults. */
+    private static final class CommandLine {
+        String bind;
+        final List<String> seeds = new ArrayList<>();
+        Path keys;
+        boolean plain;
+        boolean wildcard;
+        String host;
         int cores = Runtime.getRuntime().availableProcessors();
-        Map<String, String> labels = new LinkedHashMap<>();
+        final Map<String, String> labels = new LinkedHashMap<>();
         Duration heartbeat = Duration.ofSeconds(1);
         Duration pause = Duration.ofSeconds(3);
         Duration downAfter = Duration.ofSeconds(20);
         String system = ClusterSettings.DEFAULT_SYSTEM;
         String logLevel = "WARNING";
-        try {
+
+        /**
+         * @return the options, or null for {@code --help}
+         * @throws IllegalArgumentException naming a bad, unknown or missing option
+         */
+        static CommandLine parse(String[] args) {
+            CommandLine c = new CommandLine();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                if (a.equals("--help") || a.equals("-h")) {
-                    System.out.println(USAGE);
-                    return;
-                }
-                if (a.equals("--insecure-plain-tcp")) {
-                    plain = true;
-                    continue;
-                }
-                if (a.equals("--allow-wildcard")) {
-                    wildcard = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                String v = args[++i];
                 switch (a) {
-                    case "--bind" -> bind = v;
-                    case "--seed" -> {
-                        for (String s : v.split(",")) {
-                            if (!s.isBlank()) {
-                                seeds.add(s.strip());
-                            }
-                        }
+                    case "--help", "-h" -> {
+                        return null;
                     }
-                    case "--keys" -> keys = Path.of(v);
-                    case "--host", "--name" -> host = v;
-                    case "--cores" -> cores = Integer.parseInt(v);
-                    case "--label" -> {
-                        int eq = v.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--label needs KEY=VALUE, not '" + v + "'");
+                    case "--insecure-plain-tcp" -> c.plain = true;
+                    case "--allow-wildcard" -> c.wildcard = true;
+                    default -> {
+                        if (i + 1 >= args.length) {
+                            throw new IllegalArgumentException(a + " needs a value");
                         }
-                        labels.put(v.substring(0, eq), v.substring(eq + 1));
+                        c.option(a, args[++i]);
                     }
-                    case "--heartbeat" -> heartbeat = parseDuration(v);
-                    case "--failure-pause" -> pause = parseDuration(v);
-                    case "--down-after" -> downAfter = parseDuration(v);
-                    case "--system" -> system = v;
-                    case "--log-level" -> logLevel = v;
-                    default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
+            c.checkRequired();
+            return c;
+        }
+
+        /** One option that takes a value. */
+        private void option(String a, String v) {
+            switch (a) {
+                case "--bind" -> bind = v;
+                case "--seed" -> {
+                    for (String s : v.split(",")) {
+                        if (!s.isBlank()) {
+                            seeds.add(s.strip());
+                        }
+                    }
+                }
+                case "--keys" -> keys = Path.of(v);
+                case "--host", "--name" -> host = v;
+                case "--cores" -> cores = Integer.parseInt(v);
+                case "--label" -> label(v);
+                case "--heartbeat" -> heartbeat = parseDuration(v);
+                case "--failure-pause" -> pause = parseDuration(v);
+                case "--down-after" -> downAfter = parseDuration(v);
+                case "--system" -> system = v;
+                case "--log-level" -> logLevel = v;
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+
+        private void label(String v) {
+            int eq = v.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--label needs KEY=VALUE, not '" + v + "'");
+            }
+            labels.put(v.substring(0, eq), v.substring(eq + 1));
+        }
+
+        private void checkRequired() {
             if (bind == null) {
                 throw new IllegalArgumentException("--bind ADDRESS[:PORT] is required (no wildcard default)");
             }
@@ -266,40 +328,14 @@ public final class NodeAgent implements AutoCloseable {
                 throw new IllegalArgumentException("--keys DIR is required (scripts/node-keys DIR makes them), "
                         + "or --insecure-plain-tcp on a trusted network");
             }
-        } catch (IllegalArgumentException e) {
-            System.err.println("scripts/node: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
         }
-        String bindHost = bind;
-        int port = ClusterSettings.DEFAULT_PORT;
-        if (bind.startsWith("[") || bind.chars().filter(c -> c == ':').count() == 1) {
-            String[] hp = ClusterSettings.parseHostPort(bind);
-            bindHost = hp[0].replace("[", "").replace("]", "");
-            port = Integer.parseInt(hp[1]);
+
+        /** The node's settings, bound to {@code host}:{@code port}. */
+        ClusterSettings settings(String bindHost, int port) {
+            ClusterSettings s = ClusterSettings.bind(bindHost, port).withSeeds(seeds)
+                    .withFailureDetector(heartbeat, pause).withDownAfter(downAfter).withSystemName(system)
+                    .withLogLevel(logLevel);
+            return plain ? s.withPlainTcp() : s.withKeys(keys);
         }
-        if (!wildcard && InetAddress.getByName(bindHost).isAnyLocalAddress()) {
-            System.err.println("scripts/node: " + bindHost + " is a wildcard address; give the host's own address, "
-                    + "or add --allow-wildcard");
-            System.exit(2);
-            return;
-        }
-        if (host == null) {
-            host = InetAddress.getLocalHost().getHostName();
-        }
-        ClusterSettings s = ClusterSettings.bind(bindHost, port).withSeeds(seeds)
-                .withFailureDetector(heartbeat, pause).withDownAfter(downAfter).withSystemName(system)
-                .withLogLevel(logLevel);
-        s = plain ? s.withPlainTcp() : s.withKeys(keys);
-        NodeAgent agent = start(s, host, cores, labels, true);
-        AgentInfo info = agent.info();
-        System.out.println("jvalkka node: started " + info.address() + " host=" + info.host() + " cores="
-                + info.cores() + " labels=" + info.labels() + " transport=" + (plain ? "plain-tcp" : "mutual-tls")
-                + " seeds=" + seeds);
-        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(agent.system)).registerOnMemberUp(
-                () -> System.out.println("jvalkka node: up " + info.address()));
-        agent.system.getWhenTerminated().toCompletableFuture().join();
-        System.out.println("jvalkka node: stopped " + info.address());
     }
 }

@@ -250,7 +250,7 @@ public final class ReplicatedArray implements AutoCloseable, Serializable {
 
         /** Memory of this JVM only: a segment unlinked at once, so that nothing stays in /dev/shm. */
         private static SharedArray privateCopy(DType dtype, int[] shape) throws IOException {
-            long nbytes = SharedArray.checkShape(shape) * dtype.itemSize();
+            long nbytes = SharedArray.checkShape(shape, dtype.itemSize()) * dtype.itemSize();
             String name = "jvalkka-replica-" + ProcessHandle.current().pid() + "-" + COPIES.incrementAndGet();
             SharedMemory m = SharedMemory.create(name, Math.max(1, nbytes));
             m.unlink();

@@ -64,7 +64,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
     private static final int F64 = 0, F32 = 1, F16 = 2, I64 = 3, I32 = 4, I16 = 5, I8 = 6, U8 = 7, U16 = 8;
 
     private SharedArray(SharedMemory segment, DType dtype, int[] shape, boolean ownsSegment) {
-        long n = checkShape(shape);
+        long n = checkShape(shape, dtype.itemSize());
         long nbytes = n * dtype.itemSize();
         if (nbytes > segment.size()) {
             throw new IllegalArgumentException("shape " + shapeString(shape) + " of " + dtype + " needs " + nbytes
@@ -100,7 +100,7 @@ public final class SharedArray implements AutoCloseable, Serializable {
      * @throws IOException if the segment cannot be created or mapped
      */
     public static SharedArray create(String name, DType dtype, int... shape) throws IOException {
-        long nbytes = checkShape(shape) * dtype.itemSize();
+        long nbytes = checkShape(shape, dtype.itemSize()) * dtype.itemSize();
         SharedMemory shm = SharedMemory.create(name, Math.max(1, nbytes));
         try {
             return new SharedArray(shm, dtype, shape, true);
@@ -769,16 +769,24 @@ public final class SharedArray implements AutoCloseable, Serializable {
         }
     }
 
-    static long checkShape(int[] shape) {
+    /**
+     * The number of elements of {@code shape}, checked: no negative or zero length, and
+     * {@code itemSize} bytes each fit one segment ({@link SharedMemory#MAX_SIZE}; the products
+     * are taken in {@code long} and checked at every axis, so none overflows).
+     *
+     * @throws IllegalArgumentException naming the shape otherwise
+     */
+    static long checkShape(int[] shape, int itemSize) {
         long n = 1;
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("negative dimension in shape " + shapeString(shape));
             }
             n *= d;
-            if (n > SharedMemory.MAX_SIZE) {
-                throw new IllegalArgumentException("shape " + shapeString(shape) + " is too large for one"
-                        + " segment (at most " + SharedMemory.MAX_SIZE + " bytes)");
+            if (n * itemSize > SharedMemory.MAX_SIZE) {
+                throw new IllegalArgumentException("shape " + shapeString(shape) + " of " + itemSize + "-byte items"
+                        + " needs at least " + n * itemSize + " bytes, more than one segment holds (at most "
+                        + SharedMemory.MAX_SIZE + " bytes)");
             }
         }
         if (n == 0) {

@@ -3,6 +3,7 @@ package jvalkka.shm;
 import jvalkka.shm.internal.Crossing;
 import jvalkka.shm.internal.NamedHandle;
 import jvalkka.shm.internal.RunRecord;
+import jvalkka.shm.internal.Waiter;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
@@ -18,7 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.locks.LockSupport;
+
 
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -382,13 +383,7 @@ public final class SharedMemory implements AutoCloseable, Serializable {
             closed = true;
         }
         // no guarded copy begins from now on; wait for those under way (each is one memory copy)
-        for (int spins = 0; copying != 0; spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(50_000);
-            }
-        }
+        Waiter.untilZero(() -> copying, -1);
         MappedByteBuffer m;
         synchronized (this) {
             m = mapped;

@@ -1012,18 +1012,7 @@ public final class EventGroup implements AutoCloseable, Serializable, PeerAware 
         if (Futex.AVAILABLE) {
             wakeSleepers(); // still mapped: an operation is under way; the waiters see closed
         }
-        long start = System.nanoTime();
-        for (int spins = 0; using != 0; spins++) {
-            if (System.nanoTime() - start > CLOSE_WAIT_NANOS) {
-                return false;
-            }
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-            }
-        }
-        return true;
+        return Waiter.untilZero(() -> using, CLOSE_WAIT_NANOS);
     }
 
     IllegalStateException closedWhileWaiting(int i) {

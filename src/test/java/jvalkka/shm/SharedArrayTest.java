@@ -154,6 +154,18 @@ class SharedArrayTest {
     }
 
     @Test
+    void aShapeWhoseBytesExceedOneSegmentIsRefusedNamingTheShape() {
+        // 2^29 elements fit the element count, but 2^29 float64s are 4 GiB: more than one segment holds
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SharedArray.create(name(), DType.FLOAT64, 1 << 29));
+        assertTrue(e.getMessage().contains("(536870912,)") && e.getMessage().contains("4294967296 bytes"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SharedArray.create(name(), DType.INT16, 1 << 16, 1 << 15));
+        assertTrue(e.getMessage().contains("(65536, 32768)"), e.getMessage());
+        assertFalse(SharedMemory.exists(name()), "no segment is left behind");
+    }
+
+    @Test
     void tinyNumpyRepr() throws IOException {
         SharedArray a = keep(SharedArray.create(name(), DType.FLOAT64, 2, 3));
         a.copyFrom(new double[] {1, 2, 3, 4, 5.5, 6});

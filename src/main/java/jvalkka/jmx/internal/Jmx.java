@@ -29,8 +29,17 @@ import org.slf4j.LoggerFactory;
  * registers them in it as it is made: by {@code jconsole} or VisualVM attaching
  * (the JDK's management agent), a JMX agent, or a call of
  * {@code ManagementFactory.getPlatformMBeanServer()}. When that property names
- * another builder, or ours cannot be loaded by the system class loader, MBeans
+ * another builder, or ours cannot be loaded by the system class loader or the
+ * registering thread's context class loader (see {@link #awaitServer}), MBeans
  * are registered at once, creating the server, as before.
+ *
+ * <p>The remaining risk of the lazy way: while MBeans wait, a thread whose context
+ * class loader does not see jvalkka and that did not register any (a container's
+ * own thread) cannot make the platform server (the JDK fails to load the builder
+ * through that loader). A program with such threads opts out with
+ * {@code -Djavax.management.builder.initial=javax.management.MBeanServerBuilder}
+ * (the JDK's own builder, which every loader finds): jvalkka's MBeans then go in
+ * at once.
  */
 public final class Jmx {
     /** The ObjectName domain of every jvalkka MBean. */
@@ -92,23 +101,35 @@ public final class Jmx {
 
     /**
      * Whether MBeans may wait for the server: {@link LateRegistration} is named as the
-     * builder (named now when the property is unset) and the system class loader finds it.
+     * builder (named now when the property is unset), and both the system class loader and
+     * the calling thread's context class loader find it, as this very class. The JDK loads
+     * the builder named in the property through the context class loader of the thread that
+     * makes the server, and fails to make it (for the whole JVM, until a thread that can
+     * load it tries) when that loader cannot: a thread of a web container or a plug-in host
+     * whose loader does not see jvalkka would find its platform MBean server broken. A thread
+     * with such a loader is most likely among those of the program that uses jvalkka, so its
+     * MBeans are registered at once instead (creating the server).
      */
     private static boolean awaitServer() {
         String builder = System.getProperty(BUILDER_PROPERTY);
         if (builder != null && !builder.isEmpty()) {
             return builder.equals(LateRegistration.class.getName());
         }
-        try {
-            if (Class.forName(LateRegistration.class.getName(), false,
-                    ClassLoader.getSystemClassLoader()) != LateRegistration.class) {
-                return false;
-            }
-        } catch (ClassNotFoundException | LinkageError e) {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        if (!findsThisBuilder(ClassLoader.getSystemClassLoader()) || context != null && !findsThisBuilder(context)) {
             return false;
         }
         System.setProperty(BUILDER_PROPERTY, LateRegistration.class.getName());
         return true;
+    }
+
+    /** Whether {@code loader} loads {@link LateRegistration} as this class (not another copy, or none). */
+    private static boolean findsThisBuilder(ClassLoader loader) {
+        try {
+            return Class.forName(LateRegistration.class.getName(), false, loader) == LateRegistration.class;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Called by {@link LateRegistration} as it makes an MBean server: the waiting MBeans go into it. */

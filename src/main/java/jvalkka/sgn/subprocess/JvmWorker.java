@@ -45,10 +45,15 @@ final class JvmWorker extends Worker {
         return (options == null ? BackendOptions.defaults() : options).placement() == null;
     }
 
-    /** Fails unless {@code ringBytes} is a valid ring size: a power of two of at least 4096. */
+    /**
+     * Fails unless {@code ringBytes} is a valid ring size: a power of two from 4096 to
+     * {@link RingQueue#MAX_RING_CAPACITY} (2^29: the two rings of a worker share one segment of at
+     * most {@link SharedMemory#MAX_SIZE} bytes).
+     */
     static void checkRingBytes(int ringBytes) {
-        if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096) {
-            throw new IllegalArgumentException("ringBytes must be a power of two of at least 4096, not " + ringBytes);
+        if (Integer.bitCount(ringBytes) != 1 || ringBytes < 4096 || ringBytes > RingQueue.MAX_RING_CAPACITY) {
+            throw new IllegalArgumentException("ringBytes must be a power of two from 4096 to "
+                    + RingQueue.MAX_RING_CAPACITY + " (two rings fit one shared memory segment), not " + ringBytes);
         }
     }
 
@@ -142,9 +147,9 @@ final class JvmWorker extends Worker {
                         + elementNames.subList(from, to), e);
             }
             made.add(s);
-            int offset = 0;
+            long offset = 0; // at most size, which fits an int
             for (int i = from; i < to; i++) {
-                spaces.add(new RingSpace(s, offset));
+                spaces.add(new RingSpace(s, Math.toIntExact(offset)));
                 offset += RingQueue.segmentSize(ringBytes.get(i));
             }
             from = to;

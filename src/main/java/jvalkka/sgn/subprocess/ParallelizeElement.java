@@ -94,8 +94,8 @@ interface ParallelizeElement {
     /**
      * Bytes of each process-mode ring, a power of two (default 8 MiB; the largest single message is an eighth).
      *
-     * @param bytes the capacity of each of the two rings (in and out); a power of two of at
-     *     least 4096, checked when the worker starts ({@link IllegalArgumentException} then)
+     * @param bytes the capacity of each of the two rings (in and out); a power of two from 4096
+     *     to 2^29 (512 MiB), checked when the worker starts ({@link IllegalArgumentException} then)
      */
     default void setRingBytes(int bytes) {
         ParallelState.of(this).ringBytes = bytes;

@@ -3,7 +3,6 @@ package jvalkka.sgn.subprocess;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.LockSupport;
 
 import jvalkka.shm.internal.Futex;
 import jvalkka.shm.SharedMemory;
@@ -104,9 +103,26 @@ final class RingQueue extends DeadlineQueue {
     /** How many threads are inside an operation on this end's ring ({@link #enter()}, {@link #exit()}). */
     private volatile int busy;
 
-    /** Total bytes of a segment with two rings of {@code ringCapacity} bytes each (a power of two). */
-    static int segmentSize(int ringCapacity) {
-        return CONTROL_BYTES + 2 * (ringCapacity + RingBufferDescriptor.TRAILER_LENGTH);
+    /**
+     * The largest ring: the largest power of two whose {@link #segmentSize} fits one mapping
+     * ({@link SharedMemory#MAX_SIZE}); two rings of the next one, 1 GiB, do not.
+     */
+    static final int MAX_RING_CAPACITY = 1 << 29;
+
+    /**
+     * Total bytes of a segment with two rings of {@code ringCapacity} bytes each (a power of two),
+     * computed in {@code long}.
+     *
+     * @throws IllegalArgumentException when that is more than one segment holds ({@link SharedMemory#MAX_SIZE})
+     */
+    static long segmentSize(int ringCapacity) {
+        long size = CONTROL_BYTES + 2L * ((long) ringCapacity + RingBufferDescriptor.TRAILER_LENGTH);
+        if (size > SharedMemory.MAX_SIZE) {
+            throw new IllegalArgumentException("two rings of " + ringCapacity + " bytes need a segment of " + size
+                    + " bytes, more than one segment holds (" + SharedMemory.MAX_SIZE + "); the largest ring is "
+                    + MAX_RING_CAPACITY);
+        }
+        return size;
     }
 
     /**
@@ -431,18 +447,7 @@ final class RingQueue extends DeadlineQueue {
                 bumpAndWake(); // a waiter sees closed at once instead of at the end of its sleep
             }
         }
-        long start = System.nanoTime();
-        for (int spins = 0; busy != 0; spins++) {
-            if (System.nanoTime() - start > timeoutNanos) {
-                return false;
-            }
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(50_000);
-            }
-        }
-        return true;
+        return Waiter.untilZero(() -> busy, timeoutNanos);
     }
 
     /**

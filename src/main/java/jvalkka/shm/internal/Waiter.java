@@ -1,6 +1,7 @@
 package jvalkka.shm.internal;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
 
 /**
  * The one way to wait for another process: spin, then yield, then sleep on a
@@ -34,12 +35,22 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Without a futex ({@link Futex#AVAILABLE} false, or {@code useFutex} false),
  * the sleep rung parks for a time that doubles from 1 µs up to
  * {@code maxParkNanos}.
+ *
+ * <p>{@link #untilZero} is the same ladder for a closer that waits for the
+ * operations under way on a mapping to end (a count that only falls once the
+ * mapping is closed to new ones).
  */
 public final class Waiter {
     private static final int SPIN = 0;
     private static final int YIELD = 1;
     private static final int SLEEP = 2;
     private static final int CLOCK_EVERY = 128;
+    /** {@link #untilZero}: how long a closer spins (an operation under way is mostly one memory copy). */
+    private static final long DRAIN_SPIN_NANOS = 20_000;
+    /** {@link #untilZero}: how many times a closer yields before it parks. */
+    private static final int DRAIN_YIELDS = 10;
+    /** {@link #untilZero}: its longest park (its latency once an operation ends). */
+    private static final long DRAIN_MAX_PARK_NANOS = 50_000;
 
     private final long spinNanos;
     private final int yields;
@@ -132,5 +143,41 @@ public final class Waiter {
     /** Whether {@link #sleep} uses the futex. */
     public boolean usesFutex() {
         return futex;
+    }
+
+    /**
+     * Waits until {@code count} reads zero, or {@code timeoutNanos} have passed: the
+     * closer's wait for the operations under way on a mapping before it unmaps. The
+     * caller has already made sure that the count only falls (it marked the mapping
+     * closed before reading the count, and an operation that begins adds to the count
+     * before it reads the mark, both volatile, so one of the two sees the other). The
+     * ladder is this class's without the futex: spins for about 20 µs, yields, then
+     * parks for a time that doubles up to 50 µs, so an operation that ends at once
+     * costs the closer no system call and a long one costs it no CPU. Reads the count
+     * once before any waiting or clock read. Not interruptible (an interrupt is left set).
+     *
+     * @param count        reads the count, volatile
+     * @param timeoutNanos how long to wait at most; negative: no limit
+     * @return whether the count reached zero (false: the time ran out first)
+     */
+    public static boolean untilZero(IntSupplier count, long timeoutNanos) {
+        if (count.getAsInt() == 0) {
+            return true;
+        }
+        long start = System.nanoTime();
+        Waiter w = new Waiter(DRAIN_SPIN_NANOS, DRAIN_YIELDS, false, DRAIN_MAX_PARK_NANOS);
+        while (count.getAsInt() != 0) {
+            long left = -1;
+            if (timeoutNanos >= 0) {
+                left = timeoutNanos - (System.nanoTime() - start);
+                if (left <= 0) {
+                    return false;
+                }
+            }
+            if (w.idle()) {
+                w.sleep(0, 0, left);
+            }
+        }
+        return true;
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -25,14 +27,27 @@ import jvalkka.jmx.MainContextMXBean;
  */
 @Timeout(60)
 class LazyMBeanServerTest {
-    /** The child JVM's program: {@code lazy} registers first, {@code eager} creates the server first. */
+    /**
+     * The child JVM's program: {@code lazy} registers first, {@code eager} creates the server
+     * first, {@code foreignLoader} registers, then creates the server, with a context class
+     * loader that does not see jvalkka (a web container's, a plug-in's).
+     */
     public static void main(String[] args) throws Exception {
         boolean eager = args[0].equals("eager");
         if (eager) {
             ManagementFactory.getPlatformMBeanServer();
         }
+        if (args[0].equals("foreignLoader")) { // a throwaway loader: bootstrap classes only
+            Thread.currentThread().setContextClassLoader(new URLClassLoader(new URL[0], null));
+        }
         ObjectName name = Jmx.register("Probe", "p", MainContextMXBean.class, new Probe());
         boolean noServer = MBeanServerFactory.findMBeanServer(null).isEmpty();
+        try {
+            ManagementFactory.getPlatformMBeanServer();
+        } catch (RuntimeException e) {
+            System.out.println("the platform MBean server cannot be made: " + e);
+            return;
+        }
         boolean registered = name != null && ManagementFactory.getPlatformMBeanServer().isRegistered(name);
         Object workers = registered ? ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Workers") : null;
         Jmx.unregister(name);
@@ -91,6 +106,13 @@ class LazyMBeanServerTest {
     @Test
     void registeringCreatesNoMBeanServerAndTheBeanAppearsWhenOneIsCreated() throws Exception {
         assertEquals("noServer=true registered=true workers=7 gone=true name=jvalkka:name=p,type=Probe", run("lazy"));
+    }
+
+    @Test
+    void aThreadWhoseContextLoaderCannotSeeJvalkkaStillMakesTheServerAndTheBeanIsInIt() throws Exception {
+        // the JDK loads the builder named in javax.management.builder.initial through the context loader
+        assertEquals("noServer=false registered=true workers=7 gone=true name=jvalkka:name=p,type=Probe",
+                run("foreignLoader"));
     }
 
     @Test

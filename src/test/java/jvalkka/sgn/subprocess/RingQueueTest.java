@@ -46,6 +46,19 @@ class RingQueueTest {
     }
 
     @Test
+    void aRingWhoseSegmentWouldNotFitOneMappingIsRefusedWithTheLargestThatFits() {
+        // 2^30 is a power of two, but two rings of it and the control block pass 2^31 - 1 bytes
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JvmWorker.checkRingBytes(1 << 30));
+        assertTrue(e.getMessage().contains("ringBytes") && e.getMessage().contains(String.valueOf(1 << 29)),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RingQueue.segmentSize(1 << 30));
+        JvmWorker.checkRingBytes(1 << 29); // the largest that fits
+        long size = RingQueue.segmentSize(1 << 29);
+        assertTrue(size > 2L * (1 << 29) && size <= SharedMemory.MAX_SIZE, "segment of two 512 MiB rings: " + size);
+    }
+
+    @Test
     void itemsArriveInOrderWithNullAndTheQueueEmptiesAfter() throws Exception {
         producer.put("one");
         producer.put(2);

@@ -1,6 +1,8 @@
 package jvalkka.sgn.subprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -22,6 +24,17 @@ class RingSegmentTest {
     @AfterEach
     void nothingLeft() throws Exception {
         new ParallelizeTest().nothingLeft(); // child JVMs, segments, the warm pool; bounded
+    }
+
+    @Test
+    void aRingTooLargeForOneSegmentFailsTheStartNamingRingBytesAndStartsNoWorker() throws Exception {
+        TestElements.Squarer a = new TestElements.ProcessSquarer("square-huge");
+        a.setRingBytes(1 << 30); // a power of two, but its segment would pass 2 GiB
+        a.setBackendOptions(BackendOptions.defaults().withWarmPool(0));
+        Pipeline p = ParallelizeTest.chain(new TestElements.Numbers(1), a, new TestElements.Collect());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Parallelize(p).close());
+        assertTrue(e.getMessage().contains("ringBytes"), e.getMessage());
+        assertEquals(List.of(), ParallelizeTest.ourSegments(), "segments left after the failed start");
     }
 
     @Test

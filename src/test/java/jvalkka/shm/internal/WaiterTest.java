@@ -126,4 +126,29 @@ class WaiterTest {
         w.sleep(address, 7, TimeUnit.SECONDS.toNanos(20)); // word is not 7: returns at once
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
     }
+
+    @Test
+    void untilZeroReturnsOnceAnotherThreadBringsTheCountToZero() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger(2);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Boolean> waited = CompletableFuture.supplyAsync(() -> {
+            started.countDown();
+            return Waiter.untilZero(count::get, TimeUnit.SECONDS.toNanos(10));
+        });
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        count.decrementAndGet();
+        assertFalse(waited.isDone() && waited.getNow(false), "not zero yet, so not done with true");
+        count.decrementAndGet();
+        assertTrue(waited.get(10, TimeUnit.SECONDS), "the count reached zero");
+        assertTrue(Waiter.untilZero(count::get, 0), "a count of zero needs no time at all");
+    }
+
+    @Test
+    void untilZeroGivesUpAfterItsTimeWhenTheCountStays() {
+        long limit = TimeUnit.MILLISECONDS.toNanos(30);
+        long t0 = System.nanoTime();
+        assertFalse(Waiter.untilZero(() -> 1, limit));
+        long took = System.nanoTime() - t0;
+        assertTrue(took >= limit, "gave up after " + took + " ns, before its " + limit);
+    }
 }
