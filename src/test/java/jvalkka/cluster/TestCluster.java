@@ -43,7 +43,9 @@ public final class TestCluster implements AutoCloseable {
             return null;
         }
         long t0 = System.nanoTime();
-        try (FormationLock lock = FormationLock.take(Duration.ofSeconds(300))) {
+        // 90 s: past a formation's own bounds on a machine that can still run the tests (the classes' @Timeout
+        // must hold the wait and a formation of their own)
+        try (FormationLock lock = FormationLock.take(Duration.ofSeconds(90))) {
             return form(n, downAfter, t0);
         }
     }
