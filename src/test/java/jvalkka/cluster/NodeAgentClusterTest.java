@@ -61,8 +61,8 @@ class NodeAgentClusterTest {
             ? NodeAgent.parseDuration(System.getProperty("jvalkka.test.cluster.detectLimit"))
             : ClusterSettings.bind("127.0.0.1", 0).withFailureDetector(NodeAgent.parseDuration(HEARTBEAT),
                     NodeAgent.parseDuration(PAUSE)).detectionTime(JITTER);
+    private static TestCluster cluster;
     private static NetHosts hosts;
-    private static Path keys;
     private static final List<NetHosts.HostProcess> agents = new ArrayList<>();
     private static ClusterDriver driver;
 
@@ -82,41 +82,20 @@ class NodeAgentClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        String why = NetHosts.unavailableReason();
-        Assumptions.assumeTrue(why == null, why);
-        keys = TestKeys.of("cluster-a");
-        hosts = NetHosts.create(3);
-        System.out.println(hosts.describe());
-        String seed = hosts.address(1) + ":" + PORT;
-        for (int i = 1; i <= 3; i++) {
-            agents.add(hosts.startJava(i, NodeAgent.class.getName(), agentJvm(),
-                    agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
-        }
-        driver = ClusterDriver.join(ClusterSettings.bind(hosts.driverAddress(), 0).withSeeds(List.of(seed))
-                .withKeys(keys).withFailureDetector(NodeAgent.parseDuration(HEARTBEAT), NodeAgent.parseDuration(PAUSE))
-                .withDownAfter(NodeAgent.parseDuration(DOWN_AFTER)));
+        // the seed first, then the others (TestCluster): three agents booting at once next to other
+        // work did not form a cluster within a minute at a load of 28 on 2 cores
+        cluster = TestCluster.start(3);
+        Assumptions.assumeTrue(cluster != null, NetHosts.unavailableReason());
+        hosts = cluster.hosts;
+        agents.addAll(cluster.agents);
+        driver = cluster.driver;
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
-        try {
-            if (driver != null) {
-                driver.close();
-            }
-        } finally {
-            if (hosts != null) {
-                hosts.close();
-            }
+        if (cluster != null) {
+            cluster.close(); // the driver, then the hosts, then the leftover check
         }
-        ClusterLeftovers.assertNone();
-    }
-
-    private static String output() {
-        StringBuilder b = new StringBuilder();
-        for (NetHosts.HostProcess a : agents) {
-            b.append("--- agent on host ").append(a.host()).append(":\n").append(a.output());
-        }
-        return b.toString();
     }
 
     private static AgentInfo agentOn(int host) {
@@ -131,7 +110,7 @@ class NodeAgentClusterTest {
         try {
             seen = driver.awaitAgents(3, Duration.ofSeconds(60));
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\n" + output(), e);
+            throw new AssertionError(e.getMessage() + "\n" + cluster.output(), e);
         }
         assertEquals(3, seen.size(), seen.toString());
         for (int i = 1; i <= 3; i++) {

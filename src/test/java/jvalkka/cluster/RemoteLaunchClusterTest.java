@@ -47,6 +47,7 @@ import jvalkka.testing.NetHosts;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteLaunchClusterTest {
     static final int PORT = ClusterSettings.DEFAULT_PORT;
+    private static TestCluster cluster;
     private static NetHosts hosts;
     private static Path keys;
     private static final List<NetHosts.HostProcess> agents = new ArrayList<>();
@@ -56,22 +57,14 @@ class RemoteLaunchClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        String why = NetHosts.unavailableReason();
-        Assumptions.assumeTrue(why == null, why);
-        keys = TestKeys.of("cluster-a");
-        hosts = NetHosts.create(3);
-        System.out.println(hosts.describe());
-        String seed = hosts.address(1) + ":" + PORT;
-        for (int i = 1; i <= 3; i++) {
-            agents.add(hosts.startJava(i, NodeAgent.class.getName(), NodeAgentClusterTest.agentJvm(),
-                    NodeAgentClusterTest.agentArgs(hosts, i, PORT, keys, seed).toArray(String[]::new)));
-        }
-        driver = ClusterDriver.join(settings(hosts.driverAddress(), 0, seed));
-        try {
-            driver.awaitAgents(3, Duration.ofSeconds(60));
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\n" + output(), e);
-        }
+        // the seed first, then the others (TestCluster): three agents booting at once next to other
+        // work did not form a cluster within a minute at a load of 28 on 2 cores
+        cluster = TestCluster.start(3);
+        Assumptions.assumeTrue(cluster != null, NetHosts.unavailableReason());
+        hosts = cluster.hosts;
+        keys = cluster.keys;
+        agents.addAll(cluster.agents);
+        driver = cluster.driver;
     }
 
     static ClusterSettings settings(String host, int port, String seed) {
@@ -83,30 +76,16 @@ class RemoteLaunchClusterTest {
 
     @AfterAll
     static void stopCluster() throws Exception {
-        try {
-            if (driver != null) {
-                driver.close();
-                assertNull(RemoteLaunchers.installed(), "the closed driver is still the launcher");
-            }
-        } finally {
-            if (hosts != null) {
-                hosts.close();
-            }
+        if (cluster == null) {
+            return;
         }
+        cluster.close(); // the driver, then the hosts, then the leftover check
+        assertNull(RemoteLaunchers.installed(), "the closed driver is still the launcher");
         for (List<Long> pids : started.values()) {
             for (long pid : pids) {
                 assertGone(pid, Duration.ofSeconds(10));
             }
         }
-        ClusterLeftovers.assertNone();
-    }
-
-    private static String output() {
-        StringBuilder b = new StringBuilder();
-        for (NetHosts.HostProcess a : agents) {
-            b.append("--- agent on host ").append(a.host()).append(":\n").append(a.output());
-        }
-        return b.toString();
     }
 
     private static RemoteBackend launch(String node, Map<String, String> labels, String label) {
