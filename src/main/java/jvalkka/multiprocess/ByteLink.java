@@ -32,8 +32,24 @@ abstract class ByteLink {
     private volatile Selector writeSelector;
     private SelectionKey writeKey;
 
+    /**
+     * Whether a wait for readability spins first, briefly, while an answer is likely
+     * (see {@code PipeReceiver}): a TCP link, whose peer is on another host. A local
+     * pipe (a Unix-domain socket) never spins here.
+     */
+    final boolean spins;
+
     ByteLink(SocketChannel ch) {
         this.ch = ch;
+        this.spins = isTcp(ch);
+    }
+
+    private static boolean isTcp(SocketChannel ch) {
+        try {
+            return ch.getLocalAddress() instanceof java.net.InetSocketAddress;
+        } catch (IOException | RuntimeException e) {
+            return false; // closed already: nothing to wait for
+        }
     }
 
     /**
