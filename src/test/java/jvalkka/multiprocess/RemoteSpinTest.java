@@ -137,6 +137,19 @@ class RemoteSpinTest {
     }
 
     @Test
+    void aTlsPipeDoesNotSpinByDefault() throws Exception {
+        launcher.close();
+        launcher = LoopbackLauncher.install(jvalkka.cluster.TestKeys.of("spin-tls"));
+        PipeReceiver.spinNanos = 2_000_000_000L;
+        Spun r = started();
+        for (int i = 0; i < 50; i++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", i));
+            assertEquals(i, next(r).get("i", Integer.class));
+        }
+        assertEquals(0, r.getPipe().spinHits() + r.getPipe().spinMisses(), "a TLS pipe's waits spun");
+    }
+
+    @Test
     void proxyCallsWhoseCallerSpinsForTheReplyGetTheirOwnReplies() {
         PipeReceiver.spinNanos = 2_000_000_000L;
         Spun r = started();
