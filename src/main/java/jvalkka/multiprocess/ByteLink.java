@@ -32,8 +32,31 @@ abstract class ByteLink {
     private volatile Selector writeSelector;
     private SelectionKey writeKey;
 
+    /**
+     * Whether a wait for readability spins first, briefly, while an answer is likely
+     * (see {@code PipeReceiver}): a plain TCP link, whose peer is on another host. A local
+     * pipe (a Unix-domain socket) never spins here, nor does a TLS link unless
+     * {@code -Djvalkka.remoteSpinTls=true} (measured under load: the spin helped plain TCP,
+     * round trip 36-38 -> 34 us, and hurt TLS, whose peer needs more CPU per message).
+     */
+    final boolean spins;
+
     ByteLink(SocketChannel ch) {
+        this(ch, true);
+    }
+
+    /** {@code maySpin}: false for a link whose waits never spin ({@link TlsLink}'s default). */
+    ByteLink(SocketChannel ch, boolean maySpin) {
         this.ch = ch;
+        this.spins = maySpin && isTcp(ch);
+    }
+
+    private static boolean isTcp(SocketChannel ch) {
+        try {
+            return ch.getLocalAddress() instanceof java.net.InetSocketAddress;
+        } catch (IOException | RuntimeException e) {
+            return false; // closed already: nothing to wait for
+        }
     }
 
     /**

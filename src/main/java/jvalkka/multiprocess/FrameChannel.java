@@ -104,4 +104,13 @@ abstract class FrameChannel implements AutoCloseable {
 
     /** Sends, without waiting, what was deferred for coalescing: a request must leave before we wait for its reply. */
     abstract void flushBeforeWait();
+
+    /**
+     * Before a wait in {@code safeSelect} on this channel alone: spins for a message
+     * for a bounded time when one is likely to come soon (see
+     * {@link PipeReceiver#spinForMessage()}); whether one is buffered now. Default: no spin.
+     */
+    boolean spinForMessage() {
+        return false;
+    }
 }

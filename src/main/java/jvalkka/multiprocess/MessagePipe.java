@@ -313,6 +313,21 @@ public final class MessagePipe extends FrameChannel {
         sender.flushBeforeWait();
     }
 
+    @Override
+    boolean spinForMessage() {
+        return receiver.spinForMessage();
+    }
+
+    /** Waits that spun and found bytes or the end (for the tests). */
+    long spinHits() {
+        return receiver.spinHits();
+    }
+
+    /** Waits that spun, found nothing and parked (for the tests). */
+    long spinMisses() {
+        return receiver.spinMisses();
+    }
+
     // ---------------------------------------------------------------- receiving
 
     /**

@@ -148,6 +148,10 @@ public final class Select {
         }
         Map<SelectableChannel, Interest> wanted = cache.wanted;
         boolean immediate = want(wanted, selector, reads, writes, others);
+        if (!immediate && timeoutSeconds != 0 && reads.size() == 1 && writes.isEmpty() && others.isEmpty()
+                && reads.iterator().next() instanceof FrameChannel mp && mp.spinForMessage()) {
+            immediate = true; // one pipe to a backend on another host, whose answer came within a short spin
+        }
         boolean closedFound = register(selector, wanted);
         try {
             if (immediate || closedFound || timeoutSeconds == 0) {

@@ -58,8 +58,11 @@ final class TlsLink extends ByteLink {
     private long recordsOut;
     private long bytesOut;
 
+    /** Whether waits on a TLS link spin first as plain TCP ones do ({@code -Djvalkka.remoteSpinTls=true}). */
+    static final boolean SPINS = Boolean.getBoolean("jvalkka.remoteSpinTls");
+
     private TlsLink(String label, SocketChannel ch, SSLEngine engine, Runnable wantsToWrite) {
-        super(ch);
+        super(ch, SPINS);
         this.label = label;
         this.engine = engine;
         this.wantsToWrite = wantsToWrite;

@@ -34,11 +34,15 @@ import jvalkka.testing.NetHosts;
  * 127.x addresses; the mode is printed on stderr), the plain TCP round trip
  * that remote messages are measured against (the floor: from this JVM to an
  * echo on node2's host, both ends non-blocking sockets that wait in a selector
- * as the pipes do, 8 bytes each way, warmed up and counted as the remote round
- * trip is: {@value #RTT_WARMUP} round trips, then {@value #RTT_TIMED} timed); a
+ * as the pipes do, 8 bytes each way); a
  * {@code MessageProcess} in this JVM (the driver's namespace) with its backend on
  * node2 (another namespace): round trip p50/p99 (send, {@code c__ping},
- * {@code send_out__}, receive), one-way messages/s, synchronous proxy calls/s and
+ * {@code send_out__}, receive), measured interleaved with the floor in blocks of
+ * {@value #RTT_BLOCK} (a block of floor round trips, a block of remote ones, and so
+ * on: {@value #RTT_WARMUP} of each to warm up, then {@value #RTT_TIMED} of each
+ * timed), so that both figures see the same state of a shared machine, and the
+ * ratio of their medians ({@code remote_rtt_floor_ratio}, the target's ≤ 1.5);
+ * one-way messages/s, synchronous proxy calls/s and
  * the start to the first reply; a {@code ProcessQueue} with sleep-bound items (10
  * ms) and two workers per node on three nodes against one; SGN frames/s through a
  * process-mode transform placed on node2 ({@code sgn_remote_frames_per_s}); and how long the
@@ -46,7 +50,9 @@ import jvalkka.testing.NetHosts;
  * heartbeats, 1 s acceptable pause; {@code -Dpause=..., -Dheartbeat=...} change
  * them). All of it over mutual TLS (the cluster's and the data path's); then the
  * remote figures once more in a plain TCP cluster ({@code --insecure-plain-tcp}),
- * as {@code remote_rtt_plain_p50_us}, {@code remote_oneway_plain_msgs_per_s} and so on. {@code scripts/bench cluster small} runs small counts (a check that it
+ * as {@code remote_rtt_plain_p50_us}, {@code remote_oneway_plain_msgs_per_s} and so on, the
+ * floor measured again interleaved with them ({@code tcp_floor_rtt_plain_p50_us},
+ * {@code remote_rtt_plain_floor_ratio}). {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
  * pq, kill, plain) runs only those parts; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
  * time per process role and thread kind over the timed maps.
@@ -92,6 +98,8 @@ public final class ClusterBench {
     static final int RTT_WARMUP = 10_000;
     /** Round trips timed, for the floor and the remote round trip alike. */
     static final int RTT_TIMED = 20_000;
+    /** Round trips per block when the floor and the remote round trip are measured interleaved. */
+    static final int RTT_BLOCK = 500;
     private static final int FLOOR_PORT = 7100;
 
     public static void main(String[] args) throws Exception {
@@ -112,47 +120,98 @@ public final class ClusterBench {
     /**
      * The floor: round trips of 8 bytes between this JVM (where the frontends run)
      * and {@link FloorEcho} on node2's host (where the remote backend runs), both
-     * sides non-blocking and waiting in a selector, as the pipes do; the same
-     * warm-up and count as the remote round trip.
+     * sides non-blocking and waiting in a selector, as the pipes do. Its echo process
+     * runs on host 2 from {@link #open} to {@link #close}.
      */
-    private static void tcpFloor(NetHosts hosts) throws Exception {
-        NetHosts.HostProcess server = hosts.startJava(2, FloorEcho.class.getName(), List.of(),
-                hosts.address(2), Integer.toString(FLOOR_PORT));
-        try {
-            if (server.awaitLine(l -> l.startsWith("listening"), Duration.ofSeconds(30)) == null) {
-                throw new IllegalStateException("the ping-pong server did not start: " + server.output());
-            }
-            long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
-            try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), FLOOR_PORT));
-                    Selector sel = Selector.open()) {
+    private static final class Floor implements AutoCloseable {
+        private final NetHosts.HostProcess server;
+        private final SocketChannel ch;
+        private final Selector sel;
+        private final ByteBuffer b = ByteBuffer.allocate(8);
+
+        private Floor(NetHosts.HostProcess server, SocketChannel ch, Selector sel) {
+            this.server = server;
+            this.ch = ch;
+            this.sel = sel;
+        }
+
+        static Floor open(NetHosts hosts, int port) throws Exception {
+            NetHosts.HostProcess server = hosts.startJava(2, FloorEcho.class.getName(), List.of(),
+                    hosts.address(2), Integer.toString(port));
+            SocketChannel ch = null;
+            try {
+                if (server.awaitLine(l -> l.startsWith("listening"), Duration.ofSeconds(30)) == null) {
+                    throw new IllegalStateException("the ping-pong server did not start: " + server.output());
+                }
+                ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), port));
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 ch.configureBlocking(false);
+                Selector sel = Selector.open();
                 ch.register(sel, SelectionKey.OP_READ);
-                ByteBuffer b = ByteBuffer.allocate(8);
-                int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
-                for (int i = 0; i < warmup + t.length; i++) {
-                    long t0 = System.nanoTime();
-                    b.clear().putLong(0, i);
-                    while (b.hasRemaining()) {
-                        ch.write(b);
-                    }
-                    b.clear();
-                    FloorEcho.readFully(ch, sel, b);
-                    if (b.getLong(0) != i) {
-                        throw new IllegalStateException("the floor's echo is out of order at " + i);
-                    }
-                    if (i >= warmup) {
-                        t[i - warmup] = System.nanoTime() - t0;
-                    }
+                return new Floor(server, ch, sel);
+            } catch (Exception | Error e) {
+                if (ch != null) {
+                    ch.close();
+                }
+                server.kill();
+                throw e;
+            }
+        }
+
+        /** One round trip carrying {@code i}; its time in ns. */
+        long roundTrip(int i) throws IOException {
+            long t0 = System.nanoTime();
+            b.clear().putLong(0, i);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            b.clear();
+            if (!FloorEcho.readFully(ch, sel, b)) {
+                throw new IllegalStateException("the floor's echo ended");
+            }
+            long t = System.nanoTime() - t0;
+            if (b.getLong(0) != i) {
+                throw new IllegalStateException("the floor's echo is out of order at " + i);
+            }
+            return t;
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                sel.close();
+                ch.close();
+                server.process().waitFor(10, TimeUnit.SECONDS);
+            } finally {
+                server.kill();
+            }
+        }
+    }
+
+    /** The floor alone ({@code -Dparts=floor} without remote): warmed up and counted as the round trips are. */
+    private static void tcpFloor(NetHosts hosts) throws Exception {
+        try (Floor floor = Floor.open(hosts, FLOOR_PORT)) {
+            long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
+            int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
+            for (int i = 0; i < warmup + t.length; i++) {
+                long d = floor.roundTrip(i);
+                if (i >= warmup) {
+                    t[i - warmup] = d;
                 }
             }
-            Arrays.sort(t);
-            System.out.printf("tcp_floor_rtt_p50_us %.1f us%n", t[t.length / 2] / 1e3);
-            System.out.printf("tcp_floor_rtt_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
-            server.process().waitFor(10, TimeUnit.SECONDS);
-        } finally {
-            server.kill();
+            printPercentiles("tcp_floor_rtt", t);
         }
+    }
+
+    private static void printPercentiles(String name, long[] t) {
+        Arrays.sort(t);
+        System.out.printf("%s_p50_us %.1f us%n", name, p50(t) / 1e3);
+        System.out.printf("%s_p99_us %.1f us%n", name, t[(int) (t.length * 0.99)] / 1e3);
+    }
+
+    /** The median of sorted {@code t}. */
+    private static long p50(long[] t) {
+        return t[t.length / 2];
     }
 
     /**
@@ -224,11 +283,12 @@ public final class ClusterBench {
                 .withFailureDetector(NodeAgentArgs.duration(heartbeat), NodeAgentArgs.duration(pause))
                 .withDownAfter(Duration.ofSeconds(10)))) {
             driver.awaitAgents(hosts.size(), Duration.ofSeconds(90));
-            if (part("floor")) {
-                tcpFloor(hosts);
-            }
             if (part("remote")) {
-                remote("");
+                try (Floor floor = part("floor") ? Floor.open(hosts, FLOOR_PORT) : null) {
+                    remote("", floor);
+                }
+            } else if (part("floor")) {
+                tcpFloor(hosts);
             }
             if (part("pq")) {
                 processQueue(agents);
@@ -278,7 +338,9 @@ public final class ClusterBench {
                 .withFailureDetector(NodeAgentArgs.duration(heartbeat), NodeAgentArgs.duration(pause))
                 .withDownAfter(Duration.ofSeconds(10)))) {
             driver.awaitAgents(1, Duration.ofSeconds(90));
-            remote("_plain");
+            try (Floor floor = part("floor") ? Floor.open(hosts, FLOOR_PORT + 1) : null) {
+                remote("_plain", floor);
+            }
         } finally {
             agent.kill();
         }
@@ -298,10 +360,55 @@ public final class ClusterBench {
     }
 
     /**
+     * The round trips of {@code p} and, when {@code floor} is given, of the floor, interleaved
+     * in blocks of {@value #RTT_BLOCK} (a floor block, then a remote one, and so on), so that
+     * both see the same state of a shared machine: {@value #RTT_WARMUP} of each warm up, then
+     * {@value #RTT_TIMED} of each are timed. Prints the percentiles of both, and the ratio of
+     * their medians ({@code remote_rtt_floor_ratio}, the issue's target: at most 1.5).
+     */
+    private static void roundTrips(Echo p, String plain, Floor floor) throws IOException {
+        long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
+        long[] f = floor == null ? null : new long[t.length];
+        int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
+        int seq = 0;
+        for (int done = -warmup; done < t.length; done += RTT_BLOCK) {
+            int n = Math.min(RTT_BLOCK, t.length - done);
+            if (floor != null) {
+                for (int i = 0; i < n; i++) {
+                    long d = floor.roundTrip(seq + i);
+                    if (done + i >= 0) {
+                        f[done + i] = d;
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                p.sendMessageToBack(new MessageObject("ping", "i", seq + i));
+                MessageObject m = reply(p);
+                long d = System.nanoTime() - t0;
+                if (done + i >= 0) {
+                    t[done + i] = d;
+                }
+                if (!m.get("i").equals(seq + i)) {
+                    throw new IllegalStateException("wrong reply " + m);
+                }
+            }
+            seq += n;
+        }
+        if (f != null) {
+            printPercentiles(plain.isEmpty() ? "tcp_floor_rtt" : "tcp_floor_rtt" + plain, f);
+        }
+        printPercentiles("remote_rtt" + plain, t);
+        if (f != null) {
+            System.out.printf("remote_rtt%s_floor_ratio %.2f x%n", plain, (double) p50(t) / p50(f));
+        }
+    }
+
+    /**
      * The MessageProcess figures, the backend on node2; {@code plain} is "" for the
      * cluster's mutual TLS, "_plain" for plain TCP (inserted after "remote_xxx").
      */
-    private static void remote(String plain) {
+    private static void remote(String plain, Floor floor) throws IOException {
         List<Long> startMs = new ArrayList<>();
         // start 0 is not counted: the node makes its class-data-sharing archive (in the background) on a first start
         for (int i = 0; i <= (small ? 3 : 7); i++) {
@@ -319,24 +426,7 @@ public final class ClusterBench {
         Echo p = echo("remote");
         p.start();
         try {
-            long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
-            for (int round = 0; round < 2; round++) {
-                int n = round == 0 ? (small ? RTT_WARMUP / 10 : RTT_WARMUP) : t.length;
-                for (int i = 0; i < n; i++) {
-                    long t0 = System.nanoTime();
-                    p.sendMessageToBack(new MessageObject("ping", "i", i));
-                    MessageObject m = reply(p);
-                    if (round == 1) {
-                        t[i] = System.nanoTime() - t0;
-                    }
-                    if (!m.get("i").equals(i)) {
-                        throw new IllegalStateException("wrong reply " + m);
-                    }
-                }
-            }
-            Arrays.sort(t);
-            System.out.printf("remote_rtt" + plain + "_p50_us %.1f us%n", t[t.length / 2] / 1e3);
-            System.out.printf("remote_rtt" + plain + "_p99_us %.1f us%n", t[(int) (t.length * 0.99)] / 1e3);
+            roundTrips(p, plain, floor);
             int n = small ? 20_000 : 200_000;
             double rate = 0;
             for (int round = 0; round < 3; round++) {

@@ -1,0 +1,163 @@
+package jvalkka.multiprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A wait on a pipe to a backend on another host spins (reads the socket in a loop)
+ * for a bounded time before it parks, while an answer is likely
+ * ({@code PipeReceiver.spinRead}): what the spin reads is delivered in order, nothing
+ * lost or doubled, and a backend that dies during a spin is reported as a death.
+ * The "remote" host is this one ({@link LoopbackLauncher}: TCP on 127.0.0.1).
+ */
+@Timeout(120)
+class RemoteSpinTest {
+    public interface Api {
+        int add(int a, int b);
+    }
+
+    static class Spun extends MessageProcess {
+        Spun() {
+            super("spun");
+        }
+
+        void c__ping(int i) {
+            send_out__(new MessageObject("pong", "i", i));
+        }
+
+        void c__burst(int first, int n) {
+            for (int i = 0; i < n; i++) {
+                send_out__(new MessageObject("b", "i", first + i));
+            }
+        }
+
+        void c__halt() {
+            Runtime.getRuntime().halt(7);
+        }
+
+        int c__add(int a, int b) {
+            return a + b;
+        }
+    }
+
+    LoopbackLauncher launcher;
+    final List<MessageProcess> processes = new ArrayList<>();
+
+    @BeforeEach
+    void install() {
+        launcher = LoopbackLauncher.install();
+    }
+
+    @AfterEach
+    void uninstall() throws Exception {
+        PipeReceiver.spinNanos = PipeReceiver.SPIN_NANOS;
+        for (MessageProcess p : processes) {
+            p.stop();
+        }
+        launcher.close();
+    }
+
+    @AfterAll
+    static void noLeftovers() throws Exception {
+        Leftovers.assertNone();
+    }
+
+    Spun started() {
+        Spun r = new Spun();
+        r.setOptions(BackendOptions.defaults().withPlacement(RemoteBackendTest.NODE));
+        processes.add(r);
+        r.start();
+        return r;
+    }
+
+    private static MessageObject next(MessageProcess p) {
+        assertFalse(Select.safeSelect(List.of(p.getPipe()), List.of(), List.of(), 10.0).reads().isEmpty(),
+                "no message within 10 s");
+        return p.getPipe().recv();
+    }
+
+    @Test
+    void repliesReadByASpinArriveInOrderWithNothingLostOrDoubled() {
+        PipeReceiver.spinNanos = 2_000_000_000L; // every reply comes within the spin, even on a loaded machine
+        Spun r = started();
+        MessagePipe pipe = r.getPipe();
+        long hits0 = pipe.spinHits();
+        int expected = 0;
+        for (int round = 0; round < 200; round++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", round));
+            assertEquals(round, next(r).get("i", Integer.class));
+            r.sendMessageToBack(new MessageObject("burst", "first", expected, "n", 20));
+            for (int k = 0; k < 20; k++) {
+                MessageObject m = next(r);
+                assertEquals("b", m.command());
+                assertEquals(expected++, m.get("i", Integer.class), "in order, none lost or doubled");
+            }
+        }
+        assertFalse(pipe.hasBufferedMessage(), "nothing more than was sent");
+        assertTrue(pipe.spinHits() - hits0 >= 200, "the waits spun and found the replies: " + (pipe.spinHits() - hits0));
+    }
+
+    @Test
+    void aWaitThatSpinsNoLongerThanItsBoundParksAndStillGetsTheReply() {
+        PipeReceiver.spinNanos = 1_000; // 1 us: far less than a round trip, so the spin finds nothing
+        Spun r = started();
+        MessagePipe pipe = r.getPipe();
+        long misses0 = pipe.spinMisses();
+        for (int i = 0; i < 100; i++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", i));
+            assertEquals(i, next(r).get("i", Integer.class));
+        }
+        long misses = pipe.spinMisses() - misses0;
+        assertTrue(misses > 0, "some waits spun in vain and parked");
+        assertTrue(misses < 50, "after spins in vain, the next waits park at once (backing off): " + misses);
+    }
+
+    @Test
+    void aBackendThatDiesDuringASpinIsReportedAsExited() {
+        PipeReceiver.spinNanos = 30_000_000_000L; // the death comes during the spin, however slow the machine
+        Spun r = started();
+        MessagePipe pipe = r.getPipe();
+        r.sendMessageToBack(new MessageObject("ping", "i", 1));
+        assertEquals(1, next(r).get("i", Integer.class));
+        long hits0 = pipe.spinHits();
+        r.sendMessageToBack(new MessageObject("halt"));
+        MessageObject exited = next(r);
+        assertEquals("exited", exited.command(), exited.toString());
+        assertEquals(hits0 + 1, pipe.spinHits(), "the spin saw the end of the stream itself");
+    }
+
+    @Test
+    void aTlsPipeDoesNotSpinByDefault() throws Exception {
+        launcher.close();
+        launcher = LoopbackLauncher.install(jvalkka.cluster.TestKeys.of("spin-tls"));
+        PipeReceiver.spinNanos = 2_000_000_000L;
+        Spun r = started();
+        for (int i = 0; i < 50; i++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", i));
+            assertEquals(i, next(r).get("i", Integer.class));
+        }
+        assertEquals(0, r.getPipe().spinHits() + r.getPipe().spinMisses(), "a TLS pipe's waits spun");
+    }
+
+    @Test
+    void proxyCallsWhoseCallerSpinsForTheReplyGetTheirOwnReplies() {
+        PipeReceiver.spinNanos = 2_000_000_000L;
+        Spun r = started();
+        Api api = r.proxy(Api.class);
+        for (int i = 0; i < 500; i++) {
+            assertEquals(2 * i + 1, api.add(i, i + 1));
+        }
+        r.sendMessageToBack(new MessageObject("ping", "i", 5));
+        assertEquals(5, next(r).get("i", Integer.class));
+    }
+}
