@@ -65,6 +65,8 @@ final class BackendReplies {
     private static final AtomicLong CALLER_READ_REPLIES = new AtomicLong();
     /** Router wake-ups asked for by proxy calls, JVM-wide (a test counter). */
     private static final AtomicLong CALL_WAKES = new AtomicLong();
+    /** Replies a caller read itself after its wait's spin found them (for the tests). */
+    private static final AtomicLong CALLER_SPUN_REPLIES = new AtomicLong();
     /**
      * How long a synchronous proxy call spins (yielding) for its reply before it
      * parks: waking a parked thread costs 20-50 us, as much as a local round trip.
@@ -93,6 +95,7 @@ final class BackendReplies {
     BackendReplies(String label, MessagePipe internal, Lifecycle life, int returnCapacity) {
         this.label = label;
         this.internal = internal;
+        internal.spinWhileAnswerLikely(); // a caller reading its own reply (readForReply) spins before it parks
         this.life = life;
         this.returned = new ReturnQueue(returnCapacity);
     }
@@ -156,6 +159,11 @@ final class BackendReplies {
         return CALLER_READ_REPLIES.get();
     }
 
+    /** How many synchronous calls read their reply in a wait's spin, before parking, in this JVM (for the tests). */
+    static long callerSpunReplies() {
+        return CALLER_SPUN_REPLIES.get();
+    }
+
     /** How many proxy calls had to wake the reply router, in this JVM (for the tests). */
     static long callWakes() {
         return CALL_WAKES.get();
@@ -217,6 +225,7 @@ final class BackendReplies {
      * nobody woke the router. {@code ProxyStressTest} exercises the races.
      */
     private void readForReply(CompletableFuture<Object> f) {
+        long spinHits = internal.spinHits();
         try {
             while (!f.isDone() && !Thread.currentThread().isInterrupted()) {
                 Pumped p = routeLocked(internal.hasBufferedMessage() ? 0 : READ_SLICE_SECONDS);
@@ -226,6 +235,9 @@ final class BackendReplies {
             }
             if (f.isDone()) {
                 CALLER_READ_REPLIES.incrementAndGet();
+                if (internal.spinHits() != spinHits) {
+                    CALLER_SPUN_REPLIES.incrementAndGet();
+                }
             }
         } finally {
             boolean routerNeeded = !pending.isEmpty() || internal.hasBufferedMessage() || parked != null || routeEnded;

@@ -41,6 +41,9 @@ abstract class ByteLink {
      */
     final boolean spins;
 
+    /** Whether this is a local pipe (a Unix-domain socket), whose waits spin only where its pipe asks. */
+    final boolean local;
+
     ByteLink(SocketChannel ch) {
         this(ch, true);
     }
@@ -48,7 +51,9 @@ abstract class ByteLink {
     /** {@code maySpin}: false for a link whose waits never spin ({@link TlsLink}'s default). */
     ByteLink(SocketChannel ch, boolean maySpin) {
         this.ch = ch;
-        this.spins = maySpin && isTcp(ch);
+        boolean tcp = isTcp(ch);
+        this.spins = maySpin && tcp;
+        this.local = !tcp;
     }
 
     private static boolean isTcp(SocketChannel ch) {

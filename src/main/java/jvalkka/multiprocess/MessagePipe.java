@@ -313,6 +313,20 @@ public final class MessagePipe extends FrameChannel {
         sender.flushBeforeWait();
     }
 
+    /**
+     * Makes this pipe's waits for a message spin first, briefly, when its link is
+     * local (a backend on this host), as a TCP pipe's always do (see
+     * {@code PipeReceiver}: only while an answer is likely, busy for at most
+     * {@code -Djvalkka.remoteSpinMicros}, backing off after spins in vain). For the
+     * frontend's internal pipe, whose replies a synchronous caller waits for: a
+     * caller parked in its selector is woken tens of microseconds after the reply
+     * came (measured on an idle 2-core machine: a local proxy call's median 85 us
+     * parked, 30-42 us spinning).
+     */
+    void spinWhileAnswerLikely() {
+        receiver.spinWhileAnswerLikely();
+    }
+
     @Override
     boolean spinForMessage() {
         return receiver.spinForMessage();

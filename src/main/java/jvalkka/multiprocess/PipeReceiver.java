@@ -59,6 +59,8 @@ final class PipeReceiver {
     private volatile MessageObject exitReported;
     /** Spinning waits (under recvLock): when bytes last came, how many waits skip the spin, the next skip. */
     private long lastTookNanos;
+    /** {@link #spinWhileAnswerLikely()} was called: a local link's waits spin too. */
+    private volatile boolean spinsLocally;
     private int spinSkip;
     private int nextSpinSkip = 1;
     /** Spins that found bytes, and spins that found none (for the tests; written under recvLock). */
@@ -343,7 +345,7 @@ final class PipeReceiver {
             int n = link.read(decoder.writable());
             if (n > 0) {
                 sender.tookIn(); // the peer may wait for an answer: the next send is not deferred
-                if (link.spins) {
+                if (spins(link)) {
                     lastTookNanos = System.nanoTime();
                 }
                 drain(link);
@@ -356,7 +358,7 @@ final class PipeReceiver {
             if (waitMillis <= 0) {
                 return false;
             }
-            n = link.spins ? spinRead(link) : 0;
+            n = spins(link) ? spinRead(link) : 0;
             if (n == 0) {
                 interruptedWhileWaiting |= Thread.interrupted(); // else select returns at once, again and again
                 link.awaitReadable(waitMillis);
@@ -366,7 +368,7 @@ final class PipeReceiver {
                 endOfStream();
             } else if (n > 0) {
                 sender.tookIn();
-                if (link.spins) {
+                if (spins(link)) {
                     lastTookNanos = System.nanoTime();
                 }
                 drain(link);
@@ -460,7 +462,7 @@ final class PipeReceiver {
      */
     boolean spinForMessage() {
         ByteLink link = pipe.link;
-        if (link == null || !link.spins || spinNanos <= 0 || !recvLock.tryLock()) {
+        if (link == null || !spins(link) || spinNanos <= 0 || !recvLock.tryLock()) {
             return false;
         }
         try {
@@ -482,6 +484,19 @@ final class PipeReceiver {
             recvLock.unlock();
         }
         return buffered;
+    }
+
+    /**
+     * See {@link MessagePipe#spinWhileAnswerLikely()}: this pipe's waits spin as a TCP
+     * pipe's do when its link is local too.
+     */
+    void spinWhileAnswerLikely() {
+        spinsLocally = true;
+    }
+
+    /** Whether a wait on {@code link} spins first ({@link #spinRead}). */
+    private boolean spins(ByteLink link) {
+        return link.spins || spinsLocally && link.local;
     }
 
     /** Spins that ended with bytes or the end of the stream (for the tests). */

@@ -2,6 +2,7 @@ package jvalkka.multiprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,29 @@ class ProxyCallCostTest {
     @AfterAll
     static void noLeftovers() throws Exception {
         Leftovers.assertNone();
+    }
+
+    @Test
+    void aCallerReadingItsOwnReplyFromALocalBackendSpinsBeforeItParks() {
+        PipeReceiver.spinNanos = 2_000_000_000L; // every reply comes within the spin, even on a loaded machine
+        Adder p = new Adder();
+        p.start();
+        try {
+            Api api = p.proxy(Api.class);
+            assertEquals(3, api.add(1, 2));
+            long read0 = BackendReplies.callerReadReplies();
+            long spun0 = BackendReplies.callerSpunReplies();
+            for (int i = 0; i < 200; i++) {
+                assertEquals(i + 1, api.add(i, 1));
+            }
+            long read = BackendReplies.callerReadReplies() - read0;
+            long spun = BackendReplies.callerSpunReplies() - spun0;
+            assertTrue(read >= 100, "the callers read their replies themselves: " + read + " of 200");
+            assertTrue(spun >= read / 2, "a caller's wait spun and found its reply: " + spun + " of " + read);
+        } finally {
+            PipeReceiver.spinNanos = PipeReceiver.SPIN_NANOS;
+            p.stop();
+        }
     }
 
     @Test
