@@ -161,15 +161,21 @@ class ProcessTransferTest {
     @Test
     void everyTruncationOfAPlainProcessIsAnIOExceptionThatSaysWhatIsMissing() throws Exception {
         byte[] whole = ProcessTransfer.encode(new Plain("cut"));
-        for (int n = 1; n < whole.length; n++) {
-            byte[] cut = java.util.Arrays.copyOf(whole, n);
-            IOException e = assertThrows(IOException.class,
-                    () -> ProcessTransfer.decode(cut, getClass().getClassLoader()), "the first " + n + " bytes");
-            assertTrue(e.getMessage() != null && e.getMessage().contains("malformed process object"),
-                    "the first " + n + " bytes: " + e);
-        }
+        assertEveryTruncationIsMalformed(whole);
         byte[] longer = java.util.Arrays.copyOf(whole, whole.length + 1);
         IOException extra = assertThrows(IOException.class, () -> ProcessTransfer.decode(longer, getClass().getClassLoader()));
         assertTrue(extra.getMessage().contains("after the process's fields"), extra.getMessage());
+    }
+
+    /** Every proper prefix of {@code whole} fails to decode with an IOException that says it is malformed. */
+    static void assertEveryTruncationIsMalformed(byte[] whole) {
+        for (int n = 1; n < whole.length; n++) {
+            byte[] cut = java.util.Arrays.copyOf(whole, n);
+            IOException e = assertThrows(IOException.class,
+                    () -> ProcessTransfer.decode(cut, ProcessTransferTest.class.getClassLoader()),
+                    "the first " + n + " bytes");
+            assertTrue(e.getMessage() != null && e.getMessage().contains("malformed process object"),
+                    "the first " + n + " bytes: " + e);
+        }
     }
 }
