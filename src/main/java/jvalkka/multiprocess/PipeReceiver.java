@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  */
 final class PipeReceiver {
     /**
-     * How long a wait on a TCP link (a backend on another host) reads the socket
+     * How long a wait on a TCP link (a backend on another host), or on a local one whose
+     * pipe asked ({@link #spinWhileAnswerLikely()}), reads the socket
      * in a loop before it parks in a selector, while an answer is likely: this pipe
      * wrote or took in bytes within the last {@link #SPIN_RECENT_NANOS} (a request
      * just sent, a reply just sent after a request). Waking a parked thread costs
@@ -57,10 +58,10 @@ final class PipeReceiver {
     private long messagesReceived;
     /** The "exited" event recv() gave, or null (for JMX). */
     private volatile MessageObject exitReported;
-    /** Spinning waits (under recvLock): when bytes last came, how many waits skip the spin, the next skip. */
-    private long lastTookNanos;
     /** {@link #spinWhileAnswerLikely()} was called: a local link's waits spin too. */
     private volatile boolean spinsLocally;
+    /** Spinning waits (under recvLock): when bytes last came, how many waits skip the spin, the next skip. */
+    private long lastTookNanos;
     private int spinSkip;
     private int nextSpinSkip = 1;
     /** Spins that found bytes, and spins that found none (for the tests; written under recvLock). */
@@ -344,11 +345,7 @@ final class PipeReceiver {
         try {
             int n = link.read(decoder.writable());
             if (n > 0) {
-                sender.tookIn(); // the peer may wait for an answer: the next send is not deferred
-                if (spins(link)) {
-                    lastTookNanos = System.nanoTime();
-                }
-                drain(link);
+                tookIn(link);
                 return true;
             }
             if (n < 0) {
@@ -367,11 +364,7 @@ final class PipeReceiver {
             if (n < 0) {
                 endOfStream();
             } else if (n > 0) {
-                sender.tookIn();
-                if (spins(link)) {
-                    lastTookNanos = System.nanoTime();
-                }
-                drain(link);
+                tookIn(link);
             }
             return n > 0;
         } catch (IOException | ClosedSelectorException e) {
@@ -409,7 +402,20 @@ final class PipeReceiver {
     }
 
     /**
-     * Under recvLock, about to wait for a TCP link to become readable: reads it in a
+     * Under recvLock, bytes just read from {@code link}: the peer may wait for an
+     * answer (the next send is not deferred), a wait that spins notes when they came,
+     * and the whole frames among them are decoded.
+     */
+    private void tookIn(ByteLink link) throws IOException {
+        sender.tookIn();
+        if (spins(link)) {
+            lastTookNanos = System.nanoTime();
+        }
+        drain(link);
+    }
+
+    /**
+     * Under recvLock, about to wait for a link that {@link #spins} to become readable: reads it in a
      * loop for up to {@link #SPIN_NANOS} instead, when an answer is likely (this pipe
      * wrote or took in bytes within {@link #SPIN_RECENT_NANOS}). Bounded: nothing spins
      * on a pipe that was quiet, and after a spin that found nothing the next waits
@@ -457,7 +463,7 @@ final class PipeReceiver {
 
     /**
      * See {@link FrameChannel#spinForMessage()}: before {@code safeSelect} waits on this
-     * pipe alone, the bounded spin of {@link #spinRead} (TCP links only); whether a
+     * pipe alone, the bounded spin of {@link #spinRead} (links that {@link #spins} only); whether a
      * message (or the end) is buffered now. Never waits for the receive lock.
      */
     boolean spinForMessage() {
@@ -471,9 +477,7 @@ final class PipeReceiver {
             }
             int n = spinRead(link);
             if (n > 0) {
-                sender.tookIn();
-                lastTookNanos = System.nanoTime();
-                drain(link);
+                tookIn(link);
             } else if (n < 0) {
                 endOfStream();
             }
