@@ -13,6 +13,10 @@ import jvalkka.internal.RemoteBackend;
 import jvalkka.internal.RemoteLauncher;
 import jvalkka.internal.RemoteLaunchers;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * A test-only {@link RemoteLauncher}: "another host" is this one. It starts the
  * backend JVM with the command a local start uses, writes the boot line to its
@@ -20,11 +24,19 @@ import jvalkka.internal.RemoteLaunchers;
  * frontend reaches it over TCP on 127.0.0.1, never through a Unix socket.
  * Public (with {@link #install()}, {@link #started}, {@link Backend#lose} and {@link Backend#partition}) for the
  * tests of other packages that place a process (SGN's placed workers).
+ *
+ * <p>As a test fixture: {@code @RegisterExtension final LoopbackLauncher launcher = LoopbackLauncher.perTest();}
+ * installs it before each test and closes it after; what a test registers with {@link #closeFirst} or
+ * {@link #stopFirst} (its processes, their event groups) is closed by {@link #close()}, newest first,
+ * before the backends still running are killed.
  */
-public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
+public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable, BeforeEachCallback,
+        AfterEachCallback {
     static final String HOST = "test-node (127.0.0.1)";
 
     public final List<Backend> started = new CopyOnWriteArrayList<>();
+    /** What {@link #close()} closes first, newest last in the list. */
+    private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
     final List<RemoteLauncher.Request> requests = new CopyOnWriteArrayList<>();
     /** Runs before each backend JVM starts, given the request (a test connects by hand here). */
     volatile Consumer<RemoteLauncher.Request> beforeStart = r -> { };
@@ -48,6 +60,46 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         l.nodeKeys = keys;
         RemoteLaunchers.install(l);
         return l;
+    }
+
+    /**
+     * One for a plain cluster that JUnit installs before each test and closes after it (register it
+     * with {@code @RegisterExtension} on an instance field). A test may still set {@link #keys} and
+     * {@link #nodeKeys} before it places a process, or {@link #close()} it early.
+     */
+    public static LoopbackLauncher perTest() {
+        return new LoopbackLauncher();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        RemoteLaunchers.install(this);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    /**
+     * Registers {@code c} for {@link #close()} to close before it kills the backends still running
+     * (newest first).
+     *
+     * @return {@code c}
+     */
+    public <T extends AutoCloseable> T closeFirst(T c) {
+        toClose.add(c);
+        return c;
+    }
+
+    /**
+     * Registers {@code p}'s {@link MessageProcess#stop()} for {@link #close()} (as {@link #closeFirst}).
+     *
+     * @return {@code p}
+     */
+    public <P extends MessageProcess> P stopFirst(P p) {
+        toClose.add(p::stop);
+        return p;
     }
 
     @Override
@@ -88,15 +140,35 @@ public final class LoopbackLauncher implements RemoteLauncher, AutoCloseable {
         }
     }
 
-    /** Uninstalls; kills what is still running (a test's stop() should have ended it). */
+    /**
+     * Closes what was registered ({@link #closeFirst}, {@link #stopFirst}), newest first, then
+     * uninstalls and kills what is still running (a test's stop() should have ended it). Every
+     * registered thing is closed even if one fails; the first failure is thrown at the end.
+     * Closing again does nothing more.
+     */
     @Override
     public void close() throws Exception {
+        Exception failed = null;
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            try {
+                toClose.remove(i).close();
+            } catch (Exception e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
         RemoteLaunchers.uninstall(this);
         for (Backend b : started) {
             if (b.p.isAlive()) {
                 b.p.destroyForcibly();
             }
             b.p.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 

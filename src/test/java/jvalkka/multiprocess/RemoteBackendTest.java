@@ -20,10 +20,9 @@ import java.util.concurrent.TimeUnit;
 import jvalkka.internal.RemoteLauncher;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A process with a {@link Placement} starts through the installed remote
@@ -117,21 +116,8 @@ class RemoteBackendTest {
         }
     }
 
-    LoopbackLauncher launcher;
-    final List<MessageProcess> processes = new ArrayList<>();
-
-    @BeforeEach
-    void install() {
-        launcher = LoopbackLauncher.install();
-    }
-
-    @AfterEach
-    void uninstall() throws Exception {
-        for (MessageProcess p : processes) {
-            p.stop();
-        }
-        launcher.close();
-    }
+    @RegisterExtension
+    final LoopbackLauncher launcher = LoopbackLauncher.perTest();
 
     @AfterAll
     static void noLeftovers() throws Exception {
@@ -141,7 +127,7 @@ class RemoteBackendTest {
     Remote started() {
         Remote r = new Remote();
         r.setOptions(BackendOptions.defaults().withPlacement(NODE));
-        processes.add(r);
+        launcher.stopFirst(r);
         r.start();
         return r;
     }
@@ -178,8 +164,8 @@ class RemoteBackendTest {
         Remote remote = new Remote();
         remote.setOptions(BackendOptions.defaults().withPlacement(NODE));
         Remote local = new Remote();
-        processes.add(remote);
-        processes.add(local);
+        launcher.stopFirst(remote);
+        launcher.stopFirst(local);
         MessageProcess.startAll(List.of(remote, local));
         assertEquals(1, launcher.requests.size(), "only the placed one went through the launcher");
         remote.sendMessageToBack(new MessageObject("echo", "i", 1));
@@ -241,7 +227,7 @@ class RemoteBackendTest {
     void aPlacedBackendWithTheDefaultOptionsRunsTheFullCompilerAndKeepsOptionsAddedToThem() {
         Remote r = new Remote();
         r.setOptions(BackendOptions.defaults().withExtraJvmArgs("-Dadded.option=1").withPlacement(NODE));
-        processes.add(r);
+        launcher.stopFirst(r);
         r.start();
         List<String> opts = r.proxy(Api.class).jvmOptions();
         assertFalse(opts.contains("-XX:TieredStopAtLevel=1"), "C1 only (no AES-GCM intrinsics): " + opts);

@@ -11,14 +11,12 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import jvalkka.shm.DType;
 import jvalkka.shm.SharedArray;
@@ -103,21 +101,8 @@ class RemoteSharedStateTest {
         }
     }
 
-    LoopbackLauncher launcher;
-    final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeEach
-    void install() {
-        launcher = LoopbackLauncher.install();
-    }
-
-    @AfterEach
-    void uninstall() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        launcher.close();
-    }
+    @RegisterExtension
+    final LoopbackLauncher launcher = LoopbackLauncher.perTest();
 
     @AfterAll
     static void noLeftovers() throws Exception {
@@ -126,10 +111,10 @@ class RemoteSharedStateTest {
 
     Worker started(BackendOptions o) {
         Worker w = new Worker();
-        toClose.add(w.eg);
+        launcher.closeFirst(w.eg);
         w.setOptions(o.withPlacement(NODE));
         w.start();
-        toClose.add(w::stop);
+        launcher.closeFirst(w::stop);
         return w;
     }
 
@@ -216,7 +201,7 @@ class RemoteSharedStateTest {
     @Test
     void aSharedMemoryFieldFailsTheStartNamingTheField() throws Exception {
         SharedMemory mem = SharedMemory.create("jvalkka-remote-test-" + ProcessHandle.current().pid(), 4096);
-        toClose.add(() -> {
+        launcher.closeFirst(() -> {
             mem.unlink();
             mem.close();
         });
@@ -232,7 +217,7 @@ class RemoteSharedStateTest {
     @Test
     void aSharedArrayFieldFailsTheStartNamingTheField() throws Exception {
         SharedArray a = SharedArray.create("jvalkka-remote-test-a-" + ProcessHandle.current().pid(), DType.FLOAT32, 8);
-        toClose.add(() -> {
+        launcher.closeFirst(() -> {
             a.unlink();
             a.close();
         });

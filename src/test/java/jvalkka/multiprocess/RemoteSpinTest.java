@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A wait on a pipe to a backend on another host spins (reads the socket in a loop)
@@ -50,21 +49,12 @@ class RemoteSpinTest {
         }
     }
 
-    LoopbackLauncher launcher;
-    final List<MessageProcess> processes = new ArrayList<>();
-
-    @BeforeEach
-    void install() {
-        launcher = LoopbackLauncher.install();
-    }
+    @RegisterExtension
+    final LoopbackLauncher launcher = LoopbackLauncher.perTest();
 
     @AfterEach
-    void uninstall() throws Exception {
+    void spinAsBefore() {
         PipeReceiver.spinNanos = PipeReceiver.SPIN_NANOS;
-        for (MessageProcess p : processes) {
-            p.stop();
-        }
-        launcher.close();
     }
 
     @AfterAll
@@ -75,7 +65,7 @@ class RemoteSpinTest {
     Spun started() {
         Spun r = new Spun();
         r.setOptions(BackendOptions.defaults().withPlacement(RemoteBackendTest.NODE));
-        processes.add(r);
+        launcher.stopFirst(r);
         r.start();
         return r;
     }
@@ -138,8 +128,8 @@ class RemoteSpinTest {
 
     @Test
     void aTlsPipeDoesNotSpinByDefault() throws Exception {
-        launcher.close();
-        launcher = LoopbackLauncher.install(jvalkka.cluster.TestKeys.of("spin-tls"));
+        launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls");
+        launcher.nodeKeys = launcher.keys;
         PipeReceiver.spinNanos = 2_000_000_000L;
         Spun r = started();
         for (int i = 0; i < 50; i++) {

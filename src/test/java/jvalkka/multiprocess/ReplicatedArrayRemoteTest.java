@@ -11,14 +11,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import jvalkka.shm.DType;
 import jvalkka.shm.ReplicatedArray;
@@ -103,21 +101,8 @@ class ReplicatedArrayRemoteTest {
         }
     }
 
-    LoopbackLauncher launcher;
-    final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeEach
-    void install() {
-        launcher = LoopbackLauncher.install();
-    }
-
-    @AfterEach
-    void uninstall() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        launcher.close();
-    }
+    @RegisterExtension
+    final LoopbackLauncher launcher = LoopbackLauncher.perTest();
 
     @AfterAll
     static void noLeftovers() throws Exception {
@@ -127,7 +112,7 @@ class ReplicatedArrayRemoteTest {
     ReplicatedArray original(int n, int fill) throws IOException {
         SharedArray a = SharedArray.create("jvalkka-repl-test-" + ProcessHandle.current().pid() + "-" + (++names),
                 DType.UINT8, n);
-        toClose.add(() -> {
+        launcher.closeFirst(() -> {
             a.unlink();
             a.close();
         });
@@ -137,12 +122,12 @@ class ReplicatedArrayRemoteTest {
 
     Worker started(ReplicatedArray r, Placement p) {
         Worker w = new Worker(r);
-        toClose.add(w.eg);
+        launcher.closeFirst(w.eg);
         if (p != null) {
             w.setOptions(BackendOptions.defaults().withPlacement(p));
         }
         w.start();
-        toClose.add(w::stop);
+        launcher.closeFirst(w::stop);
         return w;
     }
 
@@ -159,7 +144,7 @@ class ReplicatedArrayRemoteTest {
     @Test
     void aPlainSharedArrayFieldsStartErrorPointsToTheExplicitCopy() throws Exception {
         SharedArray a = SharedArray.create("jvalkka-repl-test-plain-" + ProcessHandle.current().pid(), DType.UINT8, 8);
-        toClose.add(() -> {
+        launcher.closeFirst(() -> {
             a.unlink();
             a.close();
         });
