@@ -495,12 +495,41 @@ public final class ClusterDriver implements AutoCloseable, RemoteLauncher {
      * Ends the backends this driver placed (asking their agents to stop them; each counts as
      * ended with status -1), leaves the cluster and stops, waiting up to 10 s. Agents also end a
      * driver's backends by themselves when the driver is gone, even after a {@code kill -9}.
+     * With a member unreachable (lost, or not yet removed), the driver marks itself down instead of
+     * leaving ({@link #downSelfIfAMemberIsUnreachable}), so that the close does not wait for the
+     * lost member's removal.
      */
     @Override
     public void close() {
         closing = true;
         RemoteLaunchers.uninstall(this);
         backends.close();
+        downSelfIfAMemberIsUnreachable();
         ActorSystems.terminate(system);
+    }
+
+    /**
+     * A leave cannot finish while a member is unreachable: the leader moves a leaving member on
+     * (to exiting, then removed) only once every unreachable member is down, which the split-brain
+     * resolver decides after {@link ClusterSettings#downAfter()}; Pekko's coordinated shutdown
+     * waited for that in its cluster-exiting phase until that phase's timeout (10 s), so that a
+     * driver whose agents were lost took 10 s to close. A member marked down needs no such
+     * agreement: it shuts down at once, after telling the others, who remove it. The down goes to
+     * the cluster's core before the shutdown's leave (the same actor, told first, from this
+     * thread), so the leave finds this member down and does nothing. The backends' stop requests
+     * were sent before ({@link DriverBackends#close}), so reachable agents still end them; and a
+     * driver has nothing else to hand over on its way out. With every member reachable, the
+     * driver leaves as before.
+     */
+    private void downSelfIfAMemberIsUnreachable() {
+        try {
+            org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster
+                    .get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
+            if (!cluster.state().getUnreachable().isEmpty()) {
+                cluster.down(cluster.selfAddress());
+            }
+        } catch (RuntimeException e) {
+            // the system already stops (the cluster downed this driver): the shutdown goes on as it is
+        }
     }
 }
