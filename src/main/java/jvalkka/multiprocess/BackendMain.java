@@ -64,10 +64,47 @@ final class BackendMain {
             System.exit(2);
         }
         if (warm) {
-            System.exit(serveWhenTaken(boot));
+            end(serveWhenTaken(boot));
+            return;
         }
         watchParent();
-        System.exit(serve(label, boot, true));
+        end(serve(label, boot, true));
+    }
+
+    /**
+     * Ends this backend JVM with {@code status}, after its loop. From JDK 21 on, {@code Runtime.exit}
+     * looks up the {@code System.Logger} "java.lang.Runtime" to log the exit at DEBUG, and that first
+     * lookup sets up the JDK's logging back end (a service scan of the class path, method handles):
+     * some milliseconds of CPU in every backend's stop, for a log line nobody asked for. A clean end
+     * (status 0) with no other non-daemon thread returns from {@code main} instead: the JVM then ends
+     * as an exit would (the shutdown hooks run, the status is 0) without that lookup. Any other end
+     * exits as before; so does one where the process left a non-daemon thread of its own, which an
+     * exit ends (as it always did) and a return would wait for.
+     */
+    private static void end(int status) {
+        if (status != 0 || otherNonDaemonThreads()) {
+            System.exit(status);
+        }
+    }
+
+    /** Whether a live non-daemon thread other than this one exists (or they cannot all be counted). */
+    private static boolean otherNonDaemonThreads() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int n = root.enumerate(threads, true);
+        if (n == threads.length) {
+            return true; // more than could be listed: do not guess
+        }
+        for (int i = 0; i < n; i++) {
+            Thread t = threads[i];
+            if (t != Thread.currentThread() && !t.isDaemon() && t.isAlive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
