@@ -465,6 +465,14 @@ public final class ClusterSettings {
         // machine (a slow member marked unreachable and reachable again, a lost one waiting to be
         // downed) took the whole cluster down. Off: the decision waits for a stable picture instead.
         c.append("pekko.cluster.split-brain-resolver.down-all-when-unstable = off\n");
+        // The resolver also downs "indirectly connected" members (seen unreachable by some members and
+        // reachable by others: no clean partition), whatever the strategy, once the picture has been
+        // stable for stable-after. That rule has no setting (Pekko's SplitBrainResolverSettings reads
+        // the strategy, stable-after and down-all-when-unstable only). What keeps it from downing a
+        // member that is only slow (a loaded machine, a cluster forming) is the detector's acceptable
+        // pause (a shorter silence raises no suspicion) and stable-after: a suspicion that heals
+        // resets its clock, and a member one observer has not heard from for all of downAfter is
+        // not only slow.
         c.append("pekko.cluster.run-coordinated-shutdown-when-down = on\n");
     }
 
