@@ -390,6 +390,20 @@ public final class MessagePipe extends FrameChannel {
         return poll(jvalkka.internal.Seconds.of(timeout));
     }
 
+    /**
+     * Whether the other end has closed the channel and every message it sent was
+     * received: {@link #recv()} would give the end now. Reads nothing from the
+     * socket and never waits (call {@link #poll(double)} first to take in what
+     * arrived). For a backend's main pipe in its frontend, the end is the first
+     * sign that the backend died: {@code recv()} then gives the {@code "exited"}
+     * event, which waits (up to a second) for the exit status, and this does not.
+     *
+     * @return whether this pipe's stream has ended with nothing left to receive
+     */
+    public boolean atEnd() {
+        return receiver.atEnd();
+    }
+
     /** Receives with a timeout in milliseconds ({@code <0}: forever); see {@link #recv()}. */
     MessageObject recv(long timeoutMillis) {
         return receiver.recv(timeoutMillis);

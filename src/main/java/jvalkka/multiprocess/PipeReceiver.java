@@ -210,6 +210,20 @@ final class PipeReceiver {
         }
     }
 
+    /** See {@link MessagePipe#atEnd()}. */
+    boolean atEnd() {
+        recvLock.lock();
+        try {
+            if (ahead == null) {
+                ahead = nextDeliverable(); // last words are skipped, as recv skips them
+            }
+            return eof && ahead == null && !pipe.closedHere;
+        } finally {
+            noteBuffered(true);
+            leaveReceiving();
+        }
+    }
+
     /** See {@link MessagePipe#recv(long)}. */
     MessageObject recv(long timeoutMillis) {
         long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000;

@@ -282,10 +282,19 @@ final class Distributor implements Runnable {
     /**
      * The main pipe carries only the core's error reports and, at the end, the
      * "exited" event (a death) or the stop marker, then EOF. Its end is the first
-     * sign of a death: the replacement starts then ({@link #replaceEarly}).
+     * sign of a death: the replacement starts then ({@link #replaceEarly}),
+     * without taking the "exited" event, which waits for the exit status (the
+     * kernel gives it after the end of the worker's channels, a few milliseconds
+     * later on a busy machine, up to a second for a worker that closed its
+     * channels and lives on); its end comes from its reader, which waits for it.
      */
     private void drainMain(WorkerSlot s) {
         while (s.pipe.poll(0)) {
+            if (s.pipe.atEnd()) {
+                s.mainClosed = true; // nothing more can come: no longer selected on
+                replaceEarly(s);
+                return;
+            }
             try {
                 MessageObject m = s.pipe.recv();
                 if (m != null && jvalkka.multiprocess.Restarter.isExited(m)) {
