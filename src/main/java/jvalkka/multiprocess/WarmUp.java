@@ -133,6 +133,34 @@ final class WarmUp {
         rehearseMapping();
         rehearseHandleDescriptors();
         rehearseTakeLine();
+        rehearseVarHandles();
+    }
+
+    /** A count updated through a {@link java.lang.invoke.VarHandle}, as a shared-memory handle counts its users. */
+    private static final class Counted {
+        private volatile int using;
+    }
+
+    /**
+     * Links a {@code VarHandle}'s {@code getAndAdd} on an {@code int} field of an
+     * object: the invoker of that shape is generated at its first use in a JVM, and
+     * an {@code EventGroup} counts its users so whenever a message is looked at for
+     * event indices ({@code EventGroup.candidates}, on a backend's first message) or
+     * the group is used. Only this class's own field is touched.
+     */
+    static void rehearseVarHandles() throws IOException {
+        try {
+            java.lang.invoke.VarHandle using = java.lang.invoke.MethodHandles.lookup()
+                    .findVarHandle(Counted.class, "using", int.class);
+            Counted c = new Counted();
+            using.getAndAdd(c, 1);
+            using.getAndAdd(c, -1);
+            if ((int) using.getVolatile(c) != 0) {
+                throw new IOException("the VarHandle rehearsal counted wrong");
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot rehearse a VarHandle: " + e, e);
+        }
     }
 
     /**
