@@ -450,15 +450,19 @@ final class WarmUp {
     }
 
     /**
-     * Rounds of messages on the serving thread ({@code -Djvalkka.warm.rounds}, default 300): enough
-     * for the message path to be compiled (C1) before a take.
+     * Rounds of messages on the serving thread ({@code -Djvalkka.warm.rounds}, default 100): two
+     * messages each, so the per-message path (receive, decode, dispatch) is called some 200 times, C1's
+     * threshold for compiling a method, before a take. 300 rounds cost each warm JVM some 100 ms more
+     * CPU (with {@link #TRANSFERS} at 300, 200 to 290 ms more than at 50 each) for no start time that
+     * could be measured apart from the noise.
      */
-    static final int SERVING_ROUNDS = Integer.getInteger("jvalkka.warm.rounds", 300);
+    static final int SERVING_ROUNDS = Integer.getInteger("jvalkka.warm.rounds", 100);
     /**
-     * Process objects carried each way ({@code -Djvalkka.warm.transfers}, default 300): enough for the
-     * restore's path to be compiled before a take.
+     * Process objects carried each way ({@code -Djvalkka.warm.transfers}, default 100): the restore's
+     * per-field steps run some 500 times (five fields or more each), enough for them to be compiled
+     * before a take; see {@link #SERVING_ROUNDS} for what more cost.
      */
-    static final int TRANSFERS = Integer.getInteger("jvalkka.warm.transfers", 300);
+    static final int TRANSFERS = Integer.getInteger("jvalkka.warm.transfers", 100);
 
     /**
      * Carries {@code n} process objects each way ({@link ProcessTransfer}, both
