@@ -452,9 +452,10 @@ final class WarmUp {
     /**
      * Rounds of messages on the serving thread ({@code -Djvalkka.warm.rounds}, default 100): two
      * messages each, so the per-message path (receive, decode, dispatch) is called some 200 times, C1's
-     * threshold for compiling a method, before a take. 300 rounds cost each warm JVM some 100 ms more
-     * CPU (with {@link #TRANSFERS} at 300, 200 to 290 ms more than at 50 each) for no start time that
-     * could be measured apart from the noise.
+     * threshold for compiling a method, before a take. At 300 rounds and 300 {@link #TRANSFERS} the
+     * two steps took 270 to 410 ms of a warm JVM's CPU (its compiler threads' included; measured on a
+     * loaded two-core machine), and 50 of each saved 200 to 290 ms of it with no difference in
+     * {@code warm_start_ms} outside the noise.
      */
     static final int SERVING_ROUNDS = Integer.getInteger("jvalkka.warm.rounds", 100);
     /**
