@@ -50,8 +50,8 @@ final class BackendStart {
      * Checks the process and serialises it for the backend (what it restores),
      * before anything is launched; a start that may take a warm JVM
      * ({@link BackendOptions#warmPool()}) serialises it in {@link #launch}
-     * instead, once the warm JVM has its take line (it loads the process's
-     * class meanwhile), and ends that JVM when the process cannot cross.
+     * instead, once the warm JVM has its take line (it wakes and loads the
+     * process's class meanwhile), and ends that JVM when the process cannot cross.
      *
      * @return where the backend's classes come from
      * @throws BackendStartException when a field cannot cross (the message names it)
@@ -82,10 +82,9 @@ final class BackendStart {
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         launchedAt = System.nanoTime();
         WarmJvm.Connected warmJvm;
-        if (processBytes == null) {
-            processBytes = serializeOwnerIfPlain(); // cheap: before the take, whose line then says so
-        }
-        boolean plain = processBytes != null;
+        // whether the process crosses as field values, which the take line says; its bytes are made once the
+        // warm JVM has the line (it wakes and loads the class meanwhile), as they are when it goes serialized
+        boolean plain = processBytes == null && ProcessTransfer.isPlain(owner);
         while ((warmJvm = WarmPool.take(options, cmd, label, cds.jvmArgs(), owner.getClass().getName(), plain)) != null
                 && !handOver(warmJvm)) {
             // it died after the pool's liveness check, before anything of the process crossed: another, or cold
@@ -201,22 +200,6 @@ final class BackendStart {
             connection = null;
             stdin = null;
             throw e;
-        }
-    }
-
-    /**
-     * The process in the plain form ({@link ProcessTransfer#encodePlain}), or null
-     * when it goes by Java serialization (then {@link #serializeOwner} once the warm
-     * JVM has its take line: it loads the class meanwhile).
-     */
-    private byte[] serializeOwnerIfPlain() {
-        Crossing.begin();
-        try {
-            return ProcessTransfer.encodePlain(owner);
-        } catch (IOException | RuntimeException e) {
-            throw new BackendStartException(owner + " cannot start: " + Serializability.startError(owner, e), e);
-        } finally {
-            crossed = Crossing.end();
         }
     }
 

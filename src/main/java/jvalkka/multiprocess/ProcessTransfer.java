@@ -63,8 +63,20 @@ final class ProcessTransfer {
     private ProcessTransfer() {
     }
 
-    /** One serialized field and its value, as read once for the plain form. */
-    private record Entry(Field field, Object value) {
+    /**
+     * The serialized fields of each class ({@link #walk}): looked up once per class,
+     * not at each start (a start copied them out of the class and checked their
+     * access anew).
+     */
+    private static final ClassValue<Walk> FIELDS = new ClassValue<>() {
+        @Override
+        protected Walk computeValue(Class<?> type) {
+            return walk(type);
+        }
+    };
+
+    /** A class's serialized fields, made accessible; null when its objects cannot cross in the plain form. */
+    private record Walk(Field[] fields) {
     }
 
     /**
@@ -93,72 +105,70 @@ final class ProcessTransfer {
      * @throws IOException when a handle cannot cross (it is closed)
      */
     static byte[] encodePlain(MessageProcess p) throws IOException {
-        List<Entry> fields = plainFields(p);
-        if (fields != null) {
-            ValueWriter.OnArray out = ValueWriter.onArray(512, null);
-            out.putByte(PLAIN);
-            out.putString(p.getClass().getName());
-            out.putInt(fields.size());
-            IdentityHashMap<Object, Integer> handles = null;
-            for (Entry e : fields) {
-                out.putString(e.field.getDeclaringClass().getName());
-                out.putString(e.field.getName());
-                Object v = e.value;
-                if (!Handles.isHandleType(v)) {
-                    out.putByte(VALUE);
-                    out.value(v);
-                    continue;
-                }
-                if (handles == null) {
-                    handles = new IdentityHashMap<>();
-                }
-                Integer seen = handles.get(v);
-                if (seen != null) {
-                    out.putByte(SAME_HANDLE);
-                    out.putInt(seen);
-                } else {
-                    handles.put(v, handles.size());
-                    out.putByte(HANDLE);
-                    writeHandle(out, Handles.handleOf(v));
-                }
-            }
-            return out.toByteArray();
+        Field[] fields = FIELDS.get(p.getClass()).fields();
+        Object[] values = fields == null ? null : plainValues(fields, p);
+        if (values == null) {
+            return null;
         }
-        return null;
+        ValueWriter.OnArray out = ValueWriter.onArray(512, null);
+        out.putByte(PLAIN);
+        out.putString(p.getClass().getName());
+        writeFields(out, fields, values, new IdentityHashMap<>());
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the field count, then for each field its declaring class and name, its kind and its
+     * value ({@link #readFields} reads them): a plain value, or, where {@code handles} is not null
+     * (the process's own fields), a handle ({@link #writeHandle}) or the index of one met before in
+     * {@code handles}. A handle's own fields ({@code handles} null) must hold plain values.
+     */
+    private static void writeFields(ValueWriter.OnArray out, Field[] fields, Object[] values,
+            IdentityHashMap<Object, Integer> handles) throws IOException {
+        out.putInt(fields.length);
+        for (int i = 0; i < fields.length; i++) {
+            Field f = fields[i];
+            Object v = values[i];
+            out.putString(f.getDeclaringClass().getName());
+            out.putString(f.getName());
+            if (handles == null || !Handles.isHandleType(v)) {
+                if (!ValueCodec.isScalar(v)) {
+                    throw new IOException(f + ": a handle's field must be a plain value, not a " + v.getClass());
+                }
+                out.putByte(VALUE);
+                out.value(v);
+                continue;
+            }
+            Integer seen = handles.get(v);
+            if (seen != null) {
+                out.putByte(SAME_HANDLE);
+                out.putInt(seen);
+            } else {
+                handles.put(v, handles.size());
+                out.putByte(HANDLE);
+                writeHandle(out, Handles.handleOf(v));
+            }
+        }
     }
 
     /** A handle's class and its serialized fields, each a plain value. */
     private static void writeHandle(ValueWriter.OnArray out, NamedHandle h) throws IOException {
-        List<Field> fields = new ArrayList<>();
-        List<Object> values = new ArrayList<>();
-        for (Class<?> c = h.getClass(); c != Object.class; c = c.getSuperclass()) {
-            for (Field f : c.getDeclaredFields()) {
-                int m = f.getModifiers();
-                if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
-                    continue;
-                }
-                f.setAccessible(true); // jvalkka's own handle classes
-                Object v = get(f, h);
-                if (!ValueCodec.isScalar(v)) {
-                    throw new IOException(f + ": a handle's field must be a plain value, not a " + v.getClass());
-                }
-                fields.add(f);
-                values.add(v);
-            }
+        Field[] fields = FIELDS.get(h.getClass()).fields(); // jvalkka's own handle classes: never null
+        Object[] values = new Object[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            values[i] = get(fields[i], h);
         }
         out.putString(h.getClass().getName());
-        out.putInt(fields.size());
-        for (int i = 0; i < fields.size(); i++) {
-            out.putString(fields.get(i).getDeclaringClass().getName());
-            out.putString(fields.get(i).getName());
-            out.putByte(VALUE);
-            out.value(values.get(i));
-        }
+        writeFields(out, fields, values, null);
     }
 
-    /** Whether {@code p} travels as plain field values (for tests and diagnostics). */
+    /**
+     * Whether {@code p} travels as plain field values: what a warm JVM's take line
+     * says before {@link #encode} makes the bytes (in that form).
+     */
     static boolean isPlain(MessageProcess p) {
-        return plainFields(p) != null;
+        Field[] fields = FIELDS.get(p.getClass()).fields();
+        return fields != null && plainValues(fields, p) != null;
     }
 
     /** Rebuilds the process object; classes are resolved with {@code loader}. */
@@ -184,11 +194,7 @@ final class ProcessTransfer {
                 throw new IOException(cls.getName() + " is not a MessageProcess");
             }
             MessageProcess p = (MessageProcess) Allocator.UNSAFE.allocateInstance(cls);
-            int n = in.getCount("fields", 10);
-            for (int i = 0; i < n; i++) {
-                Field f = field(cls, in, loader);
-                assign(f, p, fieldValue(f, in, loader, handles));
-            }
+            readFields(p, cls, in, loader, handles);
             if (in.remaining() != 0) {
                 throw new IOException(in.remaining() + " bytes after the process's fields");
             }
@@ -236,7 +242,24 @@ final class ProcessTransfer {
         }
     }
 
-    /** The value of field {@code f}: a plain value, a handle (re-opened, added to {@code handles}) or one met before. */
+    /**
+     * Reads what {@link #writeFields} wrote into the fields of {@code target}, an object of
+     * {@code cls}: the process's own fields, where {@code handles} collects the handles re-opened
+     * for them; or a handle's fields ({@code handles} null), which hold plain values only.
+     */
+    private static void readFields(Object target, Class<?> cls, ValueReader in, ClassLoader loader,
+            List<Object> handles) throws IOException, ReflectiveOperationException {
+        int n = handles != null ? in.getCount("fields", 10) : in.getCount("handle fields", 11);
+        for (int i = 0; i < n; i++) {
+            Field f = field(cls, in, loader);
+            assign(f, target, fieldValue(f, in, loader, handles));
+        }
+    }
+
+    /**
+     * The value of field {@code f}: a plain value; or, where {@code handles} is not null (a
+     * process's field), a handle (re-opened, added to {@code handles}) or one met before.
+     */
     private static Object fieldValue(Field f, ValueReader in, ClassLoader loader, List<Object> handles)
             throws IOException, ReflectiveOperationException {
         byte kind = in.getByte();
@@ -246,6 +269,9 @@ final class ProcessTransfer {
                 throw new IOException("field " + f + ": not a plain value but a " + v.getClass().getName());
             }
             return v;
+        }
+        if (handles == null) {
+            throw new ValueCodec.MalformedValueException("handle field " + f + " is not a value");
         }
         if (kind == HANDLE) {
             Object h = readHandle(in, loader);
@@ -284,18 +310,7 @@ final class ProcessTransfer {
             throw new IOException(cls.getName() + " is not a handle (a " + NamedHandle.class.getName() + ")");
         }
         NamedHandle h = (NamedHandle) Allocator.UNSAFE.allocateInstance(cls);
-        int n = in.getCount("handle fields", 11);
-        for (int i = 0; i < n; i++) {
-            Field f = field(cls, in, loader);
-            if (in.getByte() != VALUE) {
-                throw new ValueCodec.MalformedValueException("handle field " + f + " is not a value");
-            }
-            Object v = in.value();
-            if (!ValueCodec.isScalar(v)) {
-                throw new IOException("handle field " + f + ": not a plain value but a " + v.getClass().getName());
-            }
-            assign(f, h, v);
-        }
+        readFields(h, cls, in, loader, null);
         return h.resolve();
     }
 
@@ -311,12 +326,19 @@ final class ProcessTransfer {
         }
     }
 
-    /** The fields to send with their values, or null when {@code p} must go by Java serialization. */
-    private static List<Entry> plainFields(MessageProcess p) {
-        List<Entry> out = new ArrayList<>();
-        for (Class<?> c = p.getClass(); c != Object.class; c = c.getSuperclass()) {
-            if (Externalizable.class.isAssignableFrom(c) || c != MessageProcess.class && hasHooks(c)) {
-                return null;
+    /**
+     * The one walk over a class's serialized fields (non-static, non-transient, in it and each
+     * superclass below {@code Object}), each made accessible, for {@link #FIELDS}: a process
+     * class's, or null when a class of it is {@link Externalizable}, a class below
+     * {@link MessageProcess} declares a serialization hook or {@code serialPersistentFields}, or a
+     * field cannot be made accessible (then it goes by Java serialization); a handle's, jvalkka's own.
+     */
+    private static Walk walk(Class<?> type) {
+        boolean process = MessageProcess.class.isAssignableFrom(type);
+        List<Field> out = new ArrayList<>();
+        for (Class<?> c = type; c != Object.class; c = c.getSuperclass()) {
+            if (process && (Externalizable.class.isAssignableFrom(c) || c != MessageProcess.class && hasHooks(c))) {
+                return new Walk(null);
             }
             for (Field f : c.getDeclaredFields()) {
                 int m = f.getModifiers();
@@ -324,16 +346,25 @@ final class ProcessTransfer {
                     continue;
                 }
                 if (!f.trySetAccessible()) {
-                    return null;
+                    return new Walk(null);
                 }
-                Object v = get(f, p);
-                if (!ValueCodec.isScalar(v) && !Handles.isHandleType(v)) {
-                    return null;
-                }
-                out.add(new Entry(f, v));
+                out.add(f);
             }
         }
-        return out;
+        return new Walk(out.toArray(new Field[0]));
+    }
+
+    /** The values of {@code p}'s {@code fields}, or null when one is neither a plain value nor a handle. */
+    private static Object[] plainValues(Field[] fields, MessageProcess p) {
+        Object[] values = new Object[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            Object v = get(fields[i], p);
+            if (!ValueCodec.isScalar(v) && !Handles.isHandleType(v)) {
+                return null;
+            }
+            values[i] = v;
+        }
+        return values;
     }
 
     private static boolean hasHooks(Class<?> c) {

@@ -133,6 +133,34 @@ final class WarmUp {
         rehearseMapping();
         rehearseHandleDescriptors();
         rehearseTakeLine();
+        rehearseVarHandles();
+    }
+
+    /** A count updated through a {@link java.lang.invoke.VarHandle}, as a shared-memory handle counts its users. */
+    private static final class Counted {
+        private volatile int using;
+    }
+
+    /**
+     * Links a {@code VarHandle}'s {@code getAndAdd} on an {@code int} field of an
+     * object: the invoker of that shape is generated at its first use in a JVM, and
+     * an {@code EventGroup} counts its users so whenever a message is looked at for
+     * event indices ({@code EventGroup.candidates}, on a backend's first message) or
+     * the group is used. Only this class's own field is touched.
+     */
+    static void rehearseVarHandles() throws IOException {
+        try {
+            java.lang.invoke.VarHandle using = java.lang.invoke.MethodHandles.lookup()
+                    .findVarHandle(Counted.class, "using", int.class);
+            Counted c = new Counted();
+            using.getAndAdd(c, 1);
+            using.getAndAdd(c, -1);
+            if ((int) using.getVolatile(c) != 0) {
+                throw new IOException("the VarHandle rehearsal counted wrong");
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot rehearse a VarHandle: " + e, e);
+        }
     }
 
     /**
@@ -422,15 +450,20 @@ final class WarmUp {
     }
 
     /**
-     * Rounds of messages on the serving thread ({@code -Djvalkka.warm.rounds}, default 300): enough
-     * for the message path to be compiled (C1) before a take.
+     * Rounds of messages on the serving thread ({@code -Djvalkka.warm.rounds}, default 100): two
+     * messages each, so the per-message path (receive, decode, dispatch) is called some 200 times, C1's
+     * threshold for compiling a method, before a take. At 300 rounds and 300 {@link #TRANSFERS} the
+     * two steps took 270 to 410 ms of a warm JVM's CPU (its compiler threads' included; measured on a
+     * loaded two-core machine), and 50 of each saved 200 to 290 ms of it with no difference in
+     * {@code warm_start_ms} outside the noise.
      */
-    static final int SERVING_ROUNDS = Integer.getInteger("jvalkka.warm.rounds", 300);
+    static final int SERVING_ROUNDS = Integer.getInteger("jvalkka.warm.rounds", 100);
     /**
-     * Process objects carried each way ({@code -Djvalkka.warm.transfers}, default 300): enough for the
-     * restore's path to be compiled before a take.
+     * Process objects carried each way ({@code -Djvalkka.warm.transfers}, default 100): the restore's
+     * per-field steps run some 500 times (five fields or more each), enough for them to be compiled
+     * before a take; see {@link #SERVING_ROUNDS} for what more cost.
      */
-    static final int TRANSFERS = Integer.getInteger("jvalkka.warm.transfers", 300);
+    static final int TRANSFERS = Integer.getInteger("jvalkka.warm.transfers", 100);
 
     /**
      * Carries {@code n} process objects each way ({@link ProcessTransfer}, both

@@ -204,6 +204,38 @@ class WarmPoolTest {
         }
     }
 
+    /** Plain (an EventGroup field), and cannot cross once its group is closed. */
+    static final class ClosedGroup extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+        final jvalkka.sync.EventGroup group = new jvalkka.sync.EventGroup(1);
+
+        ClosedGroup() {
+            super("closed-group");
+        }
+    }
+
+    @Test
+    void aPlainStartWhoseHandleCannotCrossFailsAsWithoutAPoolAndEndsTheWarmJvmItTook() throws Exception {
+        BackendOptions o = options("closed-group", 1);
+        started(o, 1).stop(); // cold: tells the pool what to keep warm
+        long warmPid = awaitIdle(1).get(0);
+        ClosedGroup p = new ClosedGroup();
+        assertTrue(ProcessTransfer.isPlain(p), "the take line says plain: its bytes are made after the take");
+        p.group.close();
+        p.setOptions(o);
+        BackendStartException e = org.junit.jupiter.api.Assertions.assertThrows(BackendStartException.class, p::start);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertFalse(p.isAlive());
+        ProcessHandle h = ProcessHandle.of(warmPid).orElse(null);
+        assertTrue(h == null || h.onExit().get(10, TimeUnit.SECONDS) != null, "the taken JVM ended");
+        Counted next = started(o, 3);
+        try {
+            assertEquals(3, report(next).get("seed", Integer.class), "the pool serves the next start");
+        } finally {
+            next.stop();
+        }
+    }
+
     /** Restores only in the JVM that made it: its backend's restore fails. */
     static final class Unrestorable extends MessageProcess {
         private static final long serialVersionUID = 1L;
