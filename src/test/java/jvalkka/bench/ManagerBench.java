@@ -21,6 +21,20 @@ import jvalkka.multiprocess.Select;
  * On 2 cores the start is CPU-bound: start_workers_s is about (100 x boot CPU + frontend CPU) / 2.
  * {@code --java PATH} (or {@code JVALKKA_BENCH_JAVA}): the backends run that java (JDK 17: CDS archive;
  * JDK 24+: AOT cache); {@code -Djvalkka.startWindow=N} in {@code JV_JAVA_OPTS}: JVMs booting at once.
+ *
+ * <p>Where a JDK 25 backend's boot CPU went (session 10, a loaded machine, so the absolute figures are
+ * some 1.5 times the quiet ones; per-thread CPU from {@code ThreadMXBean} at stamps in the boot path, and
+ * {@code perf record} of whole backends): by process, the JVM's own C++ code about a quarter (class
+ * linking from the AOT cache, method adapters, constant pool resolution), the kernel a fifth (exec, page
+ * faults, mmap), interpreted and C1 code nearly half, the C1 thread 5 to 7 ms. The main thread spent
+ * about 40 ms before {@code BackendMain.main}, then, per phase: the first Unix-domain socket 6.6 ms (the
+ * {@code java.security} file, read by {@code sun.security.jca.Providers}' initialiser even with
+ * {@code BootRandom}'s provider list; the SUN provider itself is spared), the peer check 2.1 ms
+ * ({@code SO_PEERCRED}: {@code sun.nio.ch.Net} and {@code InetAddress} initialised), the boot frame's
+ * wait 1 to 2 ms, the log configuration 1.5 ms, the process class's {@code Class.forName} 8.7 ms (the
+ * first class no archive holds: both snapshot jars are opened, the one before it only to miss, some
+ * 6 us per entry plus 3.5 ms for the first open), {@code ProcessTransfer.Allocator}'s {@code Unsafe}
+ * 1.3 ms, the SLF4J logger 1.3 ms, ready and the first message 3 ms.
  */
 public final class ManagerBench {
     static final class Idle extends MessageProcess {
