@@ -9,8 +9,22 @@ import javax.net.ssl.SSLContext;
 import jvalkka.cluster.TestKeys;
 import jvalkka.internal.NodeKeys;
 
-/** Throwaway: wall p50 and CPU per round trip of a loopback pipe, plain or TLS. */
+/**
+ * A measuring tool, not a test: the round trip of a loopback pipe (plain TCP or
+ * mutual TLS, {@link PipePingPong#pair}) to an echoing thread, N round trips to warm
+ * up and N timed; prints the timed median and the CPU time per round trip of the
+ * sending and the echoing thread. With {@code -Djvalkka.remoteSpinMicros=0} the CPU
+ * figures are work, not spinning; a small N shows what a JVM whose record path is
+ * not compiled yet pays.
+ *
+ * <pre>
+ * java -cp ... jvalkka.multiprocess.TlsRttCpu plain|tls N
+ * </pre>
+ */
 public final class TlsRttCpu {
+    private TlsRttCpu() {
+    }
+
     public static void main(String[] args) throws Exception {
         boolean tls = args[0].equals("tls");
         int n = Integer.parseInt(args[1]);
