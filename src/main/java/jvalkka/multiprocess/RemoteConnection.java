@@ -177,7 +177,10 @@ final class RemoteConnection implements BackendListener {
      * AES and GHASH to the CPU's instructions: under C1 a 100-byte record took
      * 6-8 us to seal (0.5 us under C2), per message each way, and the codec and
      * dispatch run slower too; C2's few MB and some ms of boot CPU are small beside
-     * a start across hosts. A list of one's own is kept as it is.
+     * a start across hosts. JSSE's and the AES-GCM provider's methods reach C2 at a
+     * twentieth of the usual thresholds (a few hundred records instead of thousands:
+     * until then each record costs several microseconds more in C1's profiling code,
+     * at both ends of every round trip). A list of one's own is kept as it is.
      */
     static List<String> remoteJvmArgs(List<String> jvmArgs) {
         List<String> small = BackendOptions.SMALL_JVM;
@@ -194,7 +197,10 @@ final class RemoteConnection implements BackendListener {
      * without its C1-only compiler settings (see {@link #remoteJvmArgs}).
      */
     static final List<String> REMOTE_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xss512k", "-XX:-UsePerfData",
-            "-XX:MaxMetaspaceSize=128m");
+            "-XX:MaxMetaspaceSize=128m", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=CompileThresholdScaling,sun.security.ssl.*::*,0.05",
+            "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05",
+            "-XX:CompileCommand=CompileThresholdScaling,javax.crypto.*::*,0.05");
 
     @Override
     public byte[] bootLine() {
@@ -206,7 +212,8 @@ final class RemoteConnection implements BackendListener {
     }
 
     /**
-     * The TLS context for the keys in {@code keysDir}, made once per JVM and kept.
+     * The TLS context for the keys in {@code keysDir}, made once per JVM and kept;
+     * the first one made starts the JVM's TLS warm-up ({@link TlsWarmUp}).
      *
      * @throws IOException when the keys cannot be read (see {@link NodeKeys#context})
      */
@@ -219,6 +226,7 @@ final class RemoteConnection implements BackendListener {
             if (had != null) {
                 c = had;
             }
+            TlsWarmUp.startOnce(c); // the record path compiled before this JVM's remote pipes need it
         }
         return c;
     }

@@ -54,7 +54,8 @@ import jvalkka.testing.NetHosts;
  * floor measured again interleaved with them ({@code tcp_floor_rtt_plain_p50_us},
  * {@code remote_rtt_plain_floor_ratio}). {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
- * pq, kill, plain) runs only those parts; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
+ * pq, kill, plain) runs only those parts; {@code -Djvalkka.remoteSpinTls=true} is passed on to the remote
+ * backends too (TLS waits spin at both ends); {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
  * time per process role and thread kind over the timed maps.
  */
 public final class ClusterBench {
@@ -348,7 +349,12 @@ public final class ClusterBench {
 
     private static Echo echo(String name) {
         Echo p = new Echo(name);
-        p.setOptions(BackendOptions.defaults().withPlacement(Placement.node("node2")));
+        BackendOptions o = BackendOptions.defaults().withPlacement(Placement.node("node2"));
+        String spinTls = System.getProperty("jvalkka.remoteSpinTls");
+        if (spinTls != null) { // the same wait at both ends of the round trip
+            o = o.withExtraJvmArgs("-Djvalkka.remoteSpinTls=" + spinTls);
+        }
+        p.setOptions(o);
         return p;
     }
 
