@@ -77,6 +77,7 @@ class ProxyCallCostTest {
         try {
             Api api = p.proxy(Api.class);
             assertEquals(3, api.add(1, 2));
+            BackendReplies.countForTests();
             long read0 = BackendReplies.callerReadReplies();
             long spun0 = BackendReplies.callerSpunReplies();
             // a wait spins only while an answer is likely (the last reply came within 200 us): on a loaded
