@@ -44,7 +44,7 @@ final class BackendReplies {
     private final AtomicLong sends = new AtomicLong();
     private long sendsSeen = -1; // the router's last look at sends, and when it changed
     private long sendsSeenAt;
-    private boolean routed; // under this
+    private volatile boolean routed; // written under this
     private volatile boolean ended; // the pipe ended and the waiting calls were failed
     private volatile Throwable routerFailure; // why the router could not read this backend, if it could not
     private SelectionKey key; // router thread only, as is suspended
@@ -268,6 +268,9 @@ final class BackendReplies {
 
     /** Starts reading the internal pipe (once), on the shared {@link ReplyRouter}. */
     void start() {
+        if (routed) {
+            return; // every call asks: no lock once routed
+        }
         synchronized (this) {
             if (routed) {
                 return;
