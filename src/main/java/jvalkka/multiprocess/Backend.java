@@ -143,20 +143,21 @@ final class Backend {
         if (limit == 0) {
             return null;
         }
-        boolean any = false; // most messages carry no int that could be an index: no allocation for them
-        for (Object v : msg.parameters().values()) {
-            if (v instanceof Integer i && i >= 0 && i < limit) {
-                any = true;
-                break;
+        // one pass; most messages carry no int that could be an index: no allocation for them
+        String[] names = null;
+        int[] values = null;
+        int n = 0;
+        for (java.util.Map.Entry<String, Object> e : msg.parameters().entrySet()) {
+            if (e.getValue() instanceof Integer i && i >= 0 && i < limit) { // past every opened group's size: none
+                if (names == null) {
+                    int size = msg.parameters().size();
+                    names = new String[size];
+                    values = new int[size];
+                }
+                names[n] = e.getKey();
+                values[n++] = i;
             }
         }
-        if (!any) {
-            return null;
-        }
-        int size = msg.parameters().size();
-        String[] names = new String[size];
-        int[] values = new int[size];
-        int n = SyncSends.intParameters(msg, names, values);
         return n == 0 ? null : EventGroup.candidates(names, values, n);
     }
 

@@ -44,7 +44,7 @@ final class BackendReplies {
     private final AtomicLong sends = new AtomicLong();
     private long sendsSeen = -1; // the router's last look at sends, and when it changed
     private long sendsSeenAt;
-    private boolean routed; // under this
+    private volatile boolean routed; // written under this
     private volatile boolean ended; // the pipe ended and the waiting calls were failed
     private volatile Throwable routerFailure; // why the router could not read this backend, if it could not
     private SelectionKey key; // router thread only, as is suspended
@@ -61,6 +61,11 @@ final class BackendReplies {
     private Object parked; // read, waiting for room in the return queue
     /** The router holds an object it could not queue (parked): a new call must wake it (see {@link #expect}). */
     private volatile boolean waitingForRoom;
+    /**
+     * Whether the test counters below count ({@link #countForTests}): off unless a test asks,
+     * so that a call pays for no shared counter.
+     */
+    private static volatile boolean counting;
     /** Synchronous calls whose caller read the reply itself, JVM-wide (a test counter). */
     private static final AtomicLong CALLER_READ_REPLIES = new AtomicLong();
     /** Router wake-ups asked for by proxy calls, JVM-wide (a test counter). */
@@ -154,12 +159,20 @@ final class BackendReplies {
         return id;
     }
 
-    /** How many synchronous calls read their reply themselves, in this JVM (for the tests). */
+    /**
+     * Makes the test counters ({@link #callerReadReplies}, {@link #callerSpunReplies}) count from
+     * now on in this JVM; they stay at 0 otherwise.
+     */
+    static void countForTests() {
+        counting = true;
+    }
+
+    /** How many synchronous calls read their reply themselves, in this JVM, since {@link #countForTests} (for the tests). */
     static long callerReadReplies() {
         return CALLER_READ_REPLIES.get();
     }
 
-    /** How many synchronous calls read their reply in a wait's spin, before parking, in this JVM (for the tests). */
+    /** How many synchronous calls read their reply in a wait's spin, before parking, since {@link #countForTests}. */
     static long callerSpunReplies() {
         return CALLER_SPUN_REPLIES.get();
     }
@@ -225,7 +238,8 @@ final class BackendReplies {
      * nobody woke the router. {@code ProxyStressTest} exercises the races.
      */
     private void readForReply(CompletableFuture<Object> f) {
-        long spinHits = internal.spinHits();
+        boolean count = counting;
+        long spinHits = count ? internal.spinHits() : 0;
         try {
             while (!f.isDone() && !Thread.currentThread().isInterrupted()) {
                 Pumped p = routeLocked(internal.hasBufferedMessage() ? 0 : READ_SLICE_SECONDS);
@@ -233,7 +247,7 @@ final class BackendReplies {
                     break; // the router's turn (it fails the calls, or waits for room)
                 }
             }
-            if (f.isDone()) {
+            if (count && f.isDone()) {
                 CALLER_READ_REPLIES.incrementAndGet();
                 if (internal.spinHits() != spinHits) {
                     CALLER_SPUN_REPLIES.incrementAndGet();
@@ -254,6 +268,9 @@ final class BackendReplies {
 
     /** Starts reading the internal pipe (once), on the shared {@link ReplyRouter}. */
     void start() {
+        if (routed) {
+            return; // every call asks: no lock once routed
+        }
         synchronized (this) {
             if (routed) {
                 return;

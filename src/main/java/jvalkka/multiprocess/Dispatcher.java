@@ -136,6 +136,10 @@ final class Dispatcher {
         final String[] names;
         final Class<?>[] raw;
         final java.lang.reflect.Type[] generic;
+        /** {@link #raw}, primitives boxed: what a value that needs no conversion is an instance of. */
+        private final Class<?>[] boxed;
+        /** Whether a parameter's type is a plain class (no element types a value's container must be checked for). */
+        private final boolean[] plain;
         private volatile JavaType[] types; // built on first conversion: most values already have the right type
         final boolean namesPresent;
 
@@ -176,11 +180,15 @@ final class Dispatcher {
             this.names = new String[ps.length];
             this.raw = new Class<?>[ps.length];
             this.generic = new java.lang.reflect.Type[ps.length];
+            this.boxed = new Class<?>[ps.length];
+            this.plain = new boolean[ps.length];
             boolean present = true;
             for (int i = 0; i < ps.length; i++) {
                 names[i] = ps[i].getName();
                 raw[i] = ps[i].getType();
                 generic[i] = ps[i].getParameterizedType();
+                boxed[i] = Codec.box(raw[i]);
+                plain[i] = generic[i] instanceof Class<?>;
                 present &= ps[i].isNamePresent() || wholeMessage;
             }
             this.namesPresent = present;
@@ -211,11 +219,15 @@ final class Dispatcher {
                 throw new DispatchError(missingNames(method.getDeclaringClass(), List.of(signature())), null);
             }
             for (int i = 0; i < names.length; i++) {
-                if (!params.containsKey(names[i])) {
+                Object v = params.get(names[i]);
+                if (v == null && !params.containsKey(names[i])) {
                     (missing == null ? missing = new ArrayList<>() : missing).add(names[i]);
                     continue;
                 }
-                args[i] = convert(names[i], params.get(names[i]), i);
+                args[i] = convert(names[i], v, i);
+            }
+            if (missing == null && params.size() == names.length) {
+                return args; // every parameter bound, and there are no others (the usual case: no scan for extras)
             }
             List<String> extra = null;
             for (String k : params.keySet()) {
@@ -251,8 +263,8 @@ final class Dispatcher {
 
         private Object convert(String name, Object value, int i) throws DispatchError {
             try {
-                if (value != null && Codec.box(raw[i]).isInstance(value)
-                        && (generic[i] instanceof Class<?> || !(value instanceof java.util.Collection<?>
+                if (value != null && boxed[i].isInstance(value)
+                        && (plain[i] || !(value instanceof java.util.Collection<?>
                                 || value instanceof java.util.Map<?, ?>))) {
                     return value; // no generic container to check element types of: use it as it is
                 }

@@ -142,17 +142,22 @@ final class Frontend {
     }
 
     void send(MessageObject m) {
-        send(m, 0);
+        send(m, 0, false);
     }
 
-    /** Sends {@code m}; as a call awaiting the reply {@code callId} when that is not 0. */
-    private void send(MessageObject m, long callId) {
+    /**
+     * Sends {@code m}; as a call awaiting the reply {@code callId} when that is not 0,
+     * written at once when {@code now} (a synchronous call), else possibly coalesced.
+     */
+    private void send(MessageObject m, long callId, boolean now) {
         requireStarted("sendMessageToBack");
         BackendReplies r = replies;
         r.sendStarted(); // the router lifts the returnFromBack bound while a send is stuck
         try {
             if (callId == 0) {
                 main.send(m);
+            } else if (now) {
+                main.sendCallNow(callId, m);
             } else {
                 main.sendCall(callId, m);
             }
@@ -178,23 +183,21 @@ final class Frontend {
     /**
      * Sends {@code m} as a proxy call ({@link ProcessProxy}) and gives the future of
      * its reply, converted to {@code type}; {@code flush}: the caller waits for it at
-     * once, so the main pipe is flushed rather than left to coalesce.
+     * once, so the call is written at once (with whatever waited to coalesce before it)
+     * rather than left to coalesce.
      */
     CompletableFuture<Object> call(MessageObject m, JavaType type, String method, boolean flush) {
         requireStarted(method);
         CompletableFuture<Object> f = new CompletableFuture<>();
         long id = replies.expect(f, type);
         try {
-            send(m, id);
+            send(m, id, flush); // a call waited for at once is written at once: no coalescing, no flusher
         } catch (RuntimeException e) {
             replies.forget(id);
             throw e;
         }
         if (life.state() == State.EXITED) {
             replies.failPending();
-        }
-        if (flush) {
-            main.flush();
         }
         return f;
     }

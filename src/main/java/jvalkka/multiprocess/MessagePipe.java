@@ -230,6 +230,14 @@ public final class MessagePipe extends FrameChannel {
         sender.send(WireProtocol.CALL, id, m);
     }
 
+    /**
+     * Sends a synchronous proxy call: as {@link #sendCall}, but written at once, never
+     * deferred to coalesce with a next message (the caller waits for the reply next).
+     */
+    void sendCallNow(long id, MessageObject m) {
+        sender.send(WireProtocol.CALL, id, m, true);
+    }
+
     /** Sends the reply to call {@code id}: see {@link WireProtocol#replyValue(Object)}. As {@link #send}. */
     void sendReply(long id, MessageObject reply) {
         sender.send(WireProtocol.REPLY, id, reply);

@@ -74,13 +74,26 @@ final class PipeSender {
 
     /** See {@link MessagePipe#send(MessageObject)}: one frame of {@code kind}, call id {@code id}. */
     void send(byte kind, long id, MessageObject m) {
+        send(kind, id, m, false);
+    }
+
+    /**
+     * As {@link #send(byte, long, MessageObject)}; {@code now}: written at once, never
+     * deferred to coalesce (a synchronous call, whose caller waits for the answer next:
+     * deferring it would only wake the flusher for nothing before the caller's flush).
+     */
+    void send(byte kind, long id, MessageObject m, boolean now) {
         sendLock.lock();
         try {
             if (!lateReports.isEmpty()) {
                 appendLateReports();
             }
             out.append(kind, id, m, maxMessageBytes);
-            sendOrDefer();
+            if (now) {
+                writeAll();
+            } else {
+                sendOrDefer();
+            }
             if (m != null) {
                 messagesSent++;
             }

@@ -49,6 +49,27 @@ class ProxyCallCostTest {
     }
 
     @Test
+    void aProxyWorksOutEachMethodsCallOnceWhenMadeNotOnEveryCall() {
+        Adder p = new Adder();
+        p.start();
+        try {
+            long before = ProcessProxy.plansBuilt();
+            Api api = p.proxy(Api.class);
+            long made = ProcessProxy.plansBuilt() - before;
+            assertEquals(3, made, "one plan per method of Api (add, slowAdd, boom), made with the proxy");
+            for (int i = 0; i < 200; i++) {
+                assertEquals(i + 1, api.add(i, 1));
+            }
+            assertThrows(IllegalStateException.class, api::boom);
+            assertEquals("<proxy Api of " + p + ">", api.toString());
+            assertEquals(made, ProcessProxy.plansBuilt() - before,
+                    "calls worked out their method again (parameter names, reply type) instead of using its plan");
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
     void aCallerReadingItsOwnReplyFromALocalBackendSpinsBeforeItParks() {
         PipeReceiver.spinNanos = 2_000_000_000L; // every reply comes within the spin, even on a loaded machine
         Adder p = new Adder();
@@ -56,6 +77,7 @@ class ProxyCallCostTest {
         try {
             Api api = p.proxy(Api.class);
             assertEquals(3, api.add(1, 2));
+            BackendReplies.countForTests();
             long read0 = BackendReplies.callerReadReplies();
             long spun0 = BackendReplies.callerSpunReplies();
             // a wait spins only while an answer is likely (the last reply came within 200 us): on a loaded

@@ -198,6 +198,7 @@ class ProxyStressTest {
         try {
             Api api = p.proxy(Api.class);
             AtomicInteger progress = new AtomicInteger();
+            BackendReplies.countForTests();
             long readThemselves = BackendReplies.callerReadReplies();
             Future<?> caller = pool.submit(() -> {
                 for (int i = 0; i < 2000; i++) {

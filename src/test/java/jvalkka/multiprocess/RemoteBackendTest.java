@@ -241,6 +241,7 @@ class RemoteBackendTest {
         int threads = 4;
         int calls = 300;
         int pings = 500;
+        BackendReplies.countForTests();
         long readThemselves = BackendReplies.callerReadReplies();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
         try {
