@@ -63,12 +63,15 @@ class BackendExitTest {
     void aBackendThatStopsDoesNotSetUpTheJdksSystemLogger() throws Exception {
         String java = javaOf(21);
         Assumptions.assumeTrue(java != null, "no JDK 21 or later here: its Runtime.exit looks the logger up");
-        Path classes = Files.createTempFile("jvalkka-exit-classes", ".txt");
+        // one log per JVM (%p: its pid): the cache's training runs, children of this JVM with the
+        // backend's options, would otherwise write the same file
+        Path dir = Files.createTempDirectory("jvalkka-exit-classes");
         try {
             Quiet q = new Quiet();
             q.setOptions(BackendOptions.defaults().withJavaCommand(java)
-                    .withExtraJvmArgs("-Xlog:class+load:file=" + classes));
+                    .withExtraJvmArgs("-Xlog:class+load:file=" + dir.resolve("classes-%p.txt")));
             q.start();
+            long pid = q.pid();
             try {
                 q.sendMessageToBack(new MessageObject("ping", "i", 1));
                 assertFalse(Select.safeSelect(List.of(q.getPipe()), List.of(), List.of(), 30.0).reads().isEmpty(),
@@ -78,11 +81,17 @@ class BackendExitTest {
                 q.stop();
             }
             assertEquals(0, q.exitCode(), "a clean stop");
+            Path classes = dir.resolve("classes-" + pid + ".txt");
             String loaded = Files.readString(classes);
             assertTrue(loaded.contains(" jvalkka.multiprocess.BackendMain "), "not the backend's class log: " + classes);
             assertFalse(loaded.contains(" " + LOGGER_SETUP + " "), "the backend's exit set up the System.Logger");
         } finally {
-            Files.deleteIfExists(classes);
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
         }
     }
 }
