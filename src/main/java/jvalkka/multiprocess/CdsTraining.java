@@ -88,12 +88,19 @@ final class CdsTraining {
     /**
      * The trainer's command line up to its class path (the last two elements,
      * {@code -cp PATH}): it runs as a backend would, with its JDK and its options
-     * (the AOT cache checks they match).
+     * (the AOT cache checks they match), but for the backend's own logging
+     * ({@code -Xlog...}, {@code -Xloggc:...}): a training run's log is nobody's, and
+     * one that names a file would write, and rotate, the backend's (the archive does
+     * not depend on them).
      */
-    private static List<String> trainerCommand(ClassDataSharing.Plan p) {
+    static List<String> trainerCommand(ClassDataSharing.Plan p) {
         List<String> base = new ArrayList<>();
         base.add(p.java());
-        base.addAll(p.backendJvmArgs());
+        for (String a : p.backendJvmArgs()) {
+            if (!a.startsWith("-Xlog")) { // -Xlog:... and -Xloggc:...
+                base.add(a);
+            }
+        }
         JavaRuntime jdk = JavaRuntime.of(p.java());
         base.addAll(BackendCommand.backendProperties(p.backendJvmArgs(), BackendCommand.knownJdk(jdk)));
         base.addAll(BackendCommand.jdkOptions(p.backendJvmArgs(), BackendCommand.knownJdk(jdk), p.feature()));

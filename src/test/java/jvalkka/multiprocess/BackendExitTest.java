@@ -63,8 +63,7 @@ class BackendExitTest {
     void aBackendThatStopsDoesNotSetUpTheJdksSystemLogger() throws Exception {
         String java = javaOf(21);
         Assumptions.assumeTrue(java != null, "no JDK 21 or later here: its Runtime.exit looks the logger up");
-        // one log per JVM (%p: its pid): the cache's training runs, children of this JVM with the
-        // backend's options, would otherwise write the same file
+        // one log per JVM (%p: its pid), and the backend's own is read: no other JVM's can be
         Path dir = Files.createTempDirectory("jvalkka-exit-classes");
         try {
             Quiet q = new Quiet();

@@ -48,6 +48,19 @@ class SharingPlanTest {
     }
 
     @Test
+    void aTrainingRunKeepsTheBackendsOptionsButWritesNoneOfItsLogFiles() throws Exception {
+        List<String> backendArgs = List.of("-Xmx64m", "-Xlog:class+load:file=/tmp/backend-%p.txt", "-XX:+UseSerialGC",
+                "-Xlog:gc*:stderr", "-Xloggc:/tmp/backend-gc.log");
+        List<String> cmd = CdsTraining.trainerCommand(plan("a.jar", List.of(), A, List.of("a.jar"), backendArgs,
+                JavaRuntime.thisJavaCommand(), Runtime.version().feature()));
+        assertTrue(cmd.contains("-Xmx64m") && cmd.contains("-XX:+UseSerialGC"), cmd.toString());
+        for (String a : cmd) {
+            assertTrue(!a.startsWith("-Xloggc") && !a.contains("backend") && !a.startsWith("-Xlog:gc"),
+                    "a training run would write the backend's log: " + a + " in " + cmd);
+        }
+    }
+
+    @Test
     void aBackendUsesAnAotCacheFromJdk24AndACdsArchiveBefore() {
         List<String> cds = SharingOptions.toUse(plan("a.jar", List.of(), A, List.of("a.jar"), List.of(), "java", 17));
         assertTrue(cds.contains("-XX:SharedArchiveFile=" + A) && cds.contains("-Xshare:auto"), cds.toString());
