@@ -140,9 +140,15 @@ final class Backend {
      */
     private static EventGroup.Candidates syncedEvents(MessageObject msg) {
         int limit = EventGroup.openedMaxEvents();
-        if (limit == 0) {
-            return null;
-        }
+        return limit == 0 ? null : syncedEvents(msg, limit);
+    }
+
+    /**
+     * {@link #syncedEvents(MessageObject)} with {@code limit} the largest opened
+     * group's size: the message's int parameters in [0, limit) are looked up in the
+     * opened groups (also what a warm JVM rehearses, {@link WarmUp#rehearseTakeLine}).
+     */
+    static EventGroup.Candidates syncedEvents(MessageObject msg, int limit) {
         // one pass; most messages carry no int that could be an index: no allocation for them
         String[] names = null;
         int[] values = null;

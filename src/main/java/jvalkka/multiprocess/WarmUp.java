@@ -167,12 +167,13 @@ final class WarmUp {
      * What a taken JVM does with its take line and first messages that the
      * rehearsals above do not: the label's decoding, and the look for event
      * indices in a message that a backend with an {@code EventGroup} makes
-     * ({@link SyncSends#intParameters}; no group is opened here).
+     * ({@link Backend#syncedEvents(MessageObject, int)}; no group is opened here,
+     * so the look ends at the groups).
      */
     static void rehearseTakeLine() {
         java.net.URLDecoder.decode(java.net.URLEncoder.encode("warm-up", StandardCharsets.UTF_8),
                 StandardCharsets.UTF_8);
-        SyncSends.intParameters(new MessageObject("ping", "i", 1, "s", "x"), new String[2], new int[2]);
+        Backend.syncedEvents(new MessageObject("ping", "i", 1, "s", "x"), 2);
     }
 
     /**
