@@ -178,18 +178,27 @@ final class Backend {
         }
     }
 
+    /**
+     * Sends the reply to call {@code id}. A call comes in on the main pipe and its reply leaves on the
+     * internal one, which never read what it answers: its coalescing ({@link PipeSender}) would take a
+     * reply sent within microseconds of its last write for a burst and leave it to the flusher thread
+     * (a wake-up and a timed park, tens of microseconds), while the caller waits. So a reply is written
+     * at once unless more messages are already buffered on the main pipe (a batch of calls: their
+     * replies coalesce, and the batch's last reply takes those before it along).
+     */
     private void reply(long id, Object value, Throwable error) {
+        boolean now = !main.hasBufferedMessage();
         try {
             if (error == null) {
-                internal.sendReply(id, WireProtocol.replyValue(value));
+                internal.sendReply(id, WireProtocol.replyValue(value), now);
             } else {
-                internal.sendReply(id, WireProtocol.replyError(Throwables.encode(error)));
+                internal.sendReply(id, WireProtocol.replyError(Throwables.encode(error)), now);
             }
         } catch (IllegalArgumentException e) {
             // the value could not be encoded: the caller still gets an answer
             internal.sendReply(id, WireProtocol.replyError(
                     Throwables.encode(new IllegalArgumentException("the backend's reply could not be sent: "
-                            + e.getMessage(), e))));
+                            + e.getMessage(), e))), now);
         } catch (PipeClosedException e) {
             logger.debug("reply {} not sent: the frontend is gone", id);
         }

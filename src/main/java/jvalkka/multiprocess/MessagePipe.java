@@ -244,6 +244,14 @@ public final class MessagePipe extends FrameChannel {
     }
 
     /**
+     * As {@link #sendReply(long, MessageObject)}; {@code now}: written at once (with whatever waited
+     * to coalesce before it), never left for the flusher: its caller waits for it.
+     */
+    void sendReply(long id, MessageObject reply, boolean now) {
+        sender.send(WireProtocol.REPLY, id, reply, now);
+    }
+
+    /**
      * Writes whatever is pending, waiting while the socket is full (and taking in
      * meanwhile, as {@link #send} does).
      */
