@@ -48,8 +48,11 @@ final class BackendReplies {
     private volatile boolean ended; // the pipe ended and the waiting calls were failed
     private volatile Throwable routerFailure; // why the router could not read this backend, if it could not
     private SelectionKey key; // router thread only, as is suspended
-    /** The router took this pipe out of its selector while a caller reads it (see {@link ReplyRouter}). */
-    private boolean suspended;
+    /** The router took this pipe out of its selector while callers read it (see {@link ReplyRouter}); volatile for the tests. */
+    private volatile boolean suspended;
+    /** Synchronous callers that read the pipe ({@link #readForReply}), and the count at the router's last pump; under routing. */
+    private long callerTurns;
+    private long callerTurnsSeen;
     /**
      * Held by whoever reads the internal pipe and routes what comes: the router
      * in {@link #pump}, or a synchronous caller in {@link #await}. Guards
@@ -70,6 +73,8 @@ final class BackendReplies {
     private static final AtomicLong CALLER_READ_REPLIES = new AtomicLong();
     /** Router wake-ups asked for by proxy calls, JVM-wide (a test counter). */
     private static final AtomicLong CALL_WAKES = new AtomicLong();
+    /** Synchronous calls whose caller found another thread reading the pipe (for the tests). */
+    private static final AtomicLong CALLER_LOCK_MISSES = new AtomicLong();
     /** Replies a caller read itself after its wait's spin found them (for the tests). */
     private static final AtomicLong CALLER_SPUN_REPLIES = new AtomicLong();
     /**
@@ -177,6 +182,11 @@ final class BackendReplies {
         return CALLER_SPUN_REPLIES.get();
     }
 
+    /** How many synchronous calls found another thread reading the pipe, since {@link #countForTests}. */
+    static long callerLockMisses() {
+        return CALLER_LOCK_MISSES.get();
+    }
+
     /** How many proxy calls had to wake the reply router, in this JVM (for the tests). */
     static long callWakes() {
         return CALL_WAKES.get();
@@ -195,8 +205,12 @@ final class BackendReplies {
     Object await(CompletableFuture<Object> f) throws InterruptedException, ExecutionException {
         long t0 = System.nanoTime();
         long avg = callNanos;
-        if (!f.isDone() && CALLER_READS && routing.tryLock()) {
-            readForReply(f);
+        if (!f.isDone() && CALLER_READS) {
+            if (routing.tryLock()) {
+                readForReply(f);
+            } else if (counting) {
+                CALLER_LOCK_MISSES.incrementAndGet();
+            }
         }
         if (!f.isDone() && avg < CALL_SPIN_NANOS) {
             long busyUntil = t0 + BUSY_SPIN_NANOS;
@@ -231,15 +245,18 @@ final class BackendReplies {
      * parks on its future, which the reader completes). A caller that leaves work
      * behind (other calls waiting, messages it read but did not route, an object
      * waiting for room, the end of the pipe) wakes the router after unlocking. The
-     * router takes a pipe out of its selector only while it finds a caller reading it,
-     * puts it back as soon as it finds the pipe free or reads it itself, and never waits
+     * router takes a pipe out of its selector while its looks find a caller reading it,
+     * or find that one read it since the look before ({@link #callerTurns}: a caller
+     * making call after call keeps its replies from waking the router), puts it back at
+     * the first look that finds neither (or when it read the pipe itself), and never waits
      * without a timeout ({@value ReplyRouter#CALLER_RECHECK_MILLIS} ms) while a pipe is
-     * out: whatever arrives after a caller left is read within that time even when
-     * nobody woke the router. {@code ProxyStressTest} exercises the races.
+     * out: whatever arrives after the last caller left is read within about two such
+     * times even when nobody woke the router. {@code ProxyStressTest} exercises the races.
      */
     private void readForReply(CompletableFuture<Object> f) {
         boolean count = counting;
         long spinHits = count ? internal.spinHits() : 0;
+        callerTurns++; // the router's next pump sees that a caller was here: the pipe stays out of its selector
         try {
             while (!f.isDone() && !Thread.currentThread().isInterrupted()) {
                 Pumped p = routeLocked(internal.hasBufferedMessage() ? 0 : READ_SLICE_SECONDS);
@@ -323,7 +340,10 @@ final class BackendReplies {
 
     // ----------------------------------------------------- router thread only
 
-    /** What a {@link #pump} left ({@code READ_BY_CALLER}: a caller reads the pipe now, the router need not). */
+    /**
+     * What a {@link #pump} left. {@code READ_BY_CALLER}: a caller reads the pipe now, or read it since the
+     * router's last pump and nothing was left to route: callers read it, the router need not watch it.
+     */
     enum Pumped { IDLE, MORE, WAITING_FOR_ROOM, ENDED, READ_BY_CALLER }
 
     /** How many messages one pump routes before the router turns to the other backends. */
@@ -368,10 +388,10 @@ final class BackendReplies {
             if (routeEnded) {
                 return Pumped.ENDED;
             }
-            if (parked == null && !readable && !more && !internal.hasBufferedMessage()) {
-                return Pumped.IDLE;
-            }
-            return routeLocked(0);
+            boolean callers = callerTurns != callerTurnsSeen;
+            callerTurnsSeen = callerTurns;
+            Pumped p = parked == null && !readable && !more && !internal.hasBufferedMessage() ? Pumped.IDLE : routeLocked(0);
+            return p == Pumped.IDLE && callers ? Pumped.READ_BY_CALLER : p;
         } finally {
             routing.unlock();
         }

@@ -27,15 +27,21 @@ import org.slf4j.LoggerFactory;
  * least every {@link ReturnQueue#RECHECK_NANOS}.
  *
  * <p>A backend whose pipe a synchronous caller reads itself ({@link BackendReplies#await})
- * is taken out of the selector while the caller reads (else every reply would wake
- * this thread for nothing), and put back within {@value #CALLER_RECHECK_MILLIS} ms
- * of the caller leaving (at once when the caller wakes the router: it leaves work behind).
- * The wake-up protocol rests on one invariant of this thread: <b>it never waits in its
- * selector without a timeout while a pipe is taken out of it</b> ({@link BackendReplies#suspended()}
- * of any pipe, looked at after the turn). A pipe is taken out only when a pump found a
- * caller reading it, and put back as soon as the router finds it free, or reads it itself
- * (a caller that left between the router's look and its pump: the case a reverted first
- * version missed, which left a pipe unwatched and the router waiting for ever).
+ * is taken out of the selector while callers read it (else every reply would wake
+ * this thread for nothing, and a thread woken on a 2-core machine takes a core from the
+ * caller or the backend): from the router's first look that finds a caller reading it, or
+ * finds that a caller read it since the router's last look, until a look (every
+ * {@value #CALLER_RECHECK_MILLIS} ms) finds that no caller read it since the one before
+ * (at once when a caller wakes the router: it leaves work behind). The wake-up protocol
+ * rests on one invariant of this thread: <b>it never waits in its selector without a timeout
+ * while a pipe is taken out of it</b> ({@link BackendReplies#suspended()} of any pipe, looked
+ * at after the turn). A pipe out of the selector is pumped on every turn; it is taken out
+ * only when that pump reports callers ({@link BackendReplies.Pumped#READ_BY_CALLER}), and
+ * put back as soon as a pump reports anything else (no caller since the last look, or this
+ * thread read the pipe itself: a caller that left between the router's look and its pump,
+ * the case a reverted first version missed, which left a pipe unwatched and the router
+ * waiting for ever). So what arrives while no caller reads is read within about two
+ * rechecks, or by the next caller, which routes everything it meets in order.
  */
 final class ReplyRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ReplyRouter.class);
@@ -49,6 +55,9 @@ final class ReplyRouter {
     private static Thread thread; // under LOCK
     /** Holders that expect starts soon ({@link #hold}): the thread waits for them, idle, with no backend. Under LOCK. */
     private static int holds;
+    /** The router's turns begun and ended (each a look at its backends after a select); written by the router only. */
+    private static volatile long turns;
+    private static volatile long turnsDone;
     /** Test hook: runs on the router thread between its look at a pipe and its pump of it; null: nothing. */
     static volatile Consumer<BackendReplies> beforePump;
 
@@ -114,6 +123,16 @@ final class ReplyRouter {
         }
     }
 
+    /** How many turns the router thread began, in this JVM (for the tests: what woke it). */
+    static long turns() {
+        return turns;
+    }
+
+    /** How many turns the router thread ended, in this JVM (for the tests). */
+    static long turnsDone() {
+        return turnsDone;
+    }
+
     /** Whether the router thread runs (for the tests). */
     static boolean isRunning() {
         synchronized (LOCK) {
@@ -151,6 +170,7 @@ final class ReplyRouter {
 
     private static void route(Selector sel, List<BackendReplies> active) {
         while (true) {
+            turns++; // one writer: this thread
             admit(sel, active);
             boolean again = false;
             boolean suspended = false;
@@ -172,6 +192,7 @@ final class ReplyRouter {
                 suspended |= r.suspended();
             }
             sel.selectedKeys().clear();
+            turnsDone++;
             synchronized (LOCK) {
                 if (routes == 0 && ARRIVING.isEmpty() && holds == 0) {
                     thread = null;
@@ -189,11 +210,8 @@ final class ReplyRouter {
      */
     private static BackendReplies.Pumped turn(Selector sel, BackendReplies r) {
         SelectionKey k0 = r.key();
-        boolean readable = k0 == null || !k0.isValid() || sel.selectedKeys().contains(k0);
-        if (r.suspended() && !r.readByCaller()) {
-            resume(r); // the caller left: what came meanwhile is routed now
-            readable = true;
-        }
+        // a pipe out of the selector is looked at on every (timed) turn: what came since a caller left is routed now
+        boolean readable = k0 == null || !k0.isValid() || r.suspended() || sel.selectedKeys().contains(k0);
         Consumer<BackendReplies> hook = beforePump;
         if (hook != null) {
             hook.accept(r);
@@ -213,8 +231,8 @@ final class ReplyRouter {
                 r.suspended(true);
             }
         } else if (r.suspended()) {
-            // this thread read the pipe itself just now (the caller had left between the look above and
-            // the pump): the pipe must be watched again, or nothing would wake this thread for it
+            // no caller reads the pipe now, nor read it since the last look (or this thread read it itself just
+            // now): the pipe must be watched again, or nothing would wake this thread for it
             resume(r);
         }
         return p;

@@ -115,6 +115,8 @@ public final class ProxyCallProfile {
         long readBefore = 0;
         long spunBefore = 0;
         long wakesBefore = 0;
+        long missesBefore = 0;
+        long turnsBefore = 0;
         long backend = p.pid();
         long self = ProcessHandle.current().pid();
         java.util.Map<String, Long> threads0 = null;
@@ -128,6 +130,8 @@ public final class ProxyCallProfile {
                 readBefore = BackendReplies.callerReadReplies();
                 spunBefore = BackendReplies.callerSpunReplies();
                 wakesBefore = BackendReplies.callWakes();
+                missesBefore = BackendReplies.callerLockMisses();
+                turnsBefore = ReplyRouter.turns();
             }
             for (int i = 0; i < n; i++) {
                 long t0 = System.nanoTime();
@@ -176,7 +180,9 @@ public final class ProxyCallProfile {
                 callCpu[0] / 1e3 / timed, callCpu[1] / 1e3 / timed, (double) callCpu[2] / timed, (double) callCpu[3] / timed);
         System.out.println("calls read by the caller itself: " + (BackendReplies.callerReadReplies() - readBefore)
                 + " of " + timed + ", in the pipe's spin: " + (BackendReplies.callerSpunReplies() - spunBefore)
-                + ", router wakes by calls: " + (BackendReplies.callWakes() - wakesBefore));
+                + ", router wakes by calls: " + (BackendReplies.callWakes() - wakesBefore)
+                + ", callers that found the pipe taken: " + (BackendReplies.callerLockMisses() - missesBefore)
+                + ", router turns: " + (ReplyRouter.turns() - turnsBefore));
         show("rtt ", rtt);
         show("call", call);
     }
