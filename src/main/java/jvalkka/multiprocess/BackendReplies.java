@@ -50,6 +50,12 @@ final class BackendReplies {
     private SelectionKey key; // router thread only, as is suspended
     /** The router took this pipe out of its selector while callers read it (see {@link ReplyRouter}); volatile for the tests. */
     private volatile boolean suspended;
+    /** The router holds {@link #routing} for one pump (never a wait): a caller that found it taken takes over after. */
+    private volatile boolean routerPumping;
+    /** Test hook: runs on the router thread while it holds {@link #routing} in a pump; null: nothing. */
+    static volatile java.util.function.Consumer<BackendReplies> whilePumping;
+    /** How long a caller that found the router pumping waits for it to let go before it waits as for another caller. */
+    private static final long ROUTER_PUMP_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Synchronous callers that read the pipe ({@link #readForReply}), and the count at the router's last pump; under routing. */
     private long callerTurns;
     private long callerTurnsSeen;
@@ -208,8 +214,13 @@ final class BackendReplies {
         if (!f.isDone() && CALLER_READS) {
             if (routing.tryLock()) {
                 readForReply(f);
-            } else if (counting) {
-                CALLER_LOCK_MISSES.incrementAndGet();
+            } else {
+                if (counting) {
+                    CALLER_LOCK_MISSES.incrementAndGet();
+                }
+                if (afterTheRoutersPump(f)) {
+                    readForReply(f);
+                }
             }
         }
         if (!f.isDone() && avg < CALL_SPIN_NANOS) {
@@ -234,6 +245,29 @@ final class BackendReplies {
     }
 
     /**
+     * A caller found {@link #routing} taken: when the router holds it, for one pump (microseconds, it never
+     * waits there), waits for it to let go (bounded: {@link #ROUTER_PUMP_WAIT_NANOS}, yielding after
+     * {@link #BUSY_SPIN_NANOS}: the router may be descheduled) and takes the pipe, so that its reply is
+     * not left to the router (a hand-off: the router's wake-up, then this thread's). Another caller
+     * reading the pipe is not waited for here: it completes this call's future as it reads.
+     *
+     * @return whether this thread holds {@link #routing} now (and {@code f} is not done)
+     */
+    private boolean afterTheRoutersPump(CompletableFuture<Object> f) {
+        long t0 = System.nanoTime();
+        long now = t0;
+        while (routerPumping && !f.isDone() && now - t0 < ROUTER_PUMP_WAIT_NANOS) {
+            if (now - t0 < BUSY_SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+            now = System.nanoTime();
+        }
+        return !f.isDone() && routing.tryLock();
+    }
+
+    /**
      * The calling thread, holding {@link #routing}, reads the internal pipe until
      * {@code f} is done (the pipe ended, an object waits for room, or the thread was
      * interrupted), routing all it reads as the router would; then it leaves what is
@@ -241,8 +275,9 @@ final class BackendReplies {
      *
      * <p>The wake-up protocol between callers and the router: one thread at a time
      * reads the pipe, whoever holds {@link #routing} (a caller takes it only with
-     * {@code tryLock}, never waits for it: a caller that cannot have it spins, then
-     * parks on its future, which the reader completes). A caller that leaves work
+     * {@code tryLock}, never waits for it, except for the router's pump to end, see
+     * {@link #afterTheRoutersPump}: a caller that cannot have it spins, then parks on its
+     * future, which the reader completes). A caller that leaves work
      * behind (other calls waiting, messages it read but did not route, an object
      * waiting for room, the end of the pipe) wakes the router after unlocking. The
      * router takes a pipe out of its selector while its looks find a caller reading it,
@@ -384,7 +419,12 @@ final class BackendReplies {
         if (!routing.tryLock()) {
             return Pumped.READ_BY_CALLER;
         }
+        routerPumping = true;
         try {
+            java.util.function.Consumer<BackendReplies> hook = whilePumping;
+            if (hook != null) {
+                hook.accept(this);
+            }
             if (routeEnded) {
                 return Pumped.ENDED;
             }
@@ -393,6 +433,7 @@ final class BackendReplies {
             Pumped p = parked == null && !readable && !more && !internal.hasBufferedMessage() ? Pumped.IDLE : routeLocked(0);
             return p == Pumped.IDLE && callers ? Pumped.READ_BY_CALLER : p;
         } finally {
+            routerPumping = false;
             routing.unlock();
         }
     }

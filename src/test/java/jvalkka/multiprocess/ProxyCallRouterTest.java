@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Timeout;
 class ProxyCallRouterTest {
     public interface Api {
         int add(int a, int b);
+
+        int slowAdd(int a, int b);
     }
 
     static class Adder extends MessageProcess {
@@ -31,11 +33,17 @@ class ProxyCallRouterTest {
         int c__add(int a, int b) {
             return a + b;
         }
+
+        int c__slowAdd(int a, int b) throws InterruptedException {
+            Thread.sleep(100); // the reply comes well after the router let go of the pipe
+            return a + b;
+        }
     }
 
     @AfterEach
     void noHook() {
         ReplyRouter.beforePump = null;
+        BackendReplies.whilePumping = null;
     }
 
     @AfterAll
@@ -100,6 +108,48 @@ class ProxyCallRouterTest {
                 assertTrue(outAtTheLookAfter.get(), "the router still watches a pipe whose caller reads its replies:"
                         + " each reply wakes it for nothing");
                 await(() -> !r.suspended(), "the pipe back in the router's selector once calls stopped");
+            }
+        } finally {
+            p.stop();
+        }
+    }
+
+    /**
+     * The router holds a pipe for one pump (microseconds) at each of its looks; a caller that comes then
+     * must not leave its reply to the router (a hand-off: the router's wake-up, then the caller's).
+     */
+    @Test
+    void aCallerThatFindsTheRouterPumpingItsPipeReadsItsReplyItselfOnceTheRouterLetsGo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(BackendReplies.CALLER_READS, "callers read their replies");
+        Adder p = new Adder();
+        p.start();
+        try {
+            Api api = p.proxy(Api.class);
+            assertEquals(2, api.add(1, 1));
+            BackendReplies.countForTests();
+            for (int i = 0; i < 2; i++) {
+                long read = BackendReplies.callerReadReplies();
+                long misses = BackendReplies.callerLockMisses();
+                java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+                BackendReplies.whilePumping = x -> {
+                    if (armed.compareAndSet(true, false)) {
+                        holding.countDown();
+                        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (BackendReplies.callerLockMisses() == misses && System.nanoTime() < until) {
+                            Thread.yield(); // held until the caller found the pipe taken
+                        }
+                    }
+                };
+                await(() -> {
+                    ReplyRouter.wake();
+                    return holding.getCount() == 0;
+                }, "the router pumping the pipe");
+                assertEquals(i + 7, api.slowAdd(i + 3, 4));
+                BackendReplies.whilePumping = null;
+                assertEquals(misses + 1, BackendReplies.callerLockMisses(), "the caller found the router pumping");
+                assertEquals(read + 1, BackendReplies.callerReadReplies(),
+                        "the caller left its reply to the router, which had the pipe for one pump only");
             }
         } finally {
             p.stop();
