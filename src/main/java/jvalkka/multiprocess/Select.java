@@ -38,7 +38,11 @@ import java.util.Map;
  * timeout, whatever other threads do with the same pipes.
  *
  * <p>Each thread uses one cached {@link Selector}: calls are cheap, and a thread
- * must not call {@code safeSelect} re-entrantly. Thread-safe otherwise.
+ * must not call {@code safeSelect} re-entrantly. Thread-safe otherwise. A call that
+ * names the same objects as the thread's last call, in the same order (a loop
+ * over the same pipes), leaves their registrations with that selector as they are;
+ * a call that names others changes them, and channels it leaves out are not
+ * watched until named again.
  */
 public final class Select {
     private static final Cleaner CLEANER = Cleaner.create();
