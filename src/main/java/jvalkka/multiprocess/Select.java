@@ -268,6 +268,7 @@ public final class Select {
         boolean closedFound = false;
         for (Interest in : cache.inUse) {
             in.closed = false;
+            in.reset(); // as a fresh Interest would be, even after a call that ended in an exception
             SelectionKey k = in.key;
             if (k == null || !k.isValid() || in.ops != ops(in.channel, in) || !in.channel.isOpen()) {
                 cache.registrationPasses++;
