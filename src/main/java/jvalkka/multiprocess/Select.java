@@ -38,7 +38,11 @@ import java.util.Map;
  * timeout, whatever other threads do with the same pipes.
  *
  * <p>Each thread uses one cached {@link Selector}: calls are cheap, and a thread
- * must not call {@code safeSelect} re-entrantly. Thread-safe otherwise.
+ * must not call {@code safeSelect} re-entrantly. Thread-safe otherwise. A call that
+ * names the same objects as the thread's last call, in the same order (a loop
+ * over the same pipes), leaves their registrations with that selector as they are;
+ * a call that names others changes them, and channels it leaves out are not
+ * watched until named again.
  */
 public final class Select {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -147,17 +151,26 @@ public final class Select {
             return new Ready(readyReads, readyWrites, readyOthers);
         }
         Map<SelectableChannel, Interest> wanted = cache.wanted;
-        boolean immediate = want(wanted, selector, reads, writes, others);
+        boolean immediate = flushPipes(selector, reads);
+        boolean closedFound;
+        if (cache.sameAsBefore(reads, writes, others)) {
+            closedFound = keep(selector, cache); // the registrations are as the last call left them
+        } else {
+            cache.forget(); // until remembered below: a call that fails half-way leaves nothing to keep
+            want(wanted, reads, writes, others);
+            closedFound = register(selector, wanted);
+            cache.remember(reads, writes, others);
+        }
         if (!immediate && timeoutSeconds != 0 && reads.size() == 1 && writes.isEmpty() && others.isEmpty()
                 && reads.iterator().next() instanceof FrameChannel mp && mp.spinForMessage()) {
             immediate = true; // one pipe to a backend on another host, whose answer came within a short spin
         }
-        boolean closedFound = register(selector, wanted);
+        Note note = cache.note;
         try {
             if (immediate || closedFound || timeoutSeconds == 0) {
-                selector.selectNow();
+                selector.selectNow(note);
             } else {
-                waitSliced(selector, wanted, reads, timeoutSeconds, pipesOnly(reads, writes, others));
+                waitSliced(selector, note, wanted, reads, timeoutSeconds, pipesOnly(reads, writes, others));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -165,7 +178,6 @@ public final class Select {
             CACHE.remove();
             return new Ready(readyReads, readyWrites, readyOthers);
         }
-        noteReadyKeys(selector, wanted);
         for (Object o : reads) {
             Interest in = wanted.get(channelOf(o));
             boolean buffered = o instanceof FrameChannel mp && mp.hasBufferedMessage();
@@ -185,20 +197,17 @@ public final class Select {
                 readyOthers.add(o);
             }
         }
-        for (Interest in : wanted.values()) {
+        for (Interest in : cache.inUse) {
             in.reset();
         }
         return new Ready(readyReads, readyWrites, readyOthers);
     }
 
     /**
-     * Fills {@code wanted} (cleared first) with what this call waits for; a pipe read is watched by
-     * {@code selector} and flushed first. Returns whether a pipe has a message buffered already
-     * (then the select must not wait).
+     * Every call, before its wait: a pipe read is watched by {@code selector} and flushed first.
+     * Returns whether a pipe has a message buffered already (then the select must not wait).
      */
-    private static boolean want(Map<SelectableChannel, Interest> wanted, Selector selector, Collection<?> reads,
-            Collection<?> writes, Collection<?> others) {
-        wanted.clear();
+    private static boolean flushPipes(Selector selector, Collection<?> reads) {
         boolean immediate = false;
         for (Object o : reads) {
             if (o instanceof FrameChannel mp && mp.isConnected()) {
@@ -208,6 +217,15 @@ public final class Select {
                     immediate = true;
                 }
             }
+        }
+        return immediate;
+    }
+
+    /** Fills {@code wanted} (cleared first) with what this call waits for. */
+    private static void want(Map<SelectableChannel, Interest> wanted, Collection<?> reads,
+            Collection<?> writes, Collection<?> others) {
+        wanted.clear();
+        for (Object o : reads) {
             add(wanted, o, true, false, false);
         }
         for (Object o : writes) {
@@ -216,7 +234,6 @@ public final class Select {
         for (Object o : others) {
             add(wanted, o, false, false, true);
         }
-        return immediate;
     }
 
     /**
@@ -225,41 +242,87 @@ public final class Select {
      * (marked so in its {@link Interest}).
      */
     private static boolean register(Selector selector, Map<SelectableChannel, Interest> wanted) {
+        CACHE.get().registrationPasses++;
         for (SelectionKey k : selector.keys()) {
             if (k.isValid() && !wanted.containsKey(k.channel())) {
                 k.interestOps(0);
+                k.attach(null);
             }
         }
         boolean closedFound = false;
         for (Map.Entry<SelectableChannel, Interest> e : wanted.entrySet()) {
             SelectableChannel ch = e.getKey();
             Interest in = e.getValue();
-            if (!ch.isOpen()) {
-                in.closed = true;
-                closedFound = true;
-                continue;
-            }
-            try {
-                int ops = ops(ch, in);
-                SelectionKey k = ch.keyFor(selector);
-                if (k == null || !k.isValid()) {
-                    if (ch.isBlocking()) {
-                        ch.configureBlocking(false);
-                    }
-                    ch.register(selector, ops);
-                } else if (k.interestOps() != ops) {
-                    k.interestOps(ops);
-                }
-            } catch (ClosedChannelException | java.nio.channels.CancelledKeyException e2) {
-                in.closed = true;
-                closedFound = true;
-            } catch (java.nio.channels.IllegalBlockingModeException e2) {
-                throw new IllegalArgumentException(ch + " is in use in blocking mode by another thread", e2);
-            } catch (IOException e2) {
-                throw new UncheckedIOException(e2);
+            in.key = ch.keyFor(selector);
+            closedFound |= registerOne(selector, ch, in);
+        }
+        return closedFound;
+    }
+
+    /**
+     * A call that names the same channels as the last one: their keys keep their
+     * interest, unless a key was cancelled or a connecting socket became connected.
+     * Returns whether a wanted channel was found closed.
+     */
+    private static boolean keep(Selector selector, Cache cache) {
+        boolean closedFound = false;
+        for (Interest in : cache.inUse) {
+            in.closed = false;
+            in.reset(); // as a fresh Interest would be, even after a call that ended in an exception
+            SelectionKey k = in.key;
+            if (k == null || !k.isValid() || in.ops != ops(in.channel, in) || !in.channel.isOpen()) {
+                cache.registrationPasses++;
+                closedFound |= registerOne(selector, in.channel, in);
             }
         }
         return closedFound;
+    }
+
+    /**
+     * Registers {@code ch} with {@code selector} for what {@code in} asks, or sets the
+     * interest of its key ({@code in.key}, null when it has none yet). Returns whether
+     * the channel was found closed (marked so in {@code in}).
+     */
+    private static boolean registerOne(Selector selector, SelectableChannel ch, Interest in) {
+        if (!ch.isOpen()) {
+            in.closed = true;
+            return true;
+        }
+        try {
+            int ops = ops(ch, in);
+            SelectionKey k = in.key;
+            if (k == null || !k.isValid()) {
+                if (ch.isBlocking()) {
+                    ch.configureBlocking(false);
+                }
+                in.key = ch.register(selector, ops, in);
+            } else {
+                if (k.interestOps() != ops) {
+                    k.interestOps(ops);
+                }
+                k.attach(in);
+            }
+            in.ops = ops;
+            return false;
+        } catch (ClosedChannelException | java.nio.channels.CancelledKeyException e2) {
+            in.closed = true;
+            in.key = null;
+            return true;
+        } catch (java.nio.channels.IllegalBlockingModeException e2) {
+            throw new IllegalArgumentException(ch + " is in use in blocking mode by another thread", e2);
+        } catch (IOException e2) {
+            throw new UncheckedIOException(e2);
+        }
+    }
+
+    /**
+     * How many of this thread's calls went through the selector's registrations
+     * (walked its keys, looked a channel's key up, changed an interest) since the
+     * thread's first call: for the tests. A call that names the same channels as
+     * the one before it needs none of that.
+     */
+    static long registrationPasses() {
+        return CACHE.get().registrationPasses;
     }
 
     /** The selector operations that {@code in} asks of {@code ch}. */
@@ -275,22 +338,25 @@ public final class Select {
         return ops & ch.validOps();
     }
 
-    /** Notes in each channel's {@link Interest} what the selector found ready, and clears the selected keys. */
-    private static void noteReadyKeys(Selector selector, Map<SelectableChannel, Interest> wanted) {
-        for (SelectionKey k : selector.selectedKeys()) {
-            Interest in = wanted.get(k.channel());
-            if (in == null) {
-                continue;
+    /**
+     * Notes in each channel's {@link Interest} (its key's attachment) what the selector found
+     * ready: the selector calls it for each ready key, without a selected-key set to fill and clear.
+     * A class, not a lambda: see {@link #CACHE}.
+     */
+    private static final class Note implements java.util.function.Consumer<SelectionKey> {
+        @Override
+        public void accept(SelectionKey k) {
+            if (!(k.attachment() instanceof Interest in)) {
+                return;
             }
             if (!k.isValid()) {
                 in.closed = true;
-                continue;
+                return;
             }
             int r = k.readyOps();
-            in.readyRead = (r & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0;
-            in.readyWrite = (r & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0;
+            in.readyRead |= (r & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0;
+            in.readyWrite |= (r & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0;
         }
-        selector.selectedKeys().clear();
     }
 
     /** Whether every channel is a {@link MessagePipe} read, whose closing wakes the selector watching it. */
@@ -330,8 +396,8 @@ public final class Select {
      * {@code MessagePipe.releaseDescriptors}), so the wait is one slice, as long
      * as the timeout: nothing wakes an idle wait.
      */
-    private static void waitSliced(Selector selector, Map<SelectableChannel, Interest> wanted, Collection<?> reads,
-            double timeoutSeconds, boolean pipesOnly) throws IOException {
+    private static void waitSliced(Selector selector, Note note, Map<SelectableChannel, Interest> wanted,
+            Collection<?> reads, double timeoutSeconds, boolean pipesOnly) throws IOException {
         long deadline = timeoutSeconds < 0 ? Long.MAX_VALUE
                 : System.nanoTime() + (long) Math.ceil(timeoutSeconds * 1e9);
         long slice = pipesOnly ? Long.MAX_VALUE : CLOSE_CHECK_MILLIS;
@@ -342,7 +408,7 @@ public final class Select {
                 return;
             }
             long wait = Math.min(left, slice);
-            if ((wait == Long.MAX_VALUE ? selector.select() : selector.select(Math.max(1, wait))) > 0
+            if ((wait == Long.MAX_VALUE ? selector.select(note) : selector.select(note, Math.max(1, wait))) > 0
                     || Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -368,7 +434,7 @@ public final class Select {
         SelectableChannel ch = channelOf(o);
         Interest in = wanted.get(ch);
         if (in == null) {
-            in = new Interest();
+            in = new Interest(ch);
             wanted.put(ch, in);
         }
         in.read |= r;
@@ -392,12 +458,21 @@ public final class Select {
     }
 
     private static final class Interest {
+        final SelectableChannel channel;
+        /** The channel's key with the thread's selector, once registered; its attachment is this. */
+        SelectionKey key;
+        /** The interest set on {@link #key}. */
+        int ops;
         boolean read;
         boolean write;
         boolean other;
         boolean closed;
         boolean readyRead;
         boolean readyWrite;
+
+        Interest(SelectableChannel channel) {
+            this.channel = channel;
+        }
 
         void reset() {
             readyRead = false;
@@ -409,6 +484,68 @@ public final class Select {
     private static final class Cache {
         private final Selector selector;
         final Map<SelectableChannel, Interest> wanted = new IdentityHashMap<>();
+        /** Calls that went through the selector's registrations (for the tests). */
+        long registrationPasses;
+        final Note note = new Note();
+        /** The last call's arguments, element by element, and the channels it watched (their entries in wanted). */
+        private Object[] lastReads = new Object[0];
+        private Object[] lastWrites = new Object[0];
+        private Object[] lastOthers = new Object[0];
+        private SelectableChannel[] lastChannels = new SelectableChannel[0];
+        final java.util.ArrayList<Interest> inUse = new java.util.ArrayList<>();
+
+        /**
+         * Whether this call names the same objects as the last one, in the same order, each on the
+         * same channel (a pipe's channel is another after a restart): then its registrations stand.
+         */
+        boolean sameAsBefore(Collection<?> reads, Collection<?> writes, Collection<?> others) {
+            if (lastReads == null || reads.size() != lastReads.length || writes.size() != lastWrites.length
+                    || others.size() != lastOthers.length) {
+                return false;
+            }
+            int c = 0;
+            int i = 0;
+            for (Object o : reads) {
+                if (o != lastReads[i++] || channelOf(o) != lastChannels[c++]) {
+                    return false;
+                }
+            }
+            i = 0;
+            for (Object o : writes) {
+                if (o != lastWrites[i++] || channelOf(o) != lastChannels[c++]) {
+                    return false;
+                }
+            }
+            i = 0;
+            for (Object o : others) {
+                if (o != lastOthers[i++] || channelOf(o) != lastChannels[c++]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Nothing is kept: the next call sets the registrations afresh. */
+        void forget() {
+            lastReads = null;
+            inUse.clear();
+        }
+
+        /** After a call whose registrations were set from {@code wanted}: what {@link #sameAsBefore} compares with. */
+        void remember(Collection<?> reads, Collection<?> writes, Collection<?> others) {
+            lastReads = reads.toArray();
+            lastWrites = writes.toArray();
+            lastOthers = others.toArray();
+            lastChannels = new SelectableChannel[lastReads.length + lastWrites.length + lastOthers.length];
+            int c = 0;
+            for (Object[] os : new Object[][] {lastReads, lastWrites, lastOthers}) {
+                for (Object o : os) {
+                    lastChannels[c++] = channelOf(o);
+                }
+            }
+            inUse.clear();
+            inUse.addAll(wanted.values());
+        }
 
         Cache() {
             try {

@@ -68,9 +68,12 @@ final class TlsLink extends ByteLink {
         this.wantsToWrite = wantsToWrite;
         this.packetSize = engine.getSession().getPacketBufferSize();
         this.appSize = engine.getSession().getApplicationBufferSize();
-        this.netIn = ByteBuffer.allocate(4 * packetSize).flip();
+        // the records' buffers are direct: the socket reads and writes them as they are (a heap buffer is copied
+        // through a temporary direct one on each call), and the engine encrypts and decrypts in them in place
+        // (measured with TlsEngineCost: no dearer than heap buffers for AES-GCM). 4 records each, ~130 KiB a link
+        this.netIn = ByteBuffer.allocateDirect(4 * packetSize).flip();
         this.appIn = ByteBuffer.allocate(appSize).flip();
-        this.netOut = ByteBuffer.allocate(4 * packetSize).flip();
+        this.netOut = ByteBuffer.allocateDirect(4 * packetSize).flip();
     }
 
     /**

@@ -72,6 +72,46 @@ class RemoteTlsTest {
     }
 
     @Test
+    void aRemoteBackendDoesNotCollectEveryFewHundredTlsRoundTrips() throws Exception {
+        // the JDK's TLS engine leaves a few KiB of garbage per round trip in the backend: with the small local
+        // backend's young generation (~2 MiB of eden) that was a young collection every ~500 round trips
+        launcher = LoopbackLauncher.install(keys);
+        Path gcLog = java.nio.file.Files.createTempFile("jvalkka-remote-gc", ".log");
+        try {
+            RemoteBackendTest.Remote r = new RemoteBackendTest.Remote();
+            r.setOptions(BackendOptions.defaults().withPlacement(RemoteBackendTest.NODE)
+                    .withStartTimeout(java.time.Duration.ofSeconds(60))
+                    .withExtraJvmArgs("-Xlog:gc:file=" + gcLog + "::filecount=0")); // no rotated copies left
+            processes.add(r);
+            r.start();
+            List<Object> reads = List.of(r.getPipe());
+            for (int i = 0; i < 500; i++) { // the start's own garbage is collected by now, or counts below
+                r.sendMessageToBack(new MessageObject("echo", "i", i));
+                assertEquals(reads, Select.safeSelect(reads, List.of(), List.of(), 30).reads());
+                assertEquals(i, r.getPipe().recv().get("i"));
+            }
+            long before = youngCollections(gcLog);
+            int n = 4000;
+            for (int i = 0; i < n; i++) {
+                r.sendMessageToBack(new MessageObject("echo", "i", i));
+                assertEquals(reads, Select.safeSelect(reads, List.of(), List.of(), 30).reads());
+                assertEquals(i, r.getPipe().recv().get("i"));
+            }
+            r.stop();
+            long during = youngCollections(gcLog) - before;
+            assertTrue(during <= 2, during + " young collections in the backend during " + n + " TLS round trips");
+        } finally {
+            java.nio.file.Files.deleteIfExists(gcLog);
+        }
+    }
+
+    private static long youngCollections(Path gcLog) throws IOException {
+        try (var lines = java.nio.file.Files.lines(gcLog)) {
+            return lines.filter(l -> l.contains("Pause Young")).count();
+        }
+    }
+
+    @Test
     void aProcessInAClusterWithKeysAnswersPingsAndProxyCallsOverMutualTls() throws Exception {
         launcher = LoopbackLauncher.install(keys);
         RemoteBackendTest.Remote r = placed();

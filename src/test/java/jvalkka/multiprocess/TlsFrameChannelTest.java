@@ -191,6 +191,29 @@ class TlsFrameChannelTest extends FrameChannelContract {
     }
 
     @Test
+    void aTlsLinksSocketIoNeedsNoTemporaryDirectBuffer() throws Exception {
+        // the JDK copies a heap buffer's bytes through a temporary direct buffer, cached per thread, on each
+        // socket read and write: a fresh thread's first such I/O allocates one. A TLS link reads and writes its
+        // records from direct buffers of its own, so a thread that only sends and receives through it needs none
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        CompletableFuture<Long> grew = CompletableFuture.supplyAsync(() -> {
+            long before = direct.getCount();
+            for (int i = 0; i < 20; i++) {
+                a.send(new MessageObject("ping", "i", i));
+                a.flush();
+                assertEquals(i, b.recv(10_000).get("i"));
+                b.send(new MessageObject("pong", "i", i));
+                b.flush();
+                assertEquals(i, a.recv(10_000).get("i"));
+            }
+            return direct.getCount() - before; // read before the thread ends and its cache is freed
+        }, r -> new Thread(r, "fresh-io").start());
+        assertEquals(0L, within(grew, 30, "the pings"), "temporary direct buffers allocated by a fresh thread's TLS I/O");
+    }
+
+    @Test
     void bothEndsAgreeOnAes128Gcm() {
         // the cheapest of TLS 1.3's suites with AES instructions: a quarter less per record than AES-256
         assertEquals("TLS_AES_128_GCM_SHA256", ((TlsLink) ((MessagePipe) a).link).cipherSuite());
