@@ -111,10 +111,18 @@ public final class ManagerBench {
         if (!jvalkka.multiprocess.BackendOptions.defaults().prepareArchive()) {
             System.err.println("note: backends start without a class-data-sharing archive");
         }
+        boolean trace = Boolean.getBoolean("jvalkka.bench.trace");
+        Cpu.Threads threads0 = trace ? Cpu.threads() : null;
+        long machine0 = Cpu.machineTicks();
+        long self0 = Cpu.selfNanos();
         long t0 = System.nanoTime();
+        long epoch0 = System.currentTimeMillis();
         BenchManager m = new BenchManager(n);
         m.run();
         long t1 = System.nanoTime();
+        long self1 = Cpu.selfNanos();
+        long machine1 = Cpu.machineTicks();
+        Cpu.Threads threads1 = trace ? Cpu.threads() : null;
         List<Double> rss = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
         for (Idle p : m.cache) {
@@ -133,6 +141,20 @@ public final class ManagerBench {
         System.out.printf("stop_workers_s %.2f s%n", (t3 - t2) / 1e9);
         System.out.printf("boot_cpu_ms_per_worker %.0f ms%n", cpu.get(cpu.size() / 2));
         System.out.printf("frontend_cpu_s %.2f s%n", frontendCpu / 1000);
+        System.out.printf("frontend_start_cpu_ms_per_worker %.1f ms%n", (self1 - self0) / 1e6 / n);
+        double all = 0;
+        for (double c : cpu) {
+            all += c;
+        }
+        // what the machine's cores did during the start, this bench's processes and everything else (the load)
+        System.out.printf("start_machine_busy_cores %.2f cores%n", (machine1 - machine0) / 100.0 / ((t1 - t0) / 1e9));
+        System.out.printf("start_own_busy_cores %.2f cores%n",
+                ((self1 - self0) / 1e9 + all / 1000) / ((t1 - t0) / 1e9));
+        if (trace) {
+            System.out.printf("trace_window_ns %d %d (epoch ms %d %d)%n", t0, t1, epoch0,
+                    epoch0 + (t1 - t0) / 1_000_000);
+            Cpu.printDelta(threads0, threads1, self1 - self0);
+        }
         restart(Integer.getInteger("jvalkka.bench.restarts", 20));
     }
 
@@ -143,6 +165,9 @@ public final class ManagerBench {
      * refill between kills is not timed).
      */
     static void restart(int kills) {
+        if (kills <= 0) {
+            return; // -Djvalkka.bench.restarts=0: the start figures alone
+        }
         java.util.function.Function<String, Idle> make = name -> {
             Idle p = new Idle(name);
             p.setOptions(jvalkka.multiprocess.BackendOptions.defaults().withWarmPool(1));
@@ -173,6 +198,79 @@ public final class ManagerBench {
         }
         ms.sort(null);
         System.out.printf("restart_ms %.1f ms%n", ms.get(ms.size() / 2) / 1000.0);
+    }
+
+    /** CPU times of this JVM, its threads and the machine, from /proc and the OS bean. */
+    static final class Cpu {
+        private Cpu() {
+        }
+
+        /** User plus system CPU of this JVM so far, in ns (its ended threads included). */
+        static long selfNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+
+        /** Busy (not idle, not iowait) ticks of all the machine's cores so far, from /proc/stat (100 Hz). */
+        static long machineTicks() {
+            try {
+                String line = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0);
+                String[] f = line.trim().split("\\s+");
+                long busy = 0;
+                for (int i = 1; i < f.length && i <= 8; i++) {
+                    if (i != 4 && i != 5) {
+                        busy += Long.parseLong(f[i]);
+                    }
+                }
+                return busy;
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+
+        /** CPU ticks of this JVM's live threads, by tid, with their names. */
+        record Threads(java.util.Map<String, Long> ticks, java.util.Map<String, String> names) {
+        }
+
+        static Threads threads() {
+            java.util.Map<String, Long> ticks = new java.util.HashMap<>();
+            java.util.Map<String, String> names = new java.util.HashMap<>();
+            try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
+                    java.nio.file.Path.of("/proc/self/task"))) {
+                for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                    try {
+                        String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        String tid = t.getFileName().toString();
+                        ticks.put(tid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                        names.put(tid, name.replaceAll("[0-9]+", "N"));
+                    } catch (Exception e) {
+                        // ended meanwhile
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // no /proc
+            }
+            return new Threads(ticks, names);
+        }
+
+        /** Prints the CPU the threads used between two looks, by name (digits folded), and the ended ones'. */
+        static void printDelta(Threads a, Threads b, long processNanos) {
+            java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+            long sum = 0;
+            for (var e : b.ticks().entrySet()) {
+                long d = e.getValue() - a.ticks().getOrDefault(e.getKey(), 0L);
+                byName.merge(b.names().get(e.getKey()), d, Long::sum);
+                sum += d;
+            }
+            for (var e : byName.entrySet()) {
+                if (e.getValue() > 0) {
+                    System.out.printf("trace_thread_cpu_ms %d %s%n", e.getValue() * 10, e.getKey().replace(' ', '_'));
+                }
+            }
+            System.out.printf("trace_thread_cpu_ms %d ended-or-rounding%n", processNanos / 1_000_000 - sum * 10);
+        }
     }
 
     /** User plus system CPU time of a whole process so far, from /proc (10 ms resolution). */

@@ -30,7 +30,11 @@ import org.slf4j.LoggerFactory;
  * processes the multiprocess core registered (by pid, process start time and a
  * digest of the command line). The record (mode 0600) is rewritten atomically
  * (write, then rename) on every change and only then, and it exists only while
- * it lists something.
+ * it lists something; a child added to a record that exists is appended as one
+ * line instead (a JVM starting a hundred backends wrote a hundred growing copies:
+ * a new file, a mode change and a rename each). A reader that catches an append
+ * half-written sees a last line cut short, which a sweep cannot act on (its
+ * fields are missing or do not match the process: see {@code sweepLine}).
  *
  * <p>At a normal exit a shutdown hook unlinks the listed segments that still
  * exist and deletes the record. After a crash (kill -9) the record stays;
@@ -73,6 +77,8 @@ public final class RunRecord {
     private final Map<Long, Child> children = new LinkedHashMap<>();
     private boolean written;
     private boolean broken;
+    /** How many times the whole record was written (see {@link #fullWrites()}). */
+    private int fullWrites;
 
     private record Segment(String name, long dev, long ino) {
     }
@@ -84,6 +90,20 @@ public final class RunRecord {
         this.dir = dir;
         this.file = dir.resolve(Proc.pid() + ".rec");
         this.tmp = dir.resolve(Proc.pid() + ".rec.tmp");
+    }
+
+    /**
+     * A record of this JVM in {@code dir}, without the sweep and the exit clean-up of
+     * {@link #get()}: for tests, which delete what it wrote.
+     */
+    static RunRecord in(Path dir) throws IOException {
+        prepareDirectory(dir);
+        return new RunRecord(dir);
+    }
+
+    /** How many times the whole record was written (write, then rename) since this object was made. */
+    synchronized int fullWrites() {
+        return fullWrites;
     }
 
     /**
@@ -195,9 +215,49 @@ public final class RunRecord {
         if (start < 0 || command == null || Proc.startTicks(pid) != start) {
             return;
         }
-        String d = description == null ? "" : description.replaceAll("[\\p{Cntrl}]", " ");
-        children.put(pid, new Child(pid, start, command, d));
-        rewrite();
+        Child c = new Child(pid, start, command, printable(description));
+        if (children.put(pid, c) != null || !written || broken) {
+            rewrite(); // a pid recorded before is replaced, not listed twice; the first entry writes the header
+        } else {
+            append(c);
+        }
+    }
+
+    /** {@code description} with its control characters (a line break among them) as spaces; "" for null. */
+    private static String printable(String description) {
+        if (description == null) {
+            return "";
+        }
+        char[] cs = description.toCharArray();
+        for (int i = 0; i < cs.length; i++) {
+            if (Character.isISOControl(cs[i])) {
+                cs[i] = ' ';
+            }
+        }
+        return new String(cs);
+    }
+
+    private static void appendLine(StringBuilder sb, Child c) {
+        sb.append("child ").append(c.pid).append(' ').append(c.start).append(' ').append(c.command)
+                .append(' ').append(c.description).append('\n');
+    }
+
+    /**
+     * Appends the line of {@code c} to the record written before (in one write; the file keeps its
+     * mode 0600). When that fails, the whole record is rewritten.
+     */
+    private void append(Child c) {
+        StringBuilder sb = new StringBuilder(128);
+        appendLine(sb, c);
+        try (var ch = Files.newByteChannel(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+                LinkOption.NOFOLLOW_LINKS))) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        } catch (IOException e) {
+            rewrite(); // gone (a sweep of another JVM cannot take a live JVM's record, but the user can): write it anew
+        }
     }
 
     /**
@@ -249,8 +309,7 @@ public final class RunRecord {
                 sb.append("segment ").append(s.dev).append(' ').append(s.ino).append(' ').append(s.name).append('\n');
             }
             for (Child c : children.values()) {
-                sb.append("child ").append(c.pid).append(' ').append(c.start).append(' ').append(c.command)
-                        .append(' ').append(c.description).append('\n');
+                appendLine(sb, c);
             }
             Files.deleteIfExists(tmp);
             try (var ch = Files.newByteChannel(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -264,6 +323,7 @@ public final class RunRecord {
             Files.setPosixFilePermissions(tmp, PrivateDir.FILE_MODE);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             written = true;
+            fullWrites++;
         } catch (IOException e) {
             LOG.warn("cannot update run record {}: {}", file, e.toString());
         }
