@@ -29,6 +29,8 @@ final class StderrPump {
     private static final ArrayDeque<StderrPump> WAITING = new ArrayDeque<>();
     /** Threads waiting for a copy (under LOCK). */
     private static int idle;
+    /** Pump threads started since the class was loaded (under LOCK): for the tests. */
+    private static int threadsStarted;
 
     private final StringBuilder captured = new StringBuilder();
     private final CountDownLatch copied = new CountDownLatch(1);
@@ -48,6 +50,7 @@ final class StderrPump {
                 LOCK.notify();
                 return;
             }
+            threadsStarted++;
         }
         Thread t = new Thread(null, () -> serve(this), "jvalkka-stderr-" + label, 64 * 1024);
         t.setDaemon(true);
@@ -113,6 +116,13 @@ final class StderrPump {
             // the backend closed its end
         } finally {
             in = null;
+        }
+    }
+
+    /** How many pump threads were started since this class was loaded. */
+    static int threadsStarted() {
+        synchronized (LOCK) {
+            return threadsStarted;
         }
     }
 
