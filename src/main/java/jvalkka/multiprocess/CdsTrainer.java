@@ -64,7 +64,7 @@ final class CdsTrainer {
     /**
      * The class-data-sharing training run in a child JVM. Not for direct use.
      *
-     * @param args the arguments its parent passes
+     * @param args the process classes to load as a backend's restore does (never initialised)
      * @throws Exception whatever the training run throws
      */
     public static void main(String[] args) throws Exception {
@@ -72,6 +72,12 @@ final class CdsTrainer {
         sweepDeadTrainers(Path.of(System.getProperty("java.io.tmpdir")));
         serveOnce(new Trainee(), 200);
         serveOnce(new SerializedTrainee(), 1);
+        // the process classes frontends started: loaded and reflected on as a backend's restore does, never
+        // initialised (their code does not run here)
+        for (String processClass : args) {
+            WarmUp.prefetch(processClass, false);
+            WarmUp.prefetch(processClass, true);
+        }
         // what serve() does not run here: the parent watch (it would end this JVM with its standard input)
         Class.forName(BackendMain.class.getName() + "$ParentWatch");
         // nor its adoption of the parent's stderr, which reads this when that is a regular file (a log)
