@@ -2,6 +2,8 @@ package jvalkka.multiprocess;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -213,6 +215,29 @@ final class CdsTraining {
         }
     }
 
+    /**
+     * Those of {@code names} whose class file is in {@code jars} (the archive's class path): the training JVM
+     * looks for no other, since a class it does not find has it search the JDK's modules and every jar, and
+     * load the classes of that search, which the archive would then hold (every class an AOT cache holds is
+     * loaded at each backend's start).
+     */
+    static List<String> onClassPath(List<String> names, List<String> jars) {
+        if (names.isEmpty()) {
+            return names;
+        }
+        try {
+            java.net.URL[] urls = new java.net.URL[jars.size()];
+            for (int i = 0; i < urls.length; i++) {
+                urls[i] = Path.of(jars.get(i)).toUri().toURL();
+            }
+            try (java.net.URLClassLoader l = new java.net.URLClassLoader(urls, null)) {
+                return names.stream().filter(n -> l.findResource(n.replace('.', '/') + ".class") != null).toList();
+            }
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     private static void train(ClassDataSharing.Plan p) {
         long pid = ProcessHandle.current().pid();
         Path tmp = p.archive().resolveSibling(p.archive().getFileName() + "." + pid + ".tmp");
@@ -220,7 +245,7 @@ final class CdsTraining {
         Path classesTmp = p.archive().resolveSibling(p.archive().getFileName() + "classes." + pid + ".tmp");
         try {
             List<String> base = trainerCommand(p);
-            List<String> classes = classesToTrain(p.archive());
+            List<String> classes = onClassPath(classesToTrain(p.archive()), p.archiveClassPath());
             boolean made = p.aot() ? makeAotCache(base, classes, conf, tmp) : makeCdsArchive(base, classes, conf, tmp);
             if (made && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
                 // the names first: a backend that finds the new archive finds them too
@@ -280,29 +305,93 @@ final class CdsTraining {
         List<String> record = new ArrayList<>(base);
         record.add(record.size() - 2, "-XX:AOTMode=record");
         record.add(record.size() - 2, "-XX:AOTConfiguration=" + conf);
-        record.add(CdsTrainer.class.getName());
-        record.addAll(classes);
         List<String> create = new ArrayList<>(base);
         create.add(create.size() - 2, "-XX:AOTMode=create");
         create.add(create.size() - 2, "-XX:AOTConfiguration=" + conf);
         create.add(create.size() - 2, "-XX:AOTCache=" + tmp);
-        return run(record, "record", conf, tmp) && Files.size(conf) > 0 && run(create, "create", conf, tmp);
+        return runTrainer(record, classes, "record", conf, tmp) && Files.size(conf) > 0
+                && run(create, "create", null, conf, tmp);
     }
 
     private static boolean makeCdsArchive(List<String> base, List<String> classes, Path conf, Path tmp)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(base);
         cmd.add(cmd.size() - 2, "-XX:ArchiveClassesAtExit=" + tmp);
-        cmd.add(CdsTrainer.class.getName());
-        cmd.addAll(classes);
-        return run(cmd, "CDS", conf, tmp);
+        return runTrainer(cmd, classes, "CDS", conf, tmp);
+    }
+
+    /**
+     * Runs {@link CdsTrainer} with {@code cmd} (up to its class path) as the backend of
+     * {@link CdsTrainer#BOOTS} starts whose frontend this JVM plays, on listeners in a
+     * scratch directory of this JVM's, so that the training JVM loads only what a
+     * backend loads; {@code classes} are the process classes it loads besides.
+     */
+    private static boolean runTrainer(List<String> cmd, List<String> classes, String step, Path... tmps)
+            throws IOException, InterruptedException {
+        Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
+        CdsTrainer.sweepDeadTrainers(tmpDir);
+        Path scratch = Files.createTempDirectory(tmpDir, CdsTrainer.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
+        int n = CdsTrainer.BOOTS;
+        ServerSocketChannel[] servers = new ServerSocketChannel[n];
+        Path[] socks = new Path[n];
+        List<MessagePipe[]> pipes = new ArrayList<>();
+        byte[] token = new byte[16];
+        new java.security.SecureRandom().nextBytes(token);
+        try {
+            List<String> full = new ArrayList<>(cmd);
+            full.add(CdsTrainer.class.getName());
+            for (int i = 0; i < n; i++) {
+                socks[i] = scratch.resolve("s" + i);
+                servers[i] = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                PeerCheck.bindListener(servers[i], socks[i]);
+                full.addAll(List.of(CdsTrainer.bootLine(socks[i], token)));
+            }
+            full.addAll(classes);
+            MessageProcess[] trainees = CdsTrainer.trainees();
+            return run(full, step, trainer -> {
+                // a training JVM that ends before it connects (or is ended) must not leave accept() waiting
+                trainer.onExit().thenRun(() -> {
+                    for (ServerSocketChannel s : servers) {
+                        try {
+                            s.close();
+                        } catch (IOException ignored) {
+                            // closing to end an accept: nothing to lose
+                        }
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    pipes.add(CdsTrainer.playFrontend("trainer", servers[i], token, trainees[i], CdsTrainer.ROUNDS[i],
+                            true));
+                }
+            }, tmps);
+        } finally {
+            for (MessagePipe[] p : pipes) {
+                CdsTrainer.close(p);
+            }
+            for (int i = 0; i < n; i++) {
+                if (servers[i] != null) {
+                    servers[i].close();
+                }
+                if (socks[i] != null) {
+                    PeerCheck.deleteNames(socks[i]);
+                }
+            }
+            Files.deleteIfExists(scratch);
+        }
+    }
+
+    /** The frontend's side of a training run, played while it runs. */
+    private interface Frontend {
+        void play(Process trainer) throws IOException;
     }
 
     /**
      * Runs one training step as a child of this JVM that ends with it (and its
-     * temporary files {@code tmps} with it); returns whether it succeeded in time.
+     * temporary files {@code tmps} with it), playing {@code frontend} (if not null)
+     * meanwhile; returns whether it succeeded in time.
      */
-    private static boolean run(List<String> cmd, String step, Path... tmps) throws IOException, InterruptedException {
+    private static boolean run(List<String> cmd, String step, Frontend frontend, Path... tmps)
+            throws IOException, InterruptedException {
         Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // a trainer must not outlive this JVM: if we exit first, end it and drop its partial archive
@@ -320,6 +409,28 @@ final class CdsTraining {
         ExitSequence.add(ExitSequence.Phase.ARCHIVE_TRAINER, reaper); // last: after backends and segments
         boolean done;
         try {
+            if (frontend != null) {
+                // a training JVM that dies, or takes too long, must not leave this thread waiting for it
+                Thread watch = new Thread(() -> {
+                    try {
+                        if (!proc.waitFor(120, TimeUnit.SECONDS)) {
+                            proc.destroyForcibly();
+                        }
+                    } catch (InterruptedException e) {
+                        proc.destroyForcibly();
+                    }
+                }, "jvalkka-cds-trainer-watch");
+                watch.setDaemon(true);
+                watch.start();
+                try {
+                    frontend.play(proc);
+                } catch (IOException | RuntimeException e) {
+                    proc.destroyForcibly();
+                    proc.waitFor(5, TimeUnit.SECONDS);
+                    LOG.debug("the {} training step's frontend failed: {}", step, e.toString());
+                    return false;
+                }
+            }
             done = proc.waitFor(120, TimeUnit.SECONDS);
         } finally {
             ExitSequence.remove(ExitSequence.Phase.ARCHIVE_TRAINER, reaper); // the trainer is done: nothing to end at exit

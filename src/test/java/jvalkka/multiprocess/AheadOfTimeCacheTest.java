@@ -192,9 +192,9 @@ class AheadOfTimeCacheTest {
 
     /**
      * Starts a {@link Learner} with {@code java}, has the archive made (now, or again with the class), starts
-     * another and returns where that backend's JVM loaded {@link Learner} from, as its class-loading log says.
+     * another and returns that backend's JVM's class-loading log.
      */
-    private static String whereTheProcessClassCameFrom(String java) throws Exception {
+    private static List<String> classLogOfALearner(String java) throws Exception {
         String log = Path.of(System.getProperty("java.io.tmpdir"), "jvalkka-learn-" + JavaRuntime.of(java).feature()
                 + "-%p.log").toString(); // the same each run: the log option is part of the archive's key
         BackendOptions options = BackendOptions.defaults().withJavaCommand(java)
@@ -206,12 +206,30 @@ class AheadOfTimeCacheTest {
             Started s = start(options, new Learner());
             Path second = Path.of(log.replace("%p", Long.toString(s.pid())));
             logs.add(second);
-            return Files.readAllLines(second).stream().filter(l -> l.contains(" " + Learner.class.getName() + " "))
-                    .findFirst().orElse("not loaded: " + Files.readString(second));
+            return Files.readAllLines(second);
         } finally {
             for (Path l : logs) {
                 Files.deleteIfExists(l);
             }
+        }
+    }
+
+    /** Where a backend's JVM loaded {@link Learner} from, as {@link #classLogOfALearner} says. */
+    private static String whereTheProcessClassCameFrom(String java) throws Exception {
+        List<String> log = classLogOfALearner(java);
+        return log.stream().filter(l -> l.contains(" " + Learner.class.getName() + " ")).findFirst()
+                .orElse("not loaded: " + log);
+    }
+
+    @Test
+    void aJdk25BackendLoadsNothingOnlyTheFrontendsSideOfTheTrainingUsed() throws Exception {
+        // every class of an AOT cache is loaded at each backend's start: the training's frontend side (its
+        // listener, the process's encoding, its scratch directory) must not be in it
+        List<String> log = classLogOfALearner(needJdk25());
+        for (String frontendOnly : List.of("java.io.ObjectOutputStream$HandleTable", "java.nio.file.TempFileHelper",
+                "sun.nio.ch.ServerSocketChannelImpl")) {
+            assertTrue(log.stream().noneMatch(l -> l.contains(" " + frontendOnly + " ")),
+                    frontendOnly + " was loaded: " + log.stream().filter(l -> l.contains(frontendOnly)).toList());
         }
     }
 
