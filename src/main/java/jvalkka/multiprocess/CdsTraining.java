@@ -37,12 +37,14 @@ import jvalkka.shm.internal.ExitSequence;
  * process classes that frontends started, so that a backend finds its process's class
  * in the archive rather than on the class path. Which ones: those this JVM started
  * (newest first), those the archive was made with before, then those of the cache's
- * other archives, newest first, {@value #MAX_CLASSES} at most (every class an AOT
- * cache holds is loaded at each backend's start, so the list is short); names not on
- * the class path are passed over. The names an archive holds are written beside it,
- * {@code ARCHIVE.classes}. A ready archive without a class this JVM starts is made
- * again, once per archive and JVM, in the background after the starts pause
- * ({@value #QUIET_MILLIS} ms without one): not while a burst of backends boots.
+ * other archives, newest first ({@value #MAX_OTHERS} at most), {@value #MAX_CLASSES} in
+ * all at most (every class an AOT cache holds is loaded at each backend's start, so the
+ * list is short); names not on the class path are passed over. The names an archive
+ * holds are written beside it, {@code ARCHIVE.classes}. A ready archive without a class
+ * this JVM starts is made again, once per archive and JVM, in the background after the
+ * starts pause ({@value #QUIET_MILLIS} ms without one): not while a burst of backends
+ * boots; never when it holds {@value #MAX_CLASSES} already (programs of more process
+ * classes than that would otherwise make it again in turn).
  */
 final class CdsTraining {
     private static final Logger LOG = LoggerFactory.getLogger(CdsTraining.class);
@@ -50,6 +52,8 @@ final class CdsTraining {
     private static final ConcurrentHashMap<Path, Boolean> STARTED = new ConcurrentHashMap<>();
     /** The most process class names a training run loads. */
     static final int MAX_CLASSES = 24;
+    /** The most of those that come from the cache's other archives. */
+    static final int MAX_OTHERS = 8;
     /** How long the starts must pause before an archive is made again for new classes. */
     static final long QUIET_MILLIS = 1_000;
     /** The suffix of the file beside an archive that names the process classes it holds. */
@@ -108,7 +112,11 @@ final class CdsTraining {
      */
     static void learn(ClassDataSharing.Plan p, String className) {
         Path archive = p.archive();
-        if (held(archive).contains(className) || RELEARNING.putIfAbsent(archive, Boolean.TRUE) != null) {
+        Set<String> held = held(archive);
+        // a full archive is not made again: its classes are other JVMs' too, and two programs of more classes
+        // than it holds would make it again in turn
+        if (held.contains(className) || held.size() >= MAX_CLASSES
+                || RELEARNING.putIfAbsent(archive, Boolean.TRUE) != null) {
             return;
         }
         LOG.debug("{} is made again in the background, with {}", archive, className);
@@ -173,8 +181,8 @@ final class CdsTraining {
 
     /**
      * The process classes a training run for {@code archive} loads: this JVM's (newest first), those the
-     * archive holds, then those of the cache's other archives of its kind, newest first; {@link #MAX_CLASSES}
-     * at most.
+     * archive holds, then up to {@link #MAX_OTHERS} of those of the cache's other archives of its kind, newest
+     * first; {@link #MAX_CLASSES} at most.
      */
     static List<String> classesToTrain(Path archive) {
         LinkedHashSet<String> names = new LinkedHashSet<>();
@@ -186,14 +194,16 @@ final class CdsTraining {
         names.addAll(readClasses(classesFile(archive)));
         String kind = archive.getFileName().toString().substring(archive.getFileName().toString().lastIndexOf('.'))
                 + CLASSES_SUFFIX;
-        if (names.size() < MAX_CLASSES) {
+        int limit = Math.min(MAX_CLASSES, names.size() + MAX_OTHERS);
+        if (names.size() < limit) {
             try (Stream<Path> s = Files.list(archive.getParent())) {
                 List<Path> others = s.filter(f -> f.getFileName().toString().endsWith(kind))
                         .sorted(Comparator.comparingLong((Path f) -> f.toFile().lastModified()).reversed()).toList();
                 for (Path f : others) {
-                    names.addAll(readClasses(f));
-                    if (names.size() >= MAX_CLASSES) {
-                        break;
+                    for (String n : readClasses(f)) {
+                        if (names.size() < limit) {
+                            names.add(n);
+                        }
                     }
                 }
             } catch (IOException | RuntimeException e) {

@@ -120,4 +120,28 @@ class CachePruneTest {
             }
         }
     }
+
+    @Test
+    void aNewArchiveTakesOnlyAFewProcessClassesFromTheCachesOtherArchives() throws Exception {
+        Path dir = Files.createTempDirectory("jvalkka-classes");
+        try {
+            for (int a = 0; a < 3; a++) {
+                List<String> names = new java.util.ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    names.add("other.Archive" + a + "$P" + i);
+                }
+                Files.write(dir.resolve("backend-other" + a + ".aot" + CdsTraining.CLASSES_SUFFIX), names);
+            }
+            Files.write(dir.resolve("backend-mine.aot" + CdsTraining.CLASSES_SUFFIX), List.of("mine.P"));
+            List<String> names = CdsTraining.classesToTrain(dir.resolve("backend-mine.aot"));
+            assertTrue(names.contains("mine.P"), names.toString());
+            assertTrue(names.stream().filter(n -> n.startsWith("other.")).count() <= CdsTraining.MAX_OTHERS,
+                    "the other archives' classes filled this one: " + names);
+            assertTrue(names.size() <= CdsTraining.MAX_CLASSES, names.toString());
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
 }
