@@ -78,7 +78,7 @@ final class BackendStart {
     }
 
     private void launchLocal(BackendOptions options, BackendClassPath where) {
-        ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where);
+        ClassDataSharing.Plan cds = ClassDataSharing.plan(options, where, owner.getClass());
         List<String> cmd = BackendCommand.of(BackendCommand.inputs(options, cds, where, label));
         launchedAt = System.nanoTime();
         WarmJvm.Connected warmJvm;

@@ -71,11 +71,17 @@ final class CdsCacheDir {
         }
     }
 
+    /** The suffix of the marker that says a file of the cache is in use ({@link #touchedIfPresent}). */
+    static final String IN_USE_SUFFIX = ".used";
+
     /**
      * Whether every file of {@code paths} that lies in the cache directory is
      * still there (pruning, in this JVM or another, may remove an old one); those
-     * not touched for half the pruning age get their time refreshed, so that the
-     * pruning of a JVM that outlives an hour keeps them. Files elsewhere are not
+     * not marked in use for half the pruning age get their marker ({@link #markInUse})
+     * refreshed, so that the pruning of a JVM that outlives an hour keeps them. A
+     * file's own time is never changed: the JVM checks a class path jar's time
+     * against the one its archive was made with, and passes the archive over when
+     * they differ (and the archive's key holds it too). Files elsewhere are not
      * looked at.
      */
     static boolean touchedIfPresent(List<String> paths) {
@@ -88,28 +94,65 @@ final class CdsCacheDir {
                 if (modified == 0L) {
                     return false;
                 }
-                if (now - modified > PRUNE_AGE_MILLIS / 2) {
-                    f.setLastModified(now); // in use
+                if (now - Math.max(modified, new File(j + IN_USE_SUFFIX).lastModified()) > PRUNE_AGE_MILLIS / 2) {
+                    markInUse(f.toPath());
                 }
             }
         }
         return true;
     }
 
-    /** Keeps the newest few archives and snapshots of {@code dir}: every build of the code makes new ones. */
+    /** Marks {@code file} of the cache in use now, for {@link #prune}: its marker's time, not its own. */
+    static void markInUse(Path file) {
+        Path marker = file.resolveSibling(file.getFileName() + IN_USE_SUFFIX);
+        try {
+            if (!marker.toFile().setLastModified(System.currentTimeMillis())) {
+                Files.createFile(marker);
+            }
+        } catch (IOException e) {
+            // another JVM made it just now, or the directory is read-only: the file is pruned by its own time
+        }
+    }
+
+    /**
+     * Keeps the newest few archives and snapshots of {@code dir}: every build of the code makes new ones. A
+     * file's time is the later of its own and its in-use marker's; files younger than an hour stay. The files
+     * that belong to a removed one (its marker, the list of an archive's classes) go with it, and are removed
+     * on their own when they are older than an hour and what they belong to is gone.
+     */
     static void prune(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
             long hourAgo = System.currentTimeMillis() - PRUNE_AGE_MILLIS;
-            List<Path> all = s.filter(f -> f.toString().endsWith(".jsa") || f.toString().endsWith(".aot")
+            List<Path> files = s.toList();
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (Path f : files) {
+                names.add(f.getFileName().toString());
+            }
+            List<Path> all = files.stream().filter(f -> f.toString().endsWith(".jsa") || f.toString().endsWith(".aot")
                             || f.toString().endsWith(".jar") || f.toString().endsWith(".tmp"))
-                    .sorted(Comparator.comparingLong((Path f) -> f.toFile().lastModified()).reversed()).toList();
+                    .sorted(Comparator.comparingLong(CdsCacheDir::usedAt).reversed()).toList();
             for (Path old : all.subList(Math.min(all.size(), KEEP_FILES), all.size())) {
-                if (old.toFile().lastModified() < hourAgo) { // a young one may be on a starting backend's path
+                if (usedAt(old) < hourAgo) { // a young one may be on a starting backend's path
                     Files.deleteIfExists(old);
+                    names.remove(old.getFileName().toString());
                 }
             }
-        } catch (IOException ignored) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                String of = n.endsWith(IN_USE_SUFFIX) ? n.substring(0, n.length() - IN_USE_SUFFIX.length())
+                        : n.endsWith(CdsTraining.CLASSES_SUFFIX)
+                                ? n.substring(0, n.length() - CdsTraining.CLASSES_SUFFIX.length()) : null;
+                if (of != null && !names.contains(of) && f.toFile().lastModified() < hourAgo) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException ignored) {
             // pruning is best effort
         }
+    }
+
+    /** When {@code f} was last written or marked in use. */
+    private static long usedAt(Path f) {
+        return Math.max(f.toFile().lastModified(), new File(f + IN_USE_SUFFIX).lastModified());
     }
 }

@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -112,16 +111,30 @@ final class CdsKeys {
         }
         Path jar = cache.resolve("classes-" + HexFormat.of().formatHex(d.digest()).substring(0, 24) + ".jar");
         if (!Files.isRegularFile(jar)) {
-            writeJar(dir, files, jar, cache.resolve(jar.getFileName() + "." + ProcessHandle.current().pid() + ".tmp"));
+            writeJar(dir, files, jar, Files.createTempFile(cache, jar.getFileName() + ".", ".tmp"));
         }
         return jar;
     }
 
     /**
      * Writes {@code files} of {@code dir} to {@code tmp}, each entry stored (see {@link #snapshotJar}), then
-     * moves it to {@code jar} in one step.
+     * puts it at {@code jar} in one step, unless {@code jar} is there already: a snapshot jar, once made, is
+     * never replaced, since the archives made with it (in this JVM or another that shares the cache) hold its
+     * time, and the JVM passes an archive over when a jar's time is not the one it was made with. Another JVM
+     * (or thread) that made the same snapshot first wins; {@code tmp} is removed either way.
      */
-    private static void writeJar(Path dir, List<Path> files, Path jar, Path tmp) throws IOException {
+    static void writeJar(Path dir, List<Path> files, Path jar, Path tmp) throws IOException {
+        try {
+            write(dir, files, tmp);
+            Files.createLink(jar, tmp); // fails if it is there: never replaced
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // made by another JVM or thread meanwhile, with the same content: theirs stays
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void write(Path dir, List<Path> files, Path tmp) throws IOException {
         try (OutputStream os = Files.newOutputStream(tmp); JarOutputStream out = new JarOutputStream(os)) {
             for (Path f : files) {
                 byte[] bytes = Files.readAllBytes(f);
@@ -138,7 +151,6 @@ final class CdsKeys {
                 out.closeEntry();
             }
         }
-        Files.move(tmp, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void update(MessageDigest d, String s) {

@@ -16,12 +16,13 @@ import java.util.List;
 import jvalkka.log.LogConfig;
 
 /**
- * Runs a backend's start and first messages in one JVM, so that a JVM run with
- * {@code -XX:ArchiveClassesAtExit} archives the classes a backend loads: the main
- * thread plays the frontend (the handshake, the boot frame, a few messages, the
- * stop), another runs {@link BackendMain#serve} as a backend JVM does. Both ways
- * of carrying the process object are walked. Run by {@link ClassDataSharing};
- * not for users.
+ * A backend's start and first messages for the archive's training: the training
+ * JVM (run with {@code -XX:ArchiveClassesAtExit}, or in the AOT cache's record mode)
+ * runs {@link BackendMain#serve} as a backend JVM does, and only that, while its parent,
+ * {@link CdsTraining} in the frontend's JVM, plays the frontend (the handshake, the
+ * boot frame, a few messages, the stop: {@link #playFrontend}). Both ways of carrying
+ * the process object are walked. A warm JVM's warm-up plays both sides in one JVM
+ * ({@link #rehearseStart}). Not for users.
  */
 final class CdsTrainer {
     private CdsTrainer() {
@@ -62,28 +63,53 @@ final class CdsTrainer {
     }
 
     /**
-     * The class-data-sharing training run in a child JVM. Not for direct use.
+     * The class-data-sharing training run in a child JVM: plays the backend only, so that the archive holds
+     * what a backend loads and nothing of the frontend's side (every class an AOT cache holds is loaded at each
+     * backend's start). Its parent ({@link CdsTraining}) plays the frontend of each start
+     * ({@link #playFrontend}). Not for direct use.
      *
-     * @param args the arguments its parent passes
+     * @param args the two starts' boot lines' parts (socket, token, the parent's pid; {@link #BOOTS} starts),
+     *     then the process classes to load as a backend's restore does (never initialised)
      * @throws Exception whatever the training run throws
      */
     public static void main(String[] args) throws Exception {
         LogConfig.setOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())); // walks error paths
-        sweepDeadTrainers(Path.of(System.getProperty("java.io.tmpdir")));
-        serveOnce(new Trainee(), 200);
-        serveOnce(new SerializedTrainee(), 1);
+        for (int i = 0; i < BOOTS; i++) {
+            String[] boot = {args[3 * i], args[3 * i + 1], args[3 * i + 2]};
+            if (BackendMain.serve("trainer", boot, false) != 0) {
+                System.exit(1);
+            }
+        }
+        // the process classes frontends started: loaded and reflected on as a backend's restore does, never
+        // initialised (their code does not run here)
+        for (int i = 3 * BOOTS; i < args.length; i++) {
+            WarmUp.prefetch(args[i], false);
+            WarmUp.prefetch(args[i], true);
+        }
         // what serve() does not run here: the parent watch (it would end this JVM with its standard input)
         Class.forName(BackendMain.class.getName() + "$ParentWatch");
         // nor its adoption of the parent's stderr, which reads this when that is a regular file (a log)
         Files.readAllLines(Path.of("/proc/self/fdinfo/2"));
     }
 
+    /** How many starts a training run plays: both ways of carrying the process object. */
+    static final int BOOTS = 2;
+
+    /** The processes of a training run's starts, in order. */
+    static MessageProcess[] trainees() {
+        return new MessageProcess[] {new Trainee(), new SerializedTrainee()};
+    }
+
+    /** The rounds of messages of each start of {@link #trainees}. */
+    static final int[] ROUNDS = {200, 1};
+
     /** The prefix of a trainer's scratch directory; the trainer's pid and a random part follow. */
     static final String SCRATCH_PREFIX = "jvalkka-cds-";
 
     /**
-     * Removes the scratch directories that trainers left in {@code tmp} when they
-     * were ended before they could (a frontend that exits ends its trainer): those
+     * Removes the scratch directories that trainings left in {@code tmp} when they
+     * were ended before they could (the frontend that plays a training's starts
+     * makes it; a JVM killed cannot remove it): those
      * named for a pid that no longer runs, that are this user's directories and not
      * links, holding only the trainer's socket names. Anything else is left alone.
      */
@@ -99,20 +125,13 @@ final class CdsTrainer {
                         || !me.equals(Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
                     continue;
                 }
-                PeerCheck.deleteNames(d.resolve("s"));
+                for (String sock : List.of("s", "s0", "s1")) { // s: the trainers of earlier versions
+                    PeerCheck.deleteNames(d.resolve(sock));
+                }
                 Files.deleteIfExists(d); // fails, and is left, if it holds anything else
             }
         } catch (IOException | RuntimeException e) {
             // a scratch directory left over costs a few bytes; the next trainer tries again
-        }
-    }
-
-    private static void serveOnce(MessageProcess process, int rounds) throws Exception {
-        Path dir = Files.createTempDirectory(SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
-        try {
-            rehearseStart("trainer", dir.resolve("s"), process, rounds, true, false);
-        } finally {
-            Files.deleteIfExists(dir);
         }
     }
 
@@ -131,26 +150,59 @@ final class CdsTrainer {
         byte[] token = new byte[16];
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             PeerCheck.bindListener(server, sock); // as Frontend does
-            String[] boot = {sock.toString(), HexFormat.of().formatHex(token),
-                Long.toString(ProcessHandle.current().pid())};
+            String[] boot = bootLine(sock, token);
             Thread backend = new Thread(() -> BackendMain.serve(who, boot, false), "jvalkka-" + who + "-backend");
             backend.setDaemon(true);
             backend.start();
-            SocketChannel[] channels = new SocketChannel[2];
-            for (int k = 0; k < 2; k++) {
-                SocketChannel c = server.accept();
-                ByteBuffer hello = ByteBuffer.allocate(17);
-                while (hello.hasRemaining()) {
-                    if (c.read(hello) < 0) {
-                        throw new IOException("the " + who + "'s backend hung up");
-                    }
+            MessagePipe[] pipes = playFrontend(who, server, token, process, rounds, unknownCommand);
+            try {
+                backend.join(10_000);
+                if (requireStop && backend.isAlive()) {
+                    throw new IOException("the " + who + "'s backend did not stop");
                 }
-                channels[hello.get(16)] = c;
+            } finally {
+                close(pipes);
             }
-            MessagePipe main = new MessagePipe(who + " main pipe");
-            MessagePipe internal = new MessagePipe(who + " internal pipe");
-            main.connect(channels[0]);
-            internal.connect(channels[1]);
+        } finally {
+            PeerCheck.deleteNames(sock);
+        }
+    }
+
+    /** The boot line's parts for a backend that connects to {@code sock} with {@code token}. */
+    static String[] bootLine(Path sock, byte[] token) {
+        return new String[] {sock.toString(), HexFormat.of().formatHex(token),
+            Long.toString(ProcessHandle.current().pid())};
+    }
+
+    /**
+     * The frontend's side of a start on {@code server}, a listener its backend (proven by {@code token}) (a thread of this JVM, or a
+     * training JVM) connects to: takes its two connections, boots {@code process}, exchanges {@code rounds}
+     * pings (and, with {@code unknownCommand}, a command no handler takes), then stops it; returns the main and
+     * internal pipes, for the caller to close once the backend has ended (closed on a failure).
+     */
+    static MessagePipe[] playFrontend(String who, ServerSocketChannel server, byte[] token, MessageProcess process,
+            int rounds, boolean unknownCommand) throws IOException {
+        SocketChannel[] channels = new SocketChannel[2];
+        for (int k = 0; k < 2; k++) {
+            SocketChannel c = server.accept();
+            ByteBuffer hello = ByteBuffer.allocate(17);
+            while (hello.hasRemaining()) {
+                if (c.read(hello) < 0) {
+                    throw new IOException("the " + who + "'s backend hung up");
+                }
+            }
+            if (!java.util.Arrays.equals(hello.array(), 0, 16, token, 0, 16) || hello.get(16) < 0 || hello.get(16) > 1
+                    || channels[hello.get(16)] != null) {
+                c.close();
+                throw new IOException("the " + who + "'s listener was reached by something else than its backend");
+            }
+            channels[hello.get(16)] = c;
+        }
+        MessagePipe main = new MessagePipe(who + " main pipe");
+        MessagePipe internal = new MessagePipe(who + " internal pipe");
+        main.connect(channels[0]);
+        internal.connect(channels[1]);
+        try {
             main.sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
             WireCodec.Frame ready = main.recvFrame(30_000);
             if (ready == null || ready.kind() != WireProtocol.READY) {
@@ -173,14 +225,17 @@ final class CdsTrainer {
             }
             main.send(null);
             main.flush();
-            backend.join(10_000);
-            if (requireStop && backend.isAlive()) {
-                throw new IOException("the " + who + "'s backend did not stop");
-            }
-            main.close();
-            internal.close();
-        } finally {
-            PeerCheck.deleteNames(sock);
+            return new MessagePipe[] {main, internal};
+        } catch (IOException | RuntimeException e) {
+            close(new MessagePipe[] {main, internal});
+            throw e;
+        }
+    }
+
+    /** Closes {@code pipes}. */
+    static void close(MessagePipe[] pipes) {
+        for (MessagePipe p : pipes) {
+            p.close();
         }
     }
 }

@@ -139,6 +139,26 @@ final class ClassDataSharing {
     }
 
     /**
+     * The plan for a backend of {@code processClass}, as {@link #plan(BackendOptions, BackendClassPath)}, and
+     * the archive learns the class: an archive made from now on in this JVM holds it (loaded and linked, as a
+     * backend's restore loads it, never initialised), and a ready archive that does not is made again in the
+     * background once the starts pause ({@link CdsTraining#learn}). Without that, the process's class is the
+     * first a backend reads from the class path: its jar, and every jar before it only to miss, opened at boot.
+     */
+    static Plan plan(BackendOptions options, BackendClassPath where, Class<?> processClass) {
+        if (!where.classPathOnly()) {
+            return none(options.jvmArgs(), where.classPath());
+        }
+        String name = processClass.getName();
+        CdsTraining.started(name); // before the plan: a training it starts holds the class
+        Plan p = plan(options.javaCommand(), options.jvmArgs(), where.classPath());
+        if (p.archive() != null && !p.jvmArgs().isEmpty()) { // the archive is ready
+            CdsTraining.learn(p, name);
+        }
+        return p;
+    }
+
+    /**
      * The plan for backends of this JVM's {@code java} with {@code jvmArgs} and the
      * class path {@code classPath} (see {@link BackendClassPath}).
      */

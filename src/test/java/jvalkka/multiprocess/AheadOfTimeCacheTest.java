@@ -40,13 +40,26 @@ class AheadOfTimeCacheTest {
         }
     }
 
+    /** A process class of its own, so that only this test's starts can have taught an archive it. */
+    static final class Learner extends MessageProcess {
+        private static final long serialVersionUID = 1L;
+
+        Learner() {
+            super("aot-learner");
+        }
+
+        void c__ping(int i) {
+            send_out__(new MessageObject("pong", "i", i));
+        }
+    }
+
     @AfterAll
     static void noLeftovers() throws Exception {
         Leftovers.assertNone();
     }
 
     /** A backend started with {@code options}: its command line, its mapped files, what it printed on stderr. */
-    private record Started(List<String> cmd, String maps, String stderr) {
+    private record Started(List<String> cmd, String maps, String stderr, long pid) {
         String option(String prefix) {
             return cmd.stream().filter(a -> a.startsWith(prefix)).findFirst().map(a -> a.substring(prefix.length()))
                     .orElse(null);
@@ -54,7 +67,10 @@ class AheadOfTimeCacheTest {
     }
 
     private static Started start(BackendOptions options) throws Exception {
-        Pinger p = new Pinger();
+        return start(options, new Pinger());
+    }
+
+    private static Started start(BackendOptions options, MessageProcess p) throws Exception {
         p.setOptions(options);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream was = System.err;
@@ -71,7 +87,7 @@ class AheadOfTimeCacheTest {
             assertTrue(p.getPipe().poll(30), "no answer within 30 s");
             assertEquals(7, p.getPipe().recv().get("i", Integer.class));
             return new Started(Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0")), maps,
-                    err.toString(StandardCharsets.UTF_8));
+                    err.toString(StandardCharsets.UTF_8), p.pid());
         } finally {
             p.stop();
         }
@@ -172,6 +188,63 @@ class AheadOfTimeCacheTest {
         assertTrue(archive != null && archive.endsWith(".jsa"), s.cmd().toString());
         assertEquals(null, s.option("-XX:AOTCache="), s.cmd().toString());
         assertTrue(s.maps().contains(archive), "the backend's JVM did not map " + archive);
+    }
+
+    /**
+     * Starts a {@link Learner} with {@code java}, has the archive made (now, or again with the class), starts
+     * another and returns that backend's JVM's class-loading log.
+     */
+    private static List<String> classLogOfALearner(String java) throws Exception {
+        String log = Path.of(System.getProperty("java.io.tmpdir"), "jvalkka-learn-" + JavaRuntime.of(java).feature()
+                + "-%p.log").toString(); // the same each run: the log option is part of the archive's key
+        BackendOptions options = BackendOptions.defaults().withJavaCommand(java)
+                .withExtraJvmArgs("-Xlog:class+load=info:file=" + log);
+        List<Path> logs = new ArrayList<>();
+        try {
+            logs.add(Path.of(log.replace("%p", Long.toString(start(options, new Learner()).pid()))));
+            assertTrue(options.prepareArchive(), "no archive was made");
+            Started s = start(options, new Learner());
+            Path second = Path.of(log.replace("%p", Long.toString(s.pid())));
+            logs.add(second);
+            return Files.readAllLines(second);
+        } finally {
+            for (Path l : logs) {
+                Files.deleteIfExists(l);
+            }
+        }
+    }
+
+    /** Where a backend's JVM loaded {@link Learner} from, as {@link #classLogOfALearner} says. */
+    private static String whereTheProcessClassCameFrom(String java) throws Exception {
+        List<String> log = classLogOfALearner(java);
+        return log.stream().filter(l -> l.contains(" " + Learner.class.getName() + " ")).findFirst()
+                .orElse("not loaded: " + log);
+    }
+
+    @Test
+    void aJdk25BackendLoadsNothingOnlyTheFrontendsSideOfTheTrainingUsed() throws Exception {
+        // every class of an AOT cache is loaded at each backend's start: the training's frontend side (its
+        // listener, the process's encoding, its scratch directory) must not be in it
+        List<String> log = classLogOfALearner(needJdk25());
+        for (String frontendOnly : List.of("java.io.ObjectOutputStream$HandleTable", "java.nio.file.TempFileHelper",
+                "sun.nio.ch.ServerSocketChannelImpl")) {
+            assertTrue(log.stream().noneMatch(l -> l.contains(" " + frontendOnly + " ")),
+                    frontendOnly + " was loaded: " + log.stream().filter(l -> l.contains(frontendOnly)).toList());
+        }
+    }
+
+    @Test
+    void aJdk25BackendLoadsItsProcessClassFromTheAotCacheOnceAFrontendStartedIt() throws Exception {
+        String line = whereTheProcessClassCameFrom(needJdk25());
+        assertTrue(line.contains("source: shared objects file"), line);
+    }
+
+    @Test
+    void aJdk17BackendLoadsItsProcessClassFromTheCdsArchiveOnceAFrontendStartedIt() throws Exception {
+        String java = jdk17();
+        assumeTrue(java != null, "no JDK 17 here: the CDS archive is not tested");
+        String line = whereTheProcessClassCameFrom(java);
+        assertTrue(line.contains("source: shared objects file"), line);
     }
 
     @Test
