@@ -152,15 +152,7 @@ public final class Select {
         }
         Map<SelectableChannel, Interest> wanted = cache.wanted;
         boolean immediate = flushPipes(selector, reads);
-        boolean closedFound;
-        if (cache.sameAsBefore(reads, writes, others)) {
-            closedFound = keep(selector, cache); // the registrations are as the last call left them
-        } else {
-            cache.forget(); // until remembered below: a call that fails half-way leaves nothing to keep
-            want(wanted, reads, writes, others);
-            closedFound = register(selector, wanted);
-            cache.remember(reads, writes, others);
-        }
+        boolean closedFound = registrations(selector, cache, reads, writes, others);
         if (!immediate && timeoutSeconds != 0 && reads.size() == 1 && writes.isEmpty() && others.isEmpty()
                 && reads.iterator().next() instanceof FrameChannel mp && mp.spinForMessage()) {
             immediate = true; // one pipe to a backend on another host, whose answer came within a short spin
@@ -201,6 +193,23 @@ public final class Select {
             in.reset();
         }
         return new Ready(readyReads, readyWrites, readyOthers);
+    }
+
+    /**
+     * Makes {@code selector} watch what this call names: the registrations as the last call left
+     * them when it named the same objects ({@link #keep}), else registered anew. Returns whether a
+     * wanted channel was found closed.
+     */
+    private static boolean registrations(Selector selector, Cache cache, Collection<?> reads,
+            Collection<?> writes, Collection<?> others) {
+        if (cache.sameAsBefore(reads, writes, others)) {
+            return keep(selector, cache); // the registrations are as the last call left them
+        }
+        cache.forget(); // until remembered below: a call that fails half-way leaves nothing to keep
+        want(cache.wanted, reads, writes, others);
+        boolean closedFound = register(selector, cache.wanted);
+        cache.remember(reads, writes, others);
+        return closedFound;
     }
 
     /**
