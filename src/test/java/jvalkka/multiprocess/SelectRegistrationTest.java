@@ -3,14 +3,9 @@ package jvalkka.multiprocess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
-import java.nio.channels.ServerSocketChannel;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,18 +27,7 @@ class SelectRegistrationTest {
     }
 
     private static MessagePipe[] pair() throws Exception {
-        try (ServerSocketChannel server = TcpChannels.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            InetSocketAddress at = (InetSocketAddress) server.getLocalAddress();
-            CompletableFuture<MessagePipe> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return TcpChannels.accept("b", server, 10_000);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            MessagePipe a = TcpChannels.connect("a", at);
-            return new MessagePipe[] {a, accepted.get(10, TimeUnit.SECONDS)};
-        }
+        return TcpFrameChannelTest.loopbackPair();
     }
 
     @Test

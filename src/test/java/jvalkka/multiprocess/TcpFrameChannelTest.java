@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Timeout;
 class TcpFrameChannelTest extends FrameChannelContract {
     @Override
     FrameChannel[] connectPair() throws Exception {
+        return loopbackPair();
+    }
+
+    /** Two pipes joined by a TCP connection over the loopback interface: {@code a} connected, {@code b} accepted. */
+    static MessagePipe[] loopbackPair() throws Exception {
         try (ServerSocketChannel server = TcpChannels.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             InetSocketAddress at = (InetSocketAddress) server.getLocalAddress();
             CompletableFuture<MessagePipe> accepted = CompletableFuture.supplyAsync(() -> {
@@ -26,7 +31,7 @@ class TcpFrameChannelTest extends FrameChannelContract {
                 }
             });
             MessagePipe a = TcpChannels.connect("a", at);
-            return new FrameChannel[] {a, within(accepted, 10, "accepting the connection")};
+            return new MessagePipe[] {a, within(accepted, 10, "accepting the connection")};
         }
     }
 
