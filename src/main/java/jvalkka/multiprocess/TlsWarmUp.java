@@ -106,8 +106,12 @@ final class TlsWarmUp {
         return ok;
     }
 
-    /** The handshake of two engines in memory; out buffers in write mode. */
-    private static void handshake(SSLEngine client, SSLEngine server, ByteBuffer c2s, ByteBuffer s2c,
+    /**
+     * The handshake of two engines in memory; out buffers in write mode. What the server
+     * sends after it (a TLS 1.3 session ticket) may be left in {@code s2c}. Also the
+     * handshake of the {@code TlsEngineCost} measuring tool (test scope).
+     */
+    static void handshake(SSLEngine client, SSLEngine server, ByteBuffer c2s, ByteBuffer s2c,
             ByteBuffer capp, ByteBuffer sapp) throws SSLException {
         client.beginHandshake();
         server.beginHandshake();

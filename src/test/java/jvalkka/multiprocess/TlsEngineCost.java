@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
-import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLParameters;
 
 import jvalkka.cluster.TestKeys;
@@ -129,59 +128,26 @@ public final class TlsEngineCost {
         }
     }
 
+    /**
+     * {@link TlsWarmUp#handshake}, then what the engines wrote after it (a TLS 1.3
+     * server's session tickets) taken in, so that the timed records start from empty buffers.
+     */
     private static void handshake(SSLEngine client, SSLEngine server, ByteBuffer c2s, ByteBuffer s2c, ByteBuffer capp,
             ByteBuffer sapp) throws Exception {
-        ByteBuffer empty = ByteBuffer.allocate(0);
-        client.beginHandshake();
-        server.beginHandshake();
-        for (int i = 0; i < 1000; i++) {
-            boolean cDone = done(client);
-            boolean sDone = done(server);
-            if (cDone && sDone && c2s.position() == 0 && s2c.position() == 0) {
-                return;
-            }
-            step(client, empty, c2s, s2c, capp);
-            step(server, empty, s2c, c2s, sapp);
+        TlsWarmUp.handshake(client, server, c2s, s2c, capp, sapp);
+        takeIn(client, s2c, capp);
+        takeIn(server, c2s, sapp);
+        if (c2s.position() != 0 || s2c.position() != 0) {
+            throw new IllegalStateException("bytes left after the handshake: " + c2s.position() + " " + s2c.position());
         }
-        throw new IllegalStateException("no handshake: " + client.getHandshakeStatus() + " " + server.getHandshakeStatus());
     }
 
-    private static boolean done(SSLEngine e) {
-        HandshakeStatus h = e.getHandshakeStatus();
-        return h == HandshakeStatus.NOT_HANDSHAKING || h == HandshakeStatus.FINISHED;
-    }
-
-    /** One step of {@code e}: out is where it writes (write mode), in what the peer wrote (write mode). */
-    private static void step(SSLEngine e, ByteBuffer empty, ByteBuffer out, ByteBuffer in, ByteBuffer app)
-            throws Exception {
-        while (true) {
-            HandshakeStatus h = e.getHandshakeStatus();
-            if (h == HandshakeStatus.NEED_TASK) {
-                Runnable t;
-                while ((t = e.getDelegatedTask()) != null) {
-                    t.run();
-                }
-            } else if (h == HandshakeStatus.NEED_WRAP) {
-                e.wrap(empty, out);
-            } else if (h == HandshakeStatus.NEED_UNWRAP || h == HandshakeStatus.NEED_UNWRAP_AGAIN) {
-                in.flip();
-                SSLEngineResult r = e.unwrap(in, app);
-                in.compact();
-                app.clear();
-                if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW
-                        || (r.bytesConsumed() == 0 && h != HandshakeStatus.NEED_UNWRAP_AGAIN)) {
-                    return;
-                }
-            } else {
-                // not handshaking: a TLS 1.3 server may still send tickets; take in what the peer sent
-                in.flip();
-                if (in.hasRemaining()) {
-                    e.unwrap(in, app);
-                    app.clear();
-                }
-                in.compact();
-                return;
-            }
+    /** Unwraps into {@code app} (discarded) what the peer wrote to {@code in} (write mode, left empty). */
+    private static void takeIn(SSLEngine e, ByteBuffer in, ByteBuffer app) throws Exception {
+        in.flip();
+        while (in.hasRemaining() && e.unwrap(in, app).bytesConsumed() > 0) {
+            app.clear();
         }
+        in.compact();
     }
 }
