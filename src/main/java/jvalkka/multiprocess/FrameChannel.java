@@ -50,11 +50,14 @@ abstract class FrameChannel implements AutoCloseable {
      */
     public abstract void send(MessageObject m);
 
-    /** Sends a proxy call: {@code m} in a call frame of id {@code id} (not 0). */
-    abstract void sendCall(long id, MessageObject m);
+    /**
+     * Sends a proxy call: {@code m} in a call frame of id {@code id} (not 0); {@code now}:
+     * written at once, never deferred to coalesce (a synchronous call).
+     */
+    abstract void sendCall(long id, MessageObject m, boolean now);
 
-    /** Sends the reply to call {@code id}. */
-    abstract void sendReply(long id, MessageObject reply);
+    /** Sends the reply to call {@code id}; {@code now}: written at once, never deferred to coalesce. */
+    abstract void sendReply(long id, MessageObject reply, boolean now);
 
     /** Sends whatever was deferred to coalesce a burst, waiting while the other side does not read. */
     public abstract void flush();

@@ -156,10 +156,8 @@ final class Frontend {
         try {
             if (callId == 0) {
                 main.send(m);
-            } else if (now) {
-                main.sendCallNow(callId, m);
             } else {
-                main.sendCall(callId, m);
+                main.sendCall(callId, m, now);
             }
         } catch (PipeClosedException e) {
             throw new PipeClosedException(label + ": cannot send " + m + ": " + life.describeDeath());

@@ -224,29 +224,21 @@ public final class MessagePipe extends FrameChannel {
 
     /**
      * Sends a proxy call: {@code m} in a {@link WireProtocol.Kind#CALL} frame of call
-     * {@code id}, which the backend answers with a reply of that id. As {@link #send}.
+     * {@code id}, which the backend answers with a reply of that id. As {@link #send};
+     * {@code now} (a synchronous call, whose caller waits for the reply next): written at
+     * once, never deferred to coalesce with a next message.
      */
-    void sendCall(long id, MessageObject m) {
-        sender.send(WireProtocol.CALL, id, m);
+    @Override
+    void sendCall(long id, MessageObject m, boolean now) {
+        sender.send(WireProtocol.CALL, id, m, now);
     }
 
     /**
-     * Sends a synchronous proxy call: as {@link #sendCall}, but written at once, never
-     * deferred to coalesce with a next message (the caller waits for the reply next).
+     * Sends the reply to call {@code id}: see {@link WireProtocol#replyValue(Object)}. As {@link #send};
+     * {@code now}: written at once (with whatever waited to coalesce before it), never left for the
+     * flusher, since its caller waits for it.
      */
-    void sendCallNow(long id, MessageObject m) {
-        sender.send(WireProtocol.CALL, id, m, true);
-    }
-
-    /** Sends the reply to call {@code id}: see {@link WireProtocol#replyValue(Object)}. As {@link #send}. */
-    void sendReply(long id, MessageObject reply) {
-        sender.send(WireProtocol.REPLY, id, reply);
-    }
-
-    /**
-     * As {@link #sendReply(long, MessageObject)}; {@code now}: written at once (with whatever waited
-     * to coalesce before it), never left for the flusher: its caller waits for it.
-     */
+    @Override
     void sendReply(long id, MessageObject reply, boolean now) {
         sender.send(WireProtocol.REPLY, id, reply, now);
     }

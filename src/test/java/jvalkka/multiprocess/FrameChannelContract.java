@@ -70,8 +70,8 @@ abstract class FrameChannelContract {
         for (int i = 0; i < n; i++) {
             switch (i % 4) {
                 case 0 -> a.send(new MessageObject("m", "i", i));
-                case 1 -> a.sendCall(i, new MessageObject("c", "i", i));
-                case 2 -> a.sendReply(i, WireProtocol.replyValue(i));
+                case 1 -> a.sendCall(i, new MessageObject("c", "i", i), false);
+                case 2 -> a.sendReply(i, WireProtocol.replyValue(i), false);
                 default -> a.send(null);
             }
         }
@@ -139,11 +139,11 @@ abstract class FrameChannelContract {
         boolean deferredAsync = false;
         for (int i = 0; i < 200 && !(deferredAsync && i >= 50); i++) {
             a.send(new MessageObject("tell", "i", i)); // a write: its coalescing window starts
-            sender.sendCall(2 * i + 1, new MessageObject("async", "i", i)); // within the window, mostly
+            sender.sendCall(2 * i + 1, new MessageObject("async", "i", i), false); // within the window, mostly
             deferredAsync |= sender.deferredBytes() > 0;
             sender.flush();
             a.send(new MessageObject("tell", "i", i));
-            sender.sendCallNow(2 * i + 2, new MessageObject("sync", "i", i));
+            sender.sendCall(2 * i + 2, new MessageObject("sync", "i", i), true);
             if (sender.deferredBytes() > 0) {
                 deferredNow++;
             }

@@ -96,7 +96,7 @@ class ProxyReplyPathTest {
         boolean windowMet = false;
         // a cold dispatch (interpreted) takes longer than the window: enough rounds for it to be compiled
         for (int i = 0; i < 3000; i++) {
-            frontMain.sendCallNow(i + 1, new MessageObject("add", "a", i, "b", 1));
+            frontMain.sendCall(i + 1, new MessageObject("add", "a", i, "b", 1), true);
             MessageObject call = backMain.recv(10_000); // received: what follows takes microseconds
             // a write on the internal pipe (a return_out__, an earlier reply): its coalescing window starts
             backInternal.send(new MessageObject("returned", "i", i));
@@ -128,7 +128,7 @@ class ProxyReplyPathTest {
         int id = 0;
         for (int round = 0; round < 300; round++) { // rounds enough for the dispatch to be compiled (microseconds)
             for (int i = 0; i < n; i++) {
-                frontMain.sendCall(++id, new MessageObject("add", "a", i, "b", 1)); // asynchronous calls: one batch
+                frontMain.sendCall(++id, new MessageObject("add", "a", i, "b", 1), false); // asynchronous calls: one batch
             }
             frontMain.flush(); // all in the backend's socket now: its first read takes the whole batch
             for (int i = 0; i < n; i++) {
