@@ -94,7 +94,9 @@ final class CdsCacheDir {
                 if (modified == 0L) {
                     return false;
                 }
-                if (now - Math.max(modified, new File(j + IN_USE_SUFFIX).lastModified()) > PRUNE_AGE_MILLIS / 2) {
+                // the marker is looked at only for a jar older than that itself (the common case needs no look)
+                if (now - modified > PRUNE_AGE_MILLIS / 2
+                        && now - new File(j + IN_USE_SUFFIX).lastModified() > PRUNE_AGE_MILLIS / 2) {
                     markInUse(f.toPath());
                 }
             }
