@@ -55,9 +55,8 @@ final class ReplyRouter {
     private static Thread thread; // under LOCK
     /** Holders that expect starts soon ({@link #hold}): the thread waits for them, idle, with no backend. Under LOCK. */
     private static int holds;
-    /** The router's turns begun and ended (each a look at its backends after a select); written by the router only. */
+    /** The router's turns (each a look at its backends after a select); written by the router only. */
     private static volatile long turns;
-    private static volatile long turnsDone;
     /** Test hook: runs on the router thread between its look at a pipe and its pump of it; null: nothing. */
     static volatile Consumer<BackendReplies> beforePump;
 
@@ -128,11 +127,6 @@ final class ReplyRouter {
         return turns;
     }
 
-    /** How many turns the router thread ended, in this JVM (for the tests). */
-    static long turnsDone() {
-        return turnsDone;
-    }
-
     /** Whether the router thread runs (for the tests). */
     static boolean isRunning() {
         synchronized (LOCK) {
@@ -192,7 +186,6 @@ final class ReplyRouter {
                 suspended |= r.suspended();
             }
             sel.selectedKeys().clear();
-            turnsDone++;
             synchronized (LOCK) {
                 if (routes == 0 && ARRIVING.isEmpty() && holds == 0) {
                     thread = null;
