@@ -508,29 +508,30 @@ public final class Select {
          * same channel (a pipe's channel is another after a restart): then its registrations stand.
          */
         boolean sameAsBefore(Collection<?> reads, Collection<?> writes, Collection<?> others) {
-            if (lastReads == null) {
+            if (lastReads == null || reads.size() != lastReads.length || writes.size() != lastWrites.length
+                    || others.size() != lastOthers.length) {
                 return false;
             }
-            int c = sameAs(reads, lastReads, 0);
-            c = c < 0 ? c : sameAs(writes, lastWrites, c);
-            return (c < 0 ? c : sameAs(others, lastOthers, c)) >= 0;
-        }
-
-        /**
-         * Whether {@code now} names the objects of {@code last}, in order, each on the channel remembered
-         * for it from {@code lastChannels[c]} on: the index of the next remembered channel, or -1.
-         */
-        private int sameAs(Collection<?> now, Object[] last, int c) {
-            if (now.size() != last.length) {
-                return -1;
-            }
+            int c = 0;
             int i = 0;
-            for (Object o : now) {
-                if (o != last[i++] || channelOf(o) != lastChannels[c++]) {
-                    return -1;
+            for (Object o : reads) {
+                if (o != lastReads[i++] || channelOf(o) != lastChannels[c++]) {
+                    return false;
                 }
             }
-            return c;
+            i = 0;
+            for (Object o : writes) {
+                if (o != lastWrites[i++] || channelOf(o) != lastChannels[c++]) {
+                    return false;
+                }
+            }
+            i = 0;
+            for (Object o : others) {
+                if (o != lastOthers[i++] || channelOf(o) != lastChannels[c++]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Nothing is kept: the next call sets the registrations afresh. */
