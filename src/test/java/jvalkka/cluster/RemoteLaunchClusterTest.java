@@ -83,7 +83,7 @@ class RemoteLaunchClusterTest {
         assertNull(RemoteLaunchers.installed(), "the closed driver is still the launcher");
         for (List<Long> pids : started.values()) {
             for (long pid : pids) {
-                assertGone(pid, Duration.ofSeconds(10));
+                TestCluster.assertGone(pid, Duration.ofSeconds(10));
             }
         }
     }
@@ -93,27 +93,6 @@ class RemoteLaunchClusterTest {
         int host = Integer.parseInt(b.host().substring("node node".length(), "node node".length() + 1));
         started.computeIfAbsent(host, k -> new ArrayList<>()).add(b.pid());
         return b;
-    }
-
-    private static void assertGone(long pid, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                && commandLine(pid).contains("-Djvalkka.process=")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("backend pid " + pid + " still runs after " + within + ": "
-                        + commandLine(pid));
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static String commandLine(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** {@code kill -SIG pid}. */
@@ -144,7 +123,7 @@ class RemoteLaunchClusterTest {
         assertTrue(b.isAlive());
         ProcessHandle h = ProcessHandle.of(b.pid()).orElseThrow(() -> new AssertionError("no pid " + b.pid()));
         assertEquals(agents.get(1).pid(), h.parent().map(ProcessHandle::pid).orElse(-1L), "its parent is the agent");
-        assertTrue(commandLine(b.pid()).contains("-Djvalkka.process=remote-one"), commandLine(b.pid()));
+        assertTrue(TestCluster.commandLine(b.pid()).contains("-Djvalkka.process=remote-one"), TestCluster.commandLine(b.pid()));
         if (hosts.mode() == NetHosts.Mode.NETNS) {
             assertEquals(netns(agents.get(1).pid()), netns(b.pid()), "runs in host 2's network namespace");
             // and in its agent's mount namespace, with a /dev/shm and /tmp of its own
@@ -156,7 +135,7 @@ class RemoteLaunchClusterTest {
         assertTrue(b.waitFor(10, TimeUnit.SECONDS), "not stopped: " + b);
         assertEquals(137, b.exitValue(), b.toString());
         assertNull(b.exitReason(), "it exited by itself with its status");
-        assertGone(b.pid(), Duration.ofSeconds(5));
+        TestCluster.assertGone(b.pid(), Duration.ofSeconds(5));
     }
 
     @Test
@@ -220,7 +199,7 @@ class RemoteLaunchClusterTest {
         List<Long> pids = otherDriver(other, PORT + 2, "close");
         assertNotNull(other[0].awaitLine(l -> l.equals("closed"), Duration.ofSeconds(30)), other[0].output());
         for (long pid : pids) {
-            assertGone(pid, Duration.ofSeconds(10));
+            TestCluster.assertGone(pid, Duration.ofSeconds(10));
         }
         assertTrue(other[0].process().waitFor(20, TimeUnit.SECONDS), other[0].output());
     }
@@ -234,7 +213,7 @@ class RemoteLaunchClusterTest {
         // the agents learn it when the cluster removes the driver: detection, then the down-after time
         Duration bound = NodeAgent.parseDuration(NodeAgentClusterTest.DOWN_AFTER).plusSeconds(20);
         for (long pid : pids) {
-            assertGone(pid, bound);
+            TestCluster.assertGone(pid, bound);
         }
     }
 
@@ -256,7 +235,7 @@ class RemoteLaunchClusterTest {
             signal(agents.get(0).pid(), "CONT");
         }
         // reachable again: the driver has the agent end the backend it gave up
-        assertGone(b.pid(), Duration.ofSeconds(20));
+        TestCluster.assertGone(b.pid(), Duration.ofSeconds(20));
     }
 
     @Test
@@ -275,7 +254,7 @@ class RemoteLaunchClusterTest {
             assertTrue(ms <= NodeAgentClusterTest.DETECT_LIMIT.toMillis() + 500, "reported after " + ms + " ms");
             // the cut-off agent downs itself and exits; its backends go with it
             for (long pid : started.get(2)) {
-                assertGone(pid, Duration.ofSeconds(40));
+                TestCluster.assertGone(pid, Duration.ofSeconds(40));
             }
         } finally {
             hosts.linkUp(2);
@@ -295,7 +274,7 @@ class RemoteLaunchClusterTest {
         assertTrue(b.exitReason().startsWith("node node3 (" + hosts.address(3) + ") "), b.exitReason());
         assertTrue(ms <= NodeAgentClusterTest.DETECT_LIMIT.toMillis() + 500, "reported after " + ms + " ms");
         for (long pid : started.get(3)) {
-            assertGone(pid, Duration.ofSeconds(10));
+            TestCluster.assertGone(pid, Duration.ofSeconds(10));
         }
     }
 }

@@ -194,7 +194,7 @@ public final class TestCluster implements AutoCloseable {
     /** Waits until backend {@code pid} is gone; fails after {@code within}. */
     public static void assertGone(long pid, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        while (jvalkka.testing.Pids.running(pid)
                 && commandLine(pid).contains("-Djvalkka.process=")) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("backend pid " + pid + " still runs after " + within + ": "

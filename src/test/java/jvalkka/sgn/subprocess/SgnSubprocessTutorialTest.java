@@ -140,7 +140,7 @@ class SgnSubprocessTutorialTest {
             program.destroyTree();
         }
         long w = workerPid;
-        assertFalse(w > 0 && ProcessHandle.of(w).map(ProcessHandle::isAlive).orElse(false), "worker JVM left");
+        assertFalse(w > 0 && jvalkka.testing.Pids.running(w), "worker JVM left");
         assertEquals(java.util.List.of(), SigintTest.segmentsOf(program.pid()), "segments left in /dev/shm");
     }
 }

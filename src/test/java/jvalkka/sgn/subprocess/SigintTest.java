@@ -86,7 +86,7 @@ class SigintTest {
             program.destroyTree();
         }
         if (workerPid > 0) {
-            assertFalse(ProcessHandle.of(workerPid).map(ProcessHandle::isAlive).orElse(false),
+            assertFalse(jvalkka.testing.Pids.running(workerPid),
                     "worker JVM " + workerPid + " left");
         }
         assertEquals(List.of(), segmentsOf(pid), "segments left in /dev/shm");
