@@ -124,7 +124,7 @@ final class Lifecycle implements Peer {
                 return;
             }
             // the report first: a thread that sees EXITED may read it at once
-            report = "backend " + label + " (pid " + process.pid() + ") " + howEnded(process);
+            report = reportOf(process);
             deathReport = report;
             state = State.EXITED;
         }
@@ -174,9 +174,23 @@ final class Lifecycle implements Peer {
         return "exited with status " + status;
     }
 
+    /**
+     * The death report. The JDK reaps the process (its {@code isAlive} turns false) a moment before
+     * the exit callback that records the report runs, and a thread that sees the backend dead in
+     * between (a {@code SyncIndex} waiter) gets the same report, made from the process.
+     */
     String describeDeath() {
         String r = deathReport;
-        return r != null ? r : "the backend " + label + " is gone";
+        if (r != null) {
+            return r;
+        }
+        Process p = process;
+        return p != null && !p.isAlive() ? reportOf(p) : "the backend " + label + " is gone";
+    }
+
+    /** The one-line report of exited backend {@code p}. */
+    private String reportOf(Process p) {
+        return "backend " + label + " (pid " + p.pid() + ") " + howEnded(p);
     }
 
     Process process() {

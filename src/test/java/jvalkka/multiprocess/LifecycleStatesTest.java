@@ -26,7 +26,7 @@ import jvalkka.multiprocess.Lifecycle.State;
 @Timeout(30)
 class LifecycleStatesTest {
     /** A process that runs until {@link #end} (or until it is killed: status 137). */
-    static final class FakeProcess extends Process {
+    static class FakeProcess extends Process {
         private final CompletableFuture<Integer> status = new CompletableFuture<>();
         volatile boolean killed;
 
@@ -130,6 +130,24 @@ class LifecycleStatesTest {
         assertEquals(2, events.size(), events.toString());
         assertFalse(life.isAlive());
         assertEquals(3, life.exitCode());
+    }
+
+    @Test
+    void aDeathReportReadBeforeTheExitCallbackRanStillNamesHowTheBackendEnded() {
+        // the JDK reaps the process (isAlive turns false) a moment before its onExit callback runs: a
+        // SyncIndex waiter that sees the peer dead in between reads the report then
+        FakeProcess p = new FakeProcess() {
+            @Override
+            public CompletableFuture<Process> onExit() {
+                return new CompletableFuture<>(); // the callback has not run yet
+            }
+        };
+        life.launched(p);
+        life.running();
+        p.destroyForcibly();
+        assertFalse(life.isAlive());
+        assertEquals("backend Test.t (pid 4242) was killed by SIGKILL (exit status 137)", life.deathReport());
+        assertEquals(List.of(), events, "reading the report runs no clean-up");
     }
 
     @Test
