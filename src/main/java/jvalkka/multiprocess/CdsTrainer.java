@@ -104,13 +104,16 @@ final class CdsTrainer {
     /** The rounds of messages of each start of {@link #trainees}. */
     static final int[] ROUNDS = {200, 1};
 
-    /** The prefix of a trainer's scratch directory; the trainer's pid and a random part follow. */
+    /**
+     * The prefix of the scratch directory where trainings before session 12 had their listeners (now in the
+     * run directory, as any start's); the frontend's pid and a random part follow.
+     */
     static final String SCRATCH_PREFIX = "jvalkka-cds-";
 
     /**
-     * Removes the scratch directories that trainings left in {@code tmp} when they
-     * were ended before they could (the frontend that plays a training's starts
-     * makes it; a JVM killed cannot remove it): those
+     * Removes the scratch directories that trainings of earlier versions left in {@code tmp}
+     * when they were ended before they could (the frontend that played a training's starts
+     * made it; a JVM killed cannot remove it): those
      * named for a pid that no longer runs, that are this user's directories and not
      * links, holding only the trainer's socket names. Anything else is left alone.
      */
