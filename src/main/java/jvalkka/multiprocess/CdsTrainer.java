@@ -19,8 +19,9 @@ import jvalkka.log.LogConfig;
  * A backend's start and first messages for the archive's training: the training
  * JVM (run with {@code -XX:ArchiveClassesAtExit}, or in the AOT cache's record mode)
  * runs {@link BackendMain#serve} as a backend JVM does, and only that, while its parent,
- * {@link CdsTraining} in the frontend's JVM, plays the frontend (the handshake, the
- * boot frame, a few messages, the stop: {@link #playFrontend}). Both ways of carrying
+ * {@link CdsTraining} in the frontend's JVM, plays the frontend with a frontend's own
+ * {@link BackendConnection} (the accept with its peer and token checks, the boot
+ * frame), then a few messages and the stop ({@link #playTrainee}). Both ways of carrying
  * the process object are walked. A warm JVM's warm-up plays both sides in one JVM
  * ({@link #rehearseStart}). Not for users.
  */
@@ -66,7 +67,7 @@ final class CdsTrainer {
      * The class-data-sharing training run in a child JVM: plays the backend only, so that the archive holds
      * what a backend loads and nothing of the frontend's side (every class an AOT cache holds is loaded at each
      * backend's start). Its parent ({@link CdsTraining}) plays the frontend of each start
-     * ({@link #playFrontend}). Not for direct use.
+     * ({@link #playTrainee}). Not for direct use.
      *
      * @param args the two starts' boot lines' parts (socket, token, the parent's pid; {@link #BOOTS} starts),
      *     then the process classes to load as a backend's restore does (never initialised)
@@ -103,13 +104,16 @@ final class CdsTrainer {
     /** The rounds of messages of each start of {@link #trainees}. */
     static final int[] ROUNDS = {200, 1};
 
-    /** The prefix of a trainer's scratch directory; the trainer's pid and a random part follow. */
+    /**
+     * The prefix of the scratch directory where trainings before session 12 had their listeners (now in the
+     * run directory, as any start's); the frontend's pid and a random part follow.
+     */
     static final String SCRATCH_PREFIX = "jvalkka-cds-";
 
     /**
-     * Removes the scratch directories that trainings left in {@code tmp} when they
-     * were ended before they could (the frontend that plays a training's starts
-     * makes it; a JVM killed cannot remove it): those
+     * Removes the scratch directories that trainings of earlier versions left in {@code tmp}
+     * when they were ended before they could (the frontend that played a training's starts
+     * made it; a JVM killed cannot remove it): those
      * named for a pid that no longer runs, that are this user's directories and not
      * links, holding only the trainer's socket names. Anything else is left alone.
      */
@@ -175,10 +179,10 @@ final class CdsTrainer {
     }
 
     /**
-     * The frontend's side of a start on {@code server}, a listener its backend (proven by {@code token}) (a thread of this JVM, or a
-     * training JVM) connects to: takes its two connections, boots {@code process}, exchanges {@code rounds}
-     * pings (and, with {@code unknownCommand}, a command no handler takes), then stops it; returns the main and
-     * internal pipes, for the caller to close once the backend has ended (closed on a failure).
+     * The frontend's side of a start on {@code server}, a listener its backend, a thread of this JVM (so no
+     * pid to check), proves itself to with {@code token}: takes its two connections, then
+     * {@link #playBooted}. Returns the main and internal pipes, for the caller to close once the backend has
+     * ended (closed on a failure).
      */
     static MessagePipe[] playFrontend(String who, ServerSocketChannel server, byte[] token, MessageProcess process,
             int rounds, boolean unknownCommand) throws IOException {
@@ -198,38 +202,80 @@ final class CdsTrainer {
             }
             channels[hello.get(16)] = c;
         }
-        MessagePipe main = new MessagePipe(who + " main pipe");
-        MessagePipe internal = new MessagePipe(who + " internal pipe");
-        main.connect(channels[0]);
-        internal.connect(channels[1]);
+        MessagePipe[] pipes = {new MessagePipe(who + " main pipe"), new MessagePipe(who + " internal pipe")};
+        pipes[0].connect(channels[0]);
+        pipes[1].connect(channels[1]);
         try {
-            main.sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
-            WireCodec.Frame ready = main.recvFrame(30_000);
+            pipes[0].sendRaw(WireProtocol.BOOT, BackendConnection.bootPayload(ProcessTransfer.encode(process)));
+            WireCodec.Frame ready = pipes[0].recvFrame(30_000);
             if (ready == null || ready.kind() != WireProtocol.READY) {
                 throw new IOException("the " + who + "'s backend did not start");
             }
-            for (int i = 0; i < rounds; i++) {
-                // plain values only: classes a backend may never use would cost every backend memory
-                main.send(new MessageObject("whole", "x", 1));
-                if (unknownCommand) {
-                    main.send(new MessageObject("nosuch"));
-                }
-                main.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
-                MessageObject m;
-                do {
-                    if (!main.poll(10)) {
-                        throw new IOException("the " + who + "'s backend does not answer");
-                    }
-                    m = main.recv();
-                } while (m == null || !m.command().equals("pong"));
-            }
-            main.send(null);
-            main.flush();
-            return new MessagePipe[] {main, internal};
+            playBooted(who, pipes[0], rounds, unknownCommand);
+            return pipes;
         } catch (IOException | RuntimeException e) {
-            close(new MessagePipe[] {main, internal});
+            close(pipes);
             throw e;
         }
+    }
+
+    /** How long a training JVM may take to connect and be ready, for each of its starts. */
+    static final long TRAINEE_START_MILLIS = 60_000;
+
+    /**
+     * The frontend's side of a training JVM's start, {@code trainer} being that JVM, on {@code connection}
+     * (whose boot line it was given): a frontend's own accept ({@link BackendConnection#acceptInto}: each
+     * connection's peer must be the trainer, then its token) and boot ({@link BackendConnection#boot}), then
+     * {@link #playBooted}. Returns the main and internal pipes, for the caller to close once the trainer has
+     * ended (closed on a failure).
+     *
+     * @throws BackendConnection.Failed when the trainer exits, is not ready in time or something else connects
+     */
+    static MessagePipe[] playTrainee(BackendListener connection, Process trainer, MessageProcess process, int rounds,
+            boolean unknownCommand) throws IOException {
+        MessagePipe[] pipes = {new MessagePipe("trainer main pipe"), new MessagePipe("trainer internal pipe")};
+        long deadline = System.nanoTime() + TRAINEE_START_MILLIS * 1_000_000;
+        try {
+            connection.acceptInto(pipes[0], pipes[1], trainer, deadline, TRAINEE_START_MILLIS);
+            BackendConnection.boot(pipes[0], ProcessTransfer.encode(process), trainer, deadline,
+                    TRAINEE_START_MILLIS);
+            playBooted("trainer", pipes[0], rounds, unknownCommand);
+            return pipes;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close(pipes);
+            throw new IOException("interrupted while the trainer started", e);
+        } catch (IOException | RuntimeException e) {
+            close(pipes);
+            throw e;
+        } finally {
+            connection.close();
+        }
+    }
+
+    /**
+     * A booted backend's first messages: {@code rounds} pings (each after a whole message, and, with
+     * {@code unknownCommand}, a command no handler takes), each answered, then the stop.
+     */
+    private static void playBooted(String who, MessagePipe main, int rounds, boolean unknownCommand)
+            throws IOException {
+        for (int i = 0; i < rounds; i++) {
+            // plain values only: classes a backend may never use would cost every backend memory
+            main.send(new MessageObject("whole", "x", 1));
+            if (unknownCommand) {
+                main.send(new MessageObject("nosuch"));
+            }
+            main.send(new MessageObject("ping", "i", i, "s", "x", "d", 1.5, "b", true));
+            MessageObject m;
+            do {
+                if (!main.poll(10)) {
+                    throw new IOException("the " + who + "'s backend does not answer");
+                }
+                m = main.recv();
+            } while (m == null || !m.command().equals("pong"));
+        }
+        main.send(null);
+        main.flush();
     }
 
     /** Closes {@code pipes}. */

@@ -2,8 +2,6 @@ package jvalkka.multiprocess;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -332,45 +330,32 @@ final class CdsTraining {
 
     /**
      * Runs {@link CdsTrainer} with {@code cmd} (up to its class path) as the backend of
-     * {@link CdsTrainer#BOOTS} starts whose frontend this JVM plays, on listeners in a
-     * scratch directory of this JVM's, so that the training JVM loads only what a
+     * {@link CdsTrainer#BOOTS} starts whose frontend this JVM plays, each with a
+     * {@link BackendConnection} as any start's (its listener in the run directory, the
+     * trainer's pid and token checked), so that the training JVM loads only what a
      * backend loads; {@code classes} are the process classes it loads besides.
      */
     private static boolean runTrainer(List<String> cmd, List<String> classes, String step, Path... tmps)
             throws IOException, InterruptedException {
-        Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
-        CdsTrainer.sweepDeadTrainers(tmpDir);
-        Path scratch = Files.createTempDirectory(tmpDir, CdsTrainer.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
+        // the scratch directories of earlier versions' trainings, whose listeners were there
+        CdsTrainer.sweepDeadTrainers(Path.of(System.getProperty("java.io.tmpdir")));
         int n = CdsTrainer.BOOTS;
-        ServerSocketChannel[] servers = new ServerSocketChannel[n];
-        Path[] socks = new Path[n];
+        BackendConnection[] connections = new BackendConnection[n];
         List<MessagePipe[]> pipes = new ArrayList<>();
-        byte[] token = new byte[16];
-        new java.security.SecureRandom().nextBytes(token);
         try {
             List<String> full = new ArrayList<>(cmd);
             full.add(CdsTrainer.class.getName());
             for (int i = 0; i < n; i++) {
-                socks[i] = scratch.resolve("s" + i);
-                servers[i] = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                PeerCheck.bindListener(servers[i], socks[i]);
-                full.addAll(List.of(CdsTrainer.bootLine(socks[i], token)));
+                connections[i] = new BackendConnection(LOG);
+                connections[i].open();
+                String line = new String(connections[i].bootLine(), StandardCharsets.UTF_8).strip();
+                full.addAll(List.of(line.split(" "))); // the socket, the token, this JVM's pid
             }
             full.addAll(classes);
             MessageProcess[] trainees = CdsTrainer.trainees();
             return run(full, step, trainer -> {
-                // a training JVM that ends before it connects (or is ended) must not leave accept() waiting
-                trainer.onExit().thenRun(() -> {
-                    for (ServerSocketChannel s : servers) {
-                        try {
-                            s.close();
-                        } catch (IOException ignored) {
-                            // closing to end an accept: nothing to lose
-                        }
-                    }
-                });
                 for (int i = 0; i < n; i++) {
-                    pipes.add(CdsTrainer.playFrontend("trainer", servers[i], token, trainees[i], CdsTrainer.ROUNDS[i],
+                    pipes.add(CdsTrainer.playTrainee(connections[i], trainer, trainees[i], CdsTrainer.ROUNDS[i],
                             true));
                 }
             }, tmps);
@@ -378,15 +363,11 @@ final class CdsTraining {
             for (MessagePipe[] p : pipes) {
                 CdsTrainer.close(p);
             }
-            for (int i = 0; i < n; i++) {
-                if (servers[i] != null) {
-                    servers[i].close();
-                }
-                if (socks[i] != null) {
-                    PeerCheck.deleteNames(socks[i]);
+            for (BackendConnection c : connections) {
+                if (c != null) {
+                    c.close();
                 }
             }
-            Files.deleteIfExists(scratch);
         }
     }
 
