@@ -105,7 +105,7 @@ final class CdsTrainer {
     static final int[] ROUNDS = {200, 1};
 
     /**
-     * The prefix of the scratch directory where trainings before session 12 had their listeners (now in the
+     * The prefix of the scratch directory where the trainings of earlier versions had their listeners (now in the
      * run directory, as any start's); the frontend's pid and a random part follow.
      */
     static final String SCRATCH_PREFIX = "jvalkka-cds-";

@@ -24,7 +24,7 @@ import jvalkka.multiprocess.MessageObject;
  * ({@code launcher}: the {@code java} launcher's first thread, which loads the JVM and then waits; {@code java}:
  * the thread that creates the JVM and runs {@code main}).
  *
- * <p>Where a JDK 25 backend's boot CPU went (session 12, 35 to 37 ms in all with the AOT cache, the machine
+ * <p>Where a JDK 25 backend's boot CPU went (Nov. 2026: 35 to 37 ms in all with the AOT cache, the machine
  * shared with other benchmarks; per-thread schedstat, and per phase the main thread's schedstat at stamps in
  * the boot path, averaged over 42 starts): the launcher's thread 3.1 ms (exec, loading libjvm), the JVM's
  * creation up to {@code BackendMain.main} 21 ms, the C1 thread 1.7 ms, the JVM's other threads 1 ms, and
