@@ -81,6 +81,11 @@ final class RunDir {
         RunRecord.get().addChild(p.pid(), "backend " + label);
     }
 
+    /** {@link #addChild(Process, String)} for a backend launched here with {@code command}. */
+    static void addChild(Process p, String label, java.util.List<String> command) {
+        RunRecord.get().addChild(p.pid(), "backend " + label, command);
+    }
+
     static void removeChild(Process p) {
         RunRecord.get().removeChild(p.pid());
     }
