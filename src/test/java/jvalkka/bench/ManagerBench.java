@@ -19,7 +19,8 @@ import jvalkka.multiprocess.Select;
  * {@code boot_cpu_ms_per_worker}: the median CPU time (user + system, /proc, 10 ms steps) a worker
  * had used when all had answered, which is its start; {@code frontend_cpu_s}: this JVM's CPU time;
  * {@code frontend_cpu_us_per_start}: the frontend's CPU per start, in microseconds (see {@link #oneByOne};
- * {@code -Djvalkka.bench.oneByOne=K} starts, 20 by default, 0 for none).
+ * {@code -Djvalkka.bench.oneByOne=K} starts, 20 by default, 0 for none), and
+ * {@code frontend_start_thread_cpu_us_per_start} the part of it on the starting thread.
  * On 2 cores the start is CPU-bound: start_workers_s is about (100 x boot CPU + frontend CPU) / 2.
  * {@code --java PATH} (or {@code JVALKKA_BENCH_JAVA}): the backends run that java (JDK 17: CDS archive;
  * JDK 24+: AOT cache); {@code -Djvalkka.startWindow=N} in {@code JV_JAVA_OPTS}: JVMs booting at once.
@@ -186,14 +187,20 @@ public final class ManagerBench {
             return -1;
         }
         java.util.Map<String, Long> byName0 = Boolean.getBoolean("jvalkka.bench.trace") ? Cpu.liveThreadsByName() : null;
+        java.lang.management.ThreadMXBean me = java.lang.management.ManagementFactory.getThreadMXBean();
         long c0 = Cpu.liveThreadsNanos();
         long c1 = Cpu.liveThreadsNanos(); // c1 - c0: what one reading costs, inside the window once
+        long m0 = me.getCurrentThreadCpuTime();
         for (int i = 0; i < k; i++) {
             Idle p = new Idle("one-by-one-" + i);
             started.add(p);
             p.start();
         }
+        long m1 = me.getCurrentThreadCpuTime();
         long c2 = Cpu.liveThreadsNanos();
+        // the starting thread's own CPU: the start path itself, without the JIT's compiles (a backlog of the
+        // hundred's under load) and the other threads'
+        System.out.printf("frontend_start_thread_cpu_us_per_start %.0f us%n", (m1 - m0) / 1e3 / k);
         if (byName0 != null) {
             java.util.Map<String, Long> byName1 = Cpu.liveThreadsByName();
             for (var e : byName1.entrySet()) {
