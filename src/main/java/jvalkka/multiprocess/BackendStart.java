@@ -128,7 +128,7 @@ final class BackendStart {
         }
         life.launched(process);
         if (warmJvm == null) { // a warm JVM is in the run record since its spawn (RunRecord.addChild reads /proc
-            RunDir.addChild(process, label); // and rewrites the record: some of a warm start's milliseconds)
+            RunDir.addChild(process, label, cmd); // and rewrites the record: some of a warm start's milliseconds)
         }
     }
 

@@ -138,27 +138,24 @@ final class PeerCheck {
                 new java.util.concurrent.atomic.AtomicReference<>();
         private byte[] text;
         private int length = -1;
+        /** A table given by a test ({@link #of}): never read. */
+        private boolean fixed;
 
         /** The inode of the one socket bound at {@code name}; an exception if none or several are. */
         String inodeBoundAt(Path name) throws IOException {
             // the table is bytes: a path's UTF-8 matches it byte for byte
             byte[] key = (" " + name + "\n").getBytes(StandardCharsets.UTF_8);
+            int[] skip = skipTable(key);
             for (int attempt = 0; attempt < 2; attempt++) {
                 if (length < 0 || attempt > 0) {
                     read();
                 }
                 String inode = null;
                 int found = 0;
-                for (int at = indexOf(key, 0); at >= 0; at = indexOf(key, at + 1)) {
-                    int lineStart = at;
-                    while (lineStart > 0 && text[lineStart - 1] != '\n') {
-                        lineStart--;
-                    }
-                    // Num RefCount Protocol Flags Type St Inode Path
-                    String[] f = new String(text, lineStart, at - lineStart, StandardCharsets.ISO_8859_1).trim()
-                            .split(" +");
-                    if (f.length == 7) {
-                        inode = f[6];
+                for (int at = indexOf(key, skip, 0); at >= 0; at = indexOf(key, skip, at + 1)) {
+                    String f = inodeField(at);
+                    if (f != null) {
+                        inode = f;
                         found++;
                     }
                 }
@@ -172,7 +169,54 @@ final class PeerCheck {
             throw new IOException("no socket is bound at " + name);
         }
 
+        /**
+         * The inode of the line whose path starts at {@code at} (the space before it), or null unless seven
+         * fields come before the path: {@code Num RefCount Protocol Flags Type St Inode Path}. Parsed by hand:
+         * a {@code split} per check cost the frontend a regex engine's interpreting and compiling.
+         */
+        private String inodeField(int at) {
+            int lineStart = at;
+            while (lineStart > 0 && text[lineStart - 1] != '\n') {
+                lineStart--;
+            }
+            int fields = 0;
+            int lastStart = -1;
+            int lastEnd = -1;
+            for (int i = lineStart; i < at; ) {
+                while (i < at && text[i] == ' ') {
+                    i++;
+                }
+                if (i == at) {
+                    break;
+                }
+                lastStart = i;
+                while (i < at && text[i] != ' ') {
+                    i++;
+                }
+                lastEnd = i;
+                fields++;
+            }
+            return fields == 7 ? new String(text, lastStart, lastEnd - lastStart, StandardCharsets.ISO_8859_1) : null;
+        }
+
+        /**
+         * Horspool's shift for each byte value: how far the key may move on when the table's byte under its
+         * last one is that value. A key is a path of some 50 bytes, so a search looks at one byte in tens
+         * instead of every byte (the table is tens of kilobytes while a hundred backends run).
+         */
+        private static int[] skipTable(byte[] key) {
+            int[] skip = new int[256];
+            java.util.Arrays.fill(skip, key.length);
+            for (int k = 0; k < key.length - 1; k++) {
+                skip[key[k] & 0xff] = key.length - 1 - k;
+            }
+            return skip;
+        }
+
         private void read() throws IOException {
+            if (fixed) {
+                return;
+            }
             byte[] buf = text != null ? text : SPARE.getAndSet(null);
             if (buf == null) {
                 buf = new byte[32 * 1024];
@@ -191,21 +235,25 @@ final class PeerCheck {
             length = n;
         }
 
-        private int indexOf(byte[] key, int from) {
-            byte first = key[0];
-            for (int i = from, last = length - key.length; i <= last; i++) {
-                if (text[i] != first) {
-                    continue;
-                }
-                int k = 1;
-                while (k < key.length && text[i + k] == key[k]) {
-                    k++;
-                }
-                if (k == key.length) {
+        /** Where {@code key} is in the table at {@code from} or after, else -1 (Horspool's search). */
+        private int indexOf(byte[] key, int[] skip, int from) {
+            int last = key.length - 1;
+            byte tail = key[last];
+            for (int i = from; i + last < length; i += skip[text[i + last] & 0xff]) {
+                if (text[i + last] == tail && java.util.Arrays.equals(text, i, i + last, key, 0, last)) {
                     return i;
                 }
             }
             return -1;
+        }
+
+        /** A table of {@code text} instead of {@code /proc/net/unix}'s, which is then never read: for the tests. */
+        static UnixTable of(String text) {
+            UnixTable t = new UnixTable();
+            t.text = text.getBytes(StandardCharsets.UTF_8);
+            t.length = t.text.length;
+            t.fixed = true;
+            return t;
         }
 
         /** Gives the buffer back for the next table; this one is not used after. */

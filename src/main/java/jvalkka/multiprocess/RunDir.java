@@ -13,7 +13,8 @@ import jvalkka.shm.internal.RunRecord;
  * This user's private run directory ({@code /tmp/jvalkka-<uid>}, mode 0700; see
  * {@link RunRecord#privateDirectory}, the one place that checks owner, mode and
  * links): the process channels' socket files live in {@code sock/} for the
- * moment of the handshake; the record of started backends lets
+ * moment of the handshake (in {@code /dev/shm/jvalkka-<uid>/sock} when {@code /tmp}
+ * is on a disk: {@link RunRecord#socketDirectory}); the record of started backends lets
  * {@code scripts/cleanup} find what a crashed program left.
  */
 final class RunDir {
@@ -33,7 +34,7 @@ final class RunDir {
             synchronized (RunDir.class) {
                 if (sockets == null) {
                     try {
-                        Path dir = RunRecord.privateDirectory("sock");
+                        Path dir = RunRecord.socketDirectory();
                         sweepDeadSockets(dir);
                         sockets = dir;
                     } catch (IOException e) {
@@ -79,6 +80,11 @@ final class RunDir {
     /** Records a started backend, so that a sweep ends it if this JVM dies without doing so. */
     static void addChild(Process p, String label) {
         RunRecord.get().addChild(p.pid(), "backend " + label);
+    }
+
+    /** {@link #addChild(Process, String)} for a backend launched here with {@code command}. */
+    static void addChild(Process p, String label, java.util.List<String> command) {
+        RunRecord.get().addChild(p.pid(), "backend " + label, command);
     }
 
     static void removeChild(Process p) {

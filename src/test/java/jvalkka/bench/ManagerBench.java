@@ -17,7 +17,10 @@ import jvalkka.multiprocess.Select;
  * parallel) until every worker has answered a ping; {@code rss_per_worker_mb}: the median
  * VmRSS of the idle workers; {@code stop_workers_s}: close() (requestStop all, then waitStop all);
  * {@code boot_cpu_ms_per_worker}: the median CPU time (user + system, /proc, 10 ms steps) a worker
- * had used when all had answered, which is its start; {@code frontend_cpu_s}: this JVM's CPU time.
+ * had used when all had answered, which is its start; {@code frontend_cpu_s}: this JVM's CPU time;
+ * {@code frontend_cpu_us_per_start}: the frontend's CPU per start, in microseconds (see {@link #oneByOne};
+ * {@code -Djvalkka.bench.oneByOne=K} starts, 20 by default, 0 for none), and
+ * {@code frontend_start_thread_cpu_us_per_start} the part of it on the starting thread.
  * On 2 cores the start is CPU-bound: start_workers_s is about (100 x boot CPU + frontend CPU) / 2.
  * {@code --java PATH} (or {@code JVALKKA_BENCH_JAVA}): the backends run that java (JDK 17: CDS archive;
  * JDK 24+: AOT cache); {@code -Djvalkka.startWindow=N} in {@code JV_JAVA_OPTS}: JVMs booting at once.
@@ -135,7 +138,15 @@ public final class ManagerBench {
         cpu.sort(null);
         fine.sort(null);
         double frontendCpu = cpuMs(ProcessHandle.current().pid());
+        List<Idle> more = new ArrayList<>();
+        double startCpuUs = oneByOne(Integer.getInteger("jvalkka.bench.oneByOne", 20), more);
         long t2 = System.nanoTime();
+        for (Idle p : more) {
+            p.requestStop();
+        }
+        for (Idle p : more) {
+            p.waitStop();
+        }
         m.close();
         long t3 = System.nanoTime();
         System.out.printf("workers %d count%n", n);
@@ -150,6 +161,9 @@ public final class ManagerBench {
                 fine.stream().mapToLong(Long::longValue).average().orElse(-1));
         System.out.printf("frontend_cpu_s %.2f s%n", frontendCpu / 1000);
         System.out.printf("frontend_start_cpu_ms_per_worker %.1f ms%n", (self1 - self0) / 1e6 / n);
+        if (startCpuUs >= 0) {
+            System.out.printf("frontend_cpu_us_per_start %.0f us%n", startCpuUs);
+        }
         double all = 0;
         for (double c : cpu) {
             all += c;
@@ -164,6 +178,51 @@ public final class ManagerBench {
             Cpu.printDelta(threads0, threads1, self1 - self0);
         }
         restart(Integer.getInteger("jvalkka.bench.restarts", 20));
+    }
+
+    /**
+     * {@code frontend_cpu_us_per_start}: this JVM's CPU (all its threads, in ns from
+     * {@code /proc/self/task/<tid>/schedstat}) per {@code start()} of {@code k} more workers started one
+     * after the other on this thread, after the hundred (its JIT mostly done, a hundred backends'
+     * sockets in the tables it reads): the frontend's cost of one start, fine enough to tell tens of
+     * microseconds apart, which the 10 ms ticks of {@code frontend_start_cpu_ms_per_worker} cannot.
+     * Every thread lives through the measurement (a start runs on the caller's thread; the shared
+     * stderr copiers and process reapers stay); the cost of the reading itself is subtracted. -1 when
+     * {@code k} is 0.
+     */
+    static double oneByOne(int k, List<Idle> started) {
+        if (k <= 0) {
+            return -1;
+        }
+        java.util.Map<String, Long> byName0 = Boolean.getBoolean("jvalkka.bench.trace") ? Cpu.liveThreadsByName() : null;
+        java.lang.management.ThreadMXBean me = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = Cpu.liveThreadsNanos();
+        long c1 = Cpu.liveThreadsNanos(); // c1 - c0: what one reading costs, inside the window once
+        long m0 = me.getCurrentThreadCpuTime();
+        for (int i = 0; i < k; i++) {
+            Idle p = new Idle("one-by-one-" + i);
+            started.add(p);
+            p.start();
+        }
+        long m1 = me.getCurrentThreadCpuTime();
+        long c2 = Cpu.liveThreadsNanos();
+        // the starting thread's own CPU: the start path itself, without the JIT's compiles (a backlog of the
+        // hundred's under load) and the other threads'
+        System.out.printf("frontend_start_thread_cpu_us_per_start %.0f us%n", (m1 - m0) / 1e3 / k);
+        if (byName0 != null) {
+            java.util.Map<String, Long> byName1 = Cpu.liveThreadsByName();
+            for (var e : byName1.entrySet()) {
+                long d = e.getValue() - byName0.getOrDefault(e.getKey(), 0L);
+                if (d > 0) {
+                    System.out.printf("trace_one_by_one_us_per_start %.0f %s%n", d / 1e3 / k, e.getKey());
+                }
+            }
+        }
+        for (Idle p : started) { // each answers: started and running (outside the window)
+            p.sendMessageToBack(new MessageObject("ping", "i", 1));
+            p.getPipe().recv();
+        }
+        return ((c2 - c1) - (c1 - c0)) / 1e3 / k;
     }
 
     /**
@@ -217,6 +276,46 @@ public final class ManagerBench {
         static long selfNanos() {
             return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                     .getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+
+        /** CPU of this JVM's live threads so far, in ns ({@code /proc/self/task/<tid>/schedstat}, first field). */
+        static long liveThreadsNanos() {
+            long sum = 0;
+            java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+            if (tasks == null) {
+                return -1;
+            }
+            byte[] buf = new byte[128];
+            for (java.io.File t : tasks) {
+                try (java.io.FileInputStream in = new java.io.FileInputStream(new java.io.File(t, "schedstat"))) {
+                    int n = in.read(buf);
+                    long v = 0;
+                    for (int i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) {
+                        v = v * 10 + (buf[i] - '0');
+                    }
+                    sum += v;
+                } catch (java.io.IOException e) {
+                    // ended meanwhile
+                }
+            }
+            return sum;
+        }
+
+        /** CPU of this JVM's live threads so far, in ns, by thread name (digits folded). */
+        static java.util.Map<String, Long> liveThreadsByName() {
+            java.util.Map<String, Long> by = new java.util.TreeMap<>();
+            java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+            for (java.io.File t : tasks == null ? new java.io.File[0] : tasks) {
+                try {
+                    String name = java.nio.file.Files.readString(t.toPath().resolve("comm")).strip()
+                            .replaceAll("[0-9]+", "N").replace(' ', '_');
+                    String ss = java.nio.file.Files.readString(t.toPath().resolve("schedstat"));
+                    by.merge(name, Long.parseLong(ss.substring(0, ss.indexOf(' '))), Long::sum);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // ended meanwhile
+                }
+            }
+            return by;
         }
 
         /** Busy (not idle, not iowait) ticks of all the machine's cores so far, from /proc/stat (100 Hz). */

@@ -74,9 +74,36 @@ final class Proc {
             if (cmd.length == 0) {
                 return null; // a zombie or a kernel thread: nothing to match
             }
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(cmd));
-        } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            return digest(cmd, cmd.length);
+        } catch (IOException | RuntimeException e) {
             return null;
+        }
+    }
+
+    /**
+     * What {@link #commandDigest(long)} reads for a process that runs {@code command}, made from
+     * the words themselves (as {@code /proc/<pid>/cmdline} has them: each one's UTF-8, then a
+     * NUL), without reading {@code /proc}; null for an empty command.
+     */
+    static String commandDigest(java.util.List<String> command) {
+        if (command.isEmpty()) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(4096);
+        for (String word : command) {
+            b.writeBytes(word.getBytes(StandardCharsets.UTF_8));
+            b.write(0);
+        }
+        return digest(b.toByteArray(), b.size());
+    }
+
+    private static String digest(byte[] bytes, int length) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update(bytes, 0, length);
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
         }
     }
 

@@ -64,4 +64,50 @@ class RecordChildrenTest {
             }
         }
     }
+
+    @Test
+    void aChildRecordedByTheWordsItWasLaunchedWithIsRecordedAsReadingProcWouldRecordIt() throws Exception {
+        List<Process> children = new ArrayList<>();
+        try {
+            List<List<String>> argvs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // a word that is not ASCII, one with a space, an empty one
+                List<String> argv = List.of("/bin/sh", "-c", "read x", "sh", "caf\u00e9 " + i, ""); // waits on its stdin
+                argvs.add(argv);
+                children.add(new ProcessBuilder(argv).start());
+            }
+            RunRecord r = RunRecord.in(dir.resolve("run"));
+            for (int i = 0; i < children.size(); i++) {
+                assertEquals(Proc.commandDigest(children.get(i).pid()), Proc.commandDigest(argvs.get(i)),
+                        "the words give what /proc gives");
+                r.addChild(children.get(i).pid(), "w" + i, argvs.get(i));
+            }
+            List<String> lines = Files.readAllLines(r.file());
+            for (int i = 0; i < children.size(); i++) {
+                long pid = children.get(i).pid();
+                String line = "child " + pid + " " + Proc.startTicks(pid) + " " + Proc.commandDigest(pid) + " w" + i;
+                assertTrue(lines.contains(line), line + " in " + lines);
+            }
+        } finally {
+            for (Process c : children) {
+                c.destroyForcibly();
+                c.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void wordsThatAreNotTheChildsCommandLineAreNotRecordedForIt() throws Exception {
+        Process child = new ProcessBuilder("sleep", "60").start();
+        try {
+            RunRecord r = RunRecord.in(dir.resolve("run"));
+            r.addChild(child.pid(), "w", List.of("sleep", "61"));
+            String line = "child " + child.pid() + " " + Proc.startTicks(child.pid()) + " "
+                    + Proc.commandDigest(child.pid()) + " w";
+            assertTrue(Files.readAllLines(r.file()).contains(line), "what a sweep reads from /proc is recorded");
+            r.removeChild(child.pid());
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -25,6 +25,7 @@ class RunDirectoryTest {
             assertEquals(root.resolve("run"), RunRecord.defaultDirectory());
             Path sock = RunRecord.privateDirectory("sock");
             assertEquals(root.resolve("sock"), sock);
+            assertEquals(sock, RunRecord.socketDirectory(), "the property moves the sockets too");
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
         } finally {
             if (before == null) {
@@ -43,6 +44,28 @@ class RunDirectoryTest {
             Path root = Path.of(System.getProperty("java.io.tmpdir"), "jvalkka-" + Proc.uid());
             assertEquals(root.resolve("run"), RunRecord.defaultDirectory());
             assertEquals(root, RunRecord.runDirectory());
+        } finally {
+            if (before != null) {
+                System.setProperty(RunRecord.DIR_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void onADiskTemporaryDirectoryTheSocketsAreInMemory() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                !Files.getFileStore(Path.of("/tmp")).type().equals("tmpfs")
+                        && Files.getFileStore(Path.of("/dev/shm")).type().equals("tmpfs")
+                        && System.getProperty("java.io.tmpdir").equals("/tmp"),
+                "this machine's /tmp is in memory (or /dev/shm is not), or java.io.tmpdir is set");
+        String before = System.getProperty(RunRecord.DIR_PROPERTY);
+        System.clearProperty(RunRecord.DIR_PROPERTY);
+        try {
+            Path sock = RunRecord.socketDirectory();
+            assertEquals(Path.of("/dev/shm", "jvalkka-" + Proc.uid(), "sock"), sock);
+            assertEquals("tmpfs", Files.getFileStore(sock).type());
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock.getParent())));
         } finally {
             if (before != null) {
                 System.setProperty(RunRecord.DIR_PROPERTY, before);
