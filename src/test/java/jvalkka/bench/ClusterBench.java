@@ -98,9 +98,9 @@ public final class ClusterBench {
     /** Round trips before the timed ones, for the floor and the remote round trip alike. */
     static final int RTT_WARMUP = 10_000;
     /** Round trips timed, for the floor and the remote round trip alike. */
-    static final int RTT_TIMED = 20_000;
-    /** Round trips per block when the floor and the remote round trip are measured interleaved. */
-    static final int RTT_BLOCK = 500;
+    static final int RTT_TIMED = 30_000;
+    /** Round trips per block when the floor and the remote round trip are measured interleaved (divides the counts). */
+    static final int RTT_BLOCK = 100;
     private static final int FLOOR_PORT = 7100;
 
     public static void main(String[] args) throws Exception {
@@ -119,57 +119,96 @@ public final class ClusterBench {
     }
 
     /**
-     * The floor: round trips of 8 bytes between this JVM (where the frontends run)
-     * and {@link FloorEcho} on node2's host (where the remote backend runs), both
-     * sides non-blocking and waiting in a selector, as the pipes do. Its echo process
-     * runs on host 2 from {@link #open} to {@link #close}.
+     * The floor: round trips of 8 bytes between this JVM (where the frontends run) and
+     * {@link FloorEcho} on node2's host (where the remote backend runs), on two connections:
+     * {@link #roundTrip}, the floor itself, a plain TCP ping-pong written the ordinary way
+     * (blocking sockets at both ends: write, then a read that blocks until the answer is
+     * there); and {@link #spinRoundTrip}, printed apart, whose ends read non-blocking sockets
+     * in a loop for up to {@value #FLOOR_SPIN_MICROS} µs before they wait in a selector, as
+     * a spinning pipe does. Its echo process runs on host 2 from {@link #open} to {@link #close}.
      */
     private static final class Floor implements AutoCloseable {
         private final NetHosts.HostProcess server;
-        private final SocketChannel ch;
+        private final SocketChannel blocking;
+        private final SocketChannel spinning;
         private final Selector sel;
         private final ByteBuffer b = ByteBuffer.allocate(8);
 
-        private Floor(NetHosts.HostProcess server, SocketChannel ch, Selector sel) {
+        private Floor(NetHosts.HostProcess server, SocketChannel blocking, SocketChannel spinning, Selector sel) {
             this.server = server;
-            this.ch = ch;
+            this.blocking = blocking;
+            this.spinning = spinning;
             this.sel = sel;
         }
 
         static Floor open(NetHosts hosts, int port) throws Exception {
             NetHosts.HostProcess server = hosts.startJava(2, FloorEcho.class.getName(), List.of(),
                     hosts.address(2), Integer.toString(port));
-            SocketChannel ch = null;
+            SocketChannel blocking = null;
+            SocketChannel spinning = null;
             try {
                 if (server.awaitLine(l -> l.startsWith("listening"), Duration.ofSeconds(30)) == null) {
                     throw new IllegalStateException("the ping-pong server did not start: " + server.output());
                 }
-                ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), port));
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                ch.configureBlocking(false);
+                blocking = connect(hosts, port, FloorEcho.BLOCKING);
+                spinning = connect(hosts, port, FloorEcho.SPINNING);
+                spinning.configureBlocking(false);
                 Selector sel = Selector.open();
-                ch.register(sel, SelectionKey.OP_READ);
-                return new Floor(server, ch, sel);
+                spinning.register(sel, SelectionKey.OP_READ);
+                return new Floor(server, blocking, spinning, sel);
             } catch (Exception | Error e) {
-                if (ch != null) {
-                    ch.close();
+                for (SocketChannel c : new SocketChannel[] {blocking, spinning}) {
+                    if (c != null) {
+                        c.close();
+                    }
                 }
                 server.kill();
                 throw e;
             }
         }
 
-        /** One round trip carrying {@code i}; its time in ns. */
+        /** A blocking connection to the echo whose first byte tells it how to wait. */
+        private static SocketChannel connect(NetHosts hosts, int port, byte mode) throws IOException {
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), port));
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ByteBuffer m = ByteBuffer.allocate(1).put(0, mode);
+            while (m.hasRemaining()) {
+                ch.write(m);
+            }
+            return ch;
+        }
+
+        /** One blocking round trip carrying {@code i}; its time in ns. */
         long roundTrip(int i) throws IOException {
             long t0 = System.nanoTime();
             b.clear().putLong(0, i);
             while (b.hasRemaining()) {
-                ch.write(b);
+                blocking.write(b);
             }
             b.clear();
-            if (!FloorEcho.readFully(ch, sel, b)) {
+            while (b.hasRemaining()) {
+                if (blocking.read(b) < 0) {
+                    throw new IllegalStateException("the floor's echo ended");
+                }
+            }
+            return checked(t0, i);
+        }
+
+        /** One round trip carrying {@code i} whose ends spin before they wait; its time in ns. */
+        long spinRoundTrip(int i) throws IOException {
+            long t0 = System.nanoTime();
+            b.clear().putLong(0, i);
+            while (b.hasRemaining()) {
+                spinning.write(b);
+            }
+            b.clear();
+            if (!FloorEcho.spinReadFully(spinning, sel, b)) {
                 throw new IllegalStateException("the floor's echo ended");
             }
+            return checked(t0, i);
+        }
+
+        private long checked(long t0, int i) {
             long t = System.nanoTime() - t0;
             if (b.getLong(0) != i) {
                 throw new IllegalStateException("the floor's echo is out of order at " + i);
@@ -177,11 +216,34 @@ public final class ClusterBench {
             return t;
         }
 
+        /** The echo's processes (its JVM and its launcher), found once: listing descendants reads all of /proc. */
+        private long[] echoPids;
+
+        /** The echo's JVM and its launcher. */
+        long[] echoPids() {
+            if (echoPids == null) {
+                ProcessHandle h = server.process().toHandle();
+                echoPids = java.util.stream.Stream.concat(java.util.stream.Stream.of(h), h.descendants())
+                        .mapToLong(ProcessHandle::pid).toArray();
+            }
+            return echoPids;
+        }
+
+        /** CPU time (user + system, ns at 100 Hz ticks) of the echo's JVM (and its launcher). */
+        long echoCpuNanos() {
+            long ns = 0;
+            for (long pid : echoPids()) {
+                ns += cpuNanosOf(pid);
+            }
+            return ns;
+        }
+
         @Override
         public void close() throws Exception {
             try {
                 sel.close();
-                ch.close();
+                blocking.close();
+                spinning.close();
                 server.process().waitFor(10, TimeUnit.SECONDS);
             } finally {
                 server.kill();
@@ -189,18 +251,25 @@ public final class ClusterBench {
         }
     }
 
+    /** How long the spinning floor's ends read in a loop before they wait in a selector. */
+    static final int FLOOR_SPIN_MICROS = 200;
+
     /** The floor alone ({@code -Dparts=floor} without remote): warmed up and counted as the round trips are. */
     private static void tcpFloor(NetHosts hosts) throws Exception {
         try (Floor floor = Floor.open(hosts, FLOOR_PORT)) {
             long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
+            long[] s = new long[t.length];
             int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
             for (int i = 0; i < warmup + t.length; i++) {
                 long d = floor.roundTrip(i);
+                long e = floor.spinRoundTrip(i);
                 if (i >= warmup) {
                     t[i - warmup] = d;
+                    s[i - warmup] = e;
                 }
             }
             printPercentiles("tcp_floor_rtt", t);
+            printPercentiles("tcp_floor_spin_rtt", s);
         }
     }
 
@@ -215,49 +284,108 @@ public final class ClusterBench {
         return t[t.length / 2];
     }
 
+    /** The median of {@code t[from, from + n)}, sorting that range. */
+    private static long p50(long[] t, int from, int n) {
+        Arrays.sort(t, from, from + n);
+        return t[from + n / 2];
+    }
+
+    /** User + system CPU of process {@code pid}, in ns (100 Hz ticks); 0 when it ended. */
+    static long cpuNanosOf(long pid) {
+        try {
+            String st = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0; // it ended meanwhile
+        }
+    }
+
     /**
-     * The floor's far end: {@code FloorEcho ADDR PORT} accepts one connection on
-     * ADDR:PORT (printing {@code listening}) and echoes 8-byte pings, waiting in a
-     * selector between them, until the connection ends.
+     * The floor's far end: {@code FloorEcho ADDR PORT} listens on ADDR:PORT (printing
+     * {@code listening}), accepts two connections and echoes 8-byte pings on each, on a
+     * thread of its own, until both end. A connection's first byte says how its thread
+     * waits: {@link #BLOCKING}, a blocking read; {@link #SPINNING}, non-blocking reads in a
+     * loop for up to {@value ClusterBench#FLOOR_SPIN_MICROS} µs, then a selector.
      */
     public static final class FloorEcho {
+        static final byte BLOCKING = 'B';
+        static final byte SPINNING = 'S';
+
         private FloorEcho() {
         }
 
-        public static void main(String[] args) throws IOException {
+        public static void main(String[] args) throws Exception {
             try (ServerSocketChannel ss = ServerSocketChannel.open()) {
                 ss.bind(new InetSocketAddress(args[0], Integer.parseInt(args[1])));
                 System.out.println("listening " + args[0] + ":" + args[1]);
                 System.out.flush();
-                try (SocketChannel ch = ss.accept(); Selector sel = Selector.open()) {
-                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    ch.configureBlocking(false);
-                    ch.register(sel, SelectionKey.OP_READ);
-                    ByteBuffer b = ByteBuffer.allocate(8);
-                    while (true) {
-                        b.clear();
-                        if (!readFully(ch, sel, b)) {
-                            return;
-                        }
-                        b.flip();
-                        while (b.hasRemaining()) {
-                            ch.write(b);
-                        }
-                    }
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    SocketChannel ch = ss.accept();
+                    Thread t = new Thread(() -> echo(ch), "floor-echo-" + i);
+                    t.start();
+                    threads.add(t);
+                }
+                for (Thread t : threads) {
+                    t.join();
                 }
             }
         }
 
-        /** Reads until {@code b} is full, waiting in {@code sel}; false at the end of the stream. */
-        static boolean readFully(SocketChannel ch, Selector sel, ByteBuffer b) throws IOException {
+        private static void echo(SocketChannel ch) {
+            try (ch; Selector sel = Selector.open()) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ByteBuffer b = ByteBuffer.allocate(8);
+                ByteBuffer mode = ByteBuffer.allocate(1);
+                if (ch.read(mode) <= 0) {
+                    return;
+                }
+                boolean spin = mode.get(0) == SPINNING;
+                if (spin) {
+                    ch.configureBlocking(false);
+                    ch.register(sel, SelectionKey.OP_READ);
+                }
+                while (true) {
+                    b.clear();
+                    if (spin ? !spinReadFully(ch, sel, b) : !blockingReadFully(ch, b)) {
+                        return;
+                    }
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
+            } catch (IOException e) {
+                // the bench closed the connection
+            }
+        }
+
+        private static boolean blockingReadFully(SocketChannel ch, ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Reads until {@code b} is full: non-blocking reads in a loop for up to
+         * {@value ClusterBench#FLOOR_SPIN_MICROS} µs, then waits in {@code sel}; false at the end of the stream.
+         */
+        static boolean spinReadFully(SocketChannel ch, Selector sel, ByteBuffer b) throws IOException {
+            long t0 = System.nanoTime();
             while (b.hasRemaining()) {
                 int n = ch.read(b);
                 if (n < 0) {
                     return false;
                 }
-                if (n == 0) {
+                if (n == 0 && System.nanoTime() - t0 > FLOOR_SPIN_MICROS * 1000L) {
                     sel.select(5000);
                     sel.selectedKeys().clear();
+                } else if (n == 0) {
+                    Thread.onSpinWait();
                 }
             }
             return true;
@@ -365,48 +493,168 @@ public final class ClusterBench {
         return p.getPipe().recv();
     }
 
+    private static final java.lang.management.ThreadMXBean THREAD_CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** The kinds of round trip measured interleaved: the remote one, the floor, the spinning floor. */
+    private static final String[] KINDS = {"remote_rtt", "tcp_floor_rtt", "tcp_floor_spin_rtt"};
+
     /**
-     * The round trips of {@code p} and, when {@code floor} is given, of the floor, interleaved
-     * in blocks of {@value #RTT_BLOCK} (a floor block, then a remote one, and so on), so that
-     * both see the same state of a shared machine: {@value #RTT_WARMUP} of each warm up, then
-     * {@value #RTT_TIMED} of each are timed. Prints the percentiles of both, and the ratio of
-     * their medians ({@code remote_rtt_floor_ratio}, the issue's target: at most 1.5).
+     * The round trips of {@code p} and, when {@code floor} is given, of the floor and the spinning
+     * floor, interleaved in blocks of {@value #RTT_BLOCK} (a block of each kind in turn, the order
+     * reversed every other cycle so that no kind always follows another), so that all see the same
+     * state of a shared machine: {@value #RTT_WARMUP} of each warm up, then {@value #RTT_TIMED} of
+     * each are timed. Prints the percentiles of each; the ratio {@code remote_rtt_floor_ratio} (the
+     * issue's target: at most 1.5) as the median over the timed cycles of each cycle's remote median
+     * over its floor median, with the 10th and 90th percentiles of those per-cycle ratios (its
+     * spread: {@code _p10}, {@code _p90}), and the same against the spinning floor; and the CPU time
+     * per round trip of each kind ({@code _cpu_us}), summed over the blocks of that kind: this end's
+     * measuring thread (exact) and the whole process at the other end, the backend's or the floor
+     * echo's (user + system, 100 Hz ticks; neither loads Pekko), not the rest of this JVM.
      */
     private static void roundTrips(Echo p, String plain, Floor floor) throws IOException {
-        long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
-        long[] f = floor == null ? null : new long[t.length];
+        int timed = small ? RTT_TIMED / 10 : RTT_TIMED;
         int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
+        int kinds = floor == null ? 1 : KINDS.length;
+        long[][] t = new long[kinds][timed];
+        long[] cpu = new long[kinds];
+        long[] peers = floor == null ? new long[] {p.pid()} : concat(floor.echoPids(), p.pid());
+        try (Pinning pin = Pinning.apart(peers)) {
+            blocks(p, floor, warmup, t, cpu);
+        }
+        printRoundTrips(plain, t, cpu);
+    }
+
+    /** See {@link #roundTrips}: the interleaved blocks, {@code t[kind]} and {@code cpu[kind]} filled in. */
+    private static void blocks(Echo p, Floor floor, int warmup, long[][] t, long[] cpu)
+            throws IOException {
+        int kinds = t.length;
+        int timed = t[0].length;
         int seq = 0;
-        for (int done = -warmup; done < t.length; done += RTT_BLOCK) {
-            int n = Math.min(RTT_BLOCK, t.length - done);
-            if (floor != null) {
-                for (int i = 0; i < n; i++) {
-                    long d = floor.roundTrip(seq + i);
-                    if (done + i >= 0) {
-                        f[done + i] = d;
+        for (int done = -warmup, cycle = 0; done < timed; done += RTT_BLOCK, cycle++) {
+            for (int j = 0; j < kinds; j++) {
+                int k = cycle % 2 == 0 ? j : kinds - 1 - j;
+                long c0 = THREAD_CPU.getCurrentThreadCpuTime() + (k == 0 ? cpuNanosOf(p.pid()) : floor.echoCpuNanos());
+                for (int i = 0; i < RTT_BLOCK; i++) {
+                    long d = k == 0 ? remoteRoundTrip(p, seq + i) : k == 1 ? floor.roundTrip(seq + i)
+                            : floor.spinRoundTrip(seq + i);
+                    if (done >= 0) {
+                        t[k][done + i] = d;
+                    }
+                }
+                if (done >= 0) {
+                    cpu[k] += THREAD_CPU.getCurrentThreadCpuTime() + (k == 0 ? cpuNanosOf(p.pid())
+                            : floor.echoCpuNanos()) - c0;
+                }
+            }
+            seq += RTT_BLOCK;
+        }
+    }
+
+    private static long[] concat(long[] a, long b) {
+        long[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = b;
+        return r;
+    }
+
+    /**
+     * Where the two ends of the measured round trips run ({@code -Dpin=apart}, the default on a
+     * machine of 2 or more cores; {@code -Dpin=none}: where the scheduler puts them). Apart: the
+     * thread that measures here on core 0, every thread of the peers' processes (the floor's echo,
+     * the remote backend) on core 1, as on two hosts, until {@link #close}. Unpinned, the two ends
+     * of a ping-pong on this 2-core VM run sometimes on one core and sometimes on two, and the
+     * round trip differs several-fold between the two (measured, blocking ping-pong on loopback:
+     * 12.6-13.1 us on one core, 41-46 us on two: an idle vCPU halts at once, and waking it goes
+     * through the hypervisor; spinning ends: 10.2 us on two cores, 115 us on one), independently
+     * for the floor's ends and the backend's, which made the ratio swing from run to run.
+     */
+    private static final class Pinning implements AutoCloseable {
+        private static final boolean APART = !"none".equals(System.getProperty("pin", "apart"))
+                && Runtime.getRuntime().availableProcessors() >= 2;
+        private final String tid;
+        private final long[] peers;
+
+        private Pinning(String tid, long[] peers) {
+            this.tid = tid;
+            this.peers = peers;
+        }
+
+        static Pinning apart(long[] peers) throws IOException {
+            if (!APART) {
+                return new Pinning(null, peers);
+            }
+            String tid = java.nio.file.Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+            taskset("0", tid, false);
+            for (long pid : peers) {
+                taskset("1", Long.toString(pid), true);
+            }
+            return new Pinning(tid, peers);
+        }
+
+        private static void taskset(String cpus, String id, boolean allThreads) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-p", "-c", cpus, id));
+            if (allThreads) {
+                cmd.add(1, "-a");
+            }
+            try {
+                Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(pr.getInputStream().readAllBytes());
+                if (!pr.waitFor(10, TimeUnit.SECONDS) || pr.exitValue() != 0) {
+                    throw new IOException(cmd + " failed: " + out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(cmd + " interrupted");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (tid != null) {
+                String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
+                taskset(all, tid, false);
+                for (long pid : peers) {
+                    if (ProcessHandle.of(pid).isPresent()) {
+                        taskset(all, Long.toString(pid), true);
                     }
                 }
             }
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                p.sendMessageToBack(new MessageObject("ping", "i", seq + i));
-                MessageObject m = reply(p);
-                long d = System.nanoTime() - t0;
-                if (done + i >= 0) {
-                    t[done + i] = d;
-                }
-                if (!m.get("i").equals(seq + i)) {
-                    throw new IllegalStateException("wrong reply " + m);
-                }
+        }
+    }
+
+    private static long remoteRoundTrip(Echo p, int i) {
+        long t0 = System.nanoTime();
+        p.sendMessageToBack(new MessageObject("ping", "i", i));
+        MessageObject m = reply(p);
+        long d = System.nanoTime() - t0;
+        if (!m.get("i").equals(i)) {
+            throw new IllegalStateException("wrong reply " + m);
+        }
+        return d;
+    }
+
+    /** See {@link #roundTrips}: {@code t[kind]} the timed round trips in blocks, {@code cpu[kind]} their CPU. */
+    private static void printRoundTrips(String plain, long[][] t, long[] cpu) {
+        int blocks = t[0].length / RTT_BLOCK;
+        double[][] ratio = new double[t.length][blocks];
+        for (int b = 0; b < blocks; b++) {
+            long remote = p50(t[0], b * RTT_BLOCK, RTT_BLOCK);
+            for (int k = 1; k < t.length; k++) {
+                ratio[k][b] = (double) remote / p50(t[k], b * RTT_BLOCK, RTT_BLOCK);
             }
-            seq += n;
         }
-        if (f != null) {
-            printPercentiles(plain.isEmpty() ? "tcp_floor_rtt" : "tcp_floor_rtt" + plain, f);
+        for (int k = t.length - 1; k >= 0; k--) {
+            String name = KINDS[k].replace("_rtt", "_rtt" + plain);
+            printPercentiles(name, t[k]);
+            System.out.printf("%s_cpu_us %.1f us%n", name, cpu[k] / 1e3 / t[k].length);
         }
-        printPercentiles("remote_rtt" + plain, t);
-        if (f != null) {
-            System.out.printf("remote_rtt%s_floor_ratio %.2f x%n", plain, (double) p50(t) / p50(f));
+        for (int k = 1; k < t.length; k++) {
+            double[] r = ratio[k];
+            Arrays.sort(r);
+            String name = "remote_rtt" + plain + (k == 1 ? "_floor_ratio" : "_spin_floor_ratio");
+            System.out.printf("%s %.2f x%n", name, r[r.length / 2]);
+            System.out.printf("%s_p10 %.2f x%n", name, r[r.length / 10]);
+            System.out.printf("%s_p90 %.2f x%n", name, r[r.length * 9 / 10]);
         }
     }
 
@@ -507,17 +755,11 @@ public final class ClusterBench {
         for (NetHosts.HostProcess a : agents) {
             a.process().toHandle().descendants().forEach(all::add);
         }
-        long ticks = 0;
+        long ns = 0;
         for (ProcessHandle h : all) {
-            try {
-                String st = java.nio.file.Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
-                String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            } catch (java.io.IOException | RuntimeException e) {
-                // it ended meanwhile
-            }
+            ns += cpuNanosOf(h.pid());
         }
-        return ticks * 10_000_000L;
+        return ns;
     }
 
     /** Waits until no node agent has a class-data archive trainer running (at most {@code limit}). */
