@@ -32,16 +32,23 @@ import jvalkka.testing.NetHosts;
 /**
  * {@code scripts/bench cluster}: on test hosts (network namespaces as root, else
  * 127.x addresses; the mode is printed on stderr), the plain TCP round trip
- * that remote messages are measured against (the floor: from this JVM to an
- * echo on node2's host, both ends non-blocking sockets that wait in a selector
- * as the pipes do, 8 bytes each way); a
+ * that remote messages are measured against (the floor: 8 bytes each way from this
+ * JVM to an echo on node2's host, blocking sockets at both ends, written the ordinary
+ * way; and apart from it, a spinning floor whose ends read non-blocking sockets in a
+ * loop for up to {@value #FLOOR_SPIN_MICROS} µs before they wait in a selector); a
  * {@code MessageProcess} in this JVM (the driver's namespace) with its backend on
  * node2 (another namespace): round trip p50/p99 (send, {@code c__ping},
- * {@code send_out__}, receive), measured interleaved with the floor in blocks of
- * {@value #RTT_BLOCK} (a block of floor round trips, a block of remote ones, and so
- * on: {@value #RTT_WARMUP} of each to warm up, then {@value #RTT_TIMED} of each
- * timed), so that both figures see the same state of a shared machine, and the
- * ratio of their medians ({@code remote_rtt_floor_ratio}, the target's ≤ 1.5);
+ * {@code send_out__}, receive). The three kinds of round trip are measured
+ * interleaved in blocks of {@value #RTT_BLOCK} (a block of each kind in turn, the
+ * order reversed every other cycle; {@value #RTT_WARMUP} of each to warm up, then
+ * {@value #RTT_TIMED} of each timed), so that all see the same state of a shared
+ * machine; the ratio ({@code remote_rtt_floor_ratio}, the target's ≤ 1.5) is the
+ * median over the cycles of each cycle's remote median over its floor median, printed
+ * with the 10th and 90th percentiles of those per-cycle ratios ({@code _p10},
+ * {@code _p90}: the spread), and each kind's CPU per round trip ({@code _cpu_us}).
+ * Meanwhile the measuring thread runs on core 0 and the peers' processes on core 1
+ * ({@link Pinning}; {@code -Dpin=none}: unpinned), since on a small VM whether two
+ * ends share a core changes a round trip several-fold;
  * one-way messages/s, synchronous proxy calls/s and
  * the start to the first reply; a {@code ProcessQueue} with sleep-bound items (10
  * ms) and two workers per node on three nodes against one; SGN frames/s through a
@@ -54,8 +61,9 @@ import jvalkka.testing.NetHosts;
  * floor measured again interleaved with them ({@code tcp_floor_rtt_plain_p50_us},
  * {@code remote_rtt_plain_floor_ratio}). {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
- * pq, kill, plain) runs only those parts; {@code -Djvalkka.remoteSpinTls=true} is passed on to the remote
- * backends too (TLS waits spin at both ends); {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
+ * pq, kill, plain) runs only those parts; {@code -Djvalkka.remoteSpinTls=...} and
+ * {@code -Djvalkka.remoteSpinMicros=...} are passed on to the remote backends too (the same
+ * waits at both ends); the one-way rounds' rates and the backend's CPU are printed on stderr; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
  * time per process role and thread kind over the timed maps.
  */
 public final class ClusterBench {
@@ -414,7 +422,7 @@ public final class ClusterBench {
             driver.awaitAgents(hosts.size(), Duration.ofSeconds(90));
             if (part("remote")) {
                 try (Floor floor = part("floor") ? Floor.open(hosts, FLOOR_PORT) : null) {
-                    remote("", floor);
+                    remote("", floor, agents);
                 }
             } else if (part("floor")) {
                 tcpFloor(hosts);
@@ -468,7 +476,7 @@ public final class ClusterBench {
                 .withDownAfter(Duration.ofSeconds(10)))) {
             driver.awaitAgents(1, Duration.ofSeconds(90));
             try (Floor floor = part("floor") ? Floor.open(hosts, FLOOR_PORT + 1) : null) {
-                remote("_plain", floor);
+                remote("_plain", floor, new NetHosts.HostProcess[] {agent});
             }
         } finally {
             agent.kill();
@@ -478,9 +486,11 @@ public final class ClusterBench {
     private static Echo echo(String name) {
         Echo p = new Echo(name);
         BackendOptions o = BackendOptions.defaults().withPlacement(Placement.node("node2"));
-        String spinTls = System.getProperty("jvalkka.remoteSpinTls");
-        if (spinTls != null) { // the same wait at both ends of the round trip
-            o = o.withExtraJvmArgs("-Djvalkka.remoteSpinTls=" + spinTls);
+        for (String wait : List.of("jvalkka.remoteSpinTls", "jvalkka.remoteSpinMicros")) {
+            String v = System.getProperty(wait);
+            if (v != null) { // the same wait at both ends of the round trip
+                o = o.withExtraJvmArgs("-D" + wait + "=" + v);
+            }
         }
         p.setOptions(o);
         return p;
@@ -662,7 +672,7 @@ public final class ClusterBench {
      * The MessageProcess figures, the backend on node2; {@code plain} is "" for the
      * cluster's mutual TLS, "_plain" for plain TCP (inserted after "remote_xxx").
      */
-    private static void remote(String plain, Floor floor) throws IOException {
+    private static void remote(String plain, Floor floor, NetHosts.HostProcess[] agents) throws Exception {
         List<Long> startMs = new ArrayList<>();
         // start 0 is not counted: the node makes its class-data-sharing archive (in the background) on a first start
         for (int i = 0; i <= (small ? 3 : 7); i++) {
@@ -677,6 +687,8 @@ public final class ClusterBench {
             p.stop();
         }
         startMs.sort(null);
+        // a first start trains the node's class-data archive in the background: seconds of CPU, not to be timed
+        awaitNoTrainers(agents, Duration.ofSeconds(120));
         Echo p = echo("remote");
         p.start();
         try {
@@ -684,6 +696,7 @@ public final class ClusterBench {
             int n = small ? 20_000 : 200_000;
             double rate = 0;
             for (int round = 0; round < 3; round++) {
+                long c0 = cpuNanosOf(p.pid());
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     p.sendMessageToBack(new MessageObject("count", "i", i));
@@ -695,6 +708,8 @@ public final class ClusterBench {
                     throw new IllegalStateException("lost messages: " + ack);
                 }
                 rate = n / ((t1 - t0) / 1e9);
+                System.err.printf("cluster bench: oneway%s round %d: %.0f msgs/s, backend CPU %.0f ms%n", plain,
+                        round, rate, (cpuNanosOf(p.pid()) - c0) / 1e6);
             }
             System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
             Api api = p.proxy(Api.class);
@@ -772,6 +787,10 @@ public final class ClusterBench {
                         .map(c -> c.contains("-XX:ArchiveClassesAtExit") || c.contains("-XX:AOTMode=")).orElse(false));
             }
             if (!training) {
+                long waited = limit.toNanos() - (deadline - System.nanoTime());
+                if (waited > 100_000_000) {
+                    System.err.printf("cluster bench: waited %d ms for a class-data archive trainer%n", waited / 1_000_000);
+                }
                 return;
             }
             Thread.sleep(200); // polling another process's children: there is nothing to wait on
