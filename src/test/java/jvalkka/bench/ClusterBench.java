@@ -298,6 +298,34 @@ public final class ClusterBench {
         return t[from + n / 2];
     }
 
+    /**
+     * From {@code /proc/ID/schedstat} ({@code thread-self}: this thread; a pid: summed over that
+     * process's threads), in ns: the time on a CPU and the time runnable but waiting for one.
+     */
+    static long[] schedstat(String id) {
+        long[] r = new long[2];
+        List<Path> files = new ArrayList<>();
+        if (id.equals("thread-self")) {
+            files.add(Path.of("/proc/thread-self/schedstat"));
+        } else {
+            try (var tasks = java.nio.file.Files.list(Path.of("/proc/" + id + "/task"))) {
+                tasks.forEach(t -> files.add(t.resolve("schedstat")));
+            } catch (IOException | RuntimeException e) {
+                return r; // it ended
+            }
+        }
+        for (Path f : files) {
+            try {
+                String[] v = java.nio.file.Files.readString(f).trim().split(" ");
+                r[0] += Long.parseLong(v[0]);
+                r[1] += Long.parseLong(v[1]);
+            } catch (IOException | RuntimeException e) {
+                // a thread that ended meanwhile
+            }
+        }
+        return r;
+    }
+
     /** User + system CPU of process {@code pid}, in ns (100 Hz ticks); 0 when it ended. */
     static long cpuNanosOf(long pid) {
         try {
@@ -696,7 +724,8 @@ public final class ClusterBench {
             int n = small ? 20_000 : 200_000;
             double rate = 0;
             for (int round = 0; round < 3; round++) {
-                long c0 = cpuNanosOf(p.pid());
+                long[] s0 = schedstat("thread-self");
+                long[] b0 = schedstat(Long.toString(p.pid()));
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     p.sendMessageToBack(new MessageObject("count", "i", i));
@@ -708,8 +737,12 @@ public final class ClusterBench {
                     throw new IllegalStateException("lost messages: " + ack);
                 }
                 rate = n / ((t1 - t0) / 1e9);
-                System.err.printf("cluster bench: oneway%s round %d: %.0f msgs/s, backend CPU %.0f ms%n", plain,
-                        round, rate, (cpuNanosOf(p.pid()) - c0) / 1e6);
+                long[] s1 = schedstat("thread-self");
+                long[] b1 = schedstat(Long.toString(p.pid()));
+                System.err.printf("cluster bench: oneway%s round %d: %.0f msgs/s in %.0f ms; sender thread: CPU %.0f ms,"
+                        + " runnable but not running %.0f ms; backend (all threads): CPU %.0f ms, runnable %.0f ms%n",
+                        plain, round, rate, (t1 - t0) / 1e6, (s1[0] - s0[0]) / 1e6, (s1[1] - s0[1]) / 1e6,
+                        (b1[0] - b0[0]) / 1e6, (b1[1] - b0[1]) / 1e6);
             }
             System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
             Api api = p.proxy(Api.class);
