@@ -63,7 +63,8 @@ import jvalkka.testing.NetHosts;
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
  * pq, kill, plain) runs only those parts; {@code -Djvalkka.remoteSpinTls=...} and
  * {@code -Djvalkka.remoteSpinMicros=...} are passed on to the remote backends too (the same
- * waits at both ends); the one-way rounds' rates and the backend's CPU are printed on stderr; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
+ * waits at both ends); the one-way rounds' rates, CPU and run-queue waits are printed on stderr, and the
+ * CPU of both JVMs per one-way message and per proxy call on stdout; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
  * time per process role and thread kind over the timed maps.
  */
 public final class ClusterBench {
@@ -721,47 +722,78 @@ public final class ClusterBench {
         p.start();
         try {
             roundTrips(p, plain, floor);
-            int n = small ? 20_000 : 200_000;
-            double rate = 0;
-            for (int round = 0; round < 3; round++) {
-                long[] s0 = schedstat("thread-self");
-                long[] b0 = schedstat(Long.toString(p.pid()));
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    p.sendMessageToBack(new MessageObject("count", "i", i));
-                }
-                p.sendMessageToBack(new MessageObject("ack"));
-                MessageObject ack = reply(p);
-                long t1 = System.nanoTime();
-                if (((Number) ack.get("count")).longValue() != (long) n * (round + 1)) {
-                    throw new IllegalStateException("lost messages: " + ack);
-                }
-                rate = n / ((t1 - t0) / 1e9);
-                long[] s1 = schedstat("thread-self");
-                long[] b1 = schedstat(Long.toString(p.pid()));
-                System.err.printf("cluster bench: oneway%s round %d: %.0f msgs/s in %.0f ms; sender thread: CPU %.0f ms,"
-                        + " runnable but not running %.0f ms; backend (all threads): CPU %.0f ms, runnable %.0f ms%n",
-                        plain, round, rate, (t1 - t0) / 1e6, (s1[0] - s0[0]) / 1e6, (s1[1] - s0[1]) / 1e6,
-                        (b1[0] - b0[0]) / 1e6, (b1[1] - b0[1]) / 1e6);
-            }
-            System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
-            Api api = p.proxy(Api.class);
-            int calls = small ? 1_000 : 10_000;
-            double callRate = 0;
-            for (int round = 0; round < 2; round++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < calls; i++) {
-                    if (api.add(i, 1) != i + 1) {
-                        throw new IllegalStateException("wrong sum");
-                    }
-                }
-                callRate = calls / ((System.nanoTime() - t0) / 1e9);
-            }
-            System.out.printf("remote_proxy" + plain + "_calls_per_s %.0f calls/s%n", callRate);
+            oneway(p, plain);
+            proxyCalls(p, plain);
         } finally {
             p.stop();
         }
         System.out.printf("remote_start" + plain + "_ms %d ms%n", startMs.get(startMs.size() / 2));
+    }
+
+    /**
+     * One-way messages/s: the last of 3 rounds of 200,000 messages and an acknowledgement (the
+     * first rounds warm the backend's compiler up), and the CPU of both JVMs (all threads) per
+     * message over it ({@code remote_oneway_cpu_ns_per_msg}), which a busy machine does not
+     * distort as it does the rate. Each round's rate, the sending thread's CPU and run-queue wait
+     * (runnable but not running), and the backend's, on stderr.
+     */
+    private static void oneway(Echo p, String plain) {
+        int n = small ? 20_000 : 200_000;
+        String self = Long.toString(ProcessHandle.current().pid());
+        String backend = Long.toString(p.pid());
+        double rate = 0;
+        long cpu = 0;
+        for (int round = 0; round < 3; round++) {
+            long[] s0 = schedstat("thread-self");
+            long[] d0 = schedstat(self);
+            long[] b0 = schedstat(backend);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                p.sendMessageToBack(new MessageObject("count", "i", i));
+            }
+            p.sendMessageToBack(new MessageObject("ack"));
+            MessageObject ack = reply(p);
+            long t1 = System.nanoTime();
+            if (((Number) ack.get("count")).longValue() != (long) n * (round + 1)) {
+                throw new IllegalStateException("lost messages: " + ack);
+            }
+            rate = n / ((t1 - t0) / 1e9);
+            long[] s1 = schedstat("thread-self");
+            long[] b1 = schedstat(backend);
+            cpu = schedstat(self)[0] - d0[0] + b1[0] - b0[0];
+            System.err.printf("cluster bench: oneway%s round %d: %.0f msgs/s in %.0f ms; sender thread: CPU %.0f ms,"
+                    + " runnable but not running %.0f ms; backend (all threads): CPU %.0f ms, runnable %.0f ms%n",
+                    plain, round, rate, (t1 - t0) / 1e6, (s1[0] - s0[0]) / 1e6, (s1[1] - s0[1]) / 1e6,
+                    (b1[0] - b0[0]) / 1e6, (b1[1] - b0[1]) / 1e6);
+        }
+        System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
+        System.out.printf("remote_oneway" + plain + "_cpu_ns_per_msg %.0f ns%n", (double) cpu / n);
+    }
+
+    /**
+     * Synchronous proxy calls/s: the second of 2 rounds of 10,000 calls, and the CPU of both JVMs
+     * (all threads) per call over it ({@code remote_proxy_cpu_us_per_call}).
+     */
+    private static void proxyCalls(Echo p, String plain) {
+        Api api = p.proxy(Api.class);
+        int calls = small ? 1_000 : 10_000;
+        String self = Long.toString(ProcessHandle.current().pid());
+        String backend = Long.toString(p.pid());
+        double callRate = 0;
+        long cpu = 0;
+        for (int round = 0; round < 2; round++) {
+            long c0 = schedstat(self)[0] + schedstat(backend)[0];
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                if (api.add(i, 1) != i + 1) {
+                    throw new IllegalStateException("wrong sum");
+                }
+            }
+            callRate = calls / ((System.nanoTime() - t0) / 1e9);
+            cpu = schedstat(self)[0] + schedstat(backend)[0] - c0;
+        }
+        System.out.printf("remote_proxy" + plain + "_calls_per_s %.0f calls/s%n", callRate);
+        System.out.printf("remote_proxy" + plain + "_cpu_us_per_call %.1f us%n", cpu / 1e3 / calls);
     }
 
     /**
