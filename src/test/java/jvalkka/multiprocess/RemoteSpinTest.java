@@ -23,6 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RemoteSpinTest {
     public interface Api {
         int add(int a, int b);
+
+        long spins();
     }
 
     static class Spun extends MessageProcess {
@@ -46,6 +48,11 @@ class RemoteSpinTest {
 
         int c__add(int a, int b) {
             return a + b;
+        }
+
+        /** The waits on the backend's main pipe that spun, found something or not. */
+        long c__spins() {
+            return backPipe__().spinHits() + backPipe__().spinMisses();
         }
     }
 
@@ -146,6 +153,19 @@ class RemoteSpinTest {
             assertEquals(i, pipe.recv().get("i", Integer.class));
         }
         assertEquals(spun, pipe.spinHits() + pipe.spinMisses(), "a wait in recv() on a TLS pipe spun");
+    }
+
+    @Test
+    void aBackendAnsweringProxyCallsOverTlsDoesNotSpinForTheNextCall() throws Exception {
+        launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls-calls");
+        launcher.nodeKeys = launcher.keys;
+        Spun r = started();
+        Api api = r.proxy(Api.class);
+        long before = api.spins();
+        for (int i = 0; i < 500; i++) {
+            assertEquals(2 * i + 1, api.add(i, i + 1));
+        }
+        assertEquals(before, api.spins(), "the backend's waits for the next call spun");
     }
 
     @Test
