@@ -47,8 +47,8 @@ import jvalkka.testing.NetHosts;
  * with the 10th and 90th percentiles of those per-cycle ratios ({@code _p10},
  * {@code _p90}: the spread), and each kind's CPU per round trip ({@code _cpu_us}).
  * Meanwhile the measuring thread runs on core 0 and the peers' processes on core 1
- * ({@link Pinning}; {@code -Dpin=none}: unpinned), since on a small VM whether two
- * ends share a core changes a round trip several-fold;
+ * ({@link Pinning}; {@code -Dpin=none}: unpinned; {@code -Dpin.rates=true}: the one-way and proxy figures too),
+ * since on a small VM whether two ends share a core changes a round trip several-fold;
  * one-way messages/s, synchronous proxy calls/s and
  * the start to the first reply; a {@code ProcessQueue} with sleep-bound items (10
  * ms) and two workers per node on three nodes against one; SGN frames/s through a
@@ -722,8 +722,11 @@ public final class ClusterBench {
         p.start();
         try {
             roundTrips(p, plain, floor);
-            oneway(p, plain);
-            proxyCalls(p, plain);
+            // -Dpin.rates=true: the rates too with the ends on two cores (see Pinning); unpinned by default
+            try (Pinning pin = Boolean.getBoolean("pin.rates") ? Pinning.apart(new long[] {p.pid()}) : null) {
+                oneway(p, plain);
+                proxyCalls(p, plain);
+            }
         } finally {
             p.stop();
         }
