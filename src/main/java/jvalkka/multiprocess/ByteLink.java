@@ -42,9 +42,9 @@ abstract class ByteLink {
 
     /**
      * Whether a wait in {@code safeSelect} on this link's pipe alone spins first (see
-     * {@code PipeReceiver.spinForMessage}): every link that {@link #spins}, and a TLS link by
-     * default ({@code -Djvalkka.remoteSpinTls=select}, see {@link TlsLink#SPIN}), which then spins
-     * only right after its pipe wrote (a request-reply on this pipe).
+     * {@code PipeReceiver.spinForMessage}): every link that {@link #spins}, and a TLS link with
+     * {@code -Djvalkka.remoteSpinTls=select} (see {@link TlsLink#SPIN}), which then spins only
+     * right after its pipe wrote (a request-reply on this pipe).
      */
     final boolean spinsInSelect;
 

@@ -62,6 +62,7 @@ class RemoteSpinTest {
     @AfterEach
     void spinAsBefore() {
         PipeReceiver.spinNanos = PipeReceiver.SPIN_NANOS;
+        TlsLink.spin = TlsLink.SPIN;
     }
 
     @AfterAll
@@ -70,8 +71,12 @@ class RemoteSpinTest {
     }
 
     Spun started() {
+        return started(BackendOptions.defaults());
+    }
+
+    Spun started(BackendOptions o) {
         Spun r = new Spun();
-        r.setOptions(BackendOptions.defaults().withPlacement(RemoteBackendTest.NODE));
+        r.setOptions(o.withPlacement(RemoteBackendTest.NODE));
         launcher.stopFirst(r);
         r.start();
         return r;
@@ -134,11 +139,25 @@ class RemoteSpinTest {
     }
 
     @Test
-    void aTlsPipeSpinsInAWaitInSafeSelectOnItAloneButNotInRecvByDefault() throws Exception {
+    void aTlsPipeDoesNotSpinByDefault() throws Exception {
+        launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls");
+        launcher.nodeKeys = launcher.keys;
+        PipeReceiver.spinNanos = 2_000_000_000L;
+        Spun r = started();
+        for (int i = 0; i < 50; i++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", i));
+            assertEquals(i, next(r).get("i", Integer.class));
+        }
+        assertEquals(0, r.getPipe().spinHits() + r.getPipe().spinMisses(), "a TLS pipe's waits spun");
+    }
+
+    @Test
+    void aTlsPipeInSelectModeSpinsInAWaitInSafeSelectOnItAloneButNotInRecv() throws Exception {
         launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls");
         launcher.nodeKeys = launcher.keys;
         PipeReceiver.spinNanos = 2_000_000_000L; // every reply comes within the spin, even on a loaded machine
-        Spun r = started();
+        TlsLink.spin = "select";
+        Spun r = started(SELECT);
         MessagePipe pipe = r.getPipe();
         long hits0 = pipe.spinHits();
         for (int i = 0; i < 50; i++) {
@@ -155,11 +174,18 @@ class RemoteSpinTest {
         assertEquals(spun, pipe.spinHits() + pipe.spinMisses(), "a wait in recv() on a TLS pipe spun");
     }
 
+    /** The backend's TLS links in select mode. */
+    private static final BackendOptions SELECT = BackendOptions.defaults()
+            .withExtraJvmArgs("-Djvalkka.remoteSpinTls=select");
+
     @Test
-    void aBackendAnsweringProxyCallsOverTlsDoesNotSpinForTheNextCall() throws Exception {
+    void aBackendAnsweringProxyCallsOverTlsInSelectModeDoesNotSpinForTheNextCall() throws Exception {
         launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls-calls");
         launcher.nodeKeys = launcher.keys;
-        Spun r = started();
+        TlsLink.spin = "select";
+        Spun r = started(SELECT);
+        r.sendMessageToBack(new MessageObject("ping", "i", 1));
+        assertEquals(1, next(r).get("i", Integer.class)); // the backend's main pipe answered: its next wait spins
         Api api = r.proxy(Api.class);
         long before = api.spins();
         for (int i = 0; i < 500; i++) {
