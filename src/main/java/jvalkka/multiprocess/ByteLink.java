@@ -36,23 +36,34 @@ abstract class ByteLink {
      * Whether a wait for readability spins first, briefly, while an answer is likely
      * (see {@code PipeReceiver}): a plain TCP link, whose peer is on another host. A local
      * pipe (a Unix-domain socket) never spins here, nor does a TLS link unless
-     * {@code -Djvalkka.remoteSpinTls=true} (measured under load: the spin helped plain TCP,
-     * round trip 36-38 -> 34 us, and hurt TLS, whose peer needs more CPU per message).
+     * {@code -Djvalkka.remoteSpinTls=true}.
      */
     final boolean spins;
+
+    /**
+     * Whether a wait in {@code safeSelect} on this link's pipe alone spins first (see
+     * {@code PipeReceiver.spinForMessage}): every link that {@link #spins}, and a TLS link with
+     * {@code -Djvalkka.remoteSpinTls=select} (see {@link TlsLink#SPIN}), which then spins only
+     * right after its pipe wrote (a request-reply on this pipe).
+     */
+    final boolean spinsInSelect;
 
     /** Whether this is a local pipe (a Unix-domain socket), whose waits spin only where its pipe asks. */
     final boolean local;
 
     ByteLink(SocketChannel ch) {
-        this(ch, true);
+        this(ch, true, true);
     }
 
-    /** {@code maySpin}: false for a link whose waits never spin ({@link TlsLink}'s default). */
-    ByteLink(SocketChannel ch, boolean maySpin) {
+    /**
+     * {@code maySpin}: false for a link whose waits never spin on their own; {@code maySpinInSelect}:
+     * whether its waits in {@code safeSelect} on its pipe alone spin (TCP links only, either way).
+     */
+    ByteLink(SocketChannel ch, boolean maySpin, boolean maySpinInSelect) {
         this.ch = ch;
         boolean tcp = isTcp(ch);
         this.spins = maySpin && tcp;
+        this.spinsInSelect = (maySpin || maySpinInSelect) && tcp;
         this.local = !tcp;
     }
 

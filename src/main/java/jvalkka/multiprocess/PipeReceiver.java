@@ -431,7 +431,8 @@ final class PipeReceiver {
     /**
      * Under recvLock, about to wait for a link that {@link #spins} to become readable: reads it in a
      * loop for up to {@link #SPIN_NANOS} instead, when an answer is likely (this pipe
-     * wrote or took in bytes within {@link #SPIN_RECENT_NANOS}). Bounded: nothing spins
+     * wrote or took in bytes within {@link #SPIN_RECENT_NANOS}; wrote, for a link that spins
+     * only in select, {@link ByteLink#spinsInSelect}). Bounded: nothing spins
      * on a pipe that was quiet, and after a spin that found nothing the next waits
      * (1, 2, 4 .. {@value #SPIN_MAX_SKIP} of them) park at once; a spin that finds
      * bytes lets the next wait spin again. Never yields the core: a thread that yields
@@ -448,7 +449,10 @@ final class PipeReceiver {
             return 0;
         }
         long t0 = System.nanoTime();
-        if (t0 - Math.max(lastTookNanos, sender.lastWriteNanos()) > SPIN_RECENT_NANOS) {
+        // a link that spins only in select (TLS): only after this pipe answered (a request-reply on this pipe);
+        // a backend that took a call in here and answered it on its reply pipe waits as before
+        long last = spins(link) ? Math.max(lastTookNanos, sender.lastWriteNanos()) : sender.lastWriteNanos();
+        if (t0 - last > SPIN_RECENT_NANOS) {
             return 0;
         }
         if (spinSkip > 0) {
@@ -477,12 +481,13 @@ final class PipeReceiver {
 
     /**
      * See {@link FrameChannel#spinForMessage()}: before {@code safeSelect} waits on this
-     * pipe alone, the bounded spin of {@link #spinRead} (links that {@link #spins} only); whether a
+     * pipe alone, the bounded spin of {@link #spinRead} (links that {@link #spins} or
+     * {@link ByteLink#spinsInSelect} only); whether a
      * message (or the end) is buffered now. Never waits for the receive lock.
      */
     boolean spinForMessage() {
         ByteLink link = pipe.link;
-        if (link == null || !spins(link) || spinNanos <= 0 || !recvLock.tryLock()) {
+        if (link == null || !(link.spinsInSelect || spins(link)) || spinNanos <= 0 || !recvLock.tryLock()) {
             return false;
         }
         try {

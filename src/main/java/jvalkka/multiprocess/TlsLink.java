@@ -58,11 +58,24 @@ final class TlsLink extends ByteLink {
     private long recordsOut;
     private long bytesOut;
 
-    /** Whether waits on a TLS link spin first as plain TCP ones do ({@code -Djvalkka.remoteSpinTls=true}). */
-    static final boolean SPINS = Boolean.getBoolean("jvalkka.remoteSpinTls");
+    /**
+     * Which waits on a TLS link spin first, as plain TCP ones do ({@code -Djvalkka.remoteSpinTls}, in
+     * both JVMs): {@code false} (the default), none; {@code select}, a wait in {@code safeSelect} on its
+     * pipe alone right after this pipe wrote (a frontend's wait for the reply to its message, a
+     * backend's {@code readPipes__} after it answered one); {@code true}, every wait, as over plain
+     * TCP. Measured (scripts/bench cluster, 4+4+3 interleaved pairs against 04108f2, ends on two
+     * cores): {@code select} made the round trip 14-19 us against 41-54 us parked, at 25-43 us of CPU
+     * per round trip against 50-83 (waking a parked thread on another core of the VM costs more CPU
+     * than the spin), and the one-way rate higher in 9 of 13 pairs; but the synchronous proxy calls/s
+     * (unpinned, a path that does not spin) lower in 10 of 11 pairs, median 23k against 30k/s, so it
+     * is not the default. {@code true} also lowered the proxy calls/s: a backend spun for its next call.
+     */
+    static final String SPIN = System.getProperty("jvalkka.remoteSpinTls", "false");
+    /** The mode links made from now on take: {@link #SPIN}, changed only by tests. */
+    static volatile String spin = SPIN;
 
     private TlsLink(String label, SocketChannel ch, SSLEngine engine, Runnable wantsToWrite) {
-        super(ch, SPINS);
+        super(ch, spin.equals("true"), spin.equals("select"));
         this.label = label;
         this.engine = engine;
         this.wantsToWrite = wantsToWrite;

@@ -32,16 +32,23 @@ import jvalkka.testing.NetHosts;
 /**
  * {@code scripts/bench cluster}: on test hosts (network namespaces as root, else
  * 127.x addresses; the mode is printed on stderr), the plain TCP round trip
- * that remote messages are measured against (the floor: from this JVM to an
- * echo on node2's host, both ends non-blocking sockets that wait in a selector
- * as the pipes do, 8 bytes each way); a
+ * that remote messages are measured against (the floor: 8 bytes each way from this
+ * JVM to an echo on node2's host, blocking sockets at both ends, written the ordinary
+ * way; and apart from it, a spinning floor whose ends read non-blocking sockets in a
+ * loop for up to {@value #FLOOR_SPIN_MICROS} µs before they wait in a selector); a
  * {@code MessageProcess} in this JVM (the driver's namespace) with its backend on
  * node2 (another namespace): round trip p50/p99 (send, {@code c__ping},
- * {@code send_out__}, receive), measured interleaved with the floor in blocks of
- * {@value #RTT_BLOCK} (a block of floor round trips, a block of remote ones, and so
- * on: {@value #RTT_WARMUP} of each to warm up, then {@value #RTT_TIMED} of each
- * timed), so that both figures see the same state of a shared machine, and the
- * ratio of their medians ({@code remote_rtt_floor_ratio}, the target's ≤ 1.5);
+ * {@code send_out__}, receive). The three kinds of round trip are measured
+ * interleaved in blocks of {@value #RTT_BLOCK} (a block of each kind in turn, the
+ * order reversed every other cycle; {@value #RTT_WARMUP} of each to warm up, then
+ * {@value #RTT_TIMED} of each timed), so that all see the same state of a shared
+ * machine; the ratio ({@code remote_rtt_floor_ratio}, the target's ≤ 1.5) is the
+ * median over the cycles of each cycle's remote median over its floor median, printed
+ * with the 10th and 90th percentiles of those per-cycle ratios ({@code _p10},
+ * {@code _p90}: the spread), and each kind's CPU per round trip ({@code _cpu_us}).
+ * Meanwhile the measuring thread runs on core 0 and the peers' processes on core 1
+ * ({@link Pinning}; {@code -Dpin=none}: unpinned; {@code -Dpin.rates=true}: the one-way and proxy figures too),
+ * since on a small VM whether two ends share a core changes a round trip several-fold;
  * one-way messages/s, synchronous proxy calls/s and
  * the start to the first reply; a {@code ProcessQueue} with sleep-bound items (10
  * ms) and two workers per node on three nodes against one; SGN frames/s through a
@@ -54,8 +61,10 @@ import jvalkka.testing.NetHosts;
  * floor measured again interleaved with them ({@code tcp_floor_rtt_plain_p50_us},
  * {@code remote_rtt_plain_floor_ratio}). {@code scripts/bench cluster small} runs small counts (a check that it
  * runs, not figures); {@code -Dparts=floor,remote,plain} (any of floor, remote,
- * pq, kill, plain) runs only those parts; {@code -Djvalkka.remoteSpinTls=true} is passed on to the remote
- * backends too (TLS waits spin at both ends); {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
+ * pq, kill, plain) runs only those parts; {@code -Djvalkka.remoteSpinTls=...} and
+ * {@code -Djvalkka.remoteSpinMicros=...} are passed on to the remote backends too (the same
+ * waits at both ends); the one-way rounds' rates, CPU and run-queue waits are printed on stderr, and the
+ * CPU of both JVMs per one-way message and per proxy call on stdout; {@code -Dpq.threads=true} adds, on stderr, the pool's CPU
  * time per process role and thread kind over the timed maps.
  */
 public final class ClusterBench {
@@ -98,9 +107,9 @@ public final class ClusterBench {
     /** Round trips before the timed ones, for the floor and the remote round trip alike. */
     static final int RTT_WARMUP = 10_000;
     /** Round trips timed, for the floor and the remote round trip alike. */
-    static final int RTT_TIMED = 20_000;
-    /** Round trips per block when the floor and the remote round trip are measured interleaved. */
-    static final int RTT_BLOCK = 500;
+    static final int RTT_TIMED = 30_000;
+    /** Round trips per block when the floor and the remote round trip are measured interleaved (divides the counts). */
+    static final int RTT_BLOCK = 100;
     private static final int FLOOR_PORT = 7100;
 
     public static void main(String[] args) throws Exception {
@@ -119,57 +128,96 @@ public final class ClusterBench {
     }
 
     /**
-     * The floor: round trips of 8 bytes between this JVM (where the frontends run)
-     * and {@link FloorEcho} on node2's host (where the remote backend runs), both
-     * sides non-blocking and waiting in a selector, as the pipes do. Its echo process
-     * runs on host 2 from {@link #open} to {@link #close}.
+     * The floor: round trips of 8 bytes between this JVM (where the frontends run) and
+     * {@link FloorEcho} on node2's host (where the remote backend runs), on two connections:
+     * {@link #roundTrip}, the floor itself, a plain TCP ping-pong written the ordinary way
+     * (blocking sockets at both ends: write, then a read that blocks until the answer is
+     * there); and {@link #spinRoundTrip}, printed apart, whose ends read non-blocking sockets
+     * in a loop for up to {@value #FLOOR_SPIN_MICROS} µs before they wait in a selector, as
+     * a spinning pipe does. Its echo process runs on host 2 from {@link #open} to {@link #close}.
      */
     private static final class Floor implements AutoCloseable {
         private final NetHosts.HostProcess server;
-        private final SocketChannel ch;
+        private final SocketChannel blocking;
+        private final SocketChannel spinning;
         private final Selector sel;
         private final ByteBuffer b = ByteBuffer.allocate(8);
 
-        private Floor(NetHosts.HostProcess server, SocketChannel ch, Selector sel) {
+        private Floor(NetHosts.HostProcess server, SocketChannel blocking, SocketChannel spinning, Selector sel) {
             this.server = server;
-            this.ch = ch;
+            this.blocking = blocking;
+            this.spinning = spinning;
             this.sel = sel;
         }
 
         static Floor open(NetHosts hosts, int port) throws Exception {
             NetHosts.HostProcess server = hosts.startJava(2, FloorEcho.class.getName(), List.of(),
                     hosts.address(2), Integer.toString(port));
-            SocketChannel ch = null;
+            SocketChannel blocking = null;
+            SocketChannel spinning = null;
             try {
                 if (server.awaitLine(l -> l.startsWith("listening"), Duration.ofSeconds(30)) == null) {
                     throw new IllegalStateException("the ping-pong server did not start: " + server.output());
                 }
-                ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), port));
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                ch.configureBlocking(false);
+                blocking = connect(hosts, port, FloorEcho.BLOCKING);
+                spinning = connect(hosts, port, FloorEcho.SPINNING);
+                spinning.configureBlocking(false);
                 Selector sel = Selector.open();
-                ch.register(sel, SelectionKey.OP_READ);
-                return new Floor(server, ch, sel);
+                spinning.register(sel, SelectionKey.OP_READ);
+                return new Floor(server, blocking, spinning, sel);
             } catch (Exception | Error e) {
-                if (ch != null) {
-                    ch.close();
+                for (SocketChannel c : new SocketChannel[] {blocking, spinning}) {
+                    if (c != null) {
+                        c.close();
+                    }
                 }
                 server.kill();
                 throw e;
             }
         }
 
-        /** One round trip carrying {@code i}; its time in ns. */
+        /** A blocking connection to the echo whose first byte tells it how to wait. */
+        private static SocketChannel connect(NetHosts hosts, int port, byte mode) throws IOException {
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress(hosts.address(2), port));
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ByteBuffer m = ByteBuffer.allocate(1).put(0, mode);
+            while (m.hasRemaining()) {
+                ch.write(m);
+            }
+            return ch;
+        }
+
+        /** One blocking round trip carrying {@code i}; its time in ns. */
         long roundTrip(int i) throws IOException {
             long t0 = System.nanoTime();
             b.clear().putLong(0, i);
             while (b.hasRemaining()) {
-                ch.write(b);
+                blocking.write(b);
             }
             b.clear();
-            if (!FloorEcho.readFully(ch, sel, b)) {
+            while (b.hasRemaining()) {
+                if (blocking.read(b) < 0) {
+                    throw new IllegalStateException("the floor's echo ended");
+                }
+            }
+            return checked(t0, i);
+        }
+
+        /** One round trip carrying {@code i} whose ends spin before they wait; its time in ns. */
+        long spinRoundTrip(int i) throws IOException {
+            long t0 = System.nanoTime();
+            b.clear().putLong(0, i);
+            while (b.hasRemaining()) {
+                spinning.write(b);
+            }
+            b.clear();
+            if (!FloorEcho.spinReadFully(spinning, sel, b)) {
                 throw new IllegalStateException("the floor's echo ended");
             }
+            return checked(t0, i);
+        }
+
+        private long checked(long t0, int i) {
             long t = System.nanoTime() - t0;
             if (b.getLong(0) != i) {
                 throw new IllegalStateException("the floor's echo is out of order at " + i);
@@ -177,11 +225,34 @@ public final class ClusterBench {
             return t;
         }
 
+        /** The echo's processes (its JVM and its launcher), found once: listing descendants reads all of /proc. */
+        private long[] echoPids;
+
+        /** The echo's JVM and its launcher. */
+        long[] echoPids() {
+            if (echoPids == null) {
+                ProcessHandle h = server.process().toHandle();
+                echoPids = java.util.stream.Stream.concat(java.util.stream.Stream.of(h), h.descendants())
+                        .mapToLong(ProcessHandle::pid).toArray();
+            }
+            return echoPids;
+        }
+
+        /** CPU time (user + system, ns at 100 Hz ticks) of the echo's JVM (and its launcher). */
+        long echoCpuNanos() {
+            long ns = 0;
+            for (long pid : echoPids()) {
+                ns += cpuNanosOf(pid);
+            }
+            return ns;
+        }
+
         @Override
         public void close() throws Exception {
             try {
                 sel.close();
-                ch.close();
+                blocking.close();
+                spinning.close();
                 server.process().waitFor(10, TimeUnit.SECONDS);
             } finally {
                 server.kill();
@@ -189,18 +260,25 @@ public final class ClusterBench {
         }
     }
 
+    /** How long the spinning floor's ends read in a loop before they wait in a selector. */
+    static final int FLOOR_SPIN_MICROS = 200;
+
     /** The floor alone ({@code -Dparts=floor} without remote): warmed up and counted as the round trips are. */
     private static void tcpFloor(NetHosts hosts) throws Exception {
         try (Floor floor = Floor.open(hosts, FLOOR_PORT)) {
             long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
+            long[] s = new long[t.length];
             int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
             for (int i = 0; i < warmup + t.length; i++) {
                 long d = floor.roundTrip(i);
+                long e = floor.spinRoundTrip(i);
                 if (i >= warmup) {
                     t[i - warmup] = d;
+                    s[i - warmup] = e;
                 }
             }
             printPercentiles("tcp_floor_rtt", t);
+            printPercentiles("tcp_floor_spin_rtt", s);
         }
     }
 
@@ -215,49 +293,136 @@ public final class ClusterBench {
         return t[t.length / 2];
     }
 
+    /** The median of {@code t[from, from + n)}, sorting that range. */
+    private static long p50(long[] t, int from, int n) {
+        Arrays.sort(t, from, from + n);
+        return t[from + n / 2];
+    }
+
     /**
-     * The floor's far end: {@code FloorEcho ADDR PORT} accepts one connection on
-     * ADDR:PORT (printing {@code listening}) and echoes 8-byte pings, waiting in a
-     * selector between them, until the connection ends.
+     * From {@code /proc/ID/schedstat} ({@code thread-self}: this thread; a pid: summed over that
+     * process's threads), in ns: the time on a CPU and the time runnable but waiting for one.
+     */
+    static long[] schedstat(String id) {
+        long[] r = new long[2];
+        List<Path> files = new ArrayList<>();
+        if (id.equals("thread-self")) {
+            files.add(Path.of("/proc/thread-self/schedstat"));
+        } else {
+            try (var tasks = java.nio.file.Files.list(Path.of("/proc/" + id + "/task"))) {
+                tasks.forEach(t -> files.add(t.resolve("schedstat")));
+            } catch (IOException | RuntimeException e) {
+                return r; // it ended
+            }
+        }
+        for (Path f : files) {
+            try {
+                String[] v = java.nio.file.Files.readString(f).trim().split(" ");
+                r[0] += Long.parseLong(v[0]);
+                r[1] += Long.parseLong(v[1]);
+            } catch (IOException | RuntimeException e) {
+                // a thread that ended meanwhile
+            }
+        }
+        return r;
+    }
+
+    /** User + system CPU of process {@code pid}, in ns (100 Hz ticks); 0 when it ended. */
+    static long cpuNanosOf(long pid) {
+        try {
+            String st = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0; // it ended meanwhile
+        }
+    }
+
+    /**
+     * The floor's far end: {@code FloorEcho ADDR PORT} listens on ADDR:PORT (printing
+     * {@code listening}), accepts two connections and echoes 8-byte pings on each, on a
+     * thread of its own, until both end. A connection's first byte says how its thread
+     * waits: {@link #BLOCKING}, a blocking read; {@link #SPINNING}, non-blocking reads in a
+     * loop for up to {@value ClusterBench#FLOOR_SPIN_MICROS} µs, then a selector.
      */
     public static final class FloorEcho {
+        static final byte BLOCKING = 'B';
+        static final byte SPINNING = 'S';
+
         private FloorEcho() {
         }
 
-        public static void main(String[] args) throws IOException {
+        public static void main(String[] args) throws Exception {
             try (ServerSocketChannel ss = ServerSocketChannel.open()) {
                 ss.bind(new InetSocketAddress(args[0], Integer.parseInt(args[1])));
                 System.out.println("listening " + args[0] + ":" + args[1]);
                 System.out.flush();
-                try (SocketChannel ch = ss.accept(); Selector sel = Selector.open()) {
-                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    ch.configureBlocking(false);
-                    ch.register(sel, SelectionKey.OP_READ);
-                    ByteBuffer b = ByteBuffer.allocate(8);
-                    while (true) {
-                        b.clear();
-                        if (!readFully(ch, sel, b)) {
-                            return;
-                        }
-                        b.flip();
-                        while (b.hasRemaining()) {
-                            ch.write(b);
-                        }
-                    }
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    SocketChannel ch = ss.accept();
+                    Thread t = new Thread(() -> echo(ch), "floor-echo-" + i);
+                    t.start();
+                    threads.add(t);
+                }
+                for (Thread t : threads) {
+                    t.join();
                 }
             }
         }
 
-        /** Reads until {@code b} is full, waiting in {@code sel}; false at the end of the stream. */
-        static boolean readFully(SocketChannel ch, Selector sel, ByteBuffer b) throws IOException {
+        private static void echo(SocketChannel ch) {
+            try (ch; Selector sel = Selector.open()) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ByteBuffer b = ByteBuffer.allocate(8);
+                ByteBuffer mode = ByteBuffer.allocate(1);
+                if (ch.read(mode) <= 0) {
+                    return;
+                }
+                boolean spin = mode.get(0) == SPINNING;
+                if (spin) {
+                    ch.configureBlocking(false);
+                    ch.register(sel, SelectionKey.OP_READ);
+                }
+                while (true) {
+                    b.clear();
+                    if (spin ? !spinReadFully(ch, sel, b) : !blockingReadFully(ch, b)) {
+                        return;
+                    }
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
+            } catch (IOException e) {
+                // the bench closed the connection
+            }
+        }
+
+        private static boolean blockingReadFully(SocketChannel ch, ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Reads until {@code b} is full: non-blocking reads in a loop for up to
+         * {@value ClusterBench#FLOOR_SPIN_MICROS} µs, then waits in {@code sel}; false at the end of the stream.
+         */
+        static boolean spinReadFully(SocketChannel ch, Selector sel, ByteBuffer b) throws IOException {
+            long t0 = System.nanoTime();
             while (b.hasRemaining()) {
                 int n = ch.read(b);
                 if (n < 0) {
                     return false;
                 }
-                if (n == 0) {
+                if (n == 0 && System.nanoTime() - t0 > FLOOR_SPIN_MICROS * 1000L) {
                     sel.select(5000);
                     sel.selectedKeys().clear();
+                } else if (n == 0) {
+                    Thread.onSpinWait();
                 }
             }
             return true;
@@ -286,7 +451,7 @@ public final class ClusterBench {
             driver.awaitAgents(hosts.size(), Duration.ofSeconds(90));
             if (part("remote")) {
                 try (Floor floor = part("floor") ? Floor.open(hosts, FLOOR_PORT) : null) {
-                    remote("", floor);
+                    remote("", floor, agents);
                 }
             } else if (part("floor")) {
                 tcpFloor(hosts);
@@ -340,7 +505,7 @@ public final class ClusterBench {
                 .withDownAfter(Duration.ofSeconds(10)))) {
             driver.awaitAgents(1, Duration.ofSeconds(90));
             try (Floor floor = part("floor") ? Floor.open(hosts, FLOOR_PORT + 1) : null) {
-                remote("_plain", floor);
+                remote("_plain", floor, new NetHosts.HostProcess[] {agent});
             }
         } finally {
             agent.kill();
@@ -350,9 +515,11 @@ public final class ClusterBench {
     private static Echo echo(String name) {
         Echo p = new Echo(name);
         BackendOptions o = BackendOptions.defaults().withPlacement(Placement.node("node2"));
-        String spinTls = System.getProperty("jvalkka.remoteSpinTls");
-        if (spinTls != null) { // the same wait at both ends of the round trip
-            o = o.withExtraJvmArgs("-Djvalkka.remoteSpinTls=" + spinTls);
+        for (String wait : List.of("jvalkka.remoteSpinTls", "jvalkka.remoteSpinMicros")) {
+            String v = System.getProperty(wait);
+            if (v != null) { // the same wait at both ends of the round trip
+                o = o.withExtraJvmArgs("-D" + wait + "=" + v);
+            }
         }
         p.setOptions(o);
         return p;
@@ -365,48 +532,168 @@ public final class ClusterBench {
         return p.getPipe().recv();
     }
 
+    private static final java.lang.management.ThreadMXBean THREAD_CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** The kinds of round trip measured interleaved: the remote one, the floor, the spinning floor. */
+    private static final String[] KINDS = {"remote_rtt", "tcp_floor_rtt", "tcp_floor_spin_rtt"};
+
     /**
-     * The round trips of {@code p} and, when {@code floor} is given, of the floor, interleaved
-     * in blocks of {@value #RTT_BLOCK} (a floor block, then a remote one, and so on), so that
-     * both see the same state of a shared machine: {@value #RTT_WARMUP} of each warm up, then
-     * {@value #RTT_TIMED} of each are timed. Prints the percentiles of both, and the ratio of
-     * their medians ({@code remote_rtt_floor_ratio}, the issue's target: at most 1.5).
+     * The round trips of {@code p} and, when {@code floor} is given, of the floor and the spinning
+     * floor, interleaved in blocks of {@value #RTT_BLOCK} (a block of each kind in turn, the order
+     * reversed every other cycle so that no kind always follows another), so that all see the same
+     * state of a shared machine: {@value #RTT_WARMUP} of each warm up, then {@value #RTT_TIMED} of
+     * each are timed. Prints the percentiles of each; the ratio {@code remote_rtt_floor_ratio} (the
+     * issue's target: at most 1.5) as the median over the timed cycles of each cycle's remote median
+     * over its floor median, with the 10th and 90th percentiles of those per-cycle ratios (its
+     * spread: {@code _p10}, {@code _p90}), and the same against the spinning floor; and the CPU time
+     * per round trip of each kind ({@code _cpu_us}), summed over the blocks of that kind: this end's
+     * measuring thread (exact) and the whole process at the other end, the backend's or the floor
+     * echo's (user + system, 100 Hz ticks; neither loads Pekko), not the rest of this JVM.
      */
     private static void roundTrips(Echo p, String plain, Floor floor) throws IOException {
-        long[] t = new long[small ? RTT_TIMED / 10 : RTT_TIMED];
-        long[] f = floor == null ? null : new long[t.length];
+        int timed = small ? RTT_TIMED / 10 : RTT_TIMED;
         int warmup = small ? RTT_WARMUP / 10 : RTT_WARMUP;
+        int kinds = floor == null ? 1 : KINDS.length;
+        long[][] t = new long[kinds][timed];
+        long[] cpu = new long[kinds];
+        long[] peers = floor == null ? new long[] {p.pid()} : concat(floor.echoPids(), p.pid());
+        try (Pinning pin = Pinning.apart(peers)) {
+            blocks(p, floor, warmup, t, cpu);
+        }
+        printRoundTrips(plain, t, cpu);
+    }
+
+    /** See {@link #roundTrips}: the interleaved blocks, {@code t[kind]} and {@code cpu[kind]} filled in. */
+    private static void blocks(Echo p, Floor floor, int warmup, long[][] t, long[] cpu)
+            throws IOException {
+        int kinds = t.length;
+        int timed = t[0].length;
         int seq = 0;
-        for (int done = -warmup; done < t.length; done += RTT_BLOCK) {
-            int n = Math.min(RTT_BLOCK, t.length - done);
-            if (floor != null) {
-                for (int i = 0; i < n; i++) {
-                    long d = floor.roundTrip(seq + i);
-                    if (done + i >= 0) {
-                        f[done + i] = d;
+        for (int done = -warmup, cycle = 0; done < timed; done += RTT_BLOCK, cycle++) {
+            for (int j = 0; j < kinds; j++) {
+                int k = cycle % 2 == 0 ? j : kinds - 1 - j;
+                long c0 = THREAD_CPU.getCurrentThreadCpuTime() + (k == 0 ? cpuNanosOf(p.pid()) : floor.echoCpuNanos());
+                for (int i = 0; i < RTT_BLOCK; i++) {
+                    long d = k == 0 ? remoteRoundTrip(p, seq + i) : k == 1 ? floor.roundTrip(seq + i)
+                            : floor.spinRoundTrip(seq + i);
+                    if (done >= 0) {
+                        t[k][done + i] = d;
+                    }
+                }
+                if (done >= 0) {
+                    cpu[k] += THREAD_CPU.getCurrentThreadCpuTime() + (k == 0 ? cpuNanosOf(p.pid())
+                            : floor.echoCpuNanos()) - c0;
+                }
+            }
+            seq += RTT_BLOCK;
+        }
+    }
+
+    private static long[] concat(long[] a, long b) {
+        long[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = b;
+        return r;
+    }
+
+    /**
+     * Where the two ends of the measured round trips run ({@code -Dpin=apart}, the default on a
+     * machine of 2 or more cores; {@code -Dpin=none}: where the scheduler puts them). Apart: the
+     * thread that measures here on core 0, every thread of the peers' processes (the floor's echo,
+     * the remote backend) on core 1, as on two hosts, until {@link #close}. Unpinned, the two ends
+     * of a ping-pong on this 2-core VM run sometimes on one core and sometimes on two, and the
+     * round trip differs several-fold between the two (measured, blocking ping-pong on loopback:
+     * 12.6-13.1 us on one core, 41-46 us on two: an idle vCPU halts at once, and waking it goes
+     * through the hypervisor; spinning ends: 10.2 us on two cores, 115 us on one), independently
+     * for the floor's ends and the backend's, which made the ratio swing from run to run.
+     */
+    private static final class Pinning implements AutoCloseable {
+        private static final boolean APART = !"none".equals(System.getProperty("pin", "apart"))
+                && Runtime.getRuntime().availableProcessors() >= 2;
+        private final String tid;
+        private final long[] peers;
+
+        private Pinning(String tid, long[] peers) {
+            this.tid = tid;
+            this.peers = peers;
+        }
+
+        static Pinning apart(long[] peers) throws IOException {
+            if (!APART) {
+                return new Pinning(null, peers);
+            }
+            String tid = java.nio.file.Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+            taskset("0", tid, false);
+            for (long pid : peers) {
+                taskset("1", Long.toString(pid), true);
+            }
+            return new Pinning(tid, peers);
+        }
+
+        private static void taskset(String cpus, String id, boolean allThreads) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-p", "-c", cpus, id));
+            if (allThreads) {
+                cmd.add(1, "-a");
+            }
+            try {
+                Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(pr.getInputStream().readAllBytes());
+                if (!pr.waitFor(10, TimeUnit.SECONDS) || pr.exitValue() != 0) {
+                    throw new IOException(cmd + " failed: " + out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(cmd + " interrupted");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (tid != null) {
+                String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
+                taskset(all, tid, false);
+                for (long pid : peers) {
+                    if (ProcessHandle.of(pid).isPresent()) {
+                        taskset(all, Long.toString(pid), true);
                     }
                 }
             }
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                p.sendMessageToBack(new MessageObject("ping", "i", seq + i));
-                MessageObject m = reply(p);
-                long d = System.nanoTime() - t0;
-                if (done + i >= 0) {
-                    t[done + i] = d;
-                }
-                if (!m.get("i").equals(seq + i)) {
-                    throw new IllegalStateException("wrong reply " + m);
-                }
+        }
+    }
+
+    private static long remoteRoundTrip(Echo p, int i) {
+        long t0 = System.nanoTime();
+        p.sendMessageToBack(new MessageObject("ping", "i", i));
+        MessageObject m = reply(p);
+        long d = System.nanoTime() - t0;
+        if (!m.get("i").equals(i)) {
+            throw new IllegalStateException("wrong reply " + m);
+        }
+        return d;
+    }
+
+    /** See {@link #roundTrips}: {@code t[kind]} the timed round trips in blocks, {@code cpu[kind]} their CPU. */
+    private static void printRoundTrips(String plain, long[][] t, long[] cpu) {
+        int blocks = t[0].length / RTT_BLOCK;
+        double[][] ratio = new double[t.length][blocks];
+        for (int b = 0; b < blocks; b++) {
+            long remote = p50(t[0], b * RTT_BLOCK, RTT_BLOCK);
+            for (int k = 1; k < t.length; k++) {
+                ratio[k][b] = (double) remote / p50(t[k], b * RTT_BLOCK, RTT_BLOCK);
             }
-            seq += n;
         }
-        if (f != null) {
-            printPercentiles(plain.isEmpty() ? "tcp_floor_rtt" : "tcp_floor_rtt" + plain, f);
+        for (int k = t.length - 1; k >= 0; k--) {
+            String name = KINDS[k].replace("_rtt", "_rtt" + plain);
+            printPercentiles(name, t[k]);
+            System.out.printf("%s_cpu_us %.1f us%n", name, cpu[k] / 1e3 / t[k].length);
         }
-        printPercentiles("remote_rtt" + plain, t);
-        if (f != null) {
-            System.out.printf("remote_rtt%s_floor_ratio %.2f x%n", plain, (double) p50(t) / p50(f));
+        for (int k = 1; k < t.length; k++) {
+            double[] r = ratio[k];
+            Arrays.sort(r);
+            String name = "remote_rtt" + plain + (k == 1 ? "_floor_ratio" : "_spin_floor_ratio");
+            System.out.printf("%s %.2f x%n", name, r[r.length / 2]);
+            System.out.printf("%s_p10 %.2f x%n", name, r[r.length / 10]);
+            System.out.printf("%s_p90 %.2f x%n", name, r[r.length * 9 / 10]);
         }
     }
 
@@ -414,7 +701,7 @@ public final class ClusterBench {
      * The MessageProcess figures, the backend on node2; {@code plain} is "" for the
      * cluster's mutual TLS, "_plain" for plain TCP (inserted after "remote_xxx").
      */
-    private static void remote(String plain, Floor floor) throws IOException {
+    private static void remote(String plain, Floor floor, NetHosts.HostProcess[] agents) throws Exception {
         List<Long> startMs = new ArrayList<>();
         // start 0 is not counted: the node makes its class-data-sharing archive (in the background) on a first start
         for (int i = 0; i <= (small ? 3 : 7); i++) {
@@ -429,43 +716,87 @@ public final class ClusterBench {
             p.stop();
         }
         startMs.sort(null);
+        // a first start trains the node's class-data archive in the background: seconds of CPU, not to be timed
+        awaitNoTrainers(agents, Duration.ofSeconds(120));
         Echo p = echo("remote");
         p.start();
         try {
             roundTrips(p, plain, floor);
-            int n = small ? 20_000 : 200_000;
-            double rate = 0;
-            for (int round = 0; round < 3; round++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    p.sendMessageToBack(new MessageObject("count", "i", i));
-                }
-                p.sendMessageToBack(new MessageObject("ack"));
-                MessageObject ack = reply(p);
-                long t1 = System.nanoTime();
-                if (((Number) ack.get("count")).longValue() != (long) n * (round + 1)) {
-                    throw new IllegalStateException("lost messages: " + ack);
-                }
-                rate = n / ((t1 - t0) / 1e9);
+            // -Dpin.rates=true: the rates too with the ends on two cores (see Pinning); unpinned by default
+            try (Pinning pin = Boolean.getBoolean("pin.rates") ? Pinning.apart(new long[] {p.pid()}) : null) {
+                oneway(p, plain);
+                proxyCalls(p, plain);
             }
-            System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
-            Api api = p.proxy(Api.class);
-            int calls = small ? 1_000 : 10_000;
-            double callRate = 0;
-            for (int round = 0; round < 2; round++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < calls; i++) {
-                    if (api.add(i, 1) != i + 1) {
-                        throw new IllegalStateException("wrong sum");
-                    }
-                }
-                callRate = calls / ((System.nanoTime() - t0) / 1e9);
-            }
-            System.out.printf("remote_proxy" + plain + "_calls_per_s %.0f calls/s%n", callRate);
         } finally {
             p.stop();
         }
         System.out.printf("remote_start" + plain + "_ms %d ms%n", startMs.get(startMs.size() / 2));
+    }
+
+    /**
+     * One-way messages/s: the last of 3 rounds of 200,000 messages and an acknowledgement (the
+     * first rounds warm the backend's compiler up), and the CPU of both JVMs (all threads) per
+     * message over it ({@code remote_oneway_cpu_ns_per_msg}), which a busy machine does not
+     * distort as it does the rate. Each round's rate, the sending thread's CPU and run-queue wait
+     * (runnable but not running), and the backend's, on stderr.
+     */
+    private static void oneway(Echo p, String plain) {
+        int n = small ? 20_000 : 200_000;
+        String self = Long.toString(ProcessHandle.current().pid());
+        String backend = Long.toString(p.pid());
+        double rate = 0;
+        long cpu = 0;
+        for (int round = 0; round < 3; round++) {
+            long[] s0 = schedstat("thread-self");
+            long[] d0 = schedstat(self);
+            long[] b0 = schedstat(backend);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                p.sendMessageToBack(new MessageObject("count", "i", i));
+            }
+            p.sendMessageToBack(new MessageObject("ack"));
+            MessageObject ack = reply(p);
+            long t1 = System.nanoTime();
+            if (((Number) ack.get("count")).longValue() != (long) n * (round + 1)) {
+                throw new IllegalStateException("lost messages: " + ack);
+            }
+            rate = n / ((t1 - t0) / 1e9);
+            long[] s1 = schedstat("thread-self");
+            long[] b1 = schedstat(backend);
+            cpu = schedstat(self)[0] - d0[0] + b1[0] - b0[0];
+            System.err.printf("cluster bench: oneway%s round %d: %.0f msgs/s in %.0f ms; sender thread: CPU %.0f ms,"
+                    + " runnable but not running %.0f ms; backend (all threads): CPU %.0f ms, runnable %.0f ms%n",
+                    plain, round, rate, (t1 - t0) / 1e6, (s1[0] - s0[0]) / 1e6, (s1[1] - s0[1]) / 1e6,
+                    (b1[0] - b0[0]) / 1e6, (b1[1] - b0[1]) / 1e6);
+        }
+        System.out.printf("remote_oneway" + plain + "_msgs_per_s %.0f msgs/s%n", rate);
+        System.out.printf("remote_oneway" + plain + "_cpu_ns_per_msg %.0f ns%n", (double) cpu / n);
+    }
+
+    /**
+     * Synchronous proxy calls/s: the second of 2 rounds of 10,000 calls, and the CPU of both JVMs
+     * (all threads) per call over it ({@code remote_proxy_cpu_us_per_call}).
+     */
+    private static void proxyCalls(Echo p, String plain) {
+        Api api = p.proxy(Api.class);
+        int calls = small ? 1_000 : 10_000;
+        String self = Long.toString(ProcessHandle.current().pid());
+        String backend = Long.toString(p.pid());
+        double callRate = 0;
+        long cpu = 0;
+        for (int round = 0; round < 2; round++) {
+            long c0 = schedstat(self)[0] + schedstat(backend)[0];
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                if (api.add(i, 1) != i + 1) {
+                    throw new IllegalStateException("wrong sum");
+                }
+            }
+            callRate = calls / ((System.nanoTime() - t0) / 1e9);
+            cpu = schedstat(self)[0] + schedstat(backend)[0] - c0;
+        }
+        System.out.printf("remote_proxy" + plain + "_calls_per_s %.0f calls/s%n", callRate);
+        System.out.printf("remote_proxy" + plain + "_cpu_us_per_call %.1f us%n", cpu / 1e3 / calls);
     }
 
     /**
@@ -507,17 +838,11 @@ public final class ClusterBench {
         for (NetHosts.HostProcess a : agents) {
             a.process().toHandle().descendants().forEach(all::add);
         }
-        long ticks = 0;
+        long ns = 0;
         for (ProcessHandle h : all) {
-            try {
-                String st = java.nio.file.Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
-                String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            } catch (java.io.IOException | RuntimeException e) {
-                // it ended meanwhile
-            }
+            ns += cpuNanosOf(h.pid());
         }
-        return ticks * 10_000_000L;
+        return ns;
     }
 
     /** Waits until no node agent has a class-data archive trainer running (at most {@code limit}). */
@@ -530,6 +855,10 @@ public final class ClusterBench {
                         .map(c -> c.contains("-XX:ArchiveClassesAtExit") || c.contains("-XX:AOTMode=")).orElse(false));
             }
             if (!training) {
+                long waited = limit.toNanos() - (deadline - System.nanoTime());
+                if (waited > 100_000_000) {
+                    System.err.printf("cluster bench: waited %d ms for a class-data archive trainer%n", waited / 1_000_000);
+                }
                 return;
             }
             Thread.sleep(200); // polling another process's children: there is nothing to wait on

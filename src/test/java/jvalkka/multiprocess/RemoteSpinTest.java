@@ -23,6 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RemoteSpinTest {
     public interface Api {
         int add(int a, int b);
+
+        long spins();
     }
 
     static class Spun extends MessageProcess {
@@ -47,6 +49,11 @@ class RemoteSpinTest {
         int c__add(int a, int b) {
             return a + b;
         }
+
+        /** The waits on the backend's main pipe that spun, found something or not. */
+        long c__spins() {
+            return backPipe__().spinHits() + backPipe__().spinMisses();
+        }
     }
 
     @RegisterExtension
@@ -55,6 +62,7 @@ class RemoteSpinTest {
     @AfterEach
     void spinAsBefore() {
         PipeReceiver.spinNanos = PipeReceiver.SPIN_NANOS;
+        TlsLink.spin = TlsLink.SPIN;
     }
 
     @AfterAll
@@ -63,8 +71,12 @@ class RemoteSpinTest {
     }
 
     Spun started() {
+        return started(BackendOptions.defaults());
+    }
+
+    Spun started(BackendOptions o) {
         Spun r = new Spun();
-        r.setOptions(BackendOptions.defaults().withPlacement(RemoteBackendTest.NODE));
+        r.setOptions(o.withPlacement(RemoteBackendTest.NODE));
         launcher.stopFirst(r);
         r.start();
         return r;
@@ -137,6 +149,49 @@ class RemoteSpinTest {
             assertEquals(i, next(r).get("i", Integer.class));
         }
         assertEquals(0, r.getPipe().spinHits() + r.getPipe().spinMisses(), "a TLS pipe's waits spun");
+    }
+
+    @Test
+    void aTlsPipeInSelectModeSpinsInAWaitInSafeSelectOnItAloneButNotInRecv() throws Exception {
+        launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls");
+        launcher.nodeKeys = launcher.keys;
+        PipeReceiver.spinNanos = 2_000_000_000L; // every reply comes within the spin, even on a loaded machine
+        TlsLink.spin = "select";
+        Spun r = started(SELECT);
+        MessagePipe pipe = r.getPipe();
+        long hits0 = pipe.spinHits();
+        for (int i = 0; i < 50; i++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", i));
+            assertEquals(i, next(r).get("i", Integer.class));
+        }
+        assertTrue(pipe.spinHits() - hits0 >= 25, "the waits in safeSelect spun and found the replies: "
+                + (pipe.spinHits() - hits0));
+        long spun = pipe.spinHits() + pipe.spinMisses();
+        for (int i = 0; i < 50; i++) {
+            r.sendMessageToBack(new MessageObject("ping", "i", i));
+            assertEquals(i, pipe.recv().get("i", Integer.class));
+        }
+        assertEquals(spun, pipe.spinHits() + pipe.spinMisses(), "a wait in recv() on a TLS pipe spun");
+    }
+
+    /** The backend's TLS links in select mode. */
+    private static final BackendOptions SELECT = BackendOptions.defaults()
+            .withExtraJvmArgs("-Djvalkka.remoteSpinTls=select");
+
+    @Test
+    void aBackendAnsweringProxyCallsOverTlsInSelectModeDoesNotSpinForTheNextCall() throws Exception {
+        launcher.keys = jvalkka.cluster.TestKeys.of("spin-tls-calls");
+        launcher.nodeKeys = launcher.keys;
+        TlsLink.spin = "select";
+        Spun r = started(SELECT);
+        r.sendMessageToBack(new MessageObject("ping", "i", 1));
+        assertEquals(1, next(r).get("i", Integer.class)); // the backend's main pipe answered: its next wait spins
+        Api api = r.proxy(Api.class);
+        long before = api.spins();
+        for (int i = 0; i < 500; i++) {
+            assertEquals(2 * i + 1, api.add(i, i + 1));
+        }
+        assertEquals(before, api.spins(), "the backend's waits for the next call spun");
     }
 
     @Test
