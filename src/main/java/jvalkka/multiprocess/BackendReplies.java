@@ -685,6 +685,7 @@ final class BackendReplies {
             p.destroyForcibly();
         }
         ended = true;
+        main.wakeReplyReader(); // a caller reading the main pipe for its reply sees its call failed now
         returned.wake();
         returned.wakeTakers();
     }
@@ -703,5 +704,6 @@ final class BackendReplies {
                 p.completeExceptionally(new PipeClosedException(label + ": no reply: " + life.describeDeath()));
             }
         }
+        main.wakeReplyReader(); // a caller reading the main pipe for its reply sees its call failed now
     }
 }

@@ -450,6 +450,14 @@ public final class MessagePipe extends FrameChannel {
         receiver.routeBufferedReplies();
     }
 
+    /**
+     * Ends the socket wait of a caller in {@link #readForReply} now, so that it looks at its call
+     * again: a thread that completed that call (failed it) calls this. Any thread; never waits.
+     */
+    void wakeReplyReader() {
+        receiver.wakeReplyReader();
+    }
+
     /** Whether this pipe runs over a Unix-domain socket (a backend on this host); false before it connects. */
     boolean isLocal() {
         ByteLink l = link;
