@@ -458,6 +458,15 @@ public final class MessagePipe extends FrameChannel {
         receiver.wakeReplyReader();
     }
 
+    /**
+     * Waits once, at most {@code millis}, for bytes, unless a message (or the end) is buffered
+     * already: the wait ends when bytes come, on {@link #wakeReplyReader()}, or on an interrupt
+     * (whose status stays set), and takes in what came. For the reply reader of the internal pipe.
+     */
+    void awaitBytes(long millis) {
+        receiver.awaitBytes(millis);
+    }
+
     /** Whether this pipe runs over a Unix-domain socket (a backend on this host); false before it connects. */
     boolean isLocal() {
         ByteLink l = link;

@@ -231,6 +231,20 @@ final class PipeReceiver {
         }
     }
 
+    /** See {@link MessagePipe#awaitBytes}. */
+    void awaitBytes(long millis) {
+        lockToReceive();
+        try {
+            if (ahead == null && kept.isEmpty() && !decoder.hasWholeFrame() && !eof && !pipe.closedHere) {
+                sender.flushBeforeWait();
+                fill(millis);
+            }
+        } finally {
+            noteBuffered(true);
+            leaveReceiving();
+        }
+    }
+
     /** See {@link MessagePipe#atEnd()}. */
     boolean atEnd() {
         lockToReceive();
