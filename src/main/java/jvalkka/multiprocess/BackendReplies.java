@@ -387,12 +387,12 @@ final class BackendReplies {
         callerTurns++; // the router's next pump sees that a caller was here: the pipe stays out of its selector
         try {
             while (!f.isDone() && !Thread.currentThread().isInterrupted()) {
+                if (!internal.hasBufferedMessage()) {
+                    internal.awaitBytes(READ_SLICE_MILLIS); // one wait: bytes, a wake or an interrupt end it
+                }
                 Pumped p = routeLocked(0);
                 if (p == Pumped.ENDED || p == Pumped.WAITING_FOR_ROOM) {
                     break; // the router's turn (it fails the calls, or waits for room)
-                }
-                if (p == Pumped.IDLE && !f.isDone()) {
-                    internal.awaitBytes(READ_SLICE_MILLIS); // one wait: bytes, a wake or an interrupt end it
                 }
             }
             if (count && f.isDone()) {
