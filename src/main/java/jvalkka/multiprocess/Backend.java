@@ -78,11 +78,12 @@ final class Backend {
      */
     CompletionStage<?> dispatch(MessageObject msg) {
         long replyTo = WireProtocol.replyId(msg); // 0: no call, nobody waits for a reply
+        long sent = internal.framesSent(); // what the handler sends on the internal pipe moves its reply there
         EventGroup.Candidates synced = syncedEvents(msg);
         Dispatcher.Handler h = dispatcher.handler(msg.command());
         if (h == null) {
             failEvents(synced, msg, "no such method " + Dispatcher.PREFIX + msg.command(), null);
-            fail(msg, replyTo, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
+            fail(msg, replyTo, sent, "no such method " + Dispatcher.PREFIX + msg.command() + " in "
                     + process.getClass().getName(), null, Failure.NOT_BOUND);
             return null;
         }
@@ -91,7 +92,7 @@ final class Backend {
             args = h.bind(msg);
         } catch (Dispatcher.DispatchError e) {
             failEvents(synced, msg, e.getMessage(), e.getCause());
-            fail(msg, replyTo, e.getMessage(), e.getCause(), Failure.NOT_BOUND);
+            fail(msg, replyTo, sent, e.getMessage(), e.getCause(), Failure.NOT_BOUND);
             return null;
         }
         Object result;
@@ -101,7 +102,7 @@ final class Backend {
             throw oom; // the JVM is not fit to go on: end the backend, whose frontend gets an "exited" event
         } catch (Throwable t) {
             failEvents(synced, msg, h.method.getName() + " raised " + t, t);
-            fail(msg, replyTo, h.method.getName() + " raised " + t, t, Failure.HANDLER);
+            fail(msg, replyTo, sent, h.method.getName() + " raised " + t, t, Failure.HANDLER);
             return null;
         }
         if (replyTo == 0 && result instanceof CompletionStage<?> stage) {
@@ -111,7 +112,7 @@ final class Backend {
                     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                             ? t.getCause() : t;
                     failEvents(synced, msg, h.method.getName() + " completed with " + cause, cause);
-                    fail(msg, 0, h.method.getName() + " completed with " + cause, cause, Failure.HANDLER);
+                    fail(msg, 0, ELSEWHERE, h.method.getName() + " completed with " + cause, cause, Failure.HANDLER);
                 }
             });
         }
@@ -121,13 +122,14 @@ final class Backend {
                     if (t != null) {
                         Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                                 ? t.getCause() : t;
-                        fail(msg, replyTo, h.method.getName() + " completed with " + cause, cause, Failure.HANDLER);
+                        fail(msg, replyTo, ELSEWHERE, h.method.getName() + " completed with " + cause, cause,
+                                Failure.HANDLER);
                     } else {
-                        reply(replyTo, v, null);
+                        reply(replyTo, ELSEWHERE, v, null); // from another thread, later: the internal pipe
                     }
                 });
             } else {
-                reply(replyTo, result, null);
+                reply(replyTo, sent, result, null);
             }
         }
         return result instanceof CompletionStage<?> stage ? stage : null;
@@ -178,34 +180,45 @@ final class Backend {
         }
     }
 
+    /** For {@link #reply}: the reply is not sent by the loop thread right after its handler (no count to compare). */
+    private static final long ELSEWHERE = -1;
+
     /**
-     * Sends the reply to call {@code id}. A call comes in on the main pipe and its reply leaves on the
-     * internal one, which never read what it answers: its coalescing ({@link PipeSender}) would take a
-     * reply sent within microseconds of its last write for a burst and leave it to the flusher thread
-     * (a wake-up and a timed park, tens of microseconds), while the caller waits. So a reply is written
+     * Sends the reply to call {@code id}. A call comes in on the main pipe; its reply leaves on the
+     * internal one, or, for a call whose caller reads the main pipe for it
+     * ({@link WireProtocol#answeredOnCallPipe}), on the main pipe, unless the handler sent on the
+     * internal pipe since {@code internalSent} was its frame count (or that is {@link #ELSEWHERE}):
+     * then on the internal pipe, behind what it sent, with a moved marker on the main pipe. A reply
+     * on the internal pipe, which never read what it answers, would be taken by its coalescing
+     * ({@link PipeSender}) within microseconds of its last write and left to the flusher thread (a
+     * wake-up and a timed park, tens of microseconds), while the caller waits. So a reply is written
      * at once unless more messages are already buffered on the main pipe (a batch of calls: their
      * replies coalesce, and the batch's last reply takes those before it along).
      */
-    private void reply(long id, Object value, Throwable error) {
+    private void reply(long id, long internalSent, Object value, Throwable error) {
         boolean now = !main.hasBufferedMessage();
+        boolean onMain = WireProtocol.answeredOnCallPipe(id) && internalSent == internal.framesSent();
+        MessagePipe to = onMain ? main : internal;
         try {
-            if (error == null) {
-                internal.sendReply(id, WireProtocol.replyValue(value), now);
-            } else {
-                internal.sendReply(id, WireProtocol.replyError(Throwables.encode(error)), now);
+            try {
+                to.sendReply(id, error == null ? WireProtocol.replyValue(value)
+                        : WireProtocol.replyError(Throwables.encode(error)), now);
+            } catch (IllegalArgumentException e) {
+                // the value could not be encoded: the caller still gets an answer
+                to.sendReply(id, WireProtocol.replyError(
+                        Throwables.encode(new IllegalArgumentException("the backend's reply could not be sent: "
+                                + e.getMessage(), e))), now);
             }
-        } catch (IllegalArgumentException e) {
-            // the value could not be encoded: the caller still gets an answer
-            internal.sendReply(id, WireProtocol.replyError(
-                    Throwables.encode(new IllegalArgumentException("the backend's reply could not be sent: "
-                            + e.getMessage(), e))), now);
+            if (!onMain && WireProtocol.answeredOnCallPipe(id)) {
+                main.sendReply(id, WireProtocol.replyMoved(), now); // the caller reads the main pipe: look there
+            }
         } catch (PipeClosedException e) {
             logger.debug("reply {} not sent: the frontend is gone", id);
         }
     }
 
     /** A message that could not be handled: log it, and tell the frontend. */
-    private void fail(MessageObject msg, long replyTo, String reason, Throwable t, Failure how) {
+    private void fail(MessageObject msg, long replyTo, long internalSent, String reason, Throwable t, Failure how) {
         String params = paramsForReport(msg);
         if (t != null && how == Failure.HANDLER) {
             logger.error("routeMainPipe__: {} with parameters {}: {}", msg.command(), params, reason, t);
@@ -213,7 +226,7 @@ final class Backend {
             logger.error("routeMainPipe__: {} with parameters {}: {}", msg.command(), params, reason);
         }
         if (replyTo != 0) {
-            reply(replyTo, null, t != null ? t : new IllegalArgumentException(reason));
+            reply(replyTo, internalSent, null, t != null ? t : new IllegalArgumentException(reason));
             return;
         }
         report(WireProtocol.errorEvent(msg.command(), params, reason, t, t == null ? null : trace(t)));

@@ -107,6 +107,14 @@ abstract class ByteLink {
     }
 
     /** Under the receive lock: waits at most {@code millis} (at least 1) for the socket to become readable. */
+    /** Ends a wait in {@link #awaitReadable} now (or the next one, at once); any thread. */
+    final void wakeReader() {
+        Selector s = readSelector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
     final void awaitReadable(long millis) throws IOException {
         Selector s = readSelector;
         if (s == null) {

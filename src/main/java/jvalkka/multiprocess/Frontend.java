@@ -1,6 +1,5 @@
 package jvalkka.multiprocess;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -102,7 +101,7 @@ final class Frontend {
         }
         BackendOptions o = options;
         BackendClassPath where = start.prepare(o);
-        replies = new BackendReplies(label, internal, life, o.returnCapacity());
+        replies = new BackendReplies(label, main, internal, life, o.returnCapacity());
         start.launch(o, where, replies);
         LiveBackends.add(this);
     }
@@ -136,7 +135,7 @@ final class Frontend {
     // ------------------------------------------------------------- messaging
 
     /** Waits for the reply of a synchronous call sent just now ({@link BackendReplies#await}). */
-    Object awaitReply(java.util.concurrent.CompletableFuture<Object> reply)
+    Object awaitReply(BackendReplies.Call reply)
             throws InterruptedException, java.util.concurrent.ExecutionException {
         return replies.await(reply);
     }
@@ -182,12 +181,14 @@ final class Frontend {
      * Sends {@code m} as a proxy call ({@link ProcessProxy}) and gives the future of
      * its reply, converted to {@code type}; {@code flush}: the caller waits for it at
      * once, so the call is written at once (with whatever waited to coalesce before it)
-     * rather than left to coalesce.
+     * rather than left to coalesce, and, to a backend on another host, answered on the main pipe
+     * ({@link WireProtocol#answeredOnCallPipe}: the call and its reply share one TCP connection, so
+     * the reply carries the acknowledgement of the call, and no other packet crosses).
      */
-    CompletableFuture<Object> call(MessageObject m, JavaType type, String method, boolean flush) {
+    BackendReplies.Call call(MessageObject m, JavaType type, String method, boolean flush) {
         requireStarted(method);
-        CompletableFuture<Object> f = new CompletableFuture<>();
-        long id = replies.expect(f, type);
+        BackendReplies.Call f = replies.expect(type, flush && BackendReplies.CALLER_READS && !main.isLocal());
+        long id = f.id;
         try {
             send(m, id, flush); // a call waited for at once is written at once: no coalescing, no flusher
         } catch (RuntimeException e) {

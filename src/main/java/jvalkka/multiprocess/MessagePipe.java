@@ -273,6 +273,11 @@ public final class MessagePipe extends FrameChannel {
         return sender.messagesSent();
     }
 
+    /** Frames sent so far, stop markers too (see {@code PipeSender#framesSent}). */
+    long framesSent() {
+        return sender.framesSent();
+    }
+
     /** The messages received so far (for JMX; read without a lock, so possibly a few behind). */
     long messagesReceived() {
         return receiver.messagesReceived();
@@ -410,6 +415,62 @@ public final class MessagePipe extends FrameChannel {
      */
     public boolean atEnd() {
         return receiver.atEnd();
+    }
+
+    /**
+     * From now on, {@link WireProtocol.Kind#REPLY} frames that come on this pipe go to {@code sink}
+     * (on the receiving thread, which must not wait in it), and {@link #recv()} never gives them: the
+     * frontend's main pipe, on which a synchronous proxy call's reply may come back
+     * ({@link WireProtocol#answeredOnCallPipe}).
+     */
+    void routeReplies(java.util.function.Consumer<MessageObject> sink) {
+        receiver.routeReplies(sink);
+    }
+
+    /**
+     * A synchronous caller reads this pipe for its reply, which the {@link #routeReplies sink}
+     * takes: when no other thread receives (else it returns false at once, having read nothing:
+     * that thread routes the reply as it reads), until {@code done} holds (the sink took it), the
+     * stream ends, the thread is interrupted, another thread waits to receive (it routes the reply
+     * then), or {@link PipeReceiver#KEEP_AHEAD_BYTES} of messages wait. The messages it meets before the reply are kept in order for {@link #recv()}, which
+     * gives them first ({@link #hasBufferedMessage()} says so, and a {@code safeSelect} waiting on
+     * this pipe is woken).
+     *
+     * @return whether this thread read (false: another thread receives)
+     */
+    boolean readForReply(java.util.function.BooleanSupplier done) {
+        return receiver.readForReply(done);
+    }
+
+    /**
+     * Routes the replies among the whole frames buffered here (the backend ended: before its
+     * waiting calls fail); waits up to two seconds for a receiving thread, which routes them itself.
+     */
+    void routeBufferedReplies() {
+        receiver.routeBufferedReplies();
+    }
+
+    /**
+     * Ends the socket wait of a caller in {@link #readForReply} now, so that it looks at its call
+     * again: a thread that completed that call (failed it) calls this. Any thread; never waits.
+     */
+    void wakeReplyReader() {
+        receiver.wakeReplyReader();
+    }
+
+    /**
+     * Waits once, at most {@code millis}, for bytes, unless a message (or the end) is buffered
+     * already: the wait ends when bytes come, on {@link #wakeReplyReader()}, or on an interrupt
+     * (whose status stays set), and takes in what came. For the reply reader of the internal pipe.
+     */
+    void awaitBytes(long millis) {
+        receiver.awaitBytes(millis);
+    }
+
+    /** Whether this pipe runs over a Unix-domain socket (a backend on this host); false before it connects. */
+    boolean isLocal() {
+        ByteLink l = link;
+        return l != null && l.local;
     }
 
     /** Receives with a timeout in milliseconds ({@code <0}: forever); see {@link #recv()}. */

@@ -40,6 +40,8 @@ final class PipeSender {
     private volatile boolean tookIn;
     /** Messages sent (not stop markers): a plain count for JMX, written under sendLock. */
     private long messagesSent;
+    /** Frames given to {@link #send} (stop markers too), written under sendLock; see {@link #framesSent()}. */
+    private volatile long framesSent;
     private boolean flushScheduled;
     private volatile int maxMessageBytes = MessagePipe.DEFAULT_MAX_MESSAGE_BYTES;
     /** Error reports (or a stop marker) that found the send lock taken: whoever holds it next sends them. */
@@ -56,6 +58,14 @@ final class PipeSender {
 
     long messagesSent() {
         return messagesSent;
+    }
+
+    /**
+     * Frames {@link #send} took so far, stop markers too: a thread that compares the count before
+     * and after its own work knows whether it sent anything meanwhile (see {@code Backend#reply}).
+     */
+    long framesSent() {
+        return framesSent;
     }
 
     long lastWriteNanos() {
@@ -97,6 +107,7 @@ final class PipeSender {
             if (m != null) {
                 messagesSent++;
             }
+            framesSent++; // one writer: the send lock's holder
         } finally {
             sendLock.unlock();
         }

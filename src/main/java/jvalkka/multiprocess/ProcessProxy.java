@@ -9,7 +9,6 @@ import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,7 +127,7 @@ final class ProcessProxy {
                 f.send(m);
                 return null;
             }
-            CompletableFuture<Object> reply = f.call(m, valueType, command, !async);
+            BackendReplies.Call reply = f.call(m, valueType, command, !async);
             if (async) {
                 return reply;
             }

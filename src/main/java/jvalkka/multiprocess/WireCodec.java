@@ -435,7 +435,16 @@ final class WireCodec {
             resyncing = false;
         }
 
+        /** Bytes of the frames read so far (see {@link #consumed()}). */
+        private long consumed;
+
+        /** How many bytes the frames read so far took, garbage skipped included: a receiver's measure of what it holds. */
+        long consumed() {
+            return consumed;
+        }
+
         private void consume(int n) {
+            consumed += n;
             readPos += n;
             if (readPos == in.position()) {
                 if (in.capacity() > MAX_KEPT_IN) {

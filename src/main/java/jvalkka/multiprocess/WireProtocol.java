@@ -28,6 +28,16 @@ package jvalkka.multiprocess;
  *  +---------------+---------------+---------------+---------------+
  *  |               message, as a MESSAGE frame carries it         ...
  *  +---------------------------------------------------------------+
+ *
+ *  The call id's top bit says which pipe carries the REPLY:
+ *   id > 0   the internal pipe (an asynchronous call: nobody reads the main pipe for it)
+ *   id < 0   the pipe the CALL came on, the main pipe (a synchronous call over TCP: its
+ *            caller reads the main pipe for it, so that call and reply share one connection
+ *            and the reply carries the call's acknowledgement). When the handler sent on the
+ *            internal pipe meanwhile (return_out__, an event), the REPLY goes there instead,
+ *            behind what it sent, and a REPLY of that id whose message is MOVED_COMMAND goes
+ *            on the main pipe, telling the caller to look there: what a handler sends reaches
+ *            the frontend before its call returns, as when every reply took the internal pipe.
  * </pre>
  *
  * <p>The header check is a hash of the length and the kind ({@link #headerCheck}),
@@ -187,6 +197,11 @@ final class WireProtocol {
     /** Command of the message inside a {@link Kind#REPLY} frame. */
     static final String REPLY_COMMAND = "__reply";
     /**
+     * Command of the message inside a {@link Kind#REPLY} frame on the main pipe that stands for
+     * a reply sent on the internal pipe instead (see {@link #answeredOnCallPipe}).
+     */
+    static final String MOVED_COMMAND = "__moved";
+    /**
      * Command of the internal pipe's event from a backend on another host: it set or
      * failed an event of an {@code EventGroup} that crossed from the frontend (there
      * is no shared memory across hosts); see {@link #eventSet}, {@link #eventFailed}.
@@ -225,6 +240,29 @@ final class WireProtocol {
     /** Whether {@code m} came in a {@link Kind#REPLY} frame. */
     static boolean isReply(MessageObject m) {
         return m != null && m.callId() != 0 && REPLY_COMMAND.equals(m.command());
+    }
+
+    /**
+     * Whether the reply to call {@code id} comes back on the pipe the call came on (the top bit of
+     * the id: a synchronous call whose caller reads that pipe), not on the internal pipe.
+     */
+    static boolean answeredOnCallPipe(long id) {
+        return id < 0;
+    }
+
+    /** The id of a call answered on the pipe it came on ({@link #answeredOnCallPipe}), for call number {@code n > 0}. */
+    static long onCallPipe(long n) {
+        return -n;
+    }
+
+    /** Whether {@code m} says that the reply of its call was sent on the internal pipe ({@link #MOVED_COMMAND}). */
+    static boolean isMoved(MessageObject m) {
+        return m != null && m.callId() != 0 && MOVED_COMMAND.equals(m.command());
+    }
+
+    /** The message inside a reply frame that stands for a reply sent on the internal pipe. */
+    static MessageObject replyMoved() {
+        return new MessageObject(MOVED_COMMAND);
     }
 
     /** The call a proxy call message ({@link Kind#CALL}) or a reply answers, or 0 for none. */
