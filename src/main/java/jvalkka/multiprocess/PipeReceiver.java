@@ -600,8 +600,8 @@ final class PipeReceiver {
     /**
      * Under recvLock, about to wait for a link that {@link #spins} to become readable: reads it in a
      * loop for up to {@link #SPIN_NANOS} instead, when an answer is likely (this pipe
-     * wrote or took in bytes within {@link #SPIN_RECENT_NANOS}; wrote, for a link that spins
-     * only in select, {@link ByteLink#spinsInSelect}). Bounded: nothing spins
+     * wrote or took in bytes within {@link #SPIN_RECENT_NANOS}; wrote, and its last frame was not
+     * a reply to a call, for a link that spins only in select, {@link ByteLink#spinsInSelect}). Bounded: nothing spins
      * on a pipe that was quiet, and after a spin that found nothing the next waits
      * (1, 2, 4 .. {@value #SPIN_MAX_SKIP} of them) park at once; a spin that finds
      * bytes lets the next wait spin again. Never yields the core: a thread that yields
@@ -618,10 +618,11 @@ final class PipeReceiver {
             return 0;
         }
         long t0 = System.nanoTime();
-        // a link that spins only in select (TLS): only after this pipe answered (a request-reply on this pipe);
-        // a backend that took a call in here and answered it on its reply pipe waits as before
-        long last = spins(link) ? Math.max(lastTookNanos, sender.lastWriteNanos()) : sender.lastWriteNanos();
-        if (t0 - last > SPIN_RECENT_NANOS) {
+        // a link that spins only in select (TLS): only after this pipe sent a message (a request-reply on this
+        // pipe); a backend that took a call in here and answered it, here or on its reply pipe, waits as before
+        boolean all = spins(link);
+        long last = all ? Math.max(lastTookNanos, sender.lastWriteNanos()) : sender.lastWriteNanos();
+        if (t0 - last > SPIN_RECENT_NANOS || !all && sender.lastFrameReply()) {
             return 0;
         }
         if (spinSkip > 0) {

@@ -33,6 +33,13 @@ final class PipeSender {
     private final WireCodec.Encoder out = new WireCodec.Encoder();
     private volatile long lastWriteNanos;
     /**
+     * Whether the last frame given to {@link #send} was a reply to a call ({@link WireProtocol#REPLY}):
+     * a pipe that answered a call does not expect an answer back, so a link that spins only in select
+     * does not spin for the next call ({@code PipeReceiver.spinRead}). Written under sendLock; read
+     * without it, as a hint (not volatile: a fence on every send for a hint is not worth it).
+     */
+    private boolean lastFrameReply;
+    /**
      * The receiving side read bytes from the socket since the last write began: the
      * next send answers them and is not deferred. Set by the receiving thread, cleared
      * under sendLock before a write.
@@ -72,6 +79,11 @@ final class PipeSender {
         return lastWriteNanos;
     }
 
+    /** See {@link #lastFrameReply}. */
+    boolean lastFrameReply() {
+        return lastFrameReply;
+    }
+
     /** See {@link MessagePipe#deferredBytes()}. */
     int deferredBytes() {
         sendLock.lock();
@@ -108,6 +120,7 @@ final class PipeSender {
                 messagesSent++;
             }
             framesSent++; // one writer: the send lock's holder
+            lastFrameReply = kind == WireProtocol.REPLY;
         } finally {
             sendLock.unlock();
         }
