@@ -68,7 +68,9 @@ class ReplacementTimingTest {
                     }
                 }
             }
-            Files.writeString(Path.of(note), Long.toString(t));
+            // whole or not at all: the test reads the note as soon as it exists
+            Path part = Files.writeString(Path.of(note + ".part"), Long.toString(t));
+            Files.move(part, Path.of(note), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Thread.sleep(-x);
         } catch (Exception e) {
             // halts below all the same
