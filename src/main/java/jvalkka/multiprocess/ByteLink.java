@@ -106,7 +106,6 @@ abstract class ByteLink {
         return ch.isOpen();
     }
 
-    /** Under the receive lock: waits at most {@code millis} (at least 1) for the socket to become readable. */
     /** Ends a wait in {@link #awaitReadable} now (or the next one, at once); any thread. */
     final void wakeReader() {
         Selector s = readSelector;
@@ -115,6 +114,7 @@ abstract class ByteLink {
         }
     }
 
+    /** Under the receive lock: waits at most {@code millis} (at least 1) for the socket to become readable. */
     final void awaitReadable(long millis) throws IOException {
         Selector s = readSelector;
         if (s == null) {
