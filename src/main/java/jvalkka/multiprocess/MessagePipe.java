@@ -432,8 +432,8 @@ public final class MessagePipe extends FrameChannel {
      * takes: when no other thread receives (else it returns false at once, having read nothing:
      * that thread routes the reply as it reads), until {@code done} holds (the sink took it), the
      * stream ends, the thread is interrupted, another thread waits to receive (it routes the reply
-     * then), or {@link PipeReceiver#KEEP_AHEAD_BYTES} of messages wait. The messages it meets before the reply are kept in order for {@link #recv()}, which
-     * gives them first ({@link #hasBufferedMessage()} says so, and a {@code safeSelect} waiting on
+     * then), or {@link PipeReceiver#KEEP_AHEAD_BYTES} of messages wait. The messages it meets
+     * before the reply are kept in order for {@link #recv()}, which gives them first ({@link #hasBufferedMessage()} says so, and a {@code safeSelect} waiting on
      * this pipe is woken).
      *
      * @return whether this thread read (false: another thread receives)
@@ -578,6 +578,17 @@ public final class MessagePipe extends FrameChannel {
         receiver.release();
     }
 
+    /**
+     * Wakes the {@code safeSelect} that watches this pipe, if one does: what it waits for changed
+     * without its socket becoming ready (bytes taken in by another thread, the pipe closed).
+     */
+    void wakeWatcher() {
+        Selector w = watcher;
+        if (w != null) {
+            w.wakeup();
+        }
+    }
+
     /** Whether the pipe's socket and selectors are closed (released or closed). */
     boolean isReleased() {
         ByteLink l = link;
@@ -585,10 +596,7 @@ public final class MessagePipe extends FrameChannel {
     }
 
     void releaseDescriptors() {
-        Selector w = watcher;
-        if (w != null) {
-            w.wakeup(); // a safeSelect waiting on this pipe finds it closed now, not at a timer tick
-        }
+        wakeWatcher(); // a safeSelect waiting on this pipe finds it closed now, not at a timer tick
         ByteLink l = link;
         if (l != null) {
             l.release(label);

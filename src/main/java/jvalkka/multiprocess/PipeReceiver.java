@@ -3,7 +3,6 @@ package jvalkka.multiprocess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -194,10 +193,7 @@ final class PipeReceiver {
         } finally {
             recvLock.unlock();
             if (took) {
-                Selector w = pipe.watcher;
-                if (w != null) {
-                    w.wakeup();
-                }
+                pipe.wakeWatcher();
             }
         }
     }
@@ -378,9 +374,8 @@ final class PipeReceiver {
         } finally {
             noteBuffered(false);
             leaveReceiving();
-            Selector w = pipe.watcher;
-            if (keptAny && w != null) {
-                w.wakeup();
+            if (keptAny) {
+                pipe.wakeWatcher();
             }
         }
     }
@@ -439,9 +434,8 @@ final class PipeReceiver {
         } finally {
             recvLock.unlock();
         }
-        Selector w = pipe.watcher;
-        if (keptAny && w != null) {
-            w.wakeup();
+        if (keptAny) {
+            pipe.wakeWatcher();
         }
     }
 
