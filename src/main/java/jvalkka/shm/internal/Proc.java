@@ -74,7 +74,7 @@ final class Proc {
             if (cmd.length == 0) {
                 return null; // a zombie or a kernel thread: nothing to match
             }
-            return digest(cmd, cmd.length);
+            return digest(cmd);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -94,14 +94,12 @@ final class Proc {
             b.writeBytes(word.getBytes(StandardCharsets.UTF_8));
             b.write(0);
         }
-        return digest(b.toByteArray(), b.size());
+        return digest(b.toByteArray());
     }
 
-    private static String digest(byte[] bytes, int length) {
+    private static String digest(byte[] bytes) {
         try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            d.update(bytes, 0, length);
-            return java.util.HexFormat.of().formatHex(d.digest());
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every JDK has SHA-256
         }

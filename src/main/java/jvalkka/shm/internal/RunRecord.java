@@ -265,20 +265,23 @@ public final class RunRecord {
      * @param command what it was launched with (its {@code argv})
      */
     public synchronized void addChild(long pid, String description, List<String> command) {
-        if (commandWordsRead == 0) {
-            String words = Proc.commandDigest(command);
-            String read = Proc.commandDigest(pid);
-            if (read == null) {
-                return; // gone already: nothing to record, nothing learnt
-            }
-            commandWordsRead = read.equals(words) ? 1 : -1;
-        }
         if (commandWordsRead < 0) {
             addChild(pid, description);
             return;
         }
-        long start = Proc.startTicks(pid);
         String digest = Proc.commandDigest(command);
+        if (commandWordsRead == 0) {
+            String read = Proc.commandDigest(pid);
+            if (read == null) {
+                return; // gone already: nothing to record, nothing learnt
+            }
+            commandWordsRead = read.equals(digest) ? 1 : -1;
+            if (commandWordsRead < 0) {
+                addChild(pid, description);
+                return;
+            }
+        }
+        long start = Proc.startTicks(pid);
         if (start < 0 || digest == null) {
             return;
         }
